@@ -1,0 +1,63 @@
+//! The frame around every page: a header with the domain's name and revision, a sidebar with
+//! the console's sections, and the page itself.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::overview::get_overview;
+
+/// The console's sections, in sidebar order: (path, label).
+pub const SECTIONS: &[(&str, &str)] = &[
+    ("tiers", "Tiers"),
+    ("organizations", "Organizations"),
+    ("products", "Products"),
+    ("deployables", "Deployables"),
+    ("tenants", "Tenants"),
+    ("configs", "Configs"),
+    ("history", "History"),
+    ("publications", "Publications"),
+];
+
+#[component]
+pub fn Layout(children: Children) -> impl IntoView {
+    let overview = Resource::new(|| (), |_| get_overview());
+    let (menu_open, set_menu_open) = signal(false);
+    view! {
+        <div class="frame" class:menu-open=menu_open>
+            <header class="topbar">
+                <button
+                    class="menu-toggle"
+                    aria-label="Show or hide the sections"
+                    aria-expanded=move || menu_open.get().to_string()
+                    on:click=move |_| set_menu_open.update(|open| *open = !*open)
+                >
+                    "☰"
+                </button>
+                <A href="/" attr:class="brand">"Strata"</A>
+                <Transition fallback=|| view! { <span class="domain-name muted">"…"</span> }>
+                    {move || overview.get().map(|result| match result {
+                        Ok(o) => view! {
+                            <span class="domain-name" data-testid="domain-name">{o.display_name}</span>
+                            <span class="revision" title="The domain's current revision">
+                                "revision " {o.revision}
+                            </span>
+                        }.into_any(),
+                        Err(_) => view! { <span class="domain-name muted">"domain unavailable"</span> }.into_any(),
+                    })}
+                </Transition>
+            </header>
+            <nav class="sidebar" aria-label="Sections">
+                <ul>
+                    {SECTIONS.iter().map(|(path, label)| view! {
+                        <li>
+                            <A href=format!("/{path}") on:click=move |_| set_menu_open.set(false)>
+                                {*label}
+                            </A>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </nav>
+            <main class="page">{children()}</main>
+        </div>
+    }
+}

@@ -1,0 +1,7 @@
+//! Strata's vocabulary, shared by the server and the browser: the names of things and their
+//! rules, and the plain data types both sides exchange. Nothing here does I/O, so the console
+//! can check input with the same code the server enforces.
+
+pub mod health;
+pub mod names;
+pub mod time;

@@ -1,0 +1,197 @@
+//! Names of things in a domain. Each is a parse-don't-validate newtype: a value that exists
+//! has passed its rule, so code that holds a `TierName` never checks it again.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Why a name was refused: which kind of name, what was given, and the rule it breaks.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind} {value:?} is not valid: {rule}")]
+pub struct NameError {
+    pub kind: &'static str,
+    pub value: String,
+    pub rule: &'static str,
+}
+
+/// Characters a rule allows after the first one.
+#[derive(Clone, Copy)]
+enum Alphabet {
+    UpperDigits,
+    LowerDigits,
+    LowerDigitsDash,
+}
+
+impl Alphabet {
+    fn allows(self, c: char) -> bool {
+        match self {
+            Alphabet::UpperDigits => c.is_ascii_uppercase() || c.is_ascii_digit(),
+            Alphabet::LowerDigits => c.is_ascii_lowercase() || c.is_ascii_digit(),
+            Alphabet::LowerDigitsDash => {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'
+            }
+        }
+    }
+}
+
+/// A name rule: the regular expression from the design, spelled as data so it needs no regex
+/// engine in the browser bundle.
+struct Rule {
+    kind: &'static str,
+    pattern: &'static str,
+    first: fn(char) -> bool,
+    rest: Alphabet,
+    min: usize,
+    max: usize,
+}
+
+impl Rule {
+    fn check(&self, value: &str) -> Result<(), NameError> {
+        let len = value.chars().count();
+        let mut chars = value.chars();
+        let first_ok = chars.next().is_some_and(self.first);
+        if !first_ok || !chars.all(|c| self.rest.allows(c)) || len < self.min || len > self.max {
+            return Err(NameError {
+                kind: self.kind,
+                value: value.to_owned(),
+                rule: self.pattern,
+            });
+        }
+        Ok(())
+    }
+}
+
+macro_rules! name_type {
+    ($(#[$doc:meta])* $ty:ident, $rule:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $ty(String);
+
+        impl $ty {
+            const RULE: Rule = $rule;
+
+            /// Accepts `value` if it follows the rule, else says which rule it breaks.
+            pub fn parse(value: impl Into<String>) -> Result<Self, NameError> {
+                let value = value.into();
+                Self::RULE.check(&value)?;
+                Ok(Self(value))
+            }
+
+            /// The rule as the design writes it, for error messages and form hints.
+            pub const fn pattern() -> &'static str {
+                Self::RULE.pattern
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $ty {
+            type Error = NameError;
+            fn try_from(value: String) -> Result<Self, NameError> {
+                Self::parse(value)
+            }
+        }
+
+        impl From<$ty> for String {
+            fn from(name: $ty) -> String {
+                name.0
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl AsRef<str> for $ty {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+
+name_type!(
+    /// An operating environment such as `LIVE` or `STAGING`.
+    TierName,
+    Rule {
+        kind: "tier name",
+        pattern: "^[A-Z][A-Z0-9]{2,19}$",
+        first: |c| c.is_ascii_uppercase(),
+        rest: Alphabet::UpperDigits,
+        min: 3,
+        max: 20,
+    }
+);
+
+name_type!(
+    /// An organization's name, and also the rule for its short name.
+    OrganizationName,
+    Rule {
+        kind: "organization name",
+        pattern: "^[a-z0-9]{2,20}$",
+        first: |c| c.is_ascii_lowercase() || c.is_ascii_digit(),
+        rest: Alphabet::LowerDigits,
+        min: 2,
+        max: 20,
+    }
+);
+
+name_type!(
+    /// A service or application.
+    DeployableName,
+    Rule {
+        kind: "deployable name",
+        pattern: "^[a-z][a-z0-9-]{2,20}$",
+        first: |c| c.is_ascii_lowercase(),
+        rest: Alphabet::LowerDigitsDash,
+        min: 3,
+        max: 21,
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tier_names_are_upper_case_three_to_twenty_characters() {
+        for ok in ["LIVE", "DEV", "STAGING2", "A1234567890123456789"] {
+            assert!(TierName::parse(ok).is_ok(), "{ok} should be accepted");
+        }
+        for bad in ["", "LI", "live", "1LIVE", "LIVE-1", "A12345678901234567890", "LÏVE"] {
+            let err = TierName::parse(bad).unwrap_err();
+            assert_eq!(err.kind, "tier name");
+            assert_eq!(err.rule, "^[A-Z][A-Z0-9]{2,19}$");
+        }
+    }
+
+    #[test]
+    fn organization_names_are_lower_case_letters_and_digits() {
+        assert!(OrganizationName::parse("acme").is_ok());
+        assert!(OrganizationName::parse("42").is_ok());
+        for bad in ["a", "Acme", "ac-me", "abcdefghijklmnopqrstu"] {
+            assert!(OrganizationName::parse(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn deployable_names_start_with_a_letter_and_may_hold_dashes() {
+        assert!(DeployableName::parse("web-api").is_ok());
+        for bad in ["1web", "we", "Web", "web_api", "a23456789012345678901x"] {
+            assert!(DeployableName::parse(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn a_name_deserializes_only_when_it_follows_its_rule() {
+        let tier: TierName = serde_json::from_str("\"LIVE\"").unwrap();
+        assert_eq!(tier.as_str(), "LIVE");
+        let err = serde_json::from_str::<TierName>("\"live\"").unwrap_err();
+        assert!(err.to_string().contains("^[A-Z][A-Z0-9]{2,19}$"), "{err}");
+    }
+}

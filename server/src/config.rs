@@ -1,0 +1,83 @@
+//! Settings, from flags or environment variables (each flag has one). Raw text is checked in
+//! [`Settings::resolve`] so that a bad value is reported naming its variable, in one line.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use strata_store::DatabaseUrl;
+
+use crate::cache::CacheSetting;
+use crate::origin::OriginSetting;
+use crate::startup::StartupError;
+
+#[derive(Debug, Parser)]
+#[command(name = "strata", version, about = "Strata: a multi-tenant configuration database with an admin console")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub settings: RawSettings,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the console and the API (the default).
+    Serve,
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+}
+
+/// Settings as given, before they are checked.
+#[derive(Debug, Clone, Args)]
+pub struct RawSettings {
+    /// Database: sqlite://PATH or postgres://USER@HOST:PORT/DATABASE.
+    #[arg(long = "database-url", env = "STRATA_DATABASE_URL", default_value = "sqlite://./data/strata.db", global = true)]
+    pub database_url: String,
+    /// Where published snapshots go: file://DIR.
+    #[arg(long, env = "STRATA_ORIGIN", default_value = "file://./data/origin", global = true)]
+    pub origin: String,
+    /// Redis for the compiled cache, e.g. redis://127.0.0.1:6379; unset keeps it in process.
+    #[arg(long = "redis-url", env = "STRATA_REDIS_URL", global = true)]
+    pub redis_url: Option<String>,
+    /// Address to listen on (port 0 picks a free one).
+    #[arg(long, env = "STRATA_ADDR", default_value = "127.0.0.1:3000", global = true)]
+    pub addr: String,
+    /// The built console (scripts and styles), as cargo-leptos writes it.
+    #[arg(long = "site-root", env = "LEPTOS_SITE_ROOT", default_value = "target/site", global = true)]
+    pub site_root: PathBuf,
+}
+
+/// Settings that passed their checks.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: DatabaseUrl,
+    pub origin: OriginSetting,
+    pub cache: CacheSetting,
+    pub addr: SocketAddr,
+    pub site_root: PathBuf,
+}
+
+impl RawSettings {
+    pub fn resolve(&self) -> Result<Settings, StartupError> {
+        let database_url = DatabaseUrl::parse(&self.database_url)
+            .map_err(|why| StartupError::setting("STRATA_DATABASE_URL", why))?;
+        let origin = OriginSetting::parse(&self.origin)
+            .map_err(|why| StartupError::setting("STRATA_ORIGIN", why))?;
+        let cache = CacheSetting::parse(self.redis_url.as_deref())
+            .map_err(|why| StartupError::setting("STRATA_REDIS_URL", why))?;
+        let addr = self.addr.trim().parse().map_err(|_| {
+            StartupError::setting(
+                "STRATA_ADDR",
+                format!("{:?} is not an address to listen on; expected IP:PORT such as 127.0.0.1:3000", self.addr),
+            )
+        })?;
+        Ok(Settings {
+            database_url,
+            origin,
+            cache,
+            addr,
+            site_root: self.site_root.clone(),
+        })
+    }
+}

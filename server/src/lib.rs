@@ -1,0 +1,57 @@
+//! The `strata` binary: configuration, start-up and the HTTP surface around the store.
+
+pub mod cache;
+pub mod config;
+pub mod health;
+pub mod http;
+pub mod origin;
+pub mod startup;
+
+use std::process::ExitCode;
+
+use config::{Cli, Command};
+use startup::StartupError;
+
+/// Runs one command line to completion. Errors end as a single line on stderr and exit code 1.
+pub fn main(cli: Cli) -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), StartupError> {
+    let settings = cli.settings.resolve()?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let app = startup::Application::build(settings).await?;
+            app.run_until_stopped().await
+        }
+        Command::Migrate => {
+            let store = startup::open_store(&settings).await?;
+            let domain = store.domain().await.map_err(StartupError::Store)?;
+            println!(
+                "database {} is up to date (revision {})",
+                settings.database_url, domain.revision
+            );
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! The origin: where published snapshots live. A local directory is the embedded default.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use strata_domain::health::{Component, State};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OriginSetting {
+    Directory(PathBuf),
+}
+
+impl OriginSetting {
+    /// Accepts `file://DIR` (relative or absolute).
+    pub fn parse(text: &str) -> Result<OriginSetting, String> {
+        let text = text.trim();
+        if let Some(path) = text.strip_prefix("file://") {
+            if path.is_empty() {
+                return Err(format!("{text:?} names no directory; expected file://DIR"));
+            }
+            return Ok(OriginSetting::Directory(PathBuf::from(path)));
+        }
+        match text.split_once("://") {
+            Some(("s3", _)) => Err(format!(
+                "{text:?}: S3 origins are not supported by this build yet; use file://DIR"
+            )),
+            Some((scheme, _)) => Err(format!(
+                "{text:?} has the unknown scheme {scheme:?}; expected file://DIR"
+            )),
+            None => Err(format!("{text:?} is not an origin URL; expected file://DIR")),
+        }
+    }
+
+    pub fn location(&self) -> String {
+        match self {
+            OriginSetting::Directory(dir) => format!("file://{}", dir.display()),
+        }
+    }
+
+    /// Checks the origin is usable: for a directory, that it exists (creating it) and is a
+    /// directory we can write to.
+    pub async fn probe(&self, timeout: Duration) -> Component {
+        let OriginSetting::Directory(dir) = self;
+        let dir = dir.clone();
+        let check = tokio::task::spawn_blocking(move || -> Result<(), String> {
+            std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            let metadata = std::fs::metadata(&dir).map_err(|e| e.to_string())?;
+            if metadata.permissions().readonly() {
+                return Err(format!("{} is read-only", dir.display()));
+            }
+            Ok(())
+        });
+        let outcome = match tokio::time::timeout(timeout, check).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(join)) => Err(join.to_string()),
+            Err(_) => Err(format!("no answer within {timeout:?}")),
+        };
+        Component {
+            kind: "directory".to_owned(),
+            location: self.location(),
+            version: None,
+            state: if outcome.is_ok() { State::Up } else { State::Down },
+            error: outcome.err(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_urls_name_a_directory() {
+        assert_eq!(
+            OriginSetting::parse("file://./data/origin").unwrap(),
+            OriginSetting::Directory(PathBuf::from("./data/origin"))
+        );
+    }
+
+    #[test]
+    fn unknown_schemes_are_named_in_the_error() {
+        let err = OriginSetting::parse("ftp://x/y").unwrap_err();
+        assert!(err.contains("\"ftp\"") && err.contains("file://DIR"), "{err}");
+        assert!(OriginSetting::parse("/plain/path").is_err());
+        assert!(OriginSetting::parse("file://").is_err());
+    }
+}

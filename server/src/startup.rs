@@ -1,0 +1,141 @@
+//! Builds the application from checked settings: opens and migrates the store, binds the
+//! listener (port 0 picks a free one, so tests run the real server), and wires the routes.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use leptos::config::{Env, LeptosOptions};
+use strata_app::ssr::Console;
+use strata_store::{Store, StoreError};
+use tokio::net::TcpListener;
+
+use crate::config::Settings;
+use crate::health::Probe;
+use crate::http;
+
+/// Why the server could not start or stopped. Each message names what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("{variable}: {why}")]
+    Setting { variable: &'static str, why: String },
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("the server stopped: {0}")]
+    Serve(io::Error),
+}
+
+impl StartupError {
+    pub fn setting(variable: &'static str, why: impl Into<String>) -> StartupError {
+        StartupError::Setting {
+            variable,
+            why: why.into(),
+        }
+    }
+}
+
+/// Opens the database and brings its schema up to date.
+pub async fn open_store(settings: &Settings) -> Result<Store, StartupError> {
+    let store = Store::connect(&settings.database_url)
+        .await
+        .map_err(|e| StartupError::setting("STRATA_DATABASE_URL", e.to_string()))?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    store: Store,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Application, StartupError> {
+        let listener = TcpListener::bind(settings.addr).await.map_err(|e| {
+            let why = match e.kind() {
+                io::ErrorKind::AddrInUse => format!(
+                    "{} is already in use by another process; stop it or choose another address",
+                    settings.addr
+                ),
+                io::ErrorKind::AddrNotAvailable => {
+                    format!("{} is not an address of this machine", settings.addr)
+                }
+                io::ErrorKind::PermissionDenied => {
+                    format!("not allowed to listen on {}", settings.addr)
+                }
+                _ => format!("cannot listen on {}: {e}", settings.addr),
+            };
+            StartupError::setting("STRATA_ADDR", why)
+        })?;
+        let store = open_store(&settings).await?;
+        let addr = listener.local_addr().map_err(StartupError::Serve)?;
+        let probe = Arc::new(Probe {
+            store: store.clone(),
+            origin: settings.origin.clone(),
+            cache: settings.cache.clone(),
+        });
+        let console = Console {
+            store: store.clone(),
+            health: probe.clone(),
+        };
+        let leptos_options = LeptosOptions::builder()
+            .output_name("strata")
+            .site_root(settings.site_root.display().to_string())
+            .site_pkg_dir("pkg")
+            .site_addr(addr)
+            .env(leptos_env())
+            .build();
+        let router = http::router(console, probe, leptos_options);
+        Ok(Application {
+            listener,
+            router,
+            store,
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    pub async fn run_until_stopped(self) -> Result<(), StartupError> {
+        tracing::info!("Strata is listening on http://{}", self.addr());
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .map_err(StartupError::Serve)?;
+        self.store.close().await;
+        tracing::info!("Strata stopped");
+        Ok(())
+    }
+}
+
+/// `cargo leptos watch` sets LEPTOS_ENV=DEV to get live reload; everything else runs as PROD.
+fn leptos_env() -> Env {
+    match std::env::var("LEPTOS_ENV").as_deref() {
+        Ok("DEV") | Ok("dev") | Ok("development") => Env::DEV,
+        _ => Env::PROD,
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

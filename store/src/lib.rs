@@ -1,0 +1,110 @@
+//! The configuration store: the only code that writes Strata's tables. It speaks to SQLite
+//! (the embedded default) or PostgreSQL through one sqlx `AnyPool`, so every query is written
+//! once and the same tests run against both databases.
+
+mod database_url;
+mod error;
+pub mod test_support;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor, Row};
+
+pub use database_url::{Backend, DatabaseUrl};
+pub use error::StoreError;
+
+/// The domain row: one whole configuration database.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DomainInfo {
+    pub name: String,
+    pub display_name: String,
+    pub origin_url: String,
+    pub revision: i64,
+}
+
+/// A handle on the store. Cheap to clone: clones share one connection pool.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    url: DatabaseUrl,
+}
+
+impl Store {
+    /// Opens the database (creating a SQLite file and its folder when missing). Does not
+    /// migrate: call [`Store::migrate`].
+    pub async fn connect(url: &DatabaseUrl) -> Result<Store, StoreError> {
+        install_default_drivers();
+        url.prepare()?;
+        let backend = url.backend();
+        let pool = AnyPoolOptions::new()
+            .max_connections(match backend {
+                // One writer at a time is SQLite's rule; a few readers keep pages responsive.
+                Backend::Sqlite => 4,
+                Backend::Postgres => 16,
+            })
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(url.as_sqlx())
+            .await
+            .map_err(|source| StoreError::Connect {
+                location: url.redacted(),
+                source,
+            })?;
+        Ok(Store {
+            pool,
+            url: url.clone(),
+        })
+    }
+
+    /// Brings the schema up to date. Safe to run from several replicas at once: sqlx takes a
+    /// lock on PostgreSQL, and SQLite serialises writers.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        let migrator = match self.url.backend() {
+            Backend::Sqlite => sqlx::migrate!("migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("migrations/postgres"),
+        };
+        migrator.run(&self.pool).await?;
+        Ok(())
+    }
+
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    pub async fn domain(&self) -> Result<DomainInfo, StoreError> {
+        let row = sqlx::query(
+            "SELECT name, display_name, origin_url, revision FROM domain WHERE id = 1",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(DomainInfo {
+            name: row.try_get("name")?,
+            display_name: row.try_get("display_name")?,
+            origin_url: row.try_get("origin_url")?,
+            revision: row.try_get("revision")?,
+        })
+    }
+
+    /// The version string the database server reports, e.g. "3.46.0" or "15.20".
+    pub async fn server_version(&self) -> Result<String, StoreError> {
+        let sql = match self.url.backend() {
+            Backend::Sqlite => "SELECT sqlite_version()",
+            Backend::Postgres => "SHOW server_version",
+        };
+        let row = sqlx::query(sql).fetch_one(&self.pool).await?;
+        Ok(row.try_get(0)?)
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}

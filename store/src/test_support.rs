@@ -1,0 +1,97 @@
+//! Fresh databases for tests, so every test starts from an empty, migrated store on SQLite or
+//! on PostgreSQL. PostgreSQL is found through `STRATA_TEST_POSTGRES_URL` (default: the local
+//! server as user postgres); the test command starts one when none is running.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use sqlx::Connection;
+use sqlx::AnyConnection;
+
+use crate::{Backend, DatabaseUrl, Store};
+
+/// The PostgreSQL server tests create their databases on.
+pub fn postgres_admin_url() -> String {
+    std::env::var("STRATA_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// A database that exists for one test. SQLite files vanish with the value; PostgreSQL
+/// databases are dropped by [`TestDatabase::drop_database`], and left for inspection when a
+/// test fails before reaching it.
+pub struct TestDatabase {
+    pub url: DatabaseUrl,
+    _dir: Option<tempfile::TempDir>,
+    postgres_name: Option<String>,
+}
+
+impl TestDatabase {
+    pub async fn new(backend: Backend) -> TestDatabase {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("a temporary folder");
+                let url = DatabaseUrl::parse(&format!("sqlite://{}/strata.db", dir.path().display()))
+                    .expect("a valid SQLite URL");
+                TestDatabase {
+                    url,
+                    _dir: Some(dir),
+                    postgres_name: None,
+                }
+            }
+            Backend::Postgres => {
+                static COUNTER: AtomicU32 = AtomicU32::new(0);
+                let name = format!(
+                    "strata_test_{}_{}",
+                    std::process::id(),
+                    COUNTER.fetch_add(1, Ordering::Relaxed)
+                );
+                let admin = postgres_admin_url();
+                let mut conn = connect_admin(&admin).await;
+                sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name}"))
+                    .execute(&mut conn)
+                    .await
+                    .expect("drop a leftover test database");
+                sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create a test database");
+                let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base);
+                let url = DatabaseUrl::parse(&format!("{base}/{name}")).expect("a valid PostgreSQL URL");
+                TestDatabase {
+                    url,
+                    _dir: None,
+                    postgres_name: Some(name),
+                }
+            }
+        }
+    }
+
+    /// Connects and migrates.
+    pub async fn store(&self) -> Store {
+        let store = Store::connect(&self.url).await.expect("connect to the test database");
+        store.migrate().await.expect("migrate the test database");
+        store
+    }
+
+    pub async fn drop_database(self) {
+        if let Some(name) = &self.postgres_name {
+            let mut conn = connect_admin(&postgres_admin_url()).await;
+            sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn)
+                .await
+                .expect("drop the test database");
+        }
+    }
+}
+
+async fn connect_admin(url: &str) -> AnyConnection {
+    sqlx::any::install_default_drivers();
+    AnyConnection::connect(url).await.unwrap_or_else(|e| {
+        panic!(
+            "cannot reach PostgreSQL for tests at {url} ({e}); start one or set STRATA_TEST_POSTGRES_URL \
+             (scripts/test starts one for you)"
+        )
+    })
+}
+
+/// Both backends, for tests that must hold on each.
+pub const BACKENDS: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
