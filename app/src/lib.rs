@@ -1,6 +1,8 @@
 //! Strata's admin console. Pages and components render on the server first and hydrate in the
 //! browser; server functions are the console's only way to the store.
 
+#![recursion_limit = "256"]
+
 pub mod layout;
 pub mod overview;
 pub mod pages;
@@ -10,7 +12,7 @@ pub mod ssr;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 use crate::layout::Layout;
 use crate::pages::{HomePage, NotFound, SectionPage};
@@ -23,6 +25,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -34,24 +37,34 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Every page renders with [`SsrMode::Async`]: the server waits for the page's data and sends
+/// whole HTML, so the first paint is complete (even without scripts) and hydration starts
+/// from exactly what is shown.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Effects run only in the browser, after hydration: mark the page so people and tests can
+    // tell a live console from server-rendered HTML that has not woken up yet.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
     view! {
         <Stylesheet id="strata" href="/pkg/strata.css"/>
         <Title formatter=|page: String| if page.is_empty() { "Strata".to_owned() } else { format!("{page} · Strata") }/>
         <Router>
             <Layout>
                 <Routes fallback=|| view! { <NotFound/> }>
-                    <Route path=path!("/") view=HomePage/>
-                    <Route path=path!("/tiers") view=|| view! { <SectionPage section="tiers"/> }/>
-                    <Route path=path!("/organizations") view=|| view! { <SectionPage section="organizations"/> }/>
-                    <Route path=path!("/products") view=|| view! { <SectionPage section="products"/> }/>
-                    <Route path=path!("/deployables") view=|| view! { <SectionPage section="deployables"/> }/>
-                    <Route path=path!("/tenants") view=|| view! { <SectionPage section="tenants"/> }/>
-                    <Route path=path!("/configs") view=|| view! { <SectionPage section="configs"/> }/>
-                    <Route path=path!("/history") view=|| view! { <SectionPage section="history"/> }/>
-                    <Route path=path!("/publications") view=|| view! { <SectionPage section="publications"/> }/>
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/tiers") view=|| view! { <SectionPage section="tiers"/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/organizations") view=|| view! { <SectionPage section="organizations"/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/products") view=|| view! { <SectionPage section="products"/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/deployables") view=|| view! { <SectionPage section="deployables"/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/tenants") view=|| view! { <SectionPage section="tenants"/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/configs") view=|| view! { <SectionPage section="configs"/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/history") view=|| view! { <SectionPage section="history"/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/publications") view=|| view! { <SectionPage section="publications"/> } ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

@@ -21,7 +21,11 @@ pub async fn get_overview() -> Result<Overview, ServerFnError> {
     use crate::ssr::Console;
 
     let console = Console::current()?;
-    let domain = console.store.domain().await.map_err(|e| ServerFnError::new(e.to_string()))?;
+    let domain = console
+        .store
+        .domain()
+        .await
+        .map_err(|e| ServerFnError::new(e.to_string()))?;
     let health = console.health.check().await;
     Ok(Overview {
         domain_name: domain.name,
@@ -36,6 +40,9 @@ pub async fn get_overview() -> Result<Overview, ServerFnError> {
 #[cfg(feature = "ssr")]
 fn now_rfc3339() -> String {
     use std::time::{SystemTime, UNIX_EPOCH};
-    let ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0) as i64;
+    let ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0) as i64;
     strata_domain::time::format_rfc3339_millis(ms)
 }

@@ -27,9 +27,7 @@ impl Alphabet {
         match self {
             Alphabet::UpperDigits => c.is_ascii_uppercase() || c.is_ascii_digit(),
             Alphabet::LowerDigits => c.is_ascii_lowercase() || c.is_ascii_digit(),
-            Alphabet::LowerDigitsDash => {
-                c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'
-            }
+            Alphabet::LowerDigitsDash => c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-',
         }
     }
 }
@@ -163,7 +161,15 @@ mod tests {
         for ok in ["LIVE", "DEV", "STAGING2", "A1234567890123456789"] {
             assert!(TierName::parse(ok).is_ok(), "{ok} should be accepted");
         }
-        for bad in ["", "LI", "live", "1LIVE", "LIVE-1", "A12345678901234567890", "LÏVE"] {
+        for bad in [
+            "",
+            "LI",
+            "live",
+            "1LIVE",
+            "LIVE-1",
+            "A12345678901234567890",
+            "LÏVE",
+        ] {
             let err = TierName::parse(bad).unwrap_err();
             assert_eq!(err.kind, "tier name");
             assert_eq!(err.rule, "^[A-Z][A-Z0-9]{2,19}$");
@@ -175,7 +181,10 @@ mod tests {
         assert!(OrganizationName::parse("acme").is_ok());
         assert!(OrganizationName::parse("42").is_ok());
         for bad in ["a", "Acme", "ac-me", "abcdefghijklmnopqrstu"] {
-            assert!(OrganizationName::parse(bad).is_err(), "{bad} should be refused");
+            assert!(
+                OrganizationName::parse(bad).is_err(),
+                "{bad} should be refused"
+            );
         }
     }
 
@@ -183,7 +192,10 @@ mod tests {
     fn deployable_names_start_with_a_letter_and_may_hold_dashes() {
         assert!(DeployableName::parse("web-api").is_ok());
         for bad in ["1web", "we", "Web", "web_api", "a23456789012345678901x"] {
-            assert!(DeployableName::parse(bad).is_err(), "{bad} should be refused");
+            assert!(
+                DeployableName::parse(bad).is_err(),
+                "{bad} should be refused"
+            );
         }
     }
 

@@ -36,8 +36,14 @@ mod tests {
     #[test]
     fn formats_known_instants() {
         assert_eq!(format_rfc3339_millis(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(format_rfc3339_millis(951_782_400_000), "2000-02-29T00:00:00.000Z");
-        assert_eq!(format_rfc3339_millis(1_795_427_696_789), "2026-11-23T09:54:56.789Z");
+        assert_eq!(
+            format_rfc3339_millis(951_782_400_000),
+            "2000-02-29T00:00:00.000Z"
+        );
+        assert_eq!(
+            format_rfc3339_millis(1_795_427_696_789),
+            "2026-11-23T09:54:56.789Z"
+        );
         assert_eq!(format_rfc3339_millis(-1), "1969-12-31T23:59:59.999Z");
     }
 }

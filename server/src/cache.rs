@@ -7,7 +7,10 @@ use strata_domain::health::{Component, State};
 #[derive(Debug, Clone)]
 pub enum CacheSetting {
     InProcess,
-    Redis { client: redis::Client, location: String },
+    Redis {
+        client: redis::Client,
+        location: String,
+    },
 }
 
 impl CacheSetting {
@@ -42,7 +45,11 @@ impl CacheSetting {
                 Component {
                     kind: "Redis".to_owned(),
                     location: location.clone(),
-                    state: if outcome.is_ok() { State::Up } else { State::Down },
+                    state: if outcome.is_ok() {
+                        State::Up
+                    } else {
+                        State::Down
+                    },
                     version: outcome.as_ref().ok().cloned(),
                     error: outcome.err(),
                 }
@@ -89,8 +96,14 @@ mod tests {
 
     #[test]
     fn no_url_means_an_in_process_cache() {
-        assert!(matches!(CacheSetting::parse(None), Ok(CacheSetting::InProcess)));
-        assert!(matches!(CacheSetting::parse(Some("  ")), Ok(CacheSetting::InProcess)));
+        assert!(matches!(
+            CacheSetting::parse(None),
+            Ok(CacheSetting::InProcess)
+        ));
+        assert!(matches!(
+            CacheSetting::parse(Some("  ")),
+            Ok(CacheSetting::InProcess)
+        ));
     }
 
     #[test]

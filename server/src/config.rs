@@ -12,7 +12,11 @@ use crate::origin::OriginSetting;
 use crate::startup::StartupError;
 
 #[derive(Debug, Parser)]
-#[command(name = "strata", version, about = "Strata: a multi-tenant configuration database with an admin console")]
+#[command(
+    name = "strata",
+    version,
+    about = "Strata: a multi-tenant configuration database with an admin console"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -32,19 +36,39 @@ pub enum Command {
 #[derive(Debug, Clone, Args)]
 pub struct RawSettings {
     /// Database: sqlite://PATH or postgres://USER@HOST:PORT/DATABASE.
-    #[arg(long = "database-url", env = "STRATA_DATABASE_URL", default_value = "sqlite://./data/strata.db", global = true)]
+    #[arg(
+        long = "database-url",
+        env = "STRATA_DATABASE_URL",
+        default_value = "sqlite://./data/strata.db",
+        global = true
+    )]
     pub database_url: String,
     /// Where published snapshots go: file://DIR.
-    #[arg(long, env = "STRATA_ORIGIN", default_value = "file://./data/origin", global = true)]
+    #[arg(
+        long,
+        env = "STRATA_ORIGIN",
+        default_value = "file://./data/origin",
+        global = true
+    )]
     pub origin: String,
     /// Redis for the compiled cache, e.g. redis://127.0.0.1:6379; unset keeps it in process.
     #[arg(long = "redis-url", env = "STRATA_REDIS_URL", global = true)]
     pub redis_url: Option<String>,
     /// Address to listen on (port 0 picks a free one).
-    #[arg(long, env = "STRATA_ADDR", default_value = "127.0.0.1:3000", global = true)]
+    #[arg(
+        long,
+        env = "STRATA_ADDR",
+        default_value = "127.0.0.1:3000",
+        global = true
+    )]
     pub addr: String,
     /// The built console (scripts and styles), as cargo-leptos writes it.
-    #[arg(long = "site-root", env = "LEPTOS_SITE_ROOT", default_value = "target/site", global = true)]
+    #[arg(
+        long = "site-root",
+        env = "LEPTOS_SITE_ROOT",
+        default_value = "target/site",
+        global = true
+    )]
     pub site_root: PathBuf,
 }
 
@@ -69,7 +93,10 @@ impl RawSettings {
         let addr = self.addr.trim().parse().map_err(|_| {
             StartupError::setting(
                 "STRATA_ADDR",
-                format!("{:?} is not an address to listen on; expected IP:PORT such as 127.0.0.1:3000", self.addr),
+                format!(
+                    "{:?} is not an address to listen on; expected IP:PORT such as 127.0.0.1:3000",
+                    self.addr
+                ),
             )
         })?;
         Ok(Settings {

@@ -27,7 +27,11 @@ impl Probe {
             self.origin.probe(TIMEOUT),
             self.cache.probe(TIMEOUT)
         );
-        Health { database, origin, cache }
+        Health {
+            database,
+            origin,
+            cache,
+        }
     }
 
     async fn database(&self) -> Component {
@@ -39,7 +43,11 @@ impl Probe {
         Component {
             kind: url.backend().product_name().to_owned(),
             location: url.redacted(),
-            state: if outcome.is_ok() { State::Up } else { State::Down },
+            state: if outcome.is_ok() {
+                State::Up
+            } else {
+                State::Down
+            },
             version: outcome.as_ref().ok().cloned(),
             error: outcome.err(),
         }

@@ -27,7 +27,9 @@ impl OriginSetting {
             Some((scheme, _)) => Err(format!(
                 "{text:?} has the unknown scheme {scheme:?}; expected file://DIR"
             )),
-            None => Err(format!("{text:?} is not an origin URL; expected file://DIR")),
+            None => Err(format!(
+                "{text:?} is not an origin URL; expected file://DIR"
+            )),
         }
     }
 
@@ -43,7 +45,8 @@ impl OriginSetting {
         let OriginSetting::Directory(dir) = self;
         let dir = dir.clone();
         let check = tokio::task::spawn_blocking(move || -> Result<(), String> {
-            std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
             let metadata = std::fs::metadata(&dir).map_err(|e| e.to_string())?;
             if metadata.permissions().readonly() {
                 return Err(format!("{} is read-only", dir.display()));
@@ -59,7 +62,11 @@ impl OriginSetting {
             kind: "directory".to_owned(),
             location: self.location(),
             version: None,
-            state: if outcome.is_ok() { State::Up } else { State::Down },
+            state: if outcome.is_ok() {
+                State::Up
+            } else {
+                State::Down
+            },
             error: outcome.err(),
         }
     }
@@ -80,7 +87,10 @@ mod tests {
     #[test]
     fn unknown_schemes_are_named_in_the_error() {
         let err = OriginSetting::parse("ftp://x/y").unwrap_err();
-        assert!(err.contains("\"ftp\"") && err.contains("file://DIR"), "{err}");
+        assert!(
+            err.contains("\"ftp\"") && err.contains("file://DIR"),
+            "{err}"
+        );
         assert!(OriginSetting::parse("/plain/path").is_err());
         assert!(OriginSetting::parse("file://").is_err());
     }

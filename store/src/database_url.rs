@@ -66,7 +66,9 @@ impl DatabaseUrl {
                 && !port.is_empty()
                 && port.parse::<u16>().is_err()
             {
-                return Err(format!("{text:?} has port {port:?}, which is not a number from 0 to 65535"));
+                return Err(format!(
+                    "{text:?} has port {port:?}, which is not a number from 0 to 65535"
+                ));
             }
             return Ok(DatabaseUrl {
                 url: text.to_owned(),
@@ -143,7 +145,10 @@ mod tests {
         let url = DatabaseUrl::parse("sqlite://./data/strata.db").unwrap();
         assert_eq!(url.backend(), Backend::Sqlite);
         assert_eq!(url.as_sqlx(), "sqlite://./data/strata.db?mode=rwc");
-        assert_eq!(url.sqlite_path().unwrap(), PathBuf::from("./data/strata.db"));
+        assert_eq!(
+            url.sqlite_path().unwrap(),
+            PathBuf::from("./data/strata.db")
+        );
         let ro = DatabaseUrl::parse("sqlite:x.db?mode=ro").unwrap();
         assert_eq!(ro.as_sqlx(), "sqlite:x.db?mode=ro");
     }
@@ -158,9 +163,19 @@ mod tests {
 
     #[test]
     fn other_text_is_refused_with_the_expected_forms() {
-        for bad in ["", "mysql://x/y", "sqlite://", "postgres:///db", "postgres://h:port/db", "strata.db"] {
+        for bad in [
+            "",
+            "mysql://x/y",
+            "sqlite://",
+            "postgres:///db",
+            "postgres://h:port/db",
+            "strata.db",
+        ] {
             let err = DatabaseUrl::parse(bad).unwrap_err();
-            assert!(err.contains("expected sqlite://PATH") || err.contains("not a number"), "{bad}: {err}");
+            assert!(
+                err.contains("expected sqlite://PATH") || err.contains("not a number"),
+                "{bad}: {err}"
+            );
         }
     }
 }

@@ -7,7 +7,7 @@ mod error;
 pub mod test_support;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{AnyPool, Executor, Row};
+use sqlx::{AnyConnection, AnyPool, Connection, Executor, Row};
 
 pub use database_url::{Backend, DatabaseUrl};
 pub use error::StoreError;
@@ -34,8 +34,19 @@ impl Store {
     pub async fn connect(url: &DatabaseUrl) -> Result<Store, StoreError> {
         install_default_drivers();
         url.prepare()?;
+        // One plain connection first: a refused or misnamed database fails now, in one
+        // attempt, instead of after the pool's retries.
+        AnyConnection::connect(url.as_sqlx())
+            .await
+            .map_err(|source| StoreError::Connect {
+                location: url.redacted(),
+                source,
+            })?
+            .close()
+            .await?;
         let backend = url.backend();
         let pool = AnyPoolOptions::new()
+            .acquire_timeout(std::time::Duration::from_secs(10))
             .max_connections(match backend {
                 // One writer at a time is SQLite's rule; a few readers keep pages responsive.
                 Backend::Sqlite => 4,
@@ -81,11 +92,10 @@ impl Store {
     }
 
     pub async fn domain(&self) -> Result<DomainInfo, StoreError> {
-        let row = sqlx::query(
-            "SELECT name, display_name, origin_url, revision FROM domain WHERE id = 1",
-        )
-        .fetch_one(&self.pool)
-        .await?;
+        let row =
+            sqlx::query("SELECT name, display_name, origin_url, revision FROM domain WHERE id = 1")
+                .fetch_one(&self.pool)
+                .await?;
         Ok(DomainInfo {
             name: row.try_get("name")?,
             display_name: row.try_get("display_name")?,

@@ -4,8 +4,8 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use sqlx::Connection;
 use sqlx::AnyConnection;
+use sqlx::Connection;
 
 use crate::{Backend, DatabaseUrl, Store};
 
@@ -29,8 +29,9 @@ impl TestDatabase {
         match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("a temporary folder");
-                let url = DatabaseUrl::parse(&format!("sqlite://{}/strata.db", dir.path().display()))
-                    .expect("a valid SQLite URL");
+                let url =
+                    DatabaseUrl::parse(&format!("sqlite://{}/strata.db", dir.path().display()))
+                        .expect("a valid SQLite URL");
                 TestDatabase {
                     url,
                     _dir: Some(dir),
@@ -54,8 +55,11 @@ impl TestDatabase {
                     .execute(&mut conn)
                     .await
                     .expect("create a test database");
-                let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base);
-                let url = DatabaseUrl::parse(&format!("{base}/{name}")).expect("a valid PostgreSQL URL");
+                let base = admin
+                    .rsplit_once('/')
+                    .map_or(admin.as_str(), |(base, _)| base);
+                let url =
+                    DatabaseUrl::parse(&format!("{base}/{name}")).expect("a valid PostgreSQL URL");
                 TestDatabase {
                     url,
                     _dir: None,
@@ -67,7 +71,9 @@ impl TestDatabase {
 
     /// Connects and migrates.
     pub async fn store(&self) -> Store {
-        let store = Store::connect(&self.url).await.expect("connect to the test database");
+        let store = Store::connect(&self.url)
+            .await
+            .expect("connect to the test database");
         store.migrate().await.expect("migrate the test database");
         store
     }

@@ -37,7 +37,14 @@ pub fn HomePage() -> impl IntoView {
 
 #[component]
 fn OverviewCards(overview: Overview) -> impl IntoView {
-    let Overview { domain_name, display_name, revision, strata_version, health, checked_at } = overview;
+    let Overview {
+        domain_name,
+        display_name,
+        revision,
+        strata_version,
+        health,
+        checked_at,
+    } = overview;
     let ready = health.ready();
     view! {
         <section class="cards">
@@ -83,7 +90,13 @@ fn OverviewCards(overview: Overview) -> impl IntoView {
 
 #[component]
 fn ComponentRow(part: &'static str, component: Component) -> impl IntoView {
-    let Component { kind, location, version, state, error } = component;
+    let Component {
+        kind,
+        location,
+        version,
+        state,
+        error,
+    } = component;
     view! {
         <tr>
             <td>{part}</td>

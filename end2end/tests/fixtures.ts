@@ -1,0 +1,40 @@
+// A `page` that fails the test on any browser console error or warning, uncaught exception,
+// or failed request, so every test also checks that the console runs cleanly. A test that
+// provokes an error on purpose declares it with `expectProblem(pattern)`.
+import { test as base, expect, Page } from '@playwright/test';
+
+type Fixtures = { page: Page; expectProblem: (pattern: RegExp) => void };
+
+export const test = base.extend<Fixtures & { problems: { seen: string[]; allowed: RegExp[] } }>({
+  problems: async ({}, use) => {
+    await use({ seen: [], allowed: [] });
+  },
+  expectProblem: async ({ problems }, use) => {
+    await use((pattern) => problems.allowed.push(pattern));
+  },
+  page: async ({ page, problems }, use) => {
+    page.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning') {
+        problems.seen.push(`console ${message.type()}: ${message.text()} at ${message.location().url}`);
+      }
+    });
+    page.on('pageerror', (error) => problems.seen.push(`uncaught: ${error.message}`));
+    page.on('response', (response) => {
+      if (response.status() >= 400) problems.seen.push(`HTTP ${response.status()} for ${response.url()}`);
+    });
+    await use(page);
+    // A failed request shows up twice (as a response and as a console error); both must be allowed.
+    const unexpected = problems.seen.filter((p) => !problems.allowed.some((a) => a.test(p)));
+    expect(unexpected, 'the browser console stays clean').toEqual([]);
+  },
+});
+
+export { expect };
+
+/** Waits until the console has hydrated (the app marks <body data-hydrated>). */
+export async function hydrated(page: Page) {
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+}
+
+export const screenshot = (page: Page, name: string) =>
+  page.screenshot({ path: `screenshots/${name}.png`, fullPage: true });

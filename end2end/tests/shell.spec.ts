@@ -1,0 +1,74 @@
+// The console's shell: server-rendered first paint, hydration, a server function round trip,
+// client-side navigation, and the narrow-window menu.
+import { test, expect, hydrated, screenshot } from './fixtures';
+
+test('the home page is rendered on the server before any script runs', async ({ browser }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  const response = await page.goto('/');
+  expect(response?.status()).toBe(200);
+  await expect(page.getByTestId('domain-name')).toHaveText('Strata');
+  await expect(page.getByTestId('revision')).toHaveText('0');
+  await expect(page.getByRole('navigation', { name: 'Sections' })).toContainText('Publications');
+  await expect(page.locator('body')).not.toHaveAttribute('data-hydrated', 'true');
+  await context.close();
+});
+
+test('the console hydrates and "Check again" asks the server anew', async ({ page }) => {
+  await page.goto('/');
+  await hydrated(page);
+  const checkedAt = page.getByTestId('checked-at');
+  const first = await checkedAt.textContent();
+  expect(first).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  // Only hydrated code can handle this click; it calls the overview server function again.
+  const answered = page.waitForResponse((r) => r.url().endsWith('/api/overview') && r.status() === 200);
+  await page.getByTestId('check-again').click();
+  await answered;
+  await expect(checkedAt).not.toHaveText(first!);
+  await expect(page.getByTestId('components')).toContainText('SQLite');
+  await screenshot(page, 'home');
+});
+
+test('the overview server function answers JSON', async ({ request }) => {
+  const response = await request.post('/api/overview', {
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    data: '',
+  });
+  expect(response.status()).toBe(200);
+  const overview = await response.json();
+  expect(overview.revision).toBe(0);
+  expect(overview.health.database.state).toBe('up');
+  expect(overview.health.origin.state).toBe('up');
+});
+
+test('sections open without a page load and unknown pages say so', async ({ page, expectProblem }) => {
+  await page.goto('/');
+  await hydrated(page);
+  await page.evaluate(() => ((window as any).__sameDocument = true));
+  await page.getByRole('link', { name: 'Tenants' }).click();
+  await expect(page).toHaveURL(/\/tenants$/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Tenants');
+  expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
+  await expect(page).toHaveTitle('Tenants · Strata');
+
+  expectProblem(/no-such-page|status of 404/);
+  const missing = await page.goto('/no-such-page');
+  expect(missing?.status()).toBe(404);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Not found');
+});
+
+test('on a narrow window the sections fold into a menu', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: { width: 420, height: 800 } });
+  const page = await context.newPage();
+  await page.goto('/');
+  await hydrated(page);
+  const sections = page.getByRole('navigation', { name: 'Sections' });
+  await expect(sections).toBeHidden();
+  await page.getByRole('button', { name: 'Show or hide the sections' }).click();
+  await expect(sections).toBeVisible();
+  await screenshot(page, 'home-narrow-menu');
+  await sections.getByRole('link', { name: 'Tiers' }).click();
+  await expect(sections).toBeHidden();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Tiers');
+  await context.close();
+});

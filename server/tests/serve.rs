@@ -1,0 +1,179 @@
+//! The real server on a free port with its own database: health, readiness, the console's
+//! first paint and a server function round trip.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde_json::Value;
+use strata_server::cache::CacheSetting;
+use strata_server::config::Settings;
+use strata_server::origin::OriginSetting;
+use strata_server::startup::Application;
+use strata_store::Backend;
+use strata_store::test_support::TestDatabase;
+
+struct TestApp {
+    address: String,
+    _db: TestDatabase,
+    _dir: tempfile::TempDir,
+}
+
+async fn spawn_app(cache: CacheSetting) -> TestApp {
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let settings = Settings {
+        database_url: db.url.clone(),
+        origin: OriginSetting::Directory(dir.path().join("origin")),
+        cache,
+        addr: "127.0.0.1:0".parse::<SocketAddr>().unwrap(),
+        site_root: PathBuf::from(dir.path()),
+    };
+    let app = Application::build(settings)
+        .await
+        .expect("the server starts");
+    let address = format!("http://{}", app.addr());
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        _db: db,
+        _dir: dir,
+    }
+}
+
+/// The text of the first element carrying `data-testid="{id}"`.
+fn text_of(html: &str, id: &str) -> String {
+    let marker = format!("data-testid=\"{id}\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {id} in {html}"));
+    let open_end = start + html[start..].find('>').unwrap() + 1;
+    let close = open_end + html[open_end..].find('<').unwrap();
+    html[open_end..close].to_owned()
+}
+
+fn redis_url() -> String {
+    std::env::var("STRATA_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+}
+
+#[tokio::test]
+async fn healthz_answers_ok() {
+    let app = spawn_app(CacheSetting::InProcess).await;
+    let response = reqwest::get(format!("{}/healthz", app.address))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.text().await.unwrap(), "ok");
+}
+
+#[tokio::test]
+async fn readyz_reports_database_origin_and_cache() {
+    let app = spawn_app(CacheSetting::InProcess).await;
+    let response = reqwest::get(format!("{}/readyz", app.address))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["database"]["kind"], "SQLite");
+    assert_eq!(body["database"]["state"], "up");
+    assert!(
+        body["database"]["version"]
+            .as_str()
+            .unwrap()
+            .starts_with('3')
+    );
+    assert_eq!(body["origin"]["kind"], "directory");
+    assert_eq!(body["origin"]["state"], "up");
+    assert_eq!(body["cache"]["kind"], "in-process");
+}
+
+#[tokio::test]
+async fn readyz_names_the_redis_version_when_redis_answers() {
+    let cache = CacheSetting::parse(Some(&redis_url())).unwrap();
+    let app = spawn_app(cache).await;
+    let body: Value = reqwest::get(format!("{}/readyz", app.address))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["cache"]["kind"], "Redis");
+    assert_eq!(body["cache"]["state"], "up", "{body}");
+    assert!(body["cache"]["version"].as_str().unwrap().contains('.'));
+}
+
+#[tokio::test]
+async fn readyz_is_503_and_says_why_when_redis_is_down() {
+    // A port nothing listens on: bind one, note it, and let it go.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let cache = CacheSetting::parse(Some(&format!("redis://127.0.0.1:{port}"))).unwrap();
+    let app = spawn_app(cache).await;
+    let response = reqwest::get(format!("{}/readyz", app.address))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["cache"]["state"], "down");
+    assert!(!body["cache"]["error"].as_str().unwrap().is_empty());
+    assert_eq!(body["database"]["state"], "up");
+}
+
+#[tokio::test]
+async fn the_home_page_is_rendered_on_the_server_with_the_domain_and_revision() {
+    let app = spawn_app(CacheSetting::InProcess).await;
+    let response = reqwest::get(format!("{}/", app.address)).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    assert_eq!(text_of(&html, "domain-name"), "Strata");
+    assert_eq!(text_of(&html, "revision"), "0");
+    for section in [
+        "Tiers",
+        "Organizations",
+        "Products",
+        "Deployables",
+        "Tenants",
+        "Configs",
+        "History",
+        "Publications",
+    ] {
+        assert!(html.contains(section), "sidebar lacks {section}");
+    }
+    assert!(
+        html.contains("/pkg/strata.js"),
+        "the page loads the console's script"
+    );
+}
+
+#[tokio::test]
+async fn the_overview_server_function_round_trips() {
+    let app = spawn_app(CacheSetting::InProcess).await;
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/overview", app.address))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["revision"], 0);
+    assert_eq!(body["display_name"], "Strata");
+    assert_eq!(body["health"]["database"]["state"], "up");
+}
+
+#[tokio::test]
+async fn unknown_pages_are_404_and_sections_are_200() {
+    let app = spawn_app(CacheSetting::InProcess).await;
+    let missing = reqwest::get(format!("{}/no-such-page", app.address))
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    assert!(missing.text().await.unwrap().contains("Not found"));
+    let tiers = reqwest::get(format!("{}/tiers", app.address))
+        .await
+        .unwrap();
+    assert_eq!(tiers.status(), 200);
+}
