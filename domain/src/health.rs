@@ -24,6 +24,42 @@ pub struct Component {
     pub error: Option<String>,
 }
 
+impl Component {
+    /// A component after a check: `Ok(version)` if it answered, `Err(why)` if not.
+    pub fn checked(
+        kind: impl Into<String>,
+        location: impl Into<String>,
+        outcome: Result<Option<String>, String>,
+    ) -> Component {
+        let (state, version, error) = match outcome {
+            Ok(version) => (State::Up, version, None),
+            Err(why) => (State::Down, None, Some(why)),
+        };
+        Component {
+            kind: kind.into(),
+            location: location.into(),
+            version,
+            state,
+            error,
+        }
+    }
+}
+
+/// A URL fit to show as a location: the password, if any, replaced by `***`.
+pub fn location_of(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, path) = rest.find('/').map_or((rest, ""), |i| rest.split_at(i));
+    match authority.rsplit_once('@') {
+        Some((credentials, host)) => match credentials.split_once(':') {
+            Some((user, _password)) => format!("{scheme}://{user}:***@{host}{path}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
 /// The whole picture at one moment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {
@@ -37,5 +73,48 @@ impl Health {
         [&self.database, &self.origin, &self.cache]
             .iter()
             .all(|c| c.state == State::Up)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_never_show_a_password() {
+        assert_eq!(
+            location_of("redis://app:pw@127.0.0.1:6379/2"),
+            "redis://app:***@127.0.0.1:6379/2"
+        );
+        assert_eq!(
+            location_of("postgres://app:s3cr@t@db:5432/strata"),
+            "postgres://app:***@db:5432/strata"
+        );
+        assert_eq!(
+            location_of("postgres://app@db/strata"),
+            "postgres://app@db/strata"
+        );
+        assert_eq!(
+            location_of("redis://127.0.0.1:6379"),
+            "redis://127.0.0.1:6379"
+        );
+        assert_eq!(
+            location_of("sqlite://./data/strata.db"),
+            "sqlite://./data/strata.db"
+        );
+    }
+
+    #[test]
+    fn a_checked_component_is_up_with_its_version_or_down_with_the_reason() {
+        let up = Component::checked("Redis", "redis://x", Ok(Some("7.0".into())));
+        assert_eq!(
+            (up.state, up.version.as_deref(), up.error),
+            (State::Up, Some("7.0"), None)
+        );
+        let down = Component::checked("Redis", "redis://x", Err("refused".into()));
+        assert_eq!(
+            (down.state, down.version, down.error.as_deref()),
+            (State::Down, None, Some("refused"))
+        );
     }
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use strata_domain::health::{Component, State};
+use strata_domain::health::{Component, location_of};
 
 #[derive(Debug, Clone)]
 pub enum CacheSetting {
@@ -23,7 +23,7 @@ impl CacheSetting {
             format!("{url:?} is not a Redis URL ({e}); expected redis://HOST:PORT[/DB]")
         })?;
         Ok(CacheSetting::Redis {
-            location: redact(url),
+            location: location_of(url),
             client,
         })
     }
@@ -31,28 +31,12 @@ impl CacheSetting {
     /// Checks the cache answers, and which version it runs.
     pub async fn probe(&self, timeout: Duration) -> Component {
         match self {
-            CacheSetting::InProcess => Component {
-                kind: "in-process".to_owned(),
-                location: "this process".to_owned(),
-                version: None,
-                state: State::Up,
-                error: None,
-            },
+            CacheSetting::InProcess => Component::checked("in-process", "this process", Ok(None)),
             CacheSetting::Redis { client, location } => {
                 let outcome = tokio::time::timeout(timeout, redis_version(client))
                     .await
                     .unwrap_or_else(|_| Err(format!("no answer within {timeout:?}")));
-                Component {
-                    kind: "Redis".to_owned(),
-                    location: location.clone(),
-                    state: if outcome.is_ok() {
-                        State::Up
-                    } else {
-                        State::Down
-                    },
-                    version: outcome.as_ref().ok().cloned(),
-                    error: outcome.err(),
-                }
+                Component::checked("Redis", location.clone(), outcome.map(Some))
             }
         }
     }
@@ -74,20 +58,6 @@ async fn redis_version(client: &redis::Client) -> Result<String, String> {
         .unwrap_or("unknown")
         .trim()
         .to_owned())
-}
-
-/// The URL without its password.
-fn redact(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => match rest.rsplit_once('@') {
-            Some((credentials, host)) => {
-                let user = credentials.split(':').next().unwrap_or_default();
-                format!("{scheme}://{user}:***@{host}")
-            }
-            None => url.to_owned(),
-        },
-        None => url.to_owned(),
-    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use strata_app::ssr::HealthProbe;
-use strata_domain::health::{Component, Health, State};
+use strata_domain::health::{Component, Health};
 use strata_store::Store;
 
 use crate::cache::CacheSetting;
@@ -40,17 +40,11 @@ impl Probe {
             .await
             .map_err(|_| format!("no answer within {TIMEOUT:?}"))
             .and_then(|r| r.map_err(|e| e.to_string()));
-        Component {
-            kind: url.backend().product_name().to_owned(),
-            location: url.redacted(),
-            state: if outcome.is_ok() {
-                State::Up
-            } else {
-                State::Down
-            },
-            version: outcome.as_ref().ok().cloned(),
-            error: outcome.err(),
-        }
+        Component::checked(
+            url.backend().product_name(),
+            url.redacted(),
+            outcome.map(Some),
+        )
     }
 }
 

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use strata_domain::health::{Component, State};
+use strata_domain::health::Component;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OriginSetting {
@@ -47,10 +47,11 @@ impl OriginSetting {
         let check = tokio::task::spawn_blocking(move || -> Result<(), String> {
             std::fs::create_dir_all(&dir)
                 .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-            let metadata = std::fs::metadata(&dir).map_err(|e| e.to_string())?;
-            if metadata.permissions().readonly() {
-                return Err(format!("{} is read-only", dir.display()));
-            }
+            // Permission bits say little (root ignores them): write and remove a file instead.
+            let probe = dir.join(format!(".strata-probe-{}", std::process::id()));
+            std::fs::write(&probe, b"probe")
+                .map_err(|e| format!("cannot write in {}: {e}", dir.display()))?;
+            std::fs::remove_file(&probe).map_err(|e| e.to_string())?;
             Ok(())
         });
         let outcome = match tokio::time::timeout(timeout, check).await {
@@ -58,17 +59,7 @@ impl OriginSetting {
             Ok(Err(join)) => Err(join.to_string()),
             Err(_) => Err(format!("no answer within {timeout:?}")),
         };
-        Component {
-            kind: "directory".to_owned(),
-            location: self.location(),
-            version: None,
-            state: if outcome.is_ok() {
-                State::Up
-            } else {
-                State::Down
-            },
-            error: outcome.err(),
-        }
+        Component::checked("directory", self.location(), outcome.map(|()| None))
     }
 }
 

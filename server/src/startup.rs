@@ -45,6 +45,7 @@ pub async fn open_store(settings: &Settings) -> Result<Store, StartupError> {
 
 pub struct Application {
     listener: TcpListener,
+    addr: SocketAddr,
     router: axum::Router,
     store: Store,
 }
@@ -88,19 +89,18 @@ impl Application {
         let router = http::router(console, probe, leptos_options);
         Ok(Application {
             listener,
+            addr,
             router,
             store,
         })
     }
 
     pub fn addr(&self) -> SocketAddr {
-        self.listener
-            .local_addr()
-            .expect("a bound listener has an address")
+        self.addr
     }
 
     pub async fn run_until_stopped(self) -> Result<(), StartupError> {
-        tracing::info!("Strata is listening on http://{}", self.addr());
+        tracing::info!("Strata is listening on http://{}", self.addr);
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown_signal())
             .await

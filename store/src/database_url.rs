@@ -93,20 +93,11 @@ impl DatabaseUrl {
         (path != ":memory:").then(|| PathBuf::from(path))
     }
 
-    /// The URL without a password, for logs and the console.
+    /// The URL without its password (and without SQLite's options), for logs and the console.
     pub fn redacted(&self) -> String {
         match self.backend {
             Backend::Sqlite => self.url.split('?').next().unwrap_or_default().to_owned(),
-            Backend::Postgres => {
-                let (scheme, rest) = self.url.split_once("://").unwrap_or(("postgres", ""));
-                match rest.rsplit_once('@') {
-                    Some((credentials, host)) => {
-                        let user = credentials.split(':').next().unwrap_or_default();
-                        format!("{scheme}://{user}@{host}")
-                    }
-                    None => self.url.clone(),
-                }
-            }
+            Backend::Postgres => strata_domain::health::location_of(&self.url),
         }
     }
 
@@ -157,7 +148,7 @@ mod tests {
     fn postgres_urls_hide_their_password_when_shown() {
         let url = DatabaseUrl::parse("postgres://app:s3cret@db:5432/strata").unwrap();
         assert_eq!(url.backend(), Backend::Postgres);
-        assert_eq!(url.redacted(), "postgres://app@db:5432/strata");
+        assert_eq!(url.redacted(), "postgres://app:***@db:5432/strata");
         assert!(!format!("{url:?}").contains("s3cret"));
     }
 
