@@ -4,4 +4,6 @@
 
 pub mod health;
 pub mod names;
+pub mod rules;
+pub mod tier;
 pub mod time;

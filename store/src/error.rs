@@ -1,8 +1,35 @@
 use thiserror::Error;
 
-/// What the store can fail with. Callers turn these into messages for people at their edge.
+/// The author and time of an entity's current version, named in a conflict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionStamp {
+    pub version: i64,
+    pub actor: String,
+    pub at_ms: i64,
+}
+
+/// What the store can fail with. Callers turn these into messages for people at their edge;
+/// each variant carries what a person needs to act on it.
 #[derive(Debug, Error)]
 pub enum StoreError {
+    /// Input broke a rule: `field` is a JSON pointer into what was sent.
+    #[error("{field}: {rule}")]
+    Invalid { field: String, rule: String },
+    #[error("{kind} {key:?} does not exist")]
+    NotFound { kind: &'static str, key: String },
+    #[error("{kind} {key:?} already exists")]
+    Duplicate { kind: &'static str, key: String },
+    /// The write named a version that is no longer current: nothing was written.
+    #[error(
+        "{kind} {key:?} was changed meanwhile: you edited version {expected}, the current version is {} by {}",
+        current.version, current.actor
+    )]
+    Conflict {
+        kind: &'static str,
+        key: String,
+        expected: i64,
+        current: VersionStamp,
+    },
     #[error("cannot open the database at {location}: {source}")]
     Connect {
         location: String,
@@ -19,4 +46,15 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    pub fn invalid(field: impl Into<String>, rule: impl Into<String>) -> StoreError {
+        StoreError::Invalid {
+            field: field.into(),
+            rule: rule.into(),
+        }
+    }
 }

@@ -2,15 +2,18 @@
 //! (the embedded default) or PostgreSQL through one sqlx `AnyPool`, so every query is written
 //! once and the same tests run against both databases.
 
+pub mod changes;
 mod database_url;
 mod error;
+pub mod history;
 pub mod test_support;
+pub mod tiers;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyConnection, AnyPool, Connection, Executor, Row};
 
 pub use database_url::{Backend, DatabaseUrl};
-pub use error::StoreError;
+pub use error::{StoreError, VersionStamp};
 
 /// The domain row: one whole configuration database.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

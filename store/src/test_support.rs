@@ -78,6 +78,19 @@ impl TestDatabase {
         store
     }
 
+    /// Runs SQL behind the store's back, as a tamperer or a broken tool would.
+    pub async fn execute_raw(&self, sql: &str) {
+        sqlx::any::install_default_drivers();
+        let mut conn = AnyConnection::connect(self.url.as_sqlx())
+            .await
+            .expect("connect");
+        sqlx::raw_sql(sql)
+            .execute(&mut conn)
+            .await
+            .expect("raw SQL runs");
+        conn.close().await.expect("close");
+    }
+
     pub async fn drop_database(self) {
         if let Some(name) = &self.postgres_name {
             let mut conn = connect_admin(&postgres_admin_url()).await;

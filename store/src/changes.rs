@@ -1,0 +1,249 @@
+//! The one write path. A [`ChangeSet`] opens a transaction and first bumps the domain's
+//! revision, which takes the database's write lock (a row lock on PostgreSQL, the write lock
+//! on SQLite), so change sets apply one after another. Entity modules then write through it,
+//! each write appending a change record chained by hash to the one before. Commit applies all
+//! of it under one new revision; dropping the change set applies none of it.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use sqlx::{Any, AnyConnection, Row, Transaction};
+
+use crate::error::VersionStamp;
+use crate::{Store, StoreError};
+
+/// The hash before the first change record.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// What a change did to an entity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Operation {
+    Create,
+    Update,
+    Delete,
+    Rollback,
+    Restore,
+}
+
+impl Operation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::Create => "create",
+            Operation::Update => "update",
+            Operation::Delete => "delete",
+            Operation::Rollback => "rollback",
+            Operation::Restore => "restore",
+        }
+    }
+
+    pub(crate) fn parse(text: &str) -> Result<Operation, StoreError> {
+        Ok(match text {
+            "create" => Operation::Create,
+            "update" => Operation::Update,
+            "delete" => Operation::Delete,
+            "rollback" => Operation::Rollback,
+            "restore" => Operation::Restore,
+            other => return Err(StoreError::Corrupt(format!("unknown operation {other:?}"))),
+        })
+    }
+}
+
+/// One write, as an entity module hands it to [`ChangeSet::record`].
+pub(crate) struct Entry<'a> {
+    pub kind: &'static str,
+    pub key: &'a str,
+    pub version: i64,
+    pub operation: Operation,
+    pub before: Option<&'a Value>,
+    pub after: Option<&'a Value>,
+}
+
+pub struct ChangeSet {
+    tx: Transaction<'static, Any>,
+    revision: i64,
+    actor: String,
+    reason: String,
+    at_ms: i64,
+    next_seq: i64,
+    prev_hash: String,
+    recorded: usize,
+}
+
+impl Store {
+    /// Starts a change set by `actor`, for `reason`. Both are required: history must say who
+    /// changed what, and why.
+    pub async fn begin(&self, actor: &str, reason: &str) -> Result<ChangeSet, StoreError> {
+        let actor = actor.trim();
+        let reason = reason.trim();
+        if actor.is_empty() {
+            return Err(StoreError::invalid(
+                "/actor",
+                "who makes the change must be named",
+            ));
+        }
+        if reason.is_empty() {
+            return Err(StoreError::invalid(
+                "/reason",
+                "say in a few words why you make this change",
+            ));
+        }
+        if reason.chars().count() > 500 {
+            return Err(StoreError::invalid("/reason", "at most 500 characters"));
+        }
+        let mut tx = self.pool.begin().await?;
+        let revision: i64 = sqlx::query_scalar(
+            "UPDATE domain SET revision = revision + 1 WHERE id = 1 RETURNING revision",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        let last = sqlx::query("SELECT seq, hash FROM changes ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await?;
+        let (next_seq, prev_hash) = match last {
+            Some(row) => (row.try_get::<i64, _>("seq")? + 1, row.try_get("hash")?),
+            None => (1, GENESIS_HASH.to_owned()),
+        };
+        Ok(ChangeSet {
+            tx,
+            revision,
+            actor: actor.to_owned(),
+            reason: reason.to_owned(),
+            at_ms: now_ms(),
+            next_seq,
+            prev_hash,
+            recorded: 0,
+        })
+    }
+}
+
+impl ChangeSet {
+    /// The revision this change set commits as.
+    pub fn revision(&self) -> i64 {
+        self.revision
+    }
+
+    pub(crate) fn conn(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+
+    /// The author and time of the entity's latest recorded version, if it has one.
+    pub(crate) async fn stamp(
+        &mut self,
+        kind: &str,
+        key: &str,
+    ) -> Result<Option<VersionStamp>, StoreError> {
+        let row = sqlx::query(
+            "SELECT entity_version, actor, at_ms FROM changes \
+             WHERE entity_kind = $1 AND entity_key = $2 ORDER BY entity_version DESC LIMIT 1",
+        )
+        .bind(kind)
+        .bind(key)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        row.map(|row| {
+            Ok(VersionStamp {
+                version: row.try_get("entity_version")?,
+                actor: row.try_get("actor")?,
+                at_ms: row.try_get("at_ms")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// The version a new write to the entity gets: one past its last recorded version, so an
+    /// entity deleted and created again keeps one unbroken history.
+    pub(crate) async fn next_version(&mut self, kind: &str, key: &str) -> Result<i64, StoreError> {
+        Ok(self.stamp(kind, key).await?.map_or(1, |s| s.version + 1))
+    }
+
+    /// Appends the change record of one write.
+    pub(crate) async fn record(&mut self, entry: Entry<'_>) -> Result<(), StoreError> {
+        let before = entry.before.map(Value::to_string);
+        let after = entry.after.map(Value::to_string);
+        let hash = chain_hash(
+            &self.prev_hash,
+            &HashedFields {
+                seq: self.next_seq,
+                revision: self.revision,
+                kind: entry.kind,
+                key: entry.key,
+                version: entry.version,
+                operation: entry.operation.as_str(),
+                actor: &self.actor,
+                at_ms: self.at_ms,
+                reason: &self.reason,
+                before: before.as_deref(),
+                after: after.as_deref(),
+            },
+        );
+        sqlx::query(
+            "INSERT INTO changes (seq, revision, entity_kind, entity_key, entity_version, operation, \
+             actor, at_ms, reason, before_image, after_image, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(self.next_seq)
+        .bind(self.revision)
+        .bind(entry.kind)
+        .bind(entry.key)
+        .bind(entry.version)
+        .bind(entry.operation.as_str())
+        .bind(&self.actor)
+        .bind(self.at_ms)
+        .bind(&self.reason)
+        .bind(before)
+        .bind(after)
+        .bind(&self.prev_hash)
+        .bind(&hash)
+        .execute(&mut *self.tx)
+        .await?;
+        self.next_seq += 1;
+        self.prev_hash = hash;
+        self.recorded += 1;
+        Ok(())
+    }
+
+    /// Applies every write under this change set's revision. A change set that wrote nothing
+    /// commits nothing and leaves the revision as it was; the answer is the current revision.
+    pub async fn commit(self) -> Result<i64, StoreError> {
+        if self.recorded == 0 {
+            self.tx.rollback().await?;
+            return Ok(self.revision - 1);
+        }
+        self.tx.commit().await?;
+        Ok(self.revision)
+    }
+}
+
+/// The fields a change record's hash covers, in a fixed order.
+#[derive(serde::Serialize)]
+pub(crate) struct HashedFields<'a> {
+    pub seq: i64,
+    pub revision: i64,
+    pub kind: &'a str,
+    pub key: &'a str,
+    pub version: i64,
+    pub operation: &'a str,
+    pub actor: &'a str,
+    pub at_ms: i64,
+    pub reason: &'a str,
+    pub before: Option<&'a str>,
+    pub after: Option<&'a str>,
+}
+
+/// SHA-256 over the previous hash and the record's fields as JSON (unambiguous whatever the
+/// text holds), in hex.
+pub(crate) fn chain_hash(prev_hash: &str, fields: &HashedFields<'_>) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(prev_hash.as_bytes());
+    hasher.update(b"\n");
+    hasher.update(serde_json::to_vec(fields).expect("plain fields serialize"));
+    hex::encode(hasher.finalize())
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}

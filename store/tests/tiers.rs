@@ -1,0 +1,281 @@
+//! The write path, pinned on tiers and run against SQLite and PostgreSQL: versions, conflicts,
+//! duplicates, field errors, history and its hash chain, all-or-nothing change sets.
+
+use strata_domain::names::TierName;
+use strata_domain::tier::{Tier, TierState};
+use strata_store::changes::Operation;
+use strata_store::test_support::{BACKENDS, TestDatabase};
+use strata_store::{Store, StoreError};
+
+fn tier(name: &str, display_name: &str) -> Tier {
+    Tier {
+        name: TierName::parse(name).unwrap(),
+        display_name: display_name.to_owned(),
+        is_live: name == "LIVE",
+        state: TierState::Active,
+    }
+}
+
+async fn create(store: &Store, t: Tier) -> i64 {
+    let mut change = store.begin("alice", "set up the tiers").await.unwrap();
+    change.create_tier(t).await.unwrap();
+    change.commit().await.unwrap()
+}
+
+/// Runs `body` once per backend on a fresh store.
+macro_rules! on_both {
+    (|$store:ident| $body:block) => {
+        for backend in BACKENDS {
+            let db = TestDatabase::new(backend).await;
+            let $store = db.store().await;
+            $body
+            $store.close().await;
+            db.drop_database().await;
+        }
+    };
+}
+
+#[tokio::test]
+async fn creating_a_tier_commits_revision_one_with_its_change_record() {
+    on_both!(|store| {
+        let revision = create(&store, tier("LIVE", "Live")).await;
+        assert_eq!(revision, 1);
+        let stored = store.tier("LIVE").await.unwrap();
+        assert_eq!((stored.version, stored.revision), (1, 1));
+        assert!(stored.item.is_live);
+        assert_eq!(store.domain().await.unwrap().revision, 1);
+
+        let history = store.history("tier", "LIVE").await.unwrap();
+        assert_eq!(history.len(), 1);
+        let record = &history[0];
+        assert_eq!(
+            (record.operation, record.entity_version, record.revision),
+            (Operation::Create, 1, 1)
+        );
+        assert_eq!(
+            (record.actor.as_str(), record.reason.as_str()),
+            ("alice", "set up the tiers")
+        );
+        assert_eq!(record.before, None);
+        assert_eq!(record.after.as_ref().unwrap()["display_name"], "Live");
+    });
+}
+
+#[tokio::test]
+async fn a_duplicate_name_is_refused_and_nothing_is_written() {
+    on_both!(|store| {
+        create(&store, tier("LIVE", "Live")).await;
+        let mut change = store.begin("bob", "again").await.unwrap();
+        let err = change
+            .create_tier(tier("LIVE", "Live again"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::Duplicate { kind: "tier", ref key } if key == "LIVE"),
+            "{err}"
+        );
+        drop(change);
+        assert_eq!(store.domain().await.unwrap().revision, 1);
+        assert_eq!(store.tier("LIVE").await.unwrap().item.display_name, "Live");
+    });
+}
+
+#[tokio::test]
+async fn a_bad_field_is_named_with_its_rule() {
+    on_both!(|store| {
+        let mut change = store.begin("alice", "typo").await.unwrap();
+        let err = change.create_tier(tier("DEV", "   ")).await.unwrap_err();
+        let StoreError::Invalid { field, rule } = err else {
+            panic!("expected a field error")
+        };
+        assert_eq!(
+            (field.as_str(), rule.as_str()),
+            ("/display_name", "must not be empty")
+        );
+        let err = store.begin("alice", " ").await.err().unwrap();
+        assert!(
+            matches!(err, StoreError::Invalid { ref field, .. } if field == "/reason"),
+            "{err}"
+        );
+    });
+}
+
+#[tokio::test]
+async fn a_write_naming_an_old_version_gets_a_conflict_with_the_current_author() {
+    on_both!(|store| {
+        create(&store, tier("STAGING", "Staging")).await;
+        let mut change = store.begin("bob", "rename").await.unwrap();
+        let updated = change
+            .update_tier(1, tier("STAGING", "Pre-production"))
+            .await
+            .unwrap();
+        assert_eq!(updated.version, 2);
+        change.commit().await.unwrap();
+
+        let mut stale = store.begin("carol", "my rename").await.unwrap();
+        let err = stale
+            .update_tier(1, tier("STAGING", "Stage"))
+            .await
+            .unwrap_err();
+        let StoreError::Conflict {
+            expected, current, ..
+        } = &err
+        else {
+            panic!("expected a conflict, got {err}")
+        };
+        assert_eq!(
+            (*expected, current.version, current.actor.as_str()),
+            (1, 2, "bob")
+        );
+        assert!(
+            err.to_string().contains("current version is 2 by bob"),
+            "{err}"
+        );
+        drop(stale);
+        assert_eq!(
+            store.tier("STAGING").await.unwrap().item.display_name,
+            "Pre-production"
+        );
+    });
+}
+
+#[tokio::test]
+async fn writing_what_is_stored_records_nothing_and_keeps_the_revision() {
+    on_both!(|store| {
+        create(&store, tier("DEV", "Dev")).await;
+        let mut change = store.begin("alice", "no-op").await.unwrap();
+        assert_eq!(
+            change
+                .update_tier(1, tier("DEV", "Dev"))
+                .await
+                .unwrap()
+                .version,
+            1
+        );
+        assert_eq!(change.commit().await.unwrap(), 1);
+        assert_eq!(store.domain().await.unwrap().revision, 1);
+        assert_eq!(store.history("tier", "DEV").await.unwrap().len(), 1);
+    });
+}
+
+#[tokio::test]
+async fn a_change_set_that_is_not_committed_leaves_no_trace() {
+    on_both!(|store| {
+        let mut change = store.begin("alice", "abandoned").await.unwrap();
+        change.create_tier(tier("DEV", "Dev")).await.unwrap();
+        change.create_tier(tier("LIVE", "Live")).await.unwrap();
+        drop(change);
+        assert!(store.tiers().await.unwrap().is_empty());
+        assert_eq!(store.domain().await.unwrap().revision, 0);
+        assert_eq!(store.verify_chain().await.unwrap().records, 0);
+    });
+}
+
+#[tokio::test]
+async fn a_tier_deleted_and_created_again_keeps_one_history() {
+    on_both!(|store| {
+        create(&store, tier("QA1", "QA")).await;
+        let mut change = store.begin("alice", "retire QA").await.unwrap();
+        let err = change
+            .delete_tier(&TierName::parse("QA1").unwrap(), 7)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
+        change
+            .delete_tier(&TierName::parse("QA1").unwrap(), 1)
+            .await
+            .unwrap();
+        change.commit().await.unwrap();
+        assert!(matches!(
+            store.tier("QA1").await,
+            Err(StoreError::NotFound { .. })
+        ));
+
+        create(&store, tier("QA1", "QA again")).await;
+        let versions: Vec<(i64, Operation)> = store
+            .history("tier", "QA1")
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.entity_version, r.operation))
+            .collect();
+        assert_eq!(
+            versions,
+            [
+                (1, Operation::Create),
+                (2, Operation::Delete),
+                (3, Operation::Create)
+            ]
+        );
+        assert_eq!(store.tier("QA1").await.unwrap().version, 3);
+
+        let mut change = store.begin("alice", "gone").await.unwrap();
+        let err = change
+            .delete_tier(&TierName::parse("NOPE").unwrap(), 1)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::NotFound { kind: "tier", .. }),
+            "{err}"
+        );
+    });
+}
+
+#[tokio::test]
+async fn thirty_two_writers_on_one_version_one_wins_the_rest_conflict() {
+    on_both!(|store| {
+        create(&store, tier("LIVE", "Live")).await;
+        let writers = (0..32).map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut change = store.begin(&format!("writer{i}"), "race").await?;
+                change
+                    .update_tier(1, tier("LIVE", &format!("Live by {i}")))
+                    .await?;
+                change.commit().await
+            })
+        });
+        let mut wins = Vec::new();
+        let mut conflicts = 0;
+        for (i, writer) in writers.enumerate() {
+            match writer.await.unwrap() {
+                Ok(revision) => wins.push((i, revision)),
+                Err(StoreError::Conflict { current, .. }) => {
+                    assert_eq!(current.version, 2);
+                    conflicts += 1;
+                }
+                Err(other) => panic!("writer {i}: {other}"),
+            }
+        }
+        assert_eq!(wins.len(), 1, "exactly one writer wins: {wins:?}");
+        assert_eq!(conflicts, 31);
+        let (winner, revision) = wins[0];
+        let stored = store.tier("LIVE").await.unwrap();
+        assert_eq!((stored.version, stored.revision), (2, revision));
+        assert_eq!(stored.item.display_name, format!("Live by {winner}"));
+        assert_eq!(
+            store.domain().await.unwrap().revision,
+            2,
+            "losers leave no revision behind"
+        );
+        let chain = store.verify_chain().await.unwrap();
+        assert_eq!((chain.records, chain.first_broken_seq), (2, None));
+    });
+}
+
+#[tokio::test]
+async fn the_hash_chain_finds_a_record_edited_behind_the_stores_back() {
+    for backend in BACKENDS {
+        let db = TestDatabase::new(backend).await;
+        let store = db.store().await;
+        create(&store, tier("DEV", "Dev")).await;
+        create(&store, tier("LIVE", "Live")).await;
+        assert_eq!(store.verify_chain().await.unwrap().first_broken_seq, None);
+        db.execute_raw("UPDATE changes SET reason = 'nothing to see' WHERE seq = 1")
+            .await;
+        let chain = store.verify_chain().await.unwrap();
+        assert_eq!((chain.records, chain.first_broken_seq), (2, Some(1)));
+        store.close().await;
+        db.drop_database().await;
+    }
+}
