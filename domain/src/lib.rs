@@ -4,6 +4,7 @@
 
 pub mod health;
 pub mod names;
+pub mod organization;
 pub mod rules;
 pub mod tier;
 pub mod time;

@@ -4,10 +4,12 @@
 
 pub mod changes;
 mod database_url;
+pub mod entity;
 mod error;
 pub mod history;
+mod organizations;
 pub mod test_support;
-pub mod tiers;
+mod tiers;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyConnection, AnyPool, Connection, Executor, Row};

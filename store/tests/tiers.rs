@@ -18,7 +18,7 @@ fn tier(name: &str, display_name: &str) -> Tier {
 
 async fn create(store: &Store, t: Tier) -> i64 {
     let mut change = store.begin("alice", "set up the tiers").await.unwrap();
-    change.create_tier(t).await.unwrap();
+    change.create(t).await.unwrap();
     change.commit().await.unwrap()
 }
 
@@ -40,7 +40,7 @@ async fn creating_a_tier_commits_revision_one_with_its_change_record() {
     on_both!(|store| {
         let revision = create(&store, tier("LIVE", "Live")).await;
         assert_eq!(revision, 1);
-        let stored = store.tier("LIVE").await.unwrap();
+        let stored = store.get::<Tier>("LIVE").await.unwrap();
         assert_eq!((stored.version, stored.revision), (1, 1));
         assert!(stored.item.is_live);
         assert_eq!(store.domain().await.unwrap().revision, 1);
@@ -66,17 +66,17 @@ async fn a_duplicate_name_is_refused_and_nothing_is_written() {
     on_both!(|store| {
         create(&store, tier("LIVE", "Live")).await;
         let mut change = store.begin("bob", "again").await.unwrap();
-        let err = change
-            .create_tier(tier("LIVE", "Live again"))
-            .await
-            .unwrap_err();
+        let err = change.create(tier("LIVE", "Live again")).await.unwrap_err();
         assert!(
             matches!(err, StoreError::Duplicate { kind: "tier", ref key } if key == "LIVE"),
             "{err}"
         );
         drop(change);
         assert_eq!(store.domain().await.unwrap().revision, 1);
-        assert_eq!(store.tier("LIVE").await.unwrap().item.display_name, "Live");
+        assert_eq!(
+            store.get::<Tier>("LIVE").await.unwrap().item.display_name,
+            "Live"
+        );
     });
 }
 
@@ -84,7 +84,7 @@ async fn a_duplicate_name_is_refused_and_nothing_is_written() {
 async fn a_bad_field_is_named_with_its_rule() {
     on_both!(|store| {
         let mut change = store.begin("alice", "typo").await.unwrap();
-        let err = change.create_tier(tier("DEV", "   ")).await.unwrap_err();
+        let err = change.create(tier("DEV", "   ")).await.unwrap_err();
         let StoreError::Invalid { field, rule } = err else {
             panic!("expected a field error")
         };
@@ -106,17 +106,14 @@ async fn a_write_naming_an_old_version_gets_a_conflict_with_the_current_author()
         create(&store, tier("STAGING", "Staging")).await;
         let mut change = store.begin("bob", "rename").await.unwrap();
         let updated = change
-            .update_tier(1, tier("STAGING", "Pre-production"))
+            .update(1, tier("STAGING", "Pre-production"))
             .await
             .unwrap();
         assert_eq!(updated.version, 2);
         change.commit().await.unwrap();
 
         let mut stale = store.begin("carol", "my rename").await.unwrap();
-        let err = stale
-            .update_tier(1, tier("STAGING", "Stage"))
-            .await
-            .unwrap_err();
+        let err = stale.update(1, tier("STAGING", "Stage")).await.unwrap_err();
         let StoreError::Conflict {
             expected, current, ..
         } = &err
@@ -133,7 +130,12 @@ async fn a_write_naming_an_old_version_gets_a_conflict_with_the_current_author()
         );
         drop(stale);
         assert_eq!(
-            store.tier("STAGING").await.unwrap().item.display_name,
+            store
+                .get::<Tier>("STAGING")
+                .await
+                .unwrap()
+                .item
+                .display_name,
             "Pre-production"
         );
     });
@@ -145,11 +147,7 @@ async fn writing_what_is_stored_records_nothing_and_keeps_the_revision() {
         create(&store, tier("DEV", "Dev")).await;
         let mut change = store.begin("alice", "no-op").await.unwrap();
         assert_eq!(
-            change
-                .update_tier(1, tier("DEV", "Dev"))
-                .await
-                .unwrap()
-                .version,
+            change.update(1, tier("DEV", "Dev")).await.unwrap().version,
             1
         );
         assert_eq!(change.commit().await.unwrap(), 1);
@@ -162,10 +160,10 @@ async fn writing_what_is_stored_records_nothing_and_keeps_the_revision() {
 async fn a_change_set_that_is_not_committed_leaves_no_trace() {
     on_both!(|store| {
         let mut change = store.begin("alice", "abandoned").await.unwrap();
-        change.create_tier(tier("DEV", "Dev")).await.unwrap();
-        change.create_tier(tier("LIVE", "Live")).await.unwrap();
+        change.create(tier("DEV", "Dev")).await.unwrap();
+        change.create(tier("LIVE", "Live")).await.unwrap();
         drop(change);
-        assert!(store.tiers().await.unwrap().is_empty());
+        assert!(store.list::<Tier>().await.unwrap().is_empty());
         assert_eq!(store.domain().await.unwrap().revision, 0);
         assert_eq!(store.verify_chain().await.unwrap().records, 0);
     });
@@ -176,18 +174,12 @@ async fn a_tier_deleted_and_created_again_keeps_one_history() {
     on_both!(|store| {
         create(&store, tier("QA1", "QA")).await;
         let mut change = store.begin("alice", "retire QA").await.unwrap();
-        let err = change
-            .delete_tier(&TierName::parse("QA1").unwrap(), 7)
-            .await
-            .unwrap_err();
+        let err = change.delete::<Tier>("QA1", 7).await.unwrap_err();
         assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
-        change
-            .delete_tier(&TierName::parse("QA1").unwrap(), 1)
-            .await
-            .unwrap();
+        change.delete::<Tier>("QA1", 1).await.unwrap();
         change.commit().await.unwrap();
         assert!(matches!(
-            store.tier("QA1").await,
+            store.get::<Tier>("QA1").await,
             Err(StoreError::NotFound { .. })
         ));
 
@@ -207,13 +199,10 @@ async fn a_tier_deleted_and_created_again_keeps_one_history() {
                 (3, Operation::Create)
             ]
         );
-        assert_eq!(store.tier("QA1").await.unwrap().version, 3);
+        assert_eq!(store.get::<Tier>("QA1").await.unwrap().version, 3);
 
         let mut change = store.begin("alice", "gone").await.unwrap();
-        let err = change
-            .delete_tier(&TierName::parse("NOPE").unwrap(), 1)
-            .await
-            .unwrap_err();
+        let err = change.delete::<Tier>("NOPE", 1).await.unwrap_err();
         assert!(
             matches!(err, StoreError::NotFound { kind: "tier", .. }),
             "{err}"
@@ -230,7 +219,7 @@ async fn thirty_two_writers_on_one_version_one_wins_the_rest_conflict() {
             tokio::spawn(async move {
                 let mut change = store.begin(&format!("writer{i}"), "race").await?;
                 change
-                    .update_tier(1, tier("LIVE", &format!("Live by {i}")))
+                    .update(1, tier("LIVE", &format!("Live by {i}")))
                     .await?;
                 change.commit().await
             })
@@ -250,7 +239,7 @@ async fn thirty_two_writers_on_one_version_one_wins_the_rest_conflict() {
         assert_eq!(wins.len(), 1, "exactly one writer wins: {wins:?}");
         assert_eq!(conflicts, 31);
         let (winner, revision) = wins[0];
-        let stored = store.tier("LIVE").await.unwrap();
+        let stored = store.get::<Tier>("LIVE").await.unwrap();
         assert_eq!((stored.version, stored.revision), (2, revision));
         assert_eq!(stored.item.display_name, format!("Live by {winner}"));
         assert_eq!(

@@ -1,0 +1,252 @@
+//! What every stored entity shares: a key, versions, a change record per write, conflicts on
+//! stale versions. An entity module says how its rows look ([`Entity`]); the create, update
+//! and delete here are then the only way any entity is written.
+
+use std::future::Future;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
+use sqlx::{Any, AnyConnection, Row};
+use strata_domain::rules::{FieldError, Versioned};
+
+use crate::changes::{ChangeSet, Entry, Operation};
+use crate::{Store, StoreError};
+
+pub(crate) type AnyQuery<'q> = Query<'q, Any, AnyArguments<'q>>;
+
+pub trait Entity: Serialize + DeserializeOwned + Clone + PartialEq + Send + Sync + 'static {
+    /// The entity's name in history, errors and messages, e.g. "tier".
+    const KIND: &'static str;
+    const TABLE: &'static str;
+    const KEY_COLUMN: &'static str;
+    /// The columns besides key, version and revision, in the order [`Entity::bind`] binds them.
+    const COLUMNS: &'static [&'static str];
+
+    fn key(&self) -> &str;
+    /// Rules that need nothing but the entity itself.
+    fn check(&self) -> Result<(), FieldError>;
+    fn bind<'q>(&'q self, query: AnyQuery<'q>) -> AnyQuery<'q>;
+    /// Reads the key and [`Entity::COLUMNS`] back.
+    fn from_row(row: &AnyRow) -> Result<Self, StoreError>;
+
+    /// Rules that need the database, such as uniqueness of a second column or references.
+    fn check_in_store(
+        &self,
+        _conn: &mut AnyConnection,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        async { Ok(()) }
+    }
+}
+
+fn select_sql<E: Entity>() -> String {
+    format!(
+        "SELECT {}, {}, version, revision FROM {}",
+        E::KEY_COLUMN,
+        E::COLUMNS.join(", "),
+        E::TABLE
+    )
+}
+
+fn versioned_from_row<E: Entity>(row: &AnyRow) -> Result<Versioned<E>, StoreError> {
+    Ok(Versioned {
+        item: E::from_row(row)?,
+        version: row.try_get("version")?,
+        revision: row.try_get("revision")?,
+    })
+}
+
+async fn fetch<E: Entity>(
+    conn: &mut AnyConnection,
+    key: &str,
+) -> Result<Option<Versioned<E>>, StoreError> {
+    let sql = format!("{} WHERE {} = $1", select_sql::<E>(), E::KEY_COLUMN);
+    sqlx::query(&sql)
+        .bind(key)
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(versioned_from_row)
+        .transpose()
+}
+
+fn image<E: Entity>(entity: &E) -> Value {
+    serde_json::to_value(entity).expect("entities serialize to JSON")
+}
+
+fn invalid(e: FieldError) -> StoreError {
+    StoreError::invalid(e.field, e.rule)
+}
+
+impl ChangeSet {
+    pub async fn create<E: Entity>(&mut self, entity: E) -> Result<Versioned<E>, StoreError> {
+        entity.check().map_err(invalid)?;
+        let key = entity.key().to_owned();
+        if fetch::<E>(self.conn(), &key).await?.is_some() {
+            return Err(StoreError::Duplicate { kind: E::KIND, key });
+        }
+        entity.check_in_store(self.conn()).await?;
+        let version = self.next_version(E::KIND, &key).await?;
+        let columns = E::COLUMNS.len();
+        let sql = format!(
+            "INSERT INTO {} ({}, {}, version, revision) VALUES ({})",
+            E::TABLE,
+            E::KEY_COLUMN,
+            E::COLUMNS.join(", "),
+            (1..=columns + 3)
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let revision = self.revision();
+        entity
+            .bind(sqlx::query(&sql).bind(&key))
+            .bind(version)
+            .bind(revision)
+            .execute(self.conn())
+            .await?;
+        let after = image(&entity);
+        self.record(Entry {
+            kind: E::KIND,
+            key: &key,
+            version,
+            operation: Operation::Create,
+            before: None,
+            after: Some(&after),
+        })
+        .await?;
+        Ok(Versioned {
+            item: entity,
+            version,
+            revision,
+        })
+    }
+
+    /// Replaces the entity with the same key, which must still be at `expected_version`.
+    /// Writing what is already stored changes nothing and records nothing.
+    pub async fn update<E: Entity>(
+        &mut self,
+        expected_version: i64,
+        entity: E,
+    ) -> Result<Versioned<E>, StoreError> {
+        entity.check().map_err(invalid)?;
+        let key = entity.key().to_owned();
+        let current = self.current::<E>(&key, expected_version).await?;
+        if current.item == entity {
+            return Ok(current);
+        }
+        entity.check_in_store(self.conn()).await?;
+        let version = current.version + 1;
+        let columns = E::COLUMNS.len();
+        let sql = format!(
+            "UPDATE {} SET {}, version = ${}, revision = ${} WHERE {} = ${}",
+            E::TABLE,
+            E::COLUMNS
+                .iter()
+                .enumerate()
+                .map(|(i, c)| format!("{c} = ${}", i + 1))
+                .collect::<Vec<_>>()
+                .join(", "),
+            columns + 1,
+            columns + 2,
+            E::KEY_COLUMN,
+            columns + 3
+        );
+        let revision = self.revision();
+        entity
+            .bind(sqlx::query(&sql))
+            .bind(version)
+            .bind(revision)
+            .bind(&key)
+            .execute(self.conn())
+            .await?;
+        let (before, after) = (image(&current.item), image(&entity));
+        self.record(Entry {
+            kind: E::KIND,
+            key: &key,
+            version,
+            operation: Operation::Update,
+            before: Some(&before),
+            after: Some(&after),
+        })
+        .await?;
+        Ok(Versioned {
+            item: entity,
+            version,
+            revision,
+        })
+    }
+
+    /// Deletes the entity, which must still be at `expected_version`.
+    pub async fn delete<E: Entity>(
+        &mut self,
+        key: &str,
+        expected_version: i64,
+    ) -> Result<(), StoreError> {
+        let current = self.current::<E>(key, expected_version).await?;
+        let sql = format!("DELETE FROM {} WHERE {} = $1", E::TABLE, E::KEY_COLUMN);
+        sqlx::query(&sql).bind(key).execute(self.conn()).await?;
+        let before = image(&current.item);
+        self.record(Entry {
+            kind: E::KIND,
+            key,
+            version: current.version + 1,
+            operation: Operation::Delete,
+            before: Some(&before),
+            after: None,
+        })
+        .await
+    }
+
+    /// The stored entity, if it is still at `expected_version`; else not-found or a conflict
+    /// naming the current version, its author and time.
+    async fn current<E: Entity>(
+        &mut self,
+        key: &str,
+        expected_version: i64,
+    ) -> Result<Versioned<E>, StoreError> {
+        let current = fetch::<E>(self.conn(), key)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                kind: E::KIND,
+                key: key.to_owned(),
+            })?;
+        if current.version != expected_version {
+            let stamp = self.stamp(E::KIND, key).await?.ok_or_else(|| {
+                StoreError::Corrupt(format!("{} {key:?} has no history", E::KIND))
+            })?;
+            return Err(StoreError::Conflict {
+                kind: E::KIND,
+                key: key.to_owned(),
+                expected: expected_version,
+                current: stamp,
+            });
+        }
+        Ok(current)
+    }
+}
+
+impl Store {
+    pub async fn get<E: Entity>(&self, key: &str) -> Result<Versioned<E>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        fetch::<E>(&mut conn, key)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                kind: E::KIND,
+                key: key.to_owned(),
+            })
+    }
+
+    /// Every entity of a kind, by key.
+    pub async fn list<E: Entity>(&self) -> Result<Vec<Versioned<E>>, StoreError> {
+        let sql = format!("{} ORDER BY {}", select_sql::<E>(), E::KEY_COLUMN);
+        sqlx::query(&sql)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(versioned_from_row)
+            .collect()
+    }
+}

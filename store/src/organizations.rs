@@ -1,0 +1,68 @@
+//! Organizations as stored: the `organizations` table, with a unique short name.
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use strata_domain::names::OrganizationName;
+use strata_domain::organization::{Organization, OrganizationState};
+use strata_domain::rules::FieldError;
+
+use crate::StoreError;
+use crate::entity::{AnyQuery, Entity};
+
+impl Entity for Organization {
+    const KIND: &'static str = "organization";
+    const TABLE: &'static str = "organizations";
+    const KEY_COLUMN: &'static str = "name";
+    const COLUMNS: &'static [&'static str] = &["short_name", "display_name", "state"];
+
+    fn key(&self) -> &str {
+        self.name.as_str()
+    }
+
+    fn check(&self) -> Result<(), FieldError> {
+        Organization::check(self)
+    }
+
+    fn bind<'q>(&'q self, query: AnyQuery<'q>) -> AnyQuery<'q> {
+        query
+            .bind(self.short_name.as_str())
+            .bind(&self.display_name)
+            .bind(self.state.as_str())
+    }
+
+    fn from_row(row: &AnyRow) -> Result<Organization, StoreError> {
+        let name = |column: &str| -> Result<OrganizationName, StoreError> {
+            OrganizationName::parse(row.try_get::<String, _>(column)?)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))
+        };
+        let state: String = row.try_get("state")?;
+        Ok(Organization {
+            name: name("name")?,
+            short_name: name("short_name")?,
+            display_name: row.try_get("display_name")?,
+            state: OrganizationState::parse(&state)
+                .ok_or_else(|| StoreError::Corrupt(format!("organization state {state:?}")))?,
+        })
+    }
+
+    /// The short name prefixes tenant names, so two organizations may not share one.
+    async fn check_in_store(&self, conn: &mut AnyConnection) -> Result<(), StoreError> {
+        let holder: Option<String> = sqlx::query_scalar(
+            "SELECT name FROM organizations WHERE short_name = $1 AND name <> $2",
+        )
+        .bind(self.short_name.as_str())
+        .bind(self.name.as_str())
+        .fetch_optional(conn)
+        .await?;
+        match holder {
+            Some(holder) => Err(StoreError::invalid(
+                "/short_name",
+                format!(
+                    "{:?} is already the short name of organization {holder:?}",
+                    self.short_name.as_str()
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+}
