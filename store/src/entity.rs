@@ -87,15 +87,121 @@ impl ChangeSet {
         if fetch::<E>(self.conn(), &key).await?.is_some() {
             return Err(StoreError::Duplicate { kind: E::KIND, key });
         }
+        self.insert_as(entity, Operation::Create).await
+    }
+
+    /// Replaces the entity with the same key, which must still be at `expected_version`.
+    /// Writing what is already stored changes nothing and records nothing.
+    pub async fn update<E: Entity>(
+        &mut self,
+        expected_version: i64,
+        entity: E,
+    ) -> Result<Versioned<E>, StoreError> {
+        entity.check().map_err(invalid)?;
+        let current = self.current::<E>(entity.key(), expected_version).await?;
+        self.replace_as(current, entity, Operation::Update).await
+    }
+
+    /// Deletes the entity, which must still be at `expected_version`.
+    pub async fn delete<E: Entity>(
+        &mut self,
+        key: &str,
+        expected_version: i64,
+    ) -> Result<(), StoreError> {
+        let current = self.current::<E>(key, expected_version).await?;
+        let sql = format!("DELETE FROM {} WHERE {} = $1", E::TABLE, E::KEY_COLUMN);
+        sqlx::query(&sql).bind(key).execute(self.conn()).await?;
+        let before = image(&current.item);
+        self.record(Entry {
+            kind: E::KIND,
+            key,
+            version: current.version + 1,
+            operation: Operation::Delete,
+            before: Some(&before),
+            after: None,
+        })
+        .await
+    }
+
+    /// Writes a new version of the entity equal to its version `to_version`; the versions
+    /// between stay in history. `expected_version` is the version the caller saw: `None` when
+    /// the entity is deleted now. Refused when `to_version` is a deletion, does not exist, or no
+    /// longer passes today's rules.
+    pub async fn rollback<E: Entity>(
+        &mut self,
+        key: &str,
+        to_version: i64,
+        expected_version: Option<i64>,
+    ) -> Result<Versioned<E>, StoreError> {
+        let stored: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT after_image FROM changes WHERE entity_kind = $1 AND entity_key = $2 AND entity_version = $3",
+        )
+        .bind(E::KIND)
+        .bind(key)
+        .bind(to_version)
+        .fetch_optional(self.conn())
+        .await?;
+        let text = match stored {
+            None => {
+                return Err(StoreError::invalid(
+                    "/version",
+                    format!("{} {key:?} has no version {to_version}", E::KIND),
+                ));
+            }
+            Some(None) => {
+                return Err(StoreError::invalid(
+                    "/version",
+                    format!(
+                        "version {to_version} of {} {key:?} is its deletion: there is nothing to roll back to",
+                        E::KIND
+                    ),
+                ));
+            }
+            Some(Some(text)) => text,
+        };
+        let entity: E = serde_json::from_str(&text).map_err(|e| {
+            StoreError::invalid(
+                "/version",
+                format!("version {to_version} no longer reads as a {}: {e}", E::KIND),
+            )
+        })?;
+        entity.check().map_err(invalid)?;
+        match (fetch::<E>(self.conn(), key).await?, expected_version) {
+            (Some(_), Some(expected)) => {
+                let current = self.current::<E>(key, expected).await?;
+                self.replace_as(current, entity, Operation::Rollback).await
+            }
+            (None, None) => self.insert_as(entity, Operation::Rollback).await,
+            // The caller saw another state than the stored one: deleted or created meanwhile.
+            (_, expected) => {
+                let current = self.stamp(E::KIND, key).await?.ok_or_else(|| {
+                    StoreError::Corrupt(format!("{} {key:?} has no history", E::KIND))
+                })?;
+                Err(StoreError::Conflict {
+                    kind: E::KIND,
+                    key: key.to_owned(),
+                    expected: expected.unwrap_or(0),
+                    current,
+                })
+            }
+        }
+    }
+
+    /// Inserts a checked entity whose key is free, recording it as `operation`.
+    async fn insert_as<E: Entity>(
+        &mut self,
+        entity: E,
+        operation: Operation,
+    ) -> Result<Versioned<E>, StoreError> {
         entity.check_in_store(self.conn()).await?;
+        let key = entity.key().to_owned();
         let version = self.next_version(E::KIND, &key).await?;
-        let columns = E::COLUMNS.len();
         let sql = format!(
             "INSERT INTO {} ({}, {}, version, revision) VALUES ({})",
             E::TABLE,
             E::KEY_COLUMN,
             E::COLUMNS.join(", "),
-            (1..=columns + 3)
+            (1..=E::COLUMNS.len() + 3)
                 .map(|i| format!("${i}"))
                 .collect::<Vec<_>>()
                 .join(", ")
@@ -112,7 +218,7 @@ impl ChangeSet {
             kind: E::KIND,
             key: &key,
             version,
-            operation: Operation::Create,
+            operation,
             before: None,
             after: Some(&after),
         })
@@ -124,20 +230,19 @@ impl ChangeSet {
         })
     }
 
-    /// Replaces the entity with the same key, which must still be at `expected_version`.
-    /// Writing what is already stored changes nothing and records nothing.
-    pub async fn update<E: Entity>(
+    /// Replaces `current` with a checked `entity` of the same key, recording it as
+    /// `operation`. Writing what is already stored changes nothing and records nothing.
+    async fn replace_as<E: Entity>(
         &mut self,
-        expected_version: i64,
+        current: Versioned<E>,
         entity: E,
+        operation: Operation,
     ) -> Result<Versioned<E>, StoreError> {
-        entity.check().map_err(invalid)?;
-        let key = entity.key().to_owned();
-        let current = self.current::<E>(&key, expected_version).await?;
         if current.item == entity {
             return Ok(current);
         }
         entity.check_in_store(self.conn()).await?;
+        let key = entity.key().to_owned();
         let version = current.version + 1;
         let columns = E::COLUMNS.len();
         let sql = format!(
@@ -167,7 +272,7 @@ impl ChangeSet {
             kind: E::KIND,
             key: &key,
             version,
-            operation: Operation::Update,
+            operation,
             before: Some(&before),
             after: Some(&after),
         })
@@ -177,27 +282,6 @@ impl ChangeSet {
             version,
             revision,
         })
-    }
-
-    /// Deletes the entity, which must still be at `expected_version`.
-    pub async fn delete<E: Entity>(
-        &mut self,
-        key: &str,
-        expected_version: i64,
-    ) -> Result<(), StoreError> {
-        let current = self.current::<E>(key, expected_version).await?;
-        let sql = format!("DELETE FROM {} WHERE {} = $1", E::TABLE, E::KEY_COLUMN);
-        sqlx::query(&sql).bind(key).execute(self.conn()).await?;
-        let before = image(&current.item);
-        self.record(Entry {
-            kind: E::KIND,
-            key,
-            version: current.version + 1,
-            operation: Operation::Delete,
-            before: Some(&before),
-            after: None,
-        })
-        .await
     }
 
     /// The stored entity, if it is still at `expected_version`; else not-found or a conflict

@@ -268,3 +268,92 @@ async fn the_hash_chain_finds_a_record_edited_behind_the_stores_back() {
         db.drop_database().await;
     }
 }
+
+#[tokio::test]
+async fn rollback_writes_a_new_version_equal_to_the_old_one() {
+    on_both!(|store| {
+        create(&store, tier("STAGING", "Staging")).await;
+        let mut change = store.begin("bob", "rename").await.unwrap();
+        change
+            .update(1, tier("STAGING", "Pre-production"))
+            .await
+            .unwrap();
+        change.commit().await.unwrap();
+
+        let mut change = store
+            .begin("carol", "the rename confused people")
+            .await
+            .unwrap();
+        let err = change
+            .rollback::<Tier>("STAGING", 1, Some(1))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::Conflict { ref current, .. } if current.version == 2),
+            "{err}"
+        );
+        let restored = change
+            .rollback::<Tier>("STAGING", 1, Some(2))
+            .await
+            .unwrap();
+        assert_eq!(
+            (restored.version, restored.item.display_name.as_str()),
+            (3, "Staging")
+        );
+        change.commit().await.unwrap();
+
+        let history = store.history("tier", "STAGING").await.unwrap();
+        let ops: Vec<_> = history
+            .iter()
+            .map(|r| (r.entity_version, r.operation))
+            .collect();
+        assert_eq!(
+            ops,
+            [
+                (1, Operation::Create),
+                (2, Operation::Update),
+                (3, Operation::Rollback)
+            ]
+        );
+        assert_eq!(
+            history[2].after, history[0].after,
+            "version 3 equals version 1"
+        );
+        assert_eq!(history[2].reason, "the rename confused people");
+    });
+}
+
+#[tokio::test]
+async fn rollback_brings_back_a_deleted_entity_and_refuses_a_deletion_or_a_missing_version() {
+    on_both!(|store| {
+        create(&store, tier("QA1", "QA")).await;
+        let mut change = store.begin("alice", "retire").await.unwrap();
+        change.delete::<Tier>("QA1", 1).await.unwrap();
+        change.commit().await.unwrap();
+
+        let mut change = store.begin("alice", "we still need QA").await.unwrap();
+        for (to, rule) in [(2, "is its deletion"), (9, "has no version 9")] {
+            let err = change.rollback::<Tier>("QA1", to, None).await.unwrap_err();
+            assert!(
+                matches!(err, StoreError::Invalid { ref field, rule: ref r } if field == "/version" && r.contains(rule)),
+                "{err}"
+            );
+        }
+        let err = change
+            .rollback::<Tier>("QA1", 1, Some(1))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::Conflict { ref current, .. } if current.version == 2),
+            "{err}"
+        );
+        let back = change.rollback::<Tier>("QA1", 1, None).await.unwrap();
+        assert_eq!(back.version, 3);
+        change.commit().await.unwrap();
+        assert_eq!(
+            store.get::<Tier>("QA1").await.unwrap().item.display_name,
+            "QA"
+        );
+        assert_eq!(store.verify_chain().await.unwrap().first_broken_seq, None);
+    });
+}
