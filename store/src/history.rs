@@ -1,6 +1,8 @@
 //! Reading the history back: every version of an entity, and a check that the hash chain over
 //! all change records is unbroken.
 
+use std::collections::BTreeMap;
+
 use serde_json::Value;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -26,6 +28,9 @@ pub struct ChangeRecord {
     pub hash: String,
 }
 
+/// The domain's entities by kind, then key, as their JSON images.
+pub type State = BTreeMap<String, BTreeMap<String, Value>>;
+
 /// The outcome of checking the chain: how many records, and the first broken one if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainCheck {
@@ -47,6 +52,30 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(record_from_row).collect()
+    }
+
+    /// Every entity as it stood right after `revision` was committed: kind → key → image.
+    /// Read from history alone, so it answers for any revision, however old.
+    pub async fn state_at(&self, revision: i64) -> Result<State, StoreError> {
+        let rows = sqlx::query(
+            "SELECT c.entity_kind, c.entity_key, c.after_image FROM changes c \
+             WHERE c.revision <= $1 AND c.entity_version = ( \
+               SELECT MAX(l.entity_version) FROM changes l \
+               WHERE l.entity_kind = c.entity_kind AND l.entity_key = c.entity_key AND l.revision <= $1)",
+        )
+        .bind(revision)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut state = State::new();
+        for row in &rows {
+            if let Some(after) = image(row.try_get("after_image")?)? {
+                state
+                    .entry(row.try_get("entity_kind")?)
+                    .or_default()
+                    .insert(row.try_get("entity_key")?, after);
+            }
+        }
+        Ok(state)
     }
 
     /// Recomputes every record's hash in order and compares it with what is stored.
