@@ -173,17 +173,7 @@ impl ChangeSet {
             }
             (None, None) => self.insert_as(entity, Operation::Rollback).await,
             // The caller saw another state than the stored one: deleted or created meanwhile.
-            (_, expected) => {
-                let current = self.stamp(E::KIND, key).await?.ok_or_else(|| {
-                    StoreError::Corrupt(format!("{} {key:?} has no history", E::KIND))
-                })?;
-                Err(StoreError::Conflict {
-                    kind: E::KIND,
-                    key: key.to_owned(),
-                    expected: expected.unwrap_or(0),
-                    current,
-                })
-            }
+            (_, expected) => Err(self.conflict::<E>(key, expected.unwrap_or(0)).await),
         }
     }
 
@@ -213,21 +203,7 @@ impl ChangeSet {
             .bind(revision)
             .execute(self.conn())
             .await?;
-        let after = image(&entity);
-        self.record(Entry {
-            kind: E::KIND,
-            key: &key,
-            version,
-            operation,
-            before: None,
-            after: Some(&after),
-        })
-        .await?;
-        Ok(Versioned {
-            item: entity,
-            version,
-            revision,
-        })
+        self.record_version(entity, version, operation, None).await
     }
 
     /// Replaces `current` with a checked `entity` of the same key, recording it as
@@ -267,21 +243,49 @@ impl ChangeSet {
             .bind(&key)
             .execute(self.conn())
             .await?;
-        let (before, after) = (image(&current.item), image(&entity));
+        let before = image(&current.item);
+        self.record_version(entity, version, operation, Some(&before))
+            .await
+    }
+
+    /// Records the write of `entity` as its `version` and answers it as stored.
+    async fn record_version<E: Entity>(
+        &mut self,
+        entity: E,
+        version: i64,
+        operation: Operation,
+        before: Option<&Value>,
+    ) -> Result<Versioned<E>, StoreError> {
+        let after = image(&entity);
         self.record(Entry {
             kind: E::KIND,
-            key: &key,
+            key: entity.key(),
             version,
             operation,
-            before: Some(&before),
+            before,
             after: Some(&after),
         })
         .await?;
         Ok(Versioned {
             item: entity,
             version,
-            revision,
+            revision: self.revision(),
         })
+    }
+
+    /// The conflict for a write that expected `expected` while the entity moved on: it names
+    /// the current version, its author and time.
+    async fn conflict<E: Entity>(&mut self, key: &str, expected: i64) -> StoreError {
+        match self.stamp(E::KIND, key).await {
+            Ok(Some(current)) => StoreError::Conflict {
+                kind: E::KIND,
+                key: key.to_owned(),
+                expected,
+                current,
+            },
+            Ok(None) => StoreError::Corrupt(format!("{} {key:?} has no history", E::KIND)),
+            Err(e) => e,
+        }
     }
 
     /// The stored entity, if it is still at `expected_version`; else not-found or a conflict
@@ -298,15 +302,7 @@ impl ChangeSet {
                 key: key.to_owned(),
             })?;
         if current.version != expected_version {
-            let stamp = self.stamp(E::KIND, key).await?.ok_or_else(|| {
-                StoreError::Corrupt(format!("{} {key:?} has no history", E::KIND))
-            })?;
-            return Err(StoreError::Conflict {
-                kind: E::KIND,
-                key: key.to_owned(),
-                expected: expected_version,
-                current: stamp,
-            });
+            return Err(self.conflict::<E>(key, expected_version).await);
         }
         Ok(current)
     }
