@@ -6,5 +6,6 @@ pub mod health;
 pub mod names;
 pub mod organization;
 pub mod rules;
+pub mod schema;
 pub mod tier;
 pub mod time;

@@ -1,0 +1,179 @@
+//! A deployable's config schema: a JSON Schema (draft 2020-12) document, checked when it is
+//! accepted, that says which configs are valid. It runs in the browser as on the server, so
+//! a form shows the same errors the store would give.
+
+use serde_json::Value;
+
+use crate::rules::FieldError;
+
+/// How many violations a report lists at most; the count says how many there were.
+pub const MAX_REPORTED: usize = 20;
+
+/// A schema that compiled: valid against the 2020-12 meta-schema, with every `$ref`
+/// resolvable inside the document (nothing is fetched from files or the network).
+#[derive(Debug)]
+pub struct ConfigSchema {
+    document: Value,
+    validator: jsonschema::Validator,
+}
+
+/// The rules a config breaks: the first [`MAX_REPORTED`] and how many in all.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Violations {
+    pub first: Vec<FieldError>,
+    pub total: usize,
+}
+
+impl Violations {
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+}
+
+impl ConfigSchema {
+    /// Accepts `document` as a config schema. `field` is where the document sits in what was
+    /// submitted, so an error can point there.
+    pub fn parse(field: &str, document: Value) -> Result<ConfigSchema, FieldError> {
+        if !document.is_object() {
+            return Err(FieldError::new(
+                field,
+                "a config schema is a JSON object (JSON Schema, draft 2020-12)",
+            ));
+        }
+        if let Some(dialect) = document.get("$schema").and_then(Value::as_str)
+            && dialect != "https://json-schema.org/draft/2020-12/schema"
+        {
+            return Err(FieldError::new(
+                format!("{field}/$schema"),
+                format!(
+                    "{dialect:?} is not supported; use https://json-schema.org/draft/2020-12/schema"
+                ),
+            ));
+        }
+        let validator = jsonschema::draft202012::new(&document).map_err(|e| {
+            let at = e.instance_path().as_str();
+            FieldError::new(
+                format!("{field}{at}"),
+                format!("not a valid JSON Schema: {e}"),
+            )
+        })?;
+        Ok(ConfigSchema {
+            document,
+            validator,
+        })
+    }
+
+    pub fn document(&self) -> &Value {
+        &self.document
+    }
+
+    /// Checks `config`; each violation names the JSON pointer of the offending value (prefixed
+    /// by `field`, where the config sits in what was submitted) and the rule it breaks.
+    pub fn violations(&self, field: &str, config: &Value) -> Violations {
+        let mut report = Violations::default();
+        for error in self.validator.iter_errors(config) {
+            report.total += 1;
+            if report.first.len() < MAX_REPORTED {
+                report.first.push(FieldError::new(
+                    format!("{field}{}", error.instance_path().as_str()),
+                    error.to_string(),
+                ));
+            }
+        }
+        report
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn database_schema() -> ConfigSchema {
+        ConfigSchema::parse(
+            "/config_schema",
+            json!({
+                "$schema": "https://json-schema.org/draft/2020-12/schema",
+                "type": "object",
+                "properties": {
+                    "host": {"type": "string", "minLength": 1},
+                    "port": {"type": "integer", "minimum": 1, "maximum": 65535},
+                    "pool": {"type": "object", "properties": {"size": {"type": "integer", "minimum": 1}}}
+                },
+                "required": ["host"],
+                "additionalProperties": false
+            }),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_valid_config_has_no_violations() {
+        let report = database_schema().violations(
+            "/config",
+            &json!({"host": "db", "port": 5432, "pool": {"size": 8}}),
+        );
+        assert!(report.is_empty(), "{report:?}");
+    }
+
+    #[test]
+    fn each_violation_names_the_pointer_and_the_rule() {
+        let report =
+            database_schema().violations("/config", &json!({"port": 70000, "pool": {"size": "8"}}));
+        assert_eq!(report.total, 3, "{report:?}");
+        let fields: Vec<&str> = report.first.iter().map(|v| v.field.as_str()).collect();
+        assert!(fields.contains(&"/config/port"), "{fields:?}");
+        assert!(fields.contains(&"/config/pool/size"), "{fields:?}");
+        assert!(
+            fields.contains(&"/config"),
+            "the missing host is reported on the object: {fields:?}"
+        );
+        let port = report
+            .first
+            .iter()
+            .find(|v| v.field == "/config/port")
+            .unwrap();
+        assert!(port.rule.contains("65535"), "{}", port.rule);
+    }
+
+    #[test]
+    fn reports_list_at_most_twenty_and_count_the_rest() {
+        let schema = ConfigSchema::parse(
+            "/s",
+            json!({"type": "object", "additionalProperties": {"type": "integer"}}),
+        )
+        .unwrap();
+        let config: serde_json::Map<String, Value> =
+            (0..25).map(|i| (format!("k{i}"), json!("x"))).collect();
+        let report = schema.violations("", &Value::Object(config));
+        assert_eq!((report.first.len(), report.total), (MAX_REPORTED, 25));
+    }
+
+    #[test]
+    fn an_invalid_schema_is_refused_with_where_and_why() {
+        let err = ConfigSchema::parse("/config_schema", json!({"type": "objekt"})).unwrap_err();
+        assert!(err.field.starts_with("/config_schema"), "{err}");
+        assert!(err.rule.contains("not a valid JSON Schema"), "{err}");
+        assert!(ConfigSchema::parse("/config_schema", json!([1])).is_err());
+        let err = ConfigSchema::parse(
+            "/s",
+            json!({"$schema": "http://json-schema.org/draft-07/schema#"}),
+        )
+        .unwrap_err();
+        assert_eq!(err.field, "/s/$schema");
+    }
+
+    #[test]
+    fn references_outside_the_document_are_refused() {
+        let err = ConfigSchema::parse("/s", json!({"$ref": "https://example.com/schema.json"}))
+            .unwrap_err();
+        assert!(err.rule.contains("not a valid JSON Schema"), "{err}");
+        let local = ConfigSchema::parse(
+            "/s",
+            json!({"$defs": {"port": {"type": "integer"}}, "properties": {"port": {"$ref": "#/$defs/port"}}}),
+        )
+        .unwrap();
+        assert_eq!(local.violations("", &json!({"port": "x"})).total, 1);
+    }
+}
