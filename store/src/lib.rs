@@ -4,6 +4,7 @@
 
 pub mod changes;
 mod database_url;
+mod deployables;
 pub mod entity;
 mod error;
 pub mod history;

@@ -1,0 +1,46 @@
+//! A deployable: a service or application, with the schema its configuration must follow and
+//! the default configuration every tier, product and tenant starts from.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::names::DeployableName;
+use crate::rules::{FieldError, display_name};
+use crate::schema::ConfigSchema;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deployable {
+    pub name: DeployableName,
+    pub display_name: String,
+    /// JSON Schema, draft 2020-12.
+    pub config_schema: Value,
+    /// The default layer: a JSON object that follows the schema.
+    pub default_config: Value,
+}
+
+impl Deployable {
+    /// The schema compiles and the default config is an object that follows it. Reports the
+    /// first violation, and how many there were.
+    pub fn check(&self) -> Result<ConfigSchema, FieldError> {
+        display_name("/display_name", &self.display_name)?;
+        let schema = ConfigSchema::parse("/config_schema", self.config_schema.clone())?;
+        if !self.default_config.is_object() {
+            return Err(FieldError::new(
+                "/default_config",
+                "the default config is a JSON object",
+            ));
+        }
+        let report = schema.violations("/default_config", &self.default_config);
+        if let Some(first) = report.first.into_iter().next() {
+            let more = match report.total {
+                1 => String::new(),
+                n => format!(" ({} more violations)", n - 1),
+            };
+            return Err(FieldError::new(
+                first.field,
+                format!("{}{more}", first.rule),
+            ));
+        }
+        Ok(schema)
+    }
+}

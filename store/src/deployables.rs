@@ -1,0 +1,46 @@
+//! Deployables as stored: the `deployables` table, schema and default config as JSON text.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use strata_domain::deployable::Deployable;
+use strata_domain::names::DeployableName;
+use strata_domain::rules::FieldError;
+
+use crate::StoreError;
+use crate::entity::{AnyQuery, Entity};
+
+impl Entity for Deployable {
+    const KIND: &'static str = "deployable";
+    const TABLE: &'static str = "deployables";
+    const KEY_COLUMN: &'static str = "name";
+    const COLUMNS: &'static [&'static str] = &["display_name", "config_schema", "default_config"];
+
+    fn key(&self) -> &str {
+        self.name.as_str()
+    }
+
+    fn check(&self) -> Result<(), FieldError> {
+        Deployable::check(self).map(drop)
+    }
+
+    fn bind<'q>(&'q self, query: AnyQuery<'q>) -> AnyQuery<'q> {
+        query
+            .bind(&self.display_name)
+            .bind(self.config_schema.to_string())
+            .bind(self.default_config.to_string())
+    }
+
+    fn from_row(row: &AnyRow) -> Result<Deployable, StoreError> {
+        let json = |column: &str| -> Result<serde_json::Value, StoreError> {
+            serde_json::from_str(&row.try_get::<String, _>(column)?)
+                .map_err(|e| StoreError::Corrupt(format!("deployable {column} is not JSON: {e}")))
+        };
+        Ok(Deployable {
+            name: DeployableName::parse(row.try_get::<String, _>("name")?)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            display_name: row.try_get("display_name")?,
+            config_schema: json("config_schema")?,
+            default_config: json("default_config")?,
+        })
+    }
+}
