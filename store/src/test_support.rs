@@ -114,3 +114,15 @@ async fn connect_admin(url: &str) -> AnyConnection {
 
 /// Both backends, for tests that must hold on each.
 pub const BACKENDS: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
+
+/// Runs `test` on a fresh, migrated store on each backend in turn, then closes the store and
+/// drops the database.
+pub async fn on_each_backend(test: impl AsyncFn(Backend, &TestDatabase, &Store)) {
+    for backend in BACKENDS {
+        let db = TestDatabase::new(backend).await;
+        let store = db.store().await;
+        test(backend, &db, &store).await;
+        store.close().await;
+        db.drop_database().await;
+    }
+}

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use strata_domain::deployable::Deployable;
 use strata_domain::names::DeployableName;
 use strata_store::StoreError;
-use strata_store::test_support::{BACKENDS, TestDatabase};
+use strata_store::test_support::on_each_backend;
 
 fn web_api(default_config: Value) -> Deployable {
     Deployable {
@@ -35,9 +35,7 @@ fn field_of(err: StoreError) -> (String, String) {
 
 #[tokio::test]
 async fn a_deployable_is_stored_with_its_schema_and_default_config() {
-    for backend in BACKENDS {
-        let db = TestDatabase::new(backend).await;
-        let store = db.store().await;
+    on_each_backend(async |backend, _, store| {
         let deployable =
             web_api(json!({"database": {"host": "db.internal", "port": 5432}, "rate_limit": 100}));
         let mut change = store.begin("alice", "register web-api").await.unwrap();
@@ -48,16 +46,13 @@ async fn a_deployable_is_stored_with_its_schema_and_default_config() {
             deployable,
             "{backend:?}"
         );
-        store.close().await;
-        db.drop_database().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn a_default_config_that_breaks_the_schema_is_refused_at_its_pointer() {
-    for backend in BACKENDS {
-        let db = TestDatabase::new(backend).await;
-        let store = db.store().await;
+    on_each_backend(async |_, _, store| {
         let mut change = store.begin("alice", "register web-api").await.unwrap();
 
         let (field, rule) = field_of(
@@ -92,16 +87,13 @@ async fn a_default_config_that_breaks_the_schema_is_refused_at_its_pointer() {
         );
 
         assert_eq!(change.commit().await.unwrap(), 0, "nothing was written");
-        store.close().await;
-        db.drop_database().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn a_schema_change_that_the_default_config_breaks_is_refused() {
-    for backend in BACKENDS {
-        let db = TestDatabase::new(backend).await;
-        let store = db.store().await;
+    on_each_backend(async |_, _, store| {
         let mut change = store.begin("alice", "register").await.unwrap();
         change
             .create(web_api(json!({"rate_limit": 100})))
@@ -117,7 +109,6 @@ async fn a_schema_change_that_the_default_config_breaks_is_refused() {
         assert!(rule.contains("50"), "{rule}");
         drop(change);
         assert_eq!(store.get::<Deployable>("web-api").await.unwrap().version, 1);
-        store.close().await;
-        db.drop_database().await;
-    }
+    })
+    .await;
 }

@@ -3,7 +3,7 @@
 use strata_domain::names::OrganizationName;
 use strata_domain::organization::{Organization, OrganizationState};
 use strata_store::StoreError;
-use strata_store::test_support::{BACKENDS, TestDatabase};
+use strata_store::test_support::on_each_backend;
 
 fn organization(name: &str, short_name: &str) -> Organization {
     Organization {
@@ -16,9 +16,7 @@ fn organization(name: &str, short_name: &str) -> Organization {
 
 #[tokio::test]
 async fn a_short_name_belongs_to_one_organization() {
-    for backend in BACKENDS {
-        let db = TestDatabase::new(backend).await;
-        let store = db.store().await;
+    on_each_backend(async |_, _, store| {
         let mut change = store.begin("alice", "onboard acme").await.unwrap();
         change.create(organization("acme", "ac")).await.unwrap();
         change.commit().await.unwrap();
@@ -60,7 +58,6 @@ async fn a_short_name_belongs_to_one_organization() {
             .collect();
         assert_eq!(names, ["acme:ac:v2", "acorn:acn:v1"]);
         assert_eq!(store.verify_chain().await.unwrap().first_broken_seq, None);
-        store.close().await;
-        db.drop_database().await;
-    }
+    })
+    .await;
 }

@@ -8,7 +8,7 @@ use strata_domain::names::{OrganizationName, TierName};
 use strata_domain::organization::{Organization, OrganizationState};
 use strata_domain::tier::{Tier, TierState};
 use strata_store::history::State;
-use strata_store::test_support::{BACKENDS, TestDatabase};
+use strata_store::test_support::on_each_backend;
 use strata_store::{Store, StoreError};
 
 /// A small deterministic generator, so a failure replays exactly.
@@ -104,15 +104,13 @@ async fn random_write(store: &Store, dice: &mut Dice, step: u64) -> Result<(), S
 
 #[tokio::test]
 async fn state_at_every_revision_equals_what_was_committed_then() {
-    for backend in BACKENDS {
-        let db = TestDatabase::new(backend).await;
-        let store = db.store().await;
+    on_each_backend(async |backend, _, store| {
         let mut dice = Dice(0x0515_7a7a);
         let mut seen: BTreeMap<i64, State> = BTreeMap::new();
         seen.insert(0, State::new());
         let mut refused = 0;
         for step in 0..150 {
-            match random_write(&store, &mut dice, step).await {
+            match random_write(store, &mut dice, step).await {
                 Ok(()) => {}
                 Err(
                     StoreError::Conflict { .. }
@@ -123,7 +121,7 @@ async fn state_at_every_revision_equals_what_was_committed_then() {
                 Err(other) => panic!("step {step}: {other}"),
             }
             let revision = store.domain().await.unwrap().revision;
-            seen.insert(revision, live_state(&store).await);
+            seen.insert(revision, live_state(store).await);
         }
         assert!(
             seen.len() > 60,
@@ -142,7 +140,6 @@ async fn state_at_every_revision_equals_what_was_committed_then() {
             );
         }
         assert_eq!(store.verify_chain().await.unwrap().first_broken_seq, None);
-        store.close().await;
-        db.drop_database().await;
-    }
+    })
+    .await;
 }

@@ -4,7 +4,7 @@
 use strata_domain::names::TierName;
 use strata_domain::tier::{Tier, TierState};
 use strata_store::changes::Operation;
-use strata_store::test_support::{BACKENDS, TestDatabase};
+use strata_store::test_support::on_each_backend;
 use strata_store::{Store, StoreError};
 
 fn tier(name: &str, display_name: &str) -> Tier {
@@ -22,23 +22,10 @@ async fn create(store: &Store, t: Tier) -> i64 {
     change.commit().await.unwrap()
 }
 
-/// Runs `body` once per backend on a fresh store.
-macro_rules! on_both {
-    (|$store:ident| $body:block) => {
-        for backend in BACKENDS {
-            let db = TestDatabase::new(backend).await;
-            let $store = db.store().await;
-            $body
-            $store.close().await;
-            db.drop_database().await;
-        }
-    };
-}
-
 #[tokio::test]
 async fn creating_a_tier_commits_revision_one_with_its_change_record() {
-    on_both!(|store| {
-        let revision = create(&store, tier("LIVE", "Live")).await;
+    on_each_backend(async |_, _, store| {
+        let revision = create(store, tier("LIVE", "Live")).await;
         assert_eq!(revision, 1);
         let stored = store.get::<Tier>("LIVE").await.unwrap();
         assert_eq!((stored.version, stored.revision), (1, 1));
@@ -58,13 +45,14 @@ async fn creating_a_tier_commits_revision_one_with_its_change_record() {
         );
         assert_eq!(record.before, None);
         assert_eq!(record.after.as_ref().unwrap()["display_name"], "Live");
-    });
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn a_duplicate_name_is_refused_and_nothing_is_written() {
-    on_both!(|store| {
-        create(&store, tier("LIVE", "Live")).await;
+    on_each_backend(async |_, _, store| {
+        create(store, tier("LIVE", "Live")).await;
         let mut change = store.begin("bob", "again").await.unwrap();
         let err = change.create(tier("LIVE", "Live again")).await.unwrap_err();
         assert!(
@@ -77,12 +65,13 @@ async fn a_duplicate_name_is_refused_and_nothing_is_written() {
             store.get::<Tier>("LIVE").await.unwrap().item.display_name,
             "Live"
         );
-    });
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn a_bad_field_is_named_with_its_rule() {
-    on_both!(|store| {
+    on_each_backend(async |_, _, store| {
         let mut change = store.begin("alice", "typo").await.unwrap();
         let err = change.create(tier("DEV", "   ")).await.unwrap_err();
         let StoreError::Invalid { field, rule } = err else {
@@ -97,13 +86,14 @@ async fn a_bad_field_is_named_with_its_rule() {
             matches!(err, StoreError::Invalid { ref field, .. } if field == "/reason"),
             "{err}"
         );
-    });
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn a_write_naming_an_old_version_gets_a_conflict_with_the_current_author() {
-    on_both!(|store| {
-        create(&store, tier("STAGING", "Staging")).await;
+    on_each_backend(async |_, _, store| {
+        create(store, tier("STAGING", "Staging")).await;
         let mut change = store.begin("bob", "rename").await.unwrap();
         let updated = change
             .update(1, tier("STAGING", "Pre-production"))
@@ -138,13 +128,14 @@ async fn a_write_naming_an_old_version_gets_a_conflict_with_the_current_author()
                 .display_name,
             "Pre-production"
         );
-    });
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn writing_what_is_stored_records_nothing_and_keeps_the_revision() {
-    on_both!(|store| {
-        create(&store, tier("DEV", "Dev")).await;
+    on_each_backend(async |_, _, store| {
+        create(store, tier("DEV", "Dev")).await;
         let mut change = store.begin("alice", "no-op").await.unwrap();
         assert_eq!(
             change.update(1, tier("DEV", "Dev")).await.unwrap().version,
@@ -153,12 +144,13 @@ async fn writing_what_is_stored_records_nothing_and_keeps_the_revision() {
         assert_eq!(change.commit().await.unwrap(), 1);
         assert_eq!(store.domain().await.unwrap().revision, 1);
         assert_eq!(store.history("tier", "DEV").await.unwrap().len(), 1);
-    });
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn a_change_set_that_is_not_committed_leaves_no_trace() {
-    on_both!(|store| {
+    on_each_backend(async |_, _, store| {
         let mut change = store.begin("alice", "abandoned").await.unwrap();
         change.create(tier("DEV", "Dev")).await.unwrap();
         change.create(tier("LIVE", "Live")).await.unwrap();
@@ -166,13 +158,14 @@ async fn a_change_set_that_is_not_committed_leaves_no_trace() {
         assert!(store.list::<Tier>().await.unwrap().is_empty());
         assert_eq!(store.domain().await.unwrap().revision, 0);
         assert_eq!(store.verify_chain().await.unwrap().records, 0);
-    });
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn a_tier_deleted_and_created_again_keeps_one_history() {
-    on_both!(|store| {
-        create(&store, tier("QA1", "QA")).await;
+    on_each_backend(async |_, _, store| {
+        create(store, tier("QA1", "QA")).await;
         let mut change = store.begin("alice", "retire QA").await.unwrap();
         let err = change.delete::<Tier>("QA1", 7).await.unwrap_err();
         assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
@@ -183,7 +176,7 @@ async fn a_tier_deleted_and_created_again_keeps_one_history() {
             Err(StoreError::NotFound { .. })
         ));
 
-        create(&store, tier("QA1", "QA again")).await;
+        create(store, tier("QA1", "QA again")).await;
         let versions: Vec<(i64, Operation)> = store
             .history("tier", "QA1")
             .await
@@ -207,13 +200,14 @@ async fn a_tier_deleted_and_created_again_keeps_one_history() {
             matches!(err, StoreError::NotFound { kind: "tier", .. }),
             "{err}"
         );
-    });
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn thirty_two_writers_on_one_version_one_wins_the_rest_conflict() {
-    on_both!(|store| {
-        create(&store, tier("LIVE", "Live")).await;
+    on_each_backend(async |_, _, store| {
+        create(store, tier("LIVE", "Live")).await;
         let writers = (0..32).map(|i| {
             let store = store.clone();
             tokio::spawn(async move {
@@ -249,30 +243,28 @@ async fn thirty_two_writers_on_one_version_one_wins_the_rest_conflict() {
         );
         let chain = store.verify_chain().await.unwrap();
         assert_eq!((chain.records, chain.first_broken_seq), (2, None));
-    });
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn the_hash_chain_finds_a_record_edited_behind_the_stores_back() {
-    for backend in BACKENDS {
-        let db = TestDatabase::new(backend).await;
-        let store = db.store().await;
-        create(&store, tier("DEV", "Dev")).await;
-        create(&store, tier("LIVE", "Live")).await;
+    on_each_backend(async |_, db, store| {
+        create(store, tier("DEV", "Dev")).await;
+        create(store, tier("LIVE", "Live")).await;
         assert_eq!(store.verify_chain().await.unwrap().first_broken_seq, None);
         db.execute_raw("UPDATE changes SET reason = 'nothing to see' WHERE seq = 1")
             .await;
         let chain = store.verify_chain().await.unwrap();
         assert_eq!((chain.records, chain.first_broken_seq), (2, Some(1)));
-        store.close().await;
-        db.drop_database().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn rollback_writes_a_new_version_equal_to_the_old_one() {
-    on_both!(|store| {
-        create(&store, tier("STAGING", "Staging")).await;
+    on_each_backend(async |_, _, store| {
+        create(store, tier("STAGING", "Staging")).await;
         let mut change = store.begin("bob", "rename").await.unwrap();
         change
             .update(1, tier("STAGING", "Pre-production"))
@@ -320,13 +312,14 @@ async fn rollback_writes_a_new_version_equal_to_the_old_one() {
             "version 3 equals version 1"
         );
         assert_eq!(history[2].reason, "the rename confused people");
-    });
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn rollback_brings_back_a_deleted_entity_and_refuses_a_deletion_or_a_missing_version() {
-    on_both!(|store| {
-        create(&store, tier("QA1", "QA")).await;
+    on_each_backend(async |_, _, store| {
+        create(store, tier("QA1", "QA")).await;
         let mut change = store.begin("alice", "retire").await.unwrap();
         change.delete::<Tier>("QA1", 1).await.unwrap();
         change.commit().await.unwrap();
@@ -355,5 +348,6 @@ async fn rollback_brings_back_a_deleted_entity_and_refuses_a_deletion_or_a_missi
             "QA"
         );
         assert_eq!(store.verify_chain().await.unwrap().first_broken_seq, None);
-    });
+    })
+    .await;
 }
