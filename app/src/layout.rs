@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::overview::OverviewResource;
+use crate::overview::get_overview;
 
 /// The console's sections, in sidebar order: (path, label).
 pub const SECTIONS: &[(&str, &str)] = &[
@@ -20,7 +20,7 @@ pub const SECTIONS: &[(&str, &str)] = &[
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
-    let OverviewResource(overview) = OverviewResource::provide();
+    let overview = Resource::new(|| (), |_| get_overview());
     let (menu_open, set_menu_open) = signal(false);
     view! {
         <div class="frame" class:menu-open=menu_open>

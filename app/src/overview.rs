@@ -16,23 +16,6 @@ pub struct Overview {
     pub checked_at: String,
 }
 
-/// The overview, loaded once per page by the layout and shared through context, so the header
-/// and the home page show the same answer and "Check again" refreshes both.
-#[derive(Clone, Copy)]
-pub struct OverviewResource(pub Resource<Result<Overview, ServerFnError>>);
-
-impl OverviewResource {
-    pub fn provide() -> OverviewResource {
-        let resource = OverviewResource(Resource::new(|| (), |_| get_overview()));
-        provide_context(resource);
-        resource
-    }
-
-    pub fn expect() -> OverviewResource {
-        expect_context::<OverviewResource>()
-    }
-}
-
 #[server(endpoint = "overview")]
 pub async fn get_overview() -> Result<Overview, ServerFnError> {
     use crate::ssr::Console;

@@ -51,24 +51,37 @@ fn text_of(html: &str, id: &str) -> String {
     html[open_end..close].to_owned()
 }
 
+/// The server runs on a multi-threaded runtime as `strata serve` does; requests time out so a
+/// hang fails the test naming the request instead of stalling the run.
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
 fn redis_url() -> String {
     std::env::var("STRATA_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthz_answers_ok() {
     let app = spawn_app(CacheSetting::InProcess).await;
-    let response = reqwest::get(format!("{}/healthz", app.address))
+    let response = client()
+        .get(format!("{}/healthz", app.address))
+        .send()
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.text().await.unwrap(), "ok");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readyz_reports_database_origin_and_cache() {
     let app = spawn_app(CacheSetting::InProcess).await;
-    let response = reqwest::get(format!("{}/readyz", app.address))
+    let response = client()
+        .get(format!("{}/readyz", app.address))
+        .send()
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
@@ -86,11 +99,13 @@ async fn readyz_reports_database_origin_and_cache() {
     assert_eq!(body["cache"]["kind"], "in-process");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readyz_names_the_redis_version_when_redis_answers() {
     let cache = CacheSetting::parse(Some(&redis_url())).unwrap();
     let app = spawn_app(cache).await;
-    let body: Value = reqwest::get(format!("{}/readyz", app.address))
+    let body: Value = client()
+        .get(format!("{}/readyz", app.address))
+        .send()
         .await
         .unwrap()
         .json()
@@ -101,7 +116,7 @@ async fn readyz_names_the_redis_version_when_redis_answers() {
     assert!(body["cache"]["version"].as_str().unwrap().contains('.'));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readyz_is_503_and_says_why_when_redis_is_down() {
     // A port nothing listens on: bind one, note it, and let it go.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -111,7 +126,9 @@ async fn readyz_is_503_and_says_why_when_redis_is_down() {
         .port();
     let cache = CacheSetting::parse(Some(&format!("redis://127.0.0.1:{port}"))).unwrap();
     let app = spawn_app(cache).await;
-    let response = reqwest::get(format!("{}/readyz", app.address))
+    let response = client()
+        .get(format!("{}/readyz", app.address))
+        .send()
         .await
         .unwrap();
     assert_eq!(response.status(), 503);
@@ -121,10 +138,14 @@ async fn readyz_is_503_and_says_why_when_redis_is_down() {
     assert_eq!(body["database"]["state"], "up");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_home_page_is_rendered_on_the_server_with_the_domain_and_revision() {
     let app = spawn_app(CacheSetting::InProcess).await;
-    let response = reqwest::get(format!("{}/", app.address)).await.unwrap();
+    let response = client()
+        .get(format!("{}/", app.address))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     let html = response.text().await.unwrap();
     assert_eq!(text_of(&html, "domain-name"), "Strata");
@@ -147,10 +168,10 @@ async fn the_home_page_is_rendered_on_the_server_with_the_domain_and_revision() 
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_overview_server_function_round_trips() {
     let app = spawn_app(CacheSetting::InProcess).await;
-    let response = reqwest::Client::new()
+    let response = client()
         .post(format!("{}/api/overview", app.address))
         .header("content-type", "application/x-www-form-urlencoded")
         .body("")
@@ -164,15 +185,19 @@ async fn the_overview_server_function_round_trips() {
     assert_eq!(body["health"]["database"]["state"], "up");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_pages_are_404_and_sections_are_200() {
     let app = spawn_app(CacheSetting::InProcess).await;
-    let missing = reqwest::get(format!("{}/no-such-page", app.address))
+    let missing = client()
+        .get(format!("{}/no-such-page", app.address))
+        .send()
         .await
         .unwrap();
     assert_eq!(missing.status(), 404);
     assert!(missing.text().await.unwrap().contains("Not found"));
-    let tiers = reqwest::get(format!("{}/tiers", app.address))
+    let tiers = client()
+        .get(format!("{}/tiers", app.address))
+        .send()
         .await
         .unwrap();
     assert_eq!(tiers.status(), 200);

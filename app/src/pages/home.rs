@@ -5,11 +5,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use strata_domain::health::{Component, State};
 
-use crate::overview::{Overview, OverviewResource};
+use crate::overview::{Overview, get_overview};
 
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let OverviewResource(overview) = OverviewResource::expect();
+    let overview = Resource::new(|| (), |_| get_overview());
     view! {
         <Title text="Home"/>
         <div class="page-head">
