@@ -1,6 +1,7 @@
 //! The origin: where published snapshots live. A local directory is the embedded default.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use strata_domain::health::Component;
@@ -48,7 +49,10 @@ impl OriginSetting {
             std::fs::create_dir_all(&dir)
                 .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
             // Permission bits say little (root ignores them): write and remove a file instead.
-            let probe = dir.join(format!(".strata-probe-{}", std::process::id()));
+            // Unique per check: health checks run concurrently (e.g. two on one page).
+            static CHECKS: AtomicU64 = AtomicU64::new(0);
+            let n = CHECKS.fetch_add(1, Ordering::Relaxed);
+            let probe = dir.join(format!(".strata-probe-{}-{n}", std::process::id()));
             std::fs::write(&probe, b"probe")
                 .map_err(|e| format!("cannot write in {}: {e}", dir.display()))?;
             std::fs::remove_file(&probe).map_err(|e| e.to_string())?;
@@ -72,6 +76,26 @@ mod tests {
         assert_eq!(
             OriginSetting::parse("file://./data/origin").unwrap(),
             OriginSetting::Directory(PathBuf::from("./data/origin"))
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_checks_of_one_directory_all_see_it_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let origin = OriginSetting::Directory(dir.path().to_path_buf());
+        let checks: Vec<_> = (0..16)
+            .map(|_| {
+                let origin = origin.clone();
+                tokio::spawn(async move { origin.probe(Duration::from_secs(5)).await })
+            })
+            .collect();
+        for check in checks {
+            assert_eq!(check.await.unwrap().error, None);
+        }
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "no probe file is left behind"
         );
     }
 
