@@ -3,31 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::names::OrganizationName;
-use crate::rules::{FieldError, display_name};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OrganizationState {
-    Active,
-    Disabled,
-}
-
-impl OrganizationState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrganizationState::Active => "active",
-            OrganizationState::Disabled => "disabled",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<OrganizationState> {
-        match text {
-            "active" => Some(OrganizationState::Active),
-            "disabled" => Some(OrganizationState::Disabled),
-            _ => None,
-        }
-    }
-}
+use crate::rules::{EntityState, FieldError, display_name};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Organization {
@@ -35,7 +11,7 @@ pub struct Organization {
     /// Unique across organizations; follows the organization-name rule.
     pub short_name: OrganizationName,
     pub display_name: String,
-    pub state: OrganizationState,
+    pub state: EntityState,
 }
 
 impl Organization {

@@ -36,6 +36,31 @@ pub fn display_name(field: &str, value: &str) -> Result<(), FieldError> {
     Ok(())
 }
 
+/// Whether a tier or an organization is in use. Serialized and stored as "active"/"disabled".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntityState {
+    Active,
+    Disabled,
+}
+
+impl EntityState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntityState::Active => "active",
+            EntityState::Disabled => "disabled",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<EntityState> {
+        match text {
+            "active" => Some(EntityState::Active),
+            "disabled" => Some(EntityState::Disabled),
+            _ => None,
+        }
+    }
+}
+
 /// An entity with the version and revision of its last change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Versioned<T> {

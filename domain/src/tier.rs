@@ -3,38 +3,14 @@
 use serde::{Deserialize, Serialize};
 
 use crate::names::TierName;
-use crate::rules::{FieldError, display_name};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TierState {
-    Active,
-    Disabled,
-}
-
-impl TierState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TierState::Active => "active",
-            TierState::Disabled => "disabled",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<TierState> {
-        match text {
-            "active" => Some(TierState::Active),
-            "disabled" => Some(TierState::Disabled),
-            _ => None,
-        }
-    }
-}
+use crate::rules::{EntityState, FieldError, display_name};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tier {
     pub name: TierName,
     pub display_name: String,
     pub is_live: bool,
-    pub state: TierState,
+    pub state: EntityState,
 }
 
 impl Tier {

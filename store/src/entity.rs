@@ -10,7 +10,7 @@ use serde_json::Value;
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
 use sqlx::{Any, AnyConnection, Row};
-use strata_domain::rules::{FieldError, Versioned};
+use strata_domain::rules::{EntityState, FieldError, Versioned};
 
 use crate::changes::{ChangeSet, Entry, Operation};
 use crate::{Store, StoreError};
@@ -70,6 +70,13 @@ async fn fetch<E: Entity>(
         .as_ref()
         .map(versioned_from_row)
         .transpose()
+}
+
+/// Reads the `state` column of an entity whose state is active or disabled.
+pub(crate) fn state_from_row<E: Entity>(row: &AnyRow) -> Result<EntityState, StoreError> {
+    let state: String = row.try_get("state")?;
+    EntityState::parse(&state)
+        .ok_or_else(|| StoreError::Corrupt(format!("{} state {state:?}", E::KIND)))
 }
 
 fn image<E: Entity>(entity: &E) -> Value {
@@ -167,12 +174,12 @@ impl ChangeSet {
         })?;
         entity.check().map_err(invalid)?;
         match (fetch::<E>(self.conn(), key).await?, expected_version) {
-            (Some(_), Some(expected)) => {
-                let current = self.current::<E>(key, expected).await?;
+            (Some(current), Some(expected)) if current.version == expected => {
                 self.replace_as(current, entity, Operation::Rollback).await
             }
             (None, None) => self.insert_as(entity, Operation::Rollback).await,
-            // The caller saw another state than the stored one: deleted or created meanwhile.
+            // The caller saw another state than the stored one: an older version, or the
+            // entity was deleted or created meanwhile.
             (_, expected) => Err(self.conflict::<E>(key, expected.unwrap_or(0)).await),
         }
     }

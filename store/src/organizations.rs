@@ -3,11 +3,11 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use strata_domain::names::OrganizationName;
-use strata_domain::organization::{Organization, OrganizationState};
+use strata_domain::organization::Organization;
 use strata_domain::rules::FieldError;
 
 use crate::StoreError;
-use crate::entity::{AnyQuery, Entity};
+use crate::entity::{AnyQuery, Entity, state_from_row};
 
 impl Entity for Organization {
     const KIND: &'static str = "organization";
@@ -35,13 +35,11 @@ impl Entity for Organization {
             OrganizationName::parse(row.try_get::<String, _>(column)?)
                 .map_err(|e| StoreError::Corrupt(e.to_string()))
         };
-        let state: String = row.try_get("state")?;
         Ok(Organization {
             name: name("name")?,
             short_name: name("short_name")?,
             display_name: row.try_get("display_name")?,
-            state: OrganizationState::parse(&state)
-                .ok_or_else(|| StoreError::Corrupt(format!("organization state {state:?}")))?,
+            state: state_from_row::<Organization>(row)?,
         })
     }
 

@@ -4,10 +4,10 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use strata_domain::names::TierName;
 use strata_domain::rules::FieldError;
-use strata_domain::tier::{Tier, TierState};
+use strata_domain::tier::Tier;
 
 use crate::StoreError;
-use crate::entity::{AnyQuery, Entity};
+use crate::entity::{AnyQuery, Entity, state_from_row};
 
 impl Entity for Tier {
     const KIND: &'static str = "tier";
@@ -32,13 +32,11 @@ impl Entity for Tier {
 
     fn from_row(row: &AnyRow) -> Result<Tier, StoreError> {
         let name: String = row.try_get("name")?;
-        let state: String = row.try_get("state")?;
         Ok(Tier {
             name: TierName::parse(&name).map_err(|e| StoreError::Corrupt(e.to_string()))?,
             display_name: row.try_get("display_name")?,
             is_live: row.try_get::<i64, _>("is_live")? != 0,
-            state: TierState::parse(&state)
-                .ok_or_else(|| StoreError::Corrupt(format!("tier state {state:?}")))?,
+            state: state_from_row::<Tier>(row)?,
         })
     }
 }

@@ -1,7 +1,8 @@
 //! Organizations on the shared write path, on SQLite and PostgreSQL.
 
 use strata_domain::names::OrganizationName;
-use strata_domain::organization::{Organization, OrganizationState};
+use strata_domain::organization::Organization;
+use strata_domain::rules::EntityState;
 use strata_store::StoreError;
 use strata_store::test_support::on_each_backend;
 
@@ -10,7 +11,7 @@ fn organization(name: &str, short_name: &str) -> Organization {
         name: OrganizationName::parse(name).unwrap(),
         short_name: OrganizationName::parse(short_name).unwrap(),
         display_name: format!("{name} Inc."),
-        state: OrganizationState::Active,
+        state: EntityState::Active,
     }
 }
 

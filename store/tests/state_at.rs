@@ -5,8 +5,9 @@
 use std::collections::BTreeMap;
 
 use strata_domain::names::{OrganizationName, TierName};
-use strata_domain::organization::{Organization, OrganizationState};
-use strata_domain::tier::{Tier, TierState};
+use strata_domain::organization::Organization;
+use strata_domain::rules::EntityState;
+use strata_domain::tier::Tier;
 use strata_store::history::State;
 use strata_store::test_support::on_each_backend;
 use strata_store::{Store, StoreError};
@@ -66,9 +67,9 @@ async fn random_write(store: &Store, dice: &mut Dice, step: u64) -> Result<(), S
                 display_name: format!("{name} #{}", dice.roll(3)),
                 is_live: dice.roll(2) == 0,
                 state: if dice.roll(4) == 0 {
-                    TierState::Disabled
+                    EntityState::Disabled
                 } else {
-                    TierState::Active
+                    EntityState::Active
                 },
             };
             // A stale version now and then, to exercise conflicts.
@@ -91,7 +92,7 @@ async fn random_write(store: &Store, dice: &mut Dice, step: u64) -> Result<(), S
                 short_name: OrganizationName::parse(format!("{}{}", &ORGS[i][..2], dice.roll(2)))
                     .unwrap(),
                 display_name: format!("{} {}", ORGS[i], dice.roll(3)),
-                state: OrganizationState::Active,
+                state: EntityState::Active,
             };
             match store.get::<Organization>(ORGS[i]).await {
                 Ok(current) => change.update(current.version, org).await.map(drop)?,

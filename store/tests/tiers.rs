@@ -2,7 +2,8 @@
 //! duplicates, field errors, history and its hash chain, all-or-nothing change sets.
 
 use strata_domain::names::TierName;
-use strata_domain::tier::{Tier, TierState};
+use strata_domain::rules::EntityState;
+use strata_domain::tier::Tier;
 use strata_store::changes::Operation;
 use strata_store::test_support::on_each_backend;
 use strata_store::{Store, StoreError};
@@ -12,7 +13,7 @@ fn tier(name: &str, display_name: &str) -> Tier {
         name: TierName::parse(name).unwrap(),
         display_name: display_name.to_owned(),
         is_live: name == "LIVE",
-        state: TierState::Active,
+        state: EntityState::Active,
     }
 }
 
