@@ -202,3 +202,44 @@ async fn unknown_pages_are_404_and_sections_are_200() {
         .unwrap();
     assert_eq!(tiers.status(), 200);
 }
+
+/// Building another server in the same process must not stall pages that are being rendered:
+/// the console's route list is found once per process (see `http::console`). Before that, a
+/// page whose data was first asked for while another server was starting never finished.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_finish_while_other_servers_start_in_the_same_process() {
+    let app = spawn_app(CacheSetting::InProcess).await;
+    let started = std::sync::atomic::AtomicBool::new(false);
+    let start_others = async {
+        let mut others = Vec::new();
+        for _ in 0..8 {
+            others.push(spawn_app(CacheSetting::InProcess).await);
+        }
+        started.store(true, std::sync::atomic::Ordering::SeqCst);
+        others
+    };
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let render_pages = async {
+        let mut rendered = 0;
+        while !started.load(std::sync::atomic::Ordering::SeqCst) || rendered < 20 {
+            let mut pages = tokio::task::JoinSet::new();
+            for _ in 0..4 {
+                let (client, url) = (client.clone(), format!("{}/", app.address));
+                pages.spawn(async move {
+                    let response = client.get(url).send().await?.error_for_status()?;
+                    response.text().await
+                });
+            }
+            while let Some(page) = pages.join_next().await {
+                let html = page.unwrap().expect("the home page answers and finishes");
+                assert_eq!(text_of(&html, "revision"), "0");
+                rendered += 1;
+            }
+        }
+    };
+    let (others, ()) = tokio::join!(start_others, render_pages);
+    drop(others);
+}
