@@ -3,10 +3,16 @@
 //! can check input with the same code the server enforces.
 
 pub mod deployable;
+pub mod diff;
 pub mod health;
+pub mod layer;
 pub mod names;
 pub mod organization;
+pub mod product;
+pub mod resolve;
 pub mod rules;
 pub mod schema;
+pub mod tenant;
 pub mod tier;
+pub mod tier_deployable;
 pub mod time;

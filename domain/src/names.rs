@@ -62,9 +62,16 @@ impl Rule {
 macro_rules! name_type {
     ($(#[$doc:meta])* $ty:ident, $rule:expr) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(try_from = "String", into = "String")]
         pub struct $ty(String);
+
+        /// Quoted like a string, so messages read `tenant "acme-eu"`.
+        impl fmt::Debug for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(&self.0, f)
+            }
+        }
 
         impl $ty {
             const RULE: Rule = $rule;
@@ -152,6 +159,65 @@ name_type!(
     }
 );
 
+name_type!(
+    /// A product: `<organization short name>-<rest>`, checked against its organization by the
+    /// store (see [`check_prefix`]).
+    ProductName,
+    Rule {
+        kind: "product name",
+        pattern: "^[a-z0-9-]{3,35}$",
+        first: |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-',
+        rest: Alphabet::LowerDigitsDash,
+        min: 3,
+        max: 35,
+    }
+);
+
+name_type!(
+    /// A tenant: `<organization short name>-<rest>`, unique across tiers.
+    TenantName,
+    Rule {
+        kind: "tenant name",
+        pattern: "^[a-z0-9-]{3,30}$",
+        first: |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-',
+        rest: Alphabet::LowerDigitsDash,
+        min: 3,
+        max: 30,
+    }
+);
+
+name_type!(
+    /// Another name a tenant answers to, unique among tenants: the tenant-name alphabet.
+    TenantAlias,
+    Rule {
+        kind: "tenant alias",
+        pattern: "^[a-z0-9-]{3,30}$",
+        first: |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-',
+        rest: Alphabet::LowerDigitsDash,
+        min: 3,
+        max: 30,
+    }
+);
+
+/// Product and tenant names begin with their organization's short name and a dash, and go on
+/// after it.
+pub fn check_prefix(
+    field: &str,
+    name: &str,
+    short_name: &OrganizationName,
+) -> Result<(), crate::rules::FieldError> {
+    let prefix = format!("{short_name}-");
+    if name.len() > prefix.len() && name.starts_with(&prefix) {
+        return Ok(());
+    }
+    Err(crate::rules::FieldError::new(
+        field,
+        format!(
+            "must begin with the organization's short name and a dash, {prefix:?}, and go on after it"
+        ),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,6 +263,22 @@ mod tests {
                 "{bad} should be refused"
             );
         }
+    }
+
+    #[test]
+    fn product_and_tenant_names_begin_with_the_short_name_and_a_dash() {
+        let acme = OrganizationName::parse("acme").unwrap();
+        assert!(check_prefix("/name", "acme-shop", &acme).is_ok());
+        for bad in ["acme", "acme-", "acmeshop", "other-shop", "ac-me-shop"] {
+            let err = check_prefix("/name", bad, &acme).unwrap_err();
+            assert_eq!(err.field, "/name");
+            assert!(err.rule.contains("\"acme-\""), "{}", err.rule);
+        }
+        assert!(ProductName::parse("acme-shop").is_ok());
+        assert!(ProductName::parse("ab").is_err());
+        assert!(TenantName::parse(&"a".repeat(31)).is_err());
+        assert!(TenantAlias::parse("shop-eu").is_ok());
+        assert!(TenantAlias::parse("Shop").is_err());
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub struct ConfigSchema {
 }
 
 /// The rules a config breaks: the first [`MAX_REPORTED`] and how many in all.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Violations {
     pub first: Vec<FieldError>,
     pub total: usize,

@@ -1,0 +1,100 @@
+//! Config layers: partial JSON documents for one deployable at one scope. The default layer is
+//! the deployable's own default config; tier, product and tenant layers are stored apart.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::names::{DeployableName, ProductName, TenantName, TierName};
+use crate::rules::FieldError;
+
+/// Where a layer applies, in merge order: default ← tier ← product ← tenant.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "name", rename_all = "lowercase")]
+pub enum Layer {
+    Default,
+    Tier(TierName),
+    Product(ProductName),
+    Tenant(TenantName),
+}
+
+impl Layer {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Layer::Default => "default",
+            Layer::Tier(_) => "tier",
+            Layer::Product(_) => "product",
+            Layer::Tenant(_) => "tenant",
+        }
+    }
+
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Layer::Default => None,
+            Layer::Tier(n) => Some(n.as_str()),
+            Layer::Product(n) => Some(n.as_str()),
+            Layer::Tenant(n) => Some(n.as_str()),
+        }
+    }
+}
+
+/// `default`, `tier LIVE`, `product acme-shop`, `tenant acme-eu`.
+impl fmt::Display for Layer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            None => f.write_str(self.kind()),
+            Some(name) => write!(f, "{} {name}", self.kind()),
+        }
+    }
+}
+
+/// A stored layer: the part of one deployable's config set at one tier, product or tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigLayer {
+    pub deployable: DeployableName,
+    /// Never [`Layer::Default`]: that layer is the deployable's default config.
+    pub scope: Layer,
+    /// A JSON object merged over the layers below it; `null` removes a key.
+    pub config: Value,
+}
+
+/// The largest layer accepted, as compact JSON.
+pub const MAX_LAYER_BYTES: usize = 256 * 1024;
+
+impl ConfigLayer {
+    /// `deployable/kind/name`, e.g. `web-api/tier/LIVE`.
+    pub fn key_of(deployable: &DeployableName, scope: &Layer) -> String {
+        format!(
+            "{deployable}/{}/{}",
+            scope.kind(),
+            scope.name().unwrap_or_default()
+        )
+    }
+
+    pub fn key(&self) -> String {
+        ConfigLayer::key_of(&self.deployable, &self.scope)
+    }
+
+    pub fn check(&self) -> Result<(), FieldError> {
+        if self.scope == Layer::Default {
+            return Err(FieldError::new(
+                "/scope",
+                "the default layer is the deployable's default config; a stored layer is for a tier, product or tenant",
+            ));
+        }
+        if !self.config.is_object() {
+            return Err(FieldError::new(
+                "/config",
+                "a config layer is a JSON object",
+            ));
+        }
+        if self.config.to_string().len() > MAX_LAYER_BYTES {
+            return Err(FieldError::new(
+                "/config",
+                format!("at most {MAX_LAYER_BYTES} bytes of JSON"),
+            ));
+        }
+        Ok(())
+    }
+}
