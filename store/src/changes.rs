@@ -4,6 +4,7 @@
 //! each write appending a change record chained by hash to the one before. Commit applies all
 //! of it under one new revision; dropping the change set applies none of it.
 
+use std::collections::BTreeSet;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
@@ -11,6 +12,7 @@ use sha2::{Digest, Sha256};
 use sqlx::{Any, AnyConnection, Row, Transaction};
 
 use crate::error::VersionStamp;
+use crate::resolution::{self, Touch};
 use crate::{Store, StoreError};
 
 /// The hash before the first change record.
@@ -69,6 +71,8 @@ pub struct ChangeSet {
     next_seq: i64,
     prev_hash: String,
     recorded: usize,
+    /// What the writes so far can change among resolved configs; validated at commit.
+    touched: BTreeSet<Touch>,
 }
 
 impl Store {
@@ -114,6 +118,7 @@ impl Store {
             next_seq,
             prev_hash,
             recorded: 0,
+            touched: BTreeSet::new(),
         })
     }
 }
@@ -204,12 +209,32 @@ impl ChangeSet {
         Ok(())
     }
 
-    /// Applies every write under this change set's revision. A change set that wrote nothing
-    /// commits nothing and leaves the revision as it was; the answer is the current revision.
-    pub async fn commit(self) -> Result<i64, StoreError> {
+    /// Gives the change set up: nothing it wrote is applied.
+    pub async fn abandon(self) -> Result<(), StoreError> {
+        self.tx.rollback().await?;
+        Ok(())
+    }
+
+    pub(crate) fn touch(&mut self, touch: Option<Touch>) {
+        self.touched.extend(touch);
+    }
+
+    /// Applies every write under this change set's revision, if every resolved config the
+    /// writes touched still follows its deployable's schema; else applies nothing and names
+    /// the configs that break. Writes are checked together, so a change set may pass through
+    /// states that would not validate (a schema change and the layer that fits it) as long as
+    /// where it ends does. A change set that wrote nothing commits nothing and leaves the
+    /// revision as it was; the answer is the current revision.
+    pub async fn commit(mut self) -> Result<i64, StoreError> {
         if self.recorded == 0 {
             self.tx.rollback().await?;
             return Ok(self.revision - 1);
+        }
+        let touched = std::mem::take(&mut self.touched);
+        let violations = resolution::check_touched(self.conn(), &touched).await?;
+        if !violations.is_empty() {
+            self.tx.rollback().await?;
+            return Err(StoreError::Unresolvable(violations));
         }
         self.tx.commit().await?;
         Ok(self.revision)

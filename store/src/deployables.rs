@@ -7,16 +7,37 @@ use strata_domain::names::DeployableName;
 use strata_domain::rules::FieldError;
 
 use crate::StoreError;
-use crate::entity::{AnyQuery, Entity};
+use crate::entity::{AnyQuery, Entity, Reference};
+use crate::resolution::Touch;
 
 impl Entity for Deployable {
     const KIND: &'static str = "deployable";
     const TABLE: &'static str = "deployables";
     const KEY_COLUMN: &'static str = "name";
     const COLUMNS: &'static [&'static str] = &["display_name", "config_schema", "default_config"];
+    const REFERENCED_BY: &'static [Reference] = &[
+        Reference {
+            kind: "product",
+            table: "product_deployables",
+            column: "deployable",
+            key: "product",
+        },
+        Reference {
+            kind: "tier deployable",
+            table: "tier_deployables",
+            column: "deployable",
+            key: "id",
+        },
+        Reference {
+            kind: "config layer",
+            table: "config_layers",
+            column: "deployable",
+            key: "id",
+        },
+    ];
 
-    fn key(&self) -> &str {
-        self.name.as_str()
+    fn key(&self) -> String {
+        self.name.to_string()
     }
 
     fn check(&self) -> Result<(), FieldError> {
@@ -28,6 +49,10 @@ impl Entity for Deployable {
             .bind(&self.display_name)
             .bind(self.config_schema.to_string())
             .bind(self.default_config.to_string())
+    }
+
+    fn touches(&self) -> Option<Touch> {
+        Some(Touch::Deployable(self.name.clone()))
     }
 
     fn from_row(row: &AnyRow) -> Result<Deployable, StoreError> {

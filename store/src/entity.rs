@@ -13,6 +13,7 @@ use sqlx::{Any, AnyConnection, Row};
 use strata_domain::rules::{EntityState, FieldError, Versioned};
 
 use crate::changes::{ChangeSet, Entry, Operation};
+use crate::resolution::Touch;
 use crate::{Store, StoreError};
 
 pub(crate) type AnyQuery<'q> = Query<'q, Any, AnyArguments<'q>>;
@@ -25,21 +26,66 @@ pub trait Entity: Serialize + DeserializeOwned + Clone + PartialEq + Send + Sync
     /// The columns besides key, version and revision, in the order [`Entity::bind`] binds them.
     const COLUMNS: &'static [&'static str];
 
-    fn key(&self) -> &str;
+    /// The rows of other kinds that point at this entity; a delete is refused while any exist.
+    const REFERENCED_BY: &'static [Reference] = &[];
+
+    fn key(&self) -> String;
     /// Rules that need nothing but the entity itself.
     fn check(&self) -> Result<(), FieldError>;
     fn bind<'q>(&'q self, query: AnyQuery<'q>) -> AnyQuery<'q>;
     /// Reads the key and [`Entity::COLUMNS`] back.
     fn from_row(row: &AnyRow) -> Result<Self, StoreError>;
 
-    /// Rules that need the database, such as uniqueness of a second column or references.
+    /// Rules that need the database: references, uniqueness of a second column, and the
+    /// allowed changes from `before`, the stored entity this write replaces (if any).
     fn check_in_store(
+        &self,
+        _conn: &mut AnyConnection,
+        _before: Option<&Self>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        async { Ok(()) }
+    }
+
+    /// Rules for deleting the entity besides references, e.g. a protection flag.
+    fn check_delete(&self) -> Result<(), FieldError> {
+        Ok(())
+    }
+
+    /// Which resolved configs a write of this entity can change; the change set validates
+    /// them all before it commits.
+    fn touches(&self) -> Option<Touch> {
+        None
+    }
+
+    /// Writes rows kept in other tables (such as a product's deployables) after the entity's
+    /// own row was inserted or updated.
+    fn write_children(
         &self,
         _conn: &mut AnyConnection,
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
         async { Ok(()) }
     }
+
+    /// Reads those rows back into an entity read by [`Entity::from_row`].
+    fn read_children(
+        &mut self,
+        _conn: &mut AnyConnection,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        async { Ok(()) }
+    }
 }
+
+/// A column of another table that holds this entity's key: `SELECT key FROM table WHERE
+/// column = $1` lists the dependents, named as `kind`.
+pub struct Reference {
+    pub kind: &'static str,
+    pub table: &'static str,
+    pub column: &'static str,
+    pub key: &'static str,
+}
+
+/// How many dependents a refused delete names; the count says how many there were.
+const MAX_DEPENDENTS: usize = 20;
 
 fn select_sql<E: Entity>() -> String {
     format!(
@@ -58,18 +104,60 @@ fn versioned_from_row<E: Entity>(row: &AnyRow) -> Result<Versioned<E>, StoreErro
     })
 }
 
-async fn fetch<E: Entity>(
+pub(crate) async fn fetch<E: Entity>(
     conn: &mut AnyConnection,
     key: &str,
 ) -> Result<Option<Versioned<E>>, StoreError> {
     let sql = format!("{} WHERE {} = $1", select_sql::<E>(), E::KEY_COLUMN);
-    sqlx::query(&sql)
+    let row = sqlx::query(&sql)
         .bind(key)
-        .fetch_optional(conn)
-        .await?
-        .as_ref()
-        .map(versioned_from_row)
-        .transpose()
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let mut found = versioned_from_row::<E>(&row)?;
+    found.item.read_children(conn).await?;
+    Ok(Some(found))
+}
+
+/// The stored entity a write refers to, or a field error at `field` saying it does not exist.
+pub(crate) async fn referenced<E: Entity>(
+    conn: &mut AnyConnection,
+    field: &str,
+    key: &str,
+) -> Result<E, StoreError> {
+    match fetch::<E>(conn, key).await? {
+        Some(found) => Ok(found.item),
+        None => Err(StoreError::invalid(
+            field,
+            format!("{} {key:?} does not exist", E::KIND),
+        )),
+    }
+}
+
+/// What still points at the entity: "kind key" for each dependent row, the first
+/// [`MAX_DEPENDENTS`] of them, and how many there are.
+async fn dependents<E: Entity>(
+    conn: &mut AnyConnection,
+    key: &str,
+) -> Result<(Vec<String>, usize), StoreError> {
+    let mut named = Vec::new();
+    let mut total = 0;
+    for reference in E::REFERENCED_BY {
+        let keys: Vec<String> = sqlx::query_scalar(&format!(
+            "SELECT {} FROM {} WHERE {} = $1 ORDER BY 1",
+            reference.key, reference.table, reference.column
+        ))
+        .bind(key)
+        .fetch_all(&mut *conn)
+        .await?;
+        total += keys.len();
+        for dependent in keys {
+            if named.len() < MAX_DEPENDENTS {
+                named.push(format!("{} {dependent:?}", reference.kind));
+            }
+        }
+    }
+    Ok((named, total))
 }
 
 /// Reads the `state` column of an entity whose state is active or disabled.
@@ -90,7 +178,7 @@ fn invalid(e: FieldError) -> StoreError {
 impl ChangeSet {
     pub async fn create<E: Entity>(&mut self, entity: E) -> Result<Versioned<E>, StoreError> {
         entity.check().map_err(invalid)?;
-        let key = entity.key().to_owned();
+        let key = entity.key();
         if fetch::<E>(self.conn(), &key).await?.is_some() {
             return Err(StoreError::Duplicate { kind: E::KIND, key });
         }
@@ -105,17 +193,29 @@ impl ChangeSet {
         entity: E,
     ) -> Result<Versioned<E>, StoreError> {
         entity.check().map_err(invalid)?;
-        let current = self.current::<E>(entity.key(), expected_version).await?;
+        let current = self.current::<E>(&entity.key(), expected_version).await?;
         self.replace_as(current, entity, Operation::Update).await
     }
 
-    /// Deletes the entity, which must still be at `expected_version`.
+    /// Deletes the entity, which must still be at `expected_version` and which nothing may
+    /// reference any more.
     pub async fn delete<E: Entity>(
         &mut self,
         key: &str,
         expected_version: i64,
     ) -> Result<(), StoreError> {
         let current = self.current::<E>(key, expected_version).await?;
+        current.item.check_delete().map_err(invalid)?;
+        let (named, total) = dependents::<E>(self.conn(), key).await?;
+        if total > 0 {
+            return Err(StoreError::InUse {
+                kind: E::KIND,
+                key: key.to_owned(),
+                dependents: named,
+                total,
+            });
+        }
+        self.touch(current.item.touches());
         let sql = format!("DELETE FROM {} WHERE {} = $1", E::TABLE, E::KEY_COLUMN);
         sqlx::query(&sql).bind(key).execute(self.conn()).await?;
         let before = image(&current.item);
@@ -190,8 +290,8 @@ impl ChangeSet {
         entity: E,
         operation: Operation,
     ) -> Result<Versioned<E>, StoreError> {
-        entity.check_in_store(self.conn()).await?;
-        let key = entity.key().to_owned();
+        entity.check_in_store(self.conn(), None).await?;
+        let key = entity.key();
         let version = self.next_version(E::KIND, &key).await?;
         let sql = format!(
             "INSERT INTO {} ({}, {}, version, revision) VALUES ({})",
@@ -210,6 +310,8 @@ impl ChangeSet {
             .bind(revision)
             .execute(self.conn())
             .await?;
+        entity.write_children(self.conn()).await?;
+        self.touch(entity.touches());
         self.record_version(entity, version, operation, None).await
     }
 
@@ -224,8 +326,10 @@ impl ChangeSet {
         if current.item == entity {
             return Ok(current);
         }
-        entity.check_in_store(self.conn()).await?;
-        let key = entity.key().to_owned();
+        entity
+            .check_in_store(self.conn(), Some(&current.item))
+            .await?;
+        let key = entity.key();
         let version = current.version + 1;
         let columns = E::COLUMNS.len();
         let sql = format!(
@@ -250,6 +354,9 @@ impl ChangeSet {
             .bind(&key)
             .execute(self.conn())
             .await?;
+        entity.write_children(self.conn()).await?;
+        self.touch(current.item.touches());
+        self.touch(entity.touches());
         let before = image(&current.item);
         self.record_version(entity, version, operation, Some(&before))
             .await
@@ -266,7 +373,7 @@ impl ChangeSet {
         let after = image(&entity);
         self.record(Entry {
             kind: E::KIND,
-            key: entity.key(),
+            key: &entity.key(),
             version,
             operation,
             before,
@@ -328,12 +435,15 @@ impl Store {
 
     /// Every entity of a kind, by key.
     pub async fn list<E: Entity>(&self) -> Result<Vec<Versioned<E>>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
         let sql = format!("{} ORDER BY {}", select_sql::<E>(), E::KEY_COLUMN);
-        sqlx::query(&sql)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(versioned_from_row)
-            .collect()
+        let rows = sqlx::query(&sql).fetch_all(&mut *conn).await?;
+        let mut all = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let mut found = versioned_from_row::<E>(row)?;
+            found.item.read_children(&mut conn).await?;
+            all.push(found);
+        }
+        Ok(all)
     }
 }

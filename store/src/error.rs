@@ -1,5 +1,7 @@
 use thiserror::Error;
 
+use crate::resolution::ConfigViolations;
+
 /// The author and time of an entity's current version, named in a conflict.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VersionStamp {
@@ -30,6 +32,18 @@ pub enum StoreError {
         expected: i64,
         current: VersionStamp,
     },
+    /// A delete refused because rows still point at the entity: the first dependents, and
+    /// how many there are.
+    #[error("{kind} {key:?} is still used by {}{}", dependents.join(", "), more(*total, dependents.len()))]
+    InUse {
+        kind: &'static str,
+        key: String,
+        dependents: Vec<String>,
+        total: usize,
+    },
+    /// The change would leave resolved configs that break their deployable's schema.
+    #[error("{0}")]
+    Unresolvable(ConfigViolations),
     #[error("cannot open the database at {location}: {source}")]
     Connect {
         location: String,
@@ -48,6 +62,14 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+}
+
+/// ", and N more" when a list names fewer than there are.
+fn more(total: usize, named: usize) -> String {
+    match total.saturating_sub(named) {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    }
 }
 
 impl StoreError {

@@ -3,17 +3,22 @@
 //! once and the same tests run against both databases.
 
 pub mod changes;
+mod config_layers;
 mod database_url;
 mod deployables;
 pub mod entity;
 mod error;
 pub mod history;
 mod organizations;
+mod products;
+pub mod resolution;
+mod tenants;
 pub mod test_support;
+mod tier_deployables;
 mod tiers;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{AnyConnection, AnyPool, Connection, Executor, Row};
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Row, Transaction};
 
 pub use database_url::{Backend, DatabaseUrl};
 pub use error::{StoreError, VersionStamp};
@@ -118,6 +123,18 @@ impl Store {
         };
         let row = sqlx::query(sql).fetch_one(&self.pool).await?;
         Ok(row.try_get(0)?)
+    }
+
+    /// A read-only transaction that sees one committed state throughout, on both databases
+    /// (SQLite's deferred transactions read one snapshot; PostgreSQL needs repeatable read).
+    pub(crate) async fn snapshot(&self) -> Result<Transaction<'static, Any>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        if self.url.backend() == Backend::Postgres {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(tx)
     }
 
     pub async fn close(&self) {

@@ -7,16 +7,22 @@ use strata_domain::organization::Organization;
 use strata_domain::rules::FieldError;
 
 use crate::StoreError;
-use crate::entity::{AnyQuery, Entity, state_from_row};
+use crate::entity::{AnyQuery, Entity, Reference, state_from_row};
 
 impl Entity for Organization {
     const KIND: &'static str = "organization";
     const TABLE: &'static str = "organizations";
     const KEY_COLUMN: &'static str = "name";
     const COLUMNS: &'static [&'static str] = &["short_name", "display_name", "state"];
+    const REFERENCED_BY: &'static [Reference] = &[Reference {
+        kind: "product",
+        table: "products",
+        column: "organization",
+        key: "name",
+    }];
 
-    fn key(&self) -> &str {
-        self.name.as_str()
+    fn key(&self) -> String {
+        self.name.to_string()
     }
 
     fn check(&self) -> Result<(), FieldError> {
@@ -44,7 +50,11 @@ impl Entity for Organization {
     }
 
     /// The short name prefixes tenant names, so two organizations may not share one.
-    async fn check_in_store(&self, conn: &mut AnyConnection) -> Result<(), StoreError> {
+    async fn check_in_store(
+        &self,
+        conn: &mut AnyConnection,
+        _before: Option<&Organization>,
+    ) -> Result<(), StoreError> {
         let holder: Option<String> = sqlx::query_scalar(
             "SELECT name FROM organizations WHERE short_name = $1 AND name <> $2",
         )

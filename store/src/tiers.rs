@@ -7,16 +7,36 @@ use strata_domain::rules::FieldError;
 use strata_domain::tier::Tier;
 
 use crate::StoreError;
-use crate::entity::{AnyQuery, Entity, state_from_row};
+use crate::entity::{AnyQuery, Entity, Reference, state_from_row};
 
 impl Entity for Tier {
     const KIND: &'static str = "tier";
     const TABLE: &'static str = "tiers";
     const KEY_COLUMN: &'static str = "name";
     const COLUMNS: &'static [&'static str] = &["display_name", "is_live", "state"];
+    const REFERENCED_BY: &'static [Reference] = &[
+        Reference {
+            kind: "tenant",
+            table: "tenants",
+            column: "tier",
+            key: "name",
+        },
+        Reference {
+            kind: "tier deployable",
+            table: "tier_deployables",
+            column: "tier",
+            key: "id",
+        },
+        Reference {
+            kind: "config layer",
+            table: "config_layers",
+            column: "tier",
+            key: "id",
+        },
+    ];
 
-    fn key(&self) -> &str {
-        self.name.as_str()
+    fn key(&self) -> String {
+        self.name.to_string()
     }
 
     fn check(&self) -> Result<(), FieldError> {

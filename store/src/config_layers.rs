@@ -1,0 +1,123 @@
+//! Config layers as stored: the `config_layers` table, keyed by `deployable/kind/name`, with
+//! the scope's name in the column of its kind.
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use strata_domain::deployable::Deployable;
+use strata_domain::layer::{ConfigLayer, Layer};
+use strata_domain::names::{DeployableName, ProductName, TenantName, TierName};
+use strata_domain::product::Product;
+use strata_domain::rules::FieldError;
+use strata_domain::tenant::Tenant;
+use strata_domain::tier::Tier;
+
+use crate::StoreError;
+use crate::entity::{AnyQuery, Entity, referenced};
+use crate::resolution::Touch;
+
+impl Entity for ConfigLayer {
+    const KIND: &'static str = "config layer";
+    const TABLE: &'static str = "config_layers";
+    const KEY_COLUMN: &'static str = "id";
+    const COLUMNS: &'static [&'static str] = &[
+        "deployable",
+        "scope_kind",
+        "tier",
+        "product",
+        "tenant",
+        "config",
+    ];
+
+    fn key(&self) -> String {
+        ConfigLayer::key(self)
+    }
+
+    fn check(&self) -> Result<(), FieldError> {
+        ConfigLayer::check(self)
+    }
+
+    fn bind<'q>(&'q self, query: AnyQuery<'q>) -> AnyQuery<'q> {
+        let name = |kind: &str| {
+            (self.scope.kind() == kind)
+                .then(|| self.scope.name().map(str::to_owned))
+                .flatten()
+        };
+        query
+            .bind(self.deployable.as_str())
+            .bind(self.scope.kind())
+            .bind(name("tier"))
+            .bind(name("product"))
+            .bind(name("tenant"))
+            .bind(self.config.to_string())
+    }
+
+    fn from_row(row: &AnyRow) -> Result<ConfigLayer, StoreError> {
+        let corrupt = |e: String| StoreError::Corrupt(e);
+        let kind: String = row.try_get("scope_kind")?;
+        let name = |column: &str| -> Result<String, StoreError> {
+            row.try_get::<Option<String>, _>(column)?
+                .ok_or_else(|| StoreError::Corrupt(format!("config layer without its {column}")))
+        };
+        let scope = match kind.as_str() {
+            "tier" => {
+                Layer::Tier(TierName::parse(name("tier")?).map_err(|e| corrupt(e.to_string()))?)
+            }
+            "product" => Layer::Product(
+                ProductName::parse(name("product")?).map_err(|e| corrupt(e.to_string()))?,
+            ),
+            "tenant" => Layer::Tenant(
+                TenantName::parse(name("tenant")?).map_err(|e| corrupt(e.to_string()))?,
+            ),
+            other => return Err(corrupt(format!("config layer scope {other:?}"))),
+        };
+        Ok(ConfigLayer {
+            deployable: DeployableName::parse(row.try_get::<String, _>("deployable")?)
+                .map_err(|e| corrupt(e.to_string()))?,
+            scope,
+            config: serde_json::from_str(&row.try_get::<String, _>("config")?)
+                .map_err(|e| corrupt(format!("config layer is not JSON: {e}")))?,
+        })
+    }
+
+    /// The deployable and the scope exist, and a product or tenant layer is for a deployable
+    /// its product is made of.
+    async fn check_in_store(
+        &self,
+        conn: &mut AnyConnection,
+        _before: Option<&ConfigLayer>,
+    ) -> Result<(), StoreError> {
+        referenced::<Deployable>(conn, "/deployable", self.deployable.as_str()).await?;
+        let product = match &self.scope {
+            Layer::Default => None,
+            Layer::Tier(tier) => {
+                referenced::<Tier>(conn, "/scope/name", tier.as_str()).await?;
+                None
+            }
+            Layer::Product(name) => {
+                Some(referenced::<Product>(conn, "/scope/name", name.as_str()).await?)
+            }
+            Layer::Tenant(name) => {
+                let tenant = referenced::<Tenant>(conn, "/scope/name", name.as_str()).await?;
+                Some(referenced::<Product>(conn, "/scope/name", tenant.product.as_str()).await?)
+            }
+        };
+        if let Some(product) = product
+            && !product.deployables.contains(&self.deployable)
+        {
+            return Err(StoreError::invalid(
+                "/deployable",
+                format!(
+                    "product {:?} is not made of deployable {:?}, so {} has no config for it",
+                    product.name.as_str(),
+                    self.deployable.as_str(),
+                    self.scope
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn touches(&self) -> Option<Touch> {
+        Some(Touch::Layer(self.deployable.clone(), self.scope.clone()))
+    }
+}

@@ -1,0 +1,115 @@
+//! Products as stored: the `products` table, and the deployables each is made of in
+//! `product_deployables`.
+
+use std::collections::BTreeSet;
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use strata_domain::deployable::Deployable;
+use strata_domain::names::{DeployableName, OrganizationName, ProductName, check_prefix};
+use strata_domain::organization::Organization;
+use strata_domain::product::Product;
+use strata_domain::rules::FieldError;
+
+use crate::StoreError;
+use crate::entity::{AnyQuery, Entity, Reference, referenced, state_from_row};
+use crate::resolution::Touch;
+
+impl Entity for Product {
+    const KIND: &'static str = "product";
+    const TABLE: &'static str = "products";
+    const KEY_COLUMN: &'static str = "name";
+    const COLUMNS: &'static [&'static str] = &["organization", "display_name", "state"];
+    const REFERENCED_BY: &'static [Reference] = &[
+        Reference {
+            kind: "tenant",
+            table: "tenants",
+            column: "product",
+            key: "name",
+        },
+        Reference {
+            kind: "config layer",
+            table: "config_layers",
+            column: "product",
+            key: "id",
+        },
+    ];
+
+    fn key(&self) -> String {
+        self.name.to_string()
+    }
+
+    fn check(&self) -> Result<(), FieldError> {
+        Product::check(self)
+    }
+
+    fn bind<'q>(&'q self, query: AnyQuery<'q>) -> AnyQuery<'q> {
+        query
+            .bind(self.organization.as_str())
+            .bind(&self.display_name)
+            .bind(self.state.as_str())
+    }
+
+    fn from_row(row: &AnyRow) -> Result<Product, StoreError> {
+        let corrupt = |e: strata_domain::names::NameError| StoreError::Corrupt(e.to_string());
+        Ok(Product {
+            name: ProductName::parse(row.try_get::<String, _>("name")?).map_err(corrupt)?,
+            organization: OrganizationName::parse(row.try_get::<String, _>("organization")?)
+                .map_err(corrupt)?,
+            display_name: row.try_get("display_name")?,
+            deployables: BTreeSet::new(),
+            state: state_from_row::<Product>(row)?,
+        })
+    }
+
+    /// The organization and every deployable exist, and the name begins with the
+    /// organization's short name.
+    async fn check_in_store(
+        &self,
+        conn: &mut AnyConnection,
+        _before: Option<&Product>,
+    ) -> Result<(), StoreError> {
+        let organization =
+            referenced::<Organization>(conn, "/organization", self.organization.as_str()).await?;
+        check_prefix("/name", self.name.as_str(), &organization.short_name)
+            .map_err(|e| StoreError::invalid(e.field, e.rule))?;
+        for (i, deployable) in self.deployables.iter().enumerate() {
+            referenced::<Deployable>(conn, &format!("/deployables/{i}"), deployable.as_str())
+                .await?;
+        }
+        Ok(())
+    }
+
+    fn touches(&self) -> Option<Touch> {
+        Some(Touch::Product(self.name.clone()))
+    }
+
+    async fn write_children(&self, conn: &mut AnyConnection) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM product_deployables WHERE product = $1")
+            .bind(self.name.as_str())
+            .execute(&mut *conn)
+            .await?;
+        for deployable in &self.deployables {
+            sqlx::query("INSERT INTO product_deployables (product, deployable) VALUES ($1, $2)")
+                .bind(self.name.as_str())
+                .bind(deployable.as_str())
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn read_children(&mut self, conn: &mut AnyConnection) -> Result<(), StoreError> {
+        let names: Vec<String> = sqlx::query_scalar(
+            "SELECT deployable FROM product_deployables WHERE product = $1 ORDER BY deployable",
+        )
+        .bind(self.name.as_str())
+        .fetch_all(conn)
+        .await?;
+        self.deployables = names
+            .into_iter()
+            .map(|n| DeployableName::parse(n).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .collect::<Result<_, _>>()?;
+        Ok(())
+    }
+}

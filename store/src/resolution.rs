@@ -1,0 +1,424 @@
+//! Resolved configs in the store: which (tier, tenant, deployable) a write can change, their
+//! resolution from the stored layers, the validation every change set passes before it
+//! commits, and the impact preview of a write that is not made.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::{AnyConnection, Row};
+use strata_domain::deployable::Deployable;
+use strata_domain::diff::{PatchOp, diff};
+use strata_domain::layer::Layer;
+use strata_domain::names::{DeployableName, ProductName, TenantName, TierName};
+use strata_domain::product::Product;
+use strata_domain::resolve::{Resolved, resolve};
+use strata_domain::rules::FieldError;
+use strata_domain::schema::{ConfigSchema, MAX_REPORTED, Violations};
+use strata_domain::tenant::Tenant;
+
+use crate::entity::{Entity, fetch};
+use crate::{Store, StoreError};
+
+/// What a write can change among resolved configs.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Touch {
+    /// Its schema or default config: every tenant whose product has it.
+    Deployable(DeployableName),
+    /// One layer: the tenants in its scope whose product has the deployable.
+    Layer(DeployableName, Layer),
+    /// Its deployables: each of them for each of its tenants.
+    Product(ProductName),
+    /// Its product or tier: each deployable of its product.
+    Tenant(TenantName),
+}
+
+/// One resolved config: a tenant (on its tier, of its product) and one of its deployables.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Target {
+    pub tier: TierName,
+    pub tenant: TenantName,
+    pub deployable: DeployableName,
+    pub product: ProductName,
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "tier {}, tenant {}, deployable {}",
+            self.tier, self.tenant, self.deployable
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ResolvedConfig {
+    pub target: Target,
+    pub resolved: Resolved,
+    /// What the resolved config breaks of its deployable's schema; empty when valid.
+    pub violations: Violations,
+}
+
+/// A rule one resolved config breaks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConfigViolation {
+    pub target: Target,
+    /// A JSON pointer into the resolved config.
+    pub field: String,
+    pub rule: String,
+}
+
+/// The rules resolved configs break: the first [`MAX_REPORTED`] and how many in all.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct ConfigViolations {
+    pub first: Vec<ConfigViolation>,
+    pub total: usize,
+}
+
+impl ConfigViolations {
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    fn add(&mut self, config: &ResolvedConfig) {
+        for FieldError { field, rule } in &config.violations.first {
+            if self.first.len() < MAX_REPORTED {
+                self.first.push(ConfigViolation {
+                    target: config.target.clone(),
+                    field: field.clone(),
+                    rule: rule.clone(),
+                });
+            }
+        }
+        self.total += config.violations.total;
+    }
+}
+
+impl fmt::Display for ConfigViolations {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the change would break {} rule(s) of resolved configs: ",
+            self.total
+        )?;
+        for (i, v) in self.first.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{}: {}: {}", v.target, v.field, v.rule)?;
+        }
+        if self.total > self.first.len() {
+            write!(f, " (and {} more)", self.total - self.first.len())?;
+        }
+        Ok(())
+    }
+}
+
+/// What a proposed write would do to resolved configs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Impact {
+    /// The configs that would change, each with the patch from before to after.
+    pub changed: Vec<ConfigChange>,
+    /// Affected configs that would stay as they are.
+    pub unchanged: usize,
+    /// What the changed configs would break; the write would be refused unless empty.
+    pub violations: ConfigViolations,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConfigChange {
+    pub target: Target,
+    /// RFC 6902 from the current resolved config to the proposed one. A config that appears
+    /// is a patch from `null`; one that goes away, a patch to `null`.
+    pub patch: Vec<PatchOp>,
+}
+
+const TARGETS: &str = "SELECT t.tier, t.name, t.product, pd.deployable FROM tenants t \
+                       JOIN product_deployables pd ON pd.product = t.product \
+                       WHERE t.state <> 'deleted'";
+
+fn corrupt(e: impl fmt::Display) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+/// The resolved configs that `touched` can change, of tenants that are not deleted.
+pub(crate) async fn affected(
+    conn: &mut AnyConnection,
+    touched: &BTreeSet<Touch>,
+) -> Result<BTreeSet<Target>, StoreError> {
+    let mut targets = BTreeSet::new();
+    for touch in touched {
+        let (filter, keys): (&str, Vec<&str>) = match touch {
+            Touch::Deployable(d) | Touch::Layer(d, Layer::Default) => {
+                ("pd.deployable = $1", vec![d.as_str()])
+            }
+            Touch::Layer(d, Layer::Tier(t)) => (
+                "pd.deployable = $1 AND t.tier = $2",
+                vec![d.as_str(), t.as_str()],
+            ),
+            Touch::Layer(d, Layer::Product(p)) => (
+                "pd.deployable = $1 AND t.product = $2",
+                vec![d.as_str(), p.as_str()],
+            ),
+            Touch::Layer(d, Layer::Tenant(t)) => (
+                "pd.deployable = $1 AND t.name = $2",
+                vec![d.as_str(), t.as_str()],
+            ),
+            Touch::Product(p) => ("t.product = $1", vec![p.as_str()]),
+            Touch::Tenant(t) => ("t.name = $1", vec![t.as_str()]),
+        };
+        let sql = format!("{TARGETS} AND {filter}");
+        let mut query = sqlx::query(&sql);
+        for key in keys {
+            query = query.bind(key);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            targets.insert(Target {
+                tier: TierName::parse(row.try_get::<String, _>(0)?).map_err(corrupt)?,
+                tenant: TenantName::parse(row.try_get::<String, _>(1)?).map_err(corrupt)?,
+                product: ProductName::parse(row.try_get::<String, _>(2)?).map_err(corrupt)?,
+                deployable: DeployableName::parse(row.try_get::<String, _>(3)?).map_err(corrupt)?,
+            });
+        }
+    }
+    Ok(targets)
+}
+
+/// One deployable's stored layers, by scope name.
+#[derive(Default)]
+struct Layers {
+    tier: HashMap<String, Value>,
+    product: HashMap<String, Value>,
+    tenant: HashMap<String, Value>,
+}
+
+async fn layers_of(
+    conn: &mut AnyConnection,
+    deployable: &DeployableName,
+    only: Option<&Target>,
+) -> Result<Layers, StoreError> {
+    let base =
+        "SELECT scope_kind, tier, product, tenant, config FROM config_layers WHERE deployable = $1";
+    let rows = match only {
+        // One config: read just its three layers, not every tenant's.
+        Some(t) => {
+            sqlx::query(&format!(
+                "{base} AND (tier = $2 OR product = $3 OR tenant = $4)"
+            ))
+            .bind(deployable.as_str())
+            .bind(t.tier.as_str())
+            .bind(t.product.as_str())
+            .bind(t.tenant.as_str())
+            .fetch_all(&mut *conn)
+            .await?
+        }
+        None => {
+            sqlx::query(base)
+                .bind(deployable.as_str())
+                .fetch_all(&mut *conn)
+                .await?
+        }
+    };
+    let mut layers = Layers::default();
+    for row in rows {
+        let kind: String = row.try_get(0)?;
+        let config: Value = serde_json::from_str(&row.try_get::<String, _>(4)?).map_err(corrupt)?;
+        let (map, column) = match kind.as_str() {
+            "tier" => (&mut layers.tier, 1),
+            "product" => (&mut layers.product, 2),
+            "tenant" => (&mut layers.tenant, 3),
+            other => return Err(corrupt(format!("config layer scope {other:?}"))),
+        };
+        map.insert(row.try_get::<String, _>(column)?, config);
+    }
+    Ok(layers)
+}
+
+/// Resolves and validates each target from the stored deployables and layers.
+pub(crate) async fn resolve_targets(
+    conn: &mut AnyConnection,
+    targets: &BTreeSet<Target>,
+) -> Result<Vec<ResolvedConfig>, StoreError> {
+    let mut by_deployable: BTreeMap<&DeployableName, Vec<&Target>> = BTreeMap::new();
+    for target in targets {
+        by_deployable
+            .entry(&target.deployable)
+            .or_default()
+            .push(target);
+    }
+    let mut resolved = Vec::with_capacity(targets.len());
+    for (name, targets) in by_deployable {
+        let deployable = fetch::<Deployable>(conn, name.as_str())
+            .await?
+            .ok_or_else(|| corrupt(format!("deployable {name} is referenced but missing")))?
+            .item;
+        let schema = ConfigSchema::parse("/config_schema", deployable.config_schema.clone())
+            .map_err(|e| corrupt(format!("the stored schema of {name}: {e}")))?;
+        let only = (targets.len() == 1).then(|| targets[0]);
+        let layers = layers_of(conn, name, only).await?;
+        for target in targets {
+            let stack = [
+                Some((Layer::Default, &deployable.default_config)),
+                layers
+                    .tier
+                    .get(target.tier.as_str())
+                    .map(|v| (Layer::Tier(target.tier.clone()), v)),
+                layers
+                    .product
+                    .get(target.product.as_str())
+                    .map(|v| (Layer::Product(target.product.clone()), v)),
+                layers
+                    .tenant
+                    .get(target.tenant.as_str())
+                    .map(|v| (Layer::Tenant(target.tenant.clone()), v)),
+            ];
+            let merged = resolve(stack.into_iter().flatten());
+            let violations = schema.violations("", &merged.config);
+            resolved.push(ResolvedConfig {
+                target: target.clone(),
+                resolved: merged,
+                violations,
+            });
+        }
+    }
+    Ok(resolved)
+}
+
+/// Validates every resolved config `touched` can change: what a change set checks before it
+/// commits.
+pub(crate) async fn check_touched(
+    conn: &mut AnyConnection,
+    touched: &BTreeSet<Touch>,
+) -> Result<ConfigViolations, StoreError> {
+    let mut report = ConfigViolations::default();
+    if touched.is_empty() {
+        return Ok(report);
+    }
+    let targets = affected(conn, touched).await?;
+    for config in resolve_targets(conn, &targets).await? {
+        report.add(&config);
+    }
+    Ok(report)
+}
+
+impl Store {
+    /// The config `tenant` runs `deployable` with on `tier`, with the layer of every leaf and
+    /// what it breaks of the schema (nothing, unless the schema was loaded from elsewhere).
+    pub async fn resolve(
+        &self,
+        tier: &TierName,
+        tenant: &TenantName,
+        deployable: &DeployableName,
+    ) -> Result<ResolvedConfig, StoreError> {
+        let mut read = self.snapshot().await?;
+        let found = fetch::<Tenant>(&mut read, tenant.as_str())
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                kind: Tenant::KIND,
+                key: tenant.to_string(),
+            })?
+            .item;
+        if &found.tier != tier {
+            return Err(StoreError::invalid(
+                "/tier",
+                format!(
+                    "tenant {tenant:?} runs on tier {:?}, not {tier:?}",
+                    found.tier.as_str()
+                ),
+            ));
+        }
+        if fetch::<Deployable>(&mut read, deployable.as_str())
+            .await?
+            .is_none()
+        {
+            return Err(StoreError::NotFound {
+                kind: Deployable::KIND,
+                key: deployable.to_string(),
+            });
+        }
+        let product = fetch::<Product>(&mut read, found.product.as_str())
+            .await?
+            .ok_or_else(|| corrupt(format!("tenant {} has no product", tenant.as_str())))?
+            .item;
+        if !product.deployables.contains(deployable) {
+            return Err(StoreError::invalid(
+                "/deployable",
+                format!(
+                    "product {:?} of tenant {:?} is not made of deployable {:?}",
+                    product.name.as_str(),
+                    tenant.as_str(),
+                    deployable.as_str()
+                ),
+            ));
+        }
+        let target = Target {
+            tier: tier.clone(),
+            tenant: tenant.clone(),
+            deployable: deployable.clone(),
+            product: product.name,
+        };
+        let mut configs = resolve_targets(&mut read, &BTreeSet::from([target])).await?;
+        read.rollback().await?;
+        configs
+            .pop()
+            .ok_or_else(|| corrupt("resolving one config gave none"))
+    }
+
+    /// What writing `entity` (an update from `expected_version`, or a create when `None`) would
+    /// do to resolved configs, without writing it. The write's own rules apply: a write the
+    /// store would refuse for another reason is refused here too.
+    pub async fn preview<E: Entity>(
+        &self,
+        entity: E,
+        expected_version: Option<i64>,
+    ) -> Result<Impact, StoreError> {
+        let mut change = self.begin("impact preview", "impact preview").await?;
+        let mut touched = BTreeSet::new();
+        touched.extend(entity.touches());
+        if let Some(current) = fetch::<E>(change.conn(), &entity.key()).await? {
+            touched.extend(current.item.touches());
+        }
+        let before_targets = affected(change.conn(), &touched).await?;
+        let before = resolve_targets(change.conn(), &before_targets).await?;
+        match expected_version {
+            Some(version) => change.update(version, entity).await?,
+            None => change.create(entity).await?,
+        };
+        let after_targets = affected(change.conn(), &touched).await?;
+        let after = resolve_targets(change.conn(), &after_targets).await?;
+        change.abandon().await?;
+
+        let mut before: BTreeMap<Target, Value> = before
+            .into_iter()
+            .map(|c| (c.target, c.resolved.config))
+            .collect();
+        let mut impact = Impact {
+            changed: Vec::new(),
+            unchanged: 0,
+            violations: ConfigViolations::default(),
+        };
+        for config in after {
+            impact.violations.add(&config);
+            let old = before.remove(&config.target).unwrap_or(Value::Null);
+            let patch = diff(&old, &config.resolved.config);
+            if patch.is_empty() {
+                impact.unchanged += 1;
+            } else {
+                impact.changed.push(ConfigChange {
+                    target: config.target,
+                    patch,
+                });
+            }
+        }
+        for (target, old) in before {
+            impact.changed.push(ConfigChange {
+                patch: diff(&old, &Value::Null),
+                target,
+            });
+        }
+        impact.changed.sort_by(|a, b| a.target.cmp(&b.target));
+        Ok(impact)
+    }
+}

@@ -1,0 +1,127 @@
+//! Tenants as stored: the `tenants` table, with a unique alias and the life cycle enforced on
+//! every write.
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use strata_domain::names::{ProductName, TenantAlias, TenantName, TierName, check_prefix};
+use strata_domain::organization::Organization;
+use strata_domain::product::Product;
+use strata_domain::rules::FieldError;
+use strata_domain::tenant::{Tenant, TenantState};
+use strata_domain::tier::Tier;
+
+use crate::StoreError;
+use crate::entity::{AnyQuery, Entity, Reference, referenced};
+use crate::resolution::Touch;
+
+fn invalid(e: FieldError) -> StoreError {
+    StoreError::invalid(e.field, e.rule)
+}
+
+impl Entity for Tenant {
+    const KIND: &'static str = "tenant";
+    const TABLE: &'static str = "tenants";
+    const KEY_COLUMN: &'static str = "name";
+    const COLUMNS: &'static [&'static str] = &[
+        "product",
+        "tier",
+        "alias",
+        "termination_protection",
+        "state",
+    ];
+    const REFERENCED_BY: &'static [Reference] = &[Reference {
+        kind: "config layer",
+        table: "config_layers",
+        column: "tenant",
+        key: "id",
+    }];
+
+    fn key(&self) -> String {
+        self.name.to_string()
+    }
+
+    fn check(&self) -> Result<(), FieldError> {
+        Ok(())
+    }
+
+    fn bind<'q>(&'q self, query: AnyQuery<'q>) -> AnyQuery<'q> {
+        query
+            .bind(self.product.as_str())
+            .bind(self.tier.as_str())
+            .bind(self.alias.as_ref().map(|a| a.to_string()))
+            .bind(i64::from(self.termination_protection))
+            .bind(self.state.as_str())
+    }
+
+    fn from_row(row: &AnyRow) -> Result<Tenant, StoreError> {
+        let corrupt = |e: strata_domain::names::NameError| StoreError::Corrupt(e.to_string());
+        let state: String = row.try_get("state")?;
+        Ok(Tenant {
+            name: TenantName::parse(row.try_get::<String, _>("name")?).map_err(corrupt)?,
+            product: ProductName::parse(row.try_get::<String, _>("product")?).map_err(corrupt)?,
+            tier: TierName::parse(row.try_get::<String, _>("tier")?).map_err(corrupt)?,
+            alias: row
+                .try_get::<Option<String>, _>("alias")?
+                .map(TenantAlias::parse)
+                .transpose()
+                .map_err(corrupt)?,
+            termination_protection: row.try_get::<i64, _>("termination_protection")? != 0,
+            state: TenantState::parse(&state)
+                .ok_or_else(|| StoreError::Corrupt(format!("tenant state {state:?}")))?,
+        })
+    }
+
+    /// Product and tier exist, the name begins with the product's organization's short name,
+    /// the alias is no other tenant's alias or name, and a state change follows the life
+    /// cycle.
+    async fn check_in_store(
+        &self,
+        conn: &mut AnyConnection,
+        before: Option<&Tenant>,
+    ) -> Result<(), StoreError> {
+        if let Some(before) = before {
+            Tenant::check_transition(before.state, self.state).map_err(invalid)?;
+        }
+        let product = referenced::<Product>(conn, "/product", self.product.as_str()).await?;
+        referenced::<Tier>(conn, "/tier", self.tier.as_str()).await?;
+        let organization =
+            referenced::<Organization>(conn, "/product", product.organization.as_str()).await?;
+        check_prefix("/name", self.name.as_str(), &organization.short_name).map_err(invalid)?;
+        if let Some(alias) = &self.alias {
+            let holder: Option<String> = sqlx::query_scalar(
+                "SELECT name FROM tenants WHERE (alias = $1 OR name = $1) AND name <> $2",
+            )
+            .bind(alias.as_str())
+            .bind(self.name.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+            if let Some(holder) = holder {
+                return Err(StoreError::invalid(
+                    "/alias",
+                    format!("{:?} already names tenant {holder:?}", alias.as_str()),
+                ));
+            }
+        }
+        // A new tenant's name must not be another tenant's alias either.
+        let alias_holder: Option<String> =
+            sqlx::query_scalar("SELECT name FROM tenants WHERE alias = $1 AND name <> $1")
+                .bind(self.name.as_str())
+                .fetch_optional(&mut *conn)
+                .await?;
+        if let Some(holder) = alias_holder {
+            return Err(StoreError::invalid(
+                "/name",
+                format!("{:?} is the alias of tenant {holder:?}", self.name.as_str()),
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_delete(&self) -> Result<(), FieldError> {
+        self.check_deletable()
+    }
+
+    fn touches(&self) -> Option<Touch> {
+        Some(Touch::Tenant(self.name.clone()))
+    }
+}

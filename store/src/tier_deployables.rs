@@ -1,0 +1,59 @@
+//! Deployables on tiers as stored: the `tier_deployables` table, keyed by `TIER/deployable`.
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use strata_domain::deployable::Deployable;
+use strata_domain::names::{DeployableName, TierName};
+use strata_domain::rules::FieldError;
+use strata_domain::tier::Tier;
+use strata_domain::tier_deployable::TierDeployable;
+
+use crate::StoreError;
+use crate::entity::{AnyQuery, Entity, referenced};
+
+impl Entity for TierDeployable {
+    const KIND: &'static str = "tier deployable";
+    const TABLE: &'static str = "tier_deployables";
+    const KEY_COLUMN: &'static str = "id";
+    const COLUMNS: &'static [&'static str] =
+        &["tier", "deployable", "active", "inactive_reason", "release"];
+
+    fn key(&self) -> String {
+        TierDeployable::key(self)
+    }
+
+    fn check(&self) -> Result<(), FieldError> {
+        TierDeployable::check(self)
+    }
+
+    fn bind<'q>(&'q self, query: AnyQuery<'q>) -> AnyQuery<'q> {
+        query
+            .bind(self.tier.as_str())
+            .bind(self.deployable.as_str())
+            .bind(i64::from(self.active))
+            .bind(self.inactive_reason.clone())
+            .bind(self.release.clone())
+    }
+
+    fn from_row(row: &AnyRow) -> Result<TierDeployable, StoreError> {
+        let corrupt = |e: strata_domain::names::NameError| StoreError::Corrupt(e.to_string());
+        Ok(TierDeployable {
+            tier: TierName::parse(row.try_get::<String, _>("tier")?).map_err(corrupt)?,
+            deployable: DeployableName::parse(row.try_get::<String, _>("deployable")?)
+                .map_err(corrupt)?,
+            active: row.try_get::<i64, _>("active")? != 0,
+            inactive_reason: row.try_get("inactive_reason")?,
+            release: row.try_get("release")?,
+        })
+    }
+
+    async fn check_in_store(
+        &self,
+        conn: &mut AnyConnection,
+        _before: Option<&TierDeployable>,
+    ) -> Result<(), StoreError> {
+        referenced::<Tier>(conn, "/tier", self.tier.as_str()).await?;
+        referenced::<Deployable>(conn, "/deployable", self.deployable.as_str()).await?;
+        Ok(())
+    }
+}

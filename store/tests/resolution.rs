@@ -1,0 +1,368 @@
+//! Resolved configs: the merge of default ← tier ← product ← tenant with provenance, the
+//! validation of every affected config before a change set commits, and the impact preview.
+//! On SQLite and PostgreSQL.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::*;
+use serde_json::{Value, json};
+use strata_domain::deployable::Deployable;
+use strata_domain::diff::PatchOp;
+use strata_domain::layer::ConfigLayer;
+use strata_domain::names::{DeployableName, TenantName, TierName};
+use strata_domain::product::Product;
+use strata_store::test_support::on_each_backend;
+use strata_store::{Store, StoreError};
+
+fn names(tier: &str, tenant: &str, deployable: &str) -> (TierName, TenantName, DeployableName) {
+    (
+        TierName::parse(tier).unwrap(),
+        TenantName::parse(tenant).unwrap(),
+        DeployableName::parse(deployable).unwrap(),
+    )
+}
+
+async fn resolved(store: &Store, tier: &str, tenant: &str) -> Value {
+    let (tier, tenant, deployable) = names(tier, tenant, "web-api");
+    store
+        .resolve(&tier, &tenant, &deployable)
+        .await
+        .unwrap()
+        .resolved
+        .config
+}
+
+fn violations_of(err: StoreError) -> strata_store::resolution::ConfigViolations {
+    match err {
+        StoreError::Unresolvable(v) => v,
+        other => panic!("expected resolved configs to break, got {other}"),
+    }
+}
+
+#[tokio::test]
+async fn a_config_resolves_through_all_four_layers_with_the_provenance_of_each_leaf() {
+    on_each_backend(async |_, _, store| {
+        seed(store).await;
+        commit(store, async |c| {
+            c.create(layer("web-api", tier_scope("LIVE"), json!({"database": {"host": "db.live"}, "rate_limit": 50})))
+                .await?;
+            c.create(layer("web-api", product_scope("acme-shop"), json!({"rate_limit": 80, "features": ["search"]})))
+                .await?;
+            c.create(layer("web-api", tenant_scope("acme-eu"), json!({"database": {"port": 6432}, "features": null})))
+                .await
+        })
+        .await
+        .unwrap();
+        let (tier, tenant, deployable) = names("LIVE", "acme-eu", "web-api");
+        let config = store.resolve(&tier, &tenant, &deployable).await.unwrap();
+        assert_eq!(
+            config.resolved.config,
+            json!({"database": {"host": "db.live", "port": 6432}, "rate_limit": 80})
+        );
+        let provenance: BTreeMap<&str, String> = config
+            .resolved
+            .provenance
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.to_string()))
+            .collect();
+        assert_eq!(
+            provenance,
+            BTreeMap::from([
+                ("/database/host", "tier LIVE".to_owned()),
+                ("/database/port", "tenant acme-eu".to_owned()),
+                ("/rate_limit", "product acme-shop".to_owned()),
+            ])
+        );
+        assert!(config.violations.is_empty());
+        // The DEV tenant gets the product layer but not LIVE's.
+        assert_eq!(
+            resolved(store, "DEV", "acme-us").await,
+            json!({"database": {"host": "localhost", "port": 5432}, "rate_limit": 80, "features": ["search"]})
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn resolving_names_the_field_that_does_not_fit() {
+    on_each_backend(async |_, _, store| {
+        seed(store).await;
+        let (_, tenant, web_api) = names("LIVE", "acme-eu", "web-api");
+        let err = store
+            .resolve(&TierName::parse("DEV").unwrap(), &tenant, &web_api)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            field_of(err),
+            (
+                "/tier".to_owned(),
+                "tenant \"acme-eu\" runs on tier \"LIVE\", not \"DEV\"".to_owned()
+            )
+        );
+        commit(store, async |c| c.create(deployable("worker")).await)
+            .await
+            .unwrap();
+        let err = store
+            .resolve(
+                &TierName::parse("LIVE").unwrap(),
+                &tenant,
+                &DeployableName::parse("worker").unwrap(),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(field_of(err).0, "/deployable");
+        let err = store
+            .resolve(
+                &TierName::parse("LIVE").unwrap(),
+                &TenantName::parse("acme-zz").unwrap(),
+                &web_api,
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::NotFound { kind: "tenant", .. }),
+            "{err}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_layer_that_breaks_a_resolved_config_is_refused_naming_tier_tenant_deployable_and_pointer()
+ {
+    on_each_backend(async |_, _, store| {
+        seed(store).await;
+        let before = store.domain().await.unwrap().revision;
+        let err = commit(store, async |c| {
+            c.create(layer(
+                "web-api",
+                tier_scope("LIVE"),
+                json!({"database": {"port": 70000}}),
+            ))
+            .await
+        })
+        .await
+        .unwrap_err();
+        let violations = violations_of(err);
+        assert_eq!(violations.total, 1);
+        let v = &violations.first[0];
+        assert_eq!(
+            (
+                v.target.tier.as_str(),
+                v.target.tenant.as_str(),
+                v.target.deployable.as_str(),
+                v.field.as_str()
+            ),
+            ("LIVE", "acme-eu", "web-api", "/database/port")
+        );
+        assert!(v.rule.contains("65535"), "{}", v.rule);
+        // Nothing was written: no layer, no revision.
+        assert_eq!(store.domain().await.unwrap().revision, before);
+        assert!(store.list::<ConfigLayer>().await.unwrap().is_empty());
+
+        // A null that removes a required key is caught the same way.
+        let err = commit(store, async |c| {
+            c.create(layer(
+                "web-api",
+                tenant_scope("acme-us"),
+                json!({"database": null}),
+            ))
+            .await
+        })
+        .await
+        .unwrap_err();
+        let violations = violations_of(err);
+        assert_eq!(violations.first[0].target.tenant.as_str(), "acme-us");
+        assert_eq!(violations.first[0].field, "");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_report_lists_the_first_twenty_violations_and_counts_them_all() {
+    on_each_backend(async |_, _, store| {
+        seed(store).await;
+        commit(store, async |c| {
+            for i in 0..24 {
+                c.create(tenant(&format!("acme-t{i:02}"), "acme-shop", "LIVE"))
+                    .await?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+        let err = commit(store, async |c| {
+            c.create(layer("web-api", tier_scope("LIVE"), json!({"rate_limit": -1, "database": {"port": 99999}})))
+                .await
+        })
+        .await
+        .unwrap_err();
+        let message = err.to_string();
+        let violations = violations_of(err);
+        // 25 tenants on LIVE, two broken rules each.
+        assert_eq!(violations.total, 50);
+        assert_eq!(violations.first.len(), 20);
+        assert!(message.ends_with("(and 30 more)"), "{message}");
+        assert!(message.starts_with("the change would break 50 rule(s) of resolved configs: tier LIVE, tenant acme-eu, deployable web-api: /database/port:"), "{message}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_schema_change_that_breaks_a_resolved_config_is_refused_unless_the_same_change_set_fixes_it()
+ {
+    on_each_backend(async |_, _, store| {
+        seed(store).await;
+        commit(store, async |c| {
+            c.create(layer(
+                "web-api",
+                tenant_scope("acme-eu"),
+                json!({"rate_limit": 500}),
+            ))
+            .await
+        })
+        .await
+        .unwrap();
+        let mut stricter = web_api();
+        stricter.config_schema["properties"]["rate_limit"]["maximum"] = json!(200);
+        let err = commit(store, async |c| c.update(1, stricter.clone()).await)
+            .await
+            .unwrap_err();
+        let violations = violations_of(err);
+        assert_eq!(
+            (
+                violations.total,
+                violations.first[0].target.tenant.as_str(),
+                violations.first[0].field.as_str()
+            ),
+            (1, "acme-eu", "/rate_limit")
+        );
+        assert_eq!(store.get::<Deployable>("web-api").await.unwrap().version, 1);
+
+        // The schema and the layer that fits it, in one change set.
+        commit(store, async |c| {
+            c.update(1, stricter.clone()).await?;
+            c.update(
+                1,
+                layer(
+                    "web-api",
+                    tenant_scope("acme-eu"),
+                    json!({"rate_limit": 150}),
+                ),
+            )
+            .await
+        })
+        .await
+        .unwrap();
+        assert_eq!(
+            resolved(store, "LIVE", "acme-eu").await["rate_limit"],
+            json!(150)
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn adding_a_deployable_to_a_product_validates_the_configs_it_brings() {
+    on_each_backend(async |_, _, store| {
+        seed(store).await;
+        let mut strict = deployable("worker");
+        strict.config_schema =
+            json!({"type": "object", "properties": {"threads": {"type": "integer"}}});
+        commit(store, async |c| {
+            c.create(strict.clone()).await?;
+            // No tenant runs worker yet, so this layer breaks nothing so far.
+            c.create(layer(
+                "worker",
+                tier_scope("LIVE"),
+                json!({"threads": "many"}),
+            ))
+            .await
+        })
+        .await
+        .unwrap();
+        let err = commit(store, async |c| {
+            c.update(1, product("acme-shop", "acme", &["web-api", "worker"]))
+                .await
+        })
+        .await
+        .unwrap_err();
+        let violations = violations_of(err);
+        assert_eq!(violations.total, 1);
+        assert_eq!(violations.first[0].target.deployable.as_str(), "worker");
+        assert_eq!(violations.first[0].field, "/threads");
+        assert_eq!(store.get::<Product>("acme-shop").await.unwrap().version, 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_impact_preview_shows_each_affected_config_s_patch_and_writes_nothing() {
+    on_each_backend(async |_, _, store| {
+        seed(store).await;
+        commit(store, async |c| {
+            c.create(tenant("acme-de", "acme-shop", "LIVE")).await?;
+            c.create(layer(
+                "web-api",
+                tenant_scope("acme-de"),
+                json!({"rate_limit": 7}),
+            ))
+            .await
+        })
+        .await
+        .unwrap();
+        let revision = store.domain().await.unwrap().revision;
+        let proposed = layer(
+            "web-api",
+            tier_scope("LIVE"),
+            json!({"rate_limit": 60, "database": {"host": "db.live"}}),
+        );
+        let impact = store.preview(proposed.clone(), None).await.unwrap();
+        assert!(impact.violations.is_empty());
+        assert_eq!(impact.unchanged, 0);
+        let patches: Vec<(&str, &[PatchOp])> = impact
+            .changed
+            .iter()
+            .map(|c| (c.target.tenant.as_str(), c.patch.as_slice()))
+            .collect();
+        assert_eq!(
+            patches,
+            vec![
+                // acme-de keeps its own rate limit.
+                (
+                    "acme-de",
+                    &[PatchOp::Replace {
+                        path: "/database/host".into(),
+                        value: json!("db.live")
+                    }][..]
+                ),
+                (
+                    "acme-eu",
+                    &[
+                        PatchOp::Replace {
+                            path: "/database/host".into(),
+                            value: json!("db.live")
+                        },
+                        PatchOp::Replace {
+                            path: "/rate_limit".into(),
+                            value: json!(60)
+                        },
+                    ][..]
+                ),
+            ]
+        );
+        // Nothing was written.
+        assert_eq!(store.domain().await.unwrap().revision, revision);
+        assert_eq!(store.list::<ConfigLayer>().await.unwrap().len(), 1);
+
+        // A breaking proposal is previewed with its violations instead of an error.
+        let breaking = layer("web-api", tier_scope("LIVE"), json!({"rate_limit": -5}));
+        let impact = store.preview(breaking, None).await.unwrap();
+        assert_eq!(impact.violations.total, 1);
+        assert_eq!(impact.violations.first[0].target.tenant.as_str(), "acme-eu");
+        assert_eq!(impact.unchanged, 1);
+    })
+    .await;
+}
