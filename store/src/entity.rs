@@ -167,7 +167,7 @@ pub(crate) fn state_from_row<E: Entity>(row: &AnyRow) -> Result<EntityState, Sto
         .ok_or_else(|| StoreError::Corrupt(format!("{} state {state:?}", E::KIND)))
 }
 
-fn image<E: Entity>(entity: &E) -> Value {
+pub(crate) fn image<E: Entity>(entity: &E) -> Value {
     serde_json::to_value(entity).expect("entities serialize to JSON")
 }
 
@@ -205,25 +205,36 @@ impl ChangeSet {
         expected_version: i64,
     ) -> Result<(), StoreError> {
         let current = self.current::<E>(key, expected_version).await?;
+        self.delete_as(current, Operation::Delete).await
+    }
+
+    /// Deletes `current`, recording it as `operation`, unless something still references it
+    /// or its own rules forbid it.
+    pub(crate) async fn delete_as<E: Entity>(
+        &mut self,
+        current: Versioned<E>,
+        operation: Operation,
+    ) -> Result<(), StoreError> {
+        let key = current.item.key();
         current.item.check_delete().map_err(invalid)?;
-        let (named, total) = dependents::<E>(self.conn(), key).await?;
+        let (named, total) = dependents::<E>(self.conn(), &key).await?;
         if total > 0 {
             return Err(StoreError::InUse {
                 kind: E::KIND,
-                key: key.to_owned(),
+                key,
                 dependents: named,
                 total,
             });
         }
         self.touch(current.item.touches());
         let sql = format!("DELETE FROM {} WHERE {} = $1", E::TABLE, E::KEY_COLUMN);
-        sqlx::query(&sql).bind(key).execute(self.conn()).await?;
+        sqlx::query(&sql).bind(&key).execute(self.conn()).await?;
         let before = image(&current.item);
         self.record(Entry {
             kind: E::KIND,
-            key,
+            key: &key,
             version: current.version + 1,
-            operation: Operation::Delete,
+            operation,
             before: Some(&before),
             after: None,
         })
@@ -285,7 +296,7 @@ impl ChangeSet {
     }
 
     /// Inserts a checked entity whose key is free, recording it as `operation`.
-    async fn insert_as<E: Entity>(
+    pub(crate) async fn insert_as<E: Entity>(
         &mut self,
         entity: E,
         operation: Operation,
@@ -317,7 +328,7 @@ impl ChangeSet {
 
     /// Replaces `current` with a checked `entity` of the same key, recording it as
     /// `operation`. Writing what is already stored changes nothing and records nothing.
-    async fn replace_as<E: Entity>(
+    pub(crate) async fn replace_as<E: Entity>(
         &mut self,
         current: Versioned<E>,
         entity: E,
@@ -326,9 +337,10 @@ impl ChangeSet {
         if current.item == entity {
             return Ok(current);
         }
-        entity
-            .check_in_store(self.conn(), Some(&current.item))
-            .await?;
+        // A restore returns to a state that was committed, so it is not held to the steps
+        // (such as a tenant's life cycle) between the current state and that one.
+        let before = (operation != Operation::Restore).then_some(&current.item);
+        entity.check_in_store(self.conn(), before).await?;
         let key = entity.key();
         let version = current.version + 1;
         let columns = E::COLUMNS.len();
@@ -436,14 +448,21 @@ impl Store {
     /// Every entity of a kind, by key.
     pub async fn list<E: Entity>(&self) -> Result<Vec<Versioned<E>>, StoreError> {
         let mut conn = self.pool.acquire().await?;
-        let sql = format!("{} ORDER BY {}", select_sql::<E>(), E::KEY_COLUMN);
-        let rows = sqlx::query(&sql).fetch_all(&mut *conn).await?;
-        let mut all = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let mut found = versioned_from_row::<E>(row)?;
-            found.item.read_children(&mut conn).await?;
-            all.push(found);
-        }
-        Ok(all)
+        fetch_all::<E>(&mut conn).await
     }
+}
+
+/// Every stored entity of a kind, by key.
+pub(crate) async fn fetch_all<E: Entity>(
+    conn: &mut AnyConnection,
+) -> Result<Vec<Versioned<E>>, StoreError> {
+    let sql = format!("{} ORDER BY {}", select_sql::<E>(), E::KEY_COLUMN);
+    let rows = sqlx::query(&sql).fetch_all(&mut *conn).await?;
+    let mut all = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let mut found = versioned_from_row::<E>(row)?;
+        found.item.read_children(conn).await?;
+        all.push(found);
+    }
+    Ok(all)
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use strata_domain::diff::{PatchOp, diff};
 
 use crate::changes::{GENESIS_HASH, HashedFields, Operation, chain_hash};
 use crate::{Store, StoreError};
@@ -54,7 +55,31 @@ impl Store {
         rows.iter().map(record_from_row).collect()
     }
 
+    /// What changed in an entity from version `from` to version `to`, as an RFC 6902 patch
+    /// between their images. A deletion's image is `null`, so a patch to or from one replaces
+    /// the whole document.
+    pub async fn diff_versions(
+        &self,
+        kind: &str,
+        key: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<PatchOp>, StoreError> {
+        let history = self.history(kind, key).await?;
+        let image_of = |field: &str, version: i64| -> Result<Value, StoreError> {
+            history
+                .iter()
+                .find(|r| r.entity_version == version)
+                .map(|r| r.after.clone().unwrap_or(Value::Null))
+                .ok_or_else(|| {
+                    StoreError::invalid(field, format!("{kind} {key:?} has no version {version}"))
+                })
+        };
+        Ok(diff(&image_of("/from", from)?, &image_of("/to", to)?))
+    }
+
     /// Every entity as it stood right after `revision` was committed: kind → key → image.
+    /// A revision past the current one answers the current state.
     /// Read from history alone, so it answers for any revision, however old.
     pub async fn state_at(&self, revision: i64) -> Result<State, StoreError> {
         let rows = sqlx::query(
@@ -66,7 +91,11 @@ impl Store {
         .bind(revision)
         .fetch_all(&self.pool)
         .await?;
-        let mut state = State::new();
+        // Every kind is present, empty or not, as in [`Store::current_state`].
+        let mut state: State = crate::KINDS
+            .iter()
+            .map(|(kind, _)| (kind.to_string(), BTreeMap::new()))
+            .collect();
         for row in &rows {
             if let Some(after) = image(row.try_get("after_image")?)? {
                 state

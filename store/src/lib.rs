@@ -3,11 +3,15 @@
 //! once and the same tests run against both databases.
 
 pub mod changes;
+mod converge;
+pub use converge::KINDS;
 mod config_layers;
 mod database_url;
+mod demo;
 mod deployables;
 pub mod entity;
 mod error;
+pub mod exchange;
 pub mod history;
 mod organizations;
 mod products;

@@ -34,6 +34,26 @@ async fn a_product_is_stored_with_its_deployables() {
         );
         let listed = store.list::<Product>().await.unwrap();
         assert_eq!(listed[0].item.deployables.len(), 2);
+        assert_eq!(
+            serde_json::to_value(
+                store
+                    .diff_versions("product", "acme-shop", 1, 2)
+                    .await
+                    .unwrap()
+            )
+            .unwrap(),
+            json!([{"op": "replace", "path": "/deployables", "value": ["web-api", "worker"]}])
+        );
+        let (field, rule) = field_of(
+            store
+                .diff_versions("product", "acme-shop", 1, 9)
+                .await
+                .unwrap_err(),
+        );
+        assert_eq!(
+            (field.as_str(), rule.as_str()),
+            ("/to", "product \"acme-shop\" has no version 9")
+        );
         let history = store.history("product", "acme-shop").await.unwrap();
         assert_eq!(
             history[1].after.as_ref().unwrap()["deployables"],

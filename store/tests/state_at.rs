@@ -30,7 +30,10 @@ const ORGS: [&str; 3] = ["acme", "globex", "initech"];
 
 /// What the tables hold now, in the shape of [`State`].
 async fn live_state(store: &Store) -> State {
-    let mut state = BTreeMap::new();
+    let mut state: State = strata_store::KINDS
+        .iter()
+        .map(|(kind, _)| (kind.to_string(), BTreeMap::new()))
+        .collect();
     for t in store.list::<Tier>().await.unwrap() {
         state
             .entry("tier".to_owned())
@@ -108,7 +111,7 @@ async fn state_at_every_revision_equals_what_was_committed_then() {
     on_each_backend(async |backend, _, store| {
         let mut dice = Dice(0x0515_7a7a);
         let mut seen: BTreeMap<i64, State> = BTreeMap::new();
-        seen.insert(0, State::new());
+        seen.insert(0, live_state(store).await);
         let mut refused = 0;
         for step in 0..150 {
             match random_write(store, &mut dice, step).await {
@@ -139,6 +142,25 @@ async fn state_at_every_revision_equals_what_was_committed_then() {
                 expected,
                 "{backend:?} revision {revision}"
             );
+        }
+        assert_eq!(store.verify_chain().await.unwrap().first_broken_seq, None);
+
+        // Restoring any revision makes the live state equal it, in one new revision whose
+        // state (read back from history) equals it too.
+        let revisions: Vec<i64> = seen.keys().copied().collect();
+        for _ in 0..6 {
+            let target = revisions[dice.roll(revisions.len() as u64) as usize];
+            let new = store
+                .restore("carol", "back to a known state", target)
+                .await
+                .unwrap_or_else(|e| panic!("{backend:?}: restore {target}: {e}"));
+            assert_eq!(
+                live_state(store).await,
+                seen[&target],
+                "{backend:?} {target}"
+            );
+            assert_eq!(store.current_state().await.unwrap(), seen[&target]);
+            assert_eq!(store.state_at(new).await.unwrap(), seen[&target]);
         }
         assert_eq!(store.verify_chain().await.unwrap().first_broken_seq, None);
     })

@@ -1,0 +1,248 @@
+//! Making the stored domain equal a given state, through the one write path: restoring the
+//! domain to an earlier revision, and importing an exported one. Kinds are written parents
+//! first and deleted children first, so references hold at every step.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use strata_domain::deployable::Deployable;
+use strata_domain::layer::ConfigLayer;
+use strata_domain::organization::Organization;
+use strata_domain::product::Product;
+use strata_domain::tenant::Tenant;
+use strata_domain::tier::Tier;
+use strata_domain::tier_deployable::TierDeployable;
+
+use crate::changes::{ChangeSet, Operation};
+use crate::entity::{Entity, fetch_all, image};
+use crate::history::State;
+use crate::{Store, StoreError};
+
+/// Every kind of entity with its table, parents before children.
+pub const KINDS: [(&str, &str); 7] = [
+    (Tier::KIND, Tier::TABLE),
+    (Organization::KIND, Organization::TABLE),
+    (Deployable::KIND, Deployable::TABLE),
+    (Product::KIND, Product::TABLE),
+    (TierDeployable::KIND, TierDeployable::TABLE),
+    (Tenant::KIND, Tenant::TABLE),
+    (ConfigLayer::KIND, ConfigLayer::TABLE),
+];
+
+/// How the writes of a convergence are recorded.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Every write is a `restore`.
+    Restore,
+    /// Writes are creates, updates and deletes.
+    Import,
+}
+
+impl Mode {
+    fn operation(self, plain: Operation) -> Operation {
+        match self {
+            Mode::Restore => Operation::Restore,
+            Mode::Import => plain,
+        }
+    }
+}
+
+/// Deletes what `target` does not hold, for the kinds it names.
+async fn remove_missing<E: Entity>(
+    change: &mut ChangeSet,
+    target: &State,
+    mode: Mode,
+) -> Result<(), StoreError> {
+    let Some(wanted) = target.get(E::KIND) else {
+        return Ok(());
+    };
+    for current in fetch_all::<E>(change.conn()).await? {
+        if !wanted.contains_key(&current.item.key()) {
+            change
+                .delete_as(current, mode.operation(Operation::Delete))
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The entities `target` holds of the kind, read and checked on their own before anything is
+/// written. `source` names where each image came from in errors, e.g. `/tenants.json/key`.
+fn parse_wanted<E: Entity>(
+    target: &State,
+    source: &dyn Fn(&str, &str) -> String,
+) -> Result<Option<Vec<E>>, StoreError> {
+    let Some(wanted) = target.get(E::KIND) else {
+        return Ok(None);
+    };
+    let mut entities = Vec::with_capacity(wanted.len());
+    for (key, value) in wanted {
+        let at = source(E::KIND, key);
+        let entity: E = serde_json::from_value(value.clone())
+            .map_err(|e| StoreError::invalid(&at, format!("not a {}: {e}", E::KIND)))?;
+        if &entity.key() != key {
+            return Err(StoreError::invalid(
+                &at,
+                format!(
+                    "the {} is filed under {key:?} but its key is {:?}",
+                    E::KIND,
+                    entity.key()
+                ),
+            ));
+        }
+        entity
+            .check()
+            .map_err(|e| StoreError::invalid(format!("{at}{}", e.field), e.rule))?;
+        entities.push(entity);
+    }
+    Ok(Some(entities))
+}
+
+/// Creates or replaces each of `wanted`.
+async fn write_wanted<E: Entity>(
+    change: &mut ChangeSet,
+    wanted: Option<Vec<E>>,
+    mode: Mode,
+) -> Result<(), StoreError> {
+    let Some(wanted) = wanted else {
+        return Ok(());
+    };
+    let mut current: BTreeMap<String, _> = fetch_all::<E>(change.conn())
+        .await?
+        .into_iter()
+        .map(|v| (v.item.key(), v))
+        .collect();
+    for entity in wanted {
+        match current.remove(&entity.key()) {
+            Some(stored) => {
+                change
+                    .replace_as(stored, entity, mode.operation(Operation::Update))
+                    .await?;
+            }
+            None => {
+                change
+                    .insert_as(entity, mode.operation(Operation::Create))
+                    .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn converge(
+    change: &mut ChangeSet,
+    target: &State,
+    mode: Mode,
+    source: &dyn Fn(&str, &str) -> String,
+) -> Result<(), StoreError> {
+    let tiers = parse_wanted::<Tier>(target, source)?;
+    let organizations = parse_wanted::<Organization>(target, source)?;
+    let deployables = parse_wanted::<Deployable>(target, source)?;
+    let products = parse_wanted::<Product>(target, source)?;
+    let tier_deployables = parse_wanted::<TierDeployable>(target, source)?;
+    let tenants = parse_wanted::<Tenant>(target, source)?;
+    let layers = parse_wanted::<ConfigLayer>(target, source)?;
+    remove_missing::<ConfigLayer>(change, target, mode).await?;
+    remove_missing::<Tenant>(change, target, mode).await?;
+    remove_missing::<TierDeployable>(change, target, mode).await?;
+    remove_missing::<Product>(change, target, mode).await?;
+    remove_missing::<Deployable>(change, target, mode).await?;
+    remove_missing::<Organization>(change, target, mode).await?;
+    remove_missing::<Tier>(change, target, mode).await?;
+    write_wanted(change, tiers, mode).await?;
+    write_wanted(change, organizations, mode).await?;
+    write_wanted(change, deployables, mode).await?;
+    write_wanted(change, products, mode).await?;
+    write_wanted(change, tier_deployables, mode).await?;
+    write_wanted(change, tenants, mode).await?;
+    write_wanted(change, layers, mode).await?;
+    Ok(())
+}
+
+impl Store {
+    /// Makes the domain what it was right after `revision`, as one new revision whose records
+    /// are `restore`s. The target state passed every rule when it was committed; references,
+    /// protections and schemas are checked again, so a restore that would, say, delete a
+    /// protected tenant is refused with that reason. Returns the new revision (the current one
+    /// when the domain already equals that state).
+    pub async fn restore(
+        &self,
+        actor: &str,
+        reason: &str,
+        revision: i64,
+    ) -> Result<i64, StoreError> {
+        let mut change = self.begin(actor, reason).await?;
+        let current = change.revision() - 1;
+        if !(0..=current).contains(&revision) {
+            return Err(StoreError::invalid(
+                "/revision",
+                format!("revision {revision} does not exist; the domain is at revision {current}"),
+            ));
+        }
+        let mut target = self.state_at(revision).await?;
+        for (kind, _) in KINDS {
+            target.entry(kind.to_owned()).or_default();
+        }
+        converge(&mut change, &target, Mode::Restore, &|kind, key| {
+            format!("/{kind}/{key}")
+        })
+        .await?;
+        change.commit().await
+    }
+
+    /// Makes each kind that `state` names equal what it holds (kinds it does not name stay as
+    /// they are), as one change set of creates, updates and deletes: all of it or nothing.
+    pub async fn import_state(
+        &self,
+        actor: &str,
+        reason: &str,
+        state: &State,
+    ) -> Result<i64, StoreError> {
+        if let Some(kind) = state
+            .keys()
+            .find(|k| !KINDS.iter().any(|(kind, _)| kind == k))
+        {
+            return Err(StoreError::invalid(
+                "/",
+                format!("{kind:?} is not a kind of entity"),
+            ));
+        }
+        let mut change = self.begin(actor, reason).await?;
+        converge(&mut change, state, Mode::Import, &|kind, key| {
+            let table = KINDS
+                .iter()
+                .find(|(k, _)| *k == kind)
+                .map_or(kind, |(_, t)| t);
+            format!("/{table}.json/{key}")
+        })
+        .await?;
+        change.commit().await
+    }
+
+    /// The live state, kind → key → image, read in one snapshot.
+    pub async fn current_state(&self) -> Result<State, StoreError> {
+        let mut read = self.snapshot().await?;
+        let mut state = State::new();
+        async fn add<E: Entity>(
+            state: &mut State,
+            conn: &mut sqlx::AnyConnection,
+        ) -> Result<(), StoreError> {
+            let images: BTreeMap<String, Value> = fetch_all::<E>(conn)
+                .await?
+                .into_iter()
+                .map(|v| (v.item.key(), image(&v.item)))
+                .collect();
+            state.insert(E::KIND.to_owned(), images);
+            Ok(())
+        }
+        add::<Tier>(&mut state, &mut read).await?;
+        add::<Organization>(&mut state, &mut read).await?;
+        add::<Deployable>(&mut state, &mut read).await?;
+        add::<Product>(&mut state, &mut read).await?;
+        add::<TierDeployable>(&mut state, &mut read).await?;
+        add::<Tenant>(&mut state, &mut read).await?;
+        add::<ConfigLayer>(&mut state, &mut read).await?;
+        read.rollback().await?;
+        Ok(state)
+    }
+}
