@@ -52,15 +52,18 @@ async fn remove_missing<E: Entity>(
     change: &mut ChangeSet,
     target: &State,
     mode: Mode,
+    source: &dyn Fn(&str, &str) -> String,
 ) -> Result<(), StoreError> {
     let Some(wanted) = target.get(E::KIND) else {
         return Ok(());
     };
     for current in fetch_all::<E>(change.conn()).await? {
         if !wanted.contains_key(&current.item.key()) {
+            let at = placed(source(E::KIND, &current.item.key()));
             change
                 .delete_as(current, mode.operation(Operation::Delete))
-                .await?;
+                .await
+                .map_err(at)?;
         }
     }
     Ok(())
@@ -98,11 +101,23 @@ fn parse_wanted<E: Entity>(
     Ok(Some(entities))
 }
 
+/// A field error of one entity's write, placed under where the entity came from.
+fn placed(at: String) -> impl Fn(StoreError) -> StoreError {
+    move |e| match e {
+        StoreError::Invalid { field, rule } => StoreError::Invalid {
+            field: format!("{at}{field}"),
+            rule,
+        },
+        other => other,
+    }
+}
+
 /// Creates or replaces each of `wanted`.
 async fn write_wanted<E: Entity>(
     change: &mut ChangeSet,
     wanted: Option<Vec<E>>,
     mode: Mode,
+    source: &dyn Fn(&str, &str) -> String,
 ) -> Result<(), StoreError> {
     let Some(wanted) = wanted else {
         return Ok(());
@@ -113,16 +128,19 @@ async fn write_wanted<E: Entity>(
         .map(|v| (v.item.key(), v))
         .collect();
     for entity in wanted {
+        let at = placed(source(E::KIND, &entity.key()));
         match current.remove(&entity.key()) {
             Some(stored) => {
                 change
                     .replace_as(stored, entity, mode.operation(Operation::Update))
-                    .await?;
+                    .await
+                    .map_err(at)?;
             }
             None => {
                 change
                     .insert_as(entity, mode.operation(Operation::Create))
-                    .await?;
+                    .await
+                    .map_err(at)?;
             }
         }
     }
@@ -142,20 +160,20 @@ async fn converge(
     let tier_deployables = parse_wanted::<TierDeployable>(target, source)?;
     let tenants = parse_wanted::<Tenant>(target, source)?;
     let layers = parse_wanted::<ConfigLayer>(target, source)?;
-    remove_missing::<ConfigLayer>(change, target, mode).await?;
-    remove_missing::<Tenant>(change, target, mode).await?;
-    remove_missing::<TierDeployable>(change, target, mode).await?;
-    remove_missing::<Product>(change, target, mode).await?;
-    remove_missing::<Deployable>(change, target, mode).await?;
-    remove_missing::<Organization>(change, target, mode).await?;
-    remove_missing::<Tier>(change, target, mode).await?;
-    write_wanted(change, tiers, mode).await?;
-    write_wanted(change, organizations, mode).await?;
-    write_wanted(change, deployables, mode).await?;
-    write_wanted(change, products, mode).await?;
-    write_wanted(change, tier_deployables, mode).await?;
-    write_wanted(change, tenants, mode).await?;
-    write_wanted(change, layers, mode).await?;
+    remove_missing::<ConfigLayer>(change, target, mode, source).await?;
+    remove_missing::<Tenant>(change, target, mode, source).await?;
+    remove_missing::<TierDeployable>(change, target, mode, source).await?;
+    remove_missing::<Product>(change, target, mode, source).await?;
+    remove_missing::<Deployable>(change, target, mode, source).await?;
+    remove_missing::<Organization>(change, target, mode, source).await?;
+    remove_missing::<Tier>(change, target, mode, source).await?;
+    write_wanted(change, tiers, mode, source).await?;
+    write_wanted(change, organizations, mode, source).await?;
+    write_wanted(change, deployables, mode, source).await?;
+    write_wanted(change, products, mode, source).await?;
+    write_wanted(change, tier_deployables, mode, source).await?;
+    write_wanted(change, tenants, mode, source).await?;
+    write_wanted(change, layers, mode, source).await?;
     Ok(())
 }
 

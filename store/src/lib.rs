@@ -9,6 +9,7 @@ mod config_layers;
 mod database_url;
 mod demo;
 mod deployables;
+pub mod drift;
 pub mod entity;
 mod error;
 pub mod exchange;

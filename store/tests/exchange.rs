@@ -116,7 +116,7 @@ async fn an_import_that_breaks_a_rule_applies_nothing_and_names_the_file_and_key
         assert_eq!(
             field_of(err),
             (
-                "/product".to_owned(),
+                "/tenants.json/acme-berlin/product".to_owned(),
                 "product \"acme-gone\" does not exist".to_owned()
             )
         );
@@ -197,7 +197,7 @@ async fn restore_brings_back_every_kind_as_one_revision_of_restore_records() {
             .await
             .unwrap();
         let err = store.restore("frank", "again", 1).await.unwrap_err();
-        assert!(matches!(err, StoreError::Invalid { ref field, .. } if field == "/termination_protection"), "{err}");
+        assert!(matches!(err, StoreError::Invalid { ref field, .. } if field == "/tenant/acme-quito/termination_protection"), "{err}");
         assert!(store.get::<Tenant>("acme-quito").await.is_ok());
         let (field, _) = field_of(store.restore("frank", "future", 999).await.unwrap_err());
         assert_eq!(field, "/revision");

@@ -1,0 +1,132 @@
+//! Import of a Drift-MTC origin directory made by the real drift-config tool
+//! (`scripts/make-drift-fixture`): its tables become Strata's, through the write path, and what
+//! has no place in Strata is reported. On SQLite and PostgreSQL.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::field_of;
+use serde_json::json;
+use strata_domain::deployable::Deployable;
+use strata_domain::layer::ConfigLayer;
+use strata_domain::product::Product;
+use strata_domain::rules::EntityState;
+use strata_domain::tenant::{Tenant, TenantState};
+use strata_domain::tier_deployable::TierDeployable;
+use strata_store::test_support::on_each_backend;
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/drift-origin")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_drift_origin_becomes_a_strata_domain_and_the_rest_is_reported() {
+    on_each_backend(async |_, _, store| {
+        let (revision, report) = store
+            .import_drift("grace", "move from Drift", &fixture())
+            .await
+            .unwrap();
+        assert_eq!(revision, 1);
+        let mapped: Vec<(&str, usize)> = report.mapped.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        assert_eq!(
+            mapped,
+            vec![
+                ("config layer", 1),
+                ("deployable", 3),
+                ("organization", 2),
+                ("product", 4),
+                ("tenant", 16),
+                ("tier", 2),
+                ("tier deployable", 6),
+            ]
+        );
+        let product = store.get::<Product>("acme0-prod0").await.unwrap().item;
+        assert_eq!(product.deployables.len(), 3, "Drift's duplicates are one set");
+        assert_eq!(
+            store.get::<Product>("acme1-prod1").await.unwrap().item.state,
+            EntityState::Disabled
+        );
+        let tenant = store.get::<Tenant>("acme0-prod0-test0-localtiera").await.unwrap().item;
+        assert_eq!(tenant.alias.unwrap().as_str(), "acme0-main");
+        assert_eq!(tenant.state, TenantState::Active);
+        assert_eq!(
+            store.get::<Tenant>("acme1-prod1-test1-localtierb").await.unwrap().item.state,
+            TenantState::Initializing
+        );
+        let inactive = store.get::<TierDeployable>("LOCALTIERB/svc2").await.unwrap().item;
+        assert_eq!(
+            (inactive.active, inactive.inactive_reason.as_deref()),
+            (false, Some("not deployed on B yet"))
+        );
+        assert_eq!(
+            store.get::<TierDeployable>("LOCALTIERA/svc0").await.unwrap().item.release.as_deref(),
+            Some("0.9.1")
+        );
+        assert_eq!(
+            store.get::<Deployable>("svc1").await.unwrap().item.default_config,
+            json!({"postgres": {"port": 5432}})
+        );
+        let layer = store
+            .get::<ConfigLayer>("svc1/tenant/acme0-prod0-test0-localtiera")
+            .await
+            .unwrap()
+            .item;
+        assert_eq!(
+            layer.config,
+            json!({"postgres": {"server": "db.a.internal", "database": "acme0_prod0_test0"}})
+        );
+
+        let report_text = report.not_mapped.join("\n");
+        for expected in [
+            "api-router/routing.json: a Drift table Strata has no place for (0 rows)",
+            "authentication/users.json: a Drift table Strata has no place for (0 rows)",
+            "tiers.json: fields aws, resources have no place in Strata",
+            "tenant-names.json: fields reserved_at, reserved_by have no place in Strata",
+            "tenant acme0-prod0-test0-localtiera: its deployables are active and initializing in Drift; Strata keeps one state, active",
+            "Drift has no config schemas",
+        ] {
+            assert!(report_text.contains(expected), "missing {expected:?} in:\n{report_text}");
+        }
+        // Importing the same origin again changes nothing.
+        let (again, _) = store.import_drift("grace", "again", &fixture()).await.unwrap();
+        assert_eq!(again, 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_drift_row_that_breaks_a_strata_rule_fails_the_import_naming_file_row_and_field() {
+    on_each_backend(async |_, _, store| {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&fixture(), dir.path());
+        let path = dir.path().join("tiers.json");
+        let text = std::fs::read_to_string(&path)
+            .unwrap()
+            .replace("LOCALTIERB", "local-b");
+        std::fs::write(&path, text).unwrap();
+        let (field, rule) = field_of(
+            store
+                .import_drift("grace", "bad", dir.path())
+                .await
+                .unwrap_err(),
+        );
+        assert_eq!(field, "/tiers.json/1/tier_name");
+        assert!(rule.contains("^[A-Z][A-Z0-9]{2,19}$"), "{rule}");
+        assert_eq!(store.domain().await.unwrap().revision, 0);
+    })
+    .await;
+}
