@@ -30,6 +30,48 @@ pub enum Command {
     Serve,
     /// Create or upgrade the database schema, then exit.
     Migrate,
+    /// Load a believable demo domain (3 tiers, 2 organizations, 6 deployables, 3 products,
+    /// 40 tenants, layered configs) into an empty database.
+    Demo {
+        #[command(flatten)]
+        author: Author,
+    },
+    /// Write the whole domain into DIR as JSON, one sorted file per table.
+    Export {
+        /// The directory to write (created if missing).
+        dir: std::path::PathBuf,
+    },
+    /// Make the domain what DIR holds, as one change set: all of it or nothing.
+    Import {
+        /// A directory written by `strata export`, or with --drift a Drift-MTC origin.
+        dir: std::path::PathBuf,
+        /// Read DIR as a Drift-MTC origin directory (drift-config's JSON layout).
+        #[arg(long)]
+        drift: bool,
+        #[command(flatten)]
+        author: Author,
+        /// Why, for the history (default: "import from DIR").
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+/// Who makes a change from the command line.
+#[derive(Debug, Clone, Args)]
+pub struct Author {
+    /// Named as the author in history (default: $USER).
+    #[arg(long, env = "STRATA_ACTOR")]
+    pub actor: Option<String>,
+}
+
+impl Author {
+    pub fn name(&self) -> String {
+        self.actor
+            .clone()
+            .or_else(|| std::env::var("USER").ok())
+            .filter(|a| !a.trim().is_empty())
+            .unwrap_or_else(|| "cli".to_owned())
+    }
 }
 
 /// Settings as given, before they are checked.

@@ -1,6 +1,7 @@
 //! The `strata` binary: configuration, start-up and the HTTP surface around the store.
 
 pub mod cache;
+mod commands;
 pub mod config;
 pub mod health;
 pub mod http;
@@ -55,6 +56,24 @@ async fn run(cli: Cli) -> Result<(), StartupError> {
                 settings.database_url, domain.revision
             );
             Ok(())
+        }
+        Command::Demo { author } => {
+            let store = startup::open_store(&settings).await?;
+            commands::demo(&store, &author.name()).await
+        }
+        Command::Export { dir } => {
+            let store = startup::open_store(&settings).await?;
+            commands::export(&store, &dir).await
+        }
+        Command::Import {
+            dir,
+            drift,
+            author,
+            reason,
+        } => {
+            let store = startup::open_store(&settings).await?;
+            let reason = reason.unwrap_or_else(|| format!("import from {}", dir.display()));
+            commands::import(&store, &author.name(), &reason, &dir, drift).await
         }
     }
 }

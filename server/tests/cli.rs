@@ -39,7 +39,7 @@ fn help_lists_the_subcommands() {
     let output = strata(&["--help"], &[]);
     assert!(output.status.success());
     let help = String::from_utf8_lossy(&output.stdout);
-    for subcommand in ["serve", "migrate"] {
+    for subcommand in ["serve", "migrate", "demo", "export", "import"] {
         assert!(help.contains(subcommand), "{help}");
     }
     assert!(
@@ -104,4 +104,104 @@ fn a_port_in_use_is_named() {
     let addr = taken.local_addr().unwrap().to_string();
     let output = strata(&["serve"], &[("STRATA_ADDR", &addr)]);
     assert_one_line_error(&output, "STRATA_ADDR", "already in use");
+}
+
+fn ok(output: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "stderr: {stderr}");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn demo_export_and_import_carry_a_domain_to_another_database_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = format!("sqlite://{}/first.db", dir.path().display());
+    let second = format!("sqlite://{}/second.db", dir.path().display());
+    let out = ok(&strata(
+        &["demo", "--actor", "ivy"],
+        &[("STRATA_DATABASE_URL", &first)],
+    ));
+    assert!(
+        out.contains("loaded the demo domain as revision 1"),
+        "{out}"
+    );
+    assert!(out.contains("40 tenant(s)"), "{out}");
+
+    let again = strata(&["demo"], &[("STRATA_DATABASE_URL", &first)]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("the demo loads into an empty domain"));
+
+    let a = dir.path().join("a");
+    let out = ok(&strata(
+        &["export", a.to_str().unwrap()],
+        &[("STRATA_DATABASE_URL", &first)],
+    ));
+    assert!(out.contains("tenants.json: 40 row(s)"), "{out}");
+    let out = ok(&strata(
+        &["import", a.to_str().unwrap()],
+        &[("STRATA_DATABASE_URL", &second)],
+    ));
+    assert!(out.contains("as revision 1"), "{out}");
+    let out = ok(&strata(
+        &["import", a.to_str().unwrap()],
+        &[("STRATA_DATABASE_URL", &second)],
+    ));
+    assert!(out.contains("nothing changed"), "{out}");
+    let b = dir.path().join("b");
+    ok(&strata(
+        &["export", b.to_str().unwrap()],
+        &[("STRATA_DATABASE_URL", &second)],
+    ));
+    for file in [
+        "tiers.json",
+        "tenants.json",
+        "config_layers.json",
+        "products.json",
+    ] {
+        assert_eq!(
+            std::fs::read(a.join(file)).unwrap(),
+            std::fs::read(b.join(file)).unwrap(),
+            "{file}"
+        );
+    }
+}
+
+#[test]
+fn import_drift_reports_what_it_mapped_and_what_it_could_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/drift.db", dir.path().display());
+    let origin = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../store/tests/fixtures/drift-origin"
+    );
+    let out = ok(&strata(
+        &["import", "--drift", origin],
+        &[("STRATA_DATABASE_URL", &url)],
+    ));
+    assert!(out.contains("imported 16 tenant(s)"), "{out}");
+    assert!(out.contains("not mapped: api-router/routing.json"), "{out}");
+    assert!(out.contains("as revision 1"), "{out}");
+}
+
+#[test]
+fn an_import_error_is_one_line_naming_the_file_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/bad.db", dir.path().display());
+    let export = dir.path().join("export");
+    std::fs::create_dir(&export).unwrap();
+    std::fs::write(
+        export.join("tiers.json"),
+        r#"{"LIVE": {"name": "LIVE", "display_name": "", "is_live": true, "state": "active"}}"#,
+    )
+    .unwrap();
+    let output = strata(
+        &["import", export.to_str().unwrap()],
+        &[("STRATA_DATABASE_URL", &url)],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr.trim(),
+        "error: /tiers.json/LIVE/display_name: must not be empty"
+    );
 }
