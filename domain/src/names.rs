@@ -276,7 +276,7 @@ mod tests {
         }
         assert!(ProductName::parse("acme-shop").is_ok());
         assert!(ProductName::parse("ab").is_err());
-        assert!(TenantName::parse(&"a".repeat(31)).is_err());
+        assert!(TenantName::parse("a".repeat(31)).is_err());
         assert!(TenantAlias::parse("shop-eu").is_ok());
         assert!(TenantAlias::parse("Shop").is_err());
     }

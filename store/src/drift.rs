@@ -200,6 +200,10 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// One row of Drift's `tenants` table: a deployable of a tenant, its state, and the config the
+/// row carries besides its keys.
+type DeployableRow<'a> = (String, &'a str, Map<String, Value>);
+
 fn add<E: Entity>(state: &mut State, entity: &E) {
     state
         .entry(E::KIND.to_owned())
@@ -360,8 +364,7 @@ pub fn read_drift(dir: &Path) -> Result<(State, DriftReport), StoreError> {
     }
 
     // Each tenant's per-deployable rows: their state, and any config they carry.
-    let mut per_deployable: BTreeMap<String, Vec<(String, &str, Map<String, Value>)>> =
-        BTreeMap::new();
+    let mut per_deployable: BTreeMap<String, Vec<DeployableRow<'_>>> = BTreeMap::new();
     let tenant_files = read_tenant_rows(&reader, dir)?;
     for (file, rows) in &tenant_files {
         for (i, row) in rows.iter().enumerate() {

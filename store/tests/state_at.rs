@@ -35,22 +35,16 @@ async fn live_state(store: &Store) -> State {
         .map(|(kind, _)| (kind.to_string(), BTreeMap::new()))
         .collect();
     for t in store.list::<Tier>().await.unwrap() {
-        state
-            .entry("tier".to_owned())
-            .or_insert_with(BTreeMap::new)
-            .insert(
-                t.item.name.to_string(),
-                serde_json::to_value(&t.item).unwrap(),
-            );
+        state.entry("tier".to_owned()).or_default().insert(
+            t.item.name.to_string(),
+            serde_json::to_value(&t.item).unwrap(),
+        );
     }
     for o in store.list::<Organization>().await.unwrap() {
-        state
-            .entry("organization".to_owned())
-            .or_insert_with(BTreeMap::new)
-            .insert(
-                o.item.name.to_string(),
-                serde_json::to_value(&o.item).unwrap(),
-            );
+        state.entry("organization".to_owned()).or_default().insert(
+            o.item.name.to_string(),
+            serde_json::to_value(&o.item).unwrap(),
+        );
     }
     state
 }
