@@ -171,7 +171,7 @@ pub(crate) fn image<E: Entity>(entity: &E) -> Value {
     serde_json::to_value(entity).expect("entities serialize to JSON")
 }
 
-fn invalid(e: FieldError) -> StoreError {
+pub(crate) fn invalid(e: FieldError) -> StoreError {
     StoreError::invalid(e.field, e.rule)
 }
 

@@ -12,7 +12,7 @@ use strata_domain::product::Product;
 use strata_domain::rules::FieldError;
 
 use crate::StoreError;
-use crate::entity::{AnyQuery, Entity, Reference, referenced, state_from_row};
+use crate::entity::{AnyQuery, Entity, Reference, invalid, referenced, state_from_row};
 use crate::resolution::Touch;
 
 impl Entity for Product {
@@ -67,12 +67,37 @@ impl Entity for Product {
     async fn check_in_store(
         &self,
         conn: &mut AnyConnection,
-        _before: Option<&Product>,
+        before: Option<&Product>,
     ) -> Result<(), StoreError> {
+        if let Some(before) = before {
+            for dropped in before.deployables.difference(&self.deployables) {
+                let layers = layers_for(conn, dropped, "product = $2", self.name.as_str())
+                    .await?
+                    .into_iter()
+                    .chain(
+                        layers_for(
+                            conn,
+                            dropped,
+                            "tenant IN (SELECT name FROM tenants WHERE product = $2)",
+                            self.name.as_str(),
+                        )
+                        .await?,
+                    )
+                    .collect::<Vec<_>>();
+                if !layers.is_empty() {
+                    return Err(StoreError::invalid(
+                        "/deployables",
+                        format!(
+                            "the product would no longer be made of {:?}, but config layers for it remain: {layers:?}; delete them first",
+                            dropped.as_str()
+                        ),
+                    ));
+                }
+            }
+        }
         let organization =
             referenced::<Organization>(conn, "/organization", self.organization.as_str()).await?;
-        check_prefix("/name", self.name.as_str(), &organization.short_name)
-            .map_err(|e| StoreError::invalid(e.field, e.rule))?;
+        check_prefix("/name", self.name.as_str(), &organization.short_name).map_err(invalid)?;
         for (i, deployable) in self.deployables.iter().enumerate() {
             referenced::<Deployable>(conn, &format!("/deployables/{i}"), deployable.as_str())
                 .await?;
@@ -112,4 +137,20 @@ impl Entity for Product {
             .collect::<Result<_, _>>()?;
         Ok(())
     }
+}
+
+/// The keys of `deployable`'s config layers whose scope matches `scope` (SQL with `$2`).
+pub(crate) async fn layers_for(
+    conn: &mut AnyConnection,
+    deployable: &DeployableName,
+    scope: &str,
+    value: &str,
+) -> Result<Vec<String>, StoreError> {
+    Ok(sqlx::query_scalar(&format!(
+        "SELECT id FROM config_layers WHERE deployable = $1 AND {scope} ORDER BY id"
+    ))
+    .bind(deployable.as_str())
+    .bind(value)
+    .fetch_all(conn)
+    .await?)
 }

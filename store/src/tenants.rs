@@ -11,12 +11,8 @@ use strata_domain::tenant::{Tenant, TenantState};
 use strata_domain::tier::Tier;
 
 use crate::StoreError;
-use crate::entity::{AnyQuery, Entity, Reference, referenced};
+use crate::entity::{AnyQuery, Entity, Reference, invalid, referenced};
 use crate::resolution::Touch;
-
-fn invalid(e: FieldError) -> StoreError {
-    StoreError::invalid(e.field, e.rule)
-}
 
 impl Entity for Tenant {
     const KIND: &'static str = "tenant";
@@ -83,6 +79,26 @@ impl Entity for Tenant {
             Tenant::check_transition(before.state, self.state).map_err(invalid)?;
         }
         let product = referenced::<Product>(conn, "/product", self.product.as_str()).await?;
+        if before.is_some_and(|b| b.product != self.product) {
+            // The tenant's own layers must be for deployables of its new product.
+            let orphans: Vec<String> = sqlx::query_scalar(
+                "SELECT id FROM config_layers WHERE tenant = $1 AND deployable NOT IN \
+                 (SELECT deployable FROM product_deployables WHERE product = $2) ORDER BY id",
+            )
+            .bind(self.name.as_str())
+            .bind(self.product.as_str())
+            .fetch_all(&mut *conn)
+            .await?;
+            if !orphans.is_empty() {
+                return Err(StoreError::invalid(
+                    "/product",
+                    format!(
+                        "product {:?} is not made of the deployables of the tenant's config layers {orphans:?}; delete them first",
+                        self.product.as_str()
+                    ),
+                ));
+            }
+        }
         referenced::<Tier>(conn, "/tier", self.tier.as_str()).await?;
         let organization =
             referenced::<Organization>(conn, "/product", product.organization.as_str()).await?;

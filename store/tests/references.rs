@@ -345,3 +345,50 @@ async fn a_rollback_to_a_version_whose_references_are_gone_is_refused() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_product_or_tenant_change_that_would_strand_config_layers_is_refused() {
+    on_each_backend(async |_, _, store| {
+        seed(store).await;
+        commit(store, async |c| {
+            c.create(deployable("worker")).await?;
+            c.update(1, product("acme-shop", "acme", &["web-api", "worker"]))
+                .await?;
+            c.create(product("acme-blog", "acme", &["web-api"])).await?;
+            c.create(layer(
+                "worker",
+                tenant_scope("acme-eu"),
+                json!({"threads": 4}),
+            ))
+            .await
+        })
+        .await
+        .unwrap();
+        let (field, rule) = field_of(
+            commit(store, async |c| {
+                c.update(2, product("acme-shop", "acme", &["web-api"]))
+                    .await
+            })
+            .await
+            .unwrap_err(),
+        );
+        assert_eq!(field, "/deployables");
+        assert!(rule.contains("\"worker/tenant/acme-eu\""), "{rule}");
+        let (field, rule) = field_of(
+            commit(store, async |c| {
+                c.update(1, tenant("acme-eu", "acme-blog", "LIVE")).await
+            })
+            .await
+            .unwrap_err(),
+        );
+        assert_eq!(field, "/product");
+        assert!(rule.contains("worker/tenant/acme-eu"), "{rule}");
+        // acme-us has no worker layer: it may move.
+        commit(store, async |c| {
+            c.update(1, tenant("acme-us", "acme-blog", "DEV")).await
+        })
+        .await
+        .unwrap();
+    })
+    .await;
+}

@@ -1,0 +1,250 @@
+//! For a long, seeded sequence of random change sets over every kind of entity (tenants moving
+//! through their life cycle, layers that sometimes break the schema, products gaining and
+//! losing deployables, deletes, rollbacks, stale versions), on both databases:
+//! - every committed state keeps every resolved config valid (no invalid state commits);
+//! - `state_at(r)` equals what the tables held right after revision r;
+//! - restoring any revision r makes the state equal `state_at(r)`, as one new revision;
+//! - the hash chain verifies.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::*;
+use serde_json::json;
+use strata_domain::layer::{ConfigLayer, Layer};
+use strata_domain::names::TenantAlias;
+use strata_domain::product::Product;
+use strata_domain::tenant::{Tenant, TenantState};
+use strata_store::history::State;
+use strata_store::test_support::on_each_backend;
+use strata_store::{Store, StoreError};
+
+struct Dice(u64);
+
+impl Dice {
+    fn roll(&mut self, sides: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 33) % sides as u64) as usize
+    }
+}
+
+const TENANTS: [&str; 5] = ["acme-eu", "acme-us", "acme-jp", "acme-br", "acme-za"];
+const TIERS: [&str; 2] = ["LIVE", "DEV"];
+
+fn scope(dice: &mut Dice) -> Layer {
+    match dice.roll(3) {
+        0 => tier_scope(TIERS[dice.roll(2)]),
+        1 => product_scope(["acme-shop", "acme-blog"][dice.roll(2)]),
+        _ => tenant_scope(TENANTS[dice.roll(TENANTS.len())]),
+    }
+}
+
+/// One random write; refusals are part of the game.
+async fn random_write(
+    store: &Store,
+    change: &mut strata_store::changes::ChangeSet,
+    dice: &mut Dice,
+) -> Result<(), StoreError> {
+    match dice.roll(6) {
+        // A layer: set (sometimes breaking the schema), delete or roll back.
+        0 | 1 => {
+            let deployable = ["web-api", "worker"][dice.roll(2)];
+            let scope = scope(dice);
+            let key = ConfigLayer::key_of(
+                &strata_domain::names::DeployableName::parse(deployable).unwrap(),
+                &scope,
+            );
+            let current = store.get::<ConfigLayer>(&key).await.ok();
+            let config = if deployable == "web-api" {
+                json!({"rate_limit": dice.roll(40) as i64 - 2, "database": {"port": 5000 + dice.roll(3) * 40000}})
+            } else {
+                json!({"threads": dice.roll(20) as i64 - 2})
+            };
+            let layer = layer(deployable, scope, config);
+            match (current, dice.roll(5)) {
+                (None, _) => change.create(layer).await.map(drop),
+                (Some(c), 0) => change.delete::<ConfigLayer>(&key, c.version).await,
+                (Some(c), 1) if c.version > 1 => change
+                    .rollback::<ConfigLayer>(
+                        &key,
+                        1 + dice.roll(c.version as usize) as i64,
+                        Some(c.version),
+                    )
+                    .await
+                    .map(drop),
+                (Some(c), _) => change.update(c.version, layer).await.map(drop),
+            }
+        }
+        // A tenant: create, move, step through the life cycle, protect, delete.
+        2 | 3 => {
+            let name = TENANTS[dice.roll(TENANTS.len())];
+            let Ok(current) = store.get::<Tenant>(name).await else {
+                let mut t = tenant(
+                    name,
+                    ["acme-shop", "acme-blog"][dice.roll(2)],
+                    TIERS[dice.roll(2)],
+                );
+                t.state = TenantState::Initializing;
+                return change.create(t).await.map(drop);
+            };
+            let mut t = current.item.clone();
+            let stale = i64::from(dice.roll(8) == 0);
+            match dice.roll(6) {
+                0 => t.state = TenantState::ALL[dice.roll(5)],
+                1 => t.termination_protection = !t.termination_protection,
+                2 => t.tier = tenant(name, "acme-shop", TIERS[dice.roll(2)]).tier,
+                3 => {
+                    t.product =
+                        tenant(name, ["acme-shop", "acme-blog"][dice.roll(2)], "LIVE").product
+                }
+                4 => t.alias = Some(TenantAlias::parse(["alpha", "beta"][dice.roll(2)]).unwrap()),
+                _ => return change.delete::<Tenant>(name, current.version - stale).await,
+            }
+            change.update(current.version - stale, t).await.map(drop)
+        }
+        // A product gains or loses worker.
+        4 => {
+            let name = ["acme-shop", "acme-blog"][dice.roll(2)];
+            let current = store.get::<Product>(name).await?;
+            let made_of: &[&str] = if dice.roll(2) == 0 {
+                &["web-api"]
+            } else {
+                &["web-api", "worker"]
+            };
+            change
+                .update(current.version, product(name, "acme", made_of))
+                .await
+                .map(drop)
+        }
+        // The web-api schema tightens or loosens its rate limit.
+        _ => {
+            let current = store
+                .get::<strata_domain::deployable::Deployable>("web-api")
+                .await?;
+            let mut d = web_api();
+            d.config_schema["properties"]["rate_limit"]["maximum"] = json!(10 + dice.roll(40));
+            change.update(current.version, d).await.map(drop)
+        }
+    }
+}
+
+/// Every resolved config of every served tenant, valid.
+async fn assert_all_valid(store: &Store, context: &str) {
+    for t in store.list::<Tenant>().await.unwrap() {
+        if t.item.state == TenantState::Deleted {
+            continue;
+        }
+        let product = store
+            .get::<Product>(t.item.product.as_str())
+            .await
+            .unwrap()
+            .item;
+        for d in &product.deployables {
+            let r = store.resolve(&t.item.tier, &t.item.name, d).await.unwrap();
+            assert!(
+                r.violations.is_empty(),
+                "{context}: {} {d}: {:?}",
+                t.item.name,
+                r.violations
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn random_change_sets_keep_the_domain_valid_and_its_history_complete() {
+    on_each_backend(async |backend, _, store| {
+        seed(store).await;
+        let mut worker = deployable("worker");
+        worker.config_schema =
+            json!({"type": "object", "properties": {"threads": {"type": "integer", "minimum": 0}}});
+        commit(store, async |c| {
+            c.create(worker.clone()).await?;
+            c.create(product("acme-blog", "acme", &["web-api"])).await
+        })
+        .await
+        .unwrap();
+
+        let mut dice = Dice(0x5eed_0042);
+        let mut seen: BTreeMap<i64, State> = BTreeMap::new();
+        seen.insert(
+            store.domain().await.unwrap().revision,
+            store.current_state().await.unwrap(),
+        );
+        let (mut committed, mut refused) = (0, BTreeMap::<&str, usize>::new());
+        for step in 0..160 {
+            let mut change = store.begin("rng", &format!("step {step}")).await.unwrap();
+            let mut outcome = Ok(());
+            for _ in 0..=dice.roll(3) {
+                outcome = random_write(store, &mut change, &mut dice).await;
+                if outcome.is_err() {
+                    break;
+                }
+            }
+            let outcome = match outcome {
+                Ok(()) => change.commit().await.map(drop),
+                Err(e) => Err(e),
+            };
+            match outcome {
+                Ok(()) => committed += 1,
+                Err(e) => {
+                    let kind = match e {
+                        StoreError::Conflict { .. } => "conflict",
+                        StoreError::Invalid { .. } => "invalid",
+                        StoreError::Duplicate { .. } => "duplicate",
+                        StoreError::NotFound { .. } => "not found",
+                        StoreError::InUse { .. } => "in use",
+                        StoreError::Unresolvable(_) => "unresolvable",
+                        other => panic!("{backend:?} step {step}: {other}"),
+                    };
+                    *refused.entry(kind).or_default() += 1;
+                }
+            }
+            let revision = store.domain().await.unwrap().revision;
+            seen.insert(revision, store.current_state().await.unwrap());
+            assert_all_valid(store, &format!("{backend:?} step {step}")).await;
+        }
+        assert!(committed > 40, "{backend:?}: {committed} committed");
+        for kind in ["conflict", "invalid", "unresolvable"] {
+            assert!(
+                refused.get(kind).is_some_and(|n| *n > 0),
+                "{backend:?}: no {kind} in {refused:?}"
+            );
+        }
+        for (revision, expected) in &seen {
+            assert_eq!(
+                &store.state_at(*revision).await.unwrap(),
+                expected,
+                "{backend:?} revision {revision}"
+            );
+        }
+        let revisions: Vec<i64> = seen.keys().copied().collect();
+        let mut restored = 0;
+        for _ in 0..8 {
+            let target = revisions[dice.roll(revisions.len())];
+            match store.restore("rng", "back", target).await {
+                Ok(new) => {
+                    restored += 1;
+                    assert_eq!(
+                        store.current_state().await.unwrap(),
+                        seen[&target],
+                        "{backend:?} restore {target}"
+                    );
+                    assert_eq!(store.state_at(new).await.unwrap(), seen[&target]);
+                    assert_all_valid(store, "after restore").await;
+                }
+                // A restore that would delete a protected or running tenant is refused.
+                Err(StoreError::Invalid { field, .. }) if field.starts_with("/tenant/") => {}
+                Err(other) => panic!("{backend:?} restore {target}: {other}"),
+            }
+        }
+        assert!(restored > 0, "{backend:?}: no restore went through");
+        assert_eq!(store.verify_chain().await.unwrap().first_broken_seq, None);
+        println!("{backend:?}: {committed} committed, refused {refused:?}, {restored} restores");
+    })
+    .await;
+}
