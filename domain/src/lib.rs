@@ -12,6 +12,7 @@ pub mod product;
 pub mod resolve;
 pub mod rules;
 pub mod schema;
+pub mod settings;
 pub mod tenant;
 pub mod tier;
 pub mod tier_deployable;

@@ -199,6 +199,19 @@ name_type!(
     }
 );
 
+name_type!(
+    /// The name of a whole configuration database, such as `strata` or `acme-games`.
+    DomainName,
+    Rule {
+        kind: "domain name",
+        pattern: "^[a-z][a-z0-9-]{1,39}$",
+        first: |c| c.is_ascii_lowercase(),
+        rest: Alphabet::LowerDigitsDash,
+        min: 2,
+        max: 40,
+    }
+);
+
 /// Product and tenant names begin with their organization's short name and a dash, and go on
 /// after it.
 pub fn check_prefix(

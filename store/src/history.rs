@@ -97,11 +97,13 @@ impl Store {
             .map(|(kind, _)| (kind.to_string(), BTreeMap::new()))
             .collect();
         for row in &rows {
+            let kind: String = row.try_get("entity_kind")?;
+            // The domain's settings are history too, but not part of the state.
+            let Some(rows) = state.get_mut(&kind) else {
+                continue;
+            };
             if let Some(after) = image(row.try_get("after_image")?)? {
-                state
-                    .entry(row.try_get("entity_kind")?)
-                    .or_default()
-                    .insert(row.try_get("entity_key")?, after);
+                rows.insert(row.try_get("entity_key")?, after);
             }
         }
         Ok(state)

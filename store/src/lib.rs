@@ -9,6 +9,7 @@ mod config_layers;
 mod database_url;
 mod demo;
 mod deployables;
+pub mod domain_settings;
 pub mod drift;
 pub mod entity;
 mod error;

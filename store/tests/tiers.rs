@@ -352,3 +352,42 @@ async fn rollback_brings_back_a_deleted_entity_and_refuses_a_deletion_or_a_missi
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_domain_settings_are_versioned_checked_and_kept_out_of_the_state() {
+    use strata_domain::names::DomainName;
+    use strata_domain::settings::DomainSettings;
+    on_each_backend(async |_, _, store| {
+        let start = store.domain_settings().await.unwrap();
+        assert_eq!((start.version, start.item.name.as_str()), (0, "strata"));
+        let settings = DomainSettings {
+            name: DomainName::parse("acme-games").unwrap(),
+            display_name: "Acme Games".into(),
+            origin_url: "s3://configs/acme".into(),
+        };
+        let mut change = store.begin("alice", "name the domain").await.unwrap();
+        let written = change.update_domain(0, settings.clone()).await.unwrap();
+        assert_eq!((written.version, written.revision), (1, 1));
+        change.commit().await.unwrap();
+        assert_eq!(store.domain().await.unwrap().display_name, "Acme Games");
+        assert_eq!(store.domain_settings().await.unwrap().version, 1);
+
+        let mut change = store.begin("bob", "stale").await.unwrap();
+        let err = change.update_domain(0, settings.clone()).await.unwrap_err();
+        assert!(
+            matches!(err, StoreError::Conflict { ref current, .. } if current.version == 1 && current.actor == "alice"),
+            "{err}"
+        );
+        let mut bad = settings.clone();
+        bad.origin_url = "ftp://x".into();
+        let err = change.update_domain(1, bad).await.unwrap_err();
+        assert!(matches!(err, StoreError::Invalid { ref field, .. } if field == "/origin_url"), "{err}");
+        drop(change);
+
+        let history = store.history("domain", "domain").await.unwrap();
+        assert_eq!(history[0].before.as_ref().unwrap()["name"], "strata");
+        assert!(!store.state_at(1).await.unwrap().contains_key("domain"));
+        assert_eq!(store.verify_chain().await.unwrap().first_broken_seq, None);
+    })
+    .await;
+}
