@@ -13,6 +13,7 @@ pub mod resolve;
 pub mod rules;
 pub mod schema;
 pub mod settings;
+pub mod snapshot;
 pub mod tenant;
 pub mod tier;
 pub mod tier_deployable;

@@ -73,6 +73,8 @@ pub struct ChangeSet {
     recorded: usize,
     /// What the writes so far can change among resolved configs; validated at commit.
     touched: BTreeSet<Touch>,
+    /// Told when the change set commits (publishers wait on it).
+    committed: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl Store {
@@ -119,6 +121,7 @@ impl Store {
             prev_hash,
             recorded: 0,
             touched: BTreeSet::new(),
+            committed: self.committed.clone(),
         })
     }
 }
@@ -236,7 +239,17 @@ impl ChangeSet {
             self.tx.rollback().await?;
             return Err(StoreError::Unresolvable(violations));
         }
+        // The outbox row: the revision waits for a publisher, in the same transaction.
+        sqlx::query(
+            "INSERT INTO publications (revision, state, actor, committed_ms) VALUES ($1, 'pending', $2, $3)",
+        )
+        .bind(self.revision)
+        .bind(&self.actor)
+        .bind(self.at_ms)
+        .execute(&mut *self.tx)
+        .await?;
         self.tx.commit().await?;
+        self.committed.notify_one();
         Ok(self.revision)
     }
 }

@@ -11,12 +11,9 @@ use serde_json::Value;
 use crate::history::State;
 use crate::{KINDS, Store, StoreError};
 
-/// The text of one table's file.
+/// The text of one table's file: the snapshot document format.
 pub fn render_table(rows: &BTreeMap<String, Value>) -> String {
-    // serde_json's maps are sorted by key, so this is canonical for the same rows.
-    let mut text = serde_json::to_string_pretty(rows).expect("JSON values serialize");
-    text.push('\n');
-    text
+    String::from_utf8(strata_domain::snapshot::render_document(rows)).expect("JSON is UTF-8")
 }
 
 fn file_error(path: &Path, source: std::io::Error) -> StoreError {

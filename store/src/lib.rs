@@ -16,6 +16,7 @@ mod error;
 pub mod exchange;
 pub mod history;
 mod organizations;
+pub mod outbox;
 mod products;
 pub mod resolution;
 mod tenants;
@@ -43,6 +44,8 @@ pub struct DomainInfo {
 pub struct Store {
     pool: AnyPool,
     url: DatabaseUrl,
+    /// Told after every commit through this handle (and its clones).
+    committed: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl Store {
@@ -90,6 +93,7 @@ impl Store {
         Ok(Store {
             pool,
             url: url.clone(),
+            committed: Default::default(),
         })
     }
 

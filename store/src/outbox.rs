@@ -1,0 +1,232 @@
+//! The outbox of publications: one row per committed revision (written by the commit itself),
+//! claimed by publishers and finished with their figures or their error. Only the newest
+//! revision is published; older ones still waiting are superseded by it.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::{Store, StoreError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PublicationState {
+    Pending,
+    Publishing,
+    Published,
+    Failed,
+    Superseded,
+}
+
+impl PublicationState {
+    fn parse(text: &str) -> Result<PublicationState, StoreError> {
+        Ok(match text {
+            "pending" => PublicationState::Pending,
+            "publishing" => PublicationState::Publishing,
+            "published" => PublicationState::Published,
+            "failed" => PublicationState::Failed,
+            "superseded" => PublicationState::Superseded,
+            other => return Err(StoreError::Corrupt(format!("publication state {other:?}"))),
+        })
+    }
+}
+
+/// A publication as recorded: its state, attempts, last error and, once published, how long
+/// each step took and what it wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Publication {
+    pub revision: i64,
+    pub state: PublicationState,
+    /// Who committed the revision.
+    pub actor: String,
+    pub committed_ms: i64,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub retry_at_ms: Option<i64>,
+    pub published_ms: Option<i64>,
+    pub figures: Option<PublishFigures>,
+}
+
+/// What a publisher measured while publishing one revision.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PublishFigures {
+    pub build_ms: i64,
+    pub upload_ms: i64,
+    pub switch_ms: i64,
+    pub documents: i64,
+    pub documents_uploaded: i64,
+    pub bytes_uploaded: i64,
+    pub checksum: String,
+}
+
+/// A claimed revision: the publisher that holds it may publish it until the lease ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    pub revision: i64,
+    pub actor: String,
+    pub attempt: i64,
+}
+
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+const COLUMNS: &str = "revision, state, actor, committed_ms, attempts, last_error, retry_at_ms, \
+                       published_ms, build_ms, upload_ms, switch_ms, documents, documents_uploaded, \
+                       bytes_uploaded, checksum";
+
+fn publication_from_row(row: &AnyRow) -> Result<Publication, StoreError> {
+    let state = PublicationState::parse(&row.try_get::<String, _>("state")?)?;
+    let figures = match row.try_get::<Option<String>, _>("checksum")? {
+        Some(checksum) => Some(PublishFigures {
+            build_ms: row.try_get::<Option<i64>, _>("build_ms")?.unwrap_or(0),
+            upload_ms: row.try_get::<Option<i64>, _>("upload_ms")?.unwrap_or(0),
+            switch_ms: row.try_get::<Option<i64>, _>("switch_ms")?.unwrap_or(0),
+            documents: row.try_get::<Option<i64>, _>("documents")?.unwrap_or(0),
+            documents_uploaded: row
+                .try_get::<Option<i64>, _>("documents_uploaded")?
+                .unwrap_or(0),
+            bytes_uploaded: row
+                .try_get::<Option<i64>, _>("bytes_uploaded")?
+                .unwrap_or(0),
+            checksum,
+        }),
+        None => None,
+    };
+    Ok(Publication {
+        revision: row.try_get("revision")?,
+        state,
+        actor: row.try_get("actor")?,
+        committed_ms: row.try_get("committed_ms")?,
+        attempts: row.try_get("attempts")?,
+        last_error: row.try_get("last_error")?,
+        retry_at_ms: row.try_get("retry_at_ms")?,
+        published_ms: row.try_get("published_ms")?,
+        figures,
+    })
+}
+
+impl Store {
+    /// Tells when a change set commits through this store (one permit is kept when nobody
+    /// waits), so a publisher starts without polling.
+    pub fn commits(&self) -> std::sync::Arc<tokio::sync::Notify> {
+        self.committed.clone()
+    }
+
+    /// Claims the newest revision if it still waits to be published (pending, failed and due
+    /// for a retry, or held by a publisher whose lease ran out). One publisher gets it: the
+    /// claim is one conditional update.
+    pub async fn claim_publication(
+        &self,
+        publisher: &str,
+        lease: Duration,
+    ) -> Result<Option<Claim>, StoreError> {
+        let now = now_ms();
+        let row = sqlx::query(
+            "UPDATE publications SET state = 'publishing', attempts = attempts + 1, \
+             claimed_by = $1, claimed_until_ms = $2 \
+             WHERE revision = (SELECT MAX(revision) FROM publications) \
+             AND (state = 'pending' \
+                  OR (state = 'failed' AND COALESCE(retry_at_ms, 0) <= $3) \
+                  OR (state = 'publishing' AND claimed_until_ms < $3)) \
+             RETURNING revision, actor, attempts",
+        )
+        .bind(publisher)
+        .bind(now + lease.as_millis() as i64)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(Claim {
+                revision: row.try_get("revision")?,
+                actor: row.try_get("actor")?,
+                attempt: row.try_get("attempts")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Records a published revision with its figures; older revisions still waiting are
+    /// superseded by it.
+    pub async fn finish_publication(
+        &self,
+        revision: i64,
+        figures: &PublishFigures,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE publications SET state = 'published', published_ms = $2, last_error = NULL, \
+             retry_at_ms = NULL, claimed_until_ms = NULL, build_ms = $3, upload_ms = $4, \
+             switch_ms = $5, documents = $6, documents_uploaded = $7, bytes_uploaded = $8, \
+             checksum = $9 WHERE revision = $1",
+        )
+        .bind(revision)
+        .bind(now_ms())
+        .bind(figures.build_ms)
+        .bind(figures.upload_ms)
+        .bind(figures.switch_ms)
+        .bind(figures.documents)
+        .bind(figures.documents_uploaded)
+        .bind(figures.bytes_uploaded)
+        .bind(&figures.checksum)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE publications SET state = 'superseded', claimed_until_ms = NULL \
+             WHERE revision < $1 AND state IN ('pending', 'failed', 'publishing')",
+        )
+        .bind(revision)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records a failed attempt and when to try again.
+    pub async fn fail_publication(
+        &self,
+        revision: i64,
+        error: &str,
+        retry_in: Duration,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE publications SET state = 'failed', last_error = $2, retry_at_ms = $3, \
+             claimed_until_ms = NULL WHERE revision = $1",
+        )
+        .bind(revision)
+        .bind(error)
+        .bind(now_ms() + retry_in.as_millis() as i64)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The latest publications, newest first.
+    pub async fn publications(&self, limit: i64) -> Result<Vec<Publication>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM publications ORDER BY revision DESC LIMIT $1"
+        ))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(publication_from_row)
+        .collect()
+    }
+
+    pub async fn publication(&self, revision: i64) -> Result<Option<Publication>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM publications WHERE revision = $1"
+        ))
+        .bind(revision)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(publication_from_row)
+        .transpose()
+    }
+}
