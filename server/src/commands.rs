@@ -5,6 +5,8 @@ use std::path::Path;
 
 use strata_store::Store;
 
+use crate::config::Settings;
+use crate::publisher::{Outcome, Publisher};
 use crate::startup::StartupError;
 
 pub async fn demo(store: &Store, actor: &str) -> Result<(), StartupError> {
@@ -59,4 +61,60 @@ pub async fn import(
         println!("imported {} as revision {revision}", dir.display());
     }
     Ok(())
+}
+
+/// Publishes the newest revision if it waits (also one whose retry is not due yet), then
+/// reports; fails when the publication fails.
+pub async fn publish(store: &Store, settings: &Settings) -> Result<(), StartupError> {
+    let publisher = Publisher::new(
+        store.clone(),
+        settings.origin.open(),
+        format!("strata publish (pid {})", std::process::id()),
+    );
+    let newest = store.publications(1).await?.into_iter().next();
+    if let Some(p) = &newest
+        && p.state == strata_store::outbox::PublicationState::Failed
+    {
+        // Asked by a person: try now rather than at the backoff's time.
+        store
+            .fail_publication(
+                p.revision,
+                p.last_error.as_deref().unwrap_or(""),
+                Default::default(),
+            )
+            .await?;
+    }
+    match publisher.publish_next().await? {
+        Some(Outcome::Published { revision, figures }) => {
+            println!(
+                "published revision {revision} to {}: {} documents ({} new, {} bytes uploaded); build {} ms, upload {} ms, switch {} ms; checksum {}",
+                settings.origin.location(),
+                figures.documents,
+                figures.documents_uploaded,
+                figures.bytes_uploaded,
+                figures.build_ms,
+                figures.upload_ms,
+                figures.switch_ms,
+                figures.checksum
+            );
+            Ok(())
+        }
+        Some(Outcome::Failed {
+            revision,
+            error,
+            retry_in,
+        }) => Err(StartupError::Publish(format!(
+            "revision {revision} was not published: {error} (a running server retries in {retry_in:?})"
+        ))),
+        None => {
+            match newest {
+                Some(p) => println!(
+                    "nothing to publish: revision {} is {:?}",
+                    p.revision, p.state
+                ),
+                None => println!("nothing to publish: no revision was committed yet"),
+            }
+            Ok(())
+        }
+    }
 }

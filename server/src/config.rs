@@ -36,6 +36,8 @@ pub enum Command {
         #[command(flatten)]
         author: Author,
     },
+    /// Publish the newest committed revision to the origin now, and say how it went.
+    Publish,
     /// Write the whole domain into DIR as JSON, one sorted file per table.
     Export {
         /// The directory to write (created if missing).

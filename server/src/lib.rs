@@ -6,6 +6,7 @@ pub mod config;
 pub mod health;
 pub mod http;
 pub mod origin;
+pub mod publisher;
 pub mod startup;
 
 use std::process::ExitCode;
@@ -60,6 +61,10 @@ async fn run(cli: Cli) -> Result<(), StartupError> {
         Command::Demo { author } => {
             let store = startup::open_store(&settings).await?;
             commands::demo(&store, &author.name()).await
+        }
+        Command::Publish => {
+            let store = startup::open_store(&settings).await?;
+            commands::publish(&store, &settings).await
         }
         Command::Export { dir } => {
             let store = startup::open_store(&settings).await?;

@@ -13,6 +13,7 @@ use tokio::net::TcpListener;
 use crate::config::Settings;
 use crate::health::Probe;
 use crate::http;
+use crate::publisher::Publisher;
 
 /// Why the server could not start or stopped. Each message names what to fix.
 #[derive(Debug, thiserror::Error)]
@@ -21,6 +22,8 @@ pub enum StartupError {
     Setting { variable: &'static str, why: String },
     #[error("{0}")]
     Store(#[from] StoreError),
+    #[error("{0}")]
+    Publish(String),
     #[error("the server stopped: {0}")]
     Serve(io::Error),
 }
@@ -48,6 +51,7 @@ pub struct Application {
     addr: SocketAddr,
     router: axum::Router,
     store: Store,
+    publisher: Publisher,
 }
 
 impl Application {
@@ -87,11 +91,17 @@ impl Application {
             .env(leptos_env())
             .build();
         let router = http::router(console, probe, leptos_options);
+        let publisher = Publisher::new(
+            store.clone(),
+            settings.origin.open(),
+            format!("strata@{addr}"),
+        );
         Ok(Application {
             listener,
             addr,
             router,
             store,
+            publisher,
         })
     }
 
@@ -101,10 +111,12 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> Result<(), StartupError> {
         tracing::info!("Strata is listening on http://{}", self.addr);
+        let publishing = tokio::spawn(self.publisher.run());
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown_signal())
             .await
             .map_err(StartupError::Serve)?;
+        publishing.abort();
         self.store.close().await;
         tracing::info!("Strata stopped");
         Ok(())

@@ -205,3 +205,29 @@ fn an_import_error_is_one_line_naming_the_file_and_field() {
         "error: /tiers.json/LIVE/display_name: must not be empty"
     );
 }
+
+#[test]
+fn publish_writes_the_newest_revision_to_the_origin_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/pub.db", dir.path().display());
+    let origin = format!("file://{}/origin", dir.path().display());
+    let env = [
+        ("STRATA_DATABASE_URL", url.as_str()),
+        ("STRATA_ORIGIN", origin.as_str()),
+    ];
+    let out = ok(&strata(&["publish"], &env));
+    assert!(
+        out.contains("nothing to publish: no revision was committed yet"),
+        "{out}"
+    );
+    ok(&strata(&["demo"], &env));
+    let out = ok(&strata(&["publish"], &env));
+    assert!(out.contains("published revision 1 to file://"), "{out}");
+    assert!(out.contains("7 documents (7 new"), "{out}");
+    assert!(dir.path().join("origin/HEAD").exists());
+    let out = ok(&strata(&["publish"], &env));
+    assert!(
+        out.contains("nothing to publish: revision 1 is Published"),
+        "{out}"
+    );
+}

@@ -243,3 +243,37 @@ async fn pages_finish_while_other_servers_start_in_the_same_process() {
     let (others, ()) = tokio::join!(start_others, render_pages);
     drop(others);
 }
+
+/// A running server publishes what is committed, also by another process, within seconds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_publishes_each_commit_to_its_origin() {
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let origin = dir.path().join("origin");
+    let settings = Settings {
+        database_url: db.url.clone(),
+        origin: OriginSetting::Directory(origin.clone()),
+        cache: CacheSetting::InProcess,
+        addr: "127.0.0.1:0".parse::<SocketAddr>().unwrap(),
+        site_root: PathBuf::from(dir.path()),
+    };
+    let app = Application::build(settings).await.unwrap();
+    tokio::spawn(app.run_until_stopped());
+    // Another process's store: its commits reach the server through the outbox alone.
+    let store = db.store().await;
+    store.load_demo("kate").await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if let Ok(text) = std::fs::read_to_string(origin.join("HEAD")) {
+            let head: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(head["revision"], 1);
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "revision 1 was not published"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    store.close().await;
+}

@@ -1,10 +1,67 @@
 //! The origin: where published snapshots live. A local directory is the embedded default.
 
+mod directory;
+
+pub use directory::DirectoryOrigin;
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use strata_domain::health::Component;
+
+/// Why an origin operation failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OriginError {
+    /// The origin could not be reached or written; worth retrying.
+    #[error("the origin is unavailable: {0}")]
+    Unavailable(String),
+    /// HEAD is no longer what the writer read: another publisher moved it.
+    #[error("HEAD moved: expected {expected:?}, found {found:?}")]
+    HeadMoved {
+        expected: Option<String>,
+        found: Option<String>,
+    },
+    /// An object that must never change already exists with other bytes.
+    #[error("{0} already exists in the origin with other content")]
+    Immutable(String),
+}
+
+/// An origin to publish to and read from.
+#[derive(Debug, Clone)]
+pub enum Origin {
+    Directory(DirectoryOrigin),
+}
+
+impl Origin {
+    pub async fn put_immutable(&self, path: &str, bytes: Vec<u8>) -> Result<bool, OriginError> {
+        match self {
+            Origin::Directory(d) => d.put_immutable(path, bytes).await,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Result<Option<Vec<u8>>, OriginError> {
+        match self {
+            Origin::Directory(d) => d.get(path).await,
+        }
+    }
+
+    pub async fn head(&self) -> Result<Option<(Vec<u8>, String)>, OriginError> {
+        match self {
+            Origin::Directory(d) => d.head().await,
+        }
+    }
+
+    pub async fn swap_head(
+        &self,
+        expected: Option<String>,
+        bytes: Vec<u8>,
+    ) -> Result<(), OriginError> {
+        match self {
+            Origin::Directory(d) => d.swap_head(expected, bytes).await,
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OriginSetting {
@@ -31,6 +88,12 @@ impl OriginSetting {
             None => Err(format!(
                 "{text:?} is not an origin URL; expected file://DIR"
             )),
+        }
+    }
+
+    pub fn open(&self) -> Origin {
+        match self {
+            OriginSetting::Directory(dir) => Origin::Directory(DirectoryOrigin::new(dir)),
         }
     }
 

@@ -1,0 +1,167 @@
+//! A directory as origin: the embedded default, and what `strata init` clones into. Objects
+//! are files; immutable ones are linked into place so an existing one is never replaced, and
+//! HEAD moves under a lock file with a compare of its current content, like S3's
+//! conditional writes.
+
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use strata_domain::snapshot::{HEAD_PATH, sha256_hex};
+
+use super::OriginError;
+
+#[derive(Debug, Clone)]
+pub struct DirectoryOrigin {
+    root: PathBuf,
+}
+
+/// A lock older than this was left by a process that died; it is broken.
+const STALE_LOCK: Duration = Duration::from_secs(30);
+
+impl DirectoryOrigin {
+    pub fn new(root: impl Into<PathBuf>) -> DirectoryOrigin {
+        DirectoryOrigin { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn unavailable(&self, e: impl std::fmt::Display) -> OriginError {
+        OriginError::Unavailable(format!("{}: {e}", self.root.display()))
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Path) -> Result<T, OriginError> + Send + 'static,
+    ) -> Result<T, OriginError> {
+        let root = self.root.clone();
+        tokio::task::spawn_blocking(move || work(&root))
+            .await
+            .map_err(|e| self.unavailable(e))?
+    }
+
+    /// Writes an object that must never change. Answers whether it was written (false: it
+    /// was there already with the same bytes); other bytes under the same name are an error.
+    pub async fn put_immutable(&self, path: &str, bytes: Vec<u8>) -> Result<bool, OriginError> {
+        let path = path.to_owned();
+        self.blocking(move |root| {
+            let target = root.join(&path);
+            let fail =
+                |e: std::io::Error| OriginError::Unavailable(format!("{}: {e}", target.display()));
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent).map_err(fail)?;
+            }
+            let partial = target.with_extension(format!("partial-{}", std::process::id()));
+            std::fs::write(&partial, &bytes).map_err(fail)?;
+            let linked = std::fs::hard_link(&partial, &target);
+            let _ = std::fs::remove_file(&partial);
+            match linked {
+                Ok(()) => Ok(true),
+                Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+                    if std::fs::read(&target).map_err(fail)? == bytes {
+                        Ok(false)
+                    } else {
+                        Err(OriginError::Immutable(path))
+                    }
+                }
+                Err(e) => Err(fail(e)),
+            }
+        })
+        .await
+    }
+
+    pub async fn get(&self, path: &str) -> Result<Option<Vec<u8>>, OriginError> {
+        let path = path.to_owned();
+        self.blocking(move |root| match std::fs::read(root.join(&path)) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(OriginError::Unavailable(format!(
+                "{}: {e}",
+                root.join(&path).display()
+            ))),
+        })
+        .await
+    }
+
+    /// HEAD's bytes and tag (their SHA-256), if the origin has one.
+    pub async fn head(&self) -> Result<Option<(Vec<u8>, String)>, OriginError> {
+        Ok(self.get(HEAD_PATH).await?.map(|bytes| {
+            let tag = sha256_hex(&bytes);
+            (bytes, tag)
+        }))
+    }
+
+    /// Replaces HEAD with `bytes` if its tag is still `expected` (`None`: if there is no HEAD
+    /// yet); else [`OriginError::HeadMoved`] with the tag found.
+    pub async fn swap_head(
+        &self,
+        expected: Option<String>,
+        bytes: Vec<u8>,
+    ) -> Result<(), OriginError> {
+        self.blocking(move |root| {
+            std::fs::create_dir_all(root)
+                .map_err(|e| OriginError::Unavailable(format!("{}: {e}", root.display())))?;
+            let _lock = Lock::take(&root.join("HEAD.lock"))?;
+            let head = root.join(HEAD_PATH);
+            let found = match std::fs::read(&head) {
+                Ok(current) => Some(sha256_hex(&current)),
+                Err(e) if e.kind() == ErrorKind::NotFound => None,
+                Err(e) => return Err(OriginError::Unavailable(format!("{}: {e}", head.display()))),
+            };
+            if found != expected {
+                return Err(OriginError::HeadMoved { expected, found });
+            }
+            let partial = root.join("HEAD.partial");
+            let fail =
+                |e: std::io::Error| OriginError::Unavailable(format!("{}: {e}", head.display()));
+            std::fs::write(&partial, &bytes).map_err(fail)?;
+            std::fs::rename(&partial, &head).map_err(fail)?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+/// A lock file held while HEAD is compared and replaced; removed on drop.
+struct Lock(PathBuf);
+
+impl Lock {
+    fn take(path: &Path) -> Result<Lock, OriginError> {
+        let deadline = SystemTime::now() + Duration::from_secs(10);
+        loop {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+            {
+                Ok(_) => return Ok(Lock(path.to_owned())),
+                Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+                    let stale = std::fs::metadata(path)
+                        .and_then(|m| m.modified())
+                        .ok()
+                        .and_then(|t| t.elapsed().ok())
+                        .is_some_and(|age| age > STALE_LOCK);
+                    if stale {
+                        let _ = std::fs::remove_file(path);
+                    } else if SystemTime::now() > deadline {
+                        return Err(OriginError::Unavailable(format!(
+                            "{} is held by another publisher",
+                            path.display()
+                        )));
+                    } else {
+                        std::thread::sleep(Duration::from_millis(5));
+                    }
+                }
+                Err(e) => return Err(OriginError::Unavailable(format!("{}: {e}", path.display()))),
+            }
+        }
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}

@@ -1,0 +1,237 @@
+//! The publisher: takes the newest committed revision from the outbox, writes its snapshot to
+//! the origin (documents not there yet, then the manifest, then HEAD with a conditional
+//! write) and records the publication with its figures. Failures are recorded and retried
+//! with backoff; commits never wait for it.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use strata_domain::snapshot::{
+    DocumentRef, FORMAT, Head, Manifest, document_path, manifest_path, render_document, sha256_hex,
+};
+use strata_store::outbox::{Claim, PublishFigures};
+use strata_store::{KINDS, Store, StoreError};
+
+use crate::origin::{Origin, OriginError};
+
+/// How long a claim holds before another publisher may take the revision over.
+const LEASE: Duration = Duration::from_secs(120);
+
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Origin(#[from] OriginError),
+    #[error("the origin's {0} is not a Strata snapshot object: {1}")]
+    Unreadable(String, String),
+}
+
+/// What one call of [`Publisher::publish_next`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Published {
+        revision: i64,
+        figures: PublishFigures,
+    },
+    Failed {
+        revision: i64,
+        error: String,
+        retry_in: Duration,
+    },
+}
+
+#[derive(Clone)]
+pub struct Publisher {
+    store: Store,
+    origin: Origin,
+    name: String,
+}
+
+/// Waits 0.5 s, 1 s, 2 s … between attempts, at most a minute.
+pub fn backoff(attempt: i64) -> Duration {
+    let exponent = attempt.clamp(1, 8) as u32 - 1;
+    Duration::from_millis(500 * 2u64.pow(exponent)).min(Duration::from_secs(60))
+}
+
+fn ms(since: Instant) -> i64 {
+    since.elapsed().as_millis() as i64
+}
+
+impl Publisher {
+    pub fn new(store: Store, origin: Origin, name: impl Into<String>) -> Publisher {
+        Publisher {
+            store,
+            origin,
+            name: name.into(),
+        }
+    }
+
+    /// Claims the newest revision waiting to be published and publishes it. `None` when
+    /// nothing waits (or another publisher holds it).
+    pub async fn publish_next(&self) -> Result<Option<Outcome>, StoreError> {
+        let Some(claim) = self.store.claim_publication(&self.name, LEASE).await? else {
+            return Ok(None);
+        };
+        match self.publish(&claim).await {
+            Ok(figures) => {
+                self.store
+                    .finish_publication(claim.revision, &figures)
+                    .await?;
+                tracing::info!(revision = claim.revision, ?figures, "published");
+                Ok(Some(Outcome::Published {
+                    revision: claim.revision,
+                    figures,
+                }))
+            }
+            Err(e) => {
+                let retry_in = backoff(claim.attempt);
+                let error = e.to_string();
+                tracing::warn!(revision = claim.revision, %error, ?retry_in, "publication failed");
+                self.store
+                    .fail_publication(claim.revision, &error, retry_in)
+                    .await?;
+                Ok(Some(Outcome::Failed {
+                    revision: claim.revision,
+                    error,
+                    retry_in,
+                }))
+            }
+        }
+    }
+
+    async fn current_head(&self) -> Result<Option<(Head, String)>, PublishError> {
+        match self.origin.head().await? {
+            None => Ok(None),
+            Some((bytes, tag)) => {
+                let head: Head = serde_json::from_slice(&bytes)
+                    .map_err(|e| PublishError::Unreadable("HEAD".into(), e.to_string()))?;
+                Ok(Some((head, tag)))
+            }
+        }
+    }
+
+    async fn publish(&self, claim: &Claim) -> Result<PublishFigures, PublishError> {
+        let started = Instant::now();
+        let state = self.store.state_at(claim.revision).await?;
+        let domain = self.store.domain().await?;
+        let mut documents = BTreeMap::new();
+        let mut contents = Vec::new();
+        for (kind, table) in KINDS {
+            let bytes = render_document(&state.get(kind).cloned().unwrap_or_default());
+            let sha256 = sha256_hex(&bytes);
+            documents.insert(
+                format!("{table}.json"),
+                DocumentRef {
+                    sha256: sha256.clone(),
+                    size: bytes.len() as u64,
+                },
+            );
+            contents.push((sha256, bytes));
+        }
+        let checksum = Manifest::checksum_of(claim.revision, &documents);
+        let build_ms = ms(started);
+
+        let uploading = Instant::now();
+        let (mut uploaded, mut bytes_uploaded) = (0, 0);
+        for (sha256, bytes) in contents {
+            let size = bytes.len() as i64;
+            if self
+                .origin
+                .put_immutable(&document_path(&sha256), bytes)
+                .await?
+            {
+                uploaded += 1;
+                bytes_uploaded += size;
+            }
+        }
+        let head = self.current_head().await?;
+        let path = manifest_path(claim.revision);
+        let manifest_bytes = match self.origin.get(&path).await? {
+            // Another publisher wrote this revision's manifest already: keep it.
+            Some(existing) => {
+                let manifest: Manifest = serde_json::from_slice(&existing)
+                    .map_err(|e| PublishError::Unreadable(path.clone(), e.to_string()))?;
+                if manifest.checksum != checksum || !manifest.is_consistent() {
+                    return Err(PublishError::Unreadable(
+                        path,
+                        "its checksum does not match this revision's documents".into(),
+                    ));
+                }
+                existing
+            }
+            None => {
+                let manifest = Manifest {
+                    format: FORMAT,
+                    domain: domain.name.clone(),
+                    revision: claim.revision,
+                    parent: head.as_ref().map(|(h, _)| h.revision),
+                    published_at: strata_domain::time::format_rfc3339_millis(
+                        strata_store::outbox::now_ms(),
+                    ),
+                    actor: claim.actor.clone(),
+                    documents,
+                    checksum: checksum.clone(),
+                };
+                let bytes = serde_json::to_vec_pretty(&manifest).expect("manifests serialize");
+                bytes_uploaded += bytes.len() as i64;
+                self.origin.put_immutable(&path, bytes.clone()).await?;
+                bytes
+            }
+        };
+        let upload_ms = ms(uploading);
+
+        let switching = Instant::now();
+        let new_head = serde_json::to_vec_pretty(&Head {
+            revision: claim.revision,
+            manifest: path,
+            manifest_sha256: sha256_hex(&manifest_bytes),
+        })
+        .expect("HEAD serializes");
+        let mut head = head;
+        loop {
+            if head
+                .as_ref()
+                .is_some_and(|(h, _)| h.revision >= claim.revision)
+            {
+                // A publisher moved HEAD to this revision or a newer one: readers are current.
+                break;
+            }
+            match self
+                .origin
+                .swap_head(head.as_ref().map(|(_, tag)| tag.clone()), new_head.clone())
+                .await
+            {
+                Ok(()) => break,
+                Err(OriginError::HeadMoved { .. }) => head = self.current_head().await?,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(PublishFigures {
+            build_ms,
+            upload_ms,
+            switch_ms: ms(switching),
+            documents: KINDS.len() as i64,
+            documents_uploaded: uploaded,
+            bytes_uploaded,
+            checksum,
+        })
+    }
+
+    /// Publishes after every commit until the process stops, and retries failed publications
+    /// when they are due. Also looks every second, for commits made by other processes.
+    pub async fn run(self) {
+        let commits = self.store.commits();
+        loop {
+            match self.publish_next().await {
+                Ok(Some(Outcome::Published { .. })) => continue,
+                Ok(Some(Outcome::Failed { .. }) | None) => {}
+                Err(e) => tracing::warn!(error = %e, "the publisher cannot reach the outbox"),
+            }
+            tokio::select! {
+                () = commits.notified() => {}
+                () = tokio::time::sleep(Duration::from_secs(1)) => {}
+            }
+        }
+    }
+}

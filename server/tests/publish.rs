@@ -1,0 +1,211 @@
+//! Publishing to a directory origin: content-addressed documents, a manifest that checks
+//! them, HEAD moved last with a conditional write; one publisher per revision; an origin that
+//! is down leaves publications waiting while commits go on.
+
+use std::time::Duration;
+
+use strata_domain::snapshot::{Head, Manifest, document_path, render_document};
+use strata_domain::tier::Tier;
+use strata_server::origin::{DirectoryOrigin, Origin, OriginError};
+use strata_server::publisher::{Outcome, Publisher};
+use strata_store::outbox::PublicationState;
+use strata_store::test_support::TestDatabase;
+use strata_store::{Backend, Store};
+
+async fn head_of(origin: &Origin) -> (Head, Manifest) {
+    let (bytes, _) = origin.head().await.unwrap().expect("a HEAD");
+    let head: Head = serde_json::from_slice(&bytes).unwrap();
+    let manifest: Manifest =
+        serde_json::from_slice(&origin.get(&head.manifest).await.unwrap().unwrap()).unwrap();
+    (head, manifest)
+}
+
+fn published(outcome: Option<Outcome>) -> strata_store::outbox::PublishFigures {
+    match outcome {
+        Some(Outcome::Published { figures, .. }) => figures,
+        other => panic!("expected a publication, got {other:?}"),
+    }
+}
+
+async fn rename_tier(store: &Store, name: &str, display: &str) {
+    let mut tier = store.get::<Tier>(name).await.unwrap();
+    tier.item.display_name = display.into();
+    let mut change = store.begin("judy", "rename a tier").await.unwrap();
+    change.update(tier.version, tier.item).await.unwrap();
+    change.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_published_revision_is_a_manifest_of_checked_documents_named_by_head() {
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let store = db.store().await;
+    let dir = tempfile::tempdir().unwrap();
+    let origin = Origin::Directory(DirectoryOrigin::new(dir.path()));
+    let publisher = Publisher::new(store.clone(), origin.clone(), "test");
+    assert_eq!(
+        publisher.publish_next().await.unwrap(),
+        None,
+        "nothing committed yet"
+    );
+
+    store.load_demo("judy").await.unwrap();
+    let figures = published(publisher.publish_next().await.unwrap());
+    assert_eq!((figures.documents, figures.documents_uploaded), (7, 7));
+    let (head, manifest) = head_of(&origin).await;
+    assert_eq!(
+        (head.revision, manifest.revision, manifest.parent),
+        (1, 1, None)
+    );
+    assert_eq!(manifest.actor, "judy");
+    assert!(manifest.is_consistent());
+    assert_eq!(manifest.checksum, figures.checksum);
+    for (name, doc) in &manifest.documents {
+        let bytes = origin
+            .get(&document_path(&doc.sha256))
+            .await
+            .unwrap()
+            .unwrap();
+        manifest.check_document(name, &bytes).unwrap();
+    }
+    // The documents are the export format.
+    let export = tempfile::tempdir().unwrap();
+    store.export(export.path()).await.unwrap();
+    let tenants = std::fs::read(export.path().join("tenants.json")).unwrap();
+    manifest.check_document("tenants.json", &tenants).unwrap();
+
+    // One table changes: one document is uploaded.
+    rename_tier(&store, "LIVE", "Production").await;
+    let figures = published(publisher.publish_next().await.unwrap());
+    assert_eq!(figures.documents_uploaded, 1);
+    let (head, manifest) = head_of(&origin).await;
+    assert_eq!((head.revision, manifest.parent), (2, Some(1)));
+    let state = store.state_at(2).await.unwrap();
+    manifest
+        .check_document("tiers.json", &render_document(&state["tier"]))
+        .unwrap();
+    assert_eq!(
+        store.publication(2).await.unwrap().unwrap().state,
+        PublicationState::Published
+    );
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn of_several_publishers_one_publishes_a_revision() {
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let store = db.store().await;
+    let dir = tempfile::tempdir().unwrap();
+    let origin = Origin::Directory(DirectoryOrigin::new(dir.path()));
+    store.load_demo("judy").await.unwrap();
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..4 {
+        let publisher = Publisher::new(store.clone(), origin.clone(), format!("p{i}"));
+        set.spawn(async move { publisher.publish_next().await.unwrap() });
+    }
+    let outcomes = set.join_all().await;
+    assert_eq!(outcomes.iter().flatten().count(), 1, "{outcomes:?}");
+    assert_eq!(head_of(&origin).await.0.revision, 1);
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn of_two_conditional_head_writes_from_the_same_state_one_wins() {
+    let dir = tempfile::tempdir().unwrap();
+    let origin = DirectoryOrigin::new(dir.path());
+    origin.swap_head(None, b"first".to_vec()).await.unwrap();
+    let (_, tag) = origin.head().await.unwrap().unwrap();
+    // Tags are content hashes (as S3's ETags are): each HEAD differs, as each revision does.
+    for i in 0..20 {
+        let (_, tag) = origin.head().await.unwrap().unwrap();
+        let (a, b) = tokio::join!(
+            origin.swap_head(Some(tag.clone()), format!("{i} from a").into_bytes()),
+            origin.swap_head(Some(tag.clone()), format!("{i} from b").into_bytes()),
+        );
+        assert!(a.is_ok() != b.is_ok(), "{a:?} {b:?}");
+        let lost = a.err().or(b.err()).unwrap();
+        assert!(matches!(lost, OriginError::HeadMoved { .. }), "{lost}");
+    }
+    // A stale tag, and a create over an existing HEAD, are refused.
+    assert!(matches!(
+        origin.swap_head(Some(tag), b"late".to_vec()).await,
+        Err(OriginError::HeadMoved { .. })
+    ));
+    assert!(matches!(
+        origin.swap_head(None, b"again".to_vec()).await,
+        Err(OriginError::HeadMoved { .. })
+    ));
+    // Immutable objects stay as first written.
+    assert!(
+        origin
+            .put_immutable("documents/x.json", b"1".to_vec())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !origin
+            .put_immutable("documents/x.json", b"1".to_vec())
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        origin
+            .put_immutable("documents/x.json", b"2".to_vec())
+            .await,
+        Err(OriginError::Immutable("documents/x.json".into()))
+    );
+}
+
+#[tokio::test]
+async fn with_the_origin_down_commits_go_on_and_the_publication_waits_then_completes() {
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let store = db.store().await;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("origin");
+    // A file where the origin's directory should be: every write fails.
+    std::fs::write(&root, b"not a directory").unwrap();
+    let origin = Origin::Directory(DirectoryOrigin::new(&root));
+    let publisher = Publisher::new(store.clone(), origin.clone(), "test");
+    store.load_demo("judy").await.unwrap();
+    match publisher.publish_next().await.unwrap() {
+        Some(Outcome::Failed {
+            revision: 1,
+            error,
+            retry_in,
+        }) => {
+            assert!(error.contains("origin is unavailable"), "{error}");
+            assert_eq!(retry_in, Duration::from_millis(500));
+        }
+        other => panic!("expected a failure, got {other:?}"),
+    }
+    let failed = store.publication(1).await.unwrap().unwrap();
+    assert_eq!(
+        (failed.state, failed.attempts),
+        (PublicationState::Failed, 1)
+    );
+    assert!(failed.last_error.unwrap().contains("origin"));
+
+    // Writes keep committing meanwhile.
+    rename_tier(&store, "LIVE", "Production").await;
+    assert_eq!(store.domain().await.unwrap().revision, 2);
+
+    // The origin comes back: the newest revision is published, the older one superseded.
+    std::fs::remove_file(&root).unwrap();
+    let figures = published(publisher.publish_next().await.unwrap());
+    assert_eq!(figures.documents_uploaded, 7);
+    assert_eq!(head_of(&origin).await.0.revision, 2);
+    let states: Vec<_> = store
+        .publications(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.revision, p.state))
+        .collect();
+    assert_eq!(
+        states,
+        vec![
+            (2, PublicationState::Published),
+            (1, PublicationState::Superseded)
+        ]
+    );
+    store.close().await;
+}
