@@ -70,6 +70,7 @@ pub async fn publish(store: &Store, settings: &Settings) -> Result<(), StartupEr
         store.clone(),
         settings.origin.open(),
         format!("strata publish (pid {})", std::process::id()),
+        Default::default(),
     );
     let newest = store.publications(1).await?.into_iter().next();
     if let Some(p) = &newest

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use strata_domain::compile::Compiled;
 use strata_domain::snapshot::{
     DocumentRef, FORMAT, Head, Manifest, document_path, manifest_path, render_document, sha256_hex,
 };
@@ -13,6 +14,7 @@ use strata_store::outbox::{Claim, PublishFigures};
 use strata_store::{KINDS, Store, StoreError};
 
 use crate::origin::{Origin, OriginError};
+use crate::served::Served;
 
 /// How long a claim holds before another publisher may take the revision over.
 const LEASE: Duration = Duration::from_secs(120);
@@ -46,6 +48,7 @@ pub struct Publisher {
     store: Store,
     origin: Origin,
     name: String,
+    served: Served,
 }
 
 /// Waits 0.5 s, 1 s, 2 s … between attempts, at most a minute.
@@ -59,11 +62,13 @@ fn ms(since: Instant) -> i64 {
 }
 
 impl Publisher {
-    pub fn new(store: Store, origin: Origin, name: impl Into<String>) -> Publisher {
+    /// A publisher that also compiles each published revision into `served`.
+    pub fn new(store: Store, origin: Origin, name: impl Into<String>, served: Served) -> Publisher {
         Publisher {
             store,
             origin,
             name: name.into(),
+            served,
         }
     }
 
@@ -206,6 +211,21 @@ impl Publisher {
                 Err(OriginError::HeadMoved { .. }) => head = self.current_head().await?,
                 Err(e) => return Err(e.into()),
             }
+        }
+        let compiling = Instant::now();
+        match Compiled::build(claim.revision, &state) {
+            Ok(compiled) => {
+                let configs = compiled.len();
+                self.served.install(compiled);
+                tracing::info!(
+                    revision = claim.revision,
+                    configs,
+                    compile_ms = ms(compiling),
+                    "compiled"
+                );
+            }
+            // The store keeps its tables consistent, so this is a bug; the snapshot stands.
+            Err(e) => tracing::error!(revision = claim.revision, error = %e, "cannot compile"),
         }
         Ok(PublishFigures {
             build_ms,

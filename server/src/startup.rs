@@ -14,6 +14,7 @@ use crate::config::Settings;
 use crate::health::Probe;
 use crate::http;
 use crate::publisher::Publisher;
+use crate::served::{Served, load_from_origin};
 
 /// Why the server could not start or stopped. Each message names what to fix.
 #[derive(Debug, thiserror::Error)]
@@ -74,6 +75,23 @@ impl Application {
         })?;
         let store = open_store(&settings).await?;
         let addr = listener.local_addr().map_err(StartupError::Serve)?;
+        let origin = settings.origin.open();
+        let served = Served::default();
+        // Serve what the origin holds right away; the publisher brings newer revisions.
+        match load_from_origin(&origin).await {
+            Ok(Some(compiled)) => {
+                tracing::info!(
+                    revision = compiled.revision,
+                    configs = compiled.len(),
+                    "serving the origin's revision"
+                );
+                served.install(compiled);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot load the origin's revision; waiting for the next publication")
+            }
+        }
         let probe = Arc::new(Probe {
             store: store.clone(),
             origin: settings.origin.clone(),
@@ -90,11 +108,12 @@ impl Application {
             .site_addr(addr)
             .env(leptos_env())
             .build();
-        let router = http::router(console, probe, leptos_options);
+        let router = http::router(console, probe, served.clone(), leptos_options);
         let publisher = Publisher::new(
             store.clone(),
-            settings.origin.open(),
+            origin,
             format!("strata@{addr}"),
+            served.clone(),
         );
         Ok(Application {
             listener,

@@ -41,7 +41,7 @@ async fn a_published_revision_is_a_manifest_of_checked_documents_named_by_head()
     let store = db.store().await;
     let dir = tempfile::tempdir().unwrap();
     let origin = Origin::Directory(DirectoryOrigin::new(dir.path()));
-    let publisher = Publisher::new(store.clone(), origin.clone(), "test");
+    let publisher = Publisher::new(store.clone(), origin.clone(), "test", Default::default());
     assert_eq!(
         publisher.publish_next().await.unwrap(),
         None,
@@ -99,7 +99,12 @@ async fn of_several_publishers_one_publishes_a_revision() {
     store.load_demo("judy").await.unwrap();
     let mut set = tokio::task::JoinSet::new();
     for i in 0..4 {
-        let publisher = Publisher::new(store.clone(), origin.clone(), format!("p{i}"));
+        let publisher = Publisher::new(
+            store.clone(),
+            origin.clone(),
+            format!("p{i}"),
+            Default::default(),
+        );
         set.spawn(async move { publisher.publish_next().await.unwrap() });
     }
     let outcomes = set.join_all().await;
@@ -164,7 +169,7 @@ async fn with_the_origin_down_commits_go_on_and_the_publication_waits_then_compl
     // A file where the origin's directory should be: every write fails.
     std::fs::write(&root, b"not a directory").unwrap();
     let origin = Origin::Directory(DirectoryOrigin::new(&root));
-    let publisher = Publisher::new(store.clone(), origin.clone(), "test");
+    let publisher = Publisher::new(store.clone(), origin.clone(), "test", Default::default());
     store.load_demo("judy").await.unwrap();
     match publisher.publish_next().await.unwrap() {
         Some(Outcome::Failed {

@@ -1,5 +1,6 @@
 //! The HTTP surface: one router per area, merged here.
 
+mod config;
 mod console;
 mod health;
 
@@ -11,10 +12,17 @@ use strata_app::ssr::Console;
 use tower_http::trace::TraceLayer;
 
 use crate::health::Probe;
+use crate::served::Served;
 
-pub fn router(console: Console, probe: Arc<Probe>, leptos_options: LeptosOptions) -> Router {
+pub fn router(
+    console: Console,
+    probe: Arc<Probe>,
+    served: Served,
+    leptos_options: LeptosOptions,
+) -> Router {
     Router::new()
         .merge(health::router(probe))
+        .merge(config::router(served))
         .merge(console::router(console, leptos_options))
         .layer(TraceLayer::new_for_http())
 }

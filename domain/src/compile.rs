@@ -1,0 +1,321 @@
+//! A revision compiled for services: the resolved config of every (tier, tenant, deployable),
+//! as the bytes a service reads, built from a revision's tables alone (a snapshot or the
+//! store's state), so any process that can read an origin can build it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::deployable::Deployable;
+use crate::layer::{ConfigLayer, Layer};
+use crate::product::Product;
+use crate::resolve::resolve;
+use crate::tenant::Tenant;
+
+/// A revision's tables: kind (`tenant`, `config layer`, …) → key → entity as JSON.
+pub type Tables = BTreeMap<String, BTreeMap<String, Value>>;
+
+/// Why a (tier, tenant, deployable) has no config: which part is unknown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unknown {
+    Tenant(String),
+    /// The tenant runs on another tier.
+    Tier {
+        tier: String,
+        tenant: String,
+        runs_on: String,
+    },
+    Deployable(String),
+    /// The tenant's product is not made of the deployable.
+    NotInProduct {
+        tenant: String,
+        deployable: String,
+    },
+}
+
+impl Unknown {
+    /// The part of the path that is unknown: "tier", "tenant" or "deployable".
+    pub fn part(&self) -> &'static str {
+        match self {
+            Unknown::Tenant(_) => "tenant",
+            Unknown::Tier { .. } => "tier",
+            Unknown::Deployable(_) | Unknown::NotInProduct { .. } => "deployable",
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            Unknown::Tenant(t) => format!("no tenant or alias {t:?}"),
+            Unknown::Tier {
+                tier,
+                tenant,
+                runs_on,
+            } => {
+                format!("tenant {tenant:?} runs on tier {runs_on:?}, not {tier:?}")
+            }
+            Unknown::Deployable(d) => format!("no deployable {d:?}"),
+            Unknown::NotInProduct { tenant, deployable } => {
+                format!("tenant {tenant:?} does not run deployable {deployable:?}")
+            }
+        }
+    }
+}
+
+struct CompiledTenant {
+    tier: String,
+    /// deployable → the resolved config as compact JSON.
+    configs: HashMap<String, Arc<[u8]>>,
+}
+
+/// Every resolved config of one revision, ready to serve.
+pub struct Compiled {
+    pub revision: i64,
+    tenants: HashMap<String, CompiledTenant>,
+    aliases: HashMap<String, String>,
+    deployables: HashMap<String, ()>,
+}
+
+fn entities<T: serde::de::DeserializeOwned>(tables: &Tables, kind: &str) -> Result<Vec<T>, String> {
+    tables
+        .get(kind)
+        .map(|rows| {
+            rows.iter()
+                .map(|(key, v)| {
+                    serde_json::from_value(v.clone()).map_err(|e| format!("{kind} {key:?}: {e}"))
+                })
+                .collect()
+        })
+        .unwrap_or_else(|| Ok(Vec::new()))
+}
+
+impl Compiled {
+    /// Resolves every served tenant's deployables. Fails only on tables that do not read as
+    /// Strata's entities.
+    pub fn build(revision: i64, tables: &Tables) -> Result<Compiled, String> {
+        let deployables: HashMap<String, Deployable> =
+            entities::<Deployable>(tables, "deployable")?
+                .into_iter()
+                .map(|d| (d.name.to_string(), d))
+                .collect();
+        let products: HashMap<String, Product> = entities::<Product>(tables, "product")?
+            .into_iter()
+            .map(|p| (p.name.to_string(), p))
+            .collect();
+        let mut layers: HashMap<(String, Layer), Value> = HashMap::new();
+        for layer in entities::<ConfigLayer>(tables, "config layer")? {
+            layers.insert((layer.deployable.to_string(), layer.scope), layer.config);
+        }
+        let mut tenants = HashMap::new();
+        let mut aliases = HashMap::new();
+        for tenant in entities::<Tenant>(tables, "tenant")? {
+            if !tenant.state.is_served() {
+                continue;
+            }
+            let product = products.get(tenant.product.as_str()).ok_or_else(|| {
+                format!("tenant {:?} names a missing product", tenant.name.as_str())
+            })?;
+            let mut configs = HashMap::new();
+            for name in &product.deployables {
+                let deployable = deployables.get(name.as_str()).ok_or_else(|| {
+                    format!(
+                        "product {:?} names a missing deployable",
+                        product.name.as_str()
+                    )
+                })?;
+                let scopes = [
+                    Layer::Tier(tenant.tier.clone()),
+                    Layer::Product(tenant.product.clone()),
+                    Layer::Tenant(tenant.name.clone()),
+                ];
+                let stack = std::iter::once((Layer::Default, &deployable.default_config)).chain(
+                    scopes.into_iter().filter_map(|scope| {
+                        layers
+                            .get(&(name.to_string(), scope.clone()))
+                            .map(|v| (scope, v))
+                    }),
+                );
+                let resolved = resolve(stack);
+                let bytes = serde_json::to_vec(&resolved.config).expect("JSON serializes");
+                configs.insert(name.to_string(), Arc::from(bytes));
+            }
+            if let Some(alias) = &tenant.alias {
+                aliases.insert(alias.to_string(), tenant.name.to_string());
+            }
+            tenants.insert(
+                tenant.name.to_string(),
+                CompiledTenant {
+                    tier: tenant.tier.to_string(),
+                    configs,
+                },
+            );
+        }
+        Ok(Compiled {
+            revision,
+            tenants,
+            aliases,
+            deployables: deployables.into_keys().map(|k| (k, ())).collect(),
+        })
+    }
+
+    /// How many resolved configs the revision holds.
+    pub fn len(&self) -> usize {
+        self.tenants.values().map(|t| t.configs.len()).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The resolved config as compact JSON; `tenant` may be an alias.
+    pub fn get(&self, tier: &str, tenant: &str, deployable: &str) -> Result<Arc<[u8]>, Unknown> {
+        let name = self.aliases.get(tenant).map_or(tenant, String::as_str);
+        let Some(compiled) = self.tenants.get(name) else {
+            return Err(Unknown::Tenant(tenant.to_owned()));
+        };
+        if compiled.tier != tier {
+            return Err(Unknown::Tier {
+                tier: tier.to_owned(),
+                tenant: name.to_owned(),
+                runs_on: compiled.tier.clone(),
+            });
+        }
+        match compiled.configs.get(deployable) {
+            Some(bytes) => Ok(bytes.clone()),
+            None if self.deployables.contains_key(deployable) => Err(Unknown::NotInProduct {
+                tenant: name.to_owned(),
+                deployable: deployable.to_owned(),
+            }),
+            None => Err(Unknown::Deployable(deployable.to_owned())),
+        }
+    }
+}
+
+/// A config as environment variables: `KEY=value` lines, nested keys joined with `_` and
+/// upper-cased (characters other than letters and digits become `_`); strings as they are,
+/// other scalars as JSON, arrays and empty objects as compact JSON. Sorted by name.
+pub fn to_env(config: &Value) -> String {
+    fn walk(value: &Value, prefix: &str, out: &mut Vec<(String, String)>) {
+        match value {
+            Value::Object(map) if !map.is_empty() => {
+                for (key, inner) in map {
+                    let part: String = key
+                        .chars()
+                        .map(|c| {
+                            if c.is_ascii_alphanumeric() {
+                                c.to_ascii_uppercase()
+                            } else {
+                                '_'
+                            }
+                        })
+                        .collect();
+                    let name = if prefix.is_empty() {
+                        part
+                    } else {
+                        format!("{prefix}_{part}")
+                    };
+                    walk(inner, &name, out);
+                }
+            }
+            Value::String(s) => out.push((prefix.to_owned(), s.replace('\n', "\\n"))),
+            other => out.push((prefix.to_owned(), other.to_string())),
+        }
+    }
+    let mut lines = Vec::new();
+    walk(config, "", &mut lines);
+    lines.sort();
+    lines
+        .into_iter()
+        .filter(|(name, _)| !name.is_empty())
+        .map(|(name, value)| format!("{name}={value}\n"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn tables() -> Tables {
+        let mut t = Tables::new();
+        let mut put = |kind: &str, key: &str, v: Value| {
+            t.entry(kind.to_owned())
+                .or_default()
+                .insert(key.to_owned(), v);
+        };
+        put(
+            "deployable",
+            "web-api",
+            json!({"name": "web-api", "display_name": "W", "config_schema": {"type": "object"}, "default_config": {"db": {"host": "localhost", "port": 5432}, "debug": false}}),
+        );
+        put(
+            "deployable",
+            "worker",
+            json!({"name": "worker", "display_name": "K", "config_schema": {"type": "object"}, "default_config": {}}),
+        );
+        put(
+            "product",
+            "acme-shop",
+            json!({"name": "acme-shop", "organization": "acme", "display_name": "S", "deployables": ["web-api"], "state": "active"}),
+        );
+        put(
+            "tenant",
+            "acme-eu",
+            json!({"name": "acme-eu", "product": "acme-shop", "tier": "LIVE", "alias": "europe", "termination_protection": false, "state": "active"}),
+        );
+        put(
+            "tenant",
+            "acme-old",
+            json!({"name": "acme-old", "product": "acme-shop", "tier": "LIVE", "alias": null, "termination_protection": false, "state": "deleted"}),
+        );
+        put(
+            "config layer",
+            "web-api/tier/LIVE",
+            json!({"deployable": "web-api", "scope": {"kind": "tier", "name": "LIVE"}, "config": {"db": {"host": "db.live"}}}),
+        );
+        put(
+            "config layer",
+            "web-api/tenant/acme-eu",
+            json!({"deployable": "web-api", "scope": {"kind": "tenant", "name": "acme-eu"}, "config": {"debug": true}}),
+        );
+        t
+    }
+
+    #[test]
+    fn a_revision_compiles_to_each_tenant_s_resolved_configs() {
+        let compiled = Compiled::build(9, &tables()).unwrap();
+        assert_eq!((compiled.revision, compiled.len()), (9, 1));
+        let bytes = compiled.get("LIVE", "acme-eu", "web-api").unwrap();
+        assert_eq!(
+            serde_json::from_slice::<Value>(&bytes).unwrap(),
+            json!({"db": {"host": "db.live", "port": 5432}, "debug": true})
+        );
+        assert_eq!(
+            compiled.get("LIVE", "europe", "web-api").unwrap(),
+            bytes,
+            "aliases resolve"
+        );
+        let unknown = |t, n, d| compiled.get(t, n, d).unwrap_err();
+        assert_eq!(
+            unknown("LIVE", "acme-old", "web-api").part(),
+            "tenant",
+            "deleted tenants are not served"
+        );
+        assert_eq!(unknown("DEV", "acme-eu", "web-api").part(), "tier");
+        assert_eq!(unknown("LIVE", "acme-eu", "nope").part(), "deployable");
+        assert_eq!(
+            unknown("LIVE", "acme-eu", "worker").message(),
+            "tenant \"acme-eu\" does not run deployable \"worker\""
+        );
+    }
+
+    #[test]
+    fn env_lines_join_nested_keys_upper_cased() {
+        let config = json!({"db": {"host": "db.live", "port": 5432, "tls": {}}, "feature-flags": {"new": true}, "hosts": ["a", "b"], "motd": "hi\nthere"});
+        assert_eq!(
+            to_env(&config),
+            "DB_HOST=db.live\nDB_PORT=5432\nDB_TLS={}\nFEATURE_FLAGS_NEW=true\nHOSTS=[\"a\",\"b\"]\nMOTD=hi\\nthere\n"
+        );
+    }
+}

@@ -1,0 +1,182 @@
+//! The read path for services: resolved configs served from the compiled revision, with the
+//! revision as ETag, env format, aliases, and 404s that name the unknown part. A new server
+//! serves what its origin holds before it publishes anything itself.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use strata_domain::layer::{ConfigLayer, Layer};
+use strata_domain::names::{DeployableName, TenantName, TierName};
+use strata_server::cache::CacheSetting;
+use strata_server::config::Settings;
+use strata_server::origin::OriginSetting;
+use strata_server::startup::Application;
+use strata_store::test_support::TestDatabase;
+use strata_store::{Backend, Store};
+
+async fn serve(db: &TestDatabase, origin: &Path, site: &Path) -> String {
+    let settings = Settings {
+        database_url: db.url.clone(),
+        origin: OriginSetting::Directory(origin.to_path_buf()),
+        cache: CacheSetting::InProcess,
+        addr: "127.0.0.1:0".parse::<SocketAddr>().unwrap(),
+        site_root: PathBuf::from(site),
+    };
+    let app = Application::build(settings).await.unwrap();
+    let address = format!("http://{}", app.addr());
+    tokio::spawn(app.run_until_stopped());
+    address
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap()
+}
+
+/// Waits until the config URL answers with ETag `"revision"`.
+async fn until_revision(url: &str, revision: i64) -> reqwest::Response {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let response = client().get(url).send().await.unwrap();
+        let etag = response
+            .headers()
+            .get("etag")
+            .map(|v| v.to_str().unwrap().to_owned());
+        if etag.as_deref() == Some(&format!("\"{revision}\"")) {
+            return response;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{url} never served revision {revision} (last {etag:?})"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn services_read_resolved_configs_by_revision() {
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let origin = dir.path().join("origin");
+    let server = serve(&db, &origin, dir.path()).await;
+    let url = format!("{server}/api/v1/config/LIVE/acme-berlin/web-api");
+
+    let early = client().get(&url).send().await.unwrap();
+    assert_eq!(early.status(), 503);
+    assert_eq!(
+        early.json::<Value>().await.unwrap()["error"],
+        "no revision has been published yet"
+    );
+
+    let store: Store = db.store().await;
+    store.load_demo("leo").await.unwrap();
+    let response = until_revision(&url, 1).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let served: Value = response.json().await.unwrap();
+    let resolved = store
+        .resolve(
+            &TierName::parse("LIVE").unwrap(),
+            &TenantName::parse("acme-berlin").unwrap(),
+            &DeployableName::parse("web-api").unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(served, resolved.resolved.config);
+    assert_eq!(served["rate_limit"]["requests_per_second"], 2000);
+
+    let cached = client()
+        .get(&url)
+        .header("if-none-match", "\"1\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cached.status(), 304);
+    assert_eq!(cached.headers()["etag"], "\"1\"");
+
+    let env = client()
+        .get(format!("{url}?format=env"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(env.contains("DATABASE_HOST=db.live.internal\n"), "{env}");
+    assert!(
+        env.contains("RATE_LIMIT_REQUESTS_PER_SECOND=2000\n"),
+        "{env}"
+    );
+
+    // An alias names the same tenant.
+    let by_alias = client()
+        .get(format!(
+            "{server}/api/v1/config/LIVE/acme-amsterdam-main/web-api"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_alias.status(), 200);
+
+    for (path, part) in [
+        ("LIVE/acme-nowhere/web-api", "tenant"),
+        ("DEV/acme-berlin/web-api", "tier"),
+        ("LIVE/acme-berlin/nothing", "deployable"),
+        ("LIVE/acme-berlin/billing", "deployable"),
+    ] {
+        let response = client()
+            .get(format!("{server}/api/v1/config/{path}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 404, "{path}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["unknown"], part, "{path}: {body}");
+    }
+    let bad = client()
+        .get(format!("{url}?format=xml"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+
+    // A change is served as the next revision.
+    let layer = store
+        .get::<ConfigLayer>("web-api/tenant/acme-berlin")
+        .await
+        .unwrap();
+    let mut change = store.begin("leo", "more traffic").await.unwrap();
+    change
+        .update(
+            layer.version,
+            ConfigLayer {
+                deployable: DeployableName::parse("web-api").unwrap(),
+                scope: Layer::Tenant(TenantName::parse("acme-berlin").unwrap()),
+                config: json!({"rate_limit": {"requests_per_second": 3000}}),
+            },
+        )
+        .await
+        .unwrap();
+    change.commit().await.unwrap();
+    let response = until_revision(&url, 2).await;
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["rate_limit"]["requests_per_second"],
+        3000
+    );
+
+    // Another server on the same origin serves revision 2 from the origin alone.
+    let empty = TestDatabase::new(Backend::Sqlite).await;
+    let other = serve(&empty, &origin, dir.path()).await;
+    let response = client()
+        .get(format!("{other}/api/v1/config/LIVE/acme-berlin/web-api"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["etag"], "\"2\"");
+    store.close().await;
+}
