@@ -180,3 +180,62 @@ async fn services_read_resolved_configs_by_revision() {
     assert_eq!(response.headers()["etag"], "\"2\"");
     store.close().await;
 }
+
+/// Reads SSE `revision` events from a watch response until `count` arrived.
+async fn revisions_from(mut response: reqwest::Response, count: usize) -> Vec<i64> {
+    let mut text = String::new();
+    let mut seen = Vec::new();
+    while seen.len() < count {
+        let chunk = tokio::time::timeout(Duration::from_secs(10), response.chunk())
+            .await
+            .expect("an event within 10 s")
+            .unwrap()
+            .expect("the stream stays open");
+        text.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = text.find("\n\n") {
+            let event: String = text.drain(..end + 2).collect();
+            if let Some(id) = event.lines().find_map(|l| l.strip_prefix("id:")) {
+                seen.push(id.trim().parse().unwrap());
+            }
+        }
+    }
+    seen
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watcher_gets_each_served_revision_once_in_order() {
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(&db, &dir.path().join("origin"), dir.path()).await;
+    let store: Store = db.store().await;
+    let url = format!("{server}/api/v1/config/LIVE/acme-berlin/web-api");
+    let watch = client()
+        .get(format!("{server}/api/v1/watch?after=0"))
+        .timeout(Duration::from_secs(60))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(watch.headers()["content-type"], "text/event-stream");
+    store.load_demo("mia").await.unwrap();
+    until_revision(&url, 1).await;
+    for revision in 2..=4 {
+        let tier = store.get::<strata_domain::tier::Tier>("DEV").await.unwrap();
+        let mut renamed = tier.item.clone();
+        renamed.display_name = format!("Development {revision}");
+        let mut change = store.begin("mia", "rename").await.unwrap();
+        change.update(tier.version, renamed).await.unwrap();
+        change.commit().await.unwrap();
+        until_revision(&url, revision).await;
+    }
+    assert_eq!(revisions_from(watch, 4).await, vec![1, 2, 3, 4]);
+
+    // A watcher that has seen revision 3 hears of 4 only.
+    let late = client()
+        .get(format!("{server}/api/v1/watch?after=3"))
+        .timeout(Duration::from_secs(60))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revisions_from(late, 1).await, vec![4]);
+    store.close().await;
+}

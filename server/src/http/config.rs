@@ -16,7 +16,39 @@ use crate::served::Served;
 pub fn router(served: Served) -> Router {
     Router::new()
         .route("/api/v1/config/{tier}/{tenant}/{deployable}", get(config))
+        .route("/api/v1/watch", get(watch))
         .with_state(served)
+}
+
+#[derive(Deserialize)]
+struct After {
+    after: Option<i64>,
+}
+
+/// Server-Sent Events: one `revision` event for each revision served after `after` (the
+/// current one first, if newer), in order. A slow reader may skip revisions it was too late
+/// for, but always ends on the newest.
+async fn watch(State(served): State<Served>, Query(after): Query<After>) -> Response {
+    use futures_util::StreamExt;
+    let mut last = after.after.unwrap_or(0);
+    let events =
+        tokio_stream::wrappers::WatchStream::new(served.revisions()).filter_map(move |revision| {
+            let fresh = revision > last;
+            if fresh {
+                last = revision;
+            }
+            std::future::ready(fresh.then(|| {
+                Ok::<_, std::convert::Infallible>(
+                    axum::response::sse::Event::default()
+                        .event("revision")
+                        .id(revision.to_string())
+                        .data(json!({"revision": revision}).to_string()),
+                )
+            }))
+        });
+    axum::response::sse::Sse::new(events)
+        .keep_alive(axum::response::sse::KeepAlive::default())
+        .into_response()
 }
 
 #[derive(Deserialize)]
