@@ -167,6 +167,25 @@ impl Compiled {
         self.len() == 0
     }
 
+    /// Every resolved config: (tier, tenant, deployable, compact JSON).
+    pub fn configs(&self) -> impl Iterator<Item = (&str, &str, &str, &[u8])> {
+        self.tenants.iter().flat_map(|(tenant, compiled)| {
+            compiled.configs.iter().map(move |(deployable, bytes)| {
+                (
+                    compiled.tier.as_str(),
+                    tenant.as_str(),
+                    deployable.as_str(),
+                    &bytes[..],
+                )
+            })
+        })
+    }
+
+    /// Alias → tenant name.
+    pub fn aliases(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.aliases.iter().map(|(a, t)| (a.as_str(), t.as_str()))
+    }
+
     /// The resolved config as compact JSON; `tenant` may be an alias.
     pub fn get(&self, tier: &str, tenant: &str, deployable: &str) -> Result<Arc<[u8]>, Unknown> {
         let name = self.aliases.get(tenant).map_or(tenant, String::as_str);

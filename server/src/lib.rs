@@ -7,6 +7,7 @@ pub mod health;
 pub mod http;
 pub mod origin;
 pub mod publisher;
+pub mod redis_cache;
 pub mod served;
 pub mod startup;
 

@@ -14,6 +14,7 @@ use strata_store::outbox::{Claim, PublishFigures};
 use strata_store::{KINDS, Store, StoreError};
 
 use crate::origin::{Origin, OriginError};
+use crate::redis_cache::RedisCache;
 use crate::served::Served;
 
 /// How long a claim holds before another publisher may take the revision over.
@@ -25,6 +26,8 @@ pub enum PublishError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Origin(#[from] OriginError),
+    #[error("{0}")]
+    Cache(String),
     #[error("the origin's {0} is not a Strata snapshot object: {1}")]
     Unreadable(String, String),
 }
@@ -49,6 +52,7 @@ pub struct Publisher {
     origin: Origin,
     name: String,
     served: Served,
+    redis: Option<RedisCache>,
 }
 
 /// Waits 0.5 s, 1 s, 2 s … between attempts, at most a minute.
@@ -69,7 +73,15 @@ impl Publisher {
             origin,
             name: name.into(),
             served,
+            redis: None,
         }
+    }
+
+    /// Also compiles each published revision into Redis; a publication is complete only once
+    /// Redis has it.
+    pub fn with_redis(mut self, redis: RedisCache) -> Publisher {
+        self.redis = Some(redis);
+        self
     }
 
     /// Claims the newest revision waiting to be published and publishes it. `None` when
@@ -213,20 +225,23 @@ impl Publisher {
             }
         }
         let compiling = Instant::now();
-        match Compiled::build(claim.revision, &state) {
-            Ok(compiled) => {
-                let configs = compiled.len();
-                self.served.install(compiled);
-                tracing::info!(
-                    revision = claim.revision,
-                    configs,
-                    compile_ms = ms(compiling),
-                    "compiled"
-                );
-            }
-            // The store keeps its tables consistent, so this is a bug; the snapshot stands.
-            Err(e) => tracing::error!(revision = claim.revision, error = %e, "cannot compile"),
+        let compiled =
+            std::sync::Arc::new(Compiled::build(claim.revision, &state).map_err(|e| {
+                PublishError::Unreadable(format!("revision {}", claim.revision), e)
+            })?);
+        self.served.install(compiled.clone());
+        if let Some(redis) = &self.redis {
+            redis
+                .compile(&domain.name, &compiled)
+                .await
+                .map_err(PublishError::Cache)?;
         }
+        tracing::info!(
+            revision = claim.revision,
+            configs = compiled.len(),
+            compile_ms = ms(compiling),
+            "compiled"
+        );
         Ok(PublishFigures {
             build_ms,
             upload_ms,

@@ -34,14 +34,14 @@ impl Served {
     }
 
     /// Serves `compiled` from now on, unless a newer revision is served already.
-    pub fn install(&self, compiled: Compiled) {
+    pub fn install(&self, compiled: Arc<Compiled>) {
         let revision = compiled.revision;
         {
             let mut current = self.current.write().expect("not poisoned");
             if current.as_ref().is_some_and(|c| c.revision >= revision) {
                 return;
             }
-            *current = Some(Arc::new(compiled));
+            *current = Some(compiled);
         }
         self.revisions.send_replace(revision);
     }

@@ -10,10 +10,12 @@ use strata_app::ssr::Console;
 use strata_store::{Store, StoreError};
 use tokio::net::TcpListener;
 
+use crate::cache::CacheSetting;
 use crate::config::Settings;
 use crate::health::Probe;
 use crate::http;
 use crate::publisher::Publisher;
+use crate::redis_cache::RedisCache;
 use crate::served::{Served, load_from_origin};
 
 /// Why the server could not start or stopped. Each message names what to fix.
@@ -85,7 +87,7 @@ impl Application {
                     configs = compiled.len(),
                     "serving the origin's revision"
                 );
-                served.install(compiled);
+                served.install(Arc::new(compiled));
             }
             Ok(None) => {}
             Err(e) => {
@@ -109,12 +111,15 @@ impl Application {
             .env(leptos_env())
             .build();
         let router = http::router(console, probe, served.clone(), leptos_options);
-        let publisher = Publisher::new(
+        let mut publisher = Publisher::new(
             store.clone(),
             origin,
             format!("strata@{addr}"),
             served.clone(),
         );
+        if let CacheSetting::Redis { client, location } = &settings.cache {
+            publisher = publisher.with_redis(RedisCache::new(client.clone(), location.clone()));
+        }
         Ok(Application {
             listener,
             addr,

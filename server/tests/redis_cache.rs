@@ -1,0 +1,193 @@
+//! Compiling published revisions into a real Redis: one hash per revision in MessagePack, the
+//! current-revision key moved last, a notification per revision, the superseded revision
+//! expiring after the grace period; with Redis down the publication waits and completes later.
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use serde_json::Value;
+use strata_domain::names::{DeployableName, DomainName, TenantName, TierName};
+use strata_domain::settings::DomainSettings;
+use strata_domain::tier::Tier;
+use strata_server::origin::{DirectoryOrigin, Origin};
+use strata_server::publisher::{Outcome, Publisher};
+use strata_server::redis_cache::{GRACE, Keys, RedisCache};
+use strata_store::test_support::TestDatabase;
+use strata_store::{Backend, Store};
+
+fn redis_url() -> String {
+    std::env::var("STRATA_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+}
+
+fn cache(url: &str) -> RedisCache {
+    RedisCache::new(redis::Client::open(url).unwrap(), url.to_owned())
+}
+
+/// A store whose domain has a name of its own, so tests sharing one Redis do not meet.
+async fn store_with_unique_domain(db: &TestDatabase) -> (Store, String) {
+    let store = db.store().await;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let name = format!("test-{}-{nanos}", std::process::id());
+    let mut change = store.begin("nina", "a domain of its own").await.unwrap();
+    change
+        .update_domain(
+            0,
+            DomainSettings {
+                name: DomainName::parse(name.clone()).unwrap(),
+                display_name: "Test".into(),
+                origin_url: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+    change.commit().await.unwrap();
+    store.load_demo("nina").await.unwrap();
+    (store, name)
+}
+
+fn is_published(outcome: Option<Outcome>) -> i64 {
+    match outcome {
+        Some(Outcome::Published { revision, .. }) => revision,
+        other => panic!("expected a publication, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_publication_is_compiled_into_redis_and_announced() {
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let (store, domain) = store_with_unique_domain(&db).await;
+    let dir = tempfile::tempdir().unwrap();
+    let origin = Origin::Directory(DirectoryOrigin::new(dir.path()));
+    let publisher = Publisher::new(store.clone(), origin, "test", Default::default())
+        .with_redis(cache(&redis_url()));
+    assert_eq!(is_published(publisher.publish_next().await.unwrap()), 2);
+
+    let client = redis::Client::open(redis_url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let keys = Keys::new(&domain);
+    let current: i64 = redis::cmd("GET")
+        .arg(keys.current())
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(current, 2);
+    let packed: Vec<u8> = redis::cmd("HGET")
+        .arg(keys.revision(2))
+        .arg(Keys::field("LIVE", "acme-berlin", "web-api"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let config: Value = rmp_serde::from_slice(&packed).unwrap();
+    let resolved = store
+        .resolve(
+            &TierName::parse("LIVE").unwrap(),
+            &TenantName::parse("acme-berlin").unwrap(),
+            &DeployableName::parse("web-api").unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(config, resolved.resolved.config);
+    let fields: i64 = redis::cmd("HLEN")
+        .arg(keys.revision(2))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(fields > 100, "{fields} configs");
+    let alias: String = redis::cmd("HGET")
+        .arg(keys.aliases(2))
+        .arg("acme-amsterdam-main")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(alias, "acme-amsterdam");
+
+    // The next revision is announced, and the one before expires after the grace period.
+    let mut pubsub = client.get_async_pubsub().await.unwrap();
+    pubsub.subscribe(keys.channel()).await.unwrap();
+    let tier = store.get::<Tier>("DEV").await.unwrap();
+    let mut renamed = tier.item.clone();
+    renamed.display_name = "Dev".into();
+    let mut change = store.begin("nina", "rename").await.unwrap();
+    change.update(tier.version, renamed).await.unwrap();
+    change.commit().await.unwrap();
+    assert_eq!(is_published(publisher.publish_next().await.unwrap()), 3);
+    let message = tokio::time::timeout(Duration::from_secs(5), pubsub.on_message().next())
+        .await
+        .expect("an announcement")
+        .unwrap();
+    assert_eq!(message.get_payload::<String>().unwrap(), "3");
+    let ttl: i64 = redis::cmd("TTL")
+        .arg(keys.revision(2))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(ttl > 0 && ttl <= GRACE.as_secs() as i64, "ttl {ttl}");
+    let ttl: i64 = redis::cmd("TTL")
+        .arg(keys.revision(3))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(ttl, -1, "the current revision does not expire");
+    let _: () = redis::cmd("DEL")
+        .arg(keys.revision(2))
+        .arg(keys.revision(3))
+        .arg(keys.aliases(2))
+        .arg(keys.aliases(3))
+        .arg(keys.current())
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_redis_down_the_publication_waits_and_completes_when_it_is_back() {
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let (store, domain) = store_with_unique_domain(&db).await;
+    let dir = tempfile::tempdir().unwrap();
+    let origin = Origin::Directory(DirectoryOrigin::new(dir.path()));
+    let down = Publisher::new(store.clone(), origin.clone(), "down", Default::default())
+        .with_redis(cache("redis://127.0.0.1:1"));
+    match down.publish_next().await.unwrap() {
+        Some(Outcome::Failed {
+            revision: 2, error, ..
+        }) => {
+            assert!(
+                error.contains("the Redis cache at redis://127.0.0.1:1 is unavailable"),
+                "{error}"
+            );
+        }
+        other => panic!("expected a failure, got {other:?}"),
+    }
+    // Writes go on meanwhile.
+    let mut change = store.begin("nina", "still writing").await.unwrap();
+    let tier = store.get::<Tier>("DEV").await.unwrap();
+    let mut renamed = tier.item.clone();
+    renamed.display_name = "Dev".into();
+    change.update(tier.version, renamed).await.unwrap();
+    change.commit().await.unwrap();
+
+    let up = Publisher::new(store.clone(), origin, "up", Default::default())
+        .with_redis(cache(&redis_url()));
+    assert_eq!(is_published(up.publish_next().await.unwrap()), 3);
+    let client = redis::Client::open(redis_url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let keys = Keys::new(&domain);
+    let current: i64 = redis::cmd("GET")
+        .arg(keys.current())
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(current, 3);
+    let _: () = redis::cmd("DEL")
+        .arg(keys.revision(3))
+        .arg(keys.aliases(3))
+        .arg(keys.current())
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    store.close().await;
+}
