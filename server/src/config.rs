@@ -38,6 +38,21 @@ pub enum Command {
     },
     /// Publish the newest committed revision to the origin now, and say how it went.
     Publish,
+    /// Copy the origin's current revision into DIR (new or empty), checking every hash.
+    Init {
+        /// The origin: file://DIR.
+        origin: String,
+        dir: std::path::PathBuf,
+    },
+    /// Bring a copy made by `init` up to the origin's current revision and say what changed.
+    Pull {
+        dir: std::path::PathBuf,
+        /// Overwrite tables edited in DIR.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Compare a copy made by `init` with the origin's current revision.
+    Diff { dir: std::path::PathBuf },
     /// Write the whole domain into DIR as JSON, one sorted file per table.
     Export {
         /// The directory to write (created if missing).

@@ -5,6 +5,7 @@ mod commands;
 pub mod config;
 pub mod health;
 pub mod http;
+pub mod local_copy;
 pub mod origin;
 pub mod publisher;
 pub mod redis_cache;
@@ -67,6 +68,31 @@ async fn run(cli: Cli) -> Result<(), StartupError> {
         Command::Publish => {
             let store = startup::open_store(&settings).await?;
             commands::publish(&store, &settings).await
+        }
+        Command::Init { origin, dir } => {
+            let line = local_copy::init(&origin, &dir)
+                .await
+                .map_err(|e| StartupError::Publish(e.to_string()))?;
+            println!("{line}");
+            Ok(())
+        }
+        Command::Pull { dir, force } => {
+            for line in local_copy::pull(&dir, force)
+                .await
+                .map_err(|e| StartupError::Publish(e.to_string()))?
+            {
+                println!("{line}");
+            }
+            Ok(())
+        }
+        Command::Diff { dir } => {
+            for line in local_copy::diff(&dir)
+                .await
+                .map_err(|e| StartupError::Publish(e.to_string()))?
+            {
+                println!("{line}");
+            }
+            Ok(())
         }
         Command::Export { dir } => {
             let store = startup::open_store(&settings).await?;

@@ -6,12 +6,10 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 
 use strata_domain::compile::{Compiled, Tables};
-use strata_domain::snapshot::{Head, Manifest, document_path};
 use strata_store::KINDS;
 use tokio::sync::watch;
 
-use crate::origin::Origin;
-use crate::publisher::PublishError;
+use crate::origin::{Origin, OriginError, fetch_current};
 
 #[derive(Clone)]
 pub struct Served {
@@ -54,49 +52,20 @@ impl Served {
 
 /// Compiles the revision the origin's HEAD names, from the origin alone, checking every hash.
 /// `None` when nothing was published yet.
-pub async fn load_from_origin(origin: &Origin) -> Result<Option<Compiled>, PublishError> {
-    let Some((bytes, _)) = origin.head().await? else {
+pub async fn load_from_origin(origin: &Origin) -> Result<Option<Compiled>, OriginError> {
+    let Some(fetched) = fetch_current(origin).await? else {
         return Ok(None);
     };
-    let unreadable = |what: &str, e: String| PublishError::Unreadable(what.to_owned(), e);
-    let head: Head =
-        serde_json::from_slice(&bytes).map_err(|e| unreadable("HEAD", e.to_string()))?;
-    let manifest_bytes = origin
-        .get(&head.manifest)
-        .await?
-        .ok_or_else(|| unreadable(&head.manifest, "missing".into()))?;
-    if strata_domain::snapshot::sha256_hex(&manifest_bytes) != head.manifest_sha256 {
-        return Err(unreadable(
-            &head.manifest,
-            "its hash is not the one HEAD names".into(),
-        ));
-    }
-    let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
-        .map_err(|e| unreadable(&head.manifest, e.to_string()))?;
-    if !manifest.is_consistent() {
-        return Err(unreadable(
-            &head.manifest,
-            "its checksum does not match its documents".into(),
-        ));
-    }
     let mut tables = Tables::new();
     for (kind, table) in KINDS {
         let name = format!("{table}.json");
-        let Some(doc) = manifest.documents.get(&name) else {
-            continue;
-        };
-        let bytes = origin
-            .get(&document_path(&doc.sha256))
-            .await?
-            .ok_or_else(|| unreadable(&name, "missing".into()))?;
-        manifest
-            .check_document(&name, &bytes)
-            .map_err(|e| unreadable(&name, e))?;
-        let rows: BTreeMap<String, serde_json::Value> =
-            serde_json::from_slice(&bytes).map_err(|e| unreadable(&name, e.to_string()))?;
-        tables.insert(kind.to_owned(), rows);
+        if let Some(bytes) = fetched.documents.get(&name) {
+            let rows: BTreeMap<String, serde_json::Value> = serde_json::from_slice(bytes)
+                .map_err(|e| OriginError::Unreadable(format!("{name}: {e}")))?;
+            tables.insert(kind.to_owned(), rows);
+        }
     }
-    Compiled::build(manifest.revision, &tables)
+    Compiled::build(fetched.manifest.revision, &tables)
         .map(Some)
-        .map_err(|e| unreadable(&head.manifest, e))
+        .map_err(OriginError::Unreadable)
 }

@@ -231,3 +231,62 @@ fn publish_writes_the_newest_revision_to_the_origin_once() {
         "{out}"
     );
 }
+
+#[test]
+fn init_pull_and_diff_keep_a_local_copy_of_the_origin() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/copy.db", dir.path().display());
+    let origin = format!("file://{}/origin", dir.path().display());
+    let env = [
+        ("STRATA_DATABASE_URL", url.as_str()),
+        ("STRATA_ORIGIN", origin.as_str()),
+    ];
+    let copy = dir.path().join("copy");
+    let copy_arg = copy.to_str().unwrap();
+
+    let nothing = strata(&["init", &origin, copy_arg], &env);
+    assert_eq!(nothing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&nothing.stderr).contains("has no published revision yet"));
+
+    ok(&strata(&["demo"], &env));
+    ok(&strata(&["publish"], &env));
+    let out = ok(&strata(&["init", &origin, copy_arg], &env));
+    assert!(out.contains("copied revision 1"), "{out}");
+    assert!(out.contains("every hash checked"), "{out}");
+    assert!(copy.join("tenants.json").exists() && copy.join(".strata/manifest.json").exists());
+    let out = ok(&strata(&["pull", copy_arg], &env));
+    assert!(out.contains("up to date at revision 1"), "{out}");
+
+    // A new revision: diff names it, pull brings it and says what changed.
+    let export = dir.path().join("export");
+    ok(&strata(&["export", export.to_str().unwrap()], &env));
+    let tiers = std::fs::read_to_string(export.join("tiers.json"))
+        .unwrap()
+        .replace("\"Development\"", "\"Dev and test\"");
+    std::fs::write(export.join("tiers.json"), tiers).unwrap();
+    ok(&strata(&["import", export.to_str().unwrap()], &env));
+    ok(&strata(&["publish"], &env));
+    let out = ok(&strata(&["diff", copy_arg], &env));
+    assert!(
+        out.contains("local copy of revision 1, origin at revision 2"),
+        "{out}"
+    );
+    assert!(out.contains("tiers.json: 1 changed (DEV)"), "{out}");
+    let out = ok(&strata(&["pull", copy_arg], &env));
+    assert!(out.contains("revision 1 → 2"), "{out}");
+    assert!(out.contains("tiers.json: 1 changed (DEV)"), "{out}");
+    let out = ok(&strata(&["diff", copy_arg], &env));
+    assert!(out.contains("no differences"), "{out}");
+
+    // Local edits are not overwritten unless forced.
+    std::fs::write(copy.join("tiers.json"), "{}\n").unwrap();
+    let refused = strata(&["pull", copy_arg], &env);
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("tiers.json were edited here since revision 2"),
+        "{stderr}"
+    );
+    let out = ok(&strata(&["pull", "--force", copy_arg], &env));
+    assert!(out.contains("tiers.json: 3 added"), "{out}");
+}

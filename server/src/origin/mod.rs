@@ -1,7 +1,9 @@
 //! The origin: where published snapshots live. A local directory is the embedded default.
 
+mod current;
 mod directory;
 
+pub use current::{Fetched, fetch_current};
 pub use directory::DirectoryOrigin;
 
 use std::path::PathBuf;
@@ -22,6 +24,9 @@ pub enum OriginError {
         expected: Option<String>,
         found: Option<String>,
     },
+    /// An object is not what the snapshot format says it should be.
+    #[error("the origin's {0}")]
+    Unreadable(String),
     /// An object that must never change already exists with other bytes.
     #[error("{0} already exists in the origin with other content")]
     Immutable(String),
