@@ -158,6 +158,13 @@ impl Compiled {
         })
     }
 
+    /// Keeps only the tenants of `tier`: for a cache that serves one tier.
+    pub fn retain_tier(&mut self, tier: &str) {
+        self.tenants.retain(|_, t| t.tier == tier);
+        let tenants = &self.tenants;
+        self.aliases.retain(|_, name| tenants.contains_key(name));
+    }
+
     /// How many resolved configs the revision holds.
     pub fn len(&self) -> usize {
         self.tenants.values().map(|t| t.configs.len()).sum()

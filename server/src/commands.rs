@@ -5,8 +5,12 @@ use std::path::Path;
 
 use strata_store::Store;
 
-use crate::config::Settings;
+use crate::cache::CacheSetting;
+use crate::config::{CacheAction, Settings};
+use crate::origin::fetch_current;
 use crate::publisher::{Outcome, Publisher};
+use crate::redis_cache::RedisCache;
+use crate::served::compile_fetched;
 use crate::startup::StartupError;
 
 pub async fn demo(store: &Store, actor: &str) -> Result<(), StartupError> {
@@ -116,6 +120,69 @@ pub async fn publish(store: &Store, settings: &Settings) -> Result<(), StartupEr
                 None => println!("nothing to publish: no revision was committed yet"),
             }
             Ok(())
+        }
+    }
+}
+
+/// Compiles the origin's current revision into Redis; with `Watch`, again whenever HEAD moves.
+pub async fn cache(settings: &Settings, action: CacheAction) -> Result<(), StartupError> {
+    let CacheSetting::Redis { client, location } = &settings.cache else {
+        return Err(StartupError::setting(
+            "STRATA_REDIS_URL",
+            "the cache commands write to Redis: give --redis-url or STRATA_REDIS_URL",
+        ));
+    };
+    let redis = RedisCache::new(client.clone(), location.clone());
+    let origin = settings.origin.open();
+    let (tier, interval) = match &action {
+        CacheAction::Rebuild { tier } => (tier.clone(), None),
+        CacheAction::Watch {
+            tier,
+            interval_seconds,
+        } => (
+            tier.clone(),
+            Some(std::time::Duration::from_secs(*interval_seconds)),
+        ),
+    };
+    let mut compiled_tag = None;
+    loop {
+        let tag = origin
+            .head()
+            .await
+            .map_err(|e| StartupError::Publish(e.to_string()))?
+            .map(|(_, tag)| tag);
+        if tag.is_some() && tag != compiled_tag {
+            let started = std::time::Instant::now();
+            let fetched = fetch_current(&origin)
+                .await
+                .map_err(|e| StartupError::Publish(e.to_string()))?
+                .ok_or_else(|| StartupError::Publish("the origin's HEAD went away".into()))?;
+            let mut compiled =
+                compile_fetched(&fetched).map_err(|e| StartupError::Publish(e.to_string()))?;
+            if let Some(tier) = &tier {
+                compiled.retain_tier(tier);
+            }
+            let written = redis
+                .compile(&fetched.manifest.domain, &compiled)
+                .await
+                .map_err(StartupError::Publish)?;
+            println!(
+                "compiled revision {} of domain {} from {} into {location}: {written} configs in {} ms",
+                compiled.revision,
+                fetched.manifest.domain,
+                settings.origin.location(),
+                started.elapsed().as_millis()
+            );
+            compiled_tag = tag;
+        } else if tag.is_none() && interval.is_none() {
+            return Err(StartupError::Publish(format!(
+                "{} has no published revision yet",
+                settings.origin.location()
+            )));
+        }
+        match interval {
+            None => return Ok(()),
+            Some(interval) => tokio::time::sleep(interval).await,
         }
     }
 }

@@ -53,6 +53,11 @@ pub enum Command {
     },
     /// Compare a copy made by `init` with the origin's current revision.
     Diff { dir: std::path::PathBuf },
+    /// The compiled cache in Redis, from the origin alone (no database).
+    Cache {
+        #[command(subcommand)]
+        action: CacheAction,
+    },
     /// Write the whole domain into DIR as JSON, one sorted file per table.
     Export {
         /// The directory to write (created if missing).
@@ -70,6 +75,24 @@ pub enum Command {
         /// Why, for the history (default: "import from DIR").
         #[arg(long)]
         reason: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CacheAction {
+    /// Compile the origin's current revision into Redis (--origin, --redis-url).
+    Rebuild {
+        /// Only this tier's tenants, for a cache that serves one tier.
+        #[arg(long)]
+        tier: Option<String>,
+    },
+    /// Rebuild whenever the origin's HEAD moves, until stopped.
+    Watch {
+        #[arg(long)]
+        tier: Option<String>,
+        /// How often to look at HEAD.
+        #[arg(long, default_value_t = 2)]
+        interval_seconds: u64,
     },
 }
 

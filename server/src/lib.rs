@@ -94,6 +94,7 @@ async fn run(cli: Cli) -> Result<(), StartupError> {
             }
             Ok(())
         }
+        Command::Cache { action } => commands::cache(&settings, action).await,
         Command::Export { dir } => {
             let store = startup::open_store(&settings).await?;
             commands::export(&store, &dir).await

@@ -9,7 +9,7 @@ use strata_domain::compile::{Compiled, Tables};
 use strata_store::KINDS;
 use tokio::sync::watch;
 
-use crate::origin::{Origin, OriginError, fetch_current};
+use crate::origin::{Fetched, Origin, OriginError, fetch_current};
 
 #[derive(Clone)]
 pub struct Served {
@@ -53,9 +53,14 @@ impl Served {
 /// Compiles the revision the origin's HEAD names, from the origin alone, checking every hash.
 /// `None` when nothing was published yet.
 pub async fn load_from_origin(origin: &Origin) -> Result<Option<Compiled>, OriginError> {
-    let Some(fetched) = fetch_current(origin).await? else {
-        return Ok(None);
-    };
+    match fetch_current(origin).await? {
+        Some(fetched) => compile_fetched(&fetched).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Compiles a revision read from an origin.
+pub fn compile_fetched(fetched: &Fetched) -> Result<Compiled, OriginError> {
     let mut tables = Tables::new();
     for (kind, table) in KINDS {
         let name = format!("{table}.json");
@@ -65,7 +70,5 @@ pub async fn load_from_origin(origin: &Origin) -> Result<Option<Compiled>, Origi
             tables.insert(kind.to_owned(), rows);
         }
     }
-    Compiled::build(fetched.manifest.revision, &tables)
-        .map(Some)
-        .map_err(OriginError::Unreadable)
+    Compiled::build(fetched.manifest.revision, &tables).map_err(OriginError::Unreadable)
 }

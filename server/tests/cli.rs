@@ -290,3 +290,103 @@ fn init_pull_and_diff_keep_a_local_copy_of_the_origin() {
     let out = ok(&strata(&["pull", "--force", copy_arg], &env));
     assert!(out.contains("tiers.json: 3 added"), "{out}");
 }
+
+/// Redis for CLI tests, in a database of its own (7), away from the servers of other tests.
+fn cli_redis_url() -> String {
+    let base = std::env::var("STRATA_TEST_REDIS_URL")
+        .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+    format!("{}/7", base.trim_end_matches('/'))
+}
+
+fn redis_get(url: &str, key: &str) -> Option<String> {
+    let mut conn = redis::Client::open(url).unwrap().get_connection().unwrap();
+    redis::cmd("GET").arg(key).query(&mut conn).unwrap()
+}
+
+#[test]
+fn cache_rebuild_and_watch_compile_the_origin_into_redis_without_a_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/cache.db", dir.path().display());
+    let origin = format!("file://{}/origin", dir.path().display());
+    let redis = cli_redis_url();
+    let forget = || {
+        let mut conn = redis::Client::open(redis.as_str())
+            .unwrap()
+            .get_connection()
+            .unwrap();
+        let _: () = redis::cmd("DEL")
+            .arg(
+                &[
+                    "strata:strata:current",
+                    "strata:strata:rev:1",
+                    "strata:strata:rev:2",
+                    "strata:strata:rev:1:aliases",
+                    "strata:strata:rev:2:aliases",
+                ][..],
+            )
+            .query(&mut conn)
+            .unwrap();
+    };
+    forget();
+    let env = [
+        ("STRATA_DATABASE_URL", url.as_str()),
+        ("STRATA_ORIGIN", origin.as_str()),
+    ];
+    let without = strata(&["cache", "rebuild"], &env);
+    assert_one_line_error(&without, "STRATA_REDIS_URL", "give --redis-url");
+
+    ok(&strata(&["demo"], &env));
+    ok(&strata(&["publish"], &env));
+    // No database: the origin alone.
+    let origin_only = [
+        ("STRATA_DATABASE_URL", "sqlite:///nonexistent/dir/never.db"),
+        ("STRATA_ORIGIN", origin.as_str()),
+    ];
+    let out = ok(&strata(
+        &["cache", "rebuild", "--redis-url", &redis, "--tier", "DEV"],
+        &origin_only,
+    ));
+    assert!(
+        out.contains("compiled revision 1 of domain strata"),
+        "{out}"
+    );
+    assert_eq!(
+        redis_get(&redis, "strata:strata:current").as_deref(),
+        Some("1")
+    );
+
+    // watch follows HEAD.
+    let mut watch = std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args([
+            "cache",
+            "watch",
+            "--redis-url",
+            &redis,
+            "--interval-seconds",
+            "1",
+        ])
+        .env("STRATA_ORIGIN", &origin)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let export = dir.path().join("export");
+    ok(&strata(&["export", export.to_str().unwrap()], &env));
+    let tiers = std::fs::read_to_string(export.join("tiers.json"))
+        .unwrap()
+        .replace("\"Staging\"", "\"Pre-production\"");
+    std::fs::write(export.join("tiers.json"), tiers).unwrap();
+    ok(&strata(&["import", export.to_str().unwrap()], &env));
+    ok(&strata(&["publish"], &env));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while redis_get(&redis, "strata:strata:current").as_deref() != Some("2") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "watch did not compile revision 2"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    watch.kill().unwrap();
+    let _ = watch.wait();
+    forget();
+}
