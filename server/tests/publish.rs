@@ -214,3 +214,44 @@ async fn with_the_origin_down_commits_go_on_and_the_publication_waits_then_compl
     );
     store.close().await;
 }
+
+/// A publisher that fails after uploading a revision's documents and manifest but before
+/// moving HEAD (as a crash would) leaves readers on the previous whole revision.
+#[tokio::test]
+async fn a_failure_between_upload_and_head_leaves_readers_on_the_previous_revision() {
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let store = db.store().await;
+    let dir = tempfile::tempdir().unwrap();
+    let origin = Origin::Directory(DirectoryOrigin::new(dir.path()));
+    let publisher = Publisher::new(store.clone(), origin.clone(), "test", Default::default());
+    store.load_demo("judy").await.unwrap();
+    published(publisher.publish_next().await.unwrap());
+
+    rename_tier(&store, "LIVE", "Production").await;
+    // HEAD cannot be replaced: where its new version is written first, a directory stands.
+    std::fs::create_dir(dir.path().join("HEAD.partial")).unwrap();
+    match publisher.publish_next().await.unwrap() {
+        Some(Outcome::Failed { revision: 2, .. }) => {}
+        other => panic!("expected a failure, got {other:?}"),
+    }
+    assert!(
+        dir.path().join("manifests/000000000002.json").exists(),
+        "the upload happened"
+    );
+    let served = strata_server::served::load_from_origin(&origin)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(served.revision, 1, "readers stay on revision 1");
+    assert_eq!(head_of(&origin).await.0.revision, 1);
+
+    std::fs::remove_dir(dir.path().join("HEAD.partial")).unwrap();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let figures = published(publisher.publish_next().await.unwrap());
+    assert_eq!(
+        figures.documents_uploaded, 0,
+        "the retry reuses what was uploaded"
+    );
+    assert_eq!(head_of(&origin).await.0.revision, 2);
+    store.close().await;
+}
