@@ -224,12 +224,15 @@ impl Publisher {
                 Err(e) => return Err(e.into()),
             }
         }
+        let switch_ms = ms(switching);
         let compiling = Instant::now();
         let compiled =
             std::sync::Arc::new(Compiled::build(claim.revision, &state).map_err(|e| {
                 PublishError::Unreadable(format!("revision {}", claim.revision), e)
             })?);
         self.served.install(compiled.clone());
+        let compile_ms = ms(compiling);
+        let caching = Instant::now();
         if let Some(redis) = &self.redis {
             redis
                 .compile(&domain.name, &compiled)
@@ -239,13 +242,14 @@ impl Publisher {
         tracing::info!(
             revision = claim.revision,
             configs = compiled.len(),
-            compile_ms = ms(compiling),
+            compile_ms,
+            redis_ms = ms(caching),
             "compiled"
         );
         Ok(PublishFigures {
             build_ms,
             upload_ms,
-            switch_ms: ms(switching),
+            switch_ms,
             documents: KINDS.len() as i64,
             documents_uploaded: uploaded,
             bytes_uploaded,

@@ -8,19 +8,14 @@
 //! Run: `scripts/services.sh` (for PostgreSQL), then
 //! `cargo run --release -p strata-store --example benchmark [-- TENANTS]`.
 
-use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use strata_domain::deployable::Deployable;
 use strata_domain::layer::{ConfigLayer, Layer};
-use strata_domain::names::{DeployableName, OrganizationName, ProductName, TenantName, TierName};
-use strata_domain::organization::Organization;
+use strata_domain::names::{DeployableName, TierName};
 use strata_domain::product::Product;
-use strata_domain::rules::EntityState;
-use strata_domain::tenant::{Tenant, TenantState};
-use strata_domain::tier::Tier;
-use strata_store::test_support::{BACKENDS, TestDatabase};
+use strata_domain::tenant::Tenant;
+use strata_store::test_support::{BACKENDS, TestDatabase, seed_large_domain};
 use strata_store::{Backend, Store};
 
 struct Dice(u64);
@@ -131,93 +126,9 @@ async fn resolve_latency(store: &Store, backend: Backend) {
     );
 }
 
-fn schema() -> serde_json::Value {
-    json!({
-        "type": "object",
-        "properties": {
-            "database": {"type": "object", "properties": {
-                "host": {"type": "string"}, "port": {"type": "integer", "maximum": 65535},
-                "pool_size": {"type": "integer", "minimum": 1}
-            }, "required": ["host", "port"]},
-            "timeouts": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}},
-            "features": {"type": "array", "items": {"type": "string"}},
-            "log_level": {"enum": ["error", "warn", "info", "debug"]}
-        },
-        "required": ["database", "log_level"]
-    })
-}
-
-/// A domain of `tenants` tenants on one tier, each running one product of 10 deployables; one
-/// tenant in ten has a layer of its own.
 async fn big_domain(store: &Store, tenants: usize) -> Duration {
     let start = Instant::now();
-    let mut change = store.begin("benchmark", "a large domain").await.unwrap();
-    for tier in ["LIVE", "STAGING"] {
-        change
-            .create(Tier {
-                name: TierName::parse(tier).unwrap(),
-                display_name: tier.into(),
-                is_live: tier == "LIVE",
-                state: EntityState::Active,
-            })
-            .await
-            .unwrap();
-    }
-    change
-        .create(Organization {
-            name: OrganizationName::parse("big").unwrap(),
-            short_name: OrganizationName::parse("big").unwrap(),
-            display_name: "Big".into(),
-            state: EntityState::Active,
-        })
-        .await
-        .unwrap();
-    let mut names = BTreeSet::new();
-    for d in 0..10 {
-        let name = DeployableName::parse(format!("service-{d}")).unwrap();
-        change.create(Deployable {
-            name: name.clone(),
-            display_name: format!("Service {d}"),
-            config_schema: schema(),
-            default_config: json!({"database": {"host": "localhost", "port": 5432, "pool_size": 5}, "timeouts": {"connect": 5, "read": 30}, "features": [], "log_level": "info"}),
-        }).await.unwrap();
-        names.insert(name);
-    }
-    change
-        .create(Product {
-            name: ProductName::parse("big-app").unwrap(),
-            organization: OrganizationName::parse("big").unwrap(),
-            display_name: "Big app".into(),
-            deployables: names,
-            state: EntityState::Active,
-        })
-        .await
-        .unwrap();
-    for t in 0..tenants {
-        let name = TenantName::parse(format!("big-t{t:05}")).unwrap();
-        change
-            .create(Tenant {
-                name: name.clone(),
-                product: ProductName::parse("big-app").unwrap(),
-                tier: TierName::parse("LIVE").unwrap(),
-                alias: None,
-                termination_protection: false,
-                state: TenantState::Active,
-            })
-            .await
-            .unwrap();
-        if t % 10 == 0 {
-            change
-                .create(ConfigLayer {
-                    deployable: DeployableName::parse("service-0").unwrap(),
-                    scope: Layer::Tenant(name),
-                    config: json!({"database": {"pool_size": 20}, "timeouts": {"read": 60}}),
-                })
-                .await
-                .unwrap();
-        }
-    }
-    change.commit().await.unwrap();
+    seed_large_domain(store, tenants).await;
     start.elapsed()
 }
 

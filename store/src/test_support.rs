@@ -7,6 +7,18 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use sqlx::AnyConnection;
 use sqlx::Connection;
 
+use std::collections::BTreeSet;
+
+use serde_json::json;
+use strata_domain::deployable::Deployable;
+use strata_domain::layer::{ConfigLayer, Layer};
+use strata_domain::names::{DeployableName, OrganizationName, ProductName, TenantName, TierName};
+use strata_domain::organization::Organization;
+use strata_domain::product::Product;
+use strata_domain::rules::EntityState;
+use strata_domain::tenant::{Tenant, TenantState};
+use strata_domain::tier::Tier;
+
 use crate::{Backend, DatabaseUrl, Store};
 
 /// The PostgreSQL server tests create their databases on.
@@ -125,4 +137,93 @@ pub async fn on_each_backend(test: impl AsyncFn(Backend, &TestDatabase, &Store))
         store.close().await;
         db.drop_database().await;
     }
+}
+
+/// A large domain for benchmarks: 2 tiers, 10 deployables with a realistic schema, one product
+/// of all 10, `tenants` tenants on LIVE, and a layer of its own for one tenant in ten. One
+/// change set.
+fn large_domain_schema() -> serde_json::Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "database": {"type": "object", "properties": {
+                "host": {"type": "string"}, "port": {"type": "integer", "maximum": 65535},
+                "pool_size": {"type": "integer", "minimum": 1}
+            }, "required": ["host", "port"]},
+            "timeouts": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}},
+            "features": {"type": "array", "items": {"type": "string"}},
+            "log_level": {"enum": ["error", "warn", "info", "debug"]}
+        },
+        "required": ["database", "log_level"]
+    })
+}
+
+pub async fn seed_large_domain(store: &Store, tenants: usize) {
+    let mut change = store.begin("benchmark", "a large domain").await.unwrap();
+    for tier in ["LIVE", "STAGING"] {
+        change
+            .create(Tier {
+                name: TierName::parse(tier).unwrap(),
+                display_name: tier.into(),
+                is_live: tier == "LIVE",
+                state: EntityState::Active,
+            })
+            .await
+            .unwrap();
+    }
+    change
+        .create(Organization {
+            name: OrganizationName::parse("big").unwrap(),
+            short_name: OrganizationName::parse("big").unwrap(),
+            display_name: "Big".into(),
+            state: EntityState::Active,
+        })
+        .await
+        .unwrap();
+    let mut names = BTreeSet::new();
+    for d in 0..10 {
+        let name = DeployableName::parse(format!("service-{d}")).unwrap();
+        change.create(Deployable {
+            name: name.clone(),
+            display_name: format!("Service {d}"),
+            config_schema: large_domain_schema(),
+            default_config: json!({"database": {"host": "localhost", "port": 5432, "pool_size": 5}, "timeouts": {"connect": 5, "read": 30}, "features": [], "log_level": "info"}),
+        }).await.unwrap();
+        names.insert(name);
+    }
+    change
+        .create(Product {
+            name: ProductName::parse("big-app").unwrap(),
+            organization: OrganizationName::parse("big").unwrap(),
+            display_name: "Big app".into(),
+            deployables: names,
+            state: EntityState::Active,
+        })
+        .await
+        .unwrap();
+    for t in 0..tenants {
+        let name = TenantName::parse(format!("big-t{t:05}")).unwrap();
+        change
+            .create(Tenant {
+                name: name.clone(),
+                product: ProductName::parse("big-app").unwrap(),
+                tier: TierName::parse("LIVE").unwrap(),
+                alias: None,
+                termination_protection: false,
+                state: TenantState::Active,
+            })
+            .await
+            .unwrap();
+        if t % 10 == 0 {
+            change
+                .create(ConfigLayer {
+                    deployable: DeployableName::parse("service-0").unwrap(),
+                    scope: Layer::Tenant(name),
+                    config: json!({"database": {"pool_size": 20}, "timeouts": {"read": 60}}),
+                })
+                .await
+                .unwrap();
+        }
+    }
+    change.commit().await.unwrap();
 }

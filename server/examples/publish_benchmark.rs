@@ -1,0 +1,126 @@
+//! Measures publishing (not a test) and prints the figures:
+//!
+//! - a full publication of a domain of TENANTS tenants × 10 deployables (the 7 table documents
+//!   to a directory origin, then TENANTS × 10 resolved configs compiled in memory and into
+//!   Redis);
+//! - a publication after a one-layer change (one document uploaded, everything recompiled);
+//! - commit → visible latency, p50/p99: from `commit()` returning to the new revision being
+//!   current in Redis and told to watchers of the served revision.
+//!
+//! Run: `scripts/services.sh`, then
+//! `cargo run --release -p strata-server --example publish_benchmark [-- TENANTS]`.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use strata_domain::layer::{ConfigLayer, Layer};
+use strata_domain::names::{DeployableName, TenantName};
+use strata_server::origin::{DirectoryOrigin, Origin};
+use strata_server::publisher::{Outcome, Publisher};
+use strata_server::redis_cache::RedisCache;
+use strata_server::served::Served;
+use strata_store::Backend;
+use strata_store::test_support::{TestDatabase, seed_large_domain};
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+#[tokio::main]
+async fn main() {
+    // The publisher logs how long compiling and Redis took.
+    tracing_subscriber::fmt()
+        .with_env_filter("warn,strata_server::publisher=info")
+        .with_writer(std::io::stderr)
+        .init();
+    let tenants: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(10_000);
+    let base =
+        std::env::var("STRATA_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let redis_url = format!("{}/6", base.trim_end_matches('/'));
+    println!(
+        "strata publish benchmark: {} cores, {}, SQLite store, directory origin, Redis {redis_url}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        if cfg!(debug_assertions) {
+            "debug build (use --release)"
+        } else {
+            "release build"
+        }
+    );
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let store = db.store().await;
+    let dir = tempfile::tempdir().unwrap();
+    let origin = Origin::Directory(DirectoryOrigin::new(dir.path()));
+    let served = Served::default();
+    let redis = RedisCache::new(
+        redis::Client::open(redis_url.as_str()).unwrap(),
+        redis_url.clone(),
+    );
+    let publisher =
+        Publisher::new(store.clone(), origin, "benchmark", served.clone()).with_redis(redis);
+
+    seed_large_domain(&store, tenants).await;
+    let start = Instant::now();
+    let Some(Outcome::Published { figures, .. }) = publisher.publish_next().await.unwrap() else {
+        panic!("the first publication failed");
+    };
+    let configs = served.current().map_or(0, |c| c.len());
+    println!(
+        "full publication: {configs} configs in {} (build {} ms, upload {} ms of {} bytes, switch {} ms; the rest is compiling in memory and into Redis)",
+        ms(start.elapsed()),
+        figures.build_ms,
+        figures.upload_ms,
+        figures.bytes_uploaded,
+        figures.switch_ms
+    );
+
+    let deployable = DeployableName::parse("service-3").unwrap();
+    let mut samples = Vec::new();
+    let mut watcher = served.revisions();
+    for round in 0..30 {
+        let scope =
+            Layer::Tenant(TenantName::parse(format!("big-t{:05}", round * 7 % tenants)).unwrap());
+        let key = ConfigLayer::key_of(&deployable, &scope);
+        let expected = store.get::<ConfigLayer>(&key).await.ok().map(|v| v.version);
+        let layer = ConfigLayer {
+            deployable: deployable.clone(),
+            scope,
+            config: json!({"timeouts": {"read": 10 + round}}),
+        };
+        let mut change = store.begin("benchmark", "one layer").await.unwrap();
+        match expected {
+            Some(v) => change.update(v, layer).await.unwrap(),
+            None => change.create(layer).await.unwrap(),
+        };
+        let revision = change.commit().await.unwrap();
+        let committed = Instant::now();
+        let Some(Outcome::Published { figures, .. }) = publisher.publish_next().await.unwrap()
+        else {
+            panic!("publication {revision} failed");
+        };
+        while *watcher.borrow_and_update() < revision {
+            watcher.changed().await.unwrap();
+        }
+        let visible = committed.elapsed();
+        if round == 0 {
+            println!(
+                "publication after a one-layer change: {} ({} of {} documents uploaded, {} bytes)",
+                ms(visible),
+                figures.documents_uploaded,
+                figures.documents,
+                figures.bytes_uploaded
+            );
+        }
+        samples.push(visible);
+    }
+    samples.sort();
+    println!(
+        "commit → current in Redis and told to watchers, over {} commits: p50 {}, p99 {}",
+        samples.len(),
+        ms(samples[samples.len() / 2]),
+        ms(samples[(samples.len() * 99 / 100).min(samples.len() - 1)])
+    );
+    store.close().await;
+}
