@@ -6,6 +6,7 @@
 pub mod layout;
 pub mod overview;
 pub mod pages;
+pub mod publications;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
@@ -15,7 +16,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::layout::Layout;
-use crate::pages::{HomePage, NotFound, SectionPage};
+use crate::pages::{HomePage, NotFound, PublicationsPage, SectionPage};
 
 /// The HTML document around the console, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -64,7 +65,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/tenants") view=|| view! { <SectionPage section="tenants"/> } ssr=SsrMode::Async/>
                     <Route path=path!("/configs") view=|| view! { <SectionPage section="configs"/> } ssr=SsrMode::Async/>
                     <Route path=path!("/history") view=|| view! { <SectionPage section="history"/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/publications") view=|| view! { <SectionPage section="publications"/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/publications") view=PublicationsPage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

@@ -72,3 +72,13 @@ test('on a narrow window the sections fold into a menu', async ({ browser }) => 
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Tiers');
   await context.close();
 });
+
+test('the publications page hydrates and says when nothing was committed yet', async ({ page }) => {
+  await page.goto('/publications');
+  await hydrated(page);
+  await expect(page.getByRole('heading', { name: 'Publications' })).toBeVisible();
+  await expect(page.getByTestId('no-publications')).toContainText('No revision was committed yet');
+  const answered = page.waitForResponse((r) => r.url().endsWith('/api/publications') && r.status() === 200);
+  await page.getByTestId('refresh').click();
+  await answered;
+});

@@ -114,8 +114,9 @@ pub async fn publish(store: &Store, settings: &Settings) -> Result<(), StartupEr
         None => {
             match newest {
                 Some(p) => println!(
-                    "nothing to publish: revision {} is {:?}",
-                    p.revision, p.state
+                    "nothing to publish: revision {} is {}",
+                    p.revision,
+                    p.state.as_str()
                 ),
                 None => println!("nothing to publish: no revision was committed yet"),
             }

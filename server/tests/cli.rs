@@ -227,7 +227,7 @@ fn publish_writes_the_newest_revision_to_the_origin_once() {
     assert!(dir.path().join("origin/HEAD").exists());
     let out = ok(&strata(&["publish"], &env));
     assert!(
-        out.contains("nothing to publish: revision 1 is Published"),
+        out.contains("nothing to publish: revision 1 is published"),
         "{out}"
     );
 }

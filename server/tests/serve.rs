@@ -277,3 +277,44 @@ async fn the_server_publishes_each_commit_to_its_origin() {
     }
     store.close().await;
 }
+
+/// The publications page lists each revision with its state, rendered on the server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_publications_page_shows_each_revision_and_its_state() {
+    let app = spawn_app(CacheSetting::InProcess).await;
+    let empty = client()
+        .get(format!("{}/publications", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(empty.contains("No revision was committed yet"), "{empty}");
+
+    let store = app._db.store().await;
+    store.load_demo("olga").await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let html = client()
+            .get(format!("{}/publications", app.address))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if html.contains("badge up\">published") {
+            assert!(html.contains("data-revision=\"1\""), "{html}");
+            assert!(html.contains("olga"), "{html}");
+            assert!(html.contains("7 documents, 7 new"), "{html}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not published: {html}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    store.close().await;
+}

@@ -21,6 +21,16 @@ pub enum PublicationState {
 }
 
 impl PublicationState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PublicationState::Pending => "pending",
+            PublicationState::Publishing => "publishing",
+            PublicationState::Published => "published",
+            PublicationState::Failed => "failed",
+            PublicationState::Superseded => "superseded",
+        }
+    }
+
     fn parse(text: &str) -> Result<PublicationState, StoreError> {
         Ok(match text {
             "pending" => PublicationState::Pending,

@@ -2,8 +2,10 @@
 
 mod home;
 mod not_found;
+mod publications;
 mod section;
 
 pub use home::HomePage;
 pub use not_found::NotFound;
+pub use publications::PublicationsPage;
 pub use section::SectionPage;
