@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::deployable::Deployable;
 use crate::layer::{ConfigLayer, Layer};
 use crate::product::Product;
-use crate::resolve::resolve;
+use crate::resolve::merged;
 use crate::tenant::Tenant;
 
 /// A revision's tables: kind (`tenant`, `config layer`, …) → key → entity as JSON.
@@ -102,9 +102,12 @@ impl Compiled {
             .into_iter()
             .map(|p| (p.name.to_string(), p))
             .collect();
-        let mut layers: HashMap<(String, Layer), Value> = HashMap::new();
+        let mut layers: HashMap<String, HashMap<Layer, Value>> = HashMap::new();
         for layer in entities::<ConfigLayer>(tables, "config layer")? {
-            layers.insert((layer.deployable.to_string(), layer.scope), layer.config);
+            layers
+                .entry(layer.deployable.to_string())
+                .or_default()
+                .insert(layer.scope, layer.config);
         }
         let mut tenants = HashMap::new();
         let mut aliases = HashMap::new();
@@ -128,15 +131,14 @@ impl Compiled {
                     Layer::Product(tenant.product.clone()),
                     Layer::Tenant(tenant.name.clone()),
                 ];
-                let stack = std::iter::once((Layer::Default, &deployable.default_config)).chain(
-                    scopes.into_iter().filter_map(|scope| {
-                        layers
-                            .get(&(name.to_string(), scope.clone()))
-                            .map(|v| (scope, v))
-                    }),
+                let own = layers.get(name.as_str());
+                let stack = std::iter::once(&deployable.default_config).chain(
+                    scopes
+                        .iter()
+                        .filter_map(|scope| own.and_then(|l| l.get(scope))),
                 );
-                let resolved = resolve(stack);
-                let bytes = serde_json::to_vec(&resolved.config).expect("JSON serializes");
+                let config = merged(stack);
+                let bytes = serde_json::to_vec(&config).expect("JSON serializes");
                 configs.insert(name.to_string(), Arc::from(bytes));
             }
             if let Some(alias) = &tenant.alias {

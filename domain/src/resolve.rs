@@ -34,9 +34,40 @@ pub fn resolve<'a>(layers: impl IntoIterator<Item = (Layer, &'a Value)>) -> Reso
     }
 }
 
-/// Just the merged config, for callers that need no provenance.
+/// Just the merged config, for callers that need no provenance (such as compiling a revision
+/// for services): the same merge, without naming every leaf.
 pub fn merged<'a>(layers: impl IntoIterator<Item = &'a Value>) -> Value {
-    resolve(layers.into_iter().map(|v| (Layer::Default, v))).config
+    let mut config = Map::new();
+    for document in layers {
+        if let Value::Object(patch) = document {
+            merge_plain(&mut config, patch);
+        }
+    }
+    Value::Object(config)
+}
+
+fn merge_plain(target: &mut Map<String, Value>, patch: &Map<String, Value>) {
+    for (key, value) in patch {
+        match value {
+            Value::Null => {
+                target.remove(key);
+            }
+            Value::Object(inner) => {
+                let slot = target
+                    .entry(key.clone())
+                    .or_insert_with(|| Value::Object(Map::new()));
+                if !slot.is_object() {
+                    *slot = Value::Object(Map::new());
+                }
+                if let Value::Object(slot) = slot {
+                    merge_plain(slot, inner);
+                }
+            }
+            leaf => {
+                target.insert(key.clone(), leaf.clone());
+            }
+        }
+    }
 }
 
 fn merge(
