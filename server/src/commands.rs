@@ -146,6 +146,7 @@ pub async fn cache(settings: &Settings, action: CacheAction) -> Result<(), Start
         ),
     };
     let mut compiled_tag = None;
+    let mut previous: Option<strata_domain::compile::Compiled> = None;
     loop {
         let tag = origin
             .head()
@@ -164,7 +165,7 @@ pub async fn cache(settings: &Settings, action: CacheAction) -> Result<(), Start
                 compiled.retain_tier(tier);
             }
             let written = redis
-                .compile(&fetched.manifest.domain, &compiled)
+                .compile(&fetched.manifest.domain, &compiled, previous.as_ref())
                 .await
                 .map_err(StartupError::Publish)?;
             println!(
@@ -175,6 +176,7 @@ pub async fn cache(settings: &Settings, action: CacheAction) -> Result<(), Start
                 started.elapsed().as_millis()
             );
             compiled_tag = tag;
+            previous = Some(compiled);
         } else if tag.is_none() && interval.is_none() {
             return Err(StartupError::Publish(format!(
                 "{} has no published revision yet",

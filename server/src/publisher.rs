@@ -230,12 +230,14 @@ impl Publisher {
             std::sync::Arc::new(Compiled::build(claim.revision, &state).map_err(|e| {
                 PublishError::Unreadable(format!("revision {}", claim.revision), e)
             })?);
+        let previous = self.served.current();
         self.served.install(compiled.clone());
         let compile_ms = ms(compiling);
         let caching = Instant::now();
+        let mut redis_written = 0;
         if let Some(redis) = &self.redis {
-            redis
-                .compile(&domain.name, &compiled)
+            redis_written = redis
+                .compile(&domain.name, &compiled, previous.as_deref())
                 .await
                 .map_err(PublishError::Cache)?;
         }
@@ -244,6 +246,7 @@ impl Publisher {
             configs = compiled.len(),
             compile_ms,
             redis_ms = ms(caching),
+            redis_written,
             "compiled"
         );
         Ok(PublishFigures {

@@ -71,8 +71,15 @@ impl RedisCache {
     }
 
     /// Writes `compiled` and makes it current unless a newer revision is. Idempotent, so a
-    /// failed publication can simply be compiled again.
-    pub async fn compile(&self, domain: &str, compiled: &Compiled) -> Result<usize, String> {
+    /// failed publication can simply be compiled again. When `previous` is the revision Redis
+    /// holds as current, its hash is copied inside Redis and only the configs that differ are
+    /// written. Answers how many configs were written.
+    pub async fn compile(
+        &self,
+        domain: &str,
+        compiled: &Compiled,
+        previous: Option<&Compiled>,
+    ) -> Result<usize, String> {
         let keys = Keys::new(domain);
         let mut conn = tokio::time::timeout(
             Duration::from_secs(5),
@@ -91,9 +98,35 @@ impl RedisCache {
             .query_async(&mut conn)
             .await
             .map_err(|e| self.failed(e))?;
+        // Only from the revision Redis names current: that one was written whole.
+        let mut base = None;
+        if let Some(previous) = previous.filter(|p| p.revision < revision) {
+            let current: Option<i64> = redis::cmd("GET")
+                .arg(keys.current())
+                .query_async(&mut conn)
+                .await
+                .map_err(|e| self.failed(e))?;
+            if current == Some(previous.revision) {
+                let copied: i64 = redis::cmd("COPY")
+                    .arg(keys.revision(previous.revision))
+                    .arg(&hash)
+                    .query_async(&mut conn)
+                    .await
+                    .map_err(|e| self.failed(e))?;
+                if copied == 1 {
+                    base = Some(previous);
+                }
+            }
+        }
         let mut fields = Vec::with_capacity(BATCH);
         let mut written = 0;
         for (tier, tenant, deployable, json) in compiled.configs() {
+            if base.is_some_and(|b| {
+                b.get(tier, tenant, deployable)
+                    .is_ok_and(|old| &old[..] == json)
+            }) {
+                continue;
+            }
             let value: serde_json::Value =
                 serde_json::from_slice(json).map_err(|e| format!("a compiled config: {e}"))?;
             let packed = rmp_serde::to_vec(&value).map_err(|e| format!("MessagePack: {e}"))?;
@@ -103,6 +136,21 @@ impl RedisCache {
             }
         }
         written += self.write(&mut conn, &hash, &mut fields).await?;
+        if let Some(base) = base {
+            let gone: Vec<String> = base
+                .configs()
+                .filter(|(t, n, d, _)| compiled.get(t, n, d).is_err())
+                .map(|(t, n, d, _)| Keys::field(t, n, d))
+                .collect();
+            for chunk in gone.chunks(BATCH) {
+                let _: () = redis::cmd("HDEL")
+                    .arg(&hash)
+                    .arg(chunk)
+                    .query_async(&mut conn)
+                    .await
+                    .map_err(|e| self.failed(e))?;
+            }
+        }
         let alias_fields: Vec<(&str, &str)> = compiled.aliases().collect();
         if !alias_fields.is_empty() {
             let _: () = redis::cmd("HSET")

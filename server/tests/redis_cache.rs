@@ -131,11 +131,59 @@ async fn each_publication_is_compiled_into_redis_and_announced() {
         .await
         .unwrap();
     assert_eq!(ttl, -1, "the current revision does not expire");
+    // Revision 3 was copied from 2 inside Redis: the same configs.
+    let hlen = |rev: i64| redis::cmd("HLEN").arg(keys.revision(rev)).clone();
+    let two: i64 = hlen(2).query_async(&mut conn).await.unwrap();
+    let three: i64 = hlen(3).query_async(&mut conn).await.unwrap();
+    assert_eq!(two, three);
+
+    // A tenant taken down: its configs leave the next revision's hash.
+    let berlin = store
+        .get::<strata_domain::tenant::Tenant>("acme-berlin")
+        .await
+        .unwrap();
+    let mut down = berlin.item.clone();
+    let mut change = store.begin("nina", "take berlin down").await.unwrap();
+    down.state = strata_domain::tenant::TenantState::Uninitializing;
+    change.update(berlin.version, down.clone()).await.unwrap();
+    down.state = strata_domain::tenant::TenantState::Deleted;
+    change.update(berlin.version + 1, down).await.unwrap();
+    change.commit().await.unwrap();
+    assert_eq!(is_published(publisher.publish_next().await.unwrap()), 4);
+    let four: i64 = hlen(4).query_async(&mut conn).await.unwrap();
+    assert_eq!(four, three - 4, "acme-shop has 4 deployables");
+    let gone: Option<Vec<u8>> = redis::cmd("HGET")
+        .arg(keys.revision(4))
+        .arg(Keys::field("LIVE", "acme-berlin", "web-api"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(gone, None);
+    let kept: Vec<u8> = redis::cmd("HGET")
+        .arg(keys.revision(4))
+        .arg(Keys::field("LIVE", "acme-amsterdam", "web-api"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let amsterdam = store
+        .resolve(
+            &TierName::parse("LIVE").unwrap(),
+            &TenantName::parse("acme-amsterdam").unwrap(),
+            &DeployableName::parse("web-api").unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        rmp_serde::from_slice::<Value>(&kept).unwrap(),
+        amsterdam.resolved.config
+    );
     let _: () = redis::cmd("DEL")
         .arg(keys.revision(2))
         .arg(keys.revision(3))
+        .arg(keys.revision(4))
         .arg(keys.aliases(2))
         .arg(keys.aliases(3))
+        .arg(keys.aliases(4))
         .arg(keys.current())
         .query_async(&mut conn)
         .await
