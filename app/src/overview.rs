@@ -39,10 +39,5 @@ pub async fn get_overview() -> Result<Overview, ServerFnError> {
 
 #[cfg(feature = "ssr")]
 fn now_rfc3339() -> String {
-    use std::time::{SystemTime, UNIX_EPOCH};
-    let ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis())
-        .unwrap_or(0) as i64;
-    strata_domain::time::format_rfc3339_millis(ms)
+    strata_domain::time::format_rfc3339_millis(strata_store::now_ms())
 }

@@ -13,7 +13,7 @@ use strata_domain::snapshot::{
 use strata_store::outbox::{Claim, PublishFigures};
 use strata_store::{KINDS, Store, StoreError};
 
-use crate::origin::{Origin, OriginError};
+use crate::origin::{Origin, OriginError, current_head};
 use crate::redis_cache::RedisCache;
 use crate::served::Served;
 
@@ -117,17 +117,6 @@ impl Publisher {
         }
     }
 
-    async fn current_head(&self) -> Result<Option<(Head, String)>, PublishError> {
-        match self.origin.head().await? {
-            None => Ok(None),
-            Some((bytes, tag)) => {
-                let head: Head = serde_json::from_slice(&bytes)
-                    .map_err(|e| PublishError::Unreadable("HEAD".into(), e.to_string()))?;
-                Ok(Some((head, tag)))
-            }
-        }
-    }
-
     async fn publish(&self, claim: &Claim) -> Result<PublishFigures, PublishError> {
         let started = Instant::now();
         let state = self.store.state_at(claim.revision).await?;
@@ -162,7 +151,7 @@ impl Publisher {
                 bytes_uploaded += size;
             }
         }
-        let head = self.current_head().await?;
+        let head = current_head(&self.origin).await?;
         let path = manifest_path(claim.revision);
         let manifest_bytes = match self.origin.get(&path).await? {
             // Another publisher wrote this revision's manifest already: keep it.
@@ -183,9 +172,7 @@ impl Publisher {
                     domain: domain.name.clone(),
                     revision: claim.revision,
                     parent: head.as_ref().map(|(h, _)| h.revision),
-                    published_at: strata_domain::time::format_rfc3339_millis(
-                        strata_store::outbox::now_ms(),
-                    ),
+                    published_at: strata_domain::time::format_rfc3339_millis(strata_store::now_ms()),
                     actor: claim.actor.clone(),
                     documents,
                     checksum: checksum.clone(),
@@ -220,7 +207,7 @@ impl Publisher {
                 .await
             {
                 Ok(()) => break,
-                Err(OriginError::HeadMoved { .. }) => head = self.current_head().await?,
+                Err(OriginError::HeadMoved { .. }) => head = current_head(&self.origin).await?,
                 Err(e) => return Err(e.into()),
             }
         }

@@ -5,7 +5,6 @@
 //! of it under one new revision; dropping the change set applies none of it.
 
 use std::collections::BTreeSet;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -13,7 +12,7 @@ use sqlx::{Any, AnyConnection, Row, Transaction};
 
 use crate::error::VersionStamp;
 use crate::resolution::{self, Touch};
-use crate::{Store, StoreError};
+use crate::{Store, StoreError, now_ms};
 
 /// The hash before the first change record.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -278,10 +277,4 @@ pub(crate) fn chain_hash(prev_hash: &str, fields: &HashedFields<'_>) -> String {
     hasher.update(b"\n");
     hasher.update(serde_json::to_vec(fields).expect("plain fields serialize"));
     hex::encode(hasher.finalize())
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }

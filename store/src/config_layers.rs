@@ -12,7 +12,7 @@ use strata_domain::tenant::Tenant;
 use strata_domain::tier::Tier;
 
 use crate::StoreError;
-use crate::entity::{AnyQuery, Entity, referenced};
+use crate::entity::{AnyQuery, Entity, json_at, name_at, referenced};
 use crate::resolution::Touch;
 
 impl Entity for ConfigLayer {
@@ -52,30 +52,18 @@ impl Entity for ConfigLayer {
     }
 
     fn from_row(row: &AnyRow) -> Result<ConfigLayer, StoreError> {
-        let corrupt = |e: String| StoreError::Corrupt(e);
+        // The table's checks keep exactly the scope's column set, so a NULL here is corrupt.
         let kind: String = row.try_get("scope_kind")?;
-        let name = |column: &str| -> Result<String, StoreError> {
-            row.try_get::<Option<String>, _>(column)?
-                .ok_or_else(|| StoreError::Corrupt(format!("config layer without its {column}")))
-        };
         let scope = match kind.as_str() {
-            "tier" => {
-                Layer::Tier(TierName::parse(name("tier")?).map_err(|e| corrupt(e.to_string()))?)
-            }
-            "product" => Layer::Product(
-                ProductName::parse(name("product")?).map_err(|e| corrupt(e.to_string()))?,
-            ),
-            "tenant" => Layer::Tenant(
-                TenantName::parse(name("tenant")?).map_err(|e| corrupt(e.to_string()))?,
-            ),
-            other => return Err(corrupt(format!("config layer scope {other:?}"))),
+            "tier" => Layer::Tier(name_at(row, "tier", TierName::parse)?),
+            "product" => Layer::Product(name_at(row, "product", ProductName::parse)?),
+            "tenant" => Layer::Tenant(name_at(row, "tenant", TenantName::parse)?),
+            other => return Err(StoreError::corrupt(format!("config layer scope {other:?}"))),
         };
         Ok(ConfigLayer {
-            deployable: DeployableName::parse(row.try_get::<String, _>("deployable")?)
-                .map_err(|e| corrupt(e.to_string()))?,
+            deployable: name_at(row, "deployable", DeployableName::parse)?,
             scope,
-            config: serde_json::from_str(&row.try_get::<String, _>("config")?)
-                .map_err(|e| corrupt(format!("config layer is not JSON: {e}")))?,
+            config: json_at(row, "config")?,
         })
     }
 

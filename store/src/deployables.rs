@@ -7,7 +7,7 @@ use strata_domain::names::DeployableName;
 use strata_domain::rules::FieldError;
 
 use crate::StoreError;
-use crate::entity::{AnyQuery, Entity, Reference};
+use crate::entity::{AnyQuery, Entity, Reference, json_at, name_at};
 use crate::resolution::Touch;
 
 impl Entity for Deployable {
@@ -56,16 +56,11 @@ impl Entity for Deployable {
     }
 
     fn from_row(row: &AnyRow) -> Result<Deployable, StoreError> {
-        let json = |column: &str| -> Result<serde_json::Value, StoreError> {
-            serde_json::from_str(&row.try_get::<String, _>(column)?)
-                .map_err(|e| StoreError::Corrupt(format!("deployable {column} is not JSON: {e}")))
-        };
         Ok(Deployable {
-            name: DeployableName::parse(row.try_get::<String, _>("name")?)
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            name: name_at(row, "name", DeployableName::parse)?,
             display_name: row.try_get("display_name")?,
-            config_schema: json("config_schema")?,
-            default_config: json("default_config")?,
+            config_schema: json_at(row, "config_schema")?,
+            default_config: json_at(row, "default_config")?,
         })
     }
 }

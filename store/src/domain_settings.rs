@@ -19,7 +19,7 @@ async fn read(conn: &mut sqlx::AnyConnection) -> Result<DomainSettings, StoreErr
             .fetch_one(conn)
             .await?;
     Ok(DomainSettings {
-        name: DomainName::parse(name).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        name: DomainName::parse(name).map_err(StoreError::corrupt)?,
         display_name,
         origin_url,
     })

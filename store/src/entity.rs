@@ -10,6 +10,7 @@ use serde_json::Value;
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
 use sqlx::{Any, AnyConnection, Row};
+use strata_domain::names::NameError;
 use strata_domain::rules::{EntityState, FieldError, Versioned};
 
 use crate::changes::{ChangeSet, Entry, Operation};
@@ -158,6 +159,24 @@ async fn dependents<E: Entity>(
         }
     }
     Ok((named, total))
+}
+
+/// A stored name. One that breaks its rule was written behind the store's back.
+pub(crate) fn name_at<T, I: sqlx::ColumnIndex<AnyRow>>(
+    row: &AnyRow,
+    column: I,
+    parse: fn(String) -> Result<T, NameError>,
+) -> Result<T, StoreError> {
+    parse(row.try_get::<String, _>(column)?).map_err(StoreError::corrupt)
+}
+
+/// A stored JSON document.
+pub(crate) fn json_at<I: sqlx::ColumnIndex<AnyRow> + std::fmt::Display + Copy>(
+    row: &AnyRow,
+    column: I,
+) -> Result<Value, StoreError> {
+    serde_json::from_str(&row.try_get::<String, _>(column)?)
+        .map_err(|e| StoreError::Corrupt(format!("column {column} is not JSON: {e}")))
 }
 
 /// Reads the `state` column of an entity whose state is active or disabled.

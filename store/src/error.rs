@@ -79,6 +79,11 @@ fn more(total: usize, named: usize) -> String {
 }
 
 impl StoreError {
+    /// Stored data that breaks the store's own rules: written behind its back.
+    pub fn corrupt(what: impl std::fmt::Display) -> StoreError {
+        StoreError::Corrupt(what.to_string())
+    }
+
     pub fn invalid(field: impl Into<String>, rule: impl Into<String>) -> StoreError {
         StoreError::Invalid {
             field: field.into(),

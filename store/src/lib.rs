@@ -30,6 +30,13 @@ use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Row, Transaction};
 pub use database_url::{Backend, DatabaseUrl};
 pub use error::{StoreError, VersionStamp};
 
+/// Milliseconds since the Unix epoch, as the store records times.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
 /// The domain row: one whole configuration database.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DomainInfo {

@@ -7,7 +7,7 @@ use strata_domain::organization::Organization;
 use strata_domain::rules::FieldError;
 
 use crate::StoreError;
-use crate::entity::{AnyQuery, Entity, Reference, state_from_row};
+use crate::entity::{AnyQuery, Entity, Reference, name_at, state_from_row};
 
 impl Entity for Organization {
     const KIND: &'static str = "organization";
@@ -37,13 +37,9 @@ impl Entity for Organization {
     }
 
     fn from_row(row: &AnyRow) -> Result<Organization, StoreError> {
-        let name = |column: &str| -> Result<OrganizationName, StoreError> {
-            OrganizationName::parse(row.try_get::<String, _>(column)?)
-                .map_err(|e| StoreError::Corrupt(e.to_string()))
-        };
         Ok(Organization {
-            name: name("name")?,
-            short_name: name("short_name")?,
+            name: name_at(row, "name", OrganizationName::parse)?,
+            short_name: name_at(row, "short_name", OrganizationName::parse)?,
             display_name: row.try_get("display_name")?,
             state: state_from_row::<Organization>(row)?,
         })

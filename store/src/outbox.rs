@@ -2,13 +2,13 @@
 //! claimed by publishers and finished with their figures or their error. Only the newest
 //! revision is published; older ones still waiting are superseded by it.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::{Store, StoreError};
+use crate::{Store, StoreError, now_ms};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -77,13 +77,6 @@ pub struct Claim {
     pub revision: i64,
     pub actor: String,
     pub attempt: i64,
-}
-
-/// Milliseconds since the Unix epoch, as the store records times.
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }
 
 const COLUMNS: &str = "revision, state, actor, committed_ms, attempts, last_error, retry_at_ms, \

@@ -12,7 +12,7 @@ use strata_domain::product::Product;
 use strata_domain::rules::FieldError;
 
 use crate::StoreError;
-use crate::entity::{AnyQuery, Entity, Reference, invalid, referenced, state_from_row};
+use crate::entity::{AnyQuery, Entity, Reference, invalid, name_at, referenced, state_from_row};
 use crate::resolution::Touch;
 
 impl Entity for Product {
@@ -51,11 +51,9 @@ impl Entity for Product {
     }
 
     fn from_row(row: &AnyRow) -> Result<Product, StoreError> {
-        let corrupt = |e: strata_domain::names::NameError| StoreError::Corrupt(e.to_string());
         Ok(Product {
-            name: ProductName::parse(row.try_get::<String, _>("name")?).map_err(corrupt)?,
-            organization: OrganizationName::parse(row.try_get::<String, _>("organization")?)
-                .map_err(corrupt)?,
+            name: name_at(row, "name", ProductName::parse)?,
+            organization: name_at(row, "organization", OrganizationName::parse)?,
             display_name: row.try_get("display_name")?,
             deployables: BTreeSet::new(),
             state: state_from_row::<Product>(row)?,
@@ -133,7 +131,7 @@ impl Entity for Product {
         .await?;
         self.deployables = names
             .into_iter()
-            .map(|n| DeployableName::parse(n).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .map(|n| DeployableName::parse(n).map_err(StoreError::corrupt))
             .collect::<Result<_, _>>()?;
         Ok(())
     }

@@ -18,7 +18,7 @@ use strata_domain::rules::FieldError;
 use strata_domain::schema::{ConfigSchema, MAX_REPORTED, Violations};
 use strata_domain::tenant::Tenant;
 
-use crate::entity::{Entity, fetch};
+use crate::entity::{Entity, fetch, json_at, name_at};
 use crate::{Store, StoreError};
 
 /// What a write can change among resolved configs.
@@ -139,10 +139,6 @@ const TARGETS: &str = "SELECT t.tier, t.name, t.product, pd.deployable FROM tena
                        JOIN product_deployables pd ON pd.product = t.product \
                        WHERE t.state <> 'deleted'";
 
-fn corrupt(e: impl fmt::Display) -> StoreError {
-    StoreError::Corrupt(e.to_string())
-}
-
 /// The resolved configs that `touched` can change, of tenants that are not deleted.
 pub(crate) async fn affected(
     conn: &mut AnyConnection,
@@ -176,10 +172,10 @@ pub(crate) async fn affected(
         }
         for row in query.fetch_all(&mut *conn).await? {
             targets.insert(Target {
-                tier: TierName::parse(row.try_get::<String, _>(0)?).map_err(corrupt)?,
-                tenant: TenantName::parse(row.try_get::<String, _>(1)?).map_err(corrupt)?,
-                product: ProductName::parse(row.try_get::<String, _>(2)?).map_err(corrupt)?,
-                deployable: DeployableName::parse(row.try_get::<String, _>(3)?).map_err(corrupt)?,
+                tier: name_at(&row, 0, TierName::parse)?,
+                tenant: name_at(&row, 1, TenantName::parse)?,
+                product: name_at(&row, 2, ProductName::parse)?,
+                deployable: name_at(&row, 3, DeployableName::parse)?,
             });
         }
     }
@@ -224,12 +220,12 @@ async fn layers_of(
     let mut layers = Layers::default();
     for row in rows {
         let kind: String = row.try_get(0)?;
-        let config: Value = serde_json::from_str(&row.try_get::<String, _>(4)?).map_err(corrupt)?;
+        let config = json_at(&row, 4)?;
         let (map, column) = match kind.as_str() {
             "tier" => (&mut layers.tier, 1),
             "product" => (&mut layers.product, 2),
             "tenant" => (&mut layers.tenant, 3),
-            other => return Err(corrupt(format!("config layer scope {other:?}"))),
+            other => return Err(StoreError::corrupt(format!("config layer scope {other:?}"))),
         };
         map.insert(row.try_get::<String, _>(column)?, config);
     }
@@ -252,10 +248,12 @@ pub(crate) async fn resolve_targets(
     for (name, targets) in by_deployable {
         let deployable = fetch::<Deployable>(conn, name.as_str())
             .await?
-            .ok_or_else(|| corrupt(format!("deployable {name} is referenced but missing")))?
+            .ok_or_else(|| {
+                StoreError::corrupt(format!("deployable {name} is referenced but missing"))
+            })?
             .item;
         let schema = ConfigSchema::parse("/config_schema", deployable.config_schema.clone())
-            .map_err(|e| corrupt(format!("the stored schema of {name}: {e}")))?;
+            .map_err(|e| StoreError::corrupt(format!("the stored schema of {name}: {e}")))?;
         let only = (targets.len() == 1).then(|| targets[0]);
         let layers = layers_of(conn, name, only).await?;
         for target in targets {
@@ -340,7 +338,9 @@ impl Store {
         }
         let product = fetch::<Product>(&mut read, found.product.as_str())
             .await?
-            .ok_or_else(|| corrupt(format!("tenant {} has no product", tenant.as_str())))?
+            .ok_or_else(|| {
+                StoreError::corrupt(format!("tenant {} has no product", tenant.as_str()))
+            })?
             .item;
         if !product.deployables.contains(deployable) {
             return Err(StoreError::invalid(
@@ -363,7 +363,7 @@ impl Store {
         read.rollback().await?;
         configs
             .pop()
-            .ok_or_else(|| corrupt("resolving one config gave none"))
+            .ok_or_else(|| StoreError::corrupt("resolving one config gave none"))
     }
 
     /// What writing `entity` (an update from `expected_version`, or a create when `None`) would

@@ -11,7 +11,7 @@ use strata_domain::tenant::{Tenant, TenantState};
 use strata_domain::tier::Tier;
 
 use crate::StoreError;
-use crate::entity::{AnyQuery, Entity, Reference, invalid, referenced};
+use crate::entity::{AnyQuery, Entity, Reference, invalid, name_at, referenced};
 use crate::resolution::Touch;
 
 impl Entity for Tenant {
@@ -50,17 +50,16 @@ impl Entity for Tenant {
     }
 
     fn from_row(row: &AnyRow) -> Result<Tenant, StoreError> {
-        let corrupt = |e: strata_domain::names::NameError| StoreError::Corrupt(e.to_string());
         let state: String = row.try_get("state")?;
         Ok(Tenant {
-            name: TenantName::parse(row.try_get::<String, _>("name")?).map_err(corrupt)?,
-            product: ProductName::parse(row.try_get::<String, _>("product")?).map_err(corrupt)?,
-            tier: TierName::parse(row.try_get::<String, _>("tier")?).map_err(corrupt)?,
+            name: name_at(row, "name", TenantName::parse)?,
+            product: name_at(row, "product", ProductName::parse)?,
+            tier: name_at(row, "tier", TierName::parse)?,
             alias: row
                 .try_get::<Option<String>, _>("alias")?
                 .map(TenantAlias::parse)
                 .transpose()
-                .map_err(corrupt)?,
+                .map_err(StoreError::corrupt)?,
             termination_protection: row.try_get::<i64, _>("termination_protection")? != 0,
             state: TenantState::parse(&state)
                 .ok_or_else(|| StoreError::Corrupt(format!("tenant state {state:?}")))?,

@@ -9,7 +9,7 @@ use strata_domain::tier::Tier;
 use strata_domain::tier_deployable::TierDeployable;
 
 use crate::StoreError;
-use crate::entity::{AnyQuery, Entity, referenced};
+use crate::entity::{AnyQuery, Entity, name_at, referenced};
 
 impl Entity for TierDeployable {
     const KIND: &'static str = "tier deployable";
@@ -36,11 +36,9 @@ impl Entity for TierDeployable {
     }
 
     fn from_row(row: &AnyRow) -> Result<TierDeployable, StoreError> {
-        let corrupt = |e: strata_domain::names::NameError| StoreError::Corrupt(e.to_string());
         Ok(TierDeployable {
-            tier: TierName::parse(row.try_get::<String, _>("tier")?).map_err(corrupt)?,
-            deployable: DeployableName::parse(row.try_get::<String, _>("deployable")?)
-                .map_err(corrupt)?,
+            tier: name_at(row, "tier", TierName::parse)?,
+            deployable: name_at(row, "deployable", DeployableName::parse)?,
             active: row.try_get::<i64, _>("active")? != 0,
             inactive_reason: row.try_get("inactive_reason")?,
             release: row.try_get("release")?,

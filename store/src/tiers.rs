@@ -7,7 +7,7 @@ use strata_domain::rules::FieldError;
 use strata_domain::tier::Tier;
 
 use crate::StoreError;
-use crate::entity::{AnyQuery, Entity, Reference, state_from_row};
+use crate::entity::{AnyQuery, Entity, Reference, name_at, state_from_row};
 
 impl Entity for Tier {
     const KIND: &'static str = "tier";
@@ -51,9 +51,8 @@ impl Entity for Tier {
     }
 
     fn from_row(row: &AnyRow) -> Result<Tier, StoreError> {
-        let name: String = row.try_get("name")?;
         Ok(Tier {
-            name: TierName::parse(&name).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            name: name_at(row, "name", TierName::parse)?,
             display_name: row.try_get("display_name")?,
             is_live: row.try_get::<i64, _>("is_live")? != 0,
             state: state_from_row::<Tier>(row)?,

@@ -15,13 +15,21 @@ pub struct Fetched {
     pub documents: BTreeMap<String, Vec<u8>>,
 }
 
-pub async fn fetch_current(origin: &Origin) -> Result<Option<Fetched>, OriginError> {
-    let unreadable = |what: &str, e: String| OriginError::Unreadable(format!("{what}: {e}"));
-    let Some((bytes, _)) = origin.head().await? else {
+/// HEAD as read, with its tag for a conditional write; `None` before the first publication.
+pub async fn current_head(origin: &Origin) -> Result<Option<(Head, String)>, OriginError> {
+    let Some((bytes, tag)) = origin.head().await? else {
         return Ok(None);
     };
-    let head: Head =
-        serde_json::from_slice(&bytes).map_err(|e| unreadable("HEAD", e.to_string()))?;
+    let head = serde_json::from_slice(&bytes)
+        .map_err(|e| OriginError::Unreadable(format!("HEAD: {e}")))?;
+    Ok(Some((head, tag)))
+}
+
+pub async fn fetch_current(origin: &Origin) -> Result<Option<Fetched>, OriginError> {
+    let unreadable = |what: &str, e: String| OriginError::Unreadable(format!("{what}: {e}"));
+    let Some((head, _)) = current_head(origin).await? else {
+        return Ok(None);
+    };
     let manifest_bytes = origin
         .get(&head.manifest)
         .await?

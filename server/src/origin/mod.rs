@@ -3,7 +3,7 @@
 mod current;
 mod directory;
 
-pub use current::{Fetched, fetch_current};
+pub use current::{Fetched, current_head, fetch_current};
 pub use directory::DirectoryOrigin;
 
 use std::path::PathBuf;
