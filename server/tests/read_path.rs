@@ -2,32 +2,21 @@
 //! revision as ETag, env format, aliases, and 404s that name the unknown part. A new server
 //! serves what its origin holds before it publishes anything itself.
 
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::time::{Duration, Instant};
 
+use common::start_server;
 use serde_json::{Value, json};
 use strata_domain::layer::{ConfigLayer, Layer};
 use strata_domain::names::{DeployableName, TenantName, TierName};
 use strata_server::cache::CacheSetting;
-use strata_server::config::Settings;
-use strata_server::origin::OriginSetting;
-use strata_server::startup::Application;
 use strata_store::test_support::TestDatabase;
 use strata_store::{Backend, Store};
 
 async fn serve(db: &TestDatabase, origin: &Path, site: &Path) -> String {
-    let settings = Settings {
-        database_url: db.url.clone(),
-        origin: OriginSetting::Directory(origin.to_path_buf()),
-        cache: CacheSetting::InProcess,
-        addr: "127.0.0.1:0".parse::<SocketAddr>().unwrap(),
-        site_root: PathBuf::from(site),
-    };
-    let app = Application::build(settings).await.unwrap();
-    let address = format!("http://{}", app.addr());
-    tokio::spawn(app.run_until_stopped());
-    address
+    start_server(db, origin, site, CacheSetting::InProcess).await
 }
 
 fn client() -> reqwest::Client {

@@ -1,14 +1,11 @@
 //! The real server on a free port with its own database: health, readiness, the console's
 //! first paint and a server function round trip.
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
+mod common;
 
+use common::start_server;
 use serde_json::Value;
 use strata_server::cache::CacheSetting;
-use strata_server::config::Settings;
-use strata_server::origin::OriginSetting;
-use strata_server::startup::Application;
 use strata_store::Backend;
 use strata_store::test_support::TestDatabase;
 
@@ -21,18 +18,7 @@ struct TestApp {
 async fn spawn_app(cache: CacheSetting) -> TestApp {
     let db = TestDatabase::new(Backend::Sqlite).await;
     let dir = tempfile::tempdir().unwrap();
-    let settings = Settings {
-        database_url: db.url.clone(),
-        origin: OriginSetting::Directory(dir.path().join("origin")),
-        cache,
-        addr: "127.0.0.1:0".parse::<SocketAddr>().unwrap(),
-        site_root: PathBuf::from(dir.path()),
-    };
-    let app = Application::build(settings)
-        .await
-        .expect("the server starts");
-    let address = format!("http://{}", app.addr());
-    tokio::spawn(app.run_until_stopped());
+    let address = start_server(&db, &dir.path().join("origin"), dir.path(), cache).await;
     TestApp {
         address,
         _db: db,
@@ -250,15 +236,7 @@ async fn the_server_publishes_each_commit_to_its_origin() {
     let db = TestDatabase::new(Backend::Sqlite).await;
     let dir = tempfile::tempdir().unwrap();
     let origin = dir.path().join("origin");
-    let settings = Settings {
-        database_url: db.url.clone(),
-        origin: OriginSetting::Directory(origin.clone()),
-        cache: CacheSetting::InProcess,
-        addr: "127.0.0.1:0".parse::<SocketAddr>().unwrap(),
-        site_root: PathBuf::from(dir.path()),
-    };
-    let app = Application::build(settings).await.unwrap();
-    tokio::spawn(app.run_until_stopped());
+    start_server(&db, &origin, dir.path(), CacheSetting::InProcess).await;
     // Another process's store: its commits reach the server through the outbox alone.
     let store = db.store().await;
     store.load_demo("kate").await.unwrap();
