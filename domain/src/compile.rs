@@ -126,11 +126,7 @@ impl Compiled {
                         product.name.as_str()
                     )
                 })?;
-                let scopes = [
-                    Layer::Tier(tenant.tier.clone()),
-                    Layer::Product(tenant.product.clone()),
-                    Layer::Tenant(tenant.name.clone()),
-                ];
+                let scopes = Layer::scopes_of(&tenant.tier, &tenant.product, &tenant.name);
                 let own = layers.get(name.as_str());
                 let stack = std::iter::once(&deployable.default_config).chain(
                     scopes

@@ -29,6 +29,16 @@ impl Layer {
         }
     }
 
+    /// The stored layers that apply to a tenant, in merge order after the default:
+    /// its tier, its product, itself.
+    pub fn scopes_of(tier: &TierName, product: &ProductName, tenant: &TenantName) -> [Layer; 3] {
+        [
+            Layer::Tier(tier.clone()),
+            Layer::Product(product.clone()),
+            Layer::Tenant(tenant.clone()),
+        ]
+    }
+
     pub fn name(&self) -> Option<&str> {
         match self {
             Layer::Default => None,

@@ -7,10 +7,10 @@ use std::fmt;
 
 use serde::Serialize;
 use serde_json::Value;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 use strata_domain::deployable::Deployable;
 use strata_domain::diff::{PatchOp, diff};
-use strata_domain::layer::Layer;
+use strata_domain::layer::{ConfigLayer, Layer};
 use strata_domain::names::{DeployableName, ProductName, TenantName, TierName};
 use strata_domain::product::Product;
 use strata_domain::resolve::{Resolved, resolve};
@@ -18,7 +18,7 @@ use strata_domain::rules::FieldError;
 use strata_domain::schema::{ConfigSchema, MAX_REPORTED, Violations};
 use strata_domain::tenant::Tenant;
 
-use crate::entity::{Entity, fetch, json_at, name_at};
+use crate::entity::{Entity, fetch, name_at};
 use crate::{Store, StoreError};
 
 /// What a write can change among resolved configs.
@@ -183,20 +183,14 @@ pub(crate) async fn affected(
 }
 
 /// One deployable's stored layers, by scope name.
-#[derive(Default)]
-struct Layers {
-    tier: HashMap<String, Value>,
-    product: HashMap<String, Value>,
-    tenant: HashMap<String, Value>,
-}
-
+/// One deployable's stored layers, by scope.
 async fn layers_of(
     conn: &mut AnyConnection,
     deployable: &DeployableName,
     only: Option<&Target>,
-) -> Result<Layers, StoreError> {
-    let base =
-        "SELECT scope_kind, tier, product, tenant, config FROM config_layers WHERE deployable = $1";
+) -> Result<HashMap<Layer, Value>, StoreError> {
+    let base = "SELECT deployable, scope_kind, tier, product, tenant, config FROM config_layers \
+                WHERE deployable = $1";
     let rows = match only {
         // One config: read just its three layers, not every tenant's.
         Some(t) => {
@@ -217,19 +211,9 @@ async fn layers_of(
                 .await?
         }
     };
-    let mut layers = Layers::default();
-    for row in rows {
-        let kind: String = row.try_get(0)?;
-        let config = json_at(&row, 4)?;
-        let (map, column) = match kind.as_str() {
-            "tier" => (&mut layers.tier, 1),
-            "product" => (&mut layers.product, 2),
-            "tenant" => (&mut layers.tenant, 3),
-            other => return Err(StoreError::corrupt(format!("config layer scope {other:?}"))),
-        };
-        map.insert(row.try_get::<String, _>(column)?, config);
-    }
-    Ok(layers)
+    rows.iter()
+        .map(|row| ConfigLayer::from_row(row).map(|layer| (layer.scope, layer.config)))
+        .collect()
 }
 
 /// Resolves and validates each target from the stored deployables and layers.
@@ -257,22 +241,13 @@ pub(crate) async fn resolve_targets(
         let only = (targets.len() == 1).then(|| targets[0]);
         let layers = layers_of(conn, name, only).await?;
         for target in targets {
-            let stack = [
-                Some((Layer::Default, &deployable.default_config)),
-                layers
-                    .tier
-                    .get(target.tier.as_str())
-                    .map(|v| (Layer::Tier(target.tier.clone()), v)),
-                layers
-                    .product
-                    .get(target.product.as_str())
-                    .map(|v| (Layer::Product(target.product.clone()), v)),
-                layers
-                    .tenant
-                    .get(target.tenant.as_str())
-                    .map(|v| (Layer::Tenant(target.tenant.clone()), v)),
-            ];
-            let merged = resolve(stack.into_iter().flatten());
+            let scopes = Layer::scopes_of(&target.tier, &target.product, &target.tenant);
+            let stack = std::iter::once((Layer::Default, &deployable.default_config)).chain(
+                scopes
+                    .into_iter()
+                    .filter_map(|scope| layers.get(&scope).map(|v| (scope, v))),
+            );
+            let merged = resolve(stack);
             let violations = schema.violations("", &merged.config);
             resolved.push(ResolvedConfig {
                 target: target.clone(),
