@@ -76,19 +76,9 @@ pub async fn publish(store: &Store, settings: &Settings) -> Result<(), StartupEr
         format!("strata publish (pid {})", std::process::id()),
         Default::default(),
     );
+    // Asked by a person: a failed publication is tried now rather than at its backoff's time.
+    store.retry_failed_now().await?;
     let newest = store.publications(1).await?.into_iter().next();
-    if let Some(p) = &newest
-        && p.state == strata_store::outbox::PublicationState::Failed
-    {
-        // Asked by a person: try now rather than at the backoff's time.
-        store
-            .fail_publication(
-                p.revision,
-                p.last_error.as_deref().unwrap_or(""),
-                Default::default(),
-            )
-            .await?;
-    }
     match publisher.publish_next().await? {
         Some(Outcome::Published { revision, figures }) => {
             println!(

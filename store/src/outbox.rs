@@ -209,6 +209,15 @@ impl Store {
         Ok(())
     }
 
+    /// Makes failed publications due for a retry now, keeping their last error.
+    pub async fn retry_failed_now(&self) -> Result<(), StoreError> {
+        sqlx::query("UPDATE publications SET retry_at_ms = $1 WHERE state = 'failed'")
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// The latest publications, newest first.
     pub async fn publications(&self, limit: i64) -> Result<Vec<Publication>, StoreError> {
         sqlx::query(&format!(
