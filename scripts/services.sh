@@ -1,6 +1,8 @@
 # Sourced by scripts/test: makes sure PostgreSQL and Redis answer on loopback, starting
 # throwaway ones on other ports when the machine's own are not running, and stops those on exit.
-# Exports STRATA_TEST_POSTGRES_URL and STRATA_TEST_REDIS_URL for the tests.
+# Exports STRATA_TEST_POSTGRES_URL and STRATA_TEST_REDIS_URL for the tests, and what the S3
+# tests need: STRATA_TEST_WEED (each of those tests runs its own SeaweedFS) and test-only AWS
+# credentials, which SeaweedFS then requires and the tests sign with.
 
 services_dir=$(mktemp -d)
 services_cleanup() {
@@ -42,3 +44,8 @@ if [ -z "${STRATA_TEST_REDIS_URL:-}" ]; then
   fi
 fi
 echo "[services] PostgreSQL: $STRATA_TEST_POSTGRES_URL  Redis: $STRATA_TEST_REDIS_URL"
+
+export STRATA_TEST_WEED="${STRATA_TEST_WEED:-$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')/weed}"
+export AWS_ACCESS_KEY_ID=strata-test AWS_SECRET_ACCESS_KEY=strata-test-secret AWS_REGION=us-east-1
+export AWS_EC2_METADATA_DISABLED=true
+echo "[services] SeaweedFS for S3 tests: $STRATA_TEST_WEED"

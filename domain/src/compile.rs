@@ -2,7 +2,7 @@
 //! as the bytes a service reads, built from a revision's tables alone (a snapshot or the
 //! store's state), so any process that can read an origin can build it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -71,9 +71,16 @@ struct CompiledTenant {
 /// Every resolved config of one revision, ready to serve.
 pub struct Compiled {
     pub revision: i64,
-    tenants: HashMap<String, CompiledTenant>,
+    /// Shared with the revision it was compiled from where a tenant's inputs did not change.
+    tenants: HashMap<String, Arc<CompiledTenant>>,
     aliases: HashMap<String, String>,
     deployables: HashMap<String, ()>,
+    /// The tables it was compiled from: what the next revision is compared with.
+    source: Arc<Tables>,
+    /// Set by [`Compiled::retain_tier`]: later revisions keep to it too.
+    only_tier: Option<String>,
+    /// How many tenants were compiled for this revision (the others were carried over).
+    pub recompiled_tenants: usize,
 }
 
 fn entities<T: serde::de::DeserializeOwned>(tables: &Tables, kind: &str) -> Result<Vec<T>, String> {
@@ -89,75 +96,199 @@ fn entities<T: serde::de::DeserializeOwned>(tables: &Tables, kind: &str) -> Resu
         .unwrap_or_else(|| Ok(Vec::new()))
 }
 
-impl Compiled {
-    /// Resolves every served tenant's deployables. Fails only on tables that do not read as
-    /// Strata's entities.
-    pub fn build(revision: i64, tables: &Tables) -> Result<Compiled, String> {
-        let deployables: HashMap<String, Deployable> =
-            entities::<Deployable>(tables, "deployable")?
+/// What resolving needs besides the tenant: deployables and products (small tables, read
+/// whole) and the layers, looked up by key as they are needed.
+struct Inputs<'a> {
+    deployables: HashMap<String, Deployable>,
+    products: HashMap<String, Product>,
+    layers: Option<&'a BTreeMap<String, Value>>,
+}
+
+impl<'a> Inputs<'a> {
+    fn new(tables: &'a Tables) -> Result<Inputs<'a>, String> {
+        Ok(Inputs {
+            deployables: entities::<Deployable>(tables, "deployable")?
                 .into_iter()
                 .map(|d| (d.name.to_string(), d))
-                .collect();
-        let products: HashMap<String, Product> = entities::<Product>(tables, "product")?
-            .into_iter()
-            .map(|p| (p.name.to_string(), p))
-            .collect();
-        let mut layers: HashMap<String, HashMap<Layer, Value>> = HashMap::new();
-        for layer in entities::<ConfigLayer>(tables, "config layer")? {
-            layers
-                .entry(layer.deployable.to_string())
-                .or_default()
-                .insert(layer.scope, layer.config);
+                .collect(),
+            products: entities::<Product>(tables, "product")?
+                .into_iter()
+                .map(|p| (p.name.to_string(), p))
+                .collect(),
+            layers: tables.get("config layer"),
+        })
+    }
+
+    /// Resolves each deployable of the tenant's product: default ← tier ← product ← tenant.
+    fn compile(&self, tenant: &Tenant) -> Result<CompiledTenant, String> {
+        let product = self
+            .products
+            .get(tenant.product.as_str())
+            .ok_or_else(|| format!("tenant {:?} names a missing product", tenant.name.as_str()))?;
+        let scopes = Layer::scopes_of(&tenant.tier, &tenant.product, &tenant.name);
+        let mut configs = HashMap::with_capacity(product.deployables.len());
+        for name in &product.deployables {
+            let deployable = self.deployables.get(name.as_str()).ok_or_else(|| {
+                format!(
+                    "product {:?} names a missing deployable",
+                    product.name.as_str()
+                )
+            })?;
+            let stack = std::iter::once(&deployable.default_config).chain(
+                scopes.iter().filter_map(|scope| {
+                    self.layers?
+                        .get(&ConfigLayer::key_of(name, scope))?
+                        .get("config")
+                }),
+            );
+            let bytes = serde_json::to_vec(&merged(stack)).expect("JSON serializes");
+            configs.insert(name.to_string(), Arc::from(bytes));
         }
-        let mut tenants = HashMap::new();
-        let mut aliases = HashMap::new();
-        for tenant in entities::<Tenant>(tables, "tenant")? {
-            if !tenant.state.is_served() {
+        Ok(CompiledTenant {
+            tier: tenant.tier.to_string(),
+            configs,
+        })
+    }
+}
+
+/// The keys of `kind` whose rows differ between two revisions (added, removed or changed).
+fn changed_keys<'a>(before: &'a Tables, after: &'a Tables, kind: &str) -> Vec<&'a String> {
+    static EMPTY: BTreeMap<String, Value> = BTreeMap::new();
+    let (old, new) = (
+        before.get(kind).unwrap_or(&EMPTY),
+        after.get(kind).unwrap_or(&EMPTY),
+    );
+    let mut keys: Vec<&String> = new
+        .iter()
+        .filter(|(key, row)| old.get(*key) != Some(row))
+        .map(|(key, _)| key)
+        .collect();
+    keys.extend(old.keys().filter(|key| !new.contains_key(*key)));
+    keys
+}
+
+fn text<'a>(row: &'a Value, pointer: &str) -> Option<&'a str> {
+    row.pointer(pointer).and_then(Value::as_str)
+}
+
+impl Compiled {
+    /// A revision with nothing in it, to compile revisions from.
+    pub fn empty() -> Compiled {
+        Compiled {
+            revision: 0,
+            tenants: HashMap::new(),
+            aliases: HashMap::new(),
+            deployables: HashMap::new(),
+            source: Arc::new(Tables::new()),
+            only_tier: None,
+            recompiled_tenants: 0,
+        }
+    }
+
+    /// Resolves every served tenant's deployables. Fails only on tables that do not read as
+    /// Strata's entities.
+    pub fn build(revision: i64, tables: Arc<Tables>) -> Result<Compiled, String> {
+        Compiled::empty().next(revision, tables)
+    }
+
+    /// Compiles `revision` from this one: only the tenants whose inputs changed are resolved
+    /// again (their own row; a layer of their tier, product or their own; their product or
+    /// one of its deployables); the others share this revision's compiled configs. The result
+    /// equals [`Compiled::build`] of the same tables.
+    pub fn next(&self, revision: i64, tables: Arc<Tables>) -> Result<Compiled, String> {
+        let (before, after) = (&*self.source, &*tables);
+        let mut tenants_hit: HashSet<&str> = changed_keys(before, after, "tenant")
+            .into_iter()
+            .map(String::as_str)
+            .collect();
+        let (mut tiers_hit, mut products_hit) = (HashSet::new(), HashSet::new());
+        for key in changed_keys(before, after, "config layer") {
+            let row = after
+                .get("config layer")
+                .and_then(|rows| rows.get(key))
+                .or_else(|| before.get("config layer").and_then(|rows| rows.get(key)))
+                .expect("a changed key is in one of the revisions");
+            let name = text(row, "/scope/name").unwrap_or_default();
+            match text(row, "/scope/kind") {
+                Some("tier") => tiers_hit.insert(name),
+                Some("product") => products_hit.insert(name),
+                Some("tenant") => tenants_hit.insert(name),
+                _ => return Err(format!("config layer {key:?} has no scope")),
+            };
+        }
+        products_hit.extend(
+            changed_keys(before, after, "product")
+                .into_iter()
+                .map(String::as_str),
+        );
+        let deployables_hit = changed_keys(before, after, "deployable");
+        if !deployables_hit.is_empty() {
+            for (name, product) in before
+                .get("product")
+                .into_iter()
+                .chain(after.get("product"))
+                .flatten()
+            {
+                let runs = |d: &&String| {
+                    product["deployables"]
+                        .as_array()
+                        .is_some_and(|ds| ds.iter().any(|v| v.as_str() == Some(d.as_str())))
+                };
+                if deployables_hit.iter().any(|d| runs(&d)) {
+                    products_hit.insert(name.as_str());
+                }
+            }
+        }
+
+        let inputs = Inputs::new(after)?;
+        let empty = BTreeMap::new();
+        let rows = after.get("tenant").unwrap_or(&empty);
+        let mut tenants = self.tenants.clone();
+        let mut aliases = self.aliases.clone();
+        aliases.retain(|_, tenant| !tenants_hit.contains(tenant.as_str()));
+        for name in &tenants_hit {
+            if !rows.contains_key(*name) {
+                tenants.remove(*name);
+            }
+        }
+        let mut recompiled = 0;
+        for (name, row) in rows {
+            let hit = tenants_hit.contains(name.as_str())
+                || text(row, "/tier").is_some_and(|t| tiers_hit.contains(t))
+                || text(row, "/product").is_some_and(|p| products_hit.contains(p));
+            if !hit {
                 continue;
             }
-            let product = products.get(tenant.product.as_str()).ok_or_else(|| {
-                format!("tenant {:?} names a missing product", tenant.name.as_str())
-            })?;
-            let mut configs = HashMap::new();
-            for name in &product.deployables {
-                let deployable = deployables.get(name.as_str()).ok_or_else(|| {
-                    format!(
-                        "product {:?} names a missing deployable",
-                        product.name.as_str()
-                    )
-                })?;
-                let scopes = Layer::scopes_of(&tenant.tier, &tenant.product, &tenant.name);
-                let own = layers.get(name.as_str());
-                let stack = std::iter::once(&deployable.default_config).chain(
-                    scopes
-                        .iter()
-                        .filter_map(|scope| own.and_then(|l| l.get(scope))),
-                );
-                let config = merged(stack);
-                let bytes = serde_json::to_vec(&config).expect("JSON serializes");
-                configs.insert(name.to_string(), Arc::from(bytes));
+            tenants.remove(name);
+            let tenant: Tenant =
+                serde_json::from_value(row.clone()).map_err(|e| format!("tenant {name:?}: {e}"))?;
+            let wanted = self
+                .only_tier
+                .as_deref()
+                .is_none_or(|tier| tenant.tier.as_str() == tier);
+            if !tenant.state.is_served() || !wanted {
+                continue;
             }
+            tenants.insert(name.clone(), Arc::new(inputs.compile(&tenant)?));
             if let Some(alias) = &tenant.alias {
-                aliases.insert(alias.to_string(), tenant.name.to_string());
+                aliases.insert(alias.to_string(), name.clone());
             }
-            tenants.insert(
-                tenant.name.to_string(),
-                CompiledTenant {
-                    tier: tenant.tier.to_string(),
-                    configs,
-                },
-            );
+            recompiled += 1;
         }
         Ok(Compiled {
             revision,
             tenants,
             aliases,
-            deployables: deployables.into_keys().map(|k| (k, ())).collect(),
+            deployables: inputs.deployables.into_keys().map(|k| (k, ())).collect(),
+            source: tables,
+            only_tier: self.only_tier.clone(),
+            recompiled_tenants: recompiled,
         })
     }
 
     /// Keeps only the tenants of `tier`: for a cache that serves one tier.
     pub fn retain_tier(&mut self, tier: &str) {
+        self.only_tier = Some(tier.to_owned());
         self.tenants.retain(|_, t| t.tier == tier);
         let tenants = &self.tenants;
         self.aliases.retain(|_, name| tenants.contains_key(name));
@@ -308,7 +439,7 @@ mod tests {
 
     #[test]
     fn a_revision_compiles_to_each_tenant_s_resolved_configs() {
-        let compiled = Compiled::build(9, &tables()).unwrap();
+        let compiled = Compiled::build(9, Arc::new(tables())).unwrap();
         assert_eq!((compiled.revision, compiled.len()), (9, 1));
         let bytes = compiled.get("LIVE", "acme-eu", "web-api").unwrap();
         assert_eq!(

@@ -72,7 +72,7 @@ pub async fn import(
 pub async fn publish(store: &Store, settings: &Settings) -> Result<(), StartupError> {
     let publisher = Publisher::new(
         store.clone(),
-        settings.origin.open(),
+        settings.origin.open().await,
         format!("strata publish (pid {})", std::process::id()),
         Default::default(),
     );
@@ -124,7 +124,7 @@ pub async fn cache(settings: &Settings, action: CacheAction) -> Result<(), Start
         ));
     };
     let redis = RedisCache::new(client.clone(), location.clone());
-    let origin = settings.origin.open();
+    let origin = settings.origin.open().await;
     let (tier, interval) = match &action {
         CacheAction::Rebuild { tier } => (tier.clone(), None),
         CacheAction::Watch {
@@ -136,7 +136,13 @@ pub async fn cache(settings: &Settings, action: CacheAction) -> Result<(), Start
         ),
     };
     let mut compiled_tag = None;
-    let mut previous: Option<strata_domain::compile::Compiled> = None;
+    // Compiling from the previous revision recompiles only what changed; a tier given keeps
+    // every revision to it.
+    let mut previous = strata_domain::compile::Compiled::empty();
+    if let Some(tier) = &tier {
+        previous.retain_tier(tier);
+    }
+    let mut previous = std::sync::Arc::new(previous);
     loop {
         let tag = origin
             .head()
@@ -149,13 +155,14 @@ pub async fn cache(settings: &Settings, action: CacheAction) -> Result<(), Start
                 .await
                 .map_err(|e| StartupError::Publish(e.to_string()))?
                 .ok_or_else(|| StartupError::Publish("the origin's HEAD went away".into()))?;
-            let mut compiled =
-                compile_fetched(&fetched).map_err(|e| StartupError::Publish(e.to_string()))?;
-            if let Some(tier) = &tier {
-                compiled.retain_tier(tier);
-            }
+            let compiled = compile_fetched(&fetched, &previous)
+                .map_err(|e| StartupError::Publish(e.to_string()))?;
             let written = redis
-                .compile(&fetched.manifest.domain, &compiled, previous.as_ref())
+                .compile(
+                    &fetched.manifest.domain,
+                    &compiled,
+                    (previous.revision > 0).then_some(&*previous),
+                )
                 .await
                 .map_err(StartupError::Publish)?;
             println!(
@@ -166,7 +173,7 @@ pub async fn cache(settings: &Settings, action: CacheAction) -> Result<(), Start
                 started.elapsed().as_millis()
             );
             compiled_tag = tag;
-            previous = Some(compiled);
+            previous = std::sync::Arc::new(compiled);
         } else if tag.is_none() && interval.is_none() {
             return Err(StartupError::Publish(format!(
                 "{} has no published revision yet",

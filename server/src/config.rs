@@ -40,7 +40,7 @@ pub enum Command {
     Publish,
     /// Copy the origin's current revision into DIR (new or empty), checking every hash.
     Init {
-        /// The origin: file://DIR.
+        /// The origin: file://DIR or s3://BUCKET/PREFIX.
         origin: String,
         dir: std::path::PathBuf,
     },
@@ -125,7 +125,8 @@ pub struct RawSettings {
         global = true
     )]
     pub database_url: String,
-    /// Where published snapshots go: file://DIR.
+    /// Where published snapshots go: file://DIR or s3://BUCKET/PREFIX (credentials and
+    /// region from the standard AWS variables, profile or role).
     #[arg(
         long,
         env = "STRATA_ORIGIN",
@@ -133,6 +134,9 @@ pub struct RawSettings {
         global = true
     )]
     pub origin: String,
+    /// An S3-compatible server for s3:// origins, e.g. http://127.0.0.1:8333 (path-style).
+    #[arg(long = "s3-endpoint", env = "STRATA_S3_ENDPOINT", global = true)]
+    pub s3_endpoint: Option<String>,
     /// Redis for the compiled cache, e.g. redis://127.0.0.1:6379; unset keeps it in process.
     #[arg(long = "redis-url", env = "STRATA_REDIS_URL", global = true)]
     pub redis_url: Option<String>,
@@ -159,6 +163,8 @@ pub struct RawSettings {
 pub struct Settings {
     pub database_url: DatabaseUrl,
     pub origin: OriginSetting,
+    /// For origins named later, by `init` or a local copy.
+    pub s3_endpoint: Option<String>,
     pub cache: CacheSetting,
     pub addr: SocketAddr,
     pub site_root: PathBuf,
@@ -168,7 +174,7 @@ impl RawSettings {
     pub fn resolve(&self) -> Result<Settings, StartupError> {
         let database_url = DatabaseUrl::parse(&self.database_url)
             .map_err(|why| StartupError::setting("STRATA_DATABASE_URL", why))?;
-        let origin = OriginSetting::parse(&self.origin)
+        let origin = OriginSetting::parse(&self.origin, self.s3_endpoint.as_deref())
             .map_err(|why| StartupError::setting("STRATA_ORIGIN", why))?;
         let cache = CacheSetting::parse(self.redis_url.as_deref())
             .map_err(|why| StartupError::setting("STRATA_REDIS_URL", why))?;
@@ -184,6 +190,7 @@ impl RawSettings {
         Ok(Settings {
             database_url,
             origin,
+            s3_endpoint: self.s3_endpoint.clone(),
             cache,
             addr,
             site_root: self.site_root.clone(),

@@ -10,13 +10,13 @@ use strata_domain::health::{Component, Health};
 use strata_store::Store;
 
 use crate::cache::CacheSetting;
-use crate::origin::OriginSetting;
+use crate::origin::Origin;
 
 const TIMEOUT: Duration = Duration::from_secs(3);
 
 pub struct Probe {
     pub store: Store,
-    pub origin: OriginSetting,
+    pub origin: Origin,
     pub cache: CacheSetting,
 }
 

@@ -70,14 +70,14 @@ async fn run(cli: Cli) -> Result<(), StartupError> {
             commands::publish(&store, &settings).await
         }
         Command::Init { origin, dir } => {
-            let line = local_copy::init(&origin, &dir)
+            let line = local_copy::init(&origin, settings.s3_endpoint.as_deref(), &dir)
                 .await
                 .map_err(|e| StartupError::Publish(e.to_string()))?;
             println!("{line}");
             Ok(())
         }
         Command::Pull { dir, force } => {
-            for line in local_copy::pull(&dir, force)
+            for line in local_copy::pull(&dir, settings.s3_endpoint.as_deref(), force)
                 .await
                 .map_err(|e| StartupError::Publish(e.to_string()))?
             {
@@ -86,7 +86,7 @@ async fn run(cli: Cli) -> Result<(), StartupError> {
             Ok(())
         }
         Command::Diff { dir } => {
-            for line in local_copy::diff(&dir)
+            for line in local_copy::diff(&dir, settings.s3_endpoint.as_deref())
                 .await
                 .map_err(|e| StartupError::Publish(e.to_string()))?
             {

@@ -84,8 +84,12 @@ fn store(dir: &Path, origin: &str, fetched: &Fetched) -> Result<(), CopyError> {
 }
 
 /// Copies the origin's current revision into `dir`, which must be empty or missing.
-pub async fn init(origin_url: &str, dir: &Path) -> Result<String, CopyError> {
-    let setting = OriginSetting::parse(origin_url).map_err(CopyError::Refused)?;
+pub async fn init(
+    origin_url: &str,
+    s3_endpoint: Option<&str>,
+    dir: &Path,
+) -> Result<String, CopyError> {
+    let setting = OriginSetting::parse(origin_url, s3_endpoint).map_err(CopyError::Refused)?;
     if std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some()) {
         return Err(CopyError::Refused(format!(
             "{} is not empty; init copies into an empty or new directory",
@@ -93,10 +97,10 @@ pub async fn init(origin_url: &str, dir: &Path) -> Result<String, CopyError> {
         )));
     }
     std::fs::create_dir_all(dir).map_err(|e| file(dir, e))?;
-    let fetched = fetch(&setting.open())
+    let fetched = fetch(&setting.open().await)
         .await?
         .ok_or_else(|| CopyError::Refused(format!("{origin_url} has no published revision yet")))?;
-    store(dir, &setting.location(), &fetched)?;
+    store(dir, &setting.url(), &fetched)?;
     Ok(format!(
         "copied revision {} of {} into {}: {} tables, every hash checked",
         fetched.manifest.revision,
@@ -162,7 +166,11 @@ fn describe(name: &str, d: &TableDiff) -> Option<String> {
 
 /// Brings `dir` to the origin's current revision and says what changed. Local edits are
 /// refused unless `force`.
-pub async fn pull(dir: &Path, force: bool) -> Result<Vec<String>, CopyError> {
+pub async fn pull(
+    dir: &Path,
+    s3_endpoint: Option<&str>,
+    force: bool,
+) -> Result<Vec<String>, CopyError> {
     let (manifest, origin_url) = read_manifest(dir)?;
     let local_edits = edited(dir, &manifest);
     if !local_edits.is_empty() && !force {
@@ -172,8 +180,8 @@ pub async fn pull(dir: &Path, force: bool) -> Result<Vec<String>, CopyError> {
             manifest.revision
         )));
     }
-    let setting = OriginSetting::parse(&origin_url).map_err(CopyError::Refused)?;
-    let fetched = fetch(&setting.open())
+    let setting = OriginSetting::parse(&origin_url, s3_endpoint).map_err(CopyError::Refused)?;
+    let fetched = fetch(&setting.open().await)
         .await?
         .ok_or_else(|| CopyError::Refused(format!("{origin_url} has no published revision")))?;
     if fetched.manifest.revision == manifest.revision && local_edits.is_empty() {
@@ -197,10 +205,10 @@ pub async fn pull(dir: &Path, force: bool) -> Result<Vec<String>, CopyError> {
 }
 
 /// How the local copy differs from the origin's current revision, table by table.
-pub async fn diff(dir: &Path) -> Result<Vec<String>, CopyError> {
+pub async fn diff(dir: &Path, s3_endpoint: Option<&str>) -> Result<Vec<String>, CopyError> {
     let (manifest, origin_url) = read_manifest(dir)?;
-    let setting = OriginSetting::parse(&origin_url).map_err(CopyError::Refused)?;
-    let fetched = fetch(&setting.open())
+    let setting = OriginSetting::parse(&origin_url, s3_endpoint).map_err(CopyError::Refused)?;
+    let fetched = fetch(&setting.open().await)
         .await?
         .ok_or_else(|| CopyError::Refused(format!("{origin_url} has no published revision")))?;
     let mut lines = vec![format!(

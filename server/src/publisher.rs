@@ -4,12 +4,14 @@
 //! with backoff; commits never wait for it.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use strata_domain::compile::Compiled;
 use strata_domain::snapshot::{
     DocumentRef, FORMAT, Head, Manifest, document_path, manifest_path, render_document, sha256_hex,
 };
+use strata_store::audit::{AuditAction, NewAuditEvent};
 use strata_store::outbox::{Claim, PublishFigures};
 use strata_store::{KINDS, Store, StoreError};
 
@@ -90,7 +92,24 @@ impl Publisher {
         let Some(claim) = self.store.claim_publication(&self.name, LEASE).await? else {
             return Ok(None);
         };
-        match self.publish(&claim).await {
+        let outcome = self.publish(&claim).await;
+        self.store
+            .record_event(NewAuditEvent {
+                action: AuditAction::Publish,
+                actor: &self.name,
+                triggered_by: &claim.actor,
+                revision: claim.revision,
+                outcome: match &outcome {
+                    Ok(figures) => Ok(serde_json::json!({
+                        "origin": self.origin.location(),
+                        "attempt": claim.attempt,
+                        "figures": figures,
+                    })),
+                    Err(e) => Err(e.to_string()),
+                },
+            })
+            .await?;
+        match outcome {
             Ok(figures) => {
                 self.store
                     .finish_publication(claim.revision, &figures)
@@ -119,7 +138,7 @@ impl Publisher {
 
     async fn publish(&self, claim: &Claim) -> Result<PublishFigures, PublishError> {
         let started = Instant::now();
-        let state = self.store.state_at(claim.revision).await?;
+        let state = std::sync::Arc::new(self.store.state_at(claim.revision).await?);
         let domain = self.store.domain().await?;
         let mut documents = BTreeMap::new();
         let mut contents = Vec::new();
@@ -213,24 +232,49 @@ impl Publisher {
         }
         let switch_ms = ms(switching);
         let compiling = Instant::now();
+        // From the served revision: only the tenants whose inputs changed are resolved again.
+        let previous = self.served.current();
+        let base = previous
+            .clone()
+            .unwrap_or_else(|| Arc::new(Compiled::empty()));
         let compiled =
-            std::sync::Arc::new(Compiled::build(claim.revision, &state).map_err(|e| {
+            Arc::new(base.next(claim.revision, state.clone()).map_err(|e| {
                 PublishError::Unreadable(format!("revision {}", claim.revision), e)
             })?);
-        let previous = self.served.current();
         self.served.install(compiled.clone());
         let compile_ms = ms(compiling);
+        self.record_compile(
+            claim,
+            Ok(serde_json::json!({
+                "cache": "in-process",
+                "configs": compiled.len(),
+                "tenants_compiled": compiled.recompiled_tenants,
+                "ms": compile_ms,
+            })),
+        )
+        .await?;
         let caching = Instant::now();
         let mut redis_written = 0;
         if let Some(redis) = &self.redis {
-            redis_written = redis
+            let written = redis
                 .compile(&domain.name, &compiled, previous.as_deref())
-                .await
-                .map_err(PublishError::Cache)?;
+                .await;
+            let detail = match &written {
+                Ok(written) => Ok(serde_json::json!({
+                    "cache": redis.location(),
+                    "configs": compiled.len(),
+                    "written": written,
+                    "ms": ms(caching),
+                })),
+                Err(e) => Err(e.clone()),
+            };
+            self.record_compile(claim, detail).await?;
+            redis_written = written.map_err(PublishError::Cache)?;
         }
         tracing::info!(
             revision = claim.revision,
             configs = compiled.len(),
+            tenants_compiled = compiled.recompiled_tenants,
             compile_ms,
             redis_ms = ms(caching),
             redis_written,
@@ -245,6 +289,22 @@ impl Publisher {
             bytes_uploaded,
             checksum,
         })
+    }
+
+    async fn record_compile(
+        &self,
+        claim: &Claim,
+        outcome: Result<serde_json::Value, String>,
+    ) -> Result<(), StoreError> {
+        self.store
+            .record_event(NewAuditEvent {
+                action: AuditAction::Compile,
+                actor: &self.name,
+                triggered_by: &claim.actor,
+                revision: claim.revision,
+                outcome,
+            })
+            .await
     }
 
     /// Publishes after every commit until the process stops, and retries failed publications

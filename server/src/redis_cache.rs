@@ -66,6 +66,11 @@ impl RedisCache {
         RedisCache { client, location }
     }
 
+    /// Where it is, without credentials.
+    pub fn location(&self) -> &str {
+        &self.location
+    }
+
     fn failed(&self, e: impl std::fmt::Display) -> String {
         format!("the Redis cache at {} is unavailable: {e}", self.location)
     }

@@ -54,13 +54,13 @@ impl Served {
 /// `None` when nothing was published yet.
 pub async fn load_from_origin(origin: &Origin) -> Result<Option<Compiled>, OriginError> {
     match fetch_current(origin).await? {
-        Some(fetched) => compile_fetched(&fetched).map(Some),
+        Some(fetched) => compile_fetched(&fetched, &Compiled::empty()).map(Some),
         None => Ok(None),
     }
 }
 
-/// Compiles a revision read from an origin.
-pub fn compile_fetched(fetched: &Fetched) -> Result<Compiled, OriginError> {
+/// Compiles a revision read from an origin, from `previous` (only what changed since).
+pub fn compile_fetched(fetched: &Fetched, previous: &Compiled) -> Result<Compiled, OriginError> {
     let mut tables = Tables::new();
     for (kind, table) in KINDS {
         let name = format!("{table}.json");
@@ -70,5 +70,7 @@ pub fn compile_fetched(fetched: &Fetched) -> Result<Compiled, OriginError> {
             tables.insert(kind.to_owned(), rows);
         }
     }
-    Compiled::build(fetched.manifest.revision, &tables).map_err(OriginError::Unreadable)
+    previous
+        .next(fetched.manifest.revision, Arc::new(tables))
+        .map_err(OriginError::Unreadable)
 }

@@ -77,7 +77,7 @@ impl Application {
         })?;
         let store = open_store(&settings).await?;
         let addr = listener.local_addr().map_err(StartupError::Serve)?;
-        let origin = settings.origin.open();
+        let origin = settings.origin.open().await;
         let served = Served::default();
         // Serve what the origin holds right away; the publisher brings newer revisions.
         match load_from_origin(&origin).await {
@@ -96,7 +96,7 @@ impl Application {
         }
         let probe = Arc::new(Probe {
             store: store.clone(),
-            origin: settings.origin.clone(),
+            origin: origin.clone(),
             cache: settings.cache.clone(),
         });
         let console = Console {

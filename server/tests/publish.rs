@@ -2,38 +2,18 @@
 //! them, HEAD moved last with a conditional write; one publisher per revision; an origin that
 //! is down leaves publications waiting while commits go on.
 
+mod common;
+
 use std::time::Duration;
 
-use strata_domain::snapshot::{Head, Manifest, document_path, render_document};
-use strata_domain::tier::Tier;
+use common::{head_of, published, rename_tier};
+use strata_domain::snapshot::{document_path, render_document};
 use strata_server::origin::{DirectoryOrigin, Origin, OriginError};
 use strata_server::publisher::{Outcome, Publisher};
+use strata_store::Backend;
+use strata_store::audit::AuditAction;
 use strata_store::outbox::PublicationState;
 use strata_store::test_support::TestDatabase;
-use strata_store::{Backend, Store};
-
-async fn head_of(origin: &Origin) -> (Head, Manifest) {
-    let (bytes, _) = origin.head().await.unwrap().expect("a HEAD");
-    let head: Head = serde_json::from_slice(&bytes).unwrap();
-    let manifest: Manifest =
-        serde_json::from_slice(&origin.get(&head.manifest).await.unwrap().unwrap()).unwrap();
-    (head, manifest)
-}
-
-fn published(outcome: Option<Outcome>) -> strata_store::outbox::PublishFigures {
-    match outcome {
-        Some(Outcome::Published { figures, .. }) => figures,
-        other => panic!("expected a publication, got {other:?}"),
-    }
-}
-
-async fn rename_tier(store: &Store, name: &str, display: &str) {
-    let mut tier = store.get::<Tier>(name).await.unwrap();
-    tier.item.display_name = display.into();
-    let mut change = store.begin("judy", "rename a tier").await.unwrap();
-    change.update(tier.version, tier.item).await.unwrap();
-    change.commit().await.unwrap();
-}
 
 #[tokio::test]
 async fn a_published_revision_is_a_manifest_of_checked_documents_named_by_head() {
@@ -87,6 +67,26 @@ async fn a_published_revision_is_a_manifest_of_checked_documents_named_by_head()
         store.publication(2).await.unwrap().unwrap().state,
         PublicationState::Published
     );
+
+    // Each publication and compilation is in the audit log: by whom, for whom, how it went.
+    let events: Vec<_> = store
+        .audit_events(Some(2), 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.action, e.actor, e.triggered_by, e.succeeded, e.detail))
+        .collect();
+    assert_eq!(events.len(), 2, "{events:?}");
+    let (action, actor, triggered_by, succeeded, detail) = &events[0];
+    assert_eq!(
+        (*action, actor.as_str(), triggered_by.as_str(), *succeeded),
+        (AuditAction::Publish, "test", "judy", true)
+    );
+    assert_eq!(detail["figures"]["documents_uploaded"], 1);
+    assert!(detail["origin"].as_str().unwrap().starts_with("file://"));
+    let (action, _, _, succeeded, detail) = &events[1];
+    assert_eq!((*action, *succeeded), (AuditAction::Compile, true));
+    assert_eq!(detail["cache"], "in-process");
     store.close().await;
 }
 
@@ -188,6 +188,17 @@ async fn with_the_origin_down_commits_go_on_and_the_publication_waits_then_compl
         (PublicationState::Failed, 1)
     );
     assert!(failed.last_error.unwrap().contains("origin"));
+    let event = &store.audit_events(Some(1), 1).await.unwrap()[0];
+    assert_eq!(
+        (event.action, event.succeeded),
+        (AuditAction::Publish, false)
+    );
+    assert!(
+        event.detail["error"]
+            .as_str()
+            .unwrap()
+            .contains("origin is unavailable")
+    );
 
     // Writes keep committing meanwhile.
     rename_tier(&store, "LIVE", "Production").await;

@@ -210,6 +210,22 @@ async fn with_redis_down_the_publication_waits_and_completes_when_it_is_back() {
         }
         other => panic!("expected a failure, got {other:?}"),
     }
+    // The audit log has the failed compilation and publication, newest first.
+    let events: Vec<_> = store
+        .audit_events(Some(2), 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.action.as_str(), e.detail["cache"].clone(), e.succeeded))
+        .collect();
+    assert_eq!(
+        events,
+        [
+            ("publish", serde_json::Value::Null, false),
+            ("compile", serde_json::Value::Null, false),
+            ("compile", "in-process".into(), true),
+        ]
+    );
     // Writes go on meanwhile.
     let mut change = store.begin("nina", "still writing").await.unwrap();
     let tier = store.get::<Tier>("DEV").await.unwrap();

@@ -13,6 +13,7 @@ use strata_domain::tenant::Tenant;
 use strata_domain::tier::Tier;
 use strata_domain::tier_deployable::TierDeployable;
 
+use crate::audit::{AuditAction, NewAuditEvent};
 use crate::changes::{ChangeSet, Operation};
 use crate::entity::{Entity, fetch_all, image};
 use crate::history::State;
@@ -183,7 +184,37 @@ impl Store {
     /// protections and schemas are checked again, so a restore that would, say, delete a
     /// protected tenant is refused with that reason. Returns the new revision (the current one
     /// when the domain already equals that state).
+    ///
+    /// Each restore, made or refused, is also written to the audit log (under the revision it
+    /// made, or the current one when refused).
     pub async fn restore(
+        &self,
+        actor: &str,
+        reason: &str,
+        revision: i64,
+    ) -> Result<i64, StoreError> {
+        let before = self.domain().await?.revision;
+        let outcome = self.restore_to(actor, reason, revision).await;
+        let event = NewAuditEvent {
+            action: AuditAction::Restore,
+            actor,
+            triggered_by: actor,
+            revision: *outcome.as_ref().unwrap_or(&before),
+            outcome: match &outcome {
+                Ok(made) => Ok(serde_json::json!({
+                    "to": revision,
+                    "from": before,
+                    "changed": *made != before,
+                    "reason": reason,
+                })),
+                Err(e) => Err(e.to_string()),
+            },
+        };
+        self.record_event(event).await?;
+        outcome
+    }
+
+    async fn restore_to(
         &self,
         actor: &str,
         reason: &str,

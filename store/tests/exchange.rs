@@ -4,10 +4,11 @@
 mod common;
 
 use common::*;
-use serde_json::json;
+use serde_json::{Value, json};
 use strata_domain::layer::ConfigLayer;
 use strata_domain::tenant::{Tenant, TenantState};
 use strata_store::StoreError;
+use strata_store::audit::AuditAction;
 use strata_store::changes::Operation;
 use strata_store::test_support::{TestDatabase, on_each_backend};
 
@@ -201,6 +202,25 @@ async fn restore_brings_back_every_kind_as_one_revision_of_restore_records() {
         assert!(store.get::<Tenant>("acme-quito").await.is_ok());
         let (field, _) = field_of(store.restore("frank", "future", 999).await.unwrap_err());
         assert_eq!(field, "/revision");
+
+        // Each restore, made or refused, is in the audit log with its outcome.
+        let events = store.audit_events(None, 10).await.unwrap();
+        let restores: Vec<_> = events
+            .iter()
+            .map(|e| (e.action, e.actor.as_str(), e.revision, e.succeeded, e.detail["to"].clone()))
+            .collect();
+        let now = store.domain().await.unwrap().revision;
+        assert_eq!(
+            restores,
+            [
+                (AuditAction::Restore, "frank", now, false, Value::Null),
+                (AuditAction::Restore, "frank", now, false, Value::Null),
+                (AuditAction::Restore, "frank", revision, true, json!(1)),
+            ]
+        );
+        let refused = events[1].detail["error"].as_str().unwrap();
+        assert!(refused.contains("termination_protection"), "{refused}");
+        assert_eq!(store.audit_events(Some(revision), 10).await.unwrap().len(), 1);
     })
     .await;
 }

@@ -4,7 +4,9 @@
 //! - every committed state keeps every resolved config valid (no invalid state commits);
 //! - `state_at(r)` equals what the tables held right after revision r;
 //! - restoring any revision r makes the state equal `state_at(r)`, as one new revision;
-//! - the hash chain verifies.
+//! - the hash chain verifies;
+//! - compiling each revision from the one before (only the tenants it touched) gives what
+//!   compiling it whole gives, also across restores that jump back.
 
 mod common;
 
@@ -12,6 +14,7 @@ use std::collections::BTreeMap;
 
 use common::*;
 use serde_json::json;
+use strata_domain::compile::Compiled;
 use strata_domain::layer::{ConfigLayer, Layer};
 use strata_domain::names::TenantAlias;
 use strata_domain::product::Product;
@@ -120,13 +123,17 @@ async fn random_write(
                 .await
                 .map(drop)
         }
-        // The web-api schema tightens or loosens its rate limit.
+        // The web-api schema tightens or loosens its rate limit, and its default database
+        // host moves (what every tenant without its own host then resolves to).
         _ => {
             let current = store
                 .get::<strata_domain::deployable::Deployable>("web-api")
                 .await?;
             let mut d = web_api();
             d.config_schema["properties"]["rate_limit"]["maximum"] = json!(10 + dice.roll(40));
+            d.default_config["database"]["host"] =
+                json!(["localhost", "db.internal"][dice.roll(2)]);
+            d.default_config["rate_limit"] = json!(dice.roll(10));
             change.update(current.version, d).await.map(drop)
         }
     }
@@ -155,6 +162,46 @@ async fn assert_all_valid(store: &Store, context: &str) {
     }
 }
 
+/// Every config and alias, sorted: what a compiled revision serves.
+fn served(
+    compiled: &Compiled,
+) -> (
+    Vec<(String, String, String, Vec<u8>)>,
+    Vec<(String, String)>,
+) {
+    let mut configs: Vec<_> = compiled
+        .configs()
+        .map(|(t, n, d, b)| (t.to_owned(), n.to_owned(), d.to_owned(), b.to_vec()))
+        .collect();
+    configs.sort();
+    let mut aliases: Vec<_> = compiled
+        .aliases()
+        .map(|(a, t)| (a.to_owned(), t.to_owned()))
+        .collect();
+    aliases.sort();
+    (configs, aliases)
+}
+
+/// Compiles `state` from `previous` and whole, checks both serve the same, and answers the
+/// incremental one with whether it left some tenant as it was.
+fn compile_alike(
+    previous: &Compiled,
+    revision: i64,
+    state: &State,
+    context: &str,
+) -> (Compiled, bool) {
+    let state = std::sync::Arc::new(state.clone());
+    let whole = Compiled::build(revision, state.clone()).unwrap();
+    let next = previous.next(revision, state).unwrap();
+    assert_eq!(
+        served(&next),
+        served(&whole),
+        "{context}: incremental and whole compilations differ"
+    );
+    let partial = next.recompiled_tenants < whole.recompiled_tenants;
+    (next, partial)
+}
+
 #[tokio::test]
 async fn random_change_sets_keep_the_domain_valid_and_its_history_complete() {
     on_each_backend(async |backend, _, store| {
@@ -176,6 +223,8 @@ async fn random_change_sets_keep_the_domain_valid_and_its_history_complete() {
             store.current_state().await.unwrap(),
         );
         let (mut committed, mut refused) = (0, BTreeMap::<&str, usize>::new());
+        let mut compiled = Compiled::empty();
+        let mut partial_compilations = 0;
         for step in 0..160 {
             let mut change = store.begin("rng", &format!("step {step}")).await.unwrap();
             let mut outcome = Ok(());
@@ -205,8 +254,13 @@ async fn random_change_sets_keep_the_domain_valid_and_its_history_complete() {
                 }
             }
             let revision = store.domain().await.unwrap().revision;
-            seen.insert(revision, store.current_state().await.unwrap());
-            assert_all_valid(store, &format!("{backend:?} step {step}")).await;
+            let state = store.current_state().await.unwrap();
+            let context = format!("{backend:?} step {step}");
+            let partial;
+            (compiled, partial) = compile_alike(&compiled, revision, &state, &context);
+            partial_compilations += usize::from(partial);
+            seen.insert(revision, state);
+            assert_all_valid(store, &context).await;
         }
         assert!(committed > 40, "{backend:?}: {committed} committed");
         for kind in ["conflict", "invalid", "unresolvable"] {
@@ -236,6 +290,8 @@ async fn random_change_sets_keep_the_domain_valid_and_its_history_complete() {
                     );
                     assert_eq!(store.state_at(new).await.unwrap(), seen[&target]);
                     assert_all_valid(store, "after restore").await;
+                    let context = format!("{backend:?} restore {target}");
+                    (compiled, _) = compile_alike(&compiled, new, &seen[&target], &context);
                 }
                 // A restore that would delete a protected or running tenant is refused.
                 Err(StoreError::Invalid { field, .. }) if field.starts_with("/tenant/") => {}
@@ -243,6 +299,10 @@ async fn random_change_sets_keep_the_domain_valid_and_its_history_complete() {
             }
         }
         assert!(restored > 0, "{backend:?}: no restore went through");
+        assert!(
+            partial_compilations > 20,
+            "{backend:?}: {partial_compilations} partial compilations"
+        );
         assert_eq!(store.verify_chain().await.unwrap().first_broken_seq, None);
         println!("{backend:?}: {committed} committed, refused {refused:?}, {restored} restores");
     })

@@ -5,6 +5,7 @@
 
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use strata_domain::snapshot::{HEAD_PATH, sha256_hex};
@@ -121,6 +122,24 @@ impl DirectoryOrigin {
             Ok(())
         })
         .await
+    }
+
+    /// Creates the directory if missing and checks a file can be written in it. Permission
+    /// bits say little (root ignores them), so it writes and removes a file; unique per
+    /// check, as health checks run concurrently (e.g. two on one page).
+    pub async fn probe(&self) -> Result<(), String> {
+        let dir = self.root.clone();
+        let check = tokio::task::spawn_blocking(move || -> Result<(), String> {
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            static CHECKS: AtomicU64 = AtomicU64::new(0);
+            let n = CHECKS.fetch_add(1, Ordering::Relaxed);
+            let probe = dir.join(format!(".strata-probe-{}-{n}", std::process::id()));
+            std::fs::write(&probe, b"probe")
+                .map_err(|e| format!("cannot write in {}: {e}", dir.display()))?;
+            std::fs::remove_file(&probe).map_err(|e| e.to_string())
+        });
+        check.await.map_err(|e| e.to_string())?
     }
 }
 

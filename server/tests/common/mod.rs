@@ -1,13 +1,23 @@
-//! Starting the real server for tests: a free port, the given database and origin directory,
+//! Starting the real server for tests: a free port, the given database and origin,
 //! the site root, and a cache. Answers the server's base URL.
+
+// Each test crate uses its own part of this module.
+#![allow(dead_code)]
+
+pub mod seaweed;
 
 use std::net::SocketAddr;
 use std::path::Path;
 
+use strata_domain::snapshot::{Head, Manifest};
+use strata_domain::tier::Tier;
 use strata_server::cache::CacheSetting;
 use strata_server::config::Settings;
-use strata_server::origin::OriginSetting;
+use strata_server::origin::{Origin, OriginSetting};
+use strata_server::publisher::Outcome;
 use strata_server::startup::Application;
+use strata_store::Store;
+use strata_store::outbox::PublishFigures;
 use strata_store::test_support::TestDatabase;
 
 pub async fn start_server(
@@ -16,9 +26,26 @@ pub async fn start_server(
     site_root: &Path,
     cache: CacheSetting,
 ) -> String {
+    start_server_on(
+        db,
+        OriginSetting::Directory(origin.to_path_buf()),
+        site_root,
+        cache,
+    )
+    .await
+}
+
+/// The same with any origin (an S3 one, say).
+pub async fn start_server_on(
+    db: &TestDatabase,
+    origin: OriginSetting,
+    site_root: &Path,
+    cache: CacheSetting,
+) -> String {
     let settings = Settings {
         database_url: db.url.clone(),
-        origin: OriginSetting::Directory(origin.to_path_buf()),
+        origin,
+        s3_endpoint: None,
         cache,
         addr: "127.0.0.1:0".parse::<SocketAddr>().unwrap(),
         site_root: site_root.to_path_buf(),
@@ -29,4 +56,28 @@ pub async fn start_server(
     let address = format!("http://{}", app.addr());
     tokio::spawn(app.run_until_stopped());
     address
+}
+
+/// The origin's HEAD and the manifest it names.
+pub async fn head_of(origin: &Origin) -> (Head, Manifest) {
+    let (bytes, _) = origin.head().await.unwrap().expect("a HEAD");
+    let head: Head = serde_json::from_slice(&bytes).unwrap();
+    let manifest: Manifest =
+        serde_json::from_slice(&origin.get(&head.manifest).await.unwrap().unwrap()).unwrap();
+    (head, manifest)
+}
+
+pub fn published(outcome: Option<Outcome>) -> PublishFigures {
+    match outcome {
+        Some(Outcome::Published { figures, .. }) => figures,
+        other => panic!("expected a publication, got {other:?}"),
+    }
+}
+
+pub async fn rename_tier(store: &Store, name: &str, display: &str) {
+    let mut tier = store.get::<Tier>(name).await.unwrap();
+    tier.item.display_name = display.into();
+    let mut change = store.begin("judy", "rename a tier").await.unwrap();
+    change.update(tier.version, tier.item).await.unwrap();
+    change.commit().await.unwrap();
 }

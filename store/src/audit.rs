@@ -1,0 +1,142 @@
+//! The audit log beside the change history: each publication, cache compilation and restore,
+//! with who or what did it, who triggered it, the revision and the outcome. Changes carry
+//! their own hash-chained history; these events record what happened to revisions after
+//! they were committed (and restores, which are also changes, with their target).
+
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::Row;
+
+use crate::{Store, StoreError, now_ms};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuditAction {
+    /// A revision written to the origin.
+    Publish,
+    /// A revision compiled into a cache (in process or Redis).
+    Compile,
+    /// The domain made what it was at an earlier revision.
+    Restore,
+}
+
+impl AuditAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::Publish => "publish",
+            AuditAction::Compile => "compile",
+            AuditAction::Restore => "restore",
+        }
+    }
+
+    fn parse(text: &str) -> Result<AuditAction, StoreError> {
+        Ok(match text {
+            "publish" => AuditAction::Publish,
+            "compile" => AuditAction::Compile,
+            "restore" => AuditAction::Restore,
+            other => return Err(StoreError::Corrupt(format!("audit action {other:?}"))),
+        })
+    }
+}
+
+/// One audited event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditEvent {
+    pub id: i64,
+    pub at_ms: i64,
+    pub action: AuditAction,
+    /// Who or what did it: a person, or a publisher such as `strata@127.0.0.1:3000`.
+    pub actor: String,
+    /// Who made it happen: the author of the revision a publisher published, say.
+    pub triggered_by: String,
+    pub revision: i64,
+    pub succeeded: bool,
+    /// Figures on success; `{"error": …}` and more on failure.
+    pub detail: Value,
+}
+
+/// An event to record.
+#[derive(Debug, Clone)]
+pub struct NewAuditEvent<'a> {
+    pub action: AuditAction,
+    pub actor: &'a str,
+    pub triggered_by: &'a str,
+    pub revision: i64,
+    pub outcome: Result<Value, String>,
+}
+
+impl NewAuditEvent<'_> {
+    fn detail(&self) -> Value {
+        match &self.outcome {
+            Ok(detail) => detail.clone(),
+            Err(error) => serde_json::json!({ "error": error }),
+        }
+    }
+}
+
+impl Store {
+    /// Appends an event to the audit log.
+    pub async fn record_event(&self, event: NewAuditEvent<'_>) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO audit_events (at_ms, action, actor, triggered_by, revision, outcome, detail) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(now_ms())
+        .bind(event.action.as_str())
+        .bind(event.actor)
+        .bind(event.triggered_by)
+        .bind(event.revision)
+        .bind(if event.outcome.is_ok() {
+            "succeeded"
+        } else {
+            "failed"
+        })
+        .bind(event.detail().to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The newest events first, at most `limit`; only those of `revision` when given.
+    pub async fn audit_events(
+        &self,
+        revision: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<AuditEvent>, StoreError> {
+        const COLUMNS: &str = "id, at_ms, action, actor, triggered_by, revision, outcome, detail";
+        let rows = match revision {
+            Some(revision) => sqlx::query(&format!(
+                "SELECT {COLUMNS} FROM audit_events WHERE revision = $1 ORDER BY id DESC LIMIT $2"
+            ))
+            .bind(revision)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?,
+            None => {
+                sqlx::query(&format!(
+                    "SELECT {COLUMNS} FROM audit_events ORDER BY id DESC LIMIT $1"
+                ))
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
+        rows.iter()
+            .map(|row| {
+                let detail: String = row.try_get("detail")?;
+                Ok(AuditEvent {
+                    id: row.try_get("id")?,
+                    at_ms: row.try_get("at_ms")?,
+                    action: AuditAction::parse(&row.try_get::<String, _>("action")?)?,
+                    actor: row.try_get("actor")?,
+                    triggered_by: row.try_get("triggered_by")?,
+                    revision: row.try_get("revision")?,
+                    succeeded: row.try_get::<String, _>("outcome")? == "succeeded",
+                    detail: serde_json::from_str(&detail).map_err(|e| {
+                        StoreError::Corrupt(format!("audit event detail {detail:?}: {e}"))
+                    })?,
+                })
+            })
+            .collect()
+    }
+}
