@@ -317,6 +317,59 @@ impl Compiled {
         })
     }
 
+    /// How this revision differs from `base`: the configs it adds or changes (tier, tenant,
+    /// deployable, compact JSON) and those of `base` it no longer has. Tenants carried over
+    /// from `base` unchanged by [`Compiled::next`] are skipped without comparing.
+    #[allow(clippy::type_complexity)]
+    pub fn differences<'a>(
+        &'a self,
+        base: &'a Compiled,
+    ) -> (
+        Vec<(&'a str, &'a str, &'a str, &'a [u8])>,
+        Vec<(&'a str, &'a str, &'a str)>,
+    ) {
+        let mut changed = Vec::new();
+        for (name, tenant) in &self.tenants {
+            let old = base.tenants.get(name);
+            if old.is_some_and(|old| Arc::ptr_eq(old, tenant)) {
+                continue;
+            }
+            for (deployable, bytes) in &tenant.configs {
+                let same = old.is_some_and(|old| {
+                    old.tier == tenant.tier
+                        && old
+                            .configs
+                            .get(deployable)
+                            .is_some_and(|b| b[..] == bytes[..])
+                });
+                if !same {
+                    changed.push((
+                        tenant.tier.as_str(),
+                        name.as_str(),
+                        deployable.as_str(),
+                        &bytes[..],
+                    ));
+                }
+            }
+        }
+        let mut gone = Vec::new();
+        for (name, old) in &base.tenants {
+            let new = self.tenants.get(name);
+            if new.is_some_and(|new| Arc::ptr_eq(new, old)) {
+                continue;
+            }
+            for deployable in old.configs.keys() {
+                let kept = new.is_some_and(|new| {
+                    new.tier == old.tier && new.configs.contains_key(deployable)
+                });
+                if !kept {
+                    gone.push((old.tier.as_str(), name.as_str(), deployable.as_str()));
+                }
+            }
+        }
+        (changed, gone)
+    }
+
     /// Alias → tenant name.
     pub fn aliases(&self) -> impl Iterator<Item = (&str, &str)> {
         self.aliases.iter().map(|(a, t)| (a.as_str(), t.as_str()))
@@ -462,6 +515,71 @@ mod tests {
         assert_eq!(
             unknown("LIVE", "acme-eu", "worker").message(),
             "tenant \"acme-eu\" does not run deployable \"worker\""
+        );
+    }
+
+    #[test]
+    fn the_next_revision_recompiles_and_reports_only_what_changed() {
+        let mut tables = tables();
+        let put = |t: &mut Tables, kind: &str, key: &str, v: Value| {
+            t.entry(kind.to_owned())
+                .or_default()
+                .insert(key.to_owned(), v);
+        };
+        put(
+            &mut tables,
+            "tenant",
+            "acme-us",
+            json!({"name": "acme-us", "product": "acme-shop", "tier": "LIVE", "alias": null, "termination_protection": false, "state": "active"}),
+        );
+        let first = Compiled::build(1, Arc::new(tables.clone())).unwrap();
+        assert_eq!(first.recompiled_tenants, 2);
+
+        // A tenant layer: that tenant only.
+        put(
+            &mut tables,
+            "config layer",
+            "web-api/tenant/acme-us",
+            json!({"deployable": "web-api", "scope": {"kind": "tenant", "name": "acme-us"}, "config": {"debug": true}}),
+        );
+        let second = first.next(2, Arc::new(tables.clone())).unwrap();
+        assert_eq!(second.recompiled_tenants, 1);
+        let (changed, gone) = second.differences(&first);
+        assert_eq!(
+            changed.iter().map(|c| (c.0, c.1, c.2)).collect::<Vec<_>>(),
+            [("LIVE", "acme-us", "web-api")]
+        );
+        assert!(gone.is_empty());
+
+        // A tier layer: both tenants; one moves to another tier, so its LIVE config is gone.
+        put(
+            &mut tables,
+            "tenant",
+            "acme-us",
+            json!({"name": "acme-us", "product": "acme-shop", "tier": "DEV", "alias": null, "termination_protection": false, "state": "active"}),
+        );
+        put(
+            &mut tables,
+            "config layer",
+            "web-api/tier/LIVE",
+            json!({"deployable": "web-api", "scope": {"kind": "tier", "name": "LIVE"}, "config": {"db": {"host": "db2.live"}}}),
+        );
+        let third = second.next(3, Arc::new(tables.clone())).unwrap();
+        assert_eq!(third.recompiled_tenants, 2);
+        let (changed, gone) = third.differences(&second);
+        let mut changed: Vec<_> = changed.iter().map(|c| (c.0, c.1)).collect();
+        changed.sort();
+        assert_eq!(changed, [("DEV", "acme-us"), ("LIVE", "acme-eu")]);
+        assert_eq!(gone, [("LIVE", "acme-us", "web-api")]);
+
+        // A table that resolution does not read: nothing is recompiled.
+        put(&mut tables, "tier", "QA", json!({"name": "QA"}));
+        let fourth = third.next(4, Arc::new(tables)).unwrap();
+        assert_eq!(fourth.recompiled_tenants, 0);
+        assert_eq!(fourth.differences(&third), (vec![], vec![]));
+        assert_eq!(
+            fourth.get("DEV", "acme-us", "web-api"),
+            third.get("DEV", "acme-us", "web-api")
         );
     }
 

@@ -1,21 +1,22 @@
 //! Measures publishing (not a test) and prints the figures:
 //!
 //! - a full publication of a domain of TENANTS tenants × 10 deployables (the 7 table documents
-//!   to a directory origin, then TENANTS × 10 resolved configs compiled in memory and into
-//!   Redis);
-//! - a publication after a one-layer change (one document uploaded, everything recompiled);
+//!   to the origin, then TENANTS × 10 resolved configs compiled in memory and into Redis);
+//! - a publication after a one-layer change (one document uploaded, one tenant recompiled);
 //! - commit → visible latency, p50/p99: from `commit()` returning to the new revision being
 //!   current in Redis and told to watchers of the served revision.
 //!
 //! Run: `scripts/services.sh`, then
 //! `cargo run --release -p strata-server --example publish_benchmark [-- TENANTS]`.
+//! The origin is a temporary directory, or `STRATA_ORIGIN` (with `STRATA_S3_ENDPOINT` for an
+//! S3-compatible server) when set; give each run its own prefix.
 
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 use strata_domain::layer::{ConfigLayer, Layer};
 use strata_domain::names::{DeployableName, TenantName};
-use strata_server::origin::{DirectoryOrigin, Origin};
+use strata_server::origin::{DirectoryOrigin, Origin, OriginSetting};
 use strata_server::publisher::{Outcome, Publisher};
 use strata_server::redis_cache::RedisCache;
 use strata_server::served::Served;
@@ -41,13 +42,14 @@ async fn main() {
         std::env::var("STRATA_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
     let redis_url = format!("{}/6", base.trim_end_matches('/'));
     println!(
-        "strata publish benchmark: {} cores, {}, SQLite store, directory origin, Redis {redis_url}",
+        "strata publish benchmark: {} cores, {}, SQLite store, origin {}, Redis {redis_url}",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         if cfg!(debug_assertions) {
             "debug build (use --release)"
         } else {
             "release build"
-        }
+        },
+        std::env::var("STRATA_ORIGIN").unwrap_or_else(|_| "a temporary directory".into())
     );
     // Database 6 is this benchmark's own: start it empty, so an earlier run's current
     // revision does not outrank this run's.
@@ -64,7 +66,16 @@ async fn main() {
     let db = TestDatabase::new(Backend::Sqlite).await;
     let store = db.store().await;
     let dir = tempfile::tempdir().unwrap();
-    let origin = Origin::Directory(DirectoryOrigin::new(dir.path()));
+    let origin = match std::env::var("STRATA_ORIGIN") {
+        Ok(url) => {
+            let endpoint = std::env::var("STRATA_S3_ENDPOINT").ok();
+            OriginSetting::parse(&url, endpoint.as_deref())
+                .unwrap()
+                .open()
+                .await
+        }
+        Err(_) => Origin::Directory(DirectoryOrigin::new(dir.path())),
+    };
     let served = Served::default();
     let redis = RedisCache::new(
         redis::Client::open(redis_url.as_str()).unwrap(),
@@ -118,11 +129,12 @@ async fn main() {
         let visible = committed.elapsed();
         if round == 0 {
             println!(
-                "publication after a one-layer change: {} ({} of {} documents uploaded, {} bytes)",
+                "publication after a one-layer change: {} ({} of {} documents uploaded, {} bytes; {} tenants compiled)",
                 ms(visible),
                 figures.documents_uploaded,
                 figures.documents,
-                figures.bytes_uploaded
+                figures.bytes_uploaded,
+                served.current().map_or(0, |c| c.recompiled_tenants)
             );
         }
         samples.push(visible);

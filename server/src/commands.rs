@@ -2,6 +2,7 @@
 //! store's write path and prints what it did, one fact per line.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use strata_store::Store;
 
@@ -70,12 +71,17 @@ pub async fn import(
 /// Publishes the newest revision if it waits (also one whose retry is not due yet), then
 /// reports; fails when the publication fails.
 pub async fn publish(store: &Store, settings: &Settings) -> Result<(), StartupError> {
-    let publisher = Publisher::new(
+    let mut publisher = Publisher::new(
         store.clone(),
         settings.origin.open().await,
         format!("strata publish (pid {})", std::process::id()),
         Default::default(),
-    );
+    )
+    .with_progress(Arc::new(|line: &str| println!("  {line}")));
+    // With a Redis cache configured, the publication is complete once Redis has it too.
+    if let CacheSetting::Redis { client, location } = &settings.cache {
+        publisher = publisher.with_redis(RedisCache::new(client.clone(), location.clone()));
+    }
     // Asked by a person: a failed publication is tried now rather than at its backoff's time.
     store.retry_failed_now().await?;
     let newest = store.publications(1).await?.into_iter().next();

@@ -15,9 +15,9 @@ use strata_store::audit::{AuditAction, NewAuditEvent};
 use strata_store::outbox::{Claim, PublishFigures};
 use strata_store::{KINDS, Store, StoreError};
 
-use crate::origin::{Origin, OriginError, current_head};
+use crate::origin::{Origin, OriginError, current_head, fetch_current};
 use crate::redis_cache::RedisCache;
-use crate::served::Served;
+use crate::served::{Served, compile_fetched};
 
 /// How long a claim holds before another publisher may take the revision over.
 const LEASE: Duration = Duration::from_secs(120);
@@ -55,7 +55,11 @@ pub struct Publisher {
     name: String,
     served: Served,
     redis: Option<RedisCache>,
+    progress: Option<Progress>,
 }
+
+/// Told each step of a publication as it completes, in words (for `strata publish`).
+pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;
 
 /// Waits 0.5 s, 1 s, 2 s … between attempts, at most a minute.
 pub fn backoff(attempt: i64) -> Duration {
@@ -76,11 +80,24 @@ impl Publisher {
             name: name.into(),
             served,
             redis: None,
+            progress: None,
         }
     }
 
     /// Also compiles each published revision into Redis; a publication is complete only once
     /// Redis has it.
+    /// Tells `progress` each step of each publication.
+    pub fn with_progress(mut self, progress: Progress) -> Publisher {
+        self.progress = Some(progress);
+        self
+    }
+
+    fn step(&self, text: impl FnOnce() -> String) {
+        if let Some(progress) = &self.progress {
+            progress(&text());
+        }
+    }
+
     pub fn with_redis(mut self, redis: RedisCache) -> Publisher {
         self.redis = Some(redis);
         self
@@ -156,6 +173,14 @@ impl Publisher {
         }
         let checksum = Manifest::checksum_of(claim.revision, &documents);
         let build_ms = ms(started);
+        self.step(|| {
+            format!(
+                "revision {}: {} documents rendered ({} bytes) in {build_ms} ms",
+                claim.revision,
+                documents.len(),
+                documents.values().map(|d| d.size).sum::<u64>()
+            )
+        });
 
         let uploading = Instant::now();
         let (mut uploaded, mut bytes_uploaded) = (0, 0);
@@ -203,6 +228,12 @@ impl Publisher {
             }
         };
         let upload_ms = ms(uploading);
+        self.step(|| {
+            format!(
+                "uploaded {uploaded} new documents and the manifest to {} ({bytes_uploaded} bytes) in {upload_ms} ms",
+                self.origin.location()
+            )
+        });
 
         let switching = Instant::now();
         let new_head = serde_json::to_vec_pretty(&Head {
@@ -231,6 +262,7 @@ impl Publisher {
             }
         }
         let switch_ms = ms(switching);
+        self.step(|| format!("HEAD names revision {} ({switch_ms} ms)", claim.revision));
         let compiling = Instant::now();
         // From the served revision: only the tenants whose inputs changed are resolved again.
         let previous = self.served.current();
@@ -243,6 +275,13 @@ impl Publisher {
             })?);
         self.served.install(compiled.clone());
         let compile_ms = ms(compiling);
+        self.step(|| {
+            format!(
+                "compiled {} configs in memory ({} tenants resolved again) in {compile_ms} ms",
+                compiled.len(),
+                compiled.recompiled_tenants
+            )
+        });
         self.record_compile(
             claim,
             Ok(serde_json::json!({
@@ -270,6 +309,12 @@ impl Publisher {
             };
             self.record_compile(claim, detail).await?;
             redis_written = written.map_err(PublishError::Cache)?;
+            self.step(|| {
+                format!(
+                    "Redis {}: {redis_written} configs written",
+                    redis.location()
+                )
+            });
         }
         tracing::info!(
             revision = claim.revision,
@@ -307,14 +352,110 @@ impl Publisher {
             .await
     }
 
+    /// Serves a revision another process published (another replica, or `strata publish`):
+    /// when the outbox names a published revision newer than the served one, loads the
+    /// origin's current revision, compiling only what changed. Answers whether it did.
+    pub async fn follow(&self) -> Result<bool, PublishError> {
+        let served = self.served.current();
+        let newest = self.store.newest_published().await?;
+        if newest.is_none_or(|n| served.as_ref().is_some_and(|s| s.revision >= n)) {
+            return Ok(false);
+        }
+        let Some(fetched) = fetch_current(&self.origin).await? else {
+            return Ok(false);
+        };
+        if served
+            .as_ref()
+            .is_some_and(|s| s.revision >= fetched.manifest.revision)
+        {
+            return Ok(false);
+        }
+        let base = served.unwrap_or_else(|| Arc::new(Compiled::empty()));
+        let compiled = compile_fetched(&fetched, &base)?;
+        tracing::info!(
+            revision = compiled.revision,
+            tenants_compiled = compiled.recompiled_tenants,
+            "serving a revision another publisher published"
+        );
+        self.served.install(Arc::new(compiled));
+        Ok(true)
+    }
+
+    /// Compiles the served revision into Redis again when Redis no longer names it (or a
+    /// newer one) current: Redis restarted empty, or its keys were removed. Answers whether
+    /// it did; the compilation goes to the audit log with why.
+    pub async fn repair_cache(&self) -> Result<bool, PublishError> {
+        let (Some(redis), Some(served)) = (&self.redis, self.served.current()) else {
+            return Ok(false);
+        };
+        let domain = self.store.domain().await?.name;
+        let found = redis.current(&domain).await.map_err(PublishError::Cache)?;
+        if found.is_some_and(|r| r >= served.revision) {
+            return Ok(false);
+        }
+        // The lock expires rather than being released: whoever refilled Redis is done
+        // within it, and a second refill meanwhile would find Redis current anyway.
+        if !redis
+            .lock_repair(&domain, Duration::from_secs(30))
+            .await
+            .map_err(PublishError::Cache)?
+        {
+            return Ok(false);
+        }
+        let started = Instant::now();
+        let written = redis.compile(&domain, &served, None).await;
+        let outcome = match &written {
+            Ok(written) => Ok(serde_json::json!({
+                "cache": redis.location(),
+                "configs": served.len(),
+                "written": written,
+                "ms": ms(started),
+                "why": match found {
+                    Some(r) => format!("Redis named revision {r} current"),
+                    None => "Redis named no revision current".to_owned(),
+                },
+            })),
+            Err(e) => Err(e.clone()),
+        };
+        self.store
+            .record_event(NewAuditEvent {
+                action: AuditAction::Compile,
+                actor: &self.name,
+                triggered_by: "cache check",
+                revision: served.revision,
+                outcome,
+            })
+            .await?;
+        written.map_err(PublishError::Cache)?;
+        tracing::info!(
+            revision = served.revision,
+            ?found,
+            "compiled the served revision into Redis again"
+        );
+        Ok(true)
+    }
+
     /// Publishes after every commit until the process stops, and retries failed publications
-    /// when they are due. Also looks every second, for commits made by other processes.
+    /// when they are due. Also looks every second, for commits made by other processes, and
+    /// makes sure Redis still holds the served revision.
     pub async fn run(self) {
         let commits = self.store.commits();
+        let mut cache_error = None;
         loop {
             match self.publish_next().await {
                 Ok(Some(Outcome::Published { .. })) => continue,
-                Ok(Some(Outcome::Failed { .. }) | None) => {}
+                Ok(Some(Outcome::Failed { .. })) => {}
+                Ok(None) => {
+                    if let Err(e) = self.follow().await {
+                        tracing::warn!(error = %e, "cannot load a revision published elsewhere");
+                    }
+                    // Said once per new error, not every second of an outage.
+                    let error = self.repair_cache().await.err().map(|e| e.to_string());
+                    if error.is_some() && error != cache_error {
+                        tracing::warn!(error = error.as_deref(), "cannot check the Redis cache");
+                    }
+                    cache_error = error;
+                }
                 Err(e) => tracing::warn!(error = %e, "the publisher cannot reach the outbox"),
             }
             tokio::select! {

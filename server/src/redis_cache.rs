@@ -75,6 +75,43 @@ impl RedisCache {
         format!("the Redis cache at {} is unavailable: {e}", self.location)
     }
 
+    async fn connect(&self) -> Result<redis::aio::MultiplexedConnection, String> {
+        tokio::time::timeout(
+            Duration::from_secs(5),
+            self.client.get_multiplexed_async_connection(),
+        )
+        .await
+        .map_err(|_| self.failed("no answer within 5 s"))?
+        .map_err(|e| self.failed(e))
+    }
+
+    /// The revision Redis names current for `domain`; `None` when it names none (never
+    /// compiled, or Redis restarted empty).
+    pub async fn current(&self, domain: &str) -> Result<Option<i64>, String> {
+        let mut conn = self.connect().await?;
+        redis::cmd("GET")
+            .arg(Keys::new(domain).current())
+            .query_async(&mut conn)
+            .await
+            .map_err(|e| self.failed(e))
+    }
+
+    /// Takes the domain's repair lock for `ttl` unless another process holds it: one
+    /// process at a time refills an emptied Redis. Answers whether it got it.
+    pub async fn lock_repair(&self, domain: &str, ttl: Duration) -> Result<bool, String> {
+        let mut conn = self.connect().await?;
+        let taken: Option<String> = redis::cmd("SET")
+            .arg(format!("{}:repair", Keys::new(domain).prefix))
+            .arg(std::process::id())
+            .arg("NX")
+            .arg("PX")
+            .arg(ttl.as_millis() as u64)
+            .query_async(&mut conn)
+            .await
+            .map_err(|e| self.failed(e))?;
+        Ok(taken.is_some())
+    }
+
     /// Writes `compiled` and makes it current unless a newer revision is. Idempotent, so a
     /// failed publication can simply be compiled again. When `previous` is the revision Redis
     /// holds as current, its hash is copied inside Redis and only the configs that differ are
@@ -86,13 +123,7 @@ impl RedisCache {
         previous: Option<&Compiled>,
     ) -> Result<usize, String> {
         let keys = Keys::new(domain);
-        let mut conn = tokio::time::timeout(
-            Duration::from_secs(5),
-            self.client.get_multiplexed_async_connection(),
-        )
-        .await
-        .map_err(|_| self.failed("no answer within 5 s"))?
-        .map_err(|e| self.failed(e))?;
+        let mut conn = self.connect().await?;
         let revision = compiled.revision;
         let hash = keys.revision(revision);
         let aliases = keys.aliases(revision);
@@ -123,15 +154,13 @@ impl RedisCache {
                 }
             }
         }
+        let (changed, gone) = match base {
+            Some(base) => compiled.differences(base),
+            None => (compiled.configs().collect(), Vec::new()),
+        };
         let mut fields = Vec::with_capacity(BATCH);
         let mut written = 0;
-        for (tier, tenant, deployable, json) in compiled.configs() {
-            if base.is_some_and(|b| {
-                b.get(tier, tenant, deployable)
-                    .is_ok_and(|old| &old[..] == json)
-            }) {
-                continue;
-            }
+        for (tier, tenant, deployable, json) in changed {
             let value: serde_json::Value =
                 serde_json::from_slice(json).map_err(|e| format!("a compiled config: {e}"))?;
             let packed = rmp_serde::to_vec(&value).map_err(|e| format!("MessagePack: {e}"))?;
@@ -141,20 +170,17 @@ impl RedisCache {
             }
         }
         written += self.write(&mut conn, &hash, &mut fields).await?;
-        if let Some(base) = base {
-            let gone: Vec<String> = base
-                .configs()
-                .filter(|(t, n, d, _)| compiled.get(t, n, d).is_err())
-                .map(|(t, n, d, _)| Keys::field(t, n, d))
-                .collect();
-            for chunk in gone.chunks(BATCH) {
-                let _: () = redis::cmd("HDEL")
-                    .arg(&hash)
-                    .arg(chunk)
-                    .query_async(&mut conn)
-                    .await
-                    .map_err(|e| self.failed(e))?;
-            }
+        let gone: Vec<String> = gone
+            .into_iter()
+            .map(|(t, n, d)| Keys::field(t, n, d))
+            .collect();
+        for chunk in gone.chunks(BATCH) {
+            let _: () = redis::cmd("HDEL")
+                .arg(&hash)
+                .arg(chunk)
+                .query_async(&mut conn)
+                .await
+                .map_err(|e| self.failed(e))?;
         }
         let alias_fields: Vec<(&str, &str)> = compiled.aliases().collect();
         if !alias_fields.is_empty() {

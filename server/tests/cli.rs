@@ -224,6 +224,15 @@ fn publish_writes_the_newest_revision_to_the_origin_once() {
     let out = ok(&strata(&["publish"], &env));
     assert!(out.contains("published revision 1 to file://"), "{out}");
     assert!(out.contains("7 documents (7 new"), "{out}");
+    // Each step as it completes, then the summary.
+    for step in [
+        "  revision 1: 7 documents rendered",
+        "  uploaded 7 new documents and the manifest to file://",
+        "  HEAD names revision 1",
+        "  compiled 150 configs in memory (40 tenants resolved again)",
+    ] {
+        assert!(out.contains(step), "{step:?} missing in {out}");
+    }
     assert!(dir.path().join("origin/HEAD").exists());
     let out = ok(&strata(&["publish"], &env));
     assert!(

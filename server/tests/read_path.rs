@@ -228,3 +228,44 @@ async fn a_watcher_gets_each_served_revision_once_in_order() {
     assert_eq!(revisions_from(late, 1).await, vec![4]);
     store.close().await;
 }
+
+/// Replicas share a database and an origin: each revision is published by one of them, and
+/// every one serves it (the others load it from the origin).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_replica_serves_what_one_of_them_published() {
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let origin = dir.path().join("origin");
+    let replicas = [
+        serve(&db, &origin, dir.path()).await,
+        serve(&db, &origin, dir.path()).await,
+        serve(&db, &origin, dir.path()).await,
+    ];
+    let store: Store = db.store().await;
+    store.load_demo("leo").await.unwrap();
+    for revision in 1..=3 {
+        if revision > 1 {
+            let mut tier = store
+                .get::<strata_domain::tier::Tier>("LIVE")
+                .await
+                .unwrap();
+            tier.item.display_name = format!("Production {revision}");
+            let mut change = store.begin("leo", "rename").await.unwrap();
+            change.update(tier.version, tier.item).await.unwrap();
+            change.commit().await.unwrap();
+        }
+        for replica in &replicas {
+            until_revision(
+                &format!("{replica}/api/v1/config/LIVE/acme-berlin/web-api"),
+                revision,
+            )
+            .await;
+        }
+        let publication = store.publication(revision).await.unwrap().unwrap();
+        assert_eq!(
+            publication.attempts, 1,
+            "one replica published revision {revision}"
+        );
+    }
+    store.close().await;
+}

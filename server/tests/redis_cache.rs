@@ -1,8 +1,13 @@
 //! Compiling published revisions into a real Redis: one hash per revision in MessagePack, the
 //! current-revision key moved last, a notification per revision, the superseded revision
-//! expiring after the grace period; with Redis down the publication waits and completes later.
+//! expiring after the grace period; with Redis down the publication waits and completes later;
+//! a Redis that restarts empty is filled again.
 
-use std::time::Duration;
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::redis_server::RedisServer;
 
 use futures_util::StreamExt;
 use serde_json::Value;
@@ -253,5 +258,88 @@ async fn with_redis_down_the_publication_waits_and_completes_when_it_is_back() {
         .query_async(&mut conn)
         .await
         .unwrap();
+    store.close().await;
+}
+
+async fn redis_current(url: &str) -> Option<i64> {
+    let client = redis::Client::open(url).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.ok()?;
+    redis::cmd("GET")
+        .arg(Keys::new("strata").current())
+        .query_async(&mut conn)
+        .await
+        .ok()?
+}
+
+async fn until_redis_current(url: &str, revision: i64) {
+    let started = Instant::now();
+    while redis_current(url).await != Some(revision) {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "Redis never named revision {revision} current (it names {:?})",
+            redis_current(url).await
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_server_fills_a_redis_that_was_stopped_and_restarted_empty() {
+    let mut redis = RedisServer::start();
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cache = strata_server::cache::CacheSetting::parse(Some(&redis.url())).unwrap();
+    common::start_server(&db, &dir.path().join("origin"), dir.path(), cache).await;
+    let store = db.store().await;
+    store.load_demo("nina").await.unwrap();
+    until_redis_current(&redis.url(), 1).await;
+
+    // Down while a commit is published: the publication fails and waits.
+    redis.stop();
+    common::rename_tier(&store, "LIVE", "Production").await;
+    let started = Instant::now();
+    loop {
+        let publication = store.publication(2).await.unwrap().unwrap();
+        if let Some(error) = publication.last_error {
+            assert!(error.contains("the Redis cache at"), "{error}");
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{publication:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Back, empty: the retried publication writes revision 2 whole.
+    redis.restart();
+    until_redis_current(&redis.url(), 2).await;
+
+    // Restarted empty with nothing to publish: the publisher notices and fills it again.
+    redis.restart();
+    assert_eq!(redis_current(&redis.url()).await, None);
+    until_redis_current(&redis.url(), 2).await;
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let fields: usize = redis::cmd("HLEN")
+        .arg(Keys::new("strata").revision(2))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let served = strata_server::served::load_from_origin(&Origin::Directory(DirectoryOrigin::new(
+        dir.path().join("origin"),
+    )))
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(fields, served.len(), "every config of revision 2");
+    let refill = store
+        .audit_events(Some(2), 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.triggered_by == "cache check")
+        .expect("the refill is in the audit log");
+    assert!(refill.succeeded);
+    assert_eq!(refill.detail["why"], "Redis named no revision current");
     store.close().await;
 }

@@ -231,6 +231,15 @@ impl Store {
         .collect()
     }
 
+    /// The newest revision some publisher published, if any.
+    pub async fn newest_published(&self) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query_scalar::<_, Option<i64>>(
+            "SELECT MAX(revision) FROM publications WHERE state = 'published'",
+        )
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
     pub async fn publication(&self, revision: i64) -> Result<Option<Publication>, StoreError> {
         sqlx::query(&format!(
             "SELECT {COLUMNS} FROM publications WHERE revision = $1"

@@ -4,10 +4,12 @@
 // Each test crate uses its own part of this module.
 #![allow(dead_code)]
 
+pub mod redis_server;
 pub mod seaweed;
 
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use strata_domain::snapshot::{Head, Manifest};
 use strata_domain::tier::Tier;
@@ -80,4 +82,20 @@ pub async fn rename_tier(store: &Store, name: &str, display: &str) {
     let mut change = store.begin("judy", "rename a tier").await.unwrap();
     change.update(tier.version, tier.item).await.unwrap();
     change.commit().await.unwrap();
+}
+
+/// Ports below Linux's ephemeral range (32768 and up), so that no outgoing connection takes
+/// one while the server is stopped and it can start again on the same ones. Each test
+/// process starts at its own place in 20000–31999 and checks each port is free.
+fn free_ports(count: usize) -> Vec<u16> {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let base = 20_000 + (std::process::id() % 600) * 20;
+    let mut ports = Vec::new();
+    while ports.len() < count {
+        let port = 20_000 + (base - 20_000 + NEXT.fetch_add(1, Ordering::Relaxed)) % 12_000;
+        if std::net::TcpListener::bind(("127.0.0.1", port as u16)).is_ok() {
+            ports.push(port as u16);
+        }
+    }
+    ports
 }

@@ -5,10 +5,11 @@
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use strata_server::origin::{Origin, OriginSetting};
+
+use super::free_ports;
 
 pub const BUCKET: &str = "strata";
 
@@ -23,22 +24,6 @@ fn weed() -> PathBuf {
     std::env::var_os("STRATA_TEST_WEED")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("weed"))
-}
-
-/// Ports below Linux's ephemeral range (32768 and up), so that no outgoing connection takes
-/// one while the server is stopped and it can start again on the same ones. Each test
-/// process starts at its own place in 20000–31999 and checks each port is free.
-fn free_ports(count: usize) -> Vec<u16> {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let base = 20_000 + (std::process::id() % 600) * 20;
-    let mut ports = Vec::new();
-    while ports.len() < count {
-        let port = 20_000 + (base - 20_000 + NEXT.fetch_add(1, Ordering::Relaxed)) % 12_000;
-        if std::net::TcpListener::bind(("127.0.0.1", port as u16)).is_ok() {
-            ports.push(port as u16);
-        }
-    }
-    ports
 }
 
 impl Seaweed {
