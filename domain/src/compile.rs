@@ -234,7 +234,7 @@ impl Compiled {
                         .as_array()
                         .is_some_and(|ds| ds.iter().any(|v| v.as_str() == Some(d.as_str())))
                 };
-                if deployables_hit.iter().any(|d| runs(&d)) {
+                if deployables_hit.iter().any(runs) {
                     products_hit.insert(name.as_str());
                 }
             }

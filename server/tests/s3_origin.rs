@@ -61,10 +61,11 @@ async fn a_revision_published_to_s3_reads_back_whole_and_unchanged_tables_stay_p
 
     // Immutable objects stay as first written; the prefix keeps origins apart.
     assert!(
-        !origin
+        origin
             .put_immutable("documents/x.json", b"1".to_vec())
             .await
-            .is_err()
+            .unwrap(),
+        "written the first time"
     );
     assert!(
         !origin

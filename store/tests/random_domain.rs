@@ -162,13 +162,14 @@ async fn assert_all_valid(store: &Store, context: &str) {
     }
 }
 
-/// Every config and alias, sorted: what a compiled revision serves.
-fn served(
-    compiled: &Compiled,
-) -> (
+/// Every config (tier, tenant, deployable, bytes) and alias, sorted.
+type Serving = (
     Vec<(String, String, String, Vec<u8>)>,
     Vec<(String, String)>,
-) {
+);
+
+/// What a compiled revision serves.
+fn served(compiled: &Compiled) -> Serving {
     let mut configs: Vec<_> = compiled
         .configs()
         .map(|(t, n, d, b)| (t.to_owned(), n.to_owned(), d.to_owned(), b.to_vec()))
