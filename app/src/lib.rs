@@ -3,7 +3,9 @@
 
 #![recursion_limit = "256"]
 
+pub mod entities;
 pub mod layout;
+pub mod lists;
 pub mod overview;
 pub mod pages;
 pub mod publications;
@@ -16,7 +18,8 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::layout::Layout;
-use crate::pages::{HomePage, NotFound, PublicationsPage, SectionPage};
+use crate::lists::EntityKind;
+use crate::pages::{EntityPage, HomePage, ListPage, NotFound, PublicationsPage, SectionPage};
 
 /// The HTML document around the console, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -58,11 +61,16 @@ pub fn App() -> impl IntoView {
             <Layout>
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
-                    <Route path=path!("/tiers") view=|| view! { <SectionPage section="tiers"/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/organizations") view=|| view! { <SectionPage section="organizations"/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/products") view=|| view! { <SectionPage section="products"/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/deployables") view=|| view! { <SectionPage section="deployables"/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/tenants") view=|| view! { <SectionPage section="tenants"/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/tiers") view=|| view! { <ListPage kind=EntityKind::Tier/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/tiers/:key") view=|| view! { <EntityPage kind=EntityKind::Tier/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/organizations") view=|| view! { <ListPage kind=EntityKind::Organization/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/organizations/:key") view=|| view! { <EntityPage kind=EntityKind::Organization/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/products") view=|| view! { <ListPage kind=EntityKind::Product/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/products/:key") view=|| view! { <EntityPage kind=EntityKind::Product/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/deployables") view=|| view! { <ListPage kind=EntityKind::Deployable/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/deployables/:key") view=|| view! { <EntityPage kind=EntityKind::Deployable/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/tenants") view=|| view! { <ListPage kind=EntityKind::Tenant/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/tenants/:key") view=|| view! { <EntityPage kind=EntityKind::Tenant/> } ssr=SsrMode::Async/>
                     <Route path=path!("/configs") view=|| view! { <SectionPage section="configs"/> } ssr=SsrMode::Async/>
                     <Route path=path!("/history") view=|| view! { <SectionPage section="history"/> } ssr=SsrMode::Async/>
                     <Route path=path!("/publications") view=PublicationsPage ssr=SsrMode::Async/>

@@ -7,6 +7,7 @@ pub mod deployable;
 pub mod diff;
 pub mod health;
 pub mod layer;
+pub mod listing;
 pub mod names;
 pub mod organization;
 pub mod product;

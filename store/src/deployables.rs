@@ -15,6 +15,7 @@ impl Entity for Deployable {
     const TABLE: &'static str = "deployables";
     const KEY_COLUMN: &'static str = "name";
     const COLUMNS: &'static [&'static str] = &["display_name", "config_schema", "default_config"];
+    const SEARCHED: &'static [&'static str] = &["display_name"];
     const REFERENCED_BY: &'static [Reference] = &[
         Reference {
             kind: "product",

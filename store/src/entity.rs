@@ -27,6 +27,9 @@ pub trait Entity: Serialize + DeserializeOwned + Clone + PartialEq + Send + Sync
     /// The columns besides key, version and revision, in the order [`Entity::bind`] binds them.
     const COLUMNS: &'static [&'static str];
 
+    /// Text columns a list search matches besides the key.
+    const SEARCHED: &'static [&'static str] = &[];
+
     /// The rows of other kinds that point at this entity; a delete is refused while any exist.
     const REFERENCED_BY: &'static [Reference] = &[];
 
@@ -88,7 +91,7 @@ pub struct Reference {
 /// How many dependents a refused delete names; the count says how many there were.
 const MAX_DEPENDENTS: usize = 20;
 
-fn select_sql<E: Entity>() -> String {
+pub(crate) fn select_sql<E: Entity>() -> String {
     format!(
         "SELECT {}, {}, version, revision FROM {}",
         E::KEY_COLUMN,
@@ -97,7 +100,7 @@ fn select_sql<E: Entity>() -> String {
     )
 }
 
-fn versioned_from_row<E: Entity>(row: &AnyRow) -> Result<Versioned<E>, StoreError> {
+pub(crate) fn versioned_from_row<E: Entity>(row: &AnyRow) -> Result<Versioned<E>, StoreError> {
     Ok(Versioned {
         item: E::from_row(row)?,
         version: row.try_get("version")?,

@@ -16,6 +16,7 @@ pub mod entity;
 mod error;
 pub mod exchange;
 pub mod history;
+mod listing;
 mod organizations;
 pub mod outbox;
 mod products;

@@ -14,6 +14,7 @@ impl Entity for Organization {
     const TABLE: &'static str = "organizations";
     const KEY_COLUMN: &'static str = "name";
     const COLUMNS: &'static [&'static str] = &["short_name", "display_name", "state"];
+    const SEARCHED: &'static [&'static str] = &["short_name", "display_name", "state"];
     const REFERENCED_BY: &'static [Reference] = &[Reference {
         kind: "product",
         table: "products",

@@ -20,6 +20,7 @@ impl Entity for Product {
     const TABLE: &'static str = "products";
     const KEY_COLUMN: &'static str = "name";
     const COLUMNS: &'static [&'static str] = &["organization", "display_name", "state"];
+    const SEARCHED: &'static [&'static str] = &["organization", "display_name", "state"];
     const REFERENCED_BY: &'static [Reference] = &[
         Reference {
             kind: "tenant",

@@ -25,6 +25,7 @@ impl Entity for Tenant {
         "termination_protection",
         "state",
     ];
+    const SEARCHED: &'static [&'static str] = &["product", "tier", "alias", "state"];
     const REFERENCED_BY: &'static [Reference] = &[Reference {
         kind: "config layer",
         table: "config_layers",

@@ -17,6 +17,7 @@ impl Entity for TierDeployable {
     const KEY_COLUMN: &'static str = "id";
     const COLUMNS: &'static [&'static str] =
         &["tier", "deployable", "active", "inactive_reason", "release"];
+    const SEARCHED: &'static [&'static str] = &["tier", "deployable", "release"];
 
     fn key(&self) -> String {
         TierDeployable::key(self)

@@ -14,6 +14,7 @@ impl Entity for Tier {
     const TABLE: &'static str = "tiers";
     const KEY_COLUMN: &'static str = "name";
     const COLUMNS: &'static [&'static str] = &["display_name", "is_live", "state"];
+    const SEARCHED: &'static [&'static str] = &["display_name", "state"];
     const REFERENCED_BY: &'static [Reference] = &[
         Reference {
             kind: "tenant",

@@ -1,0 +1,203 @@
+//! The lists of the console's sections: which entities are listed, their columns (each one a
+//! sort key the store accepts), and the server function that reads one page of them through
+//! the store, searched, sorted and paged in SQL.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use strata_domain::listing::ListQuery;
+
+/// The kinds of entity that have a list of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntityKind {
+    Tier,
+    Organization,
+    Product,
+    Deployable,
+    Tenant,
+}
+
+/// A column of a list: the stored column it sorts by, and its heading.
+pub struct Column {
+    pub sort: &'static str,
+    pub label: &'static str,
+}
+
+const fn column(sort: &'static str, label: &'static str) -> Column {
+    Column { sort, label }
+}
+
+impl EntityKind {
+    pub const LISTED: [EntityKind; 5] = [
+        EntityKind::Tier,
+        EntityKind::Organization,
+        EntityKind::Product,
+        EntityKind::Deployable,
+        EntityKind::Tenant,
+    ];
+
+    /// The section's path: `/tiers`, `/tenants`, …
+    pub fn section(self) -> &'static str {
+        match self {
+            EntityKind::Tier => "tiers",
+            EntityKind::Organization => "organizations",
+            EntityKind::Product => "products",
+            EntityKind::Deployable => "deployables",
+            EntityKind::Tenant => "tenants",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            EntityKind::Tier => "Tiers",
+            EntityKind::Organization => "Organizations",
+            EntityKind::Product => "Products",
+            EntityKind::Deployable => "Deployables",
+            EntityKind::Tenant => "Tenants",
+        }
+    }
+
+    /// What a search matches, in words.
+    pub fn searched(self) -> &'static str {
+        match self {
+            EntityKind::Tier => "name, display name or state",
+            EntityKind::Organization => "name, short name, display name or state",
+            EntityKind::Product => "name, organization, display name or state",
+            EntityKind::Deployable => "name or display name",
+            EntityKind::Tenant => "name, product, tier, alias or state",
+        }
+    }
+
+    pub fn columns(self) -> &'static [Column] {
+        match self {
+            EntityKind::Tier => &[
+                column("name", "Name"),
+                column("display_name", "Display name"),
+                column("is_live", "Live"),
+                column("state", "State"),
+            ],
+            EntityKind::Organization => &[
+                column("name", "Name"),
+                column("short_name", "Short name"),
+                column("display_name", "Display name"),
+                column("state", "State"),
+            ],
+            EntityKind::Product => &[
+                column("name", "Name"),
+                column("organization", "Organization"),
+                column("display_name", "Display name"),
+                column("state", "State"),
+            ],
+            EntityKind::Deployable => &[
+                column("name", "Name"),
+                column("display_name", "Display name"),
+            ],
+            EntityKind::Tenant => &[
+                column("name", "Name"),
+                column("tier", "Tier"),
+                column("product", "Product"),
+                column("alias", "Alias"),
+                column("termination_protection", "Protected"),
+                column("state", "State"),
+            ],
+        }
+    }
+}
+
+/// One row: the entity's key, a cell per column, and its state for the badge.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListRow {
+    pub key: String,
+    pub cells: Vec<String>,
+    pub state: Option<String>,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListView {
+    pub rows: Vec<ListRow>,
+    /// How many entities match the search in all.
+    pub total: i64,
+}
+
+#[server(endpoint = "list")]
+pub async fn list_entities(kind: EntityKind, query: ListQuery) -> Result<ListView, ServerFnError> {
+    use strata_domain::deployable::Deployable;
+    use strata_domain::listing::ListPage;
+    use strata_domain::organization::Organization;
+    use strata_domain::product::Product;
+    use strata_domain::rules::Versioned;
+    use strata_domain::tenant::Tenant;
+    use strata_domain::tier::Tier;
+
+    use crate::ssr::Console;
+
+    fn view<E>(
+        page: Result<ListPage<Versioned<E>>, strata_store::StoreError>,
+        row: impl Fn(&E) -> (String, Vec<String>, Option<String>),
+    ) -> Result<ListView, ServerFnError> {
+        let page = page.map_err(|e| ServerFnError::new(e.to_string()))?;
+        Ok(ListView {
+            rows: page
+                .items
+                .iter()
+                .map(|v| {
+                    let (key, cells, state) = row(&v.item);
+                    ListRow {
+                        key,
+                        cells,
+                        state,
+                        version: v.version,
+                    }
+                })
+                .collect(),
+            total: page.total,
+        })
+    }
+    let yes = |b: bool, word: &str| if b { word.to_owned() } else { String::new() };
+    let store = Console::current()?.store;
+    match kind {
+        EntityKind::Tier => view(store.list_page::<Tier>(&query).await, |t| {
+            let cells = vec![
+                t.name.to_string(),
+                t.display_name.clone(),
+                yes(t.is_live, "live"),
+                t.state.as_str().to_owned(),
+            ];
+            (t.name.to_string(), cells, Some(t.state.as_str().to_owned()))
+        }),
+        EntityKind::Organization => view(store.list_page::<Organization>(&query).await, |o| {
+            let cells = vec![
+                o.name.to_string(),
+                o.short_name.to_string(),
+                o.display_name.clone(),
+                o.state.as_str().to_owned(),
+            ];
+            (o.name.to_string(), cells, Some(o.state.as_str().to_owned()))
+        }),
+        EntityKind::Product => view(store.list_page::<Product>(&query).await, |p| {
+            let cells = vec![
+                p.name.to_string(),
+                p.organization.to_string(),
+                p.display_name.clone(),
+                p.state.as_str().to_owned(),
+            ];
+            (p.name.to_string(), cells, Some(p.state.as_str().to_owned()))
+        }),
+        EntityKind::Deployable => view(store.list_page::<Deployable>(&query).await, |d| {
+            let cells = vec![d.name.to_string(), d.display_name.clone()];
+            (d.name.to_string(), cells, None)
+        }),
+        EntityKind::Tenant => view(store.list_page::<Tenant>(&query).await, |t| {
+            let cells = vec![
+                t.name.to_string(),
+                t.tier.to_string(),
+                t.product.to_string(),
+                t.alias.as_ref().map(|a| a.to_string()).unwrap_or_default(),
+                yes(t.termination_protection, "protected"),
+                t.state.as_str().to_owned(),
+            ];
+            (t.name.to_string(), cells, Some(t.state.as_str().to_owned()))
+        }),
+    }
+}
