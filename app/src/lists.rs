@@ -23,10 +23,6 @@ pub struct Column {
     pub label: &'static str,
 }
 
-const fn column(sort: &'static str, label: &'static str) -> Column {
-    Column { sort, label }
-}
-
 impl EntityKind {
     pub const LISTED: [EntityKind; 5] = [
         EntityKind::Tier,
@@ -71,34 +67,94 @@ impl EntityKind {
     pub fn columns(self) -> &'static [Column] {
         match self {
             EntityKind::Tier => &[
-                column("name", "Name"),
-                column("display_name", "Display name"),
-                column("is_live", "Live"),
-                column("state", "State"),
+                Column {
+                    sort: "name",
+                    label: "Name",
+                },
+                Column {
+                    sort: "display_name",
+                    label: "Display name",
+                },
+                Column {
+                    sort: "is_live",
+                    label: "Live",
+                },
+                Column {
+                    sort: "state",
+                    label: "State",
+                },
             ],
             EntityKind::Organization => &[
-                column("name", "Name"),
-                column("short_name", "Short name"),
-                column("display_name", "Display name"),
-                column("state", "State"),
+                Column {
+                    sort: "name",
+                    label: "Name",
+                },
+                Column {
+                    sort: "short_name",
+                    label: "Short name",
+                },
+                Column {
+                    sort: "display_name",
+                    label: "Display name",
+                },
+                Column {
+                    sort: "state",
+                    label: "State",
+                },
             ],
             EntityKind::Product => &[
-                column("name", "Name"),
-                column("organization", "Organization"),
-                column("display_name", "Display name"),
-                column("state", "State"),
+                Column {
+                    sort: "name",
+                    label: "Name",
+                },
+                Column {
+                    sort: "organization",
+                    label: "Organization",
+                },
+                Column {
+                    sort: "display_name",
+                    label: "Display name",
+                },
+                Column {
+                    sort: "state",
+                    label: "State",
+                },
             ],
             EntityKind::Deployable => &[
-                column("name", "Name"),
-                column("display_name", "Display name"),
+                Column {
+                    sort: "name",
+                    label: "Name",
+                },
+                Column {
+                    sort: "display_name",
+                    label: "Display name",
+                },
             ],
             EntityKind::Tenant => &[
-                column("name", "Name"),
-                column("tier", "Tier"),
-                column("product", "Product"),
-                column("alias", "Alias"),
-                column("termination_protection", "Protected"),
-                column("state", "State"),
+                Column {
+                    sort: "name",
+                    label: "Name",
+                },
+                Column {
+                    sort: "tier",
+                    label: "Tier",
+                },
+                Column {
+                    sort: "product",
+                    label: "Product",
+                },
+                Column {
+                    sort: "alias",
+                    label: "Alias",
+                },
+                Column {
+                    sort: "termination_protection",
+                    label: "Protected",
+                },
+                Column {
+                    sort: "state",
+                    label: "State",
+                },
             ],
         }
     }
