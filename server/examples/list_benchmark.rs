@@ -1,0 +1,87 @@
+//! Measures the console's lists on a large domain (not a test) and prints the figures: the
+//! server-rendered `/tenants` page (first page, a deep page, a search, a sort by state) over
+//! TENANTS tenants, each fetched 30 times after one warm-up; p50 and p99, and the HTML size.
+//!
+//! Run: `cargo run --release -p strata-server --example list_benchmark [-- TENANTS]`.
+
+use std::time::{Duration, Instant};
+
+use strata_server::cache::CacheSetting;
+use strata_server::config::Settings;
+use strata_server::origin::OriginSetting;
+use strata_server::startup::Application;
+use strata_store::Backend;
+use strata_store::test_support::{TestDatabase, seed_large_domain};
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+#[tokio::main]
+async fn main() {
+    let tenants: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(10_000);
+    println!(
+        "strata list benchmark: {} cores, {}, SQLite store, {tenants} tenants",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        if cfg!(debug_assertions) {
+            "debug build (use --release)"
+        } else {
+            "release build"
+        }
+    );
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let store = db.store().await;
+    seed_large_domain(&store, tenants).await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = Application::build(Settings {
+        database_url: db.url.clone(),
+        origin: OriginSetting::Directory(dir.path().join("origin")),
+        s3_endpoint: None,
+        cache: CacheSetting::InProcess,
+        addr: "127.0.0.1:0".parse().unwrap(),
+        site_root: dir.path().to_path_buf(),
+    })
+    .await
+    .unwrap();
+    let base = format!("http://{}", app.addr());
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::new();
+    let last_page = tenants.div_ceil(50);
+    for (what, path) in [
+        ("first page", "/tenants".to_owned()),
+        ("last page", format!("/tenants?page={last_page}")),
+        ("search", "/tenants?q=t0999".to_owned()),
+        (
+            "sorted by state, descending",
+            "/tenants?sort=state&desc=1".to_owned(),
+        ),
+    ] {
+        let url = format!("{base}{path}");
+        let mut samples = Vec::new();
+        let mut size = 0;
+        for round in 0..31 {
+            let started = Instant::now();
+            let response = client.get(&url).send().await.unwrap();
+            assert_eq!(response.status(), 200, "{url}");
+            let html = response.text().await.unwrap();
+            assert!(
+                html.contains("data-testid=\"list-summary\""),
+                "{url} has no list"
+            );
+            if round > 0 {
+                samples.push(started.elapsed());
+            }
+            size = html.len();
+        }
+        samples.sort();
+        println!(
+            "GET {path} ({what}): p50 {}, p99 {}, {size} bytes of HTML",
+            ms(samples[samples.len() / 2]),
+            ms(samples[samples.len() - 1])
+        );
+    }
+    store.close().await;
+}
