@@ -1,12 +1,14 @@
 //! A section's list: search, sort and pages live in the URL
 //! (`?q=…&sort=…&desc=1&page=N&per=M`),
 //! so the server renders exactly the page asked for, links can be shared, and the search
-//! form and headings work before the console hydrates; once hydrated they navigate in place.
+//! form (a plain GET form) and headings work before the console hydrates; once hydrated
+//! they navigate in place. (leptos_router's `Form` would do the same but brings its POST
+//! machinery along: about 250 KiB more wasm.)
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::{A, Form};
-use leptos_router::hooks::use_query_map;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_query_map};
 use strata_domain::listing::ListQuery;
 
 use crate::lists::{EntityKind, ListView, list_entities};
@@ -78,16 +80,28 @@ pub fn ListPage(kind: EntityKind) -> impl IntoView {
     });
     let list = Resource::new(move || query.get(), move |q| list_entities(kind, q));
     let search_id = format!("search-{}", kind.section());
+    let input: NodeRef<leptos::html::Input> = NodeRef::new();
+    let navigate = use_navigate();
+    let search = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let text = input.get().map(|i| i.value()).unwrap_or_default();
+        let target = ListQuery {
+            search: text.trim().to_owned(),
+            ..query.get_untracked()
+        };
+        navigate(&href(kind, &target, 1), Default::default());
+    };
     view! {
         <Title text=kind.title()/>
         <div class="page-head">
             <h1>{kind.title()}</h1>
         </div>
-        <Form method="GET" action=format!("/{}", kind.section()) attr:class="list-search" attr:role="search">
+        <form method="get" action=format!("/{}", kind.section()) class="list-search" role="search" on:submit=search>
             <label for=search_id.clone()>"Search"</label>
             <input
                 type="search"
                 id=search_id
+                node_ref=input
                 name="q"
                 placeholder=format!("{} by {}", kind.title(), kind.searched())
                 prop:value=move || query.get().search
@@ -96,7 +110,7 @@ pub fn ListPage(kind: EntityKind) -> impl IntoView {
             {move || query.get().descending.then(|| view! { <input type="hidden" name="desc" value="1"/> })}
             {move || (query.get().limit != PAGE).then(|| view! { <input type="hidden" name="per" value=query.get().limit/> })}
             <button type="submit" class="button">"Search"</button>
-        </Form>
+        </form>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             <ErrorBoundary fallback=|errors| view! {
                 <div class="notice error" role="alert">
