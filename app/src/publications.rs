@@ -16,6 +16,17 @@ pub struct PublicationRow {
     pub published_at: Option<String>,
     /// "7 documents, 1 new (267 kB)" once published.
     pub wrote: Option<String>,
+    /// "build 3 ms · upload 2 ms · HEAD 0 ms" once published.
+    pub timings: Option<String>,
+    /// The manifest's checksum over its documents, once published.
+    pub checksum: Option<String>,
+}
+
+impl PublicationRow {
+    /// Whether the publisher still has work on it (so the page keeps looking).
+    pub fn in_progress(&self) -> bool {
+        matches!(self.state.as_str(), "pending" | "publishing" | "failed")
+    }
 }
 
 #[server(endpoint = "publications")]
@@ -40,12 +51,41 @@ pub async fn get_publications() -> Result<Vec<PublicationRow>, ServerFnError> {
             attempts: p.attempts,
             last_error: p.last_error,
             published_at: p.published_ms.map(format_rfc3339_millis),
-            wrote: p.figures.map(|f| {
+            wrote: p.figures.as_ref().map(|f| {
                 format!(
                     "{} documents, {} new ({} bytes uploaded)",
                     f.documents, f.documents_uploaded, f.bytes_uploaded
                 )
             }),
+            timings: p.figures.as_ref().map(|f| {
+                format!(
+                    "build {} ms · upload {} ms · HEAD {} ms",
+                    f.build_ms, f.upload_ms, f.switch_ms
+                )
+            }),
+            checksum: p.figures.map(|f| f.checksum),
         })
         .collect())
+}
+
+/// Asks the publisher to publish the newest revision now: a failed publication is retried
+/// without waiting for its backoff. Answers what it asked for, in words.
+#[server(endpoint = "publish-now")]
+pub async fn publish_now() -> Result<String, ServerFnError> {
+    use crate::ssr::Console;
+
+    let store = Console::current()?.store;
+    let fail = |e: strata_store::StoreError| ServerFnError::new(e.to_string());
+    store.retry_failed_now().await.map_err(fail)?;
+    store.commits().notify_one();
+    Ok(match store.publications(1).await.map_err(fail)?.first() {
+        None => "No revision was committed yet: nothing to publish.".to_owned(),
+        Some(p) if p.state.as_str() == "published" => {
+            format!("Revision {} is published already.", p.revision)
+        }
+        Some(p) => format!(
+            "Asked the publisher to publish revision {} now.",
+            p.revision
+        ),
+    })
 }

@@ -81,4 +81,6 @@ test('the publications page hydrates and says when nothing was committed yet', a
   const answered = page.waitForResponse((r) => r.url().endsWith('/api/publications') && r.status() === 200);
   await page.getByTestId('refresh').click();
   await answered;
+  await page.getByTestId('publish-now').click();
+  await expect(page.getByTestId('publish-answer')).toHaveText('No revision was committed yet: nothing to publish.');
 });

@@ -5,19 +5,52 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::publications::{PublicationRow, get_publications};
+use crate::publications::{PublicationRow, PublishNow, get_publications};
 
 #[component]
 pub fn PublicationsPage() -> impl IntoView {
     let publications = Resource::new(|| (), |_| get_publications());
+    let publish = ServerAction::<PublishNow>::new();
+    // Live progress: while a revision is on its way, look again every second.
+    Effect::new(move |_| {
+        let busy = publications
+            .get()
+            .and_then(Result::ok)
+            .is_some_and(|rows| rows.iter().any(PublicationRow::in_progress));
+        if busy {
+            set_timeout(
+                move || publications.refetch(),
+                std::time::Duration::from_secs(1),
+            );
+        }
+    });
+    Effect::new(move |_| {
+        if publish.value().get().is_some() {
+            publications.refetch();
+        }
+    });
     view! {
         <Title text="Publications"/>
         <div class="page-head">
             <h1>"Publications"</h1>
-            <button class="button" data-testid="refresh" on:click=move |_| publications.refetch()>
-                "Refresh"
-            </button>
+            <div class="actions">
+                <button class="button" data-testid="refresh" on:click=move |_| publications.refetch()>
+                    "Refresh"
+                </button>
+                <button
+                    class="button primary"
+                    data-testid="publish-now"
+                    disabled=move || publish.pending().get()
+                    on:click=move |_| { publish.dispatch(PublishNow {}); }
+                >
+                    {move || if publish.pending().get() { "Publishing…" } else { "Publish now" }}
+                </button>
+            </div>
         </div>
+        {move || publish.value().get().map(|answer| match answer {
+            Ok(text) => view! { <p class="notice" role="status" data-testid="publish-answer">{text}</p> }.into_any(),
+            Err(e) => view! { <p class="notice error" role="alert" data-testid="publish-answer">{e.to_string()}</p> }.into_any(),
+        })}
         <Transition fallback=|| view! { <p class="muted">"Loading the publications…"</p> }>
             <ErrorBoundary fallback=|errors| view! {
                 <div class="notice error" role="alert">
@@ -46,7 +79,7 @@ fn PublicationTable(rows: Vec<PublicationRow>) -> impl IntoView {
             <thead>
                 <tr>
                     <th>"Revision"</th><th>"State"</th><th>"Committed by"</th><th>"Committed at"</th>
-                    <th>"Attempts"</th><th>"Outcome"</th>
+                    <th>"Attempts"</th><th>"Outcome"</th><th>"Steps"</th><th>"Checksum"</th>
                 </tr>
             </thead>
             <tbody>
@@ -69,6 +102,10 @@ fn PublicationTable(rows: Vec<PublicationRow>) -> impl IntoView {
                             <td><time>{row.committed_at}</time></td>
                             <td>{row.attempts}</td>
                             <td class="outcome">{outcome}</td>
+                            <td class="timings">{row.timings.unwrap_or_default()}</td>
+                            <td><code title=row.checksum.clone().unwrap_or_default()>
+                                {row.checksum.as_deref().map(|c| c.chars().take(12).collect::<String>()).unwrap_or_default()}
+                            </code></td>
                         </tr>
                     }
                 }).collect_view()}

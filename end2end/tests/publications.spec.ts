@@ -1,0 +1,19 @@
+// Publications of the demo domain: each revision's state, what it wrote, how long each step
+// took and its checksum; "Publish now" asks the publisher and says what it asked.
+import { test, expect, hydrated, screenshot } from './fixtures';
+
+const demo = process.env.STRATA_DEMO_URL;
+if (!demo) throw new Error('STRATA_DEMO_URL is not set: run the browser tests through scripts/e2e');
+test.use({ baseURL: demo });
+
+test('a published revision shows its steps and checksum, and "Publish now" answers', async ({ page }) => {
+  await page.goto('/publications');
+  await hydrated(page);
+  const row = page.getByTestId('publications').locator('tr[data-revision="1"]');
+  await expect(row.locator('.badge')).toHaveText('published');
+  await expect(row.locator('.timings')).toHaveText(/^build \d+ ms · upload \d+ ms · HEAD \d+ ms$/);
+  await expect(row.locator('code')).toHaveText(/^[0-9a-f]{12}$/);
+  await page.getByTestId('publish-now').click();
+  await expect(page.getByTestId('publish-answer')).toHaveText('Revision 1 is published already.');
+  await screenshot(page, 'publications');
+});
