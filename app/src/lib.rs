@@ -3,10 +3,13 @@
 
 #![recursion_limit = "256"]
 
+pub mod audit;
 pub mod entities;
+pub mod failure;
 pub mod layout;
 pub mod lists;
 pub mod overview;
+pub mod pager;
 pub mod pages;
 pub mod publications;
 #[cfg(feature = "ssr")]
@@ -19,7 +22,9 @@ use leptos_router::{SsrMode, path};
 
 use crate::layout::Layout;
 use crate::lists::EntityKind;
-use crate::pages::{EntityPage, HomePage, ListPage, NotFound, PublicationsPage, SectionPage};
+use crate::pages::{
+    AuditPage, EntityPage, HomePage, ListPage, NotFound, PublicationsPage, SectionPage,
+};
 
 /// The HTML document around the console, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -72,7 +77,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/tenants") view=|| view! { <ListPage kind=EntityKind::Tenant/> } ssr=SsrMode::Async/>
                     <Route path=path!("/tenants/:key") view=|| view! { <EntityPage kind=EntityKind::Tenant/> } ssr=SsrMode::Async/>
                     <Route path=path!("/configs") view=|| view! { <SectionPage section="configs"/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/history") view=|| view! { <SectionPage section="history"/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/history") view=AuditPage ssr=SsrMode::Async/>
                     <Route path=path!("/publications") view=PublicationsPage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>

@@ -15,6 +15,30 @@ pub fn format_rfc3339_millis(ms: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{milli:03}Z")
 }
 
+/// Reads a date `YYYY-MM-DD` (as a date input sends it) as the ms of its midnight, UTC.
+pub fn parse_date_ms(text: &str) -> Option<i64> {
+    let mut parts = text.trim().splitn(3, '-');
+    let year: i64 = parts.next()?.parse().ok()?;
+    let month: i64 = parts.next()?.parse().ok()?;
+    let day: i64 = parts.next()?.parse().ok()?;
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    // Hinnant's days_from_civil.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let ms = days * 86_400_000;
+    // A day past the month's end (2026-02-30) does not come back the same.
+    format_rfc3339_millis(ms)
+        .starts_with(&format!("{year:04}-{month:02}-{day:02}"))
+        .then_some(ms)
+}
+
 /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
@@ -31,7 +55,15 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 
 #[cfg(test)]
 mod tests {
-    use super::format_rfc3339_millis;
+    use super::{format_rfc3339_millis, parse_date_ms};
+
+    #[test]
+    fn dates_read_as_their_midnight() {
+        assert_eq!(parse_date_ms("1970-01-01"), Some(0));
+        assert_eq!(parse_date_ms("2000-02-29"), Some(951_782_400_000));
+        assert_eq!(parse_date_ms("2026-02-30"), None);
+        assert_eq!(parse_date_ms("yesterday"), None);
+    }
 
     #[test]
     fn formats_known_instants() {

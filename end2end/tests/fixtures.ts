@@ -38,3 +38,11 @@ export async function hydrated(page: Page) {
 
 export const screenshot = (page: Page, name: string) =>
   page.screenshot({ path: `screenshots/${name}.png`, fullPage: true });
+
+/** The server with the demo domain loaded, for tests that need data (`test.use({ baseURL: demoURL })`). */
+export const demoURL = (() => {
+  const url = process.env.STRATA_DEMO_URL;
+  if (!url) throw new Error('STRATA_DEMO_URL is not set: run the browser tests through scripts/e2e');
+  return url;
+})();
+

@@ -1,10 +1,8 @@
 // The sections' lists against the demo domain (40 tenants): paged, searched and sorted on the
 // server, with the state in the URL; each row opens the entity's page with its history.
-import { test, expect, hydrated, screenshot } from './fixtures';
+import { test, expect, hydrated, screenshot, demoURL } from './fixtures';
 
-const demo = process.env.STRATA_DEMO_URL;
-if (!demo) throw new Error('STRATA_DEMO_URL is not set: run the browser tests through scripts/e2e');
-test.use({ baseURL: demo });
+test.use({ baseURL: demoURL });
 
 test('a list is rendered on the server, page by page, before any script runs', async ({ browser }) => {
   const context = await browser.newContext({ javaScriptEnabled: false });

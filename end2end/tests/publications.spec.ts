@@ -1,10 +1,8 @@
 // Publications of the demo domain: each revision's state, what it wrote, how long each step
 // took and its checksum; "Publish now" asks the publisher and says what it asked.
-import { test, expect, hydrated, screenshot } from './fixtures';
+import { test, expect, hydrated, screenshot, demoURL } from './fixtures';
 
-const demo = process.env.STRATA_DEMO_URL;
-if (!demo) throw new Error('STRATA_DEMO_URL is not set: run the browser tests through scripts/e2e');
-test.use({ baseURL: demo });
+test.use({ baseURL: demoURL });
 
 test('a published revision shows its steps and checksum, and "Publish now" answers', async ({ page }) => {
   await page.goto('/publications');

@@ -8,6 +8,9 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use strata_domain::diff::{PatchOp, diff};
 
+use strata_domain::audit::AuditFilter;
+use strata_domain::listing::{ListPage, ListQuery, MAX_LIMIT};
+
 use crate::changes::{GENESIS_HASH, HashedFields, Operation, chain_hash};
 use crate::{Store, StoreError};
 
@@ -53,6 +56,83 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(record_from_row).collect()
+    }
+
+    /// Changes across the whole domain, newest first, filtered, a window at a time, with the
+    /// number that match.
+    pub async fn audit_trail(
+        &self,
+        filter: &AuditFilter,
+        offset: i64,
+        limit: i64,
+    ) -> Result<ListPage<ChangeRecord>, StoreError> {
+        if !(1..=MAX_LIMIT).contains(&limit) || offset < 0 {
+            return Err(StoreError::invalid(
+                "/limit",
+                format!("a window of 1 to {MAX_LIMIT} changes from offset 0 or more"),
+            ));
+        }
+        let mut conditions = Vec::new();
+        let mut texts = Vec::new();
+        let mut times = Vec::new();
+        let mut next = 1;
+        let mut param = || {
+            let p = format!("${next}");
+            next += 1;
+            p
+        };
+        if let Some(actor) = filter.actor.as_deref().filter(|a| !a.is_empty()) {
+            conditions.push(format!("actor = {}", param()));
+            texts.push(actor.to_owned());
+        }
+        if let Some(kind) = filter.kind.as_deref().filter(|k| !k.is_empty()) {
+            conditions.push(format!("entity_kind = {}", param()));
+            texts.push(kind.to_owned());
+        }
+        if let Some(key) = filter.key.as_deref().filter(|k| !k.is_empty()) {
+            conditions.push(format!("LOWER(entity_key) LIKE {} ESCAPE '\\'", param()));
+            let query = ListQuery {
+                search: key.to_owned(),
+                ..ListQuery::default()
+            };
+            texts.push(query.like_pattern());
+        }
+        if let Some(from) = filter.from_ms {
+            conditions.push(format!("at_ms >= {}", param()));
+            times.push(from);
+        }
+        if let Some(until) = filter.until_ms {
+            conditions.push(format!("at_ms < {}", param()));
+            times.push(until);
+        }
+        let filter_sql = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
+        };
+        let window = format!("LIMIT {} OFFSET {}", param(), param());
+        let count_sql = format!("SELECT COUNT(*) FROM changes {filter_sql}");
+        let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
+        for t in &texts {
+            count = count.bind(t);
+        }
+        for t in &times {
+            count = count.bind(t);
+        }
+        let total = count.fetch_one(&self.pool).await?;
+        let sql = format!("SELECT {COLUMNS} FROM changes {filter_sql} ORDER BY seq DESC {window}");
+        let mut query = sqlx::query(&sql);
+        for t in &texts {
+            query = query.bind(t);
+        }
+        for t in &times {
+            query = query.bind(t);
+        }
+        let rows = query.bind(limit).bind(offset).fetch_all(&self.pool).await?;
+        Ok(ListPage {
+            items: rows.iter().map(record_from_row).collect::<Result<_, _>>()?,
+            total,
+        })
     }
 
     /// What changed in an entity from version `from` to version `to`, as an RFC 6902 patch

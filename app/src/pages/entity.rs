@@ -7,6 +7,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use crate::entities::{EntityDetail, get_entity};
+use crate::failure::failure;
 use crate::lists::EntityKind;
 use crate::pages::NotFound;
 
@@ -17,12 +18,7 @@ pub fn EntityPage(kind: EntityKind) -> impl IntoView {
     let detail = Resource::new(move || key.get(), move |key| get_entity(kind, key));
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! {
-                <div class="notice error" role="alert">
-                    <p>"The server could not read this entity. Reload the page; if it persists, check the server's log."</p>
-                    <ul>{move || errors.get().into_iter().map(|(_, e)| view! { <li>{e.to_string()}</li> }).collect_view()}</ul>
-                </div>
-            }>
+            <ErrorBoundary fallback=failure("The server could not read this entity. Reload the page; if it persists, check the server's log.")>
                 {move || detail.get().map(|result| result.map(|found| match found {
                     Some(detail) => view! { <Detail kind detail/> }.into_any(),
                     None => view! { <NotFound/> }.into_any(),

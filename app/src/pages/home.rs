@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use strata_domain::health::{Component, State};
 
+use crate::failure::failure;
 use crate::overview::{Overview, get_overview};
 
 #[component]
@@ -23,12 +24,7 @@ pub fn HomePage() -> impl IntoView {
             </button>
         </div>
         <Transition fallback=|| view! { <p class="muted">"Loading the domain…"</p> }>
-            <ErrorBoundary fallback=|errors| view! {
-                <div class="notice error" role="alert">
-                    <p>"The server could not describe the domain. Check that it is running and reload."</p>
-                    <ul>{move || errors.get().into_iter().map(|(_, e)| view! { <li>{e.to_string()}</li> }).collect_view()}</ul>
-                </div>
-            }>
+            <ErrorBoundary fallback=failure("The server could not describe the domain. Check that it is running and reload.")>
                 {move || overview.get().map(|result| result.map(|o| view! { <OverviewCards overview=o/> }))}
             </ErrorBoundary>
         </Transition>

@@ -11,7 +11,9 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use strata_domain::listing::ListQuery;
 
+use crate::failure::failure;
 use crate::lists::{EntityKind, ListView, list_entities};
+use crate::pager::Pager;
 
 /// Rows per page unless `per` says otherwise (10 to 200).
 const PAGE: i64 = 50;
@@ -43,7 +45,7 @@ fn href(kind: EntityKind, query: &ListQuery, page: i64) -> String {
 }
 
 /// Percent-encodes a query value (everything but unreserved characters).
-fn encode(text: &str) -> String {
+pub(crate) fn encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
@@ -112,12 +114,7 @@ pub fn ListPage(kind: EntityKind) -> impl IntoView {
             <button type="submit" class="button">"Search"</button>
         </form>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! {
-                <div class="notice error" role="alert">
-                    <p>"The server could not list these. Reload the page; if it persists, check the server's log."</p>
-                    <ul>{move || errors.get().into_iter().map(|(_, e)| view! { <li>{e.to_string()}</li> }).collect_view()}</ul>
-                </div>
-            }>
+            <ErrorBoundary fallback=failure("The server could not list these. Reload the page; if it persists, check the server's log.")>
                 {move || list.get().map(|result| result.map(|view| view! { <ListTable kind view query=query.get()/> }))}
             </ErrorBoundary>
         </Transition>
@@ -202,10 +199,6 @@ fn ListTable(kind: EntityKind, view: ListView, query: ListQuery) -> impl IntoVie
             <thead><tr>{headings}</tr></thead>
             <tbody>{body}</tbody>
         </table>
-        <nav class="pager" aria-label="Pages">
-            {previous.map(|h| view! { <A href=h attr:rel="prev">"← Previous"</A> })}
-            <span class="muted">"page " {page} " of " {pages}</span>
-            {next.map(|h| view! { <A href=h attr:rel="next">"Next →"</A> })}
-        </nav>
+        <Pager page pages previous next/>
     }
 }

@@ -1,12 +1,14 @@
 //! One module per page of the console.
 
+mod audit;
 mod entity;
 mod home;
-mod list;
+pub(crate) mod list;
 mod not_found;
 mod publications;
 mod section;
 
+pub use audit::AuditPage;
 pub use entity::EntityPage;
 pub use home::HomePage;
 pub use list::ListPage;

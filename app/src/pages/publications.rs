@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::failure::failure;
 use crate::publications::{PublicationRow, PublishNow, get_publications};
 
 #[component]
@@ -52,12 +53,7 @@ pub fn PublicationsPage() -> impl IntoView {
             Err(e) => view! { <p class="notice error" role="alert" data-testid="publish-answer">{e.to_string()}</p> }.into_any(),
         })}
         <Transition fallback=|| view! { <p class="muted">"Loading the publications…"</p> }>
-            <ErrorBoundary fallback=|errors| view! {
-                <div class="notice error" role="alert">
-                    <p>"The server could not list the publications."</p>
-                    <ul>{move || errors.get().into_iter().map(|(_, e)| view! { <li>{e.to_string()}</li> }).collect_view()}</ul>
-                </div>
-            }>
+            <ErrorBoundary fallback=failure("The server could not list the publications.")>
                 {move || publications.get().map(|result| result.map(|rows| view! { <PublicationTable rows/> }))}
             </ErrorBoundary>
         </Transition>

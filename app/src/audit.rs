@@ -1,0 +1,107 @@
+//! The audit log as the console shows it: every change in the domain, newest first, filtered
+//! by actor, kind, key and time, each with what it changed; and whether the history's hash
+//! chain still verifies.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use strata_domain::audit::AuditFilter;
+
+/// One line of what a change did: `replace /display_name: "Production"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangeLine {
+    pub op: String,
+    pub path: String,
+    pub value: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditRow {
+    pub seq: i64,
+    pub revision: i64,
+    pub kind: String,
+    pub key: String,
+    pub version: i64,
+    pub operation: String,
+    pub actor: String,
+    pub at: String,
+    pub reason: String,
+    pub changes: Vec<ChangeLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditView {
+    pub rows: Vec<AuditRow>,
+    pub total: i64,
+    /// How many records the chain check read, and the first whose hash does not verify.
+    pub chain_records: i64,
+    pub chain_broken_at: Option<i64>,
+}
+
+#[server(endpoint = "audit")]
+pub async fn get_audit(
+    filter: AuditFilter,
+    offset: i64,
+    limit: i64,
+) -> Result<AuditView, ServerFnError> {
+    use serde_json::Value;
+    use strata_domain::diff::{PatchOp, diff};
+    use strata_domain::time::format_rfc3339_millis;
+
+    use crate::ssr::Console;
+
+    let store = Console::current()?.store;
+    let fail = |e: strata_store::StoreError| ServerFnError::new(e.to_string());
+    let page = store
+        .audit_trail(&filter, offset, limit)
+        .await
+        .map_err(fail)?;
+    let chain = store.verify_chain().await.map_err(fail)?;
+    let compact = |v: &Value| serde_json::to_string(v).expect("JSON serializes");
+    Ok(AuditView {
+        rows: page
+            .items
+            .into_iter()
+            .map(|r| {
+                // A create adds each field and a delete removes each one.
+                let nothing = || Value::Object(Default::default());
+                let before = r.before.clone().unwrap_or_else(nothing);
+                let after = r.after.clone().unwrap_or_else(nothing);
+                let changes = diff(&before, &after)
+                    .into_iter()
+                    .map(|op| match op {
+                        PatchOp::Add { path, value } => ChangeLine {
+                            op: "add".into(),
+                            path,
+                            value: Some(compact(&value)),
+                        },
+                        PatchOp::Replace { path, value } => ChangeLine {
+                            op: "replace".into(),
+                            path,
+                            value: Some(compact(&value)),
+                        },
+                        PatchOp::Remove { path } => ChangeLine {
+                            op: "remove".into(),
+                            path,
+                            value: None,
+                        },
+                    })
+                    .collect();
+                AuditRow {
+                    seq: r.seq,
+                    revision: r.revision,
+                    kind: r.entity_kind,
+                    key: r.entity_key,
+                    version: r.entity_version,
+                    operation: r.operation.as_str().to_owned(),
+                    actor: r.actor,
+                    at: format_rfc3339_millis(r.at_ms),
+                    reason: r.reason,
+                    changes,
+                }
+            })
+            .collect(),
+        total: page.total,
+        chain_records: chain.records,
+        chain_broken_at: chain.first_broken_seq,
+    })
+}
