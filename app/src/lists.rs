@@ -17,7 +17,8 @@ pub enum EntityKind {
     Tenant,
 }
 
-/// A column of a list: the stored column it sorts by, and its heading.
+/// A column of a list: the entity's field it shows and the stored column it sorts by (the
+/// same name), and its heading.
 pub struct Column {
     pub sort: &'static str,
     pub label: &'static str,
@@ -178,6 +179,7 @@ pub struct ListView {
 
 #[server(endpoint = "list")]
 pub async fn list_entities(kind: EntityKind, query: ListQuery) -> Result<ListView, ServerFnError> {
+    use serde_json::Value;
     use strata_domain::deployable::Deployable;
     use strata_domain::listing::ListPage;
     use strata_domain::organization::Organization;
@@ -188,9 +190,20 @@ pub async fn list_entities(kind: EntityKind, query: ListQuery) -> Result<ListVie
 
     use crate::ssr::Console;
 
-    fn view<E>(
+    /// A column's cell: the entity's field of that name; a flag that is set shows as the
+    /// column's label in lower case ("live", "protected"), one that is not as nothing.
+    fn cell(entity: &Value, column: &Column) -> String {
+        match entity.get(column.sort) {
+            Some(Value::String(text)) => text.clone(),
+            Some(Value::Bool(true)) => column.label.to_lowercase(),
+            Some(Value::Bool(false) | Value::Null) | None => String::new(),
+            Some(other) => other.to_string(),
+        }
+    }
+
+    fn view<E: Serialize>(
+        kind: EntityKind,
         page: Result<ListPage<Versioned<E>>, strata_store::StoreError>,
-        row: impl Fn(&E) -> (String, Vec<String>, Option<String>),
     ) -> Result<ListView, ServerFnError> {
         let page = page.map_err(|e| ServerFnError::new(e.to_string()))?;
         Ok(ListView {
@@ -198,11 +211,18 @@ pub async fn list_entities(kind: EntityKind, query: ListQuery) -> Result<ListVie
                 .items
                 .iter()
                 .map(|v| {
-                    let (key, cells, state) = row(&v.item);
+                    let entity = serde_json::to_value(&v.item).expect("entities serialize");
                     ListRow {
-                        key,
-                        cells,
-                        state,
+                        key: entity
+                            .get("name")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_owned(),
+                        cells: kind.columns().iter().map(|c| cell(&entity, c)).collect(),
+                        state: entity
+                            .get("state")
+                            .and_then(Value::as_str)
+                            .map(str::to_owned),
                         version: v.version,
                     }
                 })
@@ -210,50 +230,12 @@ pub async fn list_entities(kind: EntityKind, query: ListQuery) -> Result<ListVie
             total: page.total,
         })
     }
-    let yes = |b: bool, word: &str| if b { word.to_owned() } else { String::new() };
     let store = Console::current()?.store;
     match kind {
-        EntityKind::Tier => view(store.list_page::<Tier>(&query).await, |t| {
-            let cells = vec![
-                t.name.to_string(),
-                t.display_name.clone(),
-                yes(t.is_live, "live"),
-                t.state.as_str().to_owned(),
-            ];
-            (t.name.to_string(), cells, Some(t.state.as_str().to_owned()))
-        }),
-        EntityKind::Organization => view(store.list_page::<Organization>(&query).await, |o| {
-            let cells = vec![
-                o.name.to_string(),
-                o.short_name.to_string(),
-                o.display_name.clone(),
-                o.state.as_str().to_owned(),
-            ];
-            (o.name.to_string(), cells, Some(o.state.as_str().to_owned()))
-        }),
-        EntityKind::Product => view(store.list_page::<Product>(&query).await, |p| {
-            let cells = vec![
-                p.name.to_string(),
-                p.organization.to_string(),
-                p.display_name.clone(),
-                p.state.as_str().to_owned(),
-            ];
-            (p.name.to_string(), cells, Some(p.state.as_str().to_owned()))
-        }),
-        EntityKind::Deployable => view(store.list_page::<Deployable>(&query).await, |d| {
-            let cells = vec![d.name.to_string(), d.display_name.clone()];
-            (d.name.to_string(), cells, None)
-        }),
-        EntityKind::Tenant => view(store.list_page::<Tenant>(&query).await, |t| {
-            let cells = vec![
-                t.name.to_string(),
-                t.tier.to_string(),
-                t.product.to_string(),
-                t.alias.as_ref().map(|a| a.to_string()).unwrap_or_default(),
-                yes(t.termination_protection, "protected"),
-                t.state.as_str().to_owned(),
-            ];
-            (t.name.to_string(), cells, Some(t.state.as_str().to_owned()))
-        }),
+        EntityKind::Tier => view(kind, store.list_page::<Tier>(&query).await),
+        EntityKind::Organization => view(kind, store.list_page::<Organization>(&query).await),
+        EntityKind::Product => view(kind, store.list_page::<Product>(&query).await),
+        EntityKind::Deployable => view(kind, store.list_page::<Deployable>(&query).await),
+        EntityKind::Tenant => view(kind, store.list_page::<Tenant>(&query).await),
     }
 }

@@ -11,7 +11,9 @@ use strata_server::config::Settings;
 use strata_server::origin::OriginSetting;
 use strata_server::startup::Application;
 use strata_store::Backend;
-use strata_store::test_support::{TestDatabase, seed_large_domain};
+use strata_store::test_support::{
+    TestDatabase, benchmark_machine, benchmark_tenants, seed_large_domain,
+};
 
 fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
@@ -19,18 +21,10 @@ fn ms(d: Duration) -> String {
 
 #[tokio::main]
 async fn main() {
-    let tenants: usize = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(10_000);
+    let tenants = benchmark_tenants();
     println!(
-        "strata list benchmark: {} cores, {}, SQLite store, {tenants} tenants",
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
-        if cfg!(debug_assertions) {
-            "debug build (use --release)"
-        } else {
-            "release build"
-        }
+        "strata list benchmark: {}, SQLite store, {tenants} tenants",
+        benchmark_machine()
     );
     let db = TestDatabase::new(Backend::Sqlite).await;
     let store = db.store().await;

@@ -21,7 +21,9 @@ use strata_server::publisher::{Outcome, Publisher};
 use strata_server::redis_cache::RedisCache;
 use strata_server::served::Served;
 use strata_store::Backend;
-use strata_store::test_support::{TestDatabase, seed_large_domain};
+use strata_store::test_support::{
+    TestDatabase, benchmark_machine, benchmark_tenants, seed_large_domain,
+};
 
 fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
@@ -34,21 +36,13 @@ async fn main() {
         .with_env_filter("warn,strata_server::publisher=info")
         .with_writer(std::io::stderr)
         .init();
-    let tenants: usize = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(10_000);
+    let tenants = benchmark_tenants();
     let base =
         std::env::var("STRATA_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
     let redis_url = format!("{}/6", base.trim_end_matches('/'));
     println!(
-        "strata publish benchmark: {} cores, {}, SQLite store, origin {}, Redis {redis_url}",
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
-        if cfg!(debug_assertions) {
-            "debug build (use --release)"
-        } else {
-            "release build"
-        },
+        "strata publish benchmark: {}, SQLite store, origin {}, Redis {redis_url}",
+        benchmark_machine(),
         std::env::var("STRATA_ORIGIN").unwrap_or_else(|_| "a temporary directory".into())
     );
     // Database 6 is this benchmark's own: start it empty, so an earlier run's current

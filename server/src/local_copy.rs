@@ -83,6 +83,13 @@ fn store(dir: &Path, origin: &str, fetched: &Fetched) -> Result<(), CopyError> {
     write(&meta(dir).join("manifest.json"), &fetched.manifest_bytes)
 }
 
+/// The current revision of the origin `origin_url` names, every hash checked.
+async fn fetch_from(setting: &OriginSetting, origin_url: &str) -> Result<Fetched, CopyError> {
+    fetch(&setting.open().await)
+        .await?
+        .ok_or_else(|| CopyError::Refused(format!("{origin_url} has no published revision yet")))
+}
+
 /// Copies the origin's current revision into `dir`, which must be empty or missing.
 pub async fn init(
     origin_url: &str,
@@ -97,9 +104,7 @@ pub async fn init(
         )));
     }
     std::fs::create_dir_all(dir).map_err(|e| file(dir, e))?;
-    let fetched = fetch(&setting.open().await)
-        .await?
-        .ok_or_else(|| CopyError::Refused(format!("{origin_url} has no published revision yet")))?;
+    let fetched = fetch_from(&setting, origin_url).await?;
     store(dir, &setting.url(), &fetched)?;
     Ok(format!(
         "copied revision {} of {} into {}: {} tables, every hash checked",
@@ -181,9 +186,7 @@ pub async fn pull(
         )));
     }
     let setting = OriginSetting::parse(&origin_url, s3_endpoint).map_err(CopyError::Refused)?;
-    let fetched = fetch(&setting.open().await)
-        .await?
-        .ok_or_else(|| CopyError::Refused(format!("{origin_url} has no published revision")))?;
+    let fetched = fetch_from(&setting, &origin_url).await?;
     if fetched.manifest.revision == manifest.revision && local_edits.is_empty() {
         return Ok(vec![format!(
             "up to date at revision {}",
@@ -208,9 +211,7 @@ pub async fn pull(
 pub async fn diff(dir: &Path, s3_endpoint: Option<&str>) -> Result<Vec<String>, CopyError> {
     let (manifest, origin_url) = read_manifest(dir)?;
     let setting = OriginSetting::parse(&origin_url, s3_endpoint).map_err(CopyError::Refused)?;
-    let fetched = fetch(&setting.open().await)
-        .await?
-        .ok_or_else(|| CopyError::Refused(format!("{origin_url} has no published revision")))?;
+    let fetched = fetch_from(&setting, &origin_url).await?;
     let mut lines = vec![format!(
         "local copy of revision {}, origin at revision {}",
         manifest.revision, fetched.manifest.revision

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{head_of, published, rename_tier};
+use common::{head_of, published, race_publishers, rename_tier};
 use strata_domain::snapshot::{document_path, render_document};
 use strata_server::origin::{DirectoryOrigin, Origin, OriginError};
 use strata_server::publisher::{Outcome, Publisher};
@@ -97,17 +97,7 @@ async fn of_several_publishers_one_publishes_a_revision() {
     let dir = tempfile::tempdir().unwrap();
     let origin = Origin::Directory(DirectoryOrigin::new(dir.path()));
     store.load_demo("judy").await.unwrap();
-    let mut set = tokio::task::JoinSet::new();
-    for i in 0..4 {
-        let publisher = Publisher::new(
-            store.clone(),
-            origin.clone(),
-            format!("p{i}"),
-            Default::default(),
-        );
-        set.spawn(async move { publisher.publish_next().await.unwrap() });
-    }
-    let outcomes = set.join_all().await;
+    let outcomes = race_publishers(&store, &origin, 4).await;
     assert_eq!(outcomes.iter().flatten().count(), 1, "{outcomes:?}");
     assert_eq!(head_of(&origin).await.0.revision, 1);
     store.close().await;

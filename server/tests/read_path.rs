@@ -5,7 +5,7 @@
 mod common;
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::start_server;
 use serde_json::{Value, json};
@@ -28,22 +28,7 @@ fn client() -> reqwest::Client {
 
 /// Waits until the config URL answers with ETag `"revision"`.
 async fn until_revision(url: &str, revision: i64) -> reqwest::Response {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let response = client().get(url).send().await.unwrap();
-        let etag = response
-            .headers()
-            .get("etag")
-            .map(|v| v.to_str().unwrap().to_owned());
-        if etag.as_deref() == Some(&format!("\"{revision}\"")) {
-            return response;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{url} never served revision {revision} (last {etag:?})"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    common::until_revision(url, revision, Duration::from_secs(10)).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -208,12 +193,7 @@ async fn a_watcher_gets_each_served_revision_once_in_order() {
     store.load_demo("mia").await.unwrap();
     until_revision(&url, 1).await;
     for revision in 2..=4 {
-        let tier = store.get::<strata_domain::tier::Tier>("DEV").await.unwrap();
-        let mut renamed = tier.item.clone();
-        renamed.display_name = format!("Development {revision}");
-        let mut change = store.begin("mia", "rename").await.unwrap();
-        change.update(tier.version, renamed).await.unwrap();
-        change.commit().await.unwrap();
+        common::rename_tier(&store, "DEV", &format!("Development {revision}")).await;
         until_revision(&url, revision).await;
     }
     assert_eq!(revisions_from(watch, 4).await, vec![1, 2, 3, 4]);
@@ -245,14 +225,7 @@ async fn every_replica_serves_what_one_of_them_published() {
     store.load_demo("leo").await.unwrap();
     for revision in 1..=3 {
         if revision > 1 {
-            let mut tier = store
-                .get::<strata_domain::tier::Tier>("LIVE")
-                .await
-                .unwrap();
-            tier.item.display_name = format!("Production {revision}");
-            let mut change = store.begin("leo", "rename").await.unwrap();
-            change.update(tier.version, tier.item).await.unwrap();
-            change.commit().await.unwrap();
+            common::rename_tier(&store, "LIVE", &format!("Production {revision}")).await;
         }
         for replica in &replicas {
             until_revision(

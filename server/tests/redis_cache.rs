@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::redis_server::RedisServer;
 
@@ -13,7 +13,6 @@ use futures_util::StreamExt;
 use serde_json::Value;
 use strata_domain::names::{DeployableName, DomainName, TenantName, TierName};
 use strata_domain::settings::DomainSettings;
-use strata_domain::tier::Tier;
 use strata_server::origin::{DirectoryOrigin, Origin};
 use strata_server::publisher::{Outcome, Publisher};
 use strata_server::redis_cache::{GRACE, Keys, RedisCache};
@@ -53,6 +52,17 @@ async fn store_with_unique_domain(db: &TestDatabase) -> (Store, String) {
     (store, name)
 }
 
+/// The revision Redis names current for `domain`; `None` when it names none or is down.
+async fn redis_current(url: &str, domain: &str) -> Option<i64> {
+    let client = redis::Client::open(url).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.ok()?;
+    redis::cmd("GET")
+        .arg(Keys::new(domain).current())
+        .query_async(&mut conn)
+        .await
+        .ok()?
+}
+
 fn is_published(outcome: Option<Outcome>) -> i64 {
     match outcome {
         Some(Outcome::Published { revision, .. }) => revision,
@@ -70,15 +80,10 @@ async fn each_publication_is_compiled_into_redis_and_announced() {
         .with_redis(cache(&redis_url()));
     assert_eq!(is_published(publisher.publish_next().await.unwrap()), 2);
 
+    assert_eq!(redis_current(&redis_url(), &domain).await, Some(2));
     let client = redis::Client::open(redis_url()).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
     let keys = Keys::new(&domain);
-    let current: i64 = redis::cmd("GET")
-        .arg(keys.current())
-        .query_async(&mut conn)
-        .await
-        .unwrap();
-    assert_eq!(current, 2);
     let packed: Vec<u8> = redis::cmd("HGET")
         .arg(keys.revision(2))
         .arg(Keys::field("LIVE", "acme-berlin", "web-api"))
@@ -112,12 +117,7 @@ async fn each_publication_is_compiled_into_redis_and_announced() {
     // The next revision is announced, and the one before expires after the grace period.
     let mut pubsub = client.get_async_pubsub().await.unwrap();
     pubsub.subscribe(keys.channel()).await.unwrap();
-    let tier = store.get::<Tier>("DEV").await.unwrap();
-    let mut renamed = tier.item.clone();
-    renamed.display_name = "Dev".into();
-    let mut change = store.begin("nina", "rename").await.unwrap();
-    change.update(tier.version, renamed).await.unwrap();
-    change.commit().await.unwrap();
+    common::rename_tier(&store, "DEV", "Dev").await;
     assert_eq!(is_published(publisher.publish_next().await.unwrap()), 3);
     let message = tokio::time::timeout(Duration::from_secs(5), pubsub.on_message().next())
         .await
@@ -232,25 +232,15 @@ async fn with_redis_down_the_publication_waits_and_completes_when_it_is_back() {
         ]
     );
     // Writes go on meanwhile.
-    let mut change = store.begin("nina", "still writing").await.unwrap();
-    let tier = store.get::<Tier>("DEV").await.unwrap();
-    let mut renamed = tier.item.clone();
-    renamed.display_name = "Dev".into();
-    change.update(tier.version, renamed).await.unwrap();
-    change.commit().await.unwrap();
+    common::rename_tier(&store, "DEV", "Dev").await;
 
     let up = Publisher::new(store.clone(), origin, "up", Default::default())
         .with_redis(cache(&redis_url()));
     assert_eq!(is_published(up.publish_next().await.unwrap()), 3);
+    assert_eq!(redis_current(&redis_url(), &domain).await, Some(3));
     let client = redis::Client::open(redis_url()).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
     let keys = Keys::new(&domain);
-    let current: i64 = redis::cmd("GET")
-        .arg(keys.current())
-        .query_async(&mut conn)
-        .await
-        .unwrap();
-    assert_eq!(current, 3);
     let _: () = redis::cmd("DEL")
         .arg(keys.revision(3))
         .arg(keys.aliases(3))
@@ -261,26 +251,12 @@ async fn with_redis_down_the_publication_waits_and_completes_when_it_is_back() {
     store.close().await;
 }
 
-async fn redis_current(url: &str) -> Option<i64> {
-    let client = redis::Client::open(url).unwrap();
-    let mut conn = client.get_multiplexed_async_connection().await.ok()?;
-    redis::cmd("GET")
-        .arg(Keys::new("strata").current())
-        .query_async(&mut conn)
-        .await
-        .ok()?
-}
-
 async fn until_redis_current(url: &str, revision: i64) {
-    let started = Instant::now();
-    while redis_current(url).await != Some(revision) {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "Redis never named revision {revision} current (it names {:?})",
-            redis_current(url).await
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let what = format!("Redis at {url} to name revision {revision} current");
+    common::until(&what, Duration::from_secs(30), async || {
+        (redis_current(url, "strata").await == Some(revision)).then_some(())
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -297,26 +273,20 @@ async fn a_running_server_fills_a_redis_that_was_stopped_and_restarted_empty() {
     // Down while a commit is published: the publication fails and waits.
     redis.stop();
     common::rename_tier(&store, "LIVE", "Production").await;
-    let started = Instant::now();
-    loop {
-        let publication = store.publication(2).await.unwrap().unwrap();
-        if let Some(error) = publication.last_error {
-            assert!(error.contains("the Redis cache at"), "{error}");
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "{publication:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let error = common::until(
+        "a failed attempt at revision 2",
+        Duration::from_secs(30),
+        async || store.publication(2).await.unwrap().unwrap().last_error,
+    )
+    .await;
+    assert!(error.contains("the Redis cache at"), "{error}");
     // Back, empty: the retried publication writes revision 2 whole.
     redis.restart();
     until_redis_current(&redis.url(), 2).await;
 
     // Restarted empty with nothing to publish: the publisher notices and fills it again.
     redis.restart();
-    assert_eq!(redis_current(&redis.url()).await, None);
+    assert_eq!(redis_current(&redis.url(), "strata").await, None);
     until_redis_current(&redis.url(), 2).await;
     let client = redis::Client::open(redis.url()).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();

@@ -5,10 +5,12 @@
 mod common;
 
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::seaweed::Seaweed;
-use common::{head_of, published, rename_tier, start_server_on};
+use common::{
+    head_of, published, race_publishers, rename_tier, start_server_on, until, until_revision,
+};
 use strata_server::cache::CacheSetting;
 use strata_server::local_copy;
 use strata_server::origin::{OriginError, OriginSetting, fetch_current};
@@ -141,32 +143,14 @@ async fn of_two_publishers_racing_for_the_s3_head_one_wins_and_the_other_sees_it
     let store = db.store().await;
     store.load_demo("judy").await.unwrap();
     let origin = s3.origin("publishers").await;
-    let mut set = tokio::task::JoinSet::new();
-    for i in 0..3 {
-        let publisher = Publisher::new(
-            store.clone(),
-            origin.clone(),
-            format!("p{i}"),
-            Default::default(),
-        );
-        set.spawn(async move { publisher.publish_next().await.unwrap() });
-    }
-    let outcomes = set.join_all().await;
+    let outcomes = race_publishers(&store, &origin, 3).await;
     assert_eq!(outcomes.iter().flatten().count(), 1, "{outcomes:?}");
     assert_eq!(head_of(&origin).await.0.revision, 1);
     store.close().await;
 }
 
-async fn until<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Some(found) = check().await {
-            return found;
-        }
-        assert!(Instant::now() < deadline, "waited 60 s for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
+/// How long S3 may take to come back, publications included.
+const WAIT: Duration = Duration::from_secs(60);
 
 async fn served_revision(url: &str) -> Option<String> {
     let response = reqwest::get(url).await.ok()?;
@@ -191,17 +175,14 @@ async fn with_s3_stopped_a_running_server_keeps_committing_and_publishes_once_it
     let url = format!("{server}/api/v1/config/LIVE/acme-berlin/web-api");
     let store = db.store().await;
     store.load_demo("judy").await.unwrap();
-    until("revision 1 to be served", async || {
-        (served_revision(&url).await.as_deref() == Some("1")).then_some(())
-    })
-    .await;
+    until_revision(&url, 1, WAIT).await;
 
     s3.stop();
     for name in ["Production", "Live", "Prod"] {
         rename_tier(&store, "LIVE", name).await;
     }
     assert_eq!(store.domain().await.unwrap().revision, 4, "commits go on");
-    let failed = until("a failed attempt at revision 4", async || {
+    let failed = until("a failed attempt at revision 4", WAIT, async || {
         store
             .publication(4)
             .await
@@ -223,10 +204,7 @@ async fn with_s3_stopped_a_running_server_keeps_committing_and_publishes_once_it
     assert_eq!(ready.status(), 503, "readiness says the origin is down");
 
     s3.restart().await;
-    until("revision 4 to be served", async || {
-        (served_revision(&url).await.as_deref() == Some("4")).then_some(())
-    })
-    .await;
+    until_revision(&url, 4, WAIT).await;
     let origin = s3.origin("outage").await;
     let fetched = fetch_current(&origin).await.unwrap().unwrap();
     assert_eq!(fetched.manifest.revision, 4);

@@ -15,7 +15,9 @@ use strata_domain::layer::{ConfigLayer, Layer};
 use strata_domain::names::{DeployableName, TierName};
 use strata_domain::product::Product;
 use strata_domain::tenant::Tenant;
-use strata_store::test_support::{BACKENDS, TestDatabase, seed_large_domain};
+use strata_store::test_support::{
+    BACKENDS, TestDatabase, benchmark_machine, benchmark_tenants, seed_large_domain,
+};
 use strata_store::{Backend, Store};
 
 struct Dice(u64);
@@ -167,19 +169,8 @@ async fn impact_preview(store: &Store, backend: Backend, tenants: usize) {
 
 #[tokio::main]
 async fn main() {
-    let tenants: usize = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(10_000);
-    println!(
-        "strata-store benchmark: {} cores, {}",
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
-        if cfg!(debug_assertions) {
-            "debug build (use --release)"
-        } else {
-            "release build"
-        }
-    );
+    let tenants = benchmark_tenants();
+    println!("strata-store benchmark: {}", benchmark_machine());
     for backend in BACKENDS {
         let db = TestDatabase::new(backend).await;
         let store = db.store().await;

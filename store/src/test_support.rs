@@ -158,6 +158,28 @@ fn large_domain_schema() -> serde_json::Value {
     })
 }
 
+/// For the benchmark programs: how many tenants to seed, from the first argument (10,000
+/// unless given).
+pub fn benchmark_tenants() -> usize {
+    std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(10_000)
+}
+
+/// For the benchmark programs' first line: the cores and whether this is a release build.
+pub fn benchmark_machine() -> String {
+    format!(
+        "{} cores, {}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        if cfg!(debug_assertions) {
+            "debug build (use --release)"
+        } else {
+            "release build"
+        }
+    )
+}
+
 pub async fn seed_large_domain(store: &Store, tenants: usize) {
     let mut change = store.begin("benchmark", "a large domain").await.unwrap();
     for tier in ["LIVE", "STAGING"] {

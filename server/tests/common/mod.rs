@@ -10,13 +10,14 @@ pub mod seaweed;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
 
 use strata_domain::snapshot::{Head, Manifest};
 use strata_domain::tier::Tier;
 use strata_server::cache::CacheSetting;
 use strata_server::config::Settings;
 use strata_server::origin::{Origin, OriginSetting};
-use strata_server::publisher::Outcome;
+use strata_server::publisher::{Outcome, Publisher};
 use strata_server::startup::Application;
 use strata_store::Store;
 use strata_store::outbox::PublishFigures;
@@ -98,4 +99,61 @@ fn free_ports(count: usize) -> Vec<u16> {
         }
     }
     ports
+}
+
+/// Asks `check` every 100 ms until it answers something, and answers that; fails the test
+/// naming `what` when `within` passes first.
+pub async fn until<T>(
+    what: &str,
+    within: Duration,
+    mut check: impl AsyncFnMut() -> Option<T>,
+) -> T {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(found) = check().await {
+            return found;
+        }
+        assert!(Instant::now() < deadline, "waited {within:?} for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until the config URL answers with ETag `"revision"`, and answers that response.
+pub async fn until_revision(url: &str, revision: i64, within: Duration) -> reqwest::Response {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let deadline = Instant::now() + within;
+    loop {
+        let response = client.get(url).send().await.unwrap();
+        let etag = response
+            .headers()
+            .get("etag")
+            .map(|v| v.to_str().unwrap().to_owned());
+        if etag.as_deref() == Some(&format!("\"{revision}\"")) {
+            return response;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{url} never served revision {revision} (last {etag:?})"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Starts `count` publishers on one store at once and answers what each did: exactly one
+/// of them should have published.
+pub async fn race_publishers(store: &Store, origin: &Origin, count: usize) -> Vec<Option<Outcome>> {
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..count {
+        let publisher = Publisher::new(
+            store.clone(),
+            origin.clone(),
+            format!("p{i}"),
+            Default::default(),
+        );
+        set.spawn(async move { publisher.publish_next().await.unwrap() });
+    }
+    set.join_all().await
 }
