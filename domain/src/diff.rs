@@ -61,6 +61,57 @@ fn walk(before: &Value, after: &Value, at: &str, ops: &mut Vec<PatchOp>) {
     }
 }
 
+/// One line of a side-by-side comparison: a leaf's JSON pointer and its compact JSON on
+/// each side (`None` where the side has no such leaf).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SideBySide {
+    pub path: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+impl SideBySide {
+    pub fn changed(&self) -> bool {
+        self.before != self.after
+    }
+}
+
+/// Every leaf of either document (a scalar, an array or an empty object), in pointer order,
+/// with its value on both sides: the rows of a side-by-side diff that can show changes only
+/// or the whole documents.
+pub fn side_by_side(before: &Value, after: &Value) -> Vec<SideBySide> {
+    let mut old = std::collections::BTreeMap::new();
+    let mut new = std::collections::BTreeMap::new();
+    leaves(before, "", &mut old);
+    leaves(after, "", &mut new);
+    let mut paths: Vec<&String> = old.keys().chain(new.keys()).collect();
+    paths.sort();
+    paths.dedup();
+    paths
+        .into_iter()
+        .map(|path| SideBySide {
+            path: path.clone(),
+            before: old.get(path).cloned(),
+            after: new.get(path).cloned(),
+        })
+        .collect()
+}
+
+fn leaves(value: &Value, at: &str, out: &mut std::collections::BTreeMap<String, String>) {
+    match value {
+        Value::Object(members) if !members.is_empty() => {
+            for (key, member) in members {
+                leaves(member, &format!("{at}/{}", escape(key)), out);
+            }
+        }
+        // A missing document (a version that is a deletion) has no leaves at all.
+        Value::Null if at.is_empty() => {}
+        leaf => {
+            out.insert(at.to_owned(), leaf.to_string());
+        }
+    }
+}
+
 /// Applies a patch made by [`diff`] (or any patch of these operations on object members and
 /// the root). Errors name the operation's path.
 pub fn apply(document: &Value, patch: &[PatchOp]) -> Result<Value, String> {
@@ -127,6 +178,42 @@ mod tests {
         );
         assert_eq!(apply(&before, &patch).unwrap(), after);
         assert!(diff(&after, &after).is_empty());
+    }
+
+    #[test]
+    fn side_by_side_lists_every_leaf_of_both_documents_and_marks_changes() {
+        let before = json!({"db": {"host": "a", "port": 1}, "tags": [1], "gone": true, "e": {}});
+        let after = json!({"db": {"host": "b", "port": 1}, "tags": [1], "new": "x", "e": {}});
+        let rows = side_by_side(&before, &after);
+        let seen: Vec<(&str, Option<&str>, Option<&str>, bool)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.path.as_str(),
+                    r.before.as_deref(),
+                    r.after.as_deref(),
+                    r.changed(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("/db/host", Some("\"a\""), Some("\"b\""), true),
+                ("/db/port", Some("1"), Some("1"), false),
+                ("/e", Some("{}"), Some("{}"), false),
+                ("/gone", Some("true"), None, true),
+                ("/new", None, Some("\"x\""), true),
+                ("/tags", Some("[1]"), Some("[1]"), false),
+            ]
+        );
+        // A deletion (null) against a document: every leaf is on one side only.
+        assert!(
+            side_by_side(&Value::Null, &after)
+                .iter()
+                .all(|r| r.before.is_none())
+        );
+        assert!(side_by_side(&before, &before).iter().all(|r| !r.changed()));
     }
 
     #[test]

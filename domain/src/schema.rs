@@ -84,6 +84,73 @@ impl ConfigSchema {
     }
 }
 
+impl ConfigSchema {
+    /// The schema one layer is checked with as it is edited. A layer sets only some keys and
+    /// the layers below it bring the rest, so nothing may be required of it: this is the schema
+    /// without `required`, `dependentRequired` and `minProperties`. The resolved config is
+    /// still checked against the whole schema when the layer is saved.
+    pub fn for_layers(&self) -> Result<ConfigSchema, FieldError> {
+        let mut document = self.document.clone();
+        without_requirements(&mut document);
+        ConfigSchema::parse("", document)
+    }
+
+    /// What `layer` breaks of this schema (made by [`ConfigSchema::for_layers`]); a `null` in a
+    /// layer removes a key below it and is no value to check.
+    pub fn layer_violations(&self, layer: &Value) -> Violations {
+        self.violations("", &without_nulls(layer))
+    }
+}
+
+/// Removes the keywords that require members, at every place a schema can stand (not inside
+/// `properties` maps themselves, where "required" may be a property's name).
+fn without_requirements(schema: &mut Value) {
+    let Value::Object(keywords) = schema else {
+        return;
+    };
+    for keyword in ["required", "dependentRequired", "minProperties"] {
+        keywords.remove(keyword);
+    }
+    for (keyword, value) in keywords.iter_mut() {
+        match keyword.as_str() {
+            "properties" | "patternProperties" | "$defs" | "definitions" | "dependentSchemas" => {
+                if let Value::Object(schemas) = value {
+                    schemas.values_mut().for_each(without_requirements);
+                }
+            }
+            "allOf" | "anyOf" | "oneOf" | "prefixItems" => {
+                if let Value::Array(schemas) = value {
+                    schemas.iter_mut().for_each(without_requirements);
+                }
+            }
+            "additionalProperties"
+            | "items"
+            | "not"
+            | "if"
+            | "then"
+            | "else"
+            | "contains"
+            | "propertyNames"
+            | "unevaluatedProperties"
+            | "unevaluatedItems" => without_requirements(value),
+            _ => {}
+        }
+    }
+}
+
+fn without_nulls(value: &Value) -> Value {
+    match value {
+        Value::Object(members) => Value::Object(
+            members
+                .iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.clone(), without_nulls(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -135,6 +202,30 @@ mod tests {
             .find(|v| v.field == "/config/port")
             .unwrap();
         assert!(port.rule.contains("65535"), "{}", port.rule);
+    }
+
+    #[test]
+    fn a_layer_is_checked_for_what_it_sets_not_for_what_it_leaves_to_the_layers_below() {
+        let layers = database_schema().for_layers().unwrap();
+        assert!(layers.layer_violations(&json!({"port": 8080})).is_empty());
+        assert!(layers.layer_violations(&json!({"host": null})).is_empty());
+        let report = layers.layer_violations(&json!({"port": "80", "pool": {"size": 0}}));
+        let fields: Vec<&str> = report.first.iter().map(|v| v.field.as_str()).collect();
+        assert_eq!(report.total, 2, "{report:?}");
+        assert!(
+            fields.contains(&"/port") && fields.contains(&"/pool/size"),
+            "{fields:?}"
+        );
+        // A property named "required" is a property, not the keyword.
+        let named = ConfigSchema::parse(
+            "",
+            json!({"properties": {"required": {"type": "boolean"}}, "required": ["required"]}),
+        )
+        .unwrap()
+        .for_layers()
+        .unwrap();
+        assert!(named.layer_violations(&json!({})).is_empty());
+        assert_eq!(named.layer_violations(&json!({"required": 1})).total, 1);
     }
 
     #[test]
