@@ -105,3 +105,43 @@ pub async fn get_audit(
         chain_broken_at: chain.first_broken_seq,
     })
 }
+
+/// One event of the audit log beside the changes: a publication, a cache compilation or a
+/// restore, with who did it, who triggered it, the revision and how it went.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventRow {
+    pub at: String,
+    pub action: String,
+    pub actor: String,
+    pub triggered_by: String,
+    pub revision: i64,
+    pub succeeded: bool,
+    /// The figures, or the error, as compact JSON.
+    pub detail: String,
+}
+
+/// The newest `limit` events (at most 200).
+#[server(endpoint = "audit-events")]
+pub async fn get_audit_events(limit: i64) -> Result<Vec<EventRow>, ServerFnError> {
+    use strata_domain::time::format_rfc3339_millis;
+
+    use crate::ssr::Console;
+
+    let store = Console::current()?.store;
+    let events = store
+        .audit_events(None, limit.clamp(1, 200))
+        .await
+        .map_err(|e| ServerFnError::new(e.to_string()))?;
+    Ok(events
+        .into_iter()
+        .map(|e| EventRow {
+            at: format_rfc3339_millis(e.at_ms),
+            action: e.action.as_str().to_owned(),
+            actor: e.actor,
+            triggered_by: e.triggered_by,
+            revision: e.revision,
+            succeeded: e.succeeded,
+            detail: e.detail.to_string(),
+        })
+        .collect())
+}

@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use strata_domain::diff::SideBySide;
 
 use crate::lists::EntityKind;
 
@@ -17,6 +19,8 @@ pub struct Field {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryRow {
     pub version: i64,
+    /// This version is the entity's deletion: nothing to show or roll back to.
+    pub deleted: bool,
     pub revision: i64,
     pub operation: String,
     pub actor: String,
@@ -29,6 +33,8 @@ pub struct EntityDetail {
     pub key: String,
     /// `None` when the entity was deleted; its history remains.
     pub fields: Option<Vec<Field>>,
+    /// The entity as stored, for its edit form; `None` when deleted.
+    pub document: Option<Value>,
     pub version: i64,
     pub history: Vec<HistoryRow>,
 }
@@ -39,41 +45,22 @@ pub async fn get_entity(
     kind: EntityKind,
     key: String,
 ) -> Result<Option<EntityDetail>, ServerFnError> {
-    use serde_json::Value;
-    use strata_domain::deployable::Deployable;
-    use strata_domain::organization::Organization;
-    use strata_domain::product::Product;
-    use strata_domain::tenant::Tenant;
-    use strata_domain::tier::Tier;
     use strata_domain::time::format_rfc3339_millis;
-    use strata_store::{Store, StoreError};
+    use strata_store::StoreError;
 
     use crate::ssr::Console;
 
-    async fn current<E: strata_store::entity::Entity>(
-        store: &Store,
-        key: &str,
-    ) -> Result<Option<(Value, i64)>, StoreError> {
-        match store.get::<E>(key).await {
-            Ok(found) => Ok(Some((
-                serde_json::to_value(&found.item).expect("entities serialize"),
-                found.version,
-            ))),
-            Err(StoreError::NotFound { .. }) => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
     let fail = |e: StoreError| ServerFnError::new(e.to_string());
     let store = Console::current()?.store;
-    let (history_kind, found) = match kind {
-        EntityKind::Tier => ("tier", current::<Tier>(&store, &key).await),
-        EntityKind::Organization => ("organization", current::<Organization>(&store, &key).await),
-        EntityKind::Product => ("product", current::<Product>(&store, &key).await),
-        EntityKind::Deployable => ("deployable", current::<Deployable>(&store, &key).await),
-        EntityKind::Tenant => ("tenant", current::<Tenant>(&store, &key).await),
-    };
-    let found = found.map_err(fail)?;
-    let records = store.history(history_kind, &key).await.map_err(fail)?;
+    let found = crate::with_entity_type!(kind, E => match store.get::<E>(&key).await {
+        Ok(found) => Some((
+            serde_json::to_value(&found.item).expect("entities serialize"),
+            found.version,
+        )),
+        Err(StoreError::NotFound { .. }) => None,
+        Err(e) => return Err(fail(e)),
+    });
+    let records = store.history(kind.store_kind(), &key).await.map_err(fail)?;
     if found.is_none() && records.is_empty() {
         return Ok(None);
     }
@@ -83,31 +70,20 @@ pub async fn get_entity(
             .map(|fields| {
                 fields
                     .iter()
-                    .map(|(name, value)| match value {
-                        Value::String(text) => Field {
-                            name: name.clone(),
-                            value: text.clone(),
-                            is_json: false,
-                        },
-                        Value::Null => Field {
-                            name: name.clone(),
-                            value: String::new(),
-                            is_json: false,
-                        },
-                        other => Field {
-                            name: name.clone(),
-                            value: serde_json::to_string_pretty(other).expect("JSON serializes"),
-                            is_json: !matches!(other, Value::Bool(_) | Value::Number(_)),
-                        },
-                    })
+                    .map(|(name, value)| field(name, value))
                     .collect()
             })
             .unwrap_or_default()
     });
+    let (document, version) = match found {
+        Some((document, version)) => (Some(document), version),
+        None => (None, 0),
+    };
     Ok(Some(EntityDetail {
         key,
         fields,
-        version: found.map_or(0, |(_, version)| version),
+        document,
+        version,
         history: records
             .into_iter()
             .rev()
@@ -118,7 +94,93 @@ pub async fn get_entity(
                 actor: r.actor,
                 at: format_rfc3339_millis(r.at_ms),
                 reason: r.reason,
+                deleted: r.after.is_none(),
             })
             .collect(),
     }))
+}
+
+/// A field as the page shows it: text as it is, anything else as indented JSON.
+#[cfg(feature = "ssr")]
+fn field(name: &str, value: &Value) -> Field {
+    let (value, is_json) = match value {
+        Value::String(text) => (text.clone(), false),
+        Value::Null => (String::new(), false),
+        other => (
+            serde_json::to_string_pretty(other).expect("JSON serializes"),
+            !matches!(other, Value::Bool(_) | Value::Number(_)),
+        ),
+    };
+    Field {
+        name: name.to_owned(),
+        value,
+        is_json,
+    }
+}
+
+/// Two versions of an entity side by side: every leaf of either, with its value in each (a
+/// version that is a deletion has none).
+#[server(endpoint = "compare")]
+pub async fn compare_versions(
+    kind: EntityKind,
+    key: String,
+    from: i64,
+    to: i64,
+) -> Result<Vec<SideBySide>, ServerFnError> {
+    use strata_domain::diff::side_by_side;
+
+    use crate::ssr::Console;
+
+    let store = Console::current()?.store;
+    let history = store
+        .history(kind.store_kind(), &key)
+        .await
+        .map_err(|e| ServerFnError::new(e.to_string()))?;
+    let image = |version: i64| {
+        history
+            .iter()
+            .find(|r| r.entity_version == version)
+            .map(|r| r.after.clone().unwrap_or(Value::Null))
+            .ok_or_else(|| {
+                ServerFnError::new(format!(
+                    "{} {key:?} has no version {version}",
+                    kind.store_kind()
+                ))
+            })
+    };
+    Ok(side_by_side(&image(from)?, &image(to)?))
+}
+
+/// The keys a form may pick from, for each kind of entity its fields refer to.
+#[server(endpoint = "form-options")]
+pub async fn form_options(
+    kind: EntityKind,
+) -> Result<Vec<(EntityKind, Vec<String>)>, ServerFnError> {
+    use strata_domain::listing::{ListQuery, MAX_LIMIT};
+
+    use crate::forms::Input;
+    use crate::ssr::Console;
+
+    let store = Console::current()?.store;
+    let mut options = Vec::new();
+    for field in kind.form() {
+        let (Input::Reference(referred) | Input::References(referred)) = field.input else {
+            continue;
+        };
+        let query = ListQuery {
+            sort: Some("name".to_owned()),
+            limit: MAX_LIMIT,
+            ..ListQuery::default()
+        };
+        let keys = crate::with_entity_type!(referred, E => store
+            .list_page::<E>(&query)
+            .await
+            .map_err(|e| ServerFnError::new(e.to_string()))?
+            .items
+            .into_iter()
+            .map(|v| strata_store::entity::Entity::key(&v.item))
+            .collect());
+        options.push((referred, keys));
+    }
+    Ok(options)
 }

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::overview::get_overview;
+use crate::toasts::{ToastShelf, Toasts};
 
 /// The console's sections, in sidebar order: (path, label).
 pub const SECTIONS: &[(&str, &str)] = &[
@@ -22,6 +23,7 @@ pub const SECTIONS: &[(&str, &str)] = &[
 pub fn Layout(children: Children) -> impl IntoView {
     let overview = Resource::new(|| (), |_| get_overview());
     let (menu_open, set_menu_open) = signal(false);
+    let toasts = Toasts::provide();
     view! {
         <div class="frame" class:menu-open=menu_open>
             <header class="topbar">
@@ -58,6 +60,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 </ul>
             </nav>
             <main class="page">{children()}</main>
+            <ToastShelf toasts/>
         </div>
     }
 }

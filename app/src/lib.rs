@@ -4,16 +4,22 @@
 #![recursion_limit = "256"]
 
 pub mod audit;
+pub mod changes;
 pub mod entities;
 pub mod failure;
+pub mod forms;
+pub mod layers;
 pub mod layout;
 pub mod lists;
 pub mod overview;
 pub mod pager;
 pub mod pages;
 pub mod publications;
+pub mod resolved;
+pub mod revisions;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+pub mod toasts;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -23,7 +29,8 @@ use leptos_router::{SsrMode, path};
 use crate::layout::Layout;
 use crate::lists::EntityKind;
 use crate::pages::{
-    AuditPage, EntityPage, HomePage, ListPage, NotFound, PublicationsPage, SectionPage,
+    AuditPage, ConfigsPage, EditPage, EntityPage, HomePage, LayerPage, ListPage, NotFound,
+    PublicationsPage,
 };
 
 /// The HTML document around the console, rendered on the server.
@@ -68,15 +75,26 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/tiers") view=|| view! { <ListPage kind=EntityKind::Tier/> } ssr=SsrMode::Async/>
                     <Route path=path!("/tiers/:key") view=|| view! { <EntityPage kind=EntityKind::Tier/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/tiers/:key/edit") view=|| view! { <EditPage kind=EntityKind::Tier creating=false/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/new/tiers") view=|| view! { <EditPage kind=EntityKind::Tier creating=true/> } ssr=SsrMode::Async/>
                     <Route path=path!("/organizations") view=|| view! { <ListPage kind=EntityKind::Organization/> } ssr=SsrMode::Async/>
                     <Route path=path!("/organizations/:key") view=|| view! { <EntityPage kind=EntityKind::Organization/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/organizations/:key/edit") view=|| view! { <EditPage kind=EntityKind::Organization creating=false/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/new/organizations") view=|| view! { <EditPage kind=EntityKind::Organization creating=true/> } ssr=SsrMode::Async/>
                     <Route path=path!("/products") view=|| view! { <ListPage kind=EntityKind::Product/> } ssr=SsrMode::Async/>
                     <Route path=path!("/products/:key") view=|| view! { <EntityPage kind=EntityKind::Product/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/products/:key/edit") view=|| view! { <EditPage kind=EntityKind::Product creating=false/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/new/products") view=|| view! { <EditPage kind=EntityKind::Product creating=true/> } ssr=SsrMode::Async/>
                     <Route path=path!("/deployables") view=|| view! { <ListPage kind=EntityKind::Deployable/> } ssr=SsrMode::Async/>
                     <Route path=path!("/deployables/:key") view=|| view! { <EntityPage kind=EntityKind::Deployable/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/deployables/:key/edit") view=|| view! { <EditPage kind=EntityKind::Deployable creating=false/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/new/deployables") view=|| view! { <EditPage kind=EntityKind::Deployable creating=true/> } ssr=SsrMode::Async/>
                     <Route path=path!("/tenants") view=|| view! { <ListPage kind=EntityKind::Tenant/> } ssr=SsrMode::Async/>
                     <Route path=path!("/tenants/:key") view=|| view! { <EntityPage kind=EntityKind::Tenant/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/configs") view=|| view! { <SectionPage section="configs"/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/tenants/:key/edit") view=|| view! { <EditPage kind=EntityKind::Tenant creating=false/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/new/tenants") view=|| view! { <EditPage kind=EntityKind::Tenant creating=true/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/configs") view=ConfigsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/configs/:deployable/:kind/:name") view=LayerPage ssr=SsrMode::Async/>
                     <Route path=path!("/history") view=AuditPage ssr=SsrMode::Async/>
                     <Route path=path!("/publications") view=PublicationsPage ssr=SsrMode::Async/>
                 </Routes>

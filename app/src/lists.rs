@@ -44,6 +44,35 @@ impl EntityKind {
         }
     }
 
+    /// The kind as history, audit and errors name it: `tier`, `tenant`, …
+    pub fn store_kind(self) -> &'static str {
+        match self {
+            EntityKind::Tier => "tier",
+            EntityKind::Organization => "organization",
+            EntityKind::Product => "product",
+            EntityKind::Deployable => "deployable",
+            EntityKind::Tenant => "tenant",
+        }
+    }
+
+    /// The kind whose section is `section` (`tiers`, …).
+    pub fn from_section(section: &str) -> Option<EntityKind> {
+        EntityKind::LISTED
+            .into_iter()
+            .find(|k| k.section() == section)
+    }
+
+    /// "a tier", "an organization": for sentences.
+    pub fn with_article(self) -> &'static str {
+        match self {
+            EntityKind::Tier => "a tier",
+            EntityKind::Organization => "an organization",
+            EntityKind::Product => "a product",
+            EntityKind::Deployable => "a deployable",
+            EntityKind::Tenant => "a tenant",
+        }
+    }
+
     pub fn title(self) -> &'static str {
         match self {
             EntityKind::Tier => "Tiers",

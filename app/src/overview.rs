@@ -41,3 +41,63 @@ pub async fn get_overview() -> Result<Overview, ServerFnError> {
 fn now_rfc3339() -> String {
     strata_domain::time::format_rfc3339_millis(strata_store::now_ms())
 }
+
+/// One recent change, for the home page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecentChange {
+    pub revision: i64,
+    pub kind: String,
+    pub key: String,
+    pub operation: String,
+    pub actor: String,
+    pub at: String,
+    pub reason: String,
+}
+
+/// What happened lately: the newest publication and the newest changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Activity {
+    pub last_publication: Option<crate::publications::PublicationRow>,
+    pub recent: Vec<RecentChange>,
+}
+
+/// How many changes the home page lists.
+pub const RECENT: i64 = 8;
+
+#[server(endpoint = "activity")]
+pub async fn get_activity() -> Result<Activity, ServerFnError> {
+    use strata_domain::audit::AuditFilter;
+    use strata_domain::time::format_rfc3339_millis;
+
+    use crate::ssr::Console;
+
+    let store = Console::current()?.store;
+    let fail = |e: strata_store::StoreError| ServerFnError::new(e.to_string());
+    let last_publication = store
+        .publications(1)
+        .await
+        .map_err(fail)?
+        .into_iter()
+        .next()
+        .map(crate::publications::row_of);
+    let recent = store
+        .audit_trail(&AuditFilter::default(), 0, RECENT)
+        .await
+        .map_err(fail)?
+        .items
+        .into_iter()
+        .map(|r| RecentChange {
+            revision: r.revision,
+            kind: r.entity_kind,
+            key: r.entity_key,
+            operation: r.operation.as_str().to_owned(),
+            actor: r.actor,
+            at: format_rfc3339_millis(r.at_ms),
+            reason: r.reason,
+        })
+        .collect();
+    Ok(Activity {
+        last_publication,
+        recent,
+    })
+}

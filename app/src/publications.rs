@@ -20,6 +20,8 @@ pub struct PublicationRow {
     pub timings: Option<String>,
     /// The manifest's checksum over its documents, once published.
     pub checksum: Option<String>,
+    /// From commit to published (origin and cache), once published.
+    pub propagation_ms: Option<i64>,
 }
 
 impl PublicationRow {
@@ -31,8 +33,6 @@ impl PublicationRow {
 
 #[server(endpoint = "publications")]
 pub async fn get_publications() -> Result<Vec<PublicationRow>, ServerFnError> {
-    use strata_domain::time::format_rfc3339_millis;
-
     use crate::ssr::Console;
 
     let console = Console::current()?;
@@ -41,31 +41,7 @@ pub async fn get_publications() -> Result<Vec<PublicationRow>, ServerFnError> {
         .publications(50)
         .await
         .map_err(|e| ServerFnError::new(e.to_string()))?;
-    Ok(publications
-        .into_iter()
-        .map(|p| PublicationRow {
-            revision: p.revision,
-            state: p.state.as_str().to_owned(),
-            actor: p.actor,
-            committed_at: format_rfc3339_millis(p.committed_ms),
-            attempts: p.attempts,
-            last_error: p.last_error,
-            published_at: p.published_ms.map(format_rfc3339_millis),
-            wrote: p.figures.as_ref().map(|f| {
-                format!(
-                    "{} documents, {} new ({} bytes uploaded)",
-                    f.documents, f.documents_uploaded, f.bytes_uploaded
-                )
-            }),
-            timings: p.figures.as_ref().map(|f| {
-                format!(
-                    "build {} ms · upload {} ms · HEAD {} ms",
-                    f.build_ms, f.upload_ms, f.switch_ms
-                )
-            }),
-            checksum: p.figures.map(|f| f.checksum),
-        })
-        .collect())
+    Ok(publications.into_iter().map(row_of).collect())
 }
 
 /// Asks the publisher to publish the newest revision now: a failed publication is retried
@@ -88,4 +64,34 @@ pub async fn publish_now() -> Result<String, ServerFnError> {
             p.revision
         ),
     })
+}
+
+/// A publication as the console shows it.
+#[cfg(feature = "ssr")]
+pub(crate) fn row_of(p: strata_store::outbox::Publication) -> PublicationRow {
+    use strata_domain::time::format_rfc3339_millis;
+
+    PublicationRow {
+        revision: p.revision,
+        state: p.state.as_str().to_owned(),
+        actor: p.actor,
+        committed_at: format_rfc3339_millis(p.committed_ms),
+        attempts: p.attempts,
+        last_error: p.last_error,
+        published_at: p.published_ms.map(format_rfc3339_millis),
+        wrote: p.figures.as_ref().map(|f| {
+            format!(
+                "{} documents, {} new ({} bytes uploaded)",
+                f.documents, f.documents_uploaded, f.bytes_uploaded
+            )
+        }),
+        timings: p.figures.as_ref().map(|f| {
+            format!(
+                "build {} ms · upload {} ms · HEAD {} ms",
+                f.build_ms, f.upload_ms, f.switch_ms
+            )
+        }),
+        checksum: p.figures.map(|f| f.checksum),
+        propagation_ms: p.published_ms.map(|at| at - p.committed_ms),
+    }
 }

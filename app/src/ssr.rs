@@ -18,6 +18,9 @@ pub trait HealthProbe: Send + Sync {
 #[derive(Clone)]
 pub struct Console {
     pub store: Store,
+    /// Who the console's changes are recorded as. Until people sign in (the auth issue), every
+    /// change made through the console is recorded as this one actor.
+    pub actor: String,
     pub health: Arc<dyn HealthProbe>,
 }
 
@@ -27,4 +30,35 @@ impl Console {
         use_context::<Console>()
             .ok_or_else(|| ServerFnError::new("the console is not wired to a store on this server"))
     }
+}
+
+/// Evaluates `$body` with the type alias `$entity` naming the stored entity type of `$kind`
+/// (an [`crate::lists::EntityKind`]): one match for every server function that works on any
+/// kind.
+#[macro_export]
+macro_rules! with_entity_type {
+    ($kind:expr, $entity:ident => $body:expr) => {
+        match $kind {
+            $crate::lists::EntityKind::Tier => {
+                type $entity = strata_domain::tier::Tier;
+                $body
+            }
+            $crate::lists::EntityKind::Organization => {
+                type $entity = strata_domain::organization::Organization;
+                $body
+            }
+            $crate::lists::EntityKind::Product => {
+                type $entity = strata_domain::product::Product;
+                $body
+            }
+            $crate::lists::EntityKind::Deployable => {
+                type $entity = strata_domain::deployable::Deployable;
+                $body
+            }
+            $crate::lists::EntityKind::Tenant => {
+                type $entity = strata_domain::tenant::Tenant;
+                $body
+            }
+        }
+    };
 }

@@ -101,6 +101,7 @@ impl Application {
         });
         let console = Console {
             store: store.clone(),
+            actor: CONSOLE_ACTOR.to_owned(),
             health: probe.clone(),
         };
         let leptos_options = LeptosOptions::builder()
@@ -146,6 +147,9 @@ impl Application {
         Ok(())
     }
 }
+
+/// Who changes made in the console are recorded as, until people sign in.
+pub const CONSOLE_ACTOR: &str = "console";
 
 /// `cargo leptos watch` sets LEPTOS_ENV=DEV to get live reload; everything else runs as PROD.
 fn leptos_env() -> Env {

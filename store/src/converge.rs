@@ -53,7 +53,7 @@ async fn remove_missing<E: Entity>(
     change: &mut ChangeSet,
     target: &State,
     mode: Mode,
-    source: &dyn Fn(&str, &str) -> String,
+    source: &(dyn Fn(&str, &str) -> String + Sync),
 ) -> Result<(), StoreError> {
     let Some(wanted) = target.get(E::KIND) else {
         return Ok(());
@@ -74,7 +74,7 @@ async fn remove_missing<E: Entity>(
 /// written. `source` names where each image came from in errors, e.g. `/tenants.json/key`.
 fn parse_wanted<E: Entity>(
     target: &State,
-    source: &dyn Fn(&str, &str) -> String,
+    source: &(dyn Fn(&str, &str) -> String + Sync),
 ) -> Result<Option<Vec<E>>, StoreError> {
     let Some(wanted) = target.get(E::KIND) else {
         return Ok(None);
@@ -118,7 +118,7 @@ async fn write_wanted<E: Entity>(
     change: &mut ChangeSet,
     wanted: Option<Vec<E>>,
     mode: Mode,
-    source: &dyn Fn(&str, &str) -> String,
+    source: &(dyn Fn(&str, &str) -> String + Sync),
 ) -> Result<(), StoreError> {
     let Some(wanted) = wanted else {
         return Ok(());
@@ -152,7 +152,7 @@ async fn converge(
     change: &mut ChangeSet,
     target: &State,
     mode: Mode,
-    source: &dyn Fn(&str, &str) -> String,
+    source: &(dyn Fn(&str, &str) -> String + Sync),
 ) -> Result<(), StoreError> {
     let tiers = parse_wanted::<Tier>(target, source)?;
     let organizations = parse_wanted::<Organization>(target, source)?;

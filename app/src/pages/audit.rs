@@ -9,7 +9,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use strata_domain::audit::AuditFilter;
 use strata_domain::time::parse_date_ms;
 
-use crate::audit::{AuditRow, AuditView, get_audit};
+use crate::audit::{AuditRow, AuditView, get_audit, get_audit_events};
 use crate::failure::failure;
 use crate::pager::Pager;
 
@@ -137,8 +137,54 @@ pub fn AuditPage() -> impl IntoView {
                 {move || audit.get().map(|result| result.map(|view| view! { <AuditLog view fields=fields.get() page=page.get()/> }))}
             </ErrorBoundary>
         </Transition>
+        <Events/>
     }
 }
+
+/// The newest publications, cache compilations and restores.
+#[component]
+fn Events() -> impl IntoView {
+    let events = Resource::new(|| (), |_| get_audit_events(EVENTS));
+    view! {
+        <h2>"Publications, compilations and restores"</h2>
+        <p class="help">"What happened to revisions after they were committed: the newest " {EVENTS} "."</p>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <ErrorBoundary fallback=failure("The server could not read the audit events.")>
+                {move || events.get().map(|result| result.map(|rows| if rows.is_empty() {
+                    view! { <p class="empty">"Nothing was published yet."</p> }.into_any()
+                } else {
+                    view! {
+                        <table class="table" data-testid="audit-events">
+                            <thead><tr><th>"At"</th><th>"Action"</th><th>"Revision"</th><th>"By"</th><th>"Triggered by"</th><th>"Outcome"</th></tr></thead>
+                            <tbody>
+                                {rows.into_iter().map(|e| { let action = e.action.clone(); view! {
+                                    <tr data-action=action>
+                                        <td><time>{e.at}</time></td>
+                                        <td>{e.action}</td>
+                                        <td>{e.revision}</td>
+                                        <td>{e.actor}</td>
+                                        <td>{e.triggered_by}</td>
+                                        <td>
+                                            {if e.succeeded {
+                                                view! { <span class="badge up">"succeeded"</span> }.into_any()
+                                            } else {
+                                                view! { <span class="badge down">"failed"</span> }.into_any()
+                                            }}
+                                            " " <code class="detail">{e.detail}</code>
+                                        </td>
+                                    </tr>
+                                }}).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any()
+                }))}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+/// How many audit events the page shows.
+const EVENTS: i64 = 20;
 
 #[component]
 fn AuditLog(view: AuditView, fields: Fields, page: i64) -> impl IntoView {

@@ -1,26 +1,32 @@
-//! An entity's page: its fields as stored now and its history, newest first. (Editing comes
-//! with the editors; this page is where they will live.)
+//! An entity's page: its fields as stored now, a link to its edit form, for a tenant its
+//! resolved configs with where each value came from, and its history: every version, any two
+//! side by side, and rolling back to one of them after a preview.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
-use crate::entities::{EntityDetail, get_entity};
+use crate::changes::{RollBack, SaveOutcome, preview_rollback};
+use crate::entities::{EntityDetail, HistoryRow, compare_versions, get_entity};
 use crate::failure::failure;
 use crate::lists::EntityKind;
 use crate::pages::NotFound;
+use crate::pages::diff::DiffTable;
+use crate::pages::resolved::TenantConfigs;
+use crate::toasts::Toasts;
 
 #[component]
 pub fn EntityPage(kind: EntityKind) -> impl IntoView {
     let params = use_params_map();
     let key = Memo::new(move |_| params.read().get("key").unwrap_or_default());
     let detail = Resource::new(move || key.get(), move |key| get_entity(kind, key));
+    let changed = Callback::new(move |_: ()| detail.refetch());
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             <ErrorBoundary fallback=failure("The server could not read this entity. Reload the page; if it persists, check the server's log.")>
                 {move || detail.get().map(|result| result.map(|found| match found {
-                    Some(detail) => view! { <Detail kind detail/> }.into_any(),
+                    Some(detail) => view! { <Detail kind detail changed/> }.into_any(),
                     None => view! { <NotFound/> }.into_any(),
                 }))}
             </ErrorBoundary>
@@ -29,13 +35,15 @@ pub fn EntityPage(kind: EntityKind) -> impl IntoView {
 }
 
 #[component]
-fn Detail(kind: EntityKind, detail: EntityDetail) -> impl IntoView {
+fn Detail(kind: EntityKind, detail: EntityDetail, changed: Callback<()>) -> impl IntoView {
     let EntityDetail {
         key,
         fields,
         version,
         history,
+        ..
     } = detail;
+    let exists = fields.is_some();
     let fields = match fields {
         Some(fields) => view! {
             <dl class="fields" data-testid="fields">
@@ -53,27 +61,203 @@ fn Detail(kind: EntityKind, detail: EntityDetail) -> impl IntoView {
         None => view! { <p class="notice">"This entity was deleted. Its history remains."</p> }
             .into_any(),
     };
+    let configs = (kind == EntityKind::Tenant && exists)
+        .then(|| view! { <TenantConfigs tenant=key.clone()/> });
     view! {
         <Title text=key.clone()/>
         <p class="crumbs"><A href=format!("/{}", kind.section())>{kind.title()}</A> " / "</p>
         <div class="page-head">
-            <h1>{key}</h1>
-            {(version > 0).then(|| view! { <span class="badge">"version " {version}</span> })}
+            <h1>{key.clone()}</h1>
+            <div class="actions">
+                {(version > 0).then(|| view! { <span class="badge" data-testid="version">"version " {version}</span> })}
+                {exists.then(|| view! {
+                    <A href=format!("/{}/{key}/edit", kind.section()) attr:class="button primary" attr:data-testid="edit">"Edit"</A>
+                })}
+            </div>
         </div>
         {fields}
+        {configs}
+        <Versions kind key version history changed/>
+    }
+}
+
+/// The history: a row per version, two of them picked for comparison, and roll back.
+#[component]
+fn Versions(
+    kind: EntityKind,
+    key: String,
+    /// The version stored now; 0 when the entity is deleted.
+    version: i64,
+    /// Newest first.
+    history: Vec<HistoryRow>,
+    changed: Callback<()>,
+) -> impl IntoView {
+    let newest = history.first().map(|h| h.version);
+    let (from, to) = (
+        RwSignal::new(history.get(1).map(|h| h.version)),
+        RwSignal::new(newest),
+    );
+    let rolling = RwSignal::new(None::<i64>);
+    let key = StoredValue::new(key);
+    let compared = Resource::new(
+        move || (from.get(), to.get()),
+        move |picked| async move {
+            match picked {
+                (Some(from), Some(to)) if from != to => {
+                    compare_versions(kind, key.get_value(), from, to)
+                        .await
+                        .map(Some)
+                }
+                _ => Ok(None),
+            }
+        },
+    );
+    view! {
         <h2>"History"</h2>
+        <p class="help">"Pick two versions to compare them side by side; roll back to any version that still passes today's rules."</p>
         <table class="table" data-testid="history">
             <thead>
-                <tr><th>"Version"</th><th>"Revision"</th><th>"Change"</th><th>"By"</th><th>"At"</th><th>"Why"</th></tr>
+                <tr>
+                    <th><span class="visually-hidden">"Compare from"</span>"From"</th>
+                    <th><span class="visually-hidden">"Compare to"</span>"To"</th>
+                    <th>"Version"</th><th>"Revision"</th><th>"Change"</th><th>"By"</th><th>"At"</th><th>"Why"</th><th></th>
+                </tr>
             </thead>
             <tbody>
-                {history.into_iter().map(|h| view! {
-                    <tr>
-                        <td>{h.version}</td><td>{h.revision}</td><td>{h.operation}</td>
-                        <td>{h.actor}</td><td><time>{h.at}</time></td><td>{h.reason}</td>
-                    </tr>
+                {history.into_iter().map(|h| {
+                    let v = h.version;
+                    let can_roll_back = !h.deleted && v != version;
+                    view! {
+                        <tr data-version=v>
+                            <td><input type="radio" name="from" aria-label=format!("Compare from version {v}")
+                                checked=move || from.get() == Some(v) on:change=move |_| from.set(Some(v))/></td>
+                            <td><input type="radio" name="to" aria-label=format!("Compare to version {v}")
+                                checked=move || to.get() == Some(v) on:change=move |_| to.set(Some(v))/></td>
+                            <td>{v}</td><td>{h.revision}</td><td>{h.operation}</td>
+                            <td>{h.actor}</td><td><time>{h.at}</time></td><td>{h.reason}</td>
+                            <td>{can_roll_back.then(|| view! {
+                                <button type="button" class="button small" data-testid=format!("roll-back-{v}")
+                                    on:click=move |_| rolling.set(Some(v))>
+                                    "Roll back to this version"
+                                </button>
+                            })}</td>
+                        </tr>
+                    }
                 }).collect_view()}
             </tbody>
         </table>
+        {move || rolling.get().map(|to_version| view! {
+            <RollbackPanel kind key=key.get_value() to_version current=version rolling changed/>
+        })}
+        <Transition fallback=|| view! { <p class="muted">"Comparing…"</p> }>
+            <ErrorBoundary fallback=failure("The server could not compare these versions.")>
+                {move || compared.get().map(|result| result.map(|rows| rows.map(|rows| view! {
+                    <h3>"Version " {from.get_untracked()} " → version " {to.get_untracked()}</h3>
+                    <DiffTable rows before="From" after="To"/>
+                })))}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+/// The preview of rolling back to `to_version`, and the confirmation with a reason.
+#[component]
+fn RollbackPanel(
+    kind: EntityKind,
+    key: String,
+    to_version: i64,
+    current: i64,
+    rolling: RwSignal<Option<i64>>,
+    changed: Callback<()>,
+) -> impl IntoView {
+    let key = StoredValue::new(key);
+    let preview = Resource::new(
+        move || to_version,
+        move |v| preview_rollback(kind, key.get_value(), v),
+    );
+    let reason = RwSignal::new(String::new());
+    let roll_back = ServerAction::<RollBack>::new();
+    let toasts = Toasts::get();
+    let problem = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        match roll_back.value().get() {
+        Some(Ok(SaveOutcome::Saved { version, .. })) => {
+            toasts.say(format!(
+                "Rolled {} {} back to version {to_version}: it is version {version} now.",
+                kind.store_kind(),
+                key.get_value()
+            ));
+            rolling.set(None);
+            changed.run(());
+        }
+        Some(Ok(SaveOutcome::Conflict(c))) => problem.set(Some(format!(
+            "Version {} was saved by {} meanwhile (“{}”): reload the page to see it, then roll back again.",
+            c.current, c.actor, c.reason
+        ))),
+        Some(Ok(SaveOutcome::Invalid(errors))) => problem.set(Some(
+            errors.into_iter().map(|e| format!("{}: {}", e.field, e.rule)).collect::<Vec<_>>().join("; "),
+        )),
+        Some(Ok(SaveOutcome::Refused { message, details })) => {
+            problem.set(Some(format!("{message} {}", details.join("; "))))
+        }
+        Some(Err(e)) => problem.set(Some(e.to_string())),
+        None => {}
+    }
+    });
+    let confirm = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        roll_back.dispatch(RollBack {
+            kind,
+            key: key.get_value(),
+            to_version,
+            expected: current,
+            reason: reason.get_untracked(),
+        });
+    };
+    view! {
+        <section class="rollback notice" data-testid="rollback">
+            <h3>"Roll back to version " {to_version}</h3>
+            <Transition fallback=|| view! { <p class="muted">"Preparing the preview…"</p> }>
+                <ErrorBoundary fallback=failure("The server could not prepare the preview.")>
+                    {move || preview.get().map(|result| result.map(|p| {
+                        let refusal = p.refusal.clone();
+                        view! {
+                            <p>
+                                {if p.current > 0 { format!("Version {} is stored now. ", p.current) } else { "The entity is deleted now. ".to_owned() }}
+                                "Rolling back writes a new version equal to version " {to_version}
+                                {match p.configs_changed {
+                                    0 => ", and changes no resolved config.".to_owned(),
+                                    1 => ", and changes 1 resolved config.".to_owned(),
+                                    n => format!(", and changes {n} resolved configs."),
+                                }}
+                            </p>
+                            <DiffTable rows=p.rows before="Now" after="After the roll back"/>
+                            {match refusal {
+                                Some(why) => view! {
+                                    <p class="notice error" role="alert" data-testid="rollback-refused">"This roll back would be refused: " {why}</p>
+                                    <button type="button" class="button" on:click=move |_| rolling.set(None)>"Close"</button>
+                                }.into_any(),
+                                None => view! {
+                                    <form class="reason" on:submit=confirm>
+                                        <label for="rollback-reason">"Why roll back?"</label>
+                                        <input id="rollback-reason" type="text" required maxlength="500"
+                                            prop:value=move || reason.get()
+                                            on:input=move |ev| reason.set(event_target_value(&ev))/>
+                                        <div class="actions">
+                                            <button type="submit" class="button primary" data-testid="confirm-rollback"
+                                                disabled=move || roll_back.pending().get() || reason.with(|r| r.trim().is_empty())>
+                                                "Roll back"
+                                            </button>
+                                            <button type="button" class="button" on:click=move |_| rolling.set(None)>"Cancel"</button>
+                                        </div>
+                                    </form>
+                                }.into_any(),
+                            }}
+                        }
+                    }))}
+                </ErrorBoundary>
+            </Transition>
+            {move || problem.get().map(|p| view! { <p class="notice error" role="alert">{p}</p> })}
+        </section>
     }
 }

@@ -3,14 +3,16 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
 use strata_domain::health::{Component, State};
 
 use crate::failure::failure;
-use crate::overview::{Overview, get_overview};
+use crate::overview::{Activity, Overview, get_activity, get_overview};
 
 #[component]
 pub fn HomePage() -> impl IntoView {
     let overview = Resource::new(|| (), |_| get_overview());
+    let activity = Resource::new(|| (), |_| get_activity());
     view! {
         <Title text="Home"/>
         <div class="page-head">
@@ -18,7 +20,10 @@ pub fn HomePage() -> impl IntoView {
             <button
                 class="button"
                 data-testid="check-again"
-                on:click=move |_| overview.refetch()
+                on:click=move |_| {
+                    overview.refetch();
+                    activity.refetch();
+                }
             >
                 "Check again"
             </button>
@@ -26,6 +31,11 @@ pub fn HomePage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading the domain…"</p> }>
             <ErrorBoundary fallback=failure("The server could not describe the domain. Check that it is running and reload.")>
                 {move || overview.get().map(|result| result.map(|o| view! { <OverviewCards overview=o/> }))}
+            </ErrorBoundary>
+        </Transition>
+        <Transition fallback=|| view! { <p class="muted">"Loading what happened lately…"</p> }>
+            <ErrorBoundary fallback=failure("The server could not read the latest publication and changes.")>
+                {move || activity.get().map(|result| result.map(|activity| view! { <Lately activity/> }))}
             </ErrorBoundary>
         </Transition>
     }
@@ -109,5 +119,49 @@ fn ComponentRow(part: &'static str, component: Component) -> impl IntoView {
                 }}
             </td>
         </tr>
+    }
+}
+
+/// The newest publication, how long it took to reach the origin and cache, and the newest
+/// changes.
+#[component]
+fn Lately(activity: Activity) -> impl IntoView {
+    let Activity {
+        last_publication,
+        recent,
+    } = activity;
+    view! {
+        <h2>"Last publication"</h2>
+        {match last_publication {
+            None => view! { <p class="empty">"No revision was committed yet."</p> }.into_any(),
+            Some(p) => view! {
+                <p class="notice" data-testid="last-publication">
+                    <A href="/publications">"Revision " {p.revision}</A> " · "
+                    <span class=if p.state == "published" { "badge up" } else if p.state == "failed" { "badge down" } else { "badge" }>{p.state.clone()}</span>
+                    " · committed by " {p.actor.clone()} " at " <time>{p.committed_at.clone()}</time>
+                    {p.propagation_ms.map(|ms| format!(" · reached the origin and cache {ms} ms after the commit"))}
+                    {p.last_error.clone().map(|e| view! { <span class="error-text">{e}</span> })}
+                </p>
+            }.into_any(),
+        }}
+        <h2>"Recent changes"</h2>
+        {if recent.is_empty() {
+            view! { <p class="empty">"Nothing was changed yet."</p> }.into_any()
+        } else {
+            view! {
+                <table class="table" data-testid="recent-changes">
+                    <thead><tr><th>"Revision"</th><th>"Change"</th><th>"Of"</th><th>"By"</th><th>"At"</th><th>"Why"</th></tr></thead>
+                    <tbody>
+                        {recent.into_iter().map(|c| view! {
+                            <tr>
+                                <td>{c.revision}</td><td>{c.operation}</td><td>{c.kind} " " <code>{c.key}</code></td>
+                                <td>{c.actor}</td><td><time>{c.at}</time></td><td>{c.reason}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+                <p><A href="/history">"All of the history"</A></p>
+            }.into_any()
+        }}
     }
 }

@@ -97,6 +97,9 @@ pub fn ListPage(kind: EntityKind) -> impl IntoView {
         <Title text=kind.title()/>
         <div class="page-head">
             <h1>{kind.title()}</h1>
+            <A href=format!("/new/{}", kind.section()) attr:class="button primary" attr:data-testid="new">
+                "New " {kind.store_kind()}
+            </A>
         </div>
         <form method="get" action=format!("/{}", kind.section()) class="list-search" role="search" on:submit=search>
             <label for=search_id.clone()>"Search"</label>

@@ -1,17 +1,25 @@
 //! One module per page of the console.
 
 mod audit;
+mod configs;
+pub(crate) mod diff;
+mod edit;
 mod entity;
 mod home;
+mod layer;
 pub(crate) mod list;
 mod not_found;
 mod publications;
-mod section;
+pub(crate) mod resolved;
+mod revisions;
+mod schema_form;
 
 pub use audit::AuditPage;
+pub use configs::ConfigsPage;
+pub use edit::EditPage;
 pub use entity::EntityPage;
 pub use home::HomePage;
+pub use layer::LayerPage;
 pub use list::ListPage;
 pub use not_found::NotFound;
 pub use publications::PublicationsPage;
-pub use section::SectionPage;

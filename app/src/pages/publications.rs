@@ -6,12 +6,17 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::failure::failure;
+use crate::pages::revisions::{RestorePanel, RevisionComparison};
 use crate::publications::{PublicationRow, PublishNow, get_publications};
 
 #[component]
 pub fn PublicationsPage() -> impl IntoView {
     let publications = Resource::new(|| (), |_| get_publications());
     let publish = ServerAction::<PublishNow>::new();
+    // Two revisions picked for comparison, and the one the domain may be restored to.
+    let (from, to) = (RwSignal::new(None::<i64>), RwSignal::new(None::<i64>));
+    let restoring = RwSignal::new(None::<i64>);
+    let restored = Callback::new(move |_: ()| publications.refetch());
     // Live progress: while a revision is on its way, look again every second.
     Effect::new(move |_| {
         let busy = publications
@@ -54,14 +59,22 @@ pub fn PublicationsPage() -> impl IntoView {
         })}
         <Transition fallback=|| view! { <p class="muted">"Loading the publications…"</p> }>
             <ErrorBoundary fallback=failure("The server could not list the publications.")>
-                {move || publications.get().map(|result| result.map(|rows| view! { <PublicationTable rows/> }))}
+                {move || publications.get().map(|result| result.map(|rows| view! { <PublicationTable rows from to restoring/> }))}
             </ErrorBoundary>
         </Transition>
+        {move || restoring.get().map(|revision| view! { <RestorePanel revision restoring done=restored/> })}
+        <RevisionComparison from to/>
     }
 }
 
 #[component]
-fn PublicationTable(rows: Vec<PublicationRow>) -> impl IntoView {
+fn PublicationTable(
+    rows: Vec<PublicationRow>,
+    from: RwSignal<Option<i64>>,
+    to: RwSignal<Option<i64>>,
+    restoring: RwSignal<Option<i64>>,
+) -> impl IntoView {
+    let newest = rows.first().map(|r| r.revision);
     if rows.is_empty() {
         return view! {
             <div class="empty" data-testid="no-publications">
@@ -74,8 +87,9 @@ fn PublicationTable(rows: Vec<PublicationRow>) -> impl IntoView {
         <table class="table" data-testid="publications">
             <thead>
                 <tr>
+                    <th>"From"</th><th>"To"</th>
                     <th>"Revision"</th><th>"State"</th><th>"Committed by"</th><th>"Committed at"</th>
-                    <th>"Attempts"</th><th>"Outcome"</th><th>"Steps"</th><th>"Checksum"</th>
+                    <th>"Attempts"</th><th>"Outcome"</th><th>"Steps"</th><th>"Checksum"</th><th></th>
                 </tr>
             </thead>
             <tbody>
@@ -90,8 +104,13 @@ fn PublicationTable(rows: Vec<PublicationRow>) -> impl IntoView {
                         (Some(error), _, _) => error.clone(),
                         _ => String::new(),
                     };
+                    let r = row.revision;
                     view! {
                         <tr data-revision=row.revision>
+                            <td><input type="radio" name="from" aria-label=format!("Compare from revision {r}")
+                                checked=move || from.get() == Some(r) on:change=move |_| from.set(Some(r))/></td>
+                            <td><input type="radio" name="to" aria-label=format!("Compare to revision {r}")
+                                checked=move || to.get() == Some(r) on:change=move |_| to.set(Some(r))/></td>
                             <td>{row.revision}</td>
                             <td><span class=badge>{row.state}</span></td>
                             <td>{row.actor}</td>
@@ -102,6 +121,12 @@ fn PublicationTable(rows: Vec<PublicationRow>) -> impl IntoView {
                             <td><code title=row.checksum.clone().unwrap_or_default()>
                                 {row.checksum.as_deref().map(|c| c.chars().take(12).collect::<String>()).unwrap_or_default()}
                             </code></td>
+                            <td>{(Some(r) != newest).then(|| view! {
+                                <button type="button" class="button small" data-testid=format!("restore-{r}")
+                                    on:click=move |_| restoring.set(Some(r))>
+                                    "Restore to this revision"
+                                </button>
+                            })}</td>
                         </tr>
                     }
                 }).collect_view()}

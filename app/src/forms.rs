@@ -1,0 +1,459 @@
+//! The console's edit forms: for each kind of entity, the fields a person fills in and how
+//! each is entered, and the checks that run in the browser as they type. The checks are the
+//! domain's own rules (`strata-domain`, compiled into the browser bundle), the same ones the
+//! store enforces when the form is saved; rules that need the database (a product's name
+//! begins with its organization's short name, an alias is unique) answer from the server and
+//! show next to the field they name.
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value, json};
+use strata_domain::deployable::Deployable;
+use strata_domain::names::{
+    DeployableName, OrganizationName, ProductName, TenantAlias, TenantName, TierName,
+};
+use strata_domain::organization::Organization;
+use strata_domain::product::Product;
+use strata_domain::rules::{EntityState, FieldError, display_name};
+use strata_domain::schema::ConfigSchema;
+use strata_domain::tenant::{Tenant, TenantState};
+use strata_domain::tier::Tier;
+
+use crate::lists::EntityKind;
+
+/// How a field is entered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    /// One line of text.
+    Text,
+    /// One line of text; left empty, the field is unset (`null`).
+    OptionalText,
+    Checkbox,
+    /// `active` or `disabled`.
+    State,
+    /// A tenant's life-cycle state: when editing, the current state and only the states it
+    /// may move to; when creating, the states a new tenant starts in.
+    TenantState,
+    /// The key of an existing entity of that kind.
+    Reference(EntityKind),
+    /// Any number of existing entities of that kind, as a set of keys.
+    References(EntityKind),
+    /// A JSON document, edited as text.
+    Json,
+}
+
+/// One field of a form.
+#[derive(Debug, Clone, Copy)]
+pub struct FormField {
+    /// The entity's field, as stored and as named by the store's errors (`/display_name`).
+    pub name: &'static str,
+    pub label: &'static str,
+    pub input: Input,
+    /// A line under the field saying what it takes.
+    pub help: &'static str,
+    /// The rule of this field alone; the whole entity's rules run once every field passes.
+    pub check: fn(&Value) -> Result<(), String>,
+}
+
+impl FormField {
+    /// The pointer the store's errors use for this field.
+    pub fn pointer(&self) -> String {
+        format!("/{}", self.name)
+    }
+
+    /// Whether an error at `pointer` belongs to this field (the field itself or inside it,
+    /// such as `/config_schema/properties`).
+    pub fn owns(&self, pointer: &str) -> bool {
+        let own = self.pointer();
+        pointer == own || pointer.starts_with(&format!("{own}/"))
+    }
+}
+
+/// The field's value deserializes as `T`: the type's own rule (a name's pattern, a state's
+/// spelling) is the check.
+fn typed<T: DeserializeOwned>(value: &Value) -> Result<(), String> {
+    serde_json::from_value::<T>(value.clone())
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
+
+fn optional<T: DeserializeOwned>(value: &Value) -> Result<(), String> {
+    match value {
+        Value::Null => Ok(()),
+        other => typed::<T>(other),
+    }
+}
+
+fn visible_text(value: &Value) -> Result<(), String> {
+    match value {
+        Value::String(text) => display_name("", text).map_err(|e| e.rule),
+        _ => Err("must be text".to_owned()),
+    }
+}
+
+fn config_schema(value: &Value) -> Result<(), String> {
+    ConfigSchema::parse("", value.clone())
+        .map(drop)
+        .map_err(|e| match e.field.as_str() {
+            "" => e.rule,
+            at => format!("at {at}: {}", e.rule),
+        })
+}
+
+fn json_object(value: &Value) -> Result<(), String> {
+    match value {
+        Value::Object(_) => Ok(()),
+        _ => Err("a JSON object: { … }".to_owned()),
+    }
+}
+
+const DISPLAY_NAME: FormField = FormField {
+    name: "display_name",
+    label: "Display name",
+    input: Input::Text,
+    help: "What people read: up to 80 characters on one line.",
+    check: visible_text,
+};
+
+const STATE: FormField = FormField {
+    name: "state",
+    label: "State",
+    input: Input::State,
+    help: "Disabled entities stay in place but are not in use.",
+    check: typed::<EntityState>,
+};
+
+impl EntityKind {
+    /// The form's fields, the key first. The key names the entity and is fixed once it exists.
+    pub fn form(self) -> &'static [FormField] {
+        match self {
+            EntityKind::Tier => &[
+                FormField {
+                    name: "name",
+                    label: "Name",
+                    input: Input::Text,
+                    help: "Upper-case letters and digits, starting with a letter: LIVE, STAGING, DEV.",
+                    check: typed::<TierName>,
+                },
+                DISPLAY_NAME,
+                FormField {
+                    name: "is_live",
+                    label: "Serves live traffic",
+                    input: Input::Checkbox,
+                    help: "Live tiers carry real customers' traffic.",
+                    check: typed::<bool>,
+                },
+                STATE,
+            ],
+            EntityKind::Organization => &[
+                FormField {
+                    name: "name",
+                    label: "Name",
+                    input: Input::Text,
+                    help: "Lower-case letters and digits, starting with a letter.",
+                    check: typed::<OrganizationName>,
+                },
+                FormField {
+                    name: "short_name",
+                    label: "Short name",
+                    input: Input::Text,
+                    help: "Prefixes the names of the organization's products and tenants; unique.",
+                    check: typed::<OrganizationName>,
+                },
+                DISPLAY_NAME,
+                STATE,
+            ],
+            EntityKind::Product => &[
+                FormField {
+                    name: "name",
+                    label: "Name",
+                    input: Input::Text,
+                    help: "The organization's short name, a dash, then lower-case letters, digits and dashes.",
+                    check: typed::<ProductName>,
+                },
+                FormField {
+                    name: "organization",
+                    label: "Organization",
+                    input: Input::Reference(EntityKind::Organization),
+                    help: "Who offers the product.",
+                    check: typed::<OrganizationName>,
+                },
+                DISPLAY_NAME,
+                FormField {
+                    name: "deployables",
+                    label: "Deployables",
+                    input: Input::References(EntityKind::Deployable),
+                    help: "What the product is made of: each tenant gets a config for each.",
+                    check: typed::<std::collections::BTreeSet<DeployableName>>,
+                },
+                STATE,
+            ],
+            EntityKind::Deployable => &[
+                FormField {
+                    name: "name",
+                    label: "Name",
+                    input: Input::Text,
+                    help: "Lower-case letters, digits and dashes, starting with a letter.",
+                    check: typed::<DeployableName>,
+                },
+                DISPLAY_NAME,
+                FormField {
+                    name: "config_schema",
+                    label: "Config schema",
+                    input: Input::Json,
+                    help: "JSON Schema (draft 2020-12) every resolved config must follow. A schema that existing configs break is refused, with the list of tenants.",
+                    check: config_schema,
+                },
+                FormField {
+                    name: "default_config",
+                    label: "Default config",
+                    input: Input::Json,
+                    help: "The layer every tier, product and tenant starts from: a JSON object that follows the schema.",
+                    check: json_object,
+                },
+            ],
+            EntityKind::Tenant => &[
+                FormField {
+                    name: "name",
+                    label: "Name",
+                    input: Input::Text,
+                    help: "The organization's short name, a dash, then lower-case letters, digits and dashes; unique across tiers.",
+                    check: typed::<TenantName>,
+                },
+                FormField {
+                    name: "product",
+                    label: "Product",
+                    input: Input::Reference(EntityKind::Product),
+                    help: "What the tenant runs.",
+                    check: typed::<ProductName>,
+                },
+                FormField {
+                    name: "tier",
+                    label: "Tier",
+                    input: Input::Reference(EntityKind::Tier),
+                    help: "Where it runs.",
+                    check: typed::<TierName>,
+                },
+                FormField {
+                    name: "alias",
+                    label: "Alias",
+                    input: Input::OptionalText,
+                    help: "Another name services may use for the tenant; unique, and no other tenant's name. Optional.",
+                    check: optional::<TenantAlias>,
+                },
+                FormField {
+                    name: "termination_protection",
+                    label: "Termination protection",
+                    input: Input::Checkbox,
+                    help: "While on, the tenant cannot be deleted.",
+                    check: typed::<bool>,
+                },
+                FormField {
+                    name: "state",
+                    label: "State",
+                    input: Input::TenantState,
+                    help: "initializing → active → disabled or uninitializing → deleted; a disabled tenant may become active again.",
+                    check: typed::<TenantState>,
+                },
+            ],
+        }
+    }
+
+    /// What a new entity's form starts with.
+    pub fn blank(self) -> Map<String, Value> {
+        let value = match self {
+            EntityKind::Tier => {
+                json!({"name": "", "display_name": "", "is_live": false, "state": "active"})
+            }
+            EntityKind::Organization => {
+                json!({"name": "", "short_name": "", "display_name": "", "state": "active"})
+            }
+            EntityKind::Product => json!({
+                "name": "", "organization": "", "display_name": "", "deployables": [], "state": "active"
+            }),
+            EntityKind::Deployable => json!({
+                "name": "",
+                "display_name": "",
+                "config_schema": {
+                    "$schema": "https://json-schema.org/draft/2020-12/schema",
+                    "type": "object",
+                    "properties": {},
+                },
+                "default_config": {},
+            }),
+            EntityKind::Tenant => json!({
+                "name": "", "product": "", "tier": "", "alias": null,
+                "termination_protection": false, "state": "initializing"
+            }),
+        };
+        match value {
+            Value::Object(map) => map,
+            _ => unreachable!("blank entities are objects"),
+        }
+    }
+}
+
+/// The states a tenant's form offers: when editing, `current` and where it may go next; a new
+/// tenant starts initializing or active.
+pub fn tenant_states(current: Option<TenantState>) -> Vec<TenantState> {
+    match current {
+        Some(state) => std::iter::once(state)
+            .chain(state.next().iter().copied())
+            .collect(),
+        None => vec![TenantState::Initializing, TenantState::Active],
+    }
+}
+
+fn whole<E: DeserializeOwned>(draft: &Value) -> Result<E, FieldError> {
+    serde_json::from_value(draft.clone()).map_err(|e| FieldError::new("", e.to_string()))
+}
+
+/// Every rule `draft` breaks that can be checked without the database: each field's own rule,
+/// then (once they all pass) the entity's rules across fields. Empty when the draft may be
+/// sent. The server runs the same checks before the store's.
+pub fn check_draft(kind: EntityKind, draft: &Value) -> Vec<FieldError> {
+    let mut errors: Vec<FieldError> = kind
+        .form()
+        .iter()
+        .filter_map(|field| {
+            (field.check)(draft.get(field.name).unwrap_or(&Value::Null))
+                .err()
+                .map(|rule| FieldError::new(field.pointer(), rule))
+        })
+        .collect();
+    if errors.is_empty() {
+        let checked = match kind {
+            EntityKind::Tier => whole::<Tier>(draft).and_then(|t| t.check()),
+            EntityKind::Organization => whole::<Organization>(draft).and_then(|o| o.check()),
+            EntityKind::Product => whole::<Product>(draft).and_then(|p| p.check()),
+            EntityKind::Deployable => whole::<Deployable>(draft).and_then(|d| d.check().map(drop)),
+            EntityKind::Tenant => whole::<Tenant>(draft).map(drop),
+        };
+        errors.extend(checked.err());
+    }
+    errors
+}
+
+/// Checks that nothing but the form's own fields can bring: a JSON field that does not parse
+/// names the line and column.
+pub fn parse_json_field(field: &FormField, text: &str) -> Result<Value, FieldError> {
+    serde_json::from_str(text).map_err(|e| {
+        FieldError::new(
+            field.pointer(),
+            format!(
+                "not JSON: {} (line {}, column {})",
+                e.to_string()
+                    .split(" at line")
+                    .next()
+                    .unwrap_or("cannot read"),
+                e.line(),
+                e.column()
+            ),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft(kind: EntityKind, changes: Value) -> Value {
+        let mut map = kind.blank();
+        for (k, v) in changes.as_object().unwrap() {
+            map.insert(k.clone(), v.clone());
+        }
+        Value::Object(map)
+    }
+
+    #[test]
+    fn every_field_of_a_blank_form_that_needs_input_says_so() {
+        let errors = check_draft(EntityKind::Tier, &Value::Object(EntityKind::Tier.blank()));
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["/name", "/display_name"]);
+        assert!(errors[0].rule.contains("not valid"), "{errors:?}");
+        assert_eq!(errors[1].rule, "must not be empty");
+    }
+
+    #[test]
+    fn a_filled_in_form_of_each_kind_passes() {
+        let cases = [
+            (
+                EntityKind::Tier,
+                json!({"name": "LIVE", "display_name": "Live"}),
+            ),
+            (
+                EntityKind::Organization,
+                json!({"name": "acme", "short_name": "acme", "display_name": "Acme"}),
+            ),
+            (
+                EntityKind::Product,
+                json!({"name": "acme-shop", "organization": "acme", "display_name": "Shop", "deployables": ["web"]}),
+            ),
+            (
+                EntityKind::Deployable,
+                json!({"name": "web", "display_name": "Web"}),
+            ),
+            (
+                EntityKind::Tenant,
+                json!({"name": "acme-eu", "product": "acme-shop", "tier": "LIVE", "alias": "eu-main"}),
+            ),
+        ];
+        for (kind, changes) in cases {
+            assert_eq!(check_draft(kind, &draft(kind, changes)), [], "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn cross_field_rules_name_the_field_inside_the_document() {
+        let deployable = draft(
+            EntityKind::Deployable,
+            json!({
+                "name": "web",
+                "display_name": "Web",
+                "config_schema": {"type": "object", "properties": {"port": {"type": "integer"}}},
+                "default_config": {"port": "eighty"},
+            }),
+        );
+        let errors = check_draft(EntityKind::Deployable, &deployable);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].field, "/default_config/port");
+        let field = &EntityKind::Deployable.form()[3];
+        assert!(field.owns(&errors[0].field));
+        assert!(!EntityKind::Deployable.form()[2].owns(&errors[0].field));
+    }
+
+    #[test]
+    fn a_broken_schema_and_unparsable_json_are_reported_at_their_field() {
+        let errors = check_draft(
+            EntityKind::Deployable,
+            &draft(
+                EntityKind::Deployable,
+                json!({"name": "web", "display_name": "Web", "config_schema": {"type": "nonsense"}}),
+            ),
+        );
+        assert_eq!(errors[0].field, "/config_schema");
+        let field = &EntityKind::Deployable.form()[2];
+        let error = parse_json_field(field, "{\"a\": }").unwrap_err();
+        assert_eq!(error.field, "/config_schema");
+        assert!(error.rule.contains("line 1, column 7"), "{}", error.rule);
+    }
+
+    #[test]
+    fn a_tenant_s_form_offers_only_the_legal_next_states() {
+        assert_eq!(
+            tenant_states(Some(TenantState::Active)),
+            [
+                TenantState::Active,
+                TenantState::Disabled,
+                TenantState::Uninitializing
+            ]
+        );
+        assert_eq!(
+            tenant_states(Some(TenantState::Deleted)),
+            [TenantState::Deleted]
+        );
+        assert_eq!(
+            tenant_states(None),
+            [TenantState::Initializing, TenantState::Active]
+        );
+    }
+}

@@ -1,0 +1,375 @@
+//! Config layers in the console: the list of stored layers, one layer with its deployable's
+//! schema and what lies below it, the impact preview of an edit (which tenants' resolved
+//! configs change, and how), and saving it.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use strata_domain::diff::SideBySide;
+use strata_domain::layer::Layer;
+
+use crate::changes::SaveOutcome;
+use crate::entities::HistoryRow;
+
+/// A stored layer in the list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerRow {
+    pub deployable: String,
+    pub scope: Layer,
+    pub version: i64,
+    /// How many top-level keys it sets.
+    pub keys: usize,
+}
+
+/// One layer as its editor needs it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerView {
+    pub deployable: String,
+    pub scope: Layer,
+    /// 0 when the layer is not stored yet: saving creates it.
+    pub version: i64,
+    pub config: Value,
+    /// The deployable's config schema, which the form is made from.
+    pub schema: Value,
+    /// The layers below merged (for a tenant: default, its tier, its product; otherwise the
+    /// default): what a key left unset here inherits.
+    pub below: Value,
+    /// Newest first.
+    pub history: Vec<HistoryRow>,
+}
+
+/// One tenant whose resolved config would change, and how.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TenantImpact {
+    pub tier: String,
+    pub tenant: String,
+    pub rows: Vec<SideBySide>,
+}
+
+/// What saving a layer would do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerImpact {
+    pub changed: usize,
+    pub unchanged: usize,
+    /// The first [`SHOWN_TENANTS`] changed tenants with their diffs.
+    pub tenants: Vec<TenantImpact>,
+    /// Rules the changed configs would break: saving would be refused.
+    pub violations: Vec<String>,
+    pub violations_total: usize,
+    /// A rule the layer itself breaks, or another reason the write would be refused.
+    pub refusal: Option<String>,
+}
+
+/// How many changed tenants a preview shows in detail; the count says how many in all.
+pub const SHOWN_TENANTS: usize = 20;
+
+/// `kind` and `name` of a scope as a [`Layer`]; errors name the rule.
+pub fn scope_of(kind: &str, name: &str) -> Result<Layer, String> {
+    use strata_domain::names::{ProductName, TenantName, TierName};
+    let wrong = |e: strata_domain::names::NameError| e.to_string();
+    match kind {
+        "tier" => TierName::parse(name).map(Layer::Tier).map_err(wrong),
+        "product" => ProductName::parse(name).map(Layer::Product).map_err(wrong),
+        "tenant" => TenantName::parse(name).map(Layer::Tenant).map_err(wrong),
+        other => Err(format!(
+            "{other:?} is not a layer's scope: tier, product or tenant"
+        )),
+    }
+}
+
+#[server(endpoint = "layers")]
+pub async fn list_layers() -> Result<Vec<LayerRow>, ServerFnError> {
+    use strata_domain::layer::ConfigLayer;
+
+    use crate::ssr::Console;
+
+    let store = Console::current()?.store;
+    let layers = store
+        .list::<ConfigLayer>()
+        .await
+        .map_err(|e| ServerFnError::new(e.to_string()))?;
+    Ok(layers
+        .into_iter()
+        .map(|v| LayerRow {
+            deployable: v.item.deployable.to_string(),
+            keys: v.item.config.as_object().map_or(0, |o| o.len()),
+            scope: v.item.scope,
+            version: v.version,
+        })
+        .collect())
+}
+
+/// The layer of `deployable` at scope `kind`/`name`, stored or not; `None` when the
+/// deployable does not exist.
+#[server(endpoint = "layer")]
+pub async fn get_layer(
+    deployable: String,
+    kind: String,
+    name: String,
+) -> Result<Option<LayerView>, ServerFnError> {
+    use crate::ssr::Console;
+
+    let console = Console::current()?;
+    server::layer(&console, &deployable, &kind, &name).await
+}
+
+/// What saving `config` as the layer (edited at `version`, 0 for a new one) would do.
+#[server(endpoint = "layer-preview")]
+pub async fn preview_layer(
+    deployable: String,
+    kind: String,
+    name: String,
+    version: i64,
+    config: String,
+) -> Result<LayerImpact, ServerFnError> {
+    use crate::ssr::Console;
+
+    let console = Console::current()?;
+    server::preview(&console, &deployable, &kind, &name, version, &config).await
+}
+
+#[server(endpoint = "layer-save")]
+pub async fn save_layer(
+    deployable: String,
+    kind: String,
+    name: String,
+    version: i64,
+    config: String,
+    reason: String,
+) -> Result<SaveOutcome, ServerFnError> {
+    use crate::ssr::Console;
+
+    let console = Console::current()?;
+    server::save(
+        &console,
+        &deployable,
+        &kind,
+        &name,
+        version,
+        &config,
+        &reason,
+    )
+    .await
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use leptos::prelude::ServerFnError;
+    use serde_json::Value;
+    use strata_domain::deployable::Deployable;
+    use strata_domain::diff::{apply, side_by_side};
+    use strata_domain::layer::{ConfigLayer, Layer};
+    use strata_domain::names::DeployableName;
+    use strata_domain::resolve::merged;
+    use strata_domain::tenant::Tenant;
+    use strata_domain::time::format_rfc3339_millis;
+    use strata_store::{Store, StoreError};
+
+    use super::{LayerImpact, LayerView, SHOWN_TENANTS, TenantImpact, scope_of};
+    use crate::changes::{SaveOutcome, outcome_of};
+    use crate::entities::HistoryRow;
+    use crate::ssr::Console;
+
+    fn failed(e: impl std::fmt::Display) -> ServerFnError {
+        ServerFnError::new(e.to_string())
+    }
+
+    /// The layer's key parts as names, or the rule they break.
+    fn parse(deployable: &str, kind: &str, name: &str) -> Result<(DeployableName, Layer), String> {
+        let deployable = DeployableName::parse(deployable).map_err(|e| e.to_string())?;
+        Ok((deployable, scope_of(kind, name)?))
+    }
+
+    async fn stored(store: &Store, key: &str) -> Result<Option<(ConfigLayer, i64)>, ServerFnError> {
+        match store.get::<ConfigLayer>(key).await {
+            Ok(found) => Ok(Some((found.item, found.version))),
+            Err(StoreError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(failed(e)),
+        }
+    }
+
+    pub async fn layer(
+        console: &Console,
+        deployable: &str,
+        kind: &str,
+        name: &str,
+    ) -> Result<Option<LayerView>, ServerFnError> {
+        let store = &console.store;
+        let Ok((deployable, scope)) = parse(deployable, kind, name) else {
+            return Ok(None);
+        };
+        let found = match store.get::<Deployable>(deployable.as_str()).await {
+            Ok(found) => found.item,
+            Err(StoreError::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(failed(e)),
+        };
+        let key = ConfigLayer::key_of(&deployable, &scope);
+        let (config, version) = match stored(store, &key).await? {
+            Some((layer, version)) => (layer.config, version),
+            None => (Value::Object(Default::default()), 0),
+        };
+        let mut below = vec![found.default_config.clone()];
+        if let Layer::Tenant(tenant) = &scope
+            && let Ok(tenant) = store.get::<Tenant>(tenant.as_str()).await
+        {
+            let tenant = tenant.item;
+            for lower in [Layer::Tier(tenant.tier), Layer::Product(tenant.product)] {
+                if let Some((layer, _)) =
+                    stored(store, &ConfigLayer::key_of(&deployable, &lower)).await?
+                {
+                    below.push(layer.config);
+                }
+            }
+        }
+        let history = store
+            .history("config layer", &key)
+            .await
+            .map_err(failed)?
+            .into_iter()
+            .rev()
+            .map(|r| HistoryRow {
+                version: r.entity_version,
+                deleted: r.after.is_none(),
+                revision: r.revision,
+                operation: r.operation.as_str().to_owned(),
+                actor: r.actor,
+                at: format_rfc3339_millis(r.at_ms),
+                reason: r.reason,
+            })
+            .collect();
+        Ok(Some(LayerView {
+            deployable: deployable.to_string(),
+            scope,
+            version,
+            config,
+            schema: found.config_schema,
+            below: merged(below.iter()),
+            history,
+        }))
+    }
+
+    /// The layer a form sent, or the rule it breaks (as a refusal of the whole).
+    fn layer_from(
+        deployable: &str,
+        kind: &str,
+        name: &str,
+        config: &str,
+    ) -> Result<ConfigLayer, (String, String)> {
+        let (deployable, scope) = parse(deployable, kind, name).map_err(|r| (String::new(), r))?;
+        let config: Value = serde_json::from_str(config)
+            .map_err(|e| ("/config".to_owned(), format!("not JSON: {e}")))?;
+        let layer = ConfigLayer {
+            deployable,
+            scope,
+            config,
+        };
+        layer.check().map_err(|e| (e.field, e.rule))?;
+        Ok(layer)
+    }
+
+    pub async fn preview(
+        console: &Console,
+        deployable: &str,
+        kind: &str,
+        name: &str,
+        version: i64,
+        config: &str,
+    ) -> Result<LayerImpact, ServerFnError> {
+        let store = &console.store;
+        let mut answer = LayerImpact {
+            changed: 0,
+            unchanged: 0,
+            tenants: Vec::new(),
+            violations: Vec::new(),
+            violations_total: 0,
+            refusal: None,
+        };
+        let layer = match layer_from(deployable, kind, name, config) {
+            Ok(layer) => layer,
+            Err((field, rule)) => {
+                answer.refusal = Some(format!("{field}: {rule}"));
+                return Ok(answer);
+            }
+        };
+        let impact = match store.preview(layer, (version > 0).then_some(version)).await {
+            Ok(impact) => impact,
+            Err(StoreError::Database(e)) => return Err(failed(e)),
+            Err(e) => {
+                answer.refusal = Some(e.to_string());
+                return Ok(answer);
+            }
+        };
+        answer.changed = impact.changed.len();
+        answer.unchanged = impact.unchanged;
+        answer.violations_total = impact.violations.total;
+        answer.violations = impact
+            .violations
+            .first
+            .iter()
+            .map(|v| format!("{}: {} {}", v.target, v.field, v.rule))
+            .collect();
+        for change in impact.changed.iter().take(SHOWN_TENANTS) {
+            let t = &change.target;
+            let before = match store.resolve(&t.tier, &t.tenant, &t.deployable).await {
+                Ok(config) => config.resolved.config,
+                Err(StoreError::Database(e)) => return Err(failed(e)),
+                Err(_) => Value::Null,
+            };
+            let after = apply(&before, &change.patch).map_err(failed)?;
+            answer.tenants.push(TenantImpact {
+                tier: t.tier.to_string(),
+                tenant: t.tenant.to_string(),
+                rows: side_by_side(&before, &after)
+                    .into_iter()
+                    .filter(|r| r.changed())
+                    .collect(),
+            });
+        }
+        Ok(answer)
+    }
+
+    pub async fn save(
+        console: &Console,
+        deployable: &str,
+        kind: &str,
+        name: &str,
+        version: i64,
+        config: &str,
+        reason: &str,
+    ) -> Result<SaveOutcome, ServerFnError> {
+        let store = &console.store;
+        let layer = match layer_from(deployable, kind, name, config) {
+            Ok(layer) => layer,
+            Err((field, rule)) => {
+                return Ok(SaveOutcome::Invalid(vec![
+                    strata_domain::rules::FieldError::new(field, rule),
+                ]));
+            }
+        };
+        let key = layer.key();
+        let mut change = match store.begin(&console.actor, reason).await {
+            Ok(change) => change,
+            Err(e) => return outcome_of::<ConfigLayer>(store, &key, e).await,
+        };
+        let written = if version > 0 {
+            change.update(version, layer).await
+        } else {
+            change.create(layer).await
+        };
+        let written = match written {
+            Ok(written) => written,
+            Err(e) => {
+                change.abandon().await.map_err(failed)?;
+                return outcome_of::<ConfigLayer>(store, &key, e).await;
+            }
+        };
+        match change.commit().await {
+            Ok(_) => Ok(SaveOutcome::Saved {
+                key,
+                unchanged: version > 0 && written.version == version,
+                version: written.version,
+            }),
+            Err(e) => outcome_of::<ConfigLayer>(store, &key, e).await,
+        }
+    }
+}

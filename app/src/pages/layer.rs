@@ -1,0 +1,323 @@
+//! The config editor: one layer (tier, product or tenant) of one deployable, as a form made
+//! from the deployable's schema or as raw JSON. Each value is checked as it is typed; before
+//! saving, the impact preview lists the tenants whose resolved config would change, with a
+//! diff of each, and what they would break.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use serde_json::Value;
+use strata_domain::rules::FieldError;
+use strata_domain::schema::ConfigSchema;
+
+use crate::changes::SaveOutcome;
+use crate::entities::HistoryRow;
+use crate::failure::failure;
+use crate::layers::{LayerImpact, LayerView, PreviewLayer, SHOWN_TENANTS, SaveLayer, get_layer};
+use crate::pages::NotFound;
+use crate::pages::diff::DiffTable;
+use crate::pages::schema_form::{LayerForm, SchemaFields};
+use crate::toasts::Toasts;
+
+#[component]
+pub fn LayerPage() -> impl IntoView {
+    let params = use_params_map();
+    let target = Memo::new(move |_| {
+        params.with(|p| {
+            (
+                p.get("deployable").unwrap_or_default(),
+                p.get("kind").unwrap_or_default(),
+                p.get("name").unwrap_or_default(),
+            )
+        })
+    });
+    let layer = Resource::new(move || target.get(), |(d, k, n)| get_layer(d, k, n));
+    let reload = Callback::new(move |_: ()| layer.refetch());
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading the layer…"</p> }>
+            <ErrorBoundary fallback=failure("The server could not read this layer. Reload the page; if it persists, check the server's log.")>
+                {move || layer.get().map(|result| result.map(|found| match found {
+                    Some(view) => view! { <LayerEditor view reload/> }.into_any(),
+                    None => view! { <NotFound/> }.into_any(),
+                }))}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tab {
+    Form,
+    Raw,
+}
+
+#[component]
+fn LayerEditor(view: LayerView, reload: Callback<()>) -> impl IntoView {
+    let LayerView {
+        deployable,
+        scope,
+        version,
+        config,
+        schema,
+        below,
+        history,
+    } = view;
+    let kind = scope.kind();
+    let name = scope.name().unwrap_or_default().to_owned();
+    let title = format!("{deployable} · {scope}");
+    let layer = RwSignal::new(config.clone());
+    let version = RwSignal::new(version);
+    let generation = RwSignal::new(0u32);
+    // The schema a layer is checked with as it is typed; a schema that does not compile
+    // leaves the checking to the server.
+    let checker = StoredValue::new(
+        ConfigSchema::parse("", schema.clone())
+            .and_then(|s| s.for_layers())
+            .ok(),
+    );
+    let errors = Memo::new(move |_| {
+        layer.with(|layer| {
+            checker.with_value(|checker| match checker {
+                Some(checker) => checker.layer_violations(layer).first,
+                None => Vec::new(),
+            })
+        })
+    });
+    let form = LayerForm {
+        layer,
+        root: StoredValue::new(schema.clone()),
+        below: StoredValue::new(below),
+        errors,
+        generation,
+    };
+    let tab = RwSignal::new(Tab::Form);
+    let raw = RwSignal::new(String::new());
+    let raw_error = RwSignal::new(None::<String>);
+    let open_raw = move |_| {
+        raw.set(layer.with(|l| serde_json::to_string_pretty(l).expect("JSON serializes")));
+        raw_error.set(None);
+        tab.set(Tab::Raw);
+    };
+    let open_form = move |_| {
+        generation.update(|g| *g += 1);
+        tab.set(Tab::Form);
+    };
+
+    let preview = ServerAction::<PreviewLayer>::new();
+    // The preview shown is for the layer as it stood when it was asked for; any edit since
+    // makes it stale, and saving needs a fresh one.
+    let previewed = RwSignal::new(None::<Value>);
+    let fresh = move || previewed.with(|p| p.as_ref() == Some(&layer.get()));
+    let (d, n) = (
+        StoredValue::new(deployable.clone()),
+        StoredValue::new(name.clone()),
+    );
+    let ask_preview = move |_| {
+        let config = layer.get_untracked();
+        previewed.set(Some(config.clone()));
+        preview.dispatch(PreviewLayer {
+            deployable: d.get_value(),
+            kind: kind.to_owned(),
+            name: n.get_value(),
+            version: version.get_untracked(),
+            config: config.to_string(),
+        });
+    };
+    let save = ServerAction::<SaveLayer>::new();
+    let reason = RwSignal::new(String::new());
+    let answer = RwSignal::new(None::<SaveOutcome>);
+    let toasts = Toasts::get();
+    let scope_text = scope.to_string();
+    Effect::new(move |_| {
+        let Some(result) = save.value().get() else {
+            return;
+        };
+        match result {
+            Ok(SaveOutcome::Saved {
+                version: v,
+                unchanged,
+                ..
+            }) => {
+                toasts.say(if unchanged {
+                    "Nothing to save: the layer is as it was.".to_owned()
+                } else {
+                    format!("Saved the {scope_text} layer as version {v}.")
+                });
+                reason.set(String::new());
+                previewed.set(None);
+                answer.set(None);
+                reload.run(());
+            }
+            Ok(other) => answer.set(Some(other)),
+            Err(e) => answer.set(Some(SaveOutcome::Refused {
+                message: e.to_string(),
+                details: Vec::new(),
+            })),
+        }
+    });
+    let confirm = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        save.dispatch(SaveLayer {
+            deployable: d.get_value(),
+            kind: kind.to_owned(),
+            name: n.get_value(),
+            version: version.get_untracked(),
+            config: layer.get_untracked().to_string(),
+            reason: reason.get_untracked(),
+        });
+    };
+    let crumb = deployable.clone();
+    let scope_link = match scope.name() {
+        Some(name) => format!("/{kind}s/{name}"),
+        None => format!("/deployables/{deployable}"),
+    };
+    view! {
+        <Title text=title.clone()/>
+        <p class="crumbs"><A href="/configs">"Configs"</A> " / " <A href=format!("/deployables/{deployable}")>{crumb}</A> " / "</p>
+        <div class="page-head">
+            <h1>"The " <A href=scope_link>{scope.to_string()}</A> " layer of " {deployable}</h1>
+            <span class="badge" data-testid="layer-version">
+                {move || match version.get() { 0 => "not stored yet".to_owned(), v => format!("version {v}") }}
+            </span>
+        </div>
+        <div class="tabs" role="tablist">
+            <button type="button" role="tab" class="tab" aria-selected=move || (tab.get() == Tab::Form).to_string() on:click=open_form data-testid="tab-form">"Form"</button>
+            <button type="button" role="tab" class="tab" aria-selected=move || (tab.get() == Tab::Raw).to_string() on:click=open_raw data-testid="tab-raw">"Raw JSON"</button>
+        </div>
+        <div class="entity-form layer-form" data-testid="layer-form">
+            {move || match tab.get() {
+                Tab::Form => {
+                    generation.get();
+                    view! { <SchemaFields form schema=form.root.get_value() path=Vec::new()/> }.into_any()
+                }
+                Tab::Raw => view! {
+                    <div class="form-field">
+                        <label for="layer-raw">"The layer as JSON"</label>
+                        <textarea id="layer-raw" class="code" rows="16" spellcheck="false" data-testid="raw"
+                            on:input=move |ev| {
+                                let text = event_target_value(&ev);
+                                match serde_json::from_str::<Value>(&text) {
+                                    Ok(value @ Value::Object(_)) => { raw_error.set(None); layer.set(value); }
+                                    Ok(_) => raw_error.set(Some("a layer is a JSON object: { … }".to_owned())),
+                                    Err(e) => raw_error.set(Some(format!("not JSON: {e}"))),
+                                }
+                            }>{raw.get_untracked()}</textarea>
+                        <p class="help">"Keys set here override the layers below; null removes a key they set."</p>
+                        <p class="field-error" role="alert">{move || raw_error.get()}</p>
+                        <ul class="field-error">{move || errors.get().into_iter().map(|e: FieldError| view! { <li>{e.field} ": " {e.rule}</li> }).collect_view()}</ul>
+                    </div>
+                }.into_any(),
+            }}
+            <div class="actions">
+                <button type="button" class="button primary" data-testid="preview"
+                    disabled=move || preview.pending().get() || !errors.with(Vec::is_empty) || raw_error.with(Option::is_some)
+                    on:click=ask_preview>
+                    {move || if preview.pending().get() { "Working out the impact…" } else { "Preview the impact" }}
+                </button>
+                {move || (!errors.with(Vec::is_empty)).then(|| view! {
+                    <span class="error-text" role="alert">"Correct the values marked above first."</span>
+                })}
+            </div>
+        </div>
+        {move || preview.value().get().map(|result| match result {
+            Err(e) => view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any(),
+            Ok(impact) => {
+                let can_save = impact.refusal.is_none() && impact.violations_total == 0;
+                view! {
+                    <Impact impact/>
+                    {move || (can_save && fresh()).then(|| view! {
+                        <form class="reason" on:submit=confirm data-testid="layer-reason">
+                            <label for="layer-reason">"Why are you making this change?"</label>
+                            <input id="layer-reason" type="text" required maxlength="500"
+                                prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))/>
+                            <div class="actions">
+                                <button type="submit" class="button primary" data-testid="save-layer"
+                                    disabled=move || save.pending().get() || reason.with(|r| r.trim().is_empty())>
+                                    {move || if save.pending().get() { "Saving…" } else { "Save the layer" }}
+                                </button>
+                            </div>
+                        </form>
+                    })}
+                    {move || (!fresh()).then(|| view! {
+                        <p class="notice" data-testid="preview-stale">"The layer changed since this preview: preview it again to save."</p>
+                    })}
+                }.into_any()
+            }
+        })}
+        {move || answer.get().map(|outcome| match outcome {
+            SaveOutcome::Conflict(c) => view! {
+                <section class="conflict notice error" role="alert" data-testid="conflict">
+                    <h2>"Someone changed this layer meanwhile"</h2>
+                    <p>"You edited version " {c.edited} "; version " <strong>{c.current}</strong> " was saved by " <strong>{c.actor.clone()}</strong> " at " <time>{c.at.clone()}</time> ": “" {c.reason.clone()} "”. Nothing of yours was written."</p>
+                    <DiffTable rows=c.changes.clone() before="Version you edited" after="Stored now"/>
+                    <div class="actions">
+                        <button type="button" class="button" data-testid="reload" on:click=move |_| reload.run(())>"Reload version " {c.current} " (drop my edits)"</button>
+                        <button type="button" class="button primary" data-testid="reapply" on:click=move |_| { version.set(c.current); answer.set(None); previewed.set(None); }>
+                            "Keep my edits on top of version " {c.current}
+                        </button>
+                    </div>
+                </section>
+            }.into_any(),
+            SaveOutcome::Invalid(errors) => view! {
+                <ul class="notice error" role="alert">{errors.into_iter().map(|e| view! { <li>{e.field} ": " {e.rule}</li> }).collect_view()}</ul>
+            }.into_any(),
+            SaveOutcome::Refused { message, details } => view! {
+                <div class="notice error" role="alert"><p>{message}</p><ul>{details.into_iter().map(|d| view! { <li>{d}</li> }).collect_view()}</ul></div>
+            }.into_any(),
+            SaveOutcome::Saved { .. } => ().into_any(),
+        })}
+        <LayerHistory history/>
+    }
+}
+
+/// The impact preview: how many resolved configs change, and how, per tenant.
+#[component]
+fn Impact(impact: LayerImpact) -> impl IntoView {
+    let LayerImpact {
+        changed,
+        unchanged,
+        tenants,
+        violations,
+        violations_total,
+        refusal,
+    } = impact;
+    view! {
+        <section class="impact" data-testid="impact">
+            <h2>"Impact"</h2>
+            {refusal.map(|why| view! { <p class="notice error" role="alert" data-testid="impact-refused">"This layer would be refused: " {why}</p> })}
+            <p data-testid="impact-summary">
+                {match changed { 1 => "1 tenant's resolved config changes".to_owned(), n => format!("{n} tenants' resolved configs change") }}
+                {format!("; {unchanged} stay as they are.")}
+                {(changed > SHOWN_TENANTS).then(|| format!(" The first {SHOWN_TENANTS} are shown."))}
+            </p>
+            {(violations_total > 0).then(|| view! {
+                <div class="notice error" role="alert" data-testid="impact-violations">
+                    <p>{format!("Saving would be refused: the change breaks {violations_total} rule(s) of resolved configs.")}</p>
+                    <ul>{violations.into_iter().map(|v| view! { <li>{v}</li> }).collect_view()}</ul>
+                </div>
+            })}
+            {tenants.into_iter().map(|t| view! {
+                <details class="tenant-impact" open=true>
+                    <summary><A href=format!("/tenants/{}", t.tenant)>{t.tenant.clone()}</A> " on " {t.tier.clone()}</summary>
+                    <DiffTable rows=t.rows before="Now" after="After saving"/>
+                </details>
+            }).collect_view()}
+        </section>
+    }
+}
+
+#[component]
+fn LayerHistory(history: Vec<HistoryRow>) -> impl IntoView {
+    (!history.is_empty()).then(|| view! {
+        <h2>"History"</h2>
+        <table class="table" data-testid="layer-history">
+            <thead><tr><th>"Version"</th><th>"Revision"</th><th>"Change"</th><th>"By"</th><th>"At"</th><th>"Why"</th></tr></thead>
+            <tbody>
+                {history.into_iter().map(|h| view! {
+                    <tr><td>{h.version}</td><td>{h.revision}</td><td>{h.operation}</td><td>{h.actor}</td><td><time>{h.at}</time></td><td>{h.reason}</td></tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    })
+}

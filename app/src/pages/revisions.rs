@@ -1,0 +1,155 @@
+//! On the publications page: two revisions compared entity by entity, and restoring the domain
+//! to an earlier revision after a preview of what the restore changes.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::failure::failure;
+use crate::pages::diff::DiffTable;
+use crate::revisions::{
+    RestoreAnswer, RestoreDomain, RevisionDiff, compare_revisions, preview_restore,
+};
+use crate::toasts::Toasts;
+
+/// The entities that differ between two revisions, each with its changed values.
+#[component]
+pub fn RevisionChanges(
+    diff: RevisionDiff,
+    before: &'static str,
+    after: &'static str,
+) -> impl IntoView {
+    let RevisionDiff {
+        entities, total, ..
+    } = diff;
+    let shown = entities.len();
+    view! {
+        <p data-testid="revision-diff-summary">
+            {match total { 0 => "No entity differs.".to_owned(), 1 => "1 entity differs.".to_owned(), n => format!("{n} entities differ.") }}
+            {(total > shown).then(|| format!(" The first {shown} are shown."))}
+        </p>
+        {entities.into_iter().map(|e| {
+            let href = entity_href(&e.kind, &e.key);
+            let label = format!("{} {}", e.kind, e.key);
+            view! {
+                <details class="entity-change" data-change=e.change.clone()>
+                    <summary>
+                        <span class="badge">{e.change.clone()}</span> " "
+                        {match href {
+                            Some(href) => view! { <A href=href>{label}</A> }.into_any(),
+                            None => view! { <span>{label}</span> }.into_any(),
+                        }}
+                    </summary>
+                    <DiffTable rows=e.rows before after/>
+                </details>
+            }
+        }).collect_view()}
+    }
+}
+
+/// Where the console shows an entity of `kind` (history's kind names).
+fn entity_href(kind: &str, key: &str) -> Option<String> {
+    let section = match kind {
+        "tier" => "tiers",
+        "organization" => "organizations",
+        "product" => "products",
+        "deployable" => "deployables",
+        "tenant" => "tenants",
+        "config layer" => return Some(format!("/configs/{key}")),
+        _ => return None,
+    };
+    Some(format!("/{section}/{key}"))
+}
+
+/// The comparison of the two revisions picked in the table.
+#[component]
+pub fn RevisionComparison(from: RwSignal<Option<i64>>, to: RwSignal<Option<i64>>) -> impl IntoView {
+    let diff = Resource::new(
+        move || (from.get(), to.get()),
+        |picked| async move {
+            match picked {
+                (Some(from), Some(to)) if from != to => compare_revisions(from, to).await.map(Some),
+                _ => Ok(None),
+            }
+        },
+    );
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Comparing…"</p> }>
+            <ErrorBoundary fallback=failure("The server could not compare these revisions.")>
+                {move || diff.get().map(|result| result.map(|found| found.map(|diff| view! {
+                    <section data-testid="revision-diff">
+                        <h2>"Revision " {diff.from} " → revision " {diff.to}</h2>
+                        <RevisionChanges diff before="From" after="To"/>
+                    </section>
+                })))}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+/// The preview of restoring the domain to `revision`, and the confirmation.
+#[component]
+pub fn RestorePanel(
+    revision: i64,
+    restoring: RwSignal<Option<i64>>,
+    done: Callback<()>,
+) -> impl IntoView {
+    let preview = Resource::new(move || revision, preview_restore);
+    let reason = RwSignal::new(String::new());
+    let restore = ServerAction::<RestoreDomain>::new();
+    let toasts = Toasts::get();
+    let refused = RwSignal::new(None::<String>);
+    Effect::new(move |_| match restore.value().get() {
+        Some(Ok(RestoreAnswer::Restored { revision: made })) => {
+            toasts.say(format!(
+                "Restored the domain to revision {revision}, as revision {made}."
+            ));
+            restoring.set(None);
+            done.run(());
+        }
+        Some(Ok(RestoreAnswer::Unchanged)) => {
+            toasts.say(format!(
+                "The domain already equals revision {revision}: nothing to restore."
+            ));
+            restoring.set(None);
+        }
+        Some(Ok(RestoreAnswer::Refused(why))) => refused.set(Some(why)),
+        Some(Err(e)) => refused.set(Some(e.to_string())),
+        None => {}
+    });
+    let confirm = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        restore.dispatch(RestoreDomain {
+            revision,
+            reason: reason.get_untracked(),
+        });
+    };
+    view! {
+        <section class="rollback notice" data-testid="restore">
+            <h2>"Restore the domain to revision " {revision}</h2>
+            <p>"A restore is one new revision that makes every entity what it was right after revision " {revision}
+               ". History keeps everything in between; today's rules still apply."</p>
+            <Transition fallback=|| view! { <p class="muted">"Working out what the restore changes…"</p> }>
+                <ErrorBoundary fallback=failure("The server could not prepare the preview.")>
+                    {move || preview.get().map(|result| result.map(|diff| view! {
+                        <RevisionChanges diff before="Now" after="After the restore"/>
+                    }))}
+                </ErrorBoundary>
+            </Transition>
+            <form class="reason" on:submit=confirm>
+                <label for="restore-reason">"Why restore?"</label>
+                <input id="restore-reason" type="text" required maxlength="500"
+                    prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))/>
+                <div class="actions">
+                    <button type="submit" class="button primary" data-testid="confirm-restore"
+                        disabled=move || restore.pending().get() || reason.with(|r| r.trim().is_empty())>
+                        {move || if restore.pending().get() { "Restoring…" } else { "Restore" }}
+                    </button>
+                    <button type="button" class="button" on:click=move |_| restoring.set(None)>"Cancel"</button>
+                </div>
+            </form>
+            {move || refused.get().map(|why| view! {
+                <p class="notice error" role="alert" data-testid="restore-refused">"The restore was refused, nothing was written: " {why}</p>
+            })}
+        </section>
+    }
+}

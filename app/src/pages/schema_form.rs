@@ -1,0 +1,367 @@
+//! A form generated from a deployable's JSON Schema, editing one config layer: a fieldset per
+//! object, a select per enum or boolean, a text or number input per string or number, and a
+//! JSON box for arrays and anything else. A layer sets only some keys: an input left empty
+//! leaves the key to the layers below, whose value shows as the placeholder.
+
+use leptos::prelude::*;
+use serde_json::{Map, Value};
+use strata_domain::resolve::escape;
+use strata_domain::rules::FieldError;
+
+/// The value at `path` inside `document`.
+pub fn value_at<'a>(document: &'a Value, path: &[String]) -> Option<&'a Value> {
+    path.iter()
+        .try_fold(document, |value, key| value.as_object()?.get(key))
+}
+
+/// Sets (or with `None` removes) the value at `path`, making the objects on the way and
+/// dropping those a removal leaves empty.
+pub fn set_at(document: &mut Value, path: &[String], value: Option<Value>) {
+    let Some((last, parents)) = path.split_last() else {
+        if let Some(value) = value {
+            *document = value;
+        }
+        return;
+    };
+    if !document.is_object() {
+        *document = Value::Object(Map::new());
+    }
+    let Value::Object(members) = document else {
+        unreachable!("made an object above")
+    };
+    match parents.split_first() {
+        None => match value {
+            Some(value) => {
+                members.insert(last.clone(), value);
+            }
+            None => {
+                members.remove(last);
+            }
+        },
+        Some((first, _)) => {
+            if value.is_none() && !members.contains_key(first) {
+                return;
+            }
+            let child = members
+                .entry(first.clone())
+                .or_insert_with(|| Value::Object(Map::new()));
+            set_at(child, &path[1..], value);
+            if child.as_object().is_some_and(Map::is_empty) {
+                members.remove(first);
+            }
+        }
+    }
+}
+
+/// `$ref`s inside the schema document, followed (a few levels at most).
+fn resolved<'a>(root: &'a Value, mut schema: &'a Value) -> &'a Value {
+    for _ in 0..8 {
+        match schema.get("$ref").and_then(Value::as_str) {
+            Some(reference) if reference.starts_with('#') => match root.pointer(&reference[1..]) {
+                Some(target) => schema = target,
+                None => break,
+            },
+            _ => break,
+        }
+    }
+    schema
+}
+
+fn pointer(path: &[String]) -> String {
+    path.iter().map(|k| format!("/{}", escape(k))).collect()
+}
+
+/// What a field of the form edits, shared down the tree.
+#[derive(Clone, Copy)]
+pub struct LayerForm {
+    pub layer: RwSignal<Value>,
+    pub root: StoredValue<Value>,
+    pub below: StoredValue<Value>,
+    pub errors: Memo<Vec<FieldError>>,
+    /// Bumped to draw the inputs again from the layer (after a key is unset, or the raw JSON
+    /// was edited).
+    pub generation: RwSignal<u32>,
+}
+
+/// The fields of the object at `path` (the whole layer when empty), from `schema`.
+#[component]
+pub fn SchemaFields(form: LayerForm, schema: Value, path: Vec<String>) -> impl IntoView {
+    let schema = form.root.with_value(|root| resolved(root, &schema).clone());
+    let Some(properties) = schema.get("properties").and_then(Value::as_object).cloned() else {
+        return view! {
+            <JsonField form path label="Config".to_owned() help="This schema lists no properties: edit the object as JSON.".to_owned()/>
+        }
+        .into_any();
+    };
+    properties
+        .into_iter()
+        .map(|(key, property)| {
+            let mut path = path.clone();
+            path.push(key.clone());
+            view! { <SchemaField form schema=property path name=key/> }
+        })
+        .collect_view()
+        .into_any()
+}
+
+/// One property: a nested fieldset for an object with properties, else one input.
+#[component]
+fn SchemaField(form: LayerForm, schema: Value, path: Vec<String>, name: String) -> impl IntoView {
+    let schema = form.root.with_value(|root| resolved(root, &schema).clone());
+    let label = schema
+        .get("title")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .unwrap_or_else(|| name.clone());
+    let help = schema
+        .get("description")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let kind = schema.get("type").and_then(Value::as_str).unwrap_or("");
+    if schema.get("properties").is_some_and(Value::is_object) {
+        let at = pointer(&path);
+        return view! {
+            <fieldset class="schema-object" data-pointer=at>
+                <legend>{label}</legend>
+                {(!help.is_empty()).then(|| view! { <p class="help">{help}</p> })}
+                <SchemaFields form schema path/>
+            </fieldset>
+        }
+        .into_any();
+    }
+    if let Some(options) = schema.get("enum").and_then(Value::as_array) {
+        let options = options.clone();
+        return view! { <ChoiceField form path label help options/> }.into_any();
+    }
+    match kind {
+        "boolean" => {
+            view! { <ChoiceField form path label help options=vec![Value::Bool(true), Value::Bool(false)]/> }
+                .into_any()
+        }
+        "string" => view! { <TextField form path label help number=false/> }.into_any(),
+        "integer" | "number" => view! { <TextField form path label help number=true/> }.into_any(),
+        _ => view! { <JsonField form path label help/> }.into_any(),
+    }
+}
+
+/// The frame of one input: label, the input, what is inherited, help and error.
+#[component]
+fn Frame(
+    form: LayerForm,
+    path: Vec<String>,
+    label: String,
+    help: String,
+    children: Children,
+) -> impl IntoView {
+    let at = pointer(&path);
+    let id = format!("layer{}", at.replace('/', "-"));
+    let inherited = form
+        .below
+        .with_value(|below| value_at(below, &path).map(|v| v.to_string()));
+    let error = {
+        let at = at.clone();
+        Memo::new(move |_| {
+            form.errors.with(|errors| {
+                errors
+                    .iter()
+                    .find(|e| e.field == at || e.field.starts_with(&format!("{at}/")))
+                    .map(|e| e.rule.clone())
+            })
+        })
+    };
+    let set_here = {
+        let path = path.clone();
+        Memo::new(move |_| form.layer.with(|layer| value_at(layer, &path).is_some()))
+    };
+    let unset = {
+        let path = path.clone();
+        move |_| {
+            form.layer.update(|layer| set_at(layer, &path, None));
+            form.generation.update(|g| *g += 1);
+        }
+    };
+    view! {
+        <div class="form-field schema-field" class:invalid=move || error.get().is_some() class:set-here=move || set_here.get() data-pointer=at.clone()>
+            <label for=id.clone()>{label} " " <code class="muted">{at.clone()}</code></label>
+            {children()}
+            <p class="help">
+                {match inherited {
+                    Some(value) => format!("Below this layer: {value}. "),
+                    None => "Not set below this layer. ".to_owned(),
+                }}
+                {help}
+                {move || set_here.get().then(|| view! {
+                    " " <button type="button" class="link" on:click=unset.clone()>"Leave it to the layers below"</button>
+                })}
+            </p>
+            <p class="field-error" role="alert">{move || error.get()}</p>
+        </div>
+    }
+}
+
+fn id_of(path: &[String]) -> String {
+    format!("layer{}", pointer(path).replace('/', "-"))
+}
+
+/// A select: "(not set here)" or one of the options.
+#[component]
+fn ChoiceField(
+    form: LayerForm,
+    path: Vec<String>,
+    label: String,
+    help: String,
+    options: Vec<Value>,
+) -> impl IntoView {
+    let current = form
+        .layer
+        .with_untracked(|layer| value_at(layer, &path).cloned());
+    let id = id_of(&path);
+    let options = StoredValue::new(options);
+    let on_change = {
+        let path = path.clone();
+        move |ev: leptos::ev::Event| {
+            let picked = event_target_value(&ev);
+            let value = options.with_value(|o| o.iter().find(|v| v.to_string() == picked).cloned());
+            form.layer.update(|layer| set_at(layer, &path, value));
+        }
+    };
+    view! {
+        <Frame form path label help>
+            <select id=id on:change=on_change>
+                <option value="" selected=current.is_none()>"(not set here)"</option>
+                {options.with_value(|o| o.iter().map(|option| {
+                    let text = option.to_string();
+                    let selected = current.as_ref() == Some(option);
+                    view! { <option value=text.clone() selected=selected>{text.clone()}</option> }
+                }).collect_view())}
+            </select>
+        </Frame>
+    }
+}
+
+/// A text or number input; empty leaves the key to the layers below.
+#[component]
+fn TextField(
+    form: LayerForm,
+    path: Vec<String>,
+    label: String,
+    help: String,
+    number: bool,
+) -> impl IntoView {
+    let current = form
+        .layer
+        .with_untracked(|layer| value_at(layer, &path).cloned());
+    let initial = match &current {
+        Some(Value::String(text)) => text.clone(),
+        Some(Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    };
+    let placeholder = form
+        .below
+        .with_value(|below| {
+            value_at(below, &path).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+        })
+        .unwrap_or_default();
+    let id = id_of(&path);
+    let on_input = {
+        let path = path.clone();
+        move |ev: leptos::ev::Event| {
+            let text = event_target_value(&ev);
+            let value = if text.is_empty() {
+                None
+            } else if number {
+                // Not a number: kept as text, so the schema's check names the rule.
+                Some(
+                    serde_json::from_str::<serde_json::Number>(&text)
+                        .map_or(Value::String(text), Value::Number),
+                )
+            } else {
+                Some(Value::String(text))
+            };
+            form.layer.update(|layer| set_at(layer, &path, value));
+        }
+    };
+    view! {
+        <Frame form path label help>
+            <input id=id type="text" inputmode=if number { "decimal" } else { "text" }
+                value=initial placeholder=placeholder on:input=on_input/>
+        </Frame>
+    }
+}
+
+/// Any JSON value as text; empty leaves the key to the layers below.
+#[component]
+fn JsonField(form: LayerForm, path: Vec<String>, label: String, help: String) -> impl IntoView {
+    let current = form
+        .layer
+        .with_untracked(|layer| value_at(layer, &path).cloned());
+    let initial = current
+        .map(|v| serde_json::to_string_pretty(&v).expect("JSON serializes"))
+        .unwrap_or_default();
+    let unreadable = RwSignal::new(None::<String>);
+    let id = id_of(&path);
+    let on_input = {
+        let path = path.clone();
+        move |ev: leptos::ev::Event| {
+            let text = event_target_value(&ev);
+            if text.trim().is_empty() {
+                unreadable.set(None);
+                form.layer.update(|layer| set_at(layer, &path, None));
+                return;
+            }
+            match serde_json::from_str::<Value>(&text) {
+                Ok(value) => {
+                    unreadable.set(None);
+                    form.layer.update(|layer| set_at(layer, &path, Some(value)));
+                }
+                Err(e) => unreadable.set(Some(format!("not JSON yet: {e}"))),
+            }
+        }
+    };
+    let rows = initial.lines().count().clamp(2, 16);
+    view! {
+        <Frame form path label help>
+            <textarea id=id class="code" rows=rows spellcheck="false" on:input=on_input>{initial}</textarea>
+            <p class="field-error">{move || unreadable.get()}</p>
+        </Frame>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn path(keys: &[&str]) -> Vec<String> {
+        keys.iter().map(|k| k.to_string()).collect()
+    }
+
+    #[test]
+    fn setting_makes_the_objects_on_the_way_and_removing_drops_empty_ones() {
+        let mut layer = json!({});
+        set_at(&mut layer, &path(&["db", "pool", "size"]), Some(json!(8)));
+        assert_eq!(layer, json!({"db": {"pool": {"size": 8}}}));
+        set_at(&mut layer, &path(&["db", "host"]), Some(json!("a")));
+        set_at(&mut layer, &path(&["db", "pool", "size"]), None);
+        assert_eq!(layer, json!({"db": {"host": "a"}}));
+        set_at(&mut layer, &path(&["db", "host"]), None);
+        assert_eq!(layer, json!({}));
+        set_at(&mut layer, &path(&["missing", "x"]), None);
+        assert_eq!(layer, json!({}));
+        assert_eq!(
+            value_at(&json!({"a": {"b": 1}}), &path(&["a", "b"])),
+            Some(&json!(1))
+        );
+    }
+
+    #[test]
+    fn references_inside_the_schema_are_followed() {
+        let root = json!({"$defs": {"port": {"type": "integer"}}, "properties": {"p": {"$ref": "#/$defs/port"}}});
+        assert_eq!(
+            resolved(&root, &root["properties"]["p"]),
+            &json!({"type": "integer"})
+        );
+    }
+}

@@ -1,0 +1,82 @@
+//! A tenant's resolved configs as the console shows them: for each deployable of its product,
+//! the config it runs with and, for every value, the layer it came from (default, tier,
+//! product or the tenant's own) with a link to that layer.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use strata_domain::layer::Layer;
+use strata_domain::rules::FieldError;
+
+/// One value of a resolved config and where it was set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProvenanceRow {
+    /// JSON pointer of the value.
+    pub path: String,
+    /// The value as compact JSON.
+    pub value: String,
+    pub layer: Layer,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResolvedView {
+    pub deployable: String,
+    pub rows: Vec<ProvenanceRow>,
+    /// What the config breaks of its schema: empty, unless the schema changed outside Strata.
+    pub violations: Vec<FieldError>,
+}
+
+/// Where the console shows a layer: the default layer on its deployable's page, the others
+/// in the config editor.
+pub fn layer_href(deployable: &str, layer: &Layer) -> String {
+    match layer.name() {
+        None => format!("/deployables/{deployable}"),
+        Some(name) => format!("/configs/{deployable}/{}/{name}", layer.kind()),
+    }
+}
+
+/// Every resolved config of `tenant`, one per deployable of its product.
+#[server(endpoint = "tenant-configs")]
+pub async fn tenant_configs(tenant: String) -> Result<Vec<ResolvedView>, ServerFnError> {
+    use strata_domain::names::TenantName;
+    use strata_domain::product::Product;
+    use strata_domain::tenant::Tenant;
+
+    use crate::ssr::Console;
+
+    let fail = |e: strata_store::StoreError| ServerFnError::new(e.to_string());
+    let store = Console::current()?.store;
+    let name = TenantName::parse(tenant).map_err(|e| ServerFnError::new(e.to_string()))?;
+    let found = store.get::<Tenant>(name.as_str()).await.map_err(fail)?.item;
+    let product = store
+        .get::<Product>(found.product.as_str())
+        .await
+        .map_err(fail)?
+        .item;
+    let mut views = Vec::new();
+    for deployable in &product.deployables {
+        let config = store
+            .resolve(&found.tier, &found.name, deployable)
+            .await
+            .map_err(fail)?;
+        views.push(ResolvedView {
+            deployable: deployable.to_string(),
+            rows: config
+                .resolved
+                .provenance
+                .into_iter()
+                .map(|(path, layer)| ProvenanceRow {
+                    value: config
+                        .resolved
+                        .config
+                        .pointer(&path)
+                        .map(|v| v.to_string())
+                        .unwrap_or_default(),
+                    path,
+                    layer,
+                })
+                .collect(),
+            violations: config.violations.first,
+        });
+    }
+    Ok(views)
+}
