@@ -39,10 +39,16 @@ export async function hydrated(page: Page) {
 export const screenshot = (page: Page, name: string) =>
   page.screenshot({ path: `screenshots/${name}.png`, fullPage: true });
 
-/** The server with the demo domain loaded, for tests that need data (`test.use({ baseURL: demoURL })`). */
-export const demoURL = (() => {
-  const url = process.env.STRATA_DEMO_URL;
-  if (!url) throw new Error('STRATA_DEMO_URL is not set: run the browser tests through scripts/e2e');
+const server = (variable: string) => {
+  const url = process.env[variable];
+  if (!url) throw new Error(`${variable} is not set: run the browser tests through scripts/e2e`);
   return url;
-})();
+};
+
+/** The server with the demo domain loaded, for tests that read data (`test.use({ baseURL: demoURL })`). */
+export const demoURL = server('STRATA_DEMO_URL');
+
+/** Another server with the demo domain, for the journeys that change it (so counts and
+ * revisions the reading tests check stay as the demo made them). */
+export const editedURL = server('STRATA_EDITED_URL');
 
