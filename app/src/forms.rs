@@ -8,6 +8,7 @@
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 use strata_domain::deployable::Deployable;
+use strata_domain::layer::ConfigLayer;
 use strata_domain::names::{
     DeployableName, OrganizationName, ProductName, TenantAlias, TenantName, TierName,
 };
@@ -255,6 +256,8 @@ impl EntityKind {
                     check: typed::<TenantState>,
                 },
             ],
+            // A layer is edited in the config editor, from its deployable's schema.
+            EntityKind::ConfigLayer => &[],
         }
     }
 
@@ -284,6 +287,7 @@ impl EntityKind {
                 "name": "", "product": "", "tier": "", "alias": null,
                 "termination_protection": false, "state": "initializing"
             }),
+            EntityKind::ConfigLayer => json!({"config": {}}),
         };
         match value {
             Value::Object(map) => map,
@@ -327,6 +331,7 @@ pub fn check_draft(kind: EntityKind, draft: &Value) -> Vec<FieldError> {
             EntityKind::Product => whole::<Product>(draft).and_then(|p| p.check()),
             EntityKind::Deployable => whole::<Deployable>(draft).and_then(|d| d.check().map(drop)),
             EntityKind::Tenant => whole::<Tenant>(draft).map(drop),
+            EntityKind::ConfigLayer => whole::<ConfigLayer>(draft).and_then(|l| l.check()),
         };
         errors.extend(checked.err());
     }

@@ -21,9 +21,10 @@ pub const SECTIONS: &[(&str, &str)] = &[
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
-    let overview = Resource::new(|| (), |_| get_overview());
-    let (menu_open, set_menu_open) = signal(false);
     let toasts = Toasts::provide();
+    // The header's revision is read again after every finished action.
+    let overview = Resource::new(move || toasts.said(), |_| get_overview());
+    let (menu_open, set_menu_open) = signal(false);
     view! {
         <div class="frame" class:menu-open=menu_open>
             <header class="topbar">

@@ -6,7 +6,8 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use strata_domain::listing::ListQuery;
 
-/// The kinds of entity that have a list of their own.
+/// The kinds of entity the console shows and edits. All but config layers have a list and a
+/// form of their own; a layer has its editor under Configs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EntityKind {
@@ -15,6 +16,7 @@ pub enum EntityKind {
     Product,
     Deployable,
     Tenant,
+    ConfigLayer,
 }
 
 /// A column of a list: the entity's field it shows and the stored column it sorts by (the
@@ -41,6 +43,7 @@ impl EntityKind {
             EntityKind::Product => "products",
             EntityKind::Deployable => "deployables",
             EntityKind::Tenant => "tenants",
+            EntityKind::ConfigLayer => "configs",
         }
     }
 
@@ -52,24 +55,7 @@ impl EntityKind {
             EntityKind::Product => "product",
             EntityKind::Deployable => "deployable",
             EntityKind::Tenant => "tenant",
-        }
-    }
-
-    /// The kind whose section is `section` (`tiers`, …).
-    pub fn from_section(section: &str) -> Option<EntityKind> {
-        EntityKind::LISTED
-            .into_iter()
-            .find(|k| k.section() == section)
-    }
-
-    /// "a tier", "an organization": for sentences.
-    pub fn with_article(self) -> &'static str {
-        match self {
-            EntityKind::Tier => "a tier",
-            EntityKind::Organization => "an organization",
-            EntityKind::Product => "a product",
-            EntityKind::Deployable => "a deployable",
-            EntityKind::Tenant => "a tenant",
+            EntityKind::ConfigLayer => "config layer",
         }
     }
 
@@ -80,6 +66,7 @@ impl EntityKind {
             EntityKind::Product => "Products",
             EntityKind::Deployable => "Deployables",
             EntityKind::Tenant => "Tenants",
+            EntityKind::ConfigLayer => "Configs",
         }
     }
 
@@ -91,6 +78,7 @@ impl EntityKind {
             EntityKind::Product => "name, organization, display name or state",
             EntityKind::Deployable => "name or display name",
             EntityKind::Tenant => "name, product, tier, alias or state",
+            EntityKind::ConfigLayer => "deployable, tier, product or tenant",
         }
     }
 
@@ -186,6 +174,16 @@ impl EntityKind {
                     label: "State",
                 },
             ],
+            EntityKind::ConfigLayer => &[
+                Column {
+                    sort: "deployable",
+                    label: "Deployable",
+                },
+                Column {
+                    sort: "scope_kind",
+                    label: "Layer",
+                },
+            ],
         }
     }
 }
@@ -209,13 +207,9 @@ pub struct ListView {
 #[server(endpoint = "list")]
 pub async fn list_entities(kind: EntityKind, query: ListQuery) -> Result<ListView, ServerFnError> {
     use serde_json::Value;
-    use strata_domain::deployable::Deployable;
     use strata_domain::listing::ListPage;
-    use strata_domain::organization::Organization;
-    use strata_domain::product::Product;
     use strata_domain::rules::Versioned;
-    use strata_domain::tenant::Tenant;
-    use strata_domain::tier::Tier;
+    use strata_store::entity::Entity;
 
     use crate::ssr::Console;
 
@@ -230,7 +224,7 @@ pub async fn list_entities(kind: EntityKind, query: ListQuery) -> Result<ListVie
         }
     }
 
-    fn view<E: Serialize>(
+    fn view<E: Entity>(
         kind: EntityKind,
         page: Result<ListPage<Versioned<E>>, strata_store::StoreError>,
     ) -> Result<ListView, ServerFnError> {
@@ -242,11 +236,7 @@ pub async fn list_entities(kind: EntityKind, query: ListQuery) -> Result<ListVie
                 .map(|v| {
                     let entity = serde_json::to_value(&v.item).expect("entities serialize");
                     ListRow {
-                        key: entity
-                            .get("name")
-                            .and_then(Value::as_str)
-                            .unwrap_or_default()
-                            .to_owned(),
+                        key: v.item.key(),
                         cells: kind.columns().iter().map(|c| cell(&entity, c)).collect(),
                         state: entity
                             .get("state")
@@ -260,11 +250,5 @@ pub async fn list_entities(kind: EntityKind, query: ListQuery) -> Result<ListVie
         })
     }
     let store = Console::current()?.store;
-    match kind {
-        EntityKind::Tier => view(kind, store.list_page::<Tier>(&query).await),
-        EntityKind::Organization => view(kind, store.list_page::<Organization>(&query).await),
-        EntityKind::Product => view(kind, store.list_page::<Product>(&query).await),
-        EntityKind::Deployable => view(kind, store.list_page::<Deployable>(&query).await),
-        EntityKind::Tenant => view(kind, store.list_page::<Tenant>(&query).await),
-    }
+    crate::with_entity_type!(kind, E => view(kind, store.list_page::<E>(&query).await))
 }

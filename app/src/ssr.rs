@@ -59,6 +59,10 @@ macro_rules! with_entity_type {
                 type $entity = strata_domain::tenant::Tenant;
                 $body
             }
+            $crate::lists::EntityKind::ConfigLayer => {
+                type $entity = strata_domain::layer::ConfigLayer;
+                $body
+            }
         }
     };
 }

@@ -12,6 +12,9 @@ const SHOWN_FOR: Duration = Duration::from_secs(6);
 pub struct Toasts {
     shown: RwSignal<Vec<(u64, String)>>,
     next: StoredValue<u64>,
+    /// Counts the toasts said: each follows a finished action that may have changed the
+    /// domain, so what shows the domain's revision reads it again.
+    said: RwSignal<u64>,
 }
 
 impl Toasts {
@@ -20,6 +23,7 @@ impl Toasts {
         let toasts = Toasts {
             shown: RwSignal::new(Vec::new()),
             next: StoredValue::new(0),
+            said: RwSignal::new(0),
         };
         provide_context(toasts);
         toasts
@@ -30,11 +34,17 @@ impl Toasts {
         expect_context::<Toasts>()
     }
 
+    /// How many toasts were said: a source for resources that must follow finished actions.
+    pub fn said(self) -> u64 {
+        self.said.get()
+    }
+
     /// Shows `text` for a few seconds.
     pub fn say(self, text: impl Into<String>) {
         let id = self.next.get_value();
         self.next.set_value(id + 1);
         self.shown.update(|shown| shown.push((id, text.into())));
+        self.said.set(id + 1);
         set_timeout(
             move || self.shown.update(|shown| shown.retain(|(i, _)| *i != id)),
             SHOWN_FOR,

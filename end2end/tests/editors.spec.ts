@@ -128,7 +128,7 @@ test('the config editor checks values as typed and previews the impact before sa
   await page.getByTestId('save-layer').click();
   await expect(page.getByTestId('toasts')).toContainText('Saved the tenant acme-oslo layer as version 1.');
   await expect(page.getByTestId('layer-version')).toHaveText('version 1');
-  await expect(page.getByTestId('layer-history')).toContainText('debugging Oslo checkout');
+  await expect(page.getByTestId('history')).toContainText('debugging Oslo checkout');
 });
 
 test('two versions side by side, then a roll back to the first', async ({ page }) => {

@@ -11,6 +11,7 @@ test('a published revision shows its steps and checksum, and "Publish now" answe
   await expect(row.locator('.badge')).toHaveText('published');
   await expect(row.locator('.timings')).toHaveText(/^build \d+ ms · upload \d+ ms · HEAD \d+ ms$/);
   await expect(row.locator('code')).toHaveText(/^[0-9a-f]{12}$/);
+  await expect(page.getByTestId('destinations')).toContainText('file://');
   await page.getByTestId('publish-now').click();
   await expect(page.getByTestId('publish-answer')).toHaveText('Revision 1 is published already.');
   await screenshot(page, 'publications');

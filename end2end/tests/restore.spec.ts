@@ -41,6 +41,8 @@ test('publish a change, compare two revisions, restore the domain to the one bef
   await page.getByTestId('confirm-restore').click();
   const restored = changed + 1;
   await expect(page.getByTestId('toasts')).toContainText(`Restored the domain to revision ${before}, as revision ${restored}.`);
+  // The header reads the domain's revision again after a finished action.
+  await expect(page.locator('.topbar .revision')).toHaveText(`revision ${restored}`);
   await expect(table.locator(`tr[data-revision="${restored}"] .badge`)).toHaveText('published', { timeout: 20_000 });
   await screenshot(page, 'restored');
 

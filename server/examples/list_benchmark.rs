@@ -1,6 +1,8 @@
-//! Measures the console's lists on a large domain (not a test) and prints the figures: the
+//! Measures the console on a large domain (not a test) and prints the figures: the
 //! server-rendered `/tenants` page (first page, a deep page, a search, a sort by state) over
 //! TENANTS tenants, each fetched 30 times after one warm-up; p50 and p99, and the HTML size.
+//! Then the editor pages (a tenant's page with its ten resolved configs, a tier layer's
+//! editor) and the impact preview of a tier-layer edit that changes every tenant's config.
 //!
 //! Run: `cargo run --release -p strata-server --example list_benchmark [-- TENANTS]`.
 
@@ -77,5 +79,72 @@ async fn main() {
             ms(samples[samples.len() - 1])
         );
     }
+    for (what, path) in [
+        (
+            "a tenant with 10 resolved configs",
+            "/tenants/big-t00000".to_owned(),
+        ),
+        (
+            "a tier layer's editor",
+            "/configs/service-0/tier/LIVE".to_owned(),
+        ),
+    ] {
+        let url = format!("{base}{path}");
+        let (samples, size) = sampled(31, || async {
+            let response = client.get(&url).send().await.unwrap();
+            assert_eq!(response.status(), 200, "{url}");
+            response.text().await.unwrap().len()
+        })
+        .await;
+        println!(
+            "GET {path} ({what}): p50 {}, p99 {}, {size} bytes of HTML",
+            ms(samples[samples.len() / 2]),
+            ms(samples[samples.len() - 1])
+        );
+    }
+    let preview = [
+        ("deployable", "service-0"),
+        ("kind", "tier"),
+        ("name", "LIVE"),
+        ("version", "0"),
+        ("config", r#"{"log_level": "debug"}"#),
+    ];
+    let (samples, changed) = sampled(6, || async {
+        let response = client
+            .post(format!("{base}/api/layer-preview"))
+            .form(&preview)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let impact: serde_json::Value = response.json().await.unwrap();
+        impact["changed"].as_u64().unwrap() as usize
+    })
+    .await;
+    println!(
+        "POST /api/layer-preview (a new LIVE layer of service-0, {changed} configs change, 20 diffs shown): p50 {}, max {}",
+        ms(samples[samples.len() / 2]),
+        ms(samples[samples.len() - 1])
+    );
     store.close().await;
+}
+
+/// Runs `request` `rounds` times, the first as a warm-up: the other rounds' times sorted, and
+/// what the last one answered.
+async fn sampled<F, Fut>(rounds: usize, request: F) -> (Vec<Duration>, usize)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = usize>,
+{
+    let mut samples = Vec::new();
+    let mut answer = 0;
+    for round in 0..rounds {
+        let started = Instant::now();
+        answer = request().await;
+        if round > 0 {
+            samples.push(started.elapsed());
+        }
+    }
+    samples.sort();
+    (samples, answer)
 }

@@ -359,6 +359,34 @@ async fn a_layer_edit_is_previewed_per_tenant_and_saved() {
     assert_eq!(view["config"]["log_level"], "debug");
     assert_eq!(view["below"]["log_level"], "info");
     assert_eq!(view["history"][0]["reason"], "more logs on staging");
+
+    // A layer's history rolls back like any entity's.
+    let key = "web-api/tier/STAGING".to_owned();
+    let preview = console
+        .call(
+            "rollback-preview",
+            &[
+                ("kind", "config_layer".to_owned()),
+                ("key", key.clone()),
+                ("to_version", "1".to_owned()),
+            ],
+        )
+        .await;
+    assert_eq!(preview["refusal"], Value::Null, "{preview}");
+    assert_eq!(preview["configs_changed"].as_u64(), Some(changed));
+    let rolled = console
+        .call(
+            "rollback",
+            &[
+                ("kind", "config_layer".to_owned()),
+                ("key", key),
+                ("to_version", "1".to_owned()),
+                ("expected", "2".to_owned()),
+                ("reason", "back to quiet logs".to_owned()),
+            ],
+        )
+        .await;
+    assert_eq!(rolled["Saved"]["version"], 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

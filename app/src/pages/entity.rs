@@ -83,7 +83,7 @@ fn Detail(kind: EntityKind, detail: EntityDetail, changed: Callback<()>) -> impl
 
 /// The history: a row per version, two of them picked for comparison, and roll back.
 #[component]
-fn Versions(
+pub(crate) fn Versions(
     kind: EntityKind,
     key: String,
     /// The version stored now; 0 when the entity is deleted.

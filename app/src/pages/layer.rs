@@ -12,11 +12,12 @@ use strata_domain::rules::FieldError;
 use strata_domain::schema::ConfigSchema;
 
 use crate::changes::SaveOutcome;
-use crate::entities::HistoryRow;
 use crate::failure::failure;
 use crate::layers::{LayerImpact, LayerView, PreviewLayer, SHOWN_TENANTS, SaveLayer, get_layer};
+use crate::lists::EntityKind;
 use crate::pages::NotFound;
 use crate::pages::diff::DiffTable;
+use crate::pages::entity::Versions;
 use crate::pages::schema_form::{LayerForm, SchemaFields};
 use crate::toasts::Toasts;
 
@@ -64,6 +65,8 @@ fn LayerEditor(view: LayerView, reload: Callback<()>) -> impl IntoView {
         history,
     } = view;
     let kind = scope.kind();
+    let layer_key = format!("{deployable}/{kind}/{}", scope.name().unwrap_or_default());
+    let stored_version = version;
     let name = scope.name().unwrap_or_default().to_owned();
     let title = format!("{deployable} · {scope}");
     let layer = RwSignal::new(config.clone());
@@ -267,7 +270,9 @@ fn LayerEditor(view: LayerView, reload: Callback<()>) -> impl IntoView {
             }.into_any(),
             SaveOutcome::Saved { .. } => ().into_any(),
         })}
-        <LayerHistory history/>
+        {(!history.is_empty()).then(|| view! {
+            <Versions kind=EntityKind::ConfigLayer key=layer_key version=stored_version history changed=reload/>
+        })}
     }
 }
 
@@ -305,19 +310,4 @@ fn Impact(impact: LayerImpact) -> impl IntoView {
             }).collect_view()}
         </section>
     }
-}
-
-#[component]
-fn LayerHistory(history: Vec<HistoryRow>) -> impl IntoView {
-    (!history.is_empty()).then(|| view! {
-        <h2>"History"</h2>
-        <table class="table" data-testid="layer-history">
-            <thead><tr><th>"Version"</th><th>"Revision"</th><th>"Change"</th><th>"By"</th><th>"At"</th><th>"Why"</th></tr></thead>
-            <tbody>
-                {history.into_iter().map(|h| view! {
-                    <tr><td>{h.version}</td><td>{h.revision}</td><td>{h.operation}</td><td>{h.actor}</td><td><time>{h.at}</time></td><td>{h.reason}</td></tr>
-                }).collect_view()}
-            </tbody>
-        </table>
-    })
 }

@@ -4,7 +4,7 @@ mod audit;
 mod configs;
 pub(crate) mod diff;
 mod edit;
-mod entity;
+pub(crate) mod entity;
 mod home;
 mod layer;
 pub(crate) mod list;

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::failure::failure;
+use crate::overview::get_overview;
 use crate::pages::revisions::{RestorePanel, RevisionComparison};
 use crate::publications::{PublicationRow, PublishNow, get_publications};
 
@@ -13,6 +14,7 @@ use crate::publications::{PublicationRow, PublishNow, get_publications};
 pub fn PublicationsPage() -> impl IntoView {
     let publications = Resource::new(|| (), |_| get_publications());
     let publish = ServerAction::<PublishNow>::new();
+    let overview = Resource::new(|| (), |_| get_overview());
     // Two revisions picked for comparison, and the one the domain may be restored to.
     let (from, to) = (RwSignal::new(None::<i64>), RwSignal::new(None::<i64>));
     let restoring = RwSignal::new(None::<i64>);
@@ -53,6 +55,14 @@ pub fn PublicationsPage() -> impl IntoView {
                 </button>
             </div>
         </div>
+        <Transition fallback=|| ()>
+            {move || overview.get().and_then(Result::ok).map(|o| view! {
+                <p class="help" data-testid="destinations">
+                    "Each revision is written to the origin " <code>{o.health.origin.location.clone()}</code>
+                    " and compiled into the cache " <code>{o.health.cache.location.clone()}</code> "."
+                </p>
+            })}
+        </Transition>
         {move || publish.value().get().map(|answer| match answer {
             Ok(text) => view! { <p class="notice" role="status" data-testid="publish-answer">{text}</p> }.into_any(),
             Err(e) => view! { <p class="notice error" role="alert" data-testid="publish-answer">{e.to_string()}</p> }.into_any(),
