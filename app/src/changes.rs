@@ -123,14 +123,16 @@ fn invalid(field: &str, rule: impl Into<String>) -> SaveOutcome {
 }
 
 #[cfg(feature = "ssr")]
-pub(crate) use server::outcome_of;
+pub(crate) use server::commit_write;
 
 #[cfg(feature = "ssr")]
 mod server {
     use leptos::prelude::ServerFnError;
     use serde_json::Value;
     use strata_domain::diff::side_by_side;
+    use strata_domain::rules::Versioned;
     use strata_domain::time::format_rfc3339_millis;
+    use strata_store::changes::ChangeSet;
     use strata_store::entity::Entity;
     use strata_store::{Store, StoreError};
 
@@ -153,29 +155,47 @@ mod server {
             Err(e) => return Ok(invalid("", e.to_string())),
         };
         let key = entity.key();
-        let mut change = match console.store.begin(&console.actor, reason).await {
+        let edited = (!creating).then_some(version);
+        commit_write(console, &key, reason, edited, async |change| {
+            if creating {
+                change.create(entity).await
+            } else {
+                change.update(version, entity).await
+            }
+        })
+        .await
+    }
+
+    /// Makes `write` in a change set by the console's actor for `reason` and commits it. A
+    /// refusal (from the write or at commit, such as configs the write would break) is the
+    /// answer the form shows; `edited` is the version the form held, so saving what is stored
+    /// already answers `unchanged`.
+    pub async fn commit_write<E: Entity>(
+        console: &Console,
+        key: &str,
+        reason: &str,
+        edited: Option<i64>,
+        write: impl AsyncFnOnce(&mut ChangeSet) -> Result<Versioned<E>, StoreError>,
+    ) -> Result<SaveOutcome, ServerFnError> {
+        let store = &console.store;
+        let mut change = match store.begin(&console.actor, reason).await {
             Ok(change) => change,
-            Err(e) => return outcome_of::<E>(&console.store, &key, e).await,
+            Err(e) => return outcome_of::<E>(store, key, e).await,
         };
-        let written = if creating {
-            change.create(entity).await
-        } else {
-            change.update(version, entity).await
-        };
-        let written = match written {
+        let written = match write(&mut change).await {
             Ok(written) => written,
             Err(e) => {
                 change.abandon().await.map_err(failed)?;
-                return outcome_of::<E>(&console.store, &key, e).await;
+                return outcome_of::<E>(store, key, e).await;
             }
         };
         match change.commit().await {
             Ok(_) => Ok(SaveOutcome::Saved {
-                key,
-                unchanged: !creating && written.version == version,
+                key: key.to_owned(),
+                unchanged: edited == Some(written.version),
                 version: written.version,
             }),
-            Err(e) => outcome_of::<E>(&console.store, &key, e).await,
+            Err(e) => outcome_of::<E>(store, key, e).await,
         }
     }
 
@@ -242,32 +262,16 @@ mod server {
         expected: i64,
         reason: &str,
     ) -> Result<SaveOutcome, ServerFnError> {
-        let store = &console.store;
-        let mut change = match store.begin(&console.actor, reason).await {
-            Ok(change) => change,
-            Err(e) => return outcome_of::<E>(store, key, e).await,
-        };
         let expected = (expected > 0).then_some(expected);
-        let written = match change.rollback::<E>(key, to_version, expected).await {
-            Ok(written) => written,
-            Err(e) => {
-                change.abandon().await.map_err(failed)?;
-                return outcome_of::<E>(store, key, e).await;
-            }
-        };
-        match change.commit().await {
-            Ok(_) => Ok(SaveOutcome::Saved {
-                key: key.to_owned(),
-                unchanged: false,
-                version: written.version,
-            }),
-            Err(e) => outcome_of::<E>(store, key, e).await,
-        }
+        commit_write(console, key, reason, expected, async |change| {
+            change.rollback::<E>(key, to_version, expected).await
+        })
+        .await
     }
 
     /// The answer for a refused write: a rule at its field, the conflict with what changed
     /// meanwhile, or the refusal with its list.
-    pub async fn outcome_of<E: Entity>(
+    async fn outcome_of<E: Entity>(
         store: &Store,
         key: &str,
         error: StoreError,

@@ -166,7 +166,7 @@ mod server {
     use strata_store::{Store, StoreError};
 
     use super::{LayerImpact, LayerView, SHOWN_TENANTS, TenantImpact, scope_of};
-    use crate::changes::{SaveOutcome, outcome_of};
+    use crate::changes::{SaveOutcome, commit_write};
     use crate::entities::HistoryRow;
     use crate::ssr::Console;
 
@@ -337,7 +337,6 @@ mod server {
         config: &str,
         reason: &str,
     ) -> Result<SaveOutcome, ServerFnError> {
-        let store = &console.store;
         let layer = match layer_from(deployable, kind, name, config) {
             Ok(layer) => layer,
             Err((field, rule)) => {
@@ -347,29 +346,14 @@ mod server {
             }
         };
         let key = layer.key();
-        let mut change = match store.begin(&console.actor, reason).await {
-            Ok(change) => change,
-            Err(e) => return outcome_of::<ConfigLayer>(store, &key, e).await,
-        };
-        let written = if version > 0 {
-            change.update(version, layer).await
-        } else {
-            change.create(layer).await
-        };
-        let written = match written {
-            Ok(written) => written,
-            Err(e) => {
-                change.abandon().await.map_err(failed)?;
-                return outcome_of::<ConfigLayer>(store, &key, e).await;
+        let edited = (version > 0).then_some(version);
+        commit_write(console, &key, reason, edited, async |change| {
+            if version > 0 {
+                change.update(version, layer).await
+            } else {
+                change.create(layer).await
             }
-        };
-        match change.commit().await {
-            Ok(_) => Ok(SaveOutcome::Saved {
-                key,
-                unchanged: version > 0 && written.version == version,
-                version: written.version,
-            }),
-            Err(e) => outcome_of::<ConfigLayer>(store, &key, e).await,
-        }
+        })
+        .await
     }
 }

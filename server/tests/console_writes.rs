@@ -73,6 +73,13 @@ impl Console {
         .await
     }
 
+    /// Saves organization globex with `display` as its display name, edited at `version`.
+    async fn rename_globex(&self, version: i64, display: &str, reason: &str) -> Value {
+        let globex = json!({"name": "globex", "short_name": "glx", "display_name": display, "state": "active"});
+        self.save("organization", false, version, globex, reason)
+            .await
+    }
+
     async fn page(&self, path: &str) -> String {
         let response = reqwest::get(format!("{}{path}", self.address))
             .await
@@ -80,10 +87,6 @@ impl Console {
         assert_eq!(response.status(), 200, "{path}");
         response.text().await.unwrap()
     }
-}
-
-fn organization(display: &str) -> Value {
-    json!({"name": "globex", "short_name": "glx", "display_name": display, "state": "active"})
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -145,31 +148,13 @@ async fn a_form_saves_names_broken_rules_and_answers_a_stale_version_with_the_co
             .contains("already exists")
     );
     // No reason, no change.
-    let unexplained = console
-        .save("organization", false, 1, organization("G"), " ")
-        .await;
+    let unexplained = console.rename_globex(1, "G", " ").await;
     assert_eq!(unexplained["Invalid"][0]["field"], "/reason");
 
     // Two people loaded version 1; the second save finds version 2 and is told what changed.
-    let first = console
-        .save(
-            "organization",
-            false,
-            1,
-            organization("Globex Inc."),
-            "legal name",
-        )
-        .await;
+    let first = console.rename_globex(1, "Globex Inc.", "legal name").await;
     assert_eq!(first["Saved"]["version"], 2);
-    let second = console
-        .save(
-            "organization",
-            false,
-            1,
-            organization("Globex Corp"),
-            "full name",
-        )
-        .await;
+    let second = console.rename_globex(1, "Globex Corp", "full name").await;
     let conflict = &second["Conflict"];
     assert_eq!(
         (conflict["edited"].as_i64(), conflict["current"].as_i64()),
@@ -191,26 +176,10 @@ async fn a_form_saves_names_broken_rules_and_answers_a_stale_version_with_the_co
         (2, "Globex Inc.")
     );
     // Re-applied on top of version 2, it saves.
-    let again = console
-        .save(
-            "organization",
-            false,
-            2,
-            organization("Globex Corp"),
-            "full name",
-        )
-        .await;
+    let again = console.rename_globex(2, "Globex Corp", "full name").await;
     assert_eq!(again["Saved"]["version"], 3);
     // Saving what is stored writes nothing.
-    let same = console
-        .save(
-            "organization",
-            false,
-            3,
-            organization("Globex Corp"),
-            "nothing",
-        )
-        .await;
+    let same = console.rename_globex(3, "Globex Corp", "nothing").await;
     assert_eq!(same["Saved"]["unchanged"], true);
     store.close().await;
 }

@@ -20,6 +20,7 @@ use crate::forms::{FormField, Input, check_draft, parse_json_field, tenant_state
 use crate::lists::EntityKind;
 use crate::pages::NotFound;
 use crate::pages::diff::DiffTable;
+use crate::pages::reason::ReasonForm;
 use crate::toasts::Toasts;
 
 /// What the form starts from: the stored entity and its version, or a blank one.
@@ -272,8 +273,7 @@ fn EntityForm(
             asking.set(true);
         }
     };
-    let send = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let send = Callback::new(move |_: ()| {
         let document = checked.with(|(draft, _)| draft.to_string());
         save.dispatch(SaveEntity {
             kind,
@@ -282,7 +282,7 @@ fn EntityForm(
             document,
             reason: reason.get_untracked(),
         });
-    };
+    });
     // Errors the server gave for no field of the form (the whole document).
     let general = move || {
         form.server_errors.with(|errors| {
@@ -347,26 +347,10 @@ fn EntityForm(
             </div>
         </form>
         <Show when=move || asking.get()>
-            <form class="reason" on:submit=send data-testid="reason-form">
-                <label for="reason">"Why are you making this change?"</label>
-                <p class="help">"Recorded in history with your change: a few words for the people who read it later."</p>
-                <input
-                    id="reason"
-                    type="text"
-                    required
-                    maxlength="500"
-                    autofocus
-                    prop:value=move || reason.get()
-                    on:input=move |ev| reason.set(event_target_value(&ev))
-                />
-                <div class="actions">
-                    <button type="submit" class="button primary" data-testid="confirm-save"
-                        disabled=move || save.pending().get() || reason.with(|r| r.trim().is_empty())>
-                        {move || if save.pending().get() { "Saving…" } else { "Save with this reason" }}
-                    </button>
-                    <button type="button" class="button" on:click=move |_| asking.set(false)>"Back to the form"</button>
-                </div>
-            </form>
+            <ReasonForm id="reason" question="Why are you making this change?" reason
+                pending=save.pending().into() action="Save with this reason" acting="Saving…"
+                test_id="confirm-save" on_send=send
+                on_cancel=Callback::new(move |_| asking.set(false)) cancel="Back to the form"/>
         </Show>
         {move || conflict.get().map(|found| view! { <ConflictView found form conflict/> })}
     }

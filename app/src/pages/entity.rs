@@ -13,6 +13,7 @@ use crate::failure::failure;
 use crate::lists::EntityKind;
 use crate::pages::NotFound;
 use crate::pages::diff::DiffTable;
+use crate::pages::reason::ReasonForm;
 use crate::pages::resolved::TenantConfigs;
 use crate::toasts::Toasts;
 
@@ -204,8 +205,7 @@ fn RollbackPanel(
         None => {}
     }
     });
-    let confirm = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let confirm = Callback::new(move |_: ()| {
         roll_back.dispatch(RollBack {
             kind,
             key: key.get_value(),
@@ -213,7 +213,7 @@ fn RollbackPanel(
             expected: current,
             reason: reason.get_untracked(),
         });
-    };
+    });
     view! {
         <section class="rollback notice" data-testid="rollback">
             <h3>"Roll back to version " {to_version}</h3>
@@ -238,19 +238,10 @@ fn RollbackPanel(
                                     <button type="button" class="button" on:click=move |_| rolling.set(None)>"Close"</button>
                                 }.into_any(),
                                 None => view! {
-                                    <form class="reason" on:submit=confirm>
-                                        <label for="rollback-reason">"Why roll back?"</label>
-                                        <input id="rollback-reason" type="text" required maxlength="500"
-                                            prop:value=move || reason.get()
-                                            on:input=move |ev| reason.set(event_target_value(&ev))/>
-                                        <div class="actions">
-                                            <button type="submit" class="button primary" data-testid="confirm-rollback"
-                                                disabled=move || roll_back.pending().get() || reason.with(|r| r.trim().is_empty())>
-                                                "Roll back"
-                                            </button>
-                                            <button type="button" class="button" on:click=move |_| rolling.set(None)>"Cancel"</button>
-                                        </div>
-                                    </form>
+                                    <ReasonForm id="rollback-reason" question="Why roll back?" reason
+                                        pending=roll_back.pending().into() action="Roll back" acting="Rolling back…"
+                                        test_id="confirm-rollback" on_send=confirm
+                                        on_cancel=Callback::new(move |_| rolling.set(None)) cancel="Cancel"/>
                                 }.into_any(),
                             }}
                         }

@@ -18,6 +18,7 @@ use crate::lists::EntityKind;
 use crate::pages::NotFound;
 use crate::pages::diff::DiffTable;
 use crate::pages::entity::Versions;
+use crate::pages::reason::ReasonForm;
 use crate::pages::schema_form::{LayerForm, SchemaFields};
 use crate::toasts::Toasts;
 
@@ -159,8 +160,7 @@ fn LayerEditor(view: LayerView, reload: Callback<()>) -> impl IntoView {
             })),
         }
     });
-    let confirm = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let confirm = Callback::new(move |_: ()| {
         save.dispatch(SaveLayer {
             deployable: d.get_value(),
             kind: kind.to_owned(),
@@ -169,7 +169,7 @@ fn LayerEditor(view: LayerView, reload: Callback<()>) -> impl IntoView {
             config: layer.get_untracked().to_string(),
             reason: reason.get_untracked(),
         });
-    };
+    });
     let crumb = deployable.clone();
     let scope_link = match scope.name() {
         Some(name) => format!("/{kind}s/{name}"),
@@ -230,17 +230,9 @@ fn LayerEditor(view: LayerView, reload: Callback<()>) -> impl IntoView {
                 view! {
                     <Impact impact/>
                     {move || (can_save && fresh()).then(|| view! {
-                        <form class="reason" on:submit=confirm data-testid="layer-reason">
-                            <label for="layer-reason">"Why are you making this change?"</label>
-                            <input id="layer-reason" type="text" required maxlength="500"
-                                prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))/>
-                            <div class="actions">
-                                <button type="submit" class="button primary" data-testid="save-layer"
-                                    disabled=move || save.pending().get() || reason.with(|r| r.trim().is_empty())>
-                                    {move || if save.pending().get() { "Saving…" } else { "Save the layer" }}
-                                </button>
-                            </div>
-                        </form>
+                        <ReasonForm id="layer-reason" question="Why are you making this change?" reason
+                            pending=save.pending().into() action="Save the layer" acting="Saving…"
+                            test_id="save-layer" on_send=confirm/>
                     })}
                     {move || (!fresh()).then(|| view! {
                         <p class="notice" data-testid="preview-stale">"The layer changed since this preview: preview it again to save."</p>

@@ -10,6 +10,7 @@ mod layer;
 pub(crate) mod list;
 mod not_found;
 mod publications;
+pub(crate) mod reason;
 pub(crate) mod resolved;
 mod revisions;
 mod schema_form;

@@ -6,6 +6,7 @@ use leptos_router::components::A;
 
 use crate::failure::failure;
 use crate::pages::diff::DiffTable;
+use crate::pages::reason::ReasonForm;
 use crate::revisions::{
     RestoreAnswer, RestoreDomain, RevisionDiff, compare_revisions, preview_restore,
 };
@@ -116,13 +117,12 @@ pub fn RestorePanel(
         Some(Err(e)) => refused.set(Some(e.to_string())),
         None => {}
     });
-    let confirm = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let confirm = Callback::new(move |_: ()| {
         restore.dispatch(RestoreDomain {
             revision,
             reason: reason.get_untracked(),
         });
-    };
+    });
     view! {
         <section class="rollback notice" data-testid="restore">
             <h2>"Restore the domain to revision " {revision}</h2>
@@ -135,18 +135,10 @@ pub fn RestorePanel(
                     }))}
                 </ErrorBoundary>
             </Transition>
-            <form class="reason" on:submit=confirm>
-                <label for="restore-reason">"Why restore?"</label>
-                <input id="restore-reason" type="text" required maxlength="500"
-                    prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))/>
-                <div class="actions">
-                    <button type="submit" class="button primary" data-testid="confirm-restore"
-                        disabled=move || restore.pending().get() || reason.with(|r| r.trim().is_empty())>
-                        {move || if restore.pending().get() { "Restoring…" } else { "Restore" }}
-                    </button>
-                    <button type="button" class="button" on:click=move |_| restoring.set(None)>"Cancel"</button>
-                </div>
-            </form>
+            <ReasonForm id="restore-reason" question="Why restore?" reason
+                pending=restore.pending().into() action="Restore" acting="Restoring…"
+                test_id="confirm-restore" on_send=confirm
+                on_cancel=Callback::new(move |_| restoring.set(None)) cancel="Cancel"/>
             {move || refused.get().map(|why| view! {
                 <p class="notice error" role="alert" data-testid="restore-refused">"The restore was refused, nothing was written: " {why}</p>
             })}
