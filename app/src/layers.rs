@@ -10,6 +10,7 @@ use strata_domain::layer::Layer;
 
 use crate::changes::SaveOutcome;
 use crate::entities::HistoryRow;
+use crate::lists::EntityKind;
 
 /// A stored layer in the list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -34,6 +35,9 @@ pub struct LayerView {
     /// The layers below merged (for a tenant: default, its tier, its product; otherwise the
     /// default): what a key left unset here inherits.
     pub below: Value,
+    /// The entity whose history is the layer's: the stored layer, or for the default layer
+    /// its deployable (whose versions hold the default config).
+    pub entity: (EntityKind, String),
     /// Newest first.
     pub history: Vec<HistoryRow>,
 }
@@ -68,11 +72,13 @@ pub fn scope_of(kind: &str, name: &str) -> Result<Layer, String> {
     use strata_domain::names::{ProductName, TenantName, TierName};
     let wrong = |e: strata_domain::names::NameError| e.to_string();
     match kind {
+        "default" if name.is_empty() => Ok(Layer::Default),
+        "default" => Err("the default layer has no name".to_owned()),
         "tier" => TierName::parse(name).map(Layer::Tier).map_err(wrong),
         "product" => ProductName::parse(name).map(Layer::Product).map_err(wrong),
         "tenant" => TenantName::parse(name).map(Layer::Tenant).map_err(wrong),
         other => Err(format!(
-            "{other:?} is not a layer's scope: tier, product or tenant"
+            "{other:?} is not a layer's scope: default, tier, product or tenant"
         )),
     }
 }
@@ -168,6 +174,7 @@ mod server {
     use super::{LayerImpact, LayerView, SHOWN_TENANTS, TenantImpact, scope_of};
     use crate::changes::{SaveOutcome, commit_write};
     use crate::entities::HistoryRow;
+    use crate::lists::EntityKind;
     use crate::ssr::Console;
 
     fn failed(e: impl std::fmt::Display) -> ServerFnError {
@@ -198,17 +205,29 @@ mod server {
         let Ok((deployable, scope)) = parse(deployable, kind, name) else {
             return Ok(None);
         };
-        let found = match store.get::<Deployable>(deployable.as_str()).await {
-            Ok(found) => found.item,
+        let (found, deployable_version) = match store.get::<Deployable>(deployable.as_str()).await {
+            Ok(found) => (found.item, found.version),
             Err(StoreError::NotFound { .. }) => return Ok(None),
             Err(e) => return Err(failed(e)),
         };
-        let key = ConfigLayer::key_of(&deployable, &scope);
-        let (config, version) = match stored(store, &key).await? {
-            Some((layer, version)) => (layer.config, version),
-            None => (Value::Object(Default::default()), 0),
+        // The default layer is the deployable's default config, versioned with it.
+        let (entity, config, version, mut below) = if scope == Layer::Default {
+            let entity = (EntityKind::Deployable, deployable.to_string());
+            (
+                entity,
+                found.default_config.clone(),
+                deployable_version,
+                vec![],
+            )
+        } else {
+            let key = ConfigLayer::key_of(&deployable, &scope);
+            let (config, version) = match stored(store, &key).await? {
+                Some((layer, version)) => (layer.config, version),
+                None => (Value::Object(Default::default()), 0),
+            };
+            let below = vec![found.default_config.clone()];
+            ((EntityKind::ConfigLayer, key), config, version, below)
         };
-        let mut below = vec![found.default_config.clone()];
         if let Layer::Tenant(tenant) = &scope
             && let Ok(tenant) = store.get::<Tenant>(tenant.as_str()).await
         {
@@ -222,7 +241,7 @@ mod server {
             }
         }
         let history = store
-            .history("config layer", &key)
+            .history(entity.0.store_kind(), &entity.1)
             .await
             .map_err(failed)?
             .into_iter()
@@ -244,27 +263,55 @@ mod server {
             config,
             schema: found.config_schema,
             below: merged(below.iter()),
+            entity,
             history,
         }))
     }
 
-    /// The layer a form sent, or the rule it breaks (as a refusal of the whole).
-    fn layer_from(
+    /// What saving a layer writes: a stored layer, or for the default layer its deployable
+    /// with the new default config.
+    enum Edit {
+        Stored(ConfigLayer),
+        Default(Deployable),
+    }
+
+    /// The edit a form sent, or the rule it breaks (a field and a rule).
+    async fn edit_from(
+        store: &Store,
         deployable: &str,
         kind: &str,
         name: &str,
         config: &str,
-    ) -> Result<ConfigLayer, (String, String)> {
-        let (deployable, scope) = parse(deployable, kind, name).map_err(|r| (String::new(), r))?;
-        let config: Value = serde_json::from_str(config)
-            .map_err(|e| ("/config".to_owned(), format!("not JSON: {e}")))?;
+    ) -> Result<Result<Edit, (String, String)>, ServerFnError> {
+        let (deployable, scope) = match parse(deployable, kind, name) {
+            Ok(parsed) => parsed,
+            Err(rule) => return Ok(Err((String::new(), rule))),
+        };
+        let config: Value = match serde_json::from_str(config) {
+            Ok(config) => config,
+            Err(e) => return Ok(Err(("/config".to_owned(), format!("not JSON: {e}")))),
+        };
+        if scope == Layer::Default {
+            let mut found = match store.get::<Deployable>(deployable.as_str()).await {
+                Ok(found) => found.item,
+                Err(StoreError::Database(e)) => return Err(failed(e)),
+                Err(e) => return Ok(Err((String::new(), e.to_string()))),
+            };
+            found.default_config = config;
+            return Ok(match found.check() {
+                Ok(_) => Ok(Edit::Default(found)),
+                Err(e) => Err((e.field, e.rule)),
+            });
+        }
         let layer = ConfigLayer {
             deployable,
             scope,
             config,
         };
-        layer.check().map_err(|e| (e.field, e.rule))?;
-        Ok(layer)
+        Ok(match layer.check() {
+            Ok(()) => Ok(Edit::Stored(layer)),
+            Err(e) => Err((e.field, e.rule)),
+        })
     }
 
     pub async fn preview(
@@ -284,14 +331,19 @@ mod server {
             violations_total: 0,
             refusal: None,
         };
-        let layer = match layer_from(deployable, kind, name, config) {
-            Ok(layer) => layer,
+        let edit = match edit_from(store, deployable, kind, name, config).await? {
+            Ok(edit) => edit,
             Err((field, rule)) => {
                 answer.refusal = Some(format!("{field}: {rule}"));
                 return Ok(answer);
             }
         };
-        let impact = match store.preview(layer, (version > 0).then_some(version)).await {
+        let expected = (version > 0).then_some(version);
+        let impact = match edit {
+            Edit::Stored(layer) => store.preview(layer, expected).await,
+            Edit::Default(deployable) => store.preview(deployable, expected).await,
+        };
+        let impact = match impact {
             Ok(impact) => impact,
             Err(StoreError::Database(e)) => return Err(failed(e)),
             Err(e) => {
@@ -337,23 +389,34 @@ mod server {
         config: &str,
         reason: &str,
     ) -> Result<SaveOutcome, ServerFnError> {
-        let layer = match layer_from(deployable, kind, name, config) {
-            Ok(layer) => layer,
+        let edit = match edit_from(&console.store, deployable, kind, name, config).await? {
+            Ok(edit) => edit,
             Err((field, rule)) => {
                 return Ok(SaveOutcome::Invalid(vec![
                     strata_domain::rules::FieldError::new(field, rule),
                 ]));
             }
         };
-        let key = layer.key();
         let edited = (version > 0).then_some(version);
-        commit_write(console, &key, reason, edited, async |change| {
-            if version > 0 {
-                change.update(version, layer).await
-            } else {
-                change.create(layer).await
+        match edit {
+            Edit::Stored(layer) => {
+                let key = layer.key();
+                commit_write(console, &key, reason, edited, async |change| {
+                    if version > 0 {
+                        change.update(version, layer).await
+                    } else {
+                        change.create(layer).await
+                    }
+                })
+                .await
             }
-        })
-        .await
+            Edit::Default(found) => {
+                let key = found.name.to_string();
+                commit_write(console, &key, reason, edited, async |change| {
+                    change.update(version, found).await
+                })
+                .await
+            }
+        }
     }
 }

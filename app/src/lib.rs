@@ -95,6 +95,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/new/tenants") view=|| view! { <EditPage kind=EntityKind::Tenant creating=true/> } ssr=SsrMode::Async/>
                     <Route path=path!("/configs") view=ConfigsPage ssr=SsrMode::Async/>
                     <Route path=path!("/configs/:deployable/:kind/:name") view=LayerPage ssr=SsrMode::Async/>
+                    <Route path=path!("/configs/:deployable/default") view=LayerPage ssr=SsrMode::Async/>
                     <Route path=path!("/history") view=AuditPage ssr=SsrMode::Async/>
                     <Route path=path!("/publications") view=PublicationsPage ssr=SsrMode::Async/>
                 </Routes>

@@ -25,11 +25,10 @@ pub struct ResolvedView {
     pub violations: Vec<FieldError>,
 }
 
-/// Where the console shows a layer: the default layer on its deployable's page, the others
-/// in the config editor.
+/// Where the config editor of a layer is.
 pub fn layer_href(deployable: &str, layer: &Layer) -> String {
     match layer.name() {
-        None => format!("/deployables/{deployable}"),
+        None => format!("/configs/{deployable}/default"),
         Some(name) => format!("/configs/{deployable}/{}/{name}", layer.kind()),
     }
 }

@@ -95,6 +95,7 @@ test('a tenant shows each resolved value with the layer it came from', async ({ 
   await expect(config.getByRole('row', { name: /\/rate_limit\/requests_per_second 2000 tenant acme-berlin/ })).toBeVisible();
   await expect(config.getByRole('row', { name: /\/database\/host "db\.live\.internal" tier LIVE/ })).toBeVisible();
   await expect(config.getByRole('row', { name: /\/database\/port 5432 default/ })).toBeVisible();
+  await expect(config.getByRole('link', { name: 'default', exact: true }).first()).toHaveAttribute('href', '/configs/web-api/default');
   await screenshot(page, 'tenant-resolved');
   await config.getByRole('link', { name: 'tier LIVE' }).first().click();
   await expect(page).toHaveURL(/\/configs\/web-api\/tier\/LIVE$/);

@@ -356,6 +356,53 @@ async fn a_layer_edit_is_previewed_per_tenant_and_saved() {
         )
         .await;
     assert_eq!(rolled["Saved"]["version"], 3);
+
+    // The default layer is the deployable's default config, edited and previewed the same way.
+    let default = |config: &Value| {
+        vec![
+            ("deployable", "web-api".to_owned()),
+            ("kind", "default".to_owned()),
+            ("name", String::new()),
+            ("version", "1".to_owned()),
+            ("config", config.to_string()),
+        ]
+    };
+    let view = console
+        .call(
+            "layer",
+            &[
+                ("deployable", "web-api".to_owned()),
+                ("kind", "default".to_owned()),
+                ("name", String::new()),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (view["version"].as_i64(), view["entity"][0].as_str()),
+        (Some(1), Some("deployable"))
+    );
+    let mut config = view["config"].clone();
+    config["rate_limit"]["burst"] = json!(75);
+    let impact = console.call("layer-preview", &default(&config)).await;
+    assert_eq!(impact["refusal"], Value::Null, "{impact}");
+    assert!(impact["changed"].as_u64().unwrap() > 0, "{impact}");
+    // The default must follow the whole schema: a required key cannot go.
+    let mut broken = config.clone();
+    broken.as_object_mut().unwrap().remove("log_level");
+    let refused = console.call("layer-preview", &default(&broken)).await;
+    assert!(
+        refused["refusal"]
+            .as_str()
+            .unwrap()
+            .starts_with("/default_config"),
+        "{refused}"
+    );
+    let mut save = default(&config);
+    save.push(("reason", "bigger bursts".to_owned()));
+    assert_eq!(
+        console.call("layer-save", &save).await["Saved"]["version"],
+        2
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -394,6 +441,15 @@ async fn the_editor_pages_render_on_the_server() {
     assert!(
         tenant.contains("href=\"/configs/web-api/tier/LIVE\""),
         "{tenant}"
+    );
+    assert!(
+        tenant.contains("href=\"/configs/web-api/default\""),
+        "{tenant}"
+    );
+    let default = console.page("/configs/web-api/default").await;
+    assert!(
+        default.contains("data-pointer=\"/rate_limit/burst\""),
+        "{default}"
     );
 
     let layer = console.page("/configs/web-api/tier/LIVE").await;

@@ -38,12 +38,13 @@ pub fn ConfigsPage() -> impl IntoView {
             <label>"Deployable"<input type="text" required prop:value=move || deployable.get() on:input=move |ev| deployable.set(event_target_value(&ev))/></label>
             <label>"Layer"
                 <select on:change=move |ev| kind.set(event_target_value(&ev))>
+                    <option value="default">"default"</option>
                     <option value="tier" selected>"tier"</option>
                     <option value="product">"product"</option>
                     <option value="tenant">"tenant"</option>
                 </select>
             </label>
-            <label>"Of (tier, product or tenant name)"<input type="text" required prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/></label>
+            <label>"Of (tier, product or tenant name; none for default)"<input type="text" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/></label>
             <button type="submit" class="button">"Open the editor"</button>
             {move || problem.get().map(|p| view! { <span class="error-text" role="alert">{p}</span> })}
         </form>

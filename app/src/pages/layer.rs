@@ -14,7 +14,6 @@ use strata_domain::schema::ConfigSchema;
 use crate::changes::SaveOutcome;
 use crate::failure::failure;
 use crate::layers::{LayerImpact, LayerView, PreviewLayer, SHOWN_TENANTS, SaveLayer, get_layer};
-use crate::lists::EntityKind;
 use crate::pages::NotFound;
 use crate::pages::diff::DiffTable;
 use crate::pages::entity::Versions;
@@ -29,7 +28,8 @@ pub fn LayerPage() -> impl IntoView {
         params.with(|p| {
             (
                 p.get("deployable").unwrap_or_default(),
-                p.get("kind").unwrap_or_default(),
+                // The default layer's path names no kind: `/configs/web-api/default`.
+                p.get("kind").unwrap_or_else(|| "default".to_owned()),
                 p.get("name").unwrap_or_default(),
             )
         })
@@ -63,10 +63,11 @@ fn LayerEditor(view: LayerView, reload: Callback<()>) -> impl IntoView {
         config,
         schema,
         below,
+        entity,
         history,
     } = view;
     let kind = scope.kind();
-    let layer_key = format!("{deployable}/{kind}/{}", scope.name().unwrap_or_default());
+    let (history_kind, history_key) = entity;
     let stored_version = version;
     let name = scope.name().unwrap_or_default().to_owned();
     let title = format!("{deployable} · {scope}");
@@ -263,7 +264,7 @@ fn LayerEditor(view: LayerView, reload: Callback<()>) -> impl IntoView {
             SaveOutcome::Saved { .. } => ().into_any(),
         })}
         {(!history.is_empty()).then(|| view! {
-            <Versions kind=EntityKind::ConfigLayer key=layer_key version=stored_version history changed=reload/>
+            <Versions kind=history_kind key=history_key version=stored_version history changed=reload/>
         })}
     }
 }
