@@ -117,6 +117,24 @@ pub async fn roll_back(
     crate::with_entity_type!(kind, E => server::roll_back::<E>(&console, &key, to_version, expected, &reason).await)
 }
 
+/// Deletes `key`, seen at `version`: refused while anything still refers to it, or while its
+/// own rules forbid it (a protected or active tenant). Its history remains.
+#[server(endpoint = "delete")]
+pub async fn delete_entity(
+    kind: EntityKind,
+    key: String,
+    version: i64,
+    reason: String,
+) -> Result<SaveOutcome, ServerFnError> {
+    use crate::ssr::Console;
+
+    let console = Console::current()?;
+    crate::with_entity_type!(kind, E => server::commit_write::<E>(&console, &key, &reason, None, async |change| {
+        change.delete::<E>(&key, version).await.map(|()| version + 1)
+    })
+    .await)
+}
+
 #[cfg(feature = "ssr")]
 fn invalid(field: &str, rule: impl Into<String>) -> SaveOutcome {
     SaveOutcome::Invalid(vec![FieldError::new(field, rule)])
@@ -130,7 +148,6 @@ mod server {
     use leptos::prelude::ServerFnError;
     use serde_json::Value;
     use strata_domain::diff::side_by_side;
-    use strata_domain::rules::Versioned;
     use strata_domain::time::format_rfc3339_millis;
     use strata_store::changes::ChangeSet;
     use strata_store::entity::Entity;
@@ -156,11 +173,11 @@ mod server {
         };
         let key = entity.key();
         let edited = (!creating).then_some(version);
-        commit_write(console, &key, reason, edited, async |change| {
+        commit_write::<E>(console, &key, reason, edited, async |change| {
             if creating {
-                change.create(entity).await
+                change.create(entity).await.map(|v| v.version)
             } else {
-                change.update(version, entity).await
+                change.update(version, entity).await.map(|v| v.version)
             }
         })
         .await
@@ -175,7 +192,7 @@ mod server {
         key: &str,
         reason: &str,
         edited: Option<i64>,
-        write: impl AsyncFnOnce(&mut ChangeSet) -> Result<Versioned<E>, StoreError>,
+        write: impl AsyncFnOnce(&mut ChangeSet) -> Result<i64, StoreError>,
     ) -> Result<SaveOutcome, ServerFnError> {
         let store = &console.store;
         let mut change = match store.begin(&console.actor, reason).await {
@@ -192,8 +209,8 @@ mod server {
         match change.commit().await {
             Ok(_) => Ok(SaveOutcome::Saved {
                 key: key.to_owned(),
-                unchanged: edited == Some(written.version),
-                version: written.version,
+                unchanged: edited == Some(written),
+                version: written,
             }),
             Err(e) => outcome_of::<E>(store, key, e).await,
         }
@@ -263,8 +280,11 @@ mod server {
         reason: &str,
     ) -> Result<SaveOutcome, ServerFnError> {
         let expected = (expected > 0).then_some(expected);
-        commit_write(console, key, reason, expected, async |change| {
-            change.rollback::<E>(key, to_version, expected).await
+        commit_write::<E>(console, key, reason, expected, async |change| {
+            change
+                .rollback::<E>(key, to_version, expected)
+                .await
+                .map(|v| v.version)
         })
         .await
     }

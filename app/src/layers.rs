@@ -401,19 +401,19 @@ mod server {
         match edit {
             Edit::Stored(layer) => {
                 let key = layer.key();
-                commit_write(console, &key, reason, edited, async |change| {
+                commit_write::<ConfigLayer>(console, &key, reason, edited, async |change| {
                     if version > 0 {
-                        change.update(version, layer).await
+                        change.update(version, layer).await.map(|v| v.version)
                     } else {
-                        change.create(layer).await
+                        change.create(layer).await.map(|v| v.version)
                     }
                 })
                 .await
             }
             Edit::Default(found) => {
                 let key = found.name.to_string();
-                commit_write(console, &key, reason, edited, async |change| {
-                    change.update(version, found).await
+                commit_write::<Deployable>(console, &key, reason, edited, async |change| {
+                    change.update(version, found).await.map(|v| v.version)
                 })
                 .await
             }

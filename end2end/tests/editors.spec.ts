@@ -86,6 +86,14 @@ test('a new product: organization, tier, deployable with a schema, product and t
   const states = await page.getByLabel('State').locator('option').allTextContents();
   expect(states).toEqual(['initializing', 'active']);
   await screenshot(page, 'tenant-edit');
+
+  // A tier that a tenant runs on cannot be deleted; the refusal names the tenant.
+  await page.goto('/tiers/SANDBOX');
+  await hydrated(page);
+  await page.getByTestId('delete-open').click();
+  await page.getByLabel('Why delete it?').fill('not needed after all');
+  await page.getByTestId('confirm-delete').click();
+  await expect(page.getByTestId('delete-refused')).toContainText('zeta-one');
 });
 
 test('a tenant shows each resolved value with the layer it came from', async ({ page }) => {

@@ -185,6 +185,47 @@ async fn a_form_saves_names_broken_rules_and_answers_a_stale_version_with_the_co
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delete_is_refused_while_anything_refers_to_the_entity_and_keeps_its_history() {
+    let console = console_with_demo().await;
+    let delete = |kind: &str, key: &str, version: i64| {
+        vec![
+            ("kind", kind.to_owned()),
+            ("key", key.to_owned()),
+            ("version", version.to_string()),
+            ("reason", "tidy up".to_owned()),
+        ]
+    };
+    let in_use = console.call("delete", &delete("tier", "LIVE", 1)).await;
+    assert!(
+        in_use["Refused"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("still used by"),
+        "{in_use}"
+    );
+    assert!(!in_use["Refused"]["details"].as_array().unwrap().is_empty());
+    // A live tenant is protected from termination in the demo.
+    let protected = console
+        .call("delete", &delete("tenant", "acme-berlin", 1))
+        .await;
+    assert_eq!(
+        protected["Invalid"][0]["field"], "/termination_protection",
+        "{protected}"
+    );
+    let tier =
+        json!({"name": "SPARE", "display_name": "Spare", "is_live": false, "state": "active"});
+    console.save("tier", true, 0, tier, "a spare tier").await;
+    let stale = console.call("delete", &delete("tier", "SPARE", 0)).await;
+    assert_eq!(stale["Conflict"]["current"], 1, "{stale}");
+    let deleted = console.call("delete", &delete("tier", "SPARE", 1)).await;
+    assert_eq!(deleted["Saved"]["version"], 2, "{deleted}");
+    let store = console.db.store().await;
+    let history = store.history("tier", "SPARE").await.unwrap();
+    assert_eq!(history[1].operation.as_str(), "delete");
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_schema_that_tenants_break_is_refused_with_them_and_nothing_is_written() {
     let console = console_with_demo().await;
     let store = console.db.store().await;

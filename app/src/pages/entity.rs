@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
-use crate::changes::{RollBack, SaveOutcome, preview_rollback};
+use crate::changes::{DeleteEntity, RollBack, SaveOutcome, preview_rollback};
 use crate::entities::{EntityDetail, HistoryRow, compare_versions, get_entity};
 use crate::failure::failure;
 use crate::lists::EntityKind;
@@ -45,6 +45,8 @@ fn Detail(kind: EntityKind, detail: EntityDetail, changed: Callback<()>) -> impl
         ..
     } = detail;
     let exists = fields.is_some();
+    let deleting = RwSignal::new(false);
+    let key_for_delete = StoredValue::new(key.clone());
     let fields = match fields {
         Some(fields) => view! {
             <dl class="fields" data-testid="fields">
@@ -73,9 +75,11 @@ fn Detail(kind: EntityKind, detail: EntityDetail, changed: Callback<()>) -> impl
                 {(version > 0).then(|| view! { <span class="badge" data-testid="version">"version " {version}</span> })}
                 {exists.then(|| view! {
                     <A href=format!("/{}/{key}/edit", kind.section()) attr:class="button primary" attr:data-testid="edit">"Edit"</A>
+                    <button type="button" class="button" data-testid="delete-open" on:click=move |_| deleting.set(true)>"Delete…"</button>
                 })}
             </div>
         </div>
+        {move || deleting.get().then(|| view! { <DeletePanel kind key=key_for_delete.get_value() version deleting changed/> })}
         {fields}
         {configs}
         <Versions kind key version history changed/>
@@ -180,8 +184,7 @@ fn RollbackPanel(
     let roll_back = ServerAction::<RollBack>::new();
     let toasts = Toasts::get();
     let problem = RwSignal::new(None::<String>);
-    Effect::new(move |_| {
-        match roll_back.value().get() {
+    Effect::new(move |_| match roll_back.value().get() {
         Some(Ok(SaveOutcome::Saved { version, .. })) => {
             toasts.say(format!(
                 "Rolled {} {} back to version {to_version}: it is version {version} now.",
@@ -191,19 +194,8 @@ fn RollbackPanel(
             rolling.set(None);
             changed.run(());
         }
-        Some(Ok(SaveOutcome::Conflict(c))) => problem.set(Some(format!(
-            "Version {} was saved by {} meanwhile (“{}”): reload the page to see it, then roll back again.",
-            c.current, c.actor, c.reason
-        ))),
-        Some(Ok(SaveOutcome::Invalid(errors))) => problem.set(Some(
-            errors.into_iter().map(|e| format!("{}: {}", e.field, e.rule)).collect::<Vec<_>>().join("; "),
-        )),
-        Some(Ok(SaveOutcome::Refused { message, details })) => {
-            problem.set(Some(format!("{message} {}", details.join("; "))))
-        }
-        Some(Err(e)) => problem.set(Some(e.to_string())),
+        Some(other) => problem.set(Some(refusal(other))),
         None => {}
-    }
     });
     let confirm = Callback::new(move |_: ()| {
         roll_back.dispatch(RollBack {
@@ -249,6 +241,74 @@ fn RollbackPanel(
                 </ErrorBoundary>
             </Transition>
             {move || problem.get().map(|p| view! { <p class="notice error" role="alert">{p}</p> })}
+        </section>
+    }
+}
+
+/// A write's answer other than "saved", in words: why nothing was written.
+fn refusal(answer: Result<SaveOutcome, ServerFnError>) -> String {
+    match answer {
+        Ok(SaveOutcome::Conflict(c)) => format!(
+            "Version {} was saved by {} meanwhile (“{}”): reload the page to see it, then try again.",
+            c.current, c.actor, c.reason
+        ),
+        Ok(SaveOutcome::Invalid(errors)) => errors
+            .into_iter()
+            .map(|e| format!("{}: {}", e.field, e.rule))
+            .collect::<Vec<_>>()
+            .join("; "),
+        Ok(SaveOutcome::Refused { message, details }) => {
+            format!("{message} {}", details.join("; "))
+        }
+        Ok(SaveOutcome::Saved { .. }) => String::new(),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// Deleting the entity, after a reason; refused while anything refers to it.
+#[component]
+fn DeletePanel(
+    kind: EntityKind,
+    key: String,
+    version: i64,
+    deleting: RwSignal<bool>,
+    changed: Callback<()>,
+) -> impl IntoView {
+    let key = StoredValue::new(key);
+    let reason = RwSignal::new(String::new());
+    let delete = ServerAction::<DeleteEntity>::new();
+    let toasts = Toasts::get();
+    let problem = RwSignal::new(None::<String>);
+    Effect::new(move |_| match delete.value().get() {
+        Some(Ok(SaveOutcome::Saved { .. })) => {
+            toasts.say(format!(
+                "Deleted {} {}.",
+                kind.store_kind(),
+                key.get_value()
+            ));
+            deleting.set(false);
+            changed.run(());
+        }
+        Some(other) => problem.set(Some(refusal(other))),
+        None => {}
+    });
+    let confirm = Callback::new(move |_: ()| {
+        delete.dispatch(DeleteEntity {
+            kind,
+            key: key.get_value(),
+            version,
+            reason: reason.get_untracked(),
+        });
+    });
+    view! {
+        <section class="rollback notice" data-testid="delete">
+            <h2>"Delete " {key.get_value()}</h2>
+            <p>"The entity goes; its history stays, and it can be rolled back. Nothing may still refer to it."</p>
+            <ReasonForm id="delete-reason" question="Why delete it?" reason
+                pending=delete.pending().into() action="Delete" acting="Deleting…"
+                test_id="confirm-delete" on_send=confirm
+                on_cancel=Callback::new(move |_| deleting.set(false)) cancel="Cancel"/>
+            {move || problem.get().map(|p| view! { <p class="notice error" role="alert" data-testid="delete-refused">{p}</p> })}
         </section>
     }
 }
