@@ -28,6 +28,27 @@ pub struct HistoryRow {
     pub reason: String,
 }
 
+#[cfg(feature = "ssr")]
+impl HistoryRow {
+    /// An entity's change records (oldest first, as the store gives them) as the console's
+    /// history rows, newest first.
+    pub fn newest_first(records: Vec<strata_store::history::ChangeRecord>) -> Vec<HistoryRow> {
+        records
+            .into_iter()
+            .rev()
+            .map(|r| HistoryRow {
+                version: r.entity_version,
+                deleted: r.after.is_none(),
+                revision: r.revision,
+                operation: r.operation.as_str().to_owned(),
+                actor: r.actor,
+                at: strata_domain::time::format_rfc3339_millis(r.at_ms),
+                reason: r.reason,
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EntityDetail {
     pub key: String,
@@ -45,7 +66,6 @@ pub async fn get_entity(
     kind: EntityKind,
     key: String,
 ) -> Result<Option<EntityDetail>, ServerFnError> {
-    use strata_domain::time::format_rfc3339_millis;
     use strata_store::StoreError;
 
     use crate::ssr::Console;
@@ -84,19 +104,7 @@ pub async fn get_entity(
         fields,
         document,
         version,
-        history: records
-            .into_iter()
-            .rev()
-            .map(|r| HistoryRow {
-                version: r.entity_version,
-                revision: r.revision,
-                operation: r.operation.as_str().to_owned(),
-                actor: r.actor,
-                at: format_rfc3339_millis(r.at_ms),
-                reason: r.reason,
-                deleted: r.after.is_none(),
-            })
-            .collect(),
+        history: HistoryRow::newest_first(records),
     }))
 }
 
@@ -132,23 +140,11 @@ pub async fn compare_versions(
     use crate::ssr::Console;
 
     let store = Console::current()?.store;
-    let history = store
-        .history(kind.store_kind(), &key)
+    let (before, after) = store
+        .version_images(kind.store_kind(), &key, from, to)
         .await
         .map_err(|e| ServerFnError::new(e.to_string()))?;
-    let image = |version: i64| {
-        history
-            .iter()
-            .find(|r| r.entity_version == version)
-            .map(|r| r.after.clone().unwrap_or(Value::Null))
-            .ok_or_else(|| {
-                ServerFnError::new(format!(
-                    "{} {key:?} has no version {version}",
-                    kind.store_kind()
-                ))
-            })
-    };
-    Ok(side_by_side(&image(from)?, &image(to)?))
+    Ok(side_by_side(&before, &after))
 }
 
 /// The keys a form may pick from, for each kind of entity its fields refer to.

@@ -168,7 +168,6 @@ mod server {
     use strata_domain::names::DeployableName;
     use strata_domain::resolve::merged;
     use strata_domain::tenant::Tenant;
-    use strata_domain::time::format_rfc3339_millis;
     use strata_store::{Store, StoreError};
 
     use super::{LayerImpact, LayerView, SHOWN_TENANTS, TenantImpact, scope_of};
@@ -240,22 +239,12 @@ mod server {
                 }
             }
         }
-        let history = store
-            .history(entity.0.store_kind(), &entity.1)
-            .await
-            .map_err(failed)?
-            .into_iter()
-            .rev()
-            .map(|r| HistoryRow {
-                version: r.entity_version,
-                deleted: r.after.is_none(),
-                revision: r.revision,
-                operation: r.operation.as_str().to_owned(),
-                actor: r.actor,
-                at: format_rfc3339_millis(r.at_ms),
-                reason: r.reason,
-            })
-            .collect();
+        let history = HistoryRow::newest_first(
+            store
+                .history(entity.0.store_kind(), &entity.1)
+                .await
+                .map_err(failed)?,
+        );
         Ok(Some(LayerView {
             deployable: deployable.to_string(),
             scope,

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::overview::get_overview;
+use crate::overview::{SharedOverview, get_overview};
 use crate::toasts::{ToastShelf, Toasts};
 
 /// The console's sections, in sidebar order: (path, label).
@@ -24,6 +24,7 @@ pub fn Layout(children: Children) -> impl IntoView {
     let toasts = Toasts::provide();
     // The header's revision is read again after every finished action.
     let overview = Resource::new(move || toasts.said(), |_| get_overview());
+    provide_context(SharedOverview(overview));
     let (menu_open, set_menu_open) = signal(false);
     view! {
         <div class="frame" class:menu-open=menu_open>

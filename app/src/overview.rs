@@ -16,6 +16,11 @@ pub struct Overview {
     pub checked_at: String,
 }
 
+/// The overview the layout reads for its header, shared with the pages that show part of it,
+/// so a page does not check the domain's health a second time.
+#[derive(Clone, Copy)]
+pub struct SharedOverview(pub Resource<Result<Overview, ServerFnError>>);
+
 #[server(endpoint = "overview")]
 pub async fn get_overview() -> Result<Overview, ServerFnError> {
     use crate::ssr::Console;

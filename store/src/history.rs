@@ -145,6 +145,18 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<Vec<PatchOp>, StoreError> {
+        let (before, after) = self.version_images(kind, key, from, to).await?;
+        Ok(diff(&before, &after))
+    }
+
+    /// The images of an entity's versions `from` and `to`; a deletion's image is `null`.
+    pub async fn version_images(
+        &self,
+        kind: &str,
+        key: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<(Value, Value), StoreError> {
         let history = self.history(kind, key).await?;
         let image_of = |field: &str, version: i64| -> Result<Value, StoreError> {
             history
@@ -155,7 +167,7 @@ impl Store {
                     StoreError::invalid(field, format!("{kind} {key:?} has no version {version}"))
                 })
         };
-        Ok(diff(&image_of("/from", from)?, &image_of("/to", to)?))
+        Ok((image_of("/from", from)?, image_of("/to", to)?))
     }
 
     /// Every entity as it stood right after `revision` was committed: kind → key → image.

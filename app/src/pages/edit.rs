@@ -19,7 +19,7 @@ use crate::failure::failure;
 use crate::forms::{FormField, Input, check_draft, parse_json_field, tenant_states};
 use crate::lists::EntityKind;
 use crate::pages::NotFound;
-use crate::pages::diff::DiffTable;
+use crate::pages::conflict::ConflictView;
 use crate::pages::reason::ReasonForm;
 use crate::toasts::Toasts;
 
@@ -352,53 +352,20 @@ fn EntityForm(
                 test_id="confirm-save" on_send=send
                 on_cancel=Callback::new(move |_| asking.set(false)) cancel="Back to the form"/>
         </Show>
-        {move || conflict.get().map(|found| view! { <ConflictView found form conflict/> })}
-    }
-}
-
-/// What changed while the form was open, and the two ways on.
-#[component]
-fn ConflictView(
-    found: Conflict,
-    form: FormState,
-    conflict: RwSignal<Option<Conflict>>,
-) -> impl IntoView {
-    let Conflict {
-        edited,
-        current,
-        actor,
-        at,
-        reason,
-        changes,
-        document,
-    } = found;
-    let reload = move |_| {
-        if let Some(values) = document.as_ref().and_then(Value::as_object) {
-            form.load(values, current);
-        }
-        conflict.set(None);
-    };
-    let keep = move |_| {
-        form.version.set(current);
-        conflict.set(None);
-    };
-    view! {
-        <section class="conflict notice error" role="alert" data-testid="conflict">
-            <h2>"Someone changed this meanwhile"</h2>
-            <p>
-                "You edited version " {edited} "; version " <strong>{current}</strong> " is stored now, saved by "
-                <strong>{actor}</strong> " at " <time>{at}</time> ": “" {reason} "”. Nothing of yours was written."
-            </p>
-            <DiffTable rows=changes before="Version you edited" after="Stored now"/>
-            <div class="actions">
-                <button type="button" class="button" data-testid="reload" on:click=reload>
-                    "Reload version " {current} " (drop my edits)"
-                </button>
-                <button type="button" class="button primary" data-testid="reapply" on:click=keep>
-                    "Keep my edits on top of version " {current}
-                </button>
-            </div>
-        </section>
+        {move || conflict.get().map(|found| {
+            let (current, document) = (found.current, found.document.clone());
+            let on_reload = Callback::new(move |_: ()| {
+                if let Some(values) = document.as_ref().and_then(Value::as_object) {
+                    form.load(values, current);
+                }
+                conflict.set(None);
+            });
+            let on_keep = Callback::new(move |_: ()| {
+                form.version.set(current);
+                conflict.set(None);
+            });
+            view! { <ConflictView found on_reload on_keep/> }
+        })}
     }
 }
 

@@ -15,6 +15,7 @@ use crate::changes::SaveOutcome;
 use crate::failure::failure;
 use crate::layers::{LayerImpact, LayerView, PreviewLayer, SHOWN_TENANTS, SaveLayer, get_layer};
 use crate::pages::NotFound;
+use crate::pages::conflict::ConflictView;
 use crate::pages::diff::DiffTable;
 use crate::pages::entity::Versions;
 use crate::pages::reason::ReasonForm;
@@ -242,19 +243,15 @@ fn LayerEditor(view: LayerView, reload: Callback<()>) -> impl IntoView {
             }
         })}
         {move || answer.get().map(|outcome| match outcome {
-            SaveOutcome::Conflict(c) => view! {
-                <section class="conflict notice error" role="alert" data-testid="conflict">
-                    <h2>"Someone changed this layer meanwhile"</h2>
-                    <p>"You edited version " {c.edited} "; version " <strong>{c.current}</strong> " was saved by " <strong>{c.actor.clone()}</strong> " at " <time>{c.at.clone()}</time> ": “" {c.reason.clone()} "”. Nothing of yours was written."</p>
-                    <DiffTable rows=c.changes.clone() before="Version you edited" after="Stored now"/>
-                    <div class="actions">
-                        <button type="button" class="button" data-testid="reload" on:click=move |_| reload.run(())>"Reload version " {c.current} " (drop my edits)"</button>
-                        <button type="button" class="button primary" data-testid="reapply" on:click=move |_| { version.set(c.current); answer.set(None); previewed.set(None); }>
-                            "Keep my edits on top of version " {c.current}
-                        </button>
-                    </div>
-                </section>
-            }.into_any(),
+            SaveOutcome::Conflict(found) => {
+                let current = found.current;
+                let on_keep = Callback::new(move |_: ()| {
+                    version.set(current);
+                    answer.set(None);
+                    previewed.set(None);
+                });
+                view! { <ConflictView found on_reload=reload on_keep/> }.into_any()
+            }
             SaveOutcome::Invalid(errors) => view! {
                 <ul class="notice error" role="alert">{errors.into_iter().map(|e| view! { <li>{e.field} ": " {e.rule}</li> }).collect_view()}</ul>
             }.into_any(),

@@ -2,6 +2,7 @@
 
 mod audit;
 mod configs;
+pub(crate) mod conflict;
 pub(crate) mod diff;
 mod edit;
 pub(crate) mod entity;

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::failure::failure;
-use crate::overview::get_overview;
+use crate::overview::SharedOverview;
 use crate::pages::revisions::{RestorePanel, RevisionComparison};
 use crate::publications::{PublicationRow, PublishNow, get_publications};
 
@@ -14,7 +14,7 @@ use crate::publications::{PublicationRow, PublishNow, get_publications};
 pub fn PublicationsPage() -> impl IntoView {
     let publications = Resource::new(|| (), |_| get_publications());
     let publish = ServerAction::<PublishNow>::new();
-    let overview = Resource::new(|| (), |_| get_overview());
+    let overview = expect_context::<SharedOverview>().0;
     // Two revisions picked for comparison, and the one the domain may be restored to.
     let (from, to) = (RwSignal::new(None::<i64>), RwSignal::new(None::<i64>));
     let restoring = RwSignal::new(None::<i64>);

@@ -155,7 +155,7 @@ fn Frame(
     children: Children,
 ) -> impl IntoView {
     let at = pointer(&path);
-    let id = format!("layer{}", at.replace('/', "-"));
+    let id = id_of(&path);
     let inherited = form
         .below
         .with_value(|below| value_at(below, &path).map(|v| v.to_string()));
