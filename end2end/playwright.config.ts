@@ -1,6 +1,7 @@
 // Strata's browser tests run against a server that scripts/e2e starts (STRATA_URL), in Debian's
 // Chromium: Playwright's own browser download cannot work on the build machines.
 import { defineConfig } from '@playwright/test';
+import { signedInState } from './global-setup';
 
 const baseURL = process.env.STRATA_URL;
 if (!baseURL) {
@@ -9,6 +10,8 @@ if (!baseURL) {
 
 export default defineConfig({
   testDir: './tests',
+  // Every context starts signed in as the test user (tests of signing in start without).
+  globalSetup: './global-setup.ts',
   outputDir: './test-results',
   timeout: 30_000,
   expect: { timeout: 10_000 },
@@ -19,6 +22,7 @@ export default defineConfig({
   reporter: [['list']],
   use: {
     baseURL,
+    storageState: signedInState,
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
     launchOptions: {

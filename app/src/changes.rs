@@ -195,7 +195,7 @@ mod server {
         write: impl AsyncFnOnce(&mut ChangeSet) -> Result<i64, StoreError>,
     ) -> Result<SaveOutcome, ServerFnError> {
         let store = &console.store;
-        let mut change = match store.begin(&console.actor, reason).await {
+        let mut change = match store.begin(&console.actor()?, reason).await {
             Ok(change) => change,
             Err(e) => return outcome_of::<E>(store, key, e).await,
         };

@@ -2,7 +2,7 @@
 //! the console's sections, and the page itself.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
+use leptos_router::components::{A, Outlet};
 
 use crate::overview::{SharedOverview, get_overview};
 use crate::toasts::{ToastShelf, Toasts};
@@ -19,8 +19,9 @@ pub const SECTIONS: &[(&str, &str)] = &[
     ("publications", "Publications"),
 ];
 
+/// The frame of every page but the sign-in ones; the page goes where the `Outlet` is.
 #[component]
-pub fn Layout(children: Children) -> impl IntoView {
+pub fn Layout() -> impl IntoView {
     let toasts = Toasts::provide();
     // The header's revision is read again after every finished action.
     let overview = Resource::new(move || toasts.said(), |_| get_overview());
@@ -49,6 +50,18 @@ pub fn Layout(children: Children) -> impl IntoView {
                         Err(_) => view! { <span class="domain-name muted">"domain unavailable"</span> }.into_any(),
                     })}
                 </Transition>
+                <Transition fallback=|| ()>
+                    {move || overview.get().and_then(Result::ok).and_then(|o| o.person).map(|person| view! {
+                        <div class="who">
+                            <span data-testid="signed-in-as" title=format!("signed in as {}", person.name)>
+                                {person.display_name}
+                            </span>
+                            <form method="post" action="/auth/sign-out">
+                                <button type="submit" class="link-button">"Sign out"</button>
+                            </form>
+                        </div>
+                    })}
+                </Transition>
             </header>
             <nav class="sidebar" aria-label="Sections">
                 <ul>
@@ -61,7 +74,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                     }).collect_view()}
                 </ul>
             </nav>
-            <main class="page">{children()}</main>
+            <main class="page"><Outlet/></main>
             <ToastShelf toasts/>
         </div>
     }

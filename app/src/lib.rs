@@ -14,6 +14,7 @@ pub mod lists;
 pub mod overview;
 pub mod pager;
 pub mod pages;
+pub mod people;
 pub mod publications;
 pub mod resolved;
 pub mod revisions;
@@ -23,14 +24,14 @@ pub mod toasts;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
-use leptos_router::components::{Route, Router, Routes};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::layout::Layout;
 use crate::lists::EntityKind;
 use crate::pages::{
     AuditPage, ConfigsPage, EditPage, EntityPage, HomePage, LayerPage, ListPage, NotFound,
-    PublicationsPage,
+    PublicationsPage, SetupPage, SignInPage,
 };
 
 /// The HTML document around the console, rendered on the server.
@@ -70,8 +71,10 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="strata" href="/pkg/strata.css"/>
         <Title formatter=|page: String| if page.is_empty() { "Strata".to_owned() } else { format!("{page} · Strata") }/>
         <Router>
-            <Layout>
-                <Routes fallback=|| view! { <NotFound/> }>
+            <Routes fallback=|| view! { <NotFound/> }>
+                <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
+                <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async/>
+                <ParentRoute path=path!("") view=Layout ssr=SsrMode::Async>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/tiers") view=|| view! { <ListPage kind=EntityKind::Tier/> } ssr=SsrMode::Async/>
                     <Route path=path!("/tiers/:key") view=|| view! { <EntityPage kind=EntityKind::Tier/> } ssr=SsrMode::Async/>
@@ -98,8 +101,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/configs/:deployable/default") view=LayerPage ssr=SsrMode::Async/>
                     <Route path=path!("/history") view=AuditPage ssr=SsrMode::Async/>
                     <Route path=path!("/publications") view=PublicationsPage ssr=SsrMode::Async/>
-                </Routes>
-            </Layout>
+                    <Route path=path!("/*any") view=NotFound ssr=SsrMode::Async/>
+                </ParentRoute>
+            </Routes>
         </Router>
     }
 }

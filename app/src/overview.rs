@@ -14,6 +14,8 @@ pub struct Overview {
     pub health: Health,
     /// When the server answered, RFC 3339 with milliseconds.
     pub checked_at: String,
+    /// Who is signed in.
+    pub person: Option<strata_domain::access::Person>,
 }
 
 /// The overview the layout reads for its header, shared with the pages that show part of it,
@@ -39,6 +41,7 @@ pub async fn get_overview() -> Result<Overview, ServerFnError> {
         strata_version: env!("CARGO_PKG_VERSION").to_owned(),
         health,
         checked_at: now_rfc3339(),
+        person: Console::person(),
     })
 }
 

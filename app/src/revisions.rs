@@ -81,7 +81,7 @@ pub async fn restore_domain(revision: i64, reason: String) -> Result<RestoreAnsw
     Ok(
         match console
             .store
-            .restore(&console.actor, &reason, revision)
+            .restore(&console.actor()?, &reason, revision)
             .await
         {
             Ok(made) if made == before => RestoreAnswer::Unchanged,

@@ -6,6 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use leptos::prelude::*;
+use strata_domain::access::Person;
 use strata_domain::health::Health;
 use strata_store::Store;
 
@@ -18,17 +19,34 @@ pub trait HealthProbe: Send + Sync {
 #[derive(Clone)]
 pub struct Console {
     pub store: Store,
-    /// Who the console's changes are recorded as. Until people sign in (the auth issue), every
-    /// change made through the console is recorded as this one actor.
-    pub actor: String,
     pub health: Arc<dyn HealthProbe>,
 }
+
+/// The person a request is signed in as. The server's guard puts it into the request after
+/// checking the session; requests without one never reach the console's private routes.
+#[derive(Clone, Debug)]
+pub struct SignedIn(pub Person);
 
 impl Console {
     /// The console of the current request, or an error a server function can return.
     pub fn current() -> Result<Console, ServerFnError> {
         use_context::<Console>()
             .ok_or_else(|| ServerFnError::new("the console is not wired to a store on this server"))
+    }
+
+    /// The signed-in person of the current request, if any.
+    pub fn person() -> Option<Person> {
+        use_context::<http::request::Parts>()?
+            .extensions
+            .get::<SignedIn>()
+            .map(|signed_in| signed_in.0.clone())
+    }
+
+    /// Who this request's changes are recorded as: the signed-in person.
+    pub fn actor(&self) -> Result<String, ServerFnError> {
+        Console::person()
+            .map(|person| person.name)
+            .ok_or_else(|| ServerFnError::new("sign in first"))
     }
 }
 

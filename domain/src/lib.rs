@@ -2,6 +2,7 @@
 //! rules, and the plain data types both sides exchange. Nothing here does I/O, so the console
 //! can check input with the same code the server enforces.
 
+pub mod access;
 pub mod audit;
 pub mod compile;
 pub mod deployable;

@@ -20,6 +20,7 @@ enum Alphabet {
     UpperDigits,
     LowerDigits,
     LowerDigitsDash,
+    LowerDigitsDashDot,
 }
 
 impl Alphabet {
@@ -28,6 +29,9 @@ impl Alphabet {
             Alphabet::UpperDigits => c.is_ascii_uppercase() || c.is_ascii_digit(),
             Alphabet::LowerDigits => c.is_ascii_lowercase() || c.is_ascii_digit(),
             Alphabet::LowerDigitsDash => c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-',
+            Alphabet::LowerDigitsDashDot => {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.'
+            }
         }
     }
 }
@@ -230,6 +234,19 @@ pub fn check_prefix(
         ),
     ))
 }
+
+name_type!(
+    /// A person who signs in to the console (and whom history names as the actor).
+    UserName,
+    Rule {
+        kind: "user name",
+        pattern: "^[a-z][a-z0-9.-]{1,31}$",
+        first: |c| c.is_ascii_lowercase(),
+        rest: Alphabet::LowerDigitsDashDot,
+        min: 2,
+        max: 32,
+    }
+);
 
 #[cfg(test)]
 mod tests {

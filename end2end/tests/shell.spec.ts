@@ -29,9 +29,10 @@ test('the console hydrates and "Check again" asks the server anew', async ({ pag
   await screenshot(page, 'home');
 });
 
-test('the overview server function answers JSON', async ({ request }) => {
+test('the overview server function answers JSON', async ({ request, baseURL }) => {
+  // As the console's pages send it: from the console's origin, with the session cookie.
   const response = await request.post('/api/overview', {
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    headers: { 'content-type': 'application/x-www-form-urlencoded', Origin: baseURL! },
     data: '',
   });
   expect(response.status()).toBe(200);
@@ -39,6 +40,7 @@ test('the overview server function answers JSON', async ({ request }) => {
   expect(overview.revision).toBe(0);
   expect(overview.health.database.state).toBe('up');
   expect(overview.health.origin.state).toBe('up');
+  expect(overview.person.name).toBe(process.env.STRATA_E2E_USER);
 });
 
 test('sections open without a page load and unknown pages say so', async ({ page, expectProblem }) => {

@@ -13,6 +13,7 @@ use strata_server::config::Settings;
 use strata_server::origin::OriginSetting;
 use strata_server::startup::Application;
 use strata_store::Backend;
+use strata_store::access::NewUser;
 use strata_store::test_support::{
     TestDatabase, benchmark_machine, benchmark_tenants, seed_large_domain,
 };
@@ -39,12 +40,40 @@ async fn main() {
         cache: CacheSetting::InProcess,
         addr: "127.0.0.1:0".parse().unwrap(),
         site_root: dir.path().to_path_buf(),
+        public_origin: None,
+        session_idle: Duration::from_secs(3600),
     })
     .await
     .unwrap();
     let base = format!("http://{}", app.addr());
     tokio::spawn(app.run_until_stopped());
-    let client = reqwest::Client::new();
+    // Signed in as a domain admin, as a person using the console is.
+    let password = "benchmark password";
+    let admin = NewUser {
+        name: "bench",
+        display_name: "Bench",
+        password,
+        domain_admin: true,
+    };
+    store.add_user("benchmark", admin).await.unwrap();
+    let mut origin = reqwest::header::HeaderMap::new();
+    origin.insert(reqwest::header::ORIGIN, base.parse().unwrap());
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .default_headers(origin)
+        .build()
+        .unwrap();
+    let signed_in = client
+        .post(format!("{base}/auth/sign-in"))
+        .form(&[("name", "bench"), ("password", password)])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        signed_in.url().path() == "/",
+        "signed in: {}",
+        signed_in.url()
+    );
     let last_page = tenants.div_ceil(50);
     for (what, path) in [
         ("first page", "/tenants".to_owned()),

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use strata_store::DatabaseUrl;
@@ -76,6 +77,53 @@ pub enum Command {
         #[arg(long)]
         reason: Option<String>,
     },
+    /// People who sign in to the console, and their roles.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+        #[command(flatten)]
+        author: Author,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserAction {
+    /// Add a person. The password is asked for (or read from stdin with --password-stdin).
+    Add {
+        name: String,
+        /// With --organization, their role there (viewer, editor, publisher, admin); without,
+        /// only `admin`: a domain admin, who manages everything.
+        #[arg(long)]
+        role: Option<String>,
+        /// The organization --role applies to.
+        #[arg(long)]
+        organization: Option<String>,
+        /// As the console shows them (default: the name).
+        #[arg(long = "display-name")]
+        display_name: Option<String>,
+        /// Read the password from the first line of stdin instead of asking.
+        #[arg(long = "password-stdin")]
+        password_stdin: bool,
+    },
+    /// Everyone, with their roles.
+    List,
+    /// Set a person's password.
+    Password {
+        name: String,
+        #[arg(long = "password-stdin")]
+        password_stdin: bool,
+    },
+    /// Give a person a role in an organization, or `none` to take it away.
+    Role {
+        name: String,
+        organization: String,
+        /// viewer, editor, publisher, admin or none.
+        role: String,
+    },
+    /// Stop a person from signing in (their sessions end at their next request).
+    Disable { name: String },
+    /// Let a disabled person sign in again.
+    Enable { name: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -156,6 +204,19 @@ pub struct RawSettings {
         global = true
     )]
     pub site_root: PathBuf,
+    /// The address people open the console at, when a reverse proxy stands in front (e.g.
+    /// https://config.example.com): requests must come from its pages, and an https address
+    /// makes session cookies Secure.
+    #[arg(long = "public-url", env = "STRATA_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+    /// How long a session lasts without requests: a number and s, m, h or d.
+    #[arg(
+        long = "session-idle",
+        env = "STRATA_SESSION_IDLE",
+        default_value = "12h",
+        global = true
+    )]
+    pub session_idle: String,
 }
 
 /// Settings that passed their checks.
@@ -168,6 +229,9 @@ pub struct Settings {
     pub cache: CacheSetting,
     pub addr: SocketAddr,
     pub site_root: PathBuf,
+    /// scheme://host[:port] people reach the console at, when set.
+    pub public_origin: Option<String>,
+    pub session_idle: Duration,
 }
 
 impl RawSettings {
@@ -187,6 +251,14 @@ impl RawSettings {
                 ),
             )
         })?;
+        let public_origin = self
+            .public_url
+            .as_deref()
+            .map(public_origin)
+            .transpose()
+            .map_err(|why| StartupError::setting("STRATA_PUBLIC_URL", why))?;
+        let session_idle = duration(&self.session_idle)
+            .map_err(|why| StartupError::setting("STRATA_SESSION_IDLE", why))?;
         Ok(Settings {
             database_url,
             origin,
@@ -194,6 +266,89 @@ impl RawSettings {
             cache,
             addr,
             site_root: self.site_root.clone(),
+            public_origin,
+            session_idle,
         })
+    }
+}
+
+impl Settings {
+    /// Whether session cookies must only travel over HTTPS.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_origin
+            .as_deref()
+            .is_some_and(|origin| origin.starts_with("https://"))
+    }
+}
+
+/// The origin of a public URL: http or https, a host, no path.
+fn public_origin(text: &str) -> Result<String, String> {
+    let url = url::Url::parse(text.trim()).map_err(|e| {
+        format!("{text:?} is not a URL ({e}); expected e.g. https://config.example.com")
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(format!(
+            "{text:?} must be an http:// or https:// address with a host"
+        ));
+    }
+    if url.path() != "/" || url.query().is_some() {
+        return Err(format!(
+            "{text:?} must be the console's address without a path; the console serves from /"
+        ));
+    }
+    Ok(url.origin().ascii_serialization())
+}
+
+/// A duration such as 90s, 30m, 12h or 7d.
+pub fn duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text.len().saturating_sub(1);
+    let (number, unit) = text.split_at(split);
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => {
+            return Err(format!(
+                "{text:?} is not a duration; expected e.g. 90s, 30m, 12h or 7d"
+            ));
+        }
+    };
+    match number.parse::<u64>() {
+        Ok(n) if n > 0 => Ok(Duration::from_secs(n * seconds)),
+        _ => Err(format!(
+            "{text:?} is not a duration; expected a positive whole number and s, m, h or d"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_a_number_and_a_unit() {
+        assert_eq!(duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(duration("12h"), Ok(Duration::from_secs(12 * 3600)));
+        assert_eq!(duration("7d"), Ok(Duration::from_secs(7 * 86_400)));
+        for bad in ["", "12", "h", "0m", "-5m", "1.5h", "12 hours"] {
+            assert!(duration(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_public_url_gives_its_origin_and_decides_secure_cookies() {
+        assert_eq!(
+            public_origin("https://Config.Example.com/"),
+            Ok("https://config.example.com".to_owned())
+        );
+        assert_eq!(
+            public_origin("http://10.0.0.5:8080"),
+            Ok("http://10.0.0.5:8080".to_owned())
+        );
+        assert!(public_origin("ftp://x").is_err());
+        assert!(public_origin("https://x.example/console").is_err());
+        assert!(public_origin("config.example.com").is_err());
     }
 }

@@ -1,5 +1,8 @@
 //! The `strata` binary: configuration, start-up and the HTTP surface around the store.
 
+#![recursion_limit = "256"]
+
+pub mod auth;
 pub mod cache;
 mod commands;
 pub mod config;
@@ -11,6 +14,7 @@ pub mod publisher;
 pub mod redis_cache;
 pub mod served;
 pub mod startup;
+mod users;
 
 use std::process::ExitCode;
 
@@ -108,6 +112,10 @@ async fn run(cli: Cli) -> Result<(), StartupError> {
             let store = startup::open_store(&settings).await?;
             let reason = reason.unwrap_or_else(|| format!("import from {}", dir.display()));
             commands::import(&store, &author.name(), &reason, &dir, drift).await
+        }
+        Command::User { action, author } => {
+            let store = startup::open_store(&settings).await?;
+            users::run(&store, &author.name(), action).await
         }
     }
 }

@@ -4,12 +4,16 @@
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use leptos::config::{Env, LeptosOptions};
 use strata_app::ssr::Console;
+use strata_store::access::SignInLimits;
 use strata_store::{Store, StoreError};
 use tokio::net::TcpListener;
 
+use crate::auth::sessions::{CookiePolicy, Sessions};
+use crate::auth::{Auth, AuthPolicy, announce_setup_link};
 use crate::cache::CacheSetting;
 use crate::config::Settings;
 use crate::health::Probe;
@@ -55,6 +59,7 @@ pub struct Application {
     router: axum::Router,
     store: Store,
     publisher: Publisher,
+    sessions: Sessions,
 }
 
 impl Application {
@@ -101,9 +106,28 @@ impl Application {
         });
         let console = Console {
             store: store.clone(),
-            actor: CONSOLE_ACTOR.to_owned(),
             health: probe.clone(),
         };
+        let sessions = Sessions::open(&settings.database_url).await?;
+        let auth = Auth {
+            store: store.clone(),
+            policy: Arc::new(AuthPolicy {
+                public_origin: settings.public_origin.clone(),
+                cookies: CookiePolicy {
+                    secure: settings.secure_cookies(),
+                    idle: settings.session_idle,
+                },
+                limits: SignInLimits::default(),
+            }),
+        };
+        let console_url = settings.public_origin.clone().unwrap_or_else(|| {
+            let shown = match addr.ip().is_unspecified() {
+                true => SocketAddr::from(([127, 0, 0, 1], addr.port())),
+                false => addr,
+            };
+            format!("http://{shown}")
+        });
+        announce_setup_link(&store, &console_url).await?;
         let leptos_options = LeptosOptions::builder()
             .output_name("strata")
             .site_root(settings.site_root.display().to_string())
@@ -111,7 +135,14 @@ impl Application {
             .site_addr(addr)
             .env(leptos_env())
             .build();
-        let router = http::router(console, probe, served.clone(), leptos_options);
+        let router = http::router(
+            console,
+            auth,
+            &sessions,
+            probe,
+            served.clone(),
+            leptos_options,
+        );
         let mut publisher = Publisher::new(
             store.clone(),
             origin,
@@ -127,6 +158,7 @@ impl Application {
             router,
             store,
             publisher,
+            sessions,
         })
     }
 
@@ -137,19 +169,22 @@ impl Application {
     pub async fn run_until_stopped(self) -> Result<(), StartupError> {
         tracing::info!("Strata is listening on http://{}", self.addr);
         let publishing = tokio::spawn(self.publisher.run());
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .map_err(StartupError::Serve)?;
+        let cleaning = self.sessions.spawn_cleanup(Duration::from_secs(3600));
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(StartupError::Serve)?;
         publishing.abort();
+        cleaning.abort();
         self.store.close().await;
         tracing::info!("Strata stopped");
         Ok(())
     }
 }
-
-/// Who changes made in the console are recorded as, until people sign in.
-pub const CONSOLE_ACTOR: &str = "console";
 
 /// `cargo leptos watch` sets LEPTOS_ENV=DEV to get live reload; everything else runs as PROD.
 fn leptos_env() -> Env {

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::start_server;
+use common::{signed_in, start_server};
 use serde_json::{Value, json};
 use strata_server::cache::CacheSetting;
 use strata_store::Backend;
@@ -13,6 +13,8 @@ use strata_store::test_support::TestDatabase;
 
 struct Console {
     address: String,
+    /// Signed in as a domain admin.
+    client: reqwest::Client,
     db: TestDatabase,
     _dir: tempfile::TempDir,
 }
@@ -30,8 +32,10 @@ async fn console_with_demo() -> Console {
         CacheSetting::InProcess,
     )
     .await;
+    let client = signed_in(&address, &db).await;
     Console {
         address,
+        client,
         db,
         _dir: dir,
     }
@@ -40,7 +44,8 @@ async fn console_with_demo() -> Console {
 impl Console {
     /// Calls a server function as the browser does (URL-encoded arguments, JSON answer).
     async fn call(&self, endpoint: &str, args: &[(&str, String)]) -> Value {
-        let response = reqwest::Client::new()
+        let response = self
+            .client
             .post(format!("{}/api/{endpoint}", self.address))
             .form(args)
             .send()
@@ -81,7 +86,10 @@ impl Console {
     }
 
     async fn page(&self, path: &str) -> String {
-        let response = reqwest::get(format!("{}{path}", self.address))
+        let response = self
+            .client
+            .get(format!("{}{path}", self.address))
+            .send()
             .await
             .unwrap();
         assert_eq!(response.status(), 200, "{path}");
@@ -110,7 +118,7 @@ async fn a_form_saves_names_broken_rules_and_answers_a_stale_version_with_the_co
     let history = store.history("tier", "SANDBOX").await.unwrap();
     assert_eq!(
         (history[0].actor.as_str(), history[0].reason.as_str()),
-        ("console", "acceptance tests")
+        ("tester", "acceptance tests")
     );
 
     // The browser's checks run on the server too, every field at once.
@@ -160,7 +168,7 @@ async fn a_form_saves_names_broken_rules_and_answers_a_stale_version_with_the_co
         (conflict["edited"].as_i64(), conflict["current"].as_i64()),
         (Some(1), Some(2))
     );
-    assert_eq!(conflict["actor"], "console");
+    assert_eq!(conflict["actor"], "tester");
     assert_eq!(conflict["reason"], "legal name");
     assert_eq!(
         conflict["changes"],
@@ -503,7 +511,10 @@ async fn the_editor_pages_render_on_the_server() {
     );
     console.page("/new/deployables").await;
 
-    let missing = reqwest::get(format!("{}/configs/nothing/tier/LIVE", console.address))
+    let missing = console
+        .client
+        .get(format!("{}/configs/nothing/tier/LIVE", console.address))
+        .send()
         .await
         .unwrap();
     assert_eq!(missing.status(), 404);

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::start_server;
+use common::{signed_in, start_server};
 use serde_json::Value;
 use strata_server::cache::CacheSetting;
 use strata_store::Backend;
@@ -11,6 +11,8 @@ use strata_store::test_support::TestDatabase;
 
 struct TestApp {
     address: String,
+    /// Signed in as a domain admin.
+    client: reqwest::Client,
     _db: TestDatabase,
     _dir: tempfile::TempDir,
 }
@@ -19,8 +21,10 @@ async fn spawn_app(cache: CacheSetting) -> TestApp {
     let db = TestDatabase::new(Backend::Sqlite).await;
     let dir = tempfile::tempdir().unwrap();
     let address = start_server(&db, &dir.path().join("origin"), dir.path(), cache).await;
+    let client = signed_in(&address, &db).await;
     TestApp {
         address,
+        client,
         _db: db,
         _dir: dir,
     }
@@ -127,7 +131,8 @@ async fn readyz_is_503_and_says_why_when_redis_is_down() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_home_page_is_rendered_on_the_server_with_the_domain_and_revision() {
     let app = spawn_app(CacheSetting::InProcess).await;
-    let response = client()
+    let response = app
+        .client
         .get(format!("{}/", app.address))
         .send()
         .await
@@ -157,7 +162,8 @@ async fn the_home_page_is_rendered_on_the_server_with_the_domain_and_revision() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_overview_server_function_round_trips() {
     let app = spawn_app(CacheSetting::InProcess).await;
-    let response = client()
+    let response = app
+        .client
         .post(format!("{}/api/overview", app.address))
         .header("content-type", "application/x-www-form-urlencoded")
         .body("")
@@ -169,19 +175,23 @@ async fn the_overview_server_function_round_trips() {
     assert_eq!(body["revision"], 0);
     assert_eq!(body["display_name"], "Strata");
     assert_eq!(body["health"]["database"]["state"], "up");
+    assert_eq!(body["person"]["name"], "tester");
+    assert_eq!(body["person"]["grants"]["domain_admin"], true);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_pages_are_404_and_sections_are_200() {
     let app = spawn_app(CacheSetting::InProcess).await;
-    let missing = client()
+    let missing = app
+        .client
         .get(format!("{}/no-such-page", app.address))
         .send()
         .await
         .unwrap();
     assert_eq!(missing.status(), 404);
     assert!(missing.text().await.unwrap().contains("Not found"));
-    let tiers = client()
+    let tiers = app
+        .client
         .get(format!("{}/tiers", app.address))
         .send()
         .await
@@ -204,10 +214,7 @@ async fn pages_finish_while_other_servers_start_in_the_same_process() {
         started.store(true, std::sync::atomic::Ordering::SeqCst);
         others
     };
-    let client = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(10))
-        .build()
-        .unwrap();
+    let client = app.client.clone();
     let render_pages = async {
         let mut rendered = 0;
         while !started.load(std::sync::atomic::Ordering::SeqCst) || rendered < 20 {
@@ -260,7 +267,8 @@ async fn the_server_publishes_each_commit_to_its_origin() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_publications_page_shows_each_revision_and_its_state() {
     let app = spawn_app(CacheSetting::InProcess).await;
-    let empty = client()
+    let empty = app
+        .client
         .get(format!("{}/publications", app.address))
         .send()
         .await
@@ -274,7 +282,8 @@ async fn the_publications_page_shows_each_revision_and_its_state() {
     store.load_demo("olga").await.unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
-        let html = client()
+        let html = app
+            .client
             .get(format!("{}/publications", app.address))
             .send()
             .await

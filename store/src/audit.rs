@@ -10,7 +10,7 @@ use sqlx::Row;
 use crate::{Store, StoreError, now_ms};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum AuditAction {
     /// A revision written to the origin.
     Publish,
@@ -18,24 +18,70 @@ pub enum AuditAction {
     Compile,
     /// The domain made what it was at an earlier revision.
     Restore,
+    /// A person signed in.
+    SignIn,
+    /// A sign-in with a wrong name or password.
+    SignInFailed,
+    /// A sign-in refused before the password was checked: too many failures lately.
+    SignInRefused,
+    /// A person signed out.
+    SignOut,
+    /// The first admin created through a setup link.
+    Setup,
+    /// A person added.
+    UserAdded,
+    /// A person's password, display name, domain admin right or access changed.
+    UserChanged,
+    /// A person's role in an organization granted, changed or withdrawn.
+    MemberChanged,
+    TokenCreated,
+    TokenRevoked,
+    /// A secret value shown in plain text to someone allowed to see it.
+    SecretRevealed,
 }
 
 impl AuditAction {
+    const ALL: [AuditAction; 14] = [
+        AuditAction::Publish,
+        AuditAction::Compile,
+        AuditAction::Restore,
+        AuditAction::SignIn,
+        AuditAction::SignInFailed,
+        AuditAction::SignInRefused,
+        AuditAction::SignOut,
+        AuditAction::Setup,
+        AuditAction::UserAdded,
+        AuditAction::UserChanged,
+        AuditAction::MemberChanged,
+        AuditAction::TokenCreated,
+        AuditAction::TokenRevoked,
+        AuditAction::SecretRevealed,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             AuditAction::Publish => "publish",
             AuditAction::Compile => "compile",
             AuditAction::Restore => "restore",
+            AuditAction::SignIn => "sign-in",
+            AuditAction::SignInFailed => "sign-in-failed",
+            AuditAction::SignInRefused => "sign-in-refused",
+            AuditAction::SignOut => "sign-out",
+            AuditAction::Setup => "setup",
+            AuditAction::UserAdded => "user-added",
+            AuditAction::UserChanged => "user-changed",
+            AuditAction::MemberChanged => "member-changed",
+            AuditAction::TokenCreated => "token-created",
+            AuditAction::TokenRevoked => "token-revoked",
+            AuditAction::SecretRevealed => "secret-revealed",
         }
     }
 
     fn parse(text: &str) -> Result<AuditAction, StoreError> {
-        Ok(match text {
-            "publish" => AuditAction::Publish,
-            "compile" => AuditAction::Compile,
-            "restore" => AuditAction::Restore,
-            other => return Err(StoreError::Corrupt(format!("audit action {other:?}"))),
-        })
+        AuditAction::ALL
+            .into_iter()
+            .find(|action| action.as_str() == text)
+            .ok_or_else(|| StoreError::Corrupt(format!("audit action {text:?}")))
     }
 }
 

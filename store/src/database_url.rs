@@ -82,7 +82,7 @@ impl DatabaseUrl {
         self.backend
     }
 
-    pub(crate) fn as_sqlx(&self) -> &str {
+    pub fn as_sqlx(&self) -> &str {
         &self.url
     }
 

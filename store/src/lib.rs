@@ -2,6 +2,7 @@
 //! (the embedded default) or PostgreSQL through one sqlx `AnyPool`, so every query is written
 //! once and the same tests run against both databases.
 
+pub mod access;
 pub mod audit;
 pub mod changes;
 mod converge;

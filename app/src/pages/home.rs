@@ -50,6 +50,7 @@ fn OverviewCards(overview: Overview) -> impl IntoView {
         strata_version,
         health,
         checked_at,
+        person: _,
     } = overview;
     let ready = health.ready();
     view! {

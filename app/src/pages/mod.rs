@@ -15,6 +15,7 @@ pub(crate) mod reason;
 pub(crate) mod resolved;
 mod revisions;
 mod schema_form;
+mod sign_in;
 
 pub use audit::AuditPage;
 pub use configs::ConfigsPage;
@@ -25,3 +26,4 @@ pub use layer::LayerPage;
 pub use list::ListPage;
 pub use not_found::NotFound;
 pub use publications::PublicationsPage;
+pub use sign_in::{SetupPage, SignInPage};

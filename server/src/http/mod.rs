@@ -6,23 +6,33 @@ mod health;
 
 use std::sync::Arc;
 
-use axum::Router;
+use axum::{Router, middleware};
 use leptos::config::LeptosOptions;
 use strata_app::ssr::Console;
 use tower_http::trace::TraceLayer;
 
+use crate::auth::sessions::Sessions;
+use crate::auth::{self, Auth};
 use crate::health::Probe;
 use crate::served::Served;
 
+/// The whole HTTP surface. The console and its sign-in forms sit behind the session layer
+/// and the guard; health checks and the config read path do not use sessions.
 pub fn router(
     console: Console,
+    auth: Auth,
+    sessions: &Sessions,
     probe: Arc<Probe>,
     served: Served,
     leptos_options: LeptosOptions,
 ) -> Router {
+    let policy = auth.policy.cookies;
+    let guarded = console::router(console, leptos_options)
+        .merge(auth::router(auth.clone()))
+        .layer(middleware::from_fn_with_state(auth, auth::guard));
     Router::new()
         .merge(health::router(probe))
         .merge(config::router(served))
-        .merge(console::router(console, leptos_options))
+        .merge(sessions.around(guarded, policy))
         .layer(TraceLayer::new_for_http())
 }

@@ -45,20 +45,96 @@ pub async fn start_server_on(
     site_root: &Path,
     cache: CacheSetting,
 ) -> String {
-    let settings = Settings {
+    start(settings_for(db, origin, site_root, cache)).await
+}
+
+/// A test server's settings, for a test to change before [`start`].
+pub fn settings_for(
+    db: &TestDatabase,
+    origin: OriginSetting,
+    site_root: &Path,
+    cache: CacheSetting,
+) -> Settings {
+    Settings {
         database_url: db.url.clone(),
         origin,
         s3_endpoint: None,
         cache,
         addr: "127.0.0.1:0".parse::<SocketAddr>().unwrap(),
         site_root: site_root.to_path_buf(),
-    };
+        public_origin: None,
+        session_idle: Duration::from_secs(3600),
+    }
+}
+
+/// Starts a server with `settings`; answers its base URL.
+pub async fn start(settings: Settings) -> String {
     let app = Application::build(settings)
         .await
         .expect("the server starts");
     let address = format!("http://{}", app.addr());
     tokio::spawn(app.run_until_stopped());
     address
+}
+
+/// The person tests sign in as: a domain admin, added by [`signed_in`].
+pub const TESTER: &str = "tester";
+pub const TESTER_PASSWORD: &str = "a long test password";
+
+/// A client signed in to the console at `address` as [`TESTER`] (added to `db` unless there).
+pub async fn signed_in(address: &str, db: &TestDatabase) -> reqwest::Client {
+    let store = db.store().await;
+    if store.user(TESTER).await.unwrap().is_none() {
+        let tester = strata_store::access::NewUser {
+            name: TESTER,
+            display_name: "Tess Ter",
+            password: TESTER_PASSWORD,
+            domain_admin: true,
+        };
+        store.add_user("test", tester).await.unwrap();
+    }
+    store.close().await;
+    sign_in_as(address, TESTER, TESTER_PASSWORD)
+        .await
+        .expect("the tester signs in")
+}
+
+/// A client that keeps cookies and sends `address` as its Origin, as the console's pages do.
+pub fn browser(address: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::ORIGIN, address.parse().unwrap());
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+/// Signs in through the sign-in form; on refusal, the page it sends back to.
+pub async fn sign_in_as(
+    address: &str,
+    name: &str,
+    password: &str,
+) -> Result<reqwest::Client, String> {
+    let client = browser(address);
+    let response = client
+        .post(format!("{address}/auth/sign-in"))
+        .form(&[("name", name), ("password", password), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        303,
+        "the sign-in form answers with a redirect"
+    );
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    match location.as_str() {
+        "/" => Ok(client),
+        _ => Err(location),
+    }
 }
 
 /// The origin's HEAD and the manifest it names.

@@ -1,0 +1,137 @@
+//! Who may do what: the roles a person holds per organization, the domain admin above them,
+//! and the rule a password must follow. Shared with the browser so the console offers only
+//! what the signed-in person may do; the store enforces the same rules on every call.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::rules::FieldError;
+
+/// A person's role in one organization. Each role may do everything the ones before it may.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Reads the organization's products, tenants, configs and their history.
+    Viewer,
+    /// Also changes the organization's products, tenants and config layers.
+    Editor,
+    /// Also publishes and rolls back.
+    Publisher,
+    /// Also manages the organization's members.
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Viewer, Role::Editor, Role::Publisher, Role::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Editor => "editor",
+            Role::Publisher => "publisher",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Role, FieldError> {
+        Role::ALL
+            .into_iter()
+            .find(|role| role.as_str() == text)
+            .ok_or_else(|| FieldError::new("/role", "one of viewer, editor, publisher, admin"))
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a person holds: a role in some organizations, and perhaps the domain admin's rights
+/// (tiers, deployables, schemas and users, everywhere).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grants {
+    pub domain_admin: bool,
+    /// Organization name → role.
+    pub roles: BTreeMap<String, Role>,
+}
+
+impl Grants {
+    /// The role held in `organization`; a domain admin is an admin of every organization.
+    pub fn role_in(&self, organization: &str) -> Option<Role> {
+        if self.domain_admin {
+            return Some(Role::Admin);
+        }
+        self.roles.get(organization).copied()
+    }
+
+    /// Whether the role held in `organization` is at least `role`.
+    pub fn at_least(&self, organization: &str, role: Role) -> bool {
+        self.role_in(organization).is_some_and(|held| held >= role)
+    }
+}
+
+/// The signed-in person, as the console shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub name: String,
+    pub display_name: String,
+    pub grants: Grants,
+}
+
+/// The least length of a password. Length is what makes a password hard to guess; no rules
+/// about character classes (NIST SP 800-63B).
+pub const PASSWORD_MIN_CHARS: usize = 12;
+
+/// A password's rule: at least [`PASSWORD_MIN_CHARS`] characters, at most 256 (argon2 hashes
+/// any length; a bound keeps a request from making the server hash a megabyte).
+pub fn check_password(field: &str, password: &str) -> Result<(), FieldError> {
+    let chars = password.chars().count();
+    if chars < PASSWORD_MIN_CHARS {
+        return Err(FieldError::new(
+            field,
+            format!("at least {PASSWORD_MIN_CHARS} characters"),
+        ));
+    }
+    if chars > 256 {
+        return Err(FieldError::new(field, "at most 256 characters"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_are_ordered_and_a_domain_admin_is_admin_everywhere() {
+        assert!(Role::Viewer < Role::Editor && Role::Editor < Role::Publisher);
+        assert!(Role::Publisher < Role::Admin);
+        let mut grants = Grants::default();
+        grants.roles.insert("acme".into(), Role::Editor);
+        assert!(grants.at_least("acme", Role::Viewer));
+        assert!(grants.at_least("acme", Role::Editor));
+        assert!(!grants.at_least("acme", Role::Publisher));
+        assert!(!grants.at_least("globex", Role::Viewer));
+        grants.domain_admin = true;
+        assert_eq!(grants.role_in("globex"), Some(Role::Admin));
+    }
+
+    #[test]
+    fn roles_parse_from_their_names_only() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Ok(role));
+        }
+        let error = Role::parse("owner").unwrap_err();
+        assert_eq!(error.field, "/role");
+    }
+
+    #[test]
+    fn passwords_need_twelve_characters() {
+        assert!(check_password("/password", "short").is_err());
+        assert!(check_password("/password", "correct horse battery").is_ok());
+        assert!(check_password("/password", &"x".repeat(257)).is_err());
+    }
+}

@@ -1,0 +1,101 @@
+//! The guard in front of the console: deny by default. A request that changes something must
+//! come from the console's own pages; every page and server function needs a signed-in
+//! person, except the few that let one sign in. The person is looked up again on every
+//! request, so a disabled account or a changed role counts at once.
+
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use strata_app::ssr::SignedIn;
+use strata_domain::access::Person;
+use strata_store::now_ms;
+use tower_sessions::Session;
+
+use super::{Auth, TOUCHED_KEY, USER_KEY, origin_check};
+
+/// Paths anyone may reach: the sign-in and first-admin pages and forms.
+const PUBLIC: &[&str] = &[
+    "/sign-in",
+    "/setup",
+    "/auth/sign-in",
+    "/auth/sign-out",
+    "/auth/setup",
+    "/api/setup-status",
+];
+
+/// The built scripts, styles and icons: the same for everyone, secret to no one.
+fn is_asset(path: &str) -> bool {
+    path.starts_with("/pkg/") || path == "/favicon.svg" || path == "/robots.txt"
+}
+
+pub async fn guard(State(auth): State<Auth>, mut request: Request, next: Next) -> Response {
+    if !origin_check::is_safe(request.method())
+        && let Err(why) =
+            origin_check::check(request.headers(), auth.policy.public_origin.as_deref())
+    {
+        return (StatusCode::FORBIDDEN, why).into_response();
+    }
+    let path = request.uri().path().to_owned();
+    if is_asset(&path) {
+        return next.run(request).await;
+    }
+    if let Some(session) = request.extensions().get::<Session>().cloned() {
+        match signed_in(&auth, &session).await {
+            Ok(Some(person)) => {
+                request.extensions_mut().insert(SignedIn(person));
+            }
+            Ok(None) => {}
+            Err(why) => {
+                tracing::error!(error = %why, "cannot read a session");
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    format!("cannot read the session: {why}"),
+                )
+                    .into_response();
+            }
+        }
+    }
+    if request.extensions().get::<SignedIn>().is_some() || PUBLIC.contains(&path.as_str()) {
+        return next.run(request).await;
+    }
+    if path.starts_with("/api/") {
+        return (
+            StatusCode::UNAUTHORIZED,
+            "sign in first: this needs a signed-in person",
+        )
+            .into_response();
+    }
+    let wanted = request.uri().path_and_query().map_or("/", |p| p.as_str());
+    let wanted: String = url::form_urlencoded::byte_serialize(wanted.as_bytes()).collect();
+    Redirect::to(&format!("/sign-in?next={wanted}")).into_response()
+}
+
+/// The person the session names, if they still may sign in; pushes the session's expiry
+/// forward now and then while it is used, and ends a session whose person is gone.
+async fn signed_in(auth: &Auth, session: &Session) -> Result<Option<Person>, String> {
+    let failed = |e: tower_sessions::session::Error| e.to_string();
+    let Some(name) = session.get::<String>(USER_KEY).await.map_err(failed)? else {
+        return Ok(None);
+    };
+    let person = auth
+        .store
+        .signed_in_person(&name)
+        .await
+        .map_err(|e| e.to_string())?;
+    match person {
+        Some(person) => {
+            let now = now_ms();
+            let touched = session.get::<i64>(TOUCHED_KEY).await.map_err(failed)?;
+            let every = auth.policy.touch_every().as_millis() as i64;
+            if touched.is_none_or(|at| now - at >= every) {
+                session.insert(TOUCHED_KEY, now).await.map_err(failed)?;
+            }
+            Ok(Some(person))
+        }
+        None => {
+            session.flush().await.map_err(failed)?;
+            Ok(None)
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! People who sign in: the `users` table and each one's roles (`memberships`). Users are not
+//! part of the published domain; what happens to them goes to the audit log.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+use strata_domain::access::{Grants, Person, Role, check_password};
+use strata_domain::names::UserName;
+use strata_domain::rules::display_name;
+
+use super::secret::hash_password;
+use crate::audit::AuditAction;
+use crate::{Store, StoreError, now_ms};
+
+/// A person as the users page lists them (never with the password hash).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct User {
+    pub name: String,
+    pub display_name: String,
+    pub domain_admin: bool,
+    pub disabled: bool,
+    pub created_at_ms: i64,
+    /// Organization → role.
+    pub roles: BTreeMap<String, Role>,
+}
+
+impl User {
+    pub fn person(&self) -> Person {
+        Person {
+            name: self.name.clone(),
+            display_name: self.display_name.clone(),
+            grants: Grants {
+                domain_admin: self.domain_admin,
+                roles: self.roles.clone(),
+            },
+        }
+    }
+}
+
+/// A person to add. The password is hashed before anything is stored.
+#[derive(Debug, Clone)]
+pub struct NewUser<'a> {
+    pub name: &'a str,
+    pub display_name: &'a str,
+    pub password: &'a str,
+    pub domain_admin: bool,
+}
+
+impl NewUser<'_> {
+    /// Every rule the fields break, each naming its field.
+    pub fn check(&self) -> Result<(), StoreError> {
+        UserName::parse(self.name).map_err(|e| StoreError::invalid("/name", e.rule))?;
+        display_name("/display_name", self.display_name)
+            .map_err(|e| StoreError::invalid(e.field, e.rule))?;
+        check_password("/password", self.password)
+            .map_err(|e| StoreError::invalid(e.field, e.rule))?;
+        Ok(())
+    }
+}
+
+const COLUMNS: &str = "name, display_name, domain_admin, disabled, created_at_ms";
+
+impl Store {
+    /// Adds a person, recorded in the audit log as done by `by`.
+    pub async fn add_user(&self, by: &str, user: NewUser<'_>) -> Result<User, StoreError> {
+        user.check()?;
+        let hash = hash_password(user.password).await?;
+        let mut tx = self.pool.begin().await?;
+        insert_user(&mut tx, &user, &hash).await?;
+        tx.commit().await?;
+        self.record_access(
+            AuditAction::UserAdded,
+            by,
+            by,
+            Ok(json!({ "user": user.name, "domain_admin": user.domain_admin })),
+        )
+        .await?;
+        self.user(user.name)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                kind: "user",
+                key: user.name.to_owned(),
+            })
+    }
+
+    /// Whether anyone can sign in yet.
+    pub async fn has_users(&self) -> Result<bool, StoreError> {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(count > 0)
+    }
+
+    /// A person with their roles, if they exist.
+    pub async fn user(&self, name: &str) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE name = $1"))
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let mut user = user_from_row(&row)?;
+        user.roles = self.roles_of(name).await?;
+        Ok(Some(user))
+    }
+
+    /// Everyone, by name, with their roles.
+    pub async fn users(&self) -> Result<Vec<User>, StoreError> {
+        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM users ORDER BY name"))
+            .fetch_all(&self.pool)
+            .await?;
+        let mut users: Vec<User> = rows.iter().map(user_from_row).collect::<Result<_, _>>()?;
+        let memberships = sqlx::query("SELECT user_name, organization, role FROM memberships")
+            .fetch_all(&self.pool)
+            .await?;
+        for row in &memberships {
+            let name: String = row.try_get("user_name")?;
+            if let Some(user) = users.iter_mut().find(|u| u.name == name) {
+                user.roles
+                    .insert(row.try_get("organization")?, role_from_row(row)?);
+            }
+        }
+        Ok(users)
+    }
+
+    /// The person a session names, as long as they exist and may sign in.
+    pub async fn signed_in_person(&self, name: &str) -> Result<Option<Person>, StoreError> {
+        Ok(self
+            .user(name)
+            .await?
+            .filter(|user| !user.disabled)
+            .map(|user| user.person()))
+    }
+
+    /// Sets a person's password.
+    pub async fn set_password(
+        &self,
+        by: &str,
+        name: &str,
+        password: &str,
+    ) -> Result<(), StoreError> {
+        check_password("/password", password).map_err(|e| StoreError::invalid(e.field, e.rule))?;
+        let hash = hash_password(password).await?;
+        let changed =
+            sqlx::query("UPDATE users SET password_hash = $1, changed_at_ms = $2 WHERE name = $3")
+                .bind(hash)
+                .bind(now_ms())
+                .bind(name)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+        if changed == 0 {
+            return Err(not_found(name));
+        }
+        self.record_access(
+            AuditAction::UserChanged,
+            by,
+            by,
+            Ok(json!({ "user": name, "password": "changed" })),
+        )
+        .await
+    }
+
+    /// Stops (or allows again) a person from signing in; their sessions end at their next
+    /// request, which finds them disabled.
+    pub async fn set_disabled(
+        &self,
+        by: &str,
+        name: &str,
+        disabled: bool,
+    ) -> Result<(), StoreError> {
+        let changed =
+            sqlx::query("UPDATE users SET disabled = $1, changed_at_ms = $2 WHERE name = $3")
+                .bind(i64::from(disabled))
+                .bind(now_ms())
+                .bind(name)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+        if changed == 0 {
+            return Err(not_found(name));
+        }
+        self.record_access(
+            AuditAction::UserChanged,
+            by,
+            by,
+            Ok(json!({ "user": name, "disabled": disabled })),
+        )
+        .await
+    }
+
+    async fn roles_of(&self, name: &str) -> Result<BTreeMap<String, Role>, StoreError> {
+        let rows = sqlx::query("SELECT organization, role FROM memberships WHERE user_name = $1")
+            .bind(name)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("organization")?, role_from_row(row)?)))
+            .collect()
+    }
+
+    /// The stored password hash of an account that may sign in.
+    pub(crate) async fn password_hash(&self, name: &str) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT password_hash FROM users WHERE name = $1 AND disabled = 0")
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+}
+
+/// Inserts a checked person inside `tx`; a taken name is a duplicate.
+pub(crate) async fn insert_user(
+    tx: &mut Transaction<'static, Any>,
+    user: &NewUser<'_>,
+    hash: &str,
+) -> Result<(), StoreError> {
+    let taken: Option<String> = sqlx::query_scalar("SELECT name FROM users WHERE name = $1")
+        .bind(user.name)
+        .fetch_optional(&mut **tx)
+        .await?;
+    if taken.is_some() {
+        return Err(StoreError::Duplicate {
+            kind: "user",
+            key: user.name.to_owned(),
+        });
+    }
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO users (name, display_name, password_hash, domain_admin, disabled, \
+         created_at_ms, changed_at_ms) VALUES ($1, $2, $3, $4, 0, $5, $5)",
+    )
+    .bind(user.name)
+    .bind(user.display_name.trim())
+    .bind(hash)
+    .bind(i64::from(user.domain_admin))
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+fn not_found(name: &str) -> StoreError {
+    StoreError::NotFound {
+        kind: "user",
+        key: name.to_owned(),
+    }
+}
+
+fn user_from_row(row: &AnyRow) -> Result<User, StoreError> {
+    Ok(User {
+        name: row.try_get("name")?,
+        display_name: row.try_get("display_name")?,
+        domain_admin: row.try_get::<i64, _>("domain_admin")? == 1,
+        disabled: row.try_get::<i64, _>("disabled")? == 1,
+        created_at_ms: row.try_get("created_at_ms")?,
+        roles: BTreeMap::new(),
+    })
+}
+
+pub(crate) fn role_from_row(row: &AnyRow) -> Result<Role, StoreError> {
+    let text: String = row.try_get("role")?;
+    Role::parse(&text).map_err(|_| StoreError::corrupt(format!("role {text:?}")))
+}

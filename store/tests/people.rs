@@ -1,0 +1,279 @@
+//! People: adding users with checked fields, roles per organization, the one-time setup link,
+//! and sign-in with its rate limits and audit trail. On SQLite and PostgreSQL.
+
+mod common;
+
+use common::*;
+use strata_domain::access::Role;
+use strata_store::StoreError;
+use strata_store::access::{NewUser, SignInLimits, SignInRefusal};
+use strata_store::audit::AuditAction;
+use strata_store::test_support::on_each_backend;
+
+fn new_user<'a>(name: &'a str, password: &'a str) -> NewUser<'a> {
+    NewUser {
+        name,
+        display_name: "Someone",
+        password,
+        domain_admin: false,
+    }
+}
+
+const PASSWORD: &str = "correct horse battery";
+
+#[tokio::test]
+async fn users_are_checked_field_by_field_and_unique() {
+    on_each_backend(async |_, _, store| {
+        let (field, _) = field_of(
+            store
+                .add_user("root", new_user("Alice", PASSWORD))
+                .await
+                .unwrap_err(),
+        );
+        assert_eq!(field, "/name");
+        let (field, rule) = field_of(
+            store
+                .add_user("root", new_user("alice", "short"))
+                .await
+                .unwrap_err(),
+        );
+        assert_eq!(
+            (field.as_str(), rule.as_str()),
+            ("/password", "at least 12 characters")
+        );
+        let blank = NewUser {
+            display_name: " ",
+            ..new_user("alice", PASSWORD)
+        };
+        assert_eq!(
+            field_of(store.add_user("root", blank).await.unwrap_err()).0,
+            "/display_name"
+        );
+        assert!(!store.has_users().await.unwrap());
+
+        let alice = store
+            .add_user("root", new_user("alice", PASSWORD))
+            .await
+            .unwrap();
+        assert_eq!((alice.name.as_str(), alice.domain_admin), ("alice", false));
+        let again = store
+            .add_user("root", new_user("alice", PASSWORD))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(again, StoreError::Duplicate { kind: "user", .. }),
+            "{again}"
+        );
+        assert!(store.has_users().await.unwrap());
+        let events = store.audit_events(None, 10).await.unwrap();
+        assert_eq!(events[0].action, AuditAction::UserAdded);
+        assert_eq!(events[0].actor, "root");
+        assert!(!events[0].detail.to_string().contains(PASSWORD));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn roles_are_granted_per_existing_organization_and_withdrawn() {
+    on_each_backend(async |_, _, store| {
+        seed(store).await;
+        store
+            .add_user("root", new_user("vera", PASSWORD))
+            .await
+            .unwrap();
+        store
+            .set_role("root", "vera", "acme", Some(Role::Editor))
+            .await
+            .unwrap();
+        let person = store.signed_in_person("vera").await.unwrap().unwrap();
+        assert_eq!(person.grants.role_in("acme"), Some(Role::Editor));
+        assert!(!person.grants.domain_admin);
+
+        store
+            .set_role("root", "vera", "acme", Some(Role::Publisher))
+            .await
+            .unwrap();
+        let members = store.members("acme").await.unwrap();
+        assert_eq!(members.len(), 1);
+        assert_eq!(
+            (members[0].role, members[0].granted_by.as_str()),
+            (Role::Publisher, "root")
+        );
+
+        let missing = store
+            .set_role("root", "vera", "globex", Some(Role::Viewer))
+            .await;
+        assert!(matches!(
+            missing,
+            Err(StoreError::NotFound {
+                kind: "organization",
+                ..
+            })
+        ));
+        let nobody = store
+            .set_role("root", "nobody", "acme", Some(Role::Viewer))
+            .await;
+        assert!(matches!(
+            nobody,
+            Err(StoreError::NotFound { kind: "user", .. })
+        ));
+
+        store.set_role("root", "vera", "acme", None).await.unwrap();
+        assert!(store.members("acme").await.unwrap().is_empty());
+        let events = store.audit_events(None, 1).await.unwrap();
+        assert_eq!(events[0].action, AuditAction::MemberChanged);
+
+        store.set_disabled("root", "vera", true).await.unwrap();
+        assert_eq!(store.signed_in_person("vera").await.unwrap(), None);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_setup_link_creates_the_first_admin_once() {
+    on_each_backend(async |_, _, store| {
+        let token = store.create_setup_link(60_000).await.unwrap().unwrap();
+        let expired = store.create_setup_link(-1).await.unwrap().unwrap();
+        assert!(store.setup_link_is_valid(&token).await.unwrap());
+        assert!(!store.setup_link_is_valid(&expired).await.unwrap());
+        assert!(!store.setup_link_is_valid("0123").await.unwrap());
+
+        let refused = store
+            .set_up_first_admin(&expired, new_user("ada", PASSWORD))
+            .await;
+        assert_eq!(field_of(refused.unwrap_err()).0, "/token");
+        assert!(!store.has_users().await.unwrap(), "nothing written");
+        // A bad field leaves the link unspent.
+        let bad = store
+            .set_up_first_admin(&token, new_user("ada", "short"))
+            .await;
+        assert_eq!(field_of(bad.unwrap_err()).0, "/password");
+
+        let ada = store
+            .set_up_first_admin(&token, new_user("ada", PASSWORD))
+            .await
+            .unwrap();
+        assert!(ada.domain_admin, "the first user is a domain admin");
+        let again = store
+            .set_up_first_admin(&token, new_user("bob", PASSWORD))
+            .await;
+        assert_eq!(field_of(again.unwrap_err()).0, "/token");
+        assert!(store.user("bob").await.unwrap().is_none());
+        assert_eq!(
+            store.create_setup_link(60_000).await.unwrap(),
+            None,
+            "no link once someone exists"
+        );
+        let events = store.audit_events(None, 1).await.unwrap();
+        assert_eq!(
+            (events[0].action, events[0].actor.as_str()),
+            (AuditAction::Setup, "ada")
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sign_in_checks_the_password_limits_failures_and_audits_every_attempt() {
+    on_each_backend(async |_, _, store| {
+        store
+            .add_user("root", new_user("alice", PASSWORD))
+            .await
+            .unwrap();
+        let limits = SignInLimits {
+            window_ms: 60_000,
+            per_account: 3,
+            per_address: 5,
+        };
+        let person = store
+            .sign_in(" Alice ", PASSWORD, "10.0.0.1", &limits)
+            .await
+            .unwrap();
+        assert_eq!(person.unwrap().name, "alice");
+        for _ in 0..3 {
+            let wrong = store
+                .sign_in("alice", "guess guess guess", "10.0.0.1", &limits)
+                .await;
+            assert_eq!(wrong.unwrap(), Err(SignInRefusal::WrongCredentials));
+        }
+        // The fourth try is refused before the password is looked at: the right one too.
+        let refused = store
+            .sign_in("alice", PASSWORD, "10.0.0.2", &limits)
+            .await
+            .unwrap();
+        let Err(SignInRefusal::TooManyAttempts {
+            whom,
+            retry_after_ms,
+        }) = refused
+        else {
+            panic!("expected a refusal, got {refused:?}");
+        };
+        assert_eq!(whom, "for this account");
+        assert!(
+            retry_after_ms > 0 && retry_after_ms <= 60_000,
+            "{retry_after_ms}"
+        );
+        // Unknown accounts fail the same way, and count against the address.
+        let unknown = store
+            .sign_in("mallory", PASSWORD, "10.0.0.1", &limits)
+            .await
+            .unwrap();
+        assert_eq!(unknown, Err(SignInRefusal::WrongCredentials));
+        let unknown = store
+            .sign_in("trent", PASSWORD, "10.0.0.1", &limits)
+            .await
+            .unwrap();
+        assert_eq!(unknown, Err(SignInRefusal::WrongCredentials));
+        let from_address = store
+            .sign_in("oscar", PASSWORD, "10.0.0.1", &limits)
+            .await
+            .unwrap();
+        assert!(matches!(
+            from_address,
+            Err(SignInRefusal::TooManyAttempts {
+                whom: "from this address",
+                ..
+            })
+        ));
+
+        let events = store.audit_events(None, 20).await.unwrap();
+        let actions: Vec<(AuditAction, &str)> = events
+            .iter()
+            .rev()
+            .filter(|e| e.action != AuditAction::UserAdded)
+            .map(|e| (e.action, e.actor.as_str()))
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                (AuditAction::SignIn, "alice"),
+                (AuditAction::SignInFailed, "alice"),
+                (AuditAction::SignInFailed, "alice"),
+                (AuditAction::SignInFailed, "alice"),
+                (AuditAction::SignInRefused, "alice"),
+                (AuditAction::SignInFailed, "mallory"),
+                (AuditAction::SignInFailed, "trent"),
+                (AuditAction::SignInRefused, "oscar"),
+            ]
+        );
+        assert_eq!(events[0].triggered_by, "10.0.0.1");
+        assert!(
+            events
+                .iter()
+                .all(|e| !e.detail.to_string().contains(PASSWORD))
+        );
+
+        // A disabled account cannot sign in, even with its password.
+        store
+            .add_user("root", new_user("bob", PASSWORD))
+            .await
+            .unwrap();
+        store.set_disabled("root", "bob", true).await.unwrap();
+        let disabled = store
+            .sign_in("bob", PASSWORD, "10.0.0.9", &limits)
+            .await
+            .unwrap();
+        assert_eq!(disabled, Err(SignInRefusal::WrongCredentials));
+    })
+    .await;
+}
