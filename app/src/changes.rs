@@ -261,7 +261,7 @@ mod server {
             }
         };
         let expected = (preview.current > 0).then_some(preview.current);
-        match store.preview(entity, expected).await {
+        match store.preview(&console.actor()?, entity, expected).await {
             Ok(impact) if impact.violations.is_empty() => {
                 preview.configs_changed = impact.changed.len()
             }

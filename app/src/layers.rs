@@ -328,9 +328,10 @@ mod server {
             }
         };
         let expected = (version > 0).then_some(version);
+        let actor = console.actor()?;
         let impact = match edit {
-            Edit::Stored(layer) => store.preview(layer, expected).await,
-            Edit::Default(deployable) => store.preview(deployable, expected).await,
+            Edit::Stored(layer) => store.preview(&actor, layer, expected).await,
+            Edit::Default(deployable) => store.preview(&actor, deployable, expected).await,
         };
         let impact = match impact {
             Ok(impact) => impact,

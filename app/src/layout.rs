@@ -19,9 +19,15 @@ pub const SECTIONS: &[(&str, &str)] = &[
     ("publications", "Publications"),
 ];
 
-/// The frame of every page but the sign-in ones; the page goes where the `Outlet` is.
+/// The frame around the routed pages (all but the sign-in ones).
 #[component]
 pub fn Layout() -> impl IntoView {
+    view! { <Frame><Outlet/></Frame> }
+}
+
+/// The frame of every page but the sign-in ones, around `children`.
+#[component]
+pub fn Frame(children: Children) -> impl IntoView {
     let toasts = Toasts::provide();
     // The header's revision is read again after every finished action.
     let overview = Resource::new(move || toasts.said(), |_| get_overview());
@@ -74,7 +80,7 @@ pub fn Layout() -> impl IntoView {
                     }).collect_view()}
                 </ul>
             </nav>
-            <main class="page"><Outlet/></main>
+            <main class="page">{children()}</main>
             <ToastShelf toasts/>
         </div>
     }

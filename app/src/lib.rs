@@ -27,7 +27,7 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
-use crate::layout::Layout;
+use crate::layout::{Frame, Layout};
 use crate::lists::EntityKind;
 use crate::pages::{
     AuditPage, ConfigsPage, EditPage, EntityPage, HomePage, LayerPage, ListPage, NotFound,
@@ -71,7 +71,8 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="strata" href="/pkg/strata.css"/>
         <Title formatter=|page: String| if page.is_empty() { "Strata".to_owned() } else { format!("{page} · Strata") }/>
         <Router>
-            <Routes fallback=|| view! { <NotFound/> }>
+            // Not a catch-all route: the server's fallback must still serve the built files.
+            <Routes fallback=|| view! { <Frame><NotFound/></Frame> }>
                 <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
                 <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=Layout ssr=SsrMode::Async>
@@ -101,7 +102,6 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/configs/:deployable/default") view=LayerPage ssr=SsrMode::Async/>
                     <Route path=path!("/history") view=AuditPage ssr=SsrMode::Async/>
                     <Route path=path!("/publications") view=PublicationsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/*any") view=NotFound ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use strata_domain::access::Person;
 use strata_domain::health::Health;
 use strata_store::Store;
+use strata_store::access::Actor;
 
 /// Checks the database, origin and cache. Implemented by the server, which owns them.
 pub trait HealthProbe: Send + Sync {
@@ -42,10 +43,11 @@ impl Console {
             .map(|signed_in| signed_in.0.clone())
     }
 
-    /// Who this request's changes are recorded as: the signed-in person.
-    pub fn actor(&self) -> Result<String, ServerFnError> {
+    /// Who this request acts as: the signed-in person, with what they may do. The store checks
+    /// every write against it.
+    pub fn actor(&self) -> Result<Actor, ServerFnError> {
         Console::person()
-            .map(|person| person.name)
+            .map(Actor::Person)
             .ok_or_else(|| ServerFnError::new("sign in first"))
     }
 }

@@ -73,6 +73,73 @@ impl Grants {
     }
 }
 
+/// What an entity belongs to, which decides who may read or change it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Scope {
+    /// Shared by every organization: tiers, deployables (their schemas and default configs),
+    /// tier deployables and tier layers. Everyone signed in reads them; domain admins change
+    /// them.
+    Domain,
+    /// One organization's: the organization itself, its products, their tenants, and the
+    /// config layers of those.
+    Organization(String),
+}
+
+/// What someone wants to do with something of a [`Scope`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Action {
+    Read,
+    /// Create, edit or delete.
+    Change,
+    /// Roll back (and publish).
+    Publish,
+    /// Give and take roles in the organization.
+    ManageMembers,
+    /// See a secret value in plain text.
+    RevealSecrets,
+}
+
+impl Action {
+    /// The least role of an organization that may do this there.
+    pub fn least_role(self) -> Role {
+        match self {
+            Action::Read => Role::Viewer,
+            Action::Change => Role::Editor,
+            Action::Publish | Action::RevealSecrets => Role::Publisher,
+            Action::ManageMembers => Role::Admin,
+        }
+    }
+
+    /// In words, for refusals: "may not {verb} …".
+    pub fn verb(self) -> &'static str {
+        match self {
+            Action::Read => "read",
+            Action::Change => "change",
+            Action::Publish => "roll back or publish",
+            Action::ManageMembers => "manage the members of",
+            Action::RevealSecrets => "reveal the secrets of",
+        }
+    }
+}
+
+impl Grants {
+    /// Whether these grants allow `action` on something of `scope`. Deny by default: an
+    /// organization where no role was given is out of reach, and only domain admins change
+    /// what all organizations share.
+    pub fn may(&self, action: Action, scope: &Scope) -> bool {
+        if self.domain_admin {
+            return true;
+        }
+        match scope {
+            // Someone with no role anywhere has no business reading even what is shared.
+            Scope::Domain => action == Action::Read && !self.roles.is_empty(),
+            Scope::Organization(organization) => self
+                .role_in(organization)
+                .is_some_and(|held| held >= action.least_role()),
+        }
+    }
+}
+
 /// The signed-in person, as the console shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Person {
@@ -117,6 +184,54 @@ mod tests {
         assert!(!grants.at_least("globex", Role::Viewer));
         grants.domain_admin = true;
         assert_eq!(grants.role_in("globex"), Some(Role::Admin));
+    }
+
+    /// The whole rule as a table: each role (and none) × each action, in an organization and
+    /// on what the domain shares.
+    #[test]
+    fn what_each_role_may_do_is_one_table() {
+        let acme = Scope::Organization("acme".into());
+        let globex = Scope::Organization("globex".into());
+        let actions = [
+            Action::Read,
+            Action::Change,
+            Action::Publish,
+            Action::RevealSecrets,
+            Action::ManageMembers,
+        ];
+        // Read, Change, Publish, RevealSecrets, ManageMembers in acme.
+        let table: [(Option<Role>, [bool; 5]); 5] = [
+            (None, [false, false, false, false, false]),
+            (Some(Role::Viewer), [true, false, false, false, false]),
+            (Some(Role::Editor), [true, true, false, false, false]),
+            (Some(Role::Publisher), [true, true, true, true, false]),
+            (Some(Role::Admin), [true, true, true, true, true]),
+        ];
+        for (role, allowed) in table {
+            let mut grants = Grants::default();
+            if let Some(role) = role {
+                grants.roles.insert("acme".into(), role);
+            }
+            for (action, allowed) in actions.into_iter().zip(allowed) {
+                assert_eq!(grants.may(action, &acme), allowed, "{role:?} {action:?}");
+                assert!(
+                    !grants.may(action, &globex),
+                    "{role:?} {action:?} elsewhere"
+                );
+                assert_eq!(
+                    grants.may(action, &Scope::Domain),
+                    role.is_some() && action == Action::Read,
+                    "{role:?} {action:?} on the domain"
+                );
+            }
+        }
+        let admin = Grants {
+            domain_admin: true,
+            roles: BTreeMap::new(),
+        };
+        for action in actions {
+            assert!(admin.may(action, &Scope::Domain) && admin.may(action, &globex));
+        }
     }
 
     #[test]

@@ -21,6 +21,7 @@ use strata_server::publisher::{Outcome, Publisher};
 use strata_server::redis_cache::RedisCache;
 use strata_server::served::Served;
 use strata_store::Backend;
+use strata_store::access::Actor;
 use strata_store::test_support::{
     TestDatabase, benchmark_machine, benchmark_tenants, seed_large_domain,
 };
@@ -106,7 +107,10 @@ async fn main() {
             scope,
             config: json!({"timeouts": {"read": 10 + round}}),
         };
-        let mut change = store.begin("benchmark", "one layer").await.unwrap();
+        let mut change = store
+            .begin(&Actor::operator("benchmark"), "one layer")
+            .await
+            .unwrap();
         match expected {
             Some(v) => change.update(v, layer).await.unwrap(),
             None => change.create(layer).await.unwrap(),

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use strata_store::Store;
+use strata_store::access::Actor;
 
 use crate::cache::CacheSetting;
 use crate::config::{CacheAction, Settings};
@@ -46,7 +47,9 @@ pub async fn import(
 ) -> Result<(), StartupError> {
     let before = store.domain().await?.revision;
     let revision = if drift {
-        let (revision, report) = store.import_drift(actor, reason, dir).await?;
+        let (revision, report) = store
+            .import_drift(&Actor::operator(actor), reason, dir)
+            .await?;
         for (kind, rows) in &report.mapped {
             println!("imported {rows} {kind}(s)");
         }
@@ -55,7 +58,7 @@ pub async fn import(
         }
         revision
     } else {
-        store.import(actor, reason, dir).await?
+        store.import(&Actor::operator(actor), reason, dir).await?
     };
     if revision == before {
         println!(

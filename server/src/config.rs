@@ -148,7 +148,7 @@ pub enum CacheAction {
 #[derive(Debug, Clone, Args)]
 pub struct Author {
     /// Named as the author in history (default: $USER).
-    #[arg(long, env = "STRATA_ACTOR")]
+    #[arg(long, env = "STRATA_ACTOR", global = true)]
     pub actor: Option<String>,
 }
 

@@ -148,6 +148,14 @@ async fn nothing_but_the_sign_in_pages_answers_anyone_not_signed_in() {
     );
     let (health, _) = status_of(&anyone, format!("{}/healthz", server.address)).await;
     assert_eq!(health, 200);
+    // The built scripts and styles are served to anyone (the sign-in page needs them).
+    std::fs::create_dir_all(server.dir.path().join("pkg")).unwrap();
+    std::fs::write(server.dir.path().join("pkg/strata.css"), "body {}").unwrap();
+    let (style, _) = status_of(&anyone, format!("{}/pkg/strata.css", server.address)).await;
+    assert_eq!(style, 200);
+    let signed = signed_in(&server.address, &server.db).await;
+    let (style, _) = status_of(&signed, format!("{}/pkg/strata.css", server.address)).await;
+    assert_eq!(style, 200, "and to people signed in");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -399,3 +399,135 @@ fn cache_rebuild_and_watch_compile_the_origin_into_redis_without_a_database() {
     let _ = watch.wait();
     forget();
 }
+
+/// `strata ARGS` with `input` on stdin.
+fn strata_with_input(args: &[&str], env: &[(&str, &str)], input: &str) -> Output {
+    use std::io::Write;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_strata"));
+    command
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn user_commands_add_people_give_roles_and_refuse_bad_input_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/strata.db", dir.path().display());
+    let env = [
+        ("STRATA_DATABASE_URL", url.as_str()),
+        ("STRATA_ACTOR", "ops"),
+    ];
+    ok(&strata(&["demo"], &env));
+    let password = "correct horse battery\n";
+    let added = ok(&strata_with_input(
+        &["user", "add", "ada", "--role", "admin", "--password-stdin"],
+        &env,
+        password,
+    ));
+    assert_eq!(added.trim(), "added ada as a domain admin");
+    let editor = ok(&strata_with_input(
+        &[
+            "user",
+            "add",
+            "vic",
+            "--role",
+            "editor",
+            "--organization",
+            "globex",
+            "--display-name",
+            "Vic Tor",
+        ],
+        &env,
+        password,
+    ));
+    assert_eq!(editor.trim(), "added vic as editor of globex");
+
+    let no_org = strata_with_input(&["user", "add", "bob", "--role", "editor"], &env, password);
+    assert_one_line_error(&no_org, "strata user", "--role without --organization");
+    let short = strata_with_input(&["user", "add", "bob"], &env, "short\n");
+    assert_one_line_error(&short, "/password", "at least 12 characters");
+    let twice = strata_with_input(&["user", "add", "ada"], &env, password);
+    assert_eq!(twice.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&twice.stderr).contains("user \"ada\" already exists"));
+    let nowhere = strata(&["user", "role", "vic", "initech", "viewer"], &env);
+    assert_eq!(nowhere.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&nowhere.stderr)
+            .contains("organization \"initech\" does not exist")
+    );
+
+    let list = ok(&strata(&["user", "list"], &env));
+    let lines: Vec<&str> = list.lines().collect();
+    assert_eq!(lines.len(), 2, "{list}");
+    assert!(
+        lines[0].starts_with("ada ") && lines[0].ends_with("domain admin"),
+        "{list}"
+    );
+    assert!(
+        lines[1].contains("Vic Tor") && lines[1].ends_with("editor of globex"),
+        "{list}"
+    );
+
+    let withdrawn = ok(&strata(&["user", "role", "vic", "globex", "none"], &env));
+    assert_eq!(withdrawn.trim(), "vic no longer has a role in globex");
+    ok(&strata(&["user", "disable", "vic"], &env));
+    let list = ok(&strata(&["user", "list"], &env));
+    assert!(list.lines().nth(1).unwrap().ends_with("disabled"), "{list}");
+}
+
+#[test]
+fn a_server_nobody_can_sign_in_to_logs_a_setup_link() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/strata.db", dir.path().display());
+    let mut server = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(["serve"])
+        .env("STRATA_DATABASE_URL", &url)
+        .env(
+            "STRATA_ORIGIN",
+            format!("file://{}/origin", dir.path().display()),
+        )
+        .env("STRATA_ADDR", "127.0.0.1:0")
+        .env("RUST_LOG", "warn")
+        .env("NO_COLOR", "1")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = BufReader::new(server.stderr.take().unwrap());
+    let mut seen = Vec::new();
+    let mut link = None;
+    for line in stderr.lines() {
+        let line = line.unwrap();
+        if let Some(at) = line.find("http://127.0.0.1:") {
+            link = Some(line[at..].split_whitespace().next().unwrap().to_owned());
+            break;
+        }
+        seen.push(line);
+        if seen.len() > 50 {
+            break;
+        }
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let link = link.unwrap_or_else(|| panic!("no setup link in: {seen:?}"));
+    let token = link
+        .split_once("/setup?token=")
+        .map(|(_, token)| token)
+        .unwrap_or_else(|| panic!("{link}"));
+    assert_eq!(token.len(), 64, "{link}");
+    assert!(token.chars().all(|c| c.is_ascii_hexdigit()), "{link}");
+}

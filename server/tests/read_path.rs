@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use strata_domain::layer::{ConfigLayer, Layer};
 use strata_domain::names::{DeployableName, TenantName, TierName};
 use strata_server::cache::CacheSetting;
+use strata_store::access::Actor;
 use strata_store::test_support::TestDatabase;
 use strata_store::{Backend, Store};
 
@@ -123,7 +124,10 @@ async fn services_read_resolved_configs_by_revision() {
         .get::<ConfigLayer>("web-api/tenant/acme-berlin")
         .await
         .unwrap();
-    let mut change = store.begin("leo", "more traffic").await.unwrap();
+    let mut change = store
+        .begin(&Actor::operator("leo"), "more traffic")
+        .await
+        .unwrap();
     change
         .update(
             layer.version,

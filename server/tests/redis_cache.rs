@@ -16,6 +16,7 @@ use strata_domain::settings::DomainSettings;
 use strata_server::origin::{DirectoryOrigin, Origin};
 use strata_server::publisher::{Outcome, Publisher};
 use strata_server::redis_cache::{GRACE, Keys, RedisCache};
+use strata_store::access::Actor;
 use strata_store::test_support::TestDatabase;
 use strata_store::{Backend, Store};
 
@@ -35,7 +36,10 @@ async fn store_with_unique_domain(db: &TestDatabase) -> (Store, String) {
         .unwrap()
         .subsec_nanos();
     let name = format!("test-{}-{nanos}", std::process::id());
-    let mut change = store.begin("nina", "a domain of its own").await.unwrap();
+    let mut change = store
+        .begin(&Actor::operator("nina"), "a domain of its own")
+        .await
+        .unwrap();
     change
         .update_domain(
             0,
@@ -148,7 +152,10 @@ async fn each_publication_is_compiled_into_redis_and_announced() {
         .await
         .unwrap();
     let mut down = berlin.item.clone();
-    let mut change = store.begin("nina", "take berlin down").await.unwrap();
+    let mut change = store
+        .begin(&Actor::operator("nina"), "take berlin down")
+        .await
+        .unwrap();
     down.state = strata_domain::tenant::TenantState::Uninitializing;
     change.update(berlin.version, down.clone()).await.unwrap();
     down.state = strata_domain::tenant::TenantState::Deleted;

@@ -15,6 +15,7 @@ use strata_domain::layer::{ConfigLayer, Layer};
 use strata_domain::names::{DeployableName, TierName};
 use strata_domain::product::Product;
 use strata_domain::tenant::Tenant;
+use strata_store::access::Actor;
 use strata_store::test_support::{
     BACKENDS, TestDatabase, benchmark_machine, benchmark_tenants, seed_large_domain,
 };
@@ -73,7 +74,10 @@ async fn commits_per_second(store: &Store, backend: Backend) {
             _ => json!({}),
         };
         let layer = ConfigLayer { config, ..layer };
-        let mut change = store.begin("benchmark", "measure commits").await.unwrap();
+        let mut change = store
+            .begin(&Actor::operator("benchmark"), "measure commits")
+            .await
+            .unwrap();
         match expected {
             Some(v) => change.update(v, layer).await.unwrap(),
             None => change.create(layer).await.unwrap(),
@@ -147,7 +151,10 @@ async fn impact_preview(store: &Store, backend: Backend, tenants: usize) {
         config: json!({"database": {"host": "db.live.internal"}, "timeouts": {"connect": 2}}),
     };
     let start = Instant::now();
-    let impact = store.preview(proposed.clone(), None).await.unwrap();
+    let impact = store
+        .preview(&Actor::operator("preview"), proposed.clone(), None)
+        .await
+        .unwrap();
     let previewed = start.elapsed();
     assert_eq!(impact.changed.len(), tenants);
     println!(
@@ -158,7 +165,10 @@ async fn impact_preview(store: &Store, backend: Backend, tenants: usize) {
         ms(previewed)
     );
     let start = Instant::now();
-    let mut change = store.begin("benchmark", "the tier layer").await.unwrap();
+    let mut change = store
+        .begin(&Actor::operator("benchmark"), "the tier layer")
+        .await
+        .unwrap();
     change.create(proposed).await.unwrap();
     change.commit().await.unwrap();
     println!(

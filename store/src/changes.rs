@@ -10,6 +10,10 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use sqlx::{Any, AnyConnection, Row, Transaction};
 
+use strata_domain::access::{Action, Scope};
+
+use crate::access::Actor;
+use crate::access::scope::scope_of;
 use crate::error::VersionStamp;
 use crate::resolution::{self, Touch};
 use crate::{Store, StoreError, now_ms};
@@ -64,7 +68,7 @@ pub(crate) struct Entry<'a> {
 pub struct ChangeSet {
     tx: Transaction<'static, Any>,
     revision: i64,
-    actor: String,
+    actor: Actor,
     reason: String,
     at_ms: i64,
     next_seq: i64,
@@ -78,11 +82,10 @@ pub struct ChangeSet {
 
 impl Store {
     /// Starts a change set by `actor`, for `reason`. Both are required: history must say who
-    /// changed what, and why.
-    pub async fn begin(&self, actor: &str, reason: &str) -> Result<ChangeSet, StoreError> {
-        let actor = actor.trim();
+    /// changed what, and why. Each write is checked against what the actor may do.
+    pub async fn begin(&self, actor: &Actor, reason: &str) -> Result<ChangeSet, StoreError> {
         let reason = reason.trim();
-        if actor.is_empty() {
+        if actor.name().trim().is_empty() {
             return Err(StoreError::invalid(
                 "/actor",
                 "who makes the change must be named",
@@ -113,7 +116,7 @@ impl Store {
         Ok(ChangeSet {
             tx,
             revision,
-            actor: actor.to_owned(),
+            actor: actor.clone(),
             reason: reason.to_owned(),
             at_ms: now_ms(),
             next_seq,
@@ -133,6 +136,41 @@ impl ChangeSet {
 
     pub(crate) fn conn(&mut self) -> &mut AnyConnection {
         &mut self.tx
+    }
+
+    /// Refuses a write the actor may not make: changes need the editor role in the
+    /// organization the entity belongs to (before and after the write), roll backs the
+    /// publisher role, and what the domain shares, or a restore, a domain admin.
+    async fn authorize(&mut self, entry: &Entry<'_>) -> Result<(), StoreError> {
+        for image in [entry.before, entry.after].into_iter().flatten() {
+            self.may_write(entry.kind, entry.key, image, entry.operation)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Refuses `operation` on the entity of `kind` and `key` whose image is `image`, unless
+    /// the actor may make it.
+    pub(crate) async fn may_write(
+        &mut self,
+        kind: &str,
+        key: &str,
+        image: &Value,
+        operation: Operation,
+    ) -> Result<(), StoreError> {
+        if let Actor::Operator(_) = self.actor {
+            return Ok(());
+        }
+        let action = match operation {
+            Operation::Rollback => Action::Publish,
+            _ => Action::Change,
+        };
+        let scope = match operation {
+            Operation::Restore => Scope::Domain,
+            operation => scope_of(self.conn(), kind, key, image, operation).await?,
+        };
+        self.actor
+            .check(action, &scope, format_args!("{kind} {key:?}"))
     }
 
     /// The author and time of the entity's latest recorded version, if it has one.
@@ -165,8 +203,10 @@ impl ChangeSet {
         Ok(self.stamp(kind, key).await?.map_or(1, |s| s.version + 1))
     }
 
-    /// Appends the change record of one write.
+    /// Appends the change record of one write, if the actor may make it: every write of every
+    /// caller passes here, so this is where roles are enforced.
     pub(crate) async fn record(&mut self, entry: Entry<'_>) -> Result<(), StoreError> {
+        self.authorize(&entry).await?;
         let before = entry.before.map(Value::to_string);
         let after = entry.after.map(Value::to_string);
         let hash = chain_hash(
@@ -178,7 +218,7 @@ impl ChangeSet {
                 key: entry.key,
                 version: entry.version,
                 operation: entry.operation.as_str(),
-                actor: &self.actor,
+                actor: self.actor.name(),
                 at_ms: self.at_ms,
                 reason: &self.reason,
                 before: before.as_deref(),
@@ -196,7 +236,7 @@ impl ChangeSet {
         .bind(entry.key)
         .bind(entry.version)
         .bind(entry.operation.as_str())
-        .bind(&self.actor)
+        .bind(self.actor.name())
         .bind(self.at_ms)
         .bind(&self.reason)
         .bind(before)
@@ -243,7 +283,7 @@ impl ChangeSet {
             "INSERT INTO publications (revision, state, actor, committed_ms) VALUES ($1, 'pending', $2, $3)",
         )
         .bind(self.revision)
-        .bind(&self.actor)
+        .bind(self.actor.name())
         .bind(self.at_ms)
         .execute(&mut *self.tx)
         .await?;

@@ -13,6 +13,7 @@ use strata_domain::tenant::Tenant;
 use strata_domain::tier::Tier;
 use strata_domain::tier_deployable::TierDeployable;
 
+use crate::access::Actor;
 use crate::audit::{AuditAction, NewAuditEvent};
 use crate::changes::{ChangeSet, Operation};
 use crate::entity::{Entity, fetch_all, image};
@@ -189,7 +190,7 @@ impl Store {
     /// made, or the current one when refused).
     pub async fn restore(
         &self,
-        actor: &str,
+        actor: &Actor,
         reason: &str,
         revision: i64,
     ) -> Result<i64, StoreError> {
@@ -197,8 +198,8 @@ impl Store {
         let outcome = self.restore_to(actor, reason, revision).await;
         let event = NewAuditEvent {
             action: AuditAction::Restore,
-            actor,
-            triggered_by: actor,
+            actor: actor.name(),
+            triggered_by: actor.name(),
             revision: *outcome.as_ref().unwrap_or(&before),
             outcome: match &outcome {
                 Ok(made) => Ok(serde_json::json!({
@@ -216,7 +217,7 @@ impl Store {
 
     async fn restore_to(
         &self,
-        actor: &str,
+        actor: &Actor,
         reason: &str,
         revision: i64,
     ) -> Result<i64, StoreError> {
@@ -243,7 +244,7 @@ impl Store {
     /// they are), as one change set of creates, updates and deletes: all of it or nothing.
     pub async fn import_state(
         &self,
-        actor: &str,
+        actor: &Actor,
         reason: &str,
         state: &State,
     ) -> Result<i64, StoreError> {

@@ -17,6 +17,7 @@ use strata_domain::tenant::{Tenant, TenantState};
 use strata_domain::tier::Tier;
 use strata_domain::tier_deployable::TierDeployable;
 
+use crate::access::Actor;
 use crate::changes::ChangeSet;
 use crate::{Store, StoreError};
 
@@ -388,7 +389,9 @@ impl Store {
                 ),
             ));
         }
-        let mut change = self.begin(actor, "load the demo domain").await?;
+        let mut change = self
+            .begin(&Actor::operator(actor), "load the demo domain")
+            .await?;
         write(&mut change).await?;
         change.commit().await
     }

@@ -21,6 +21,7 @@ use strata_domain::tenant::{Tenant, TenantState};
 use strata_domain::tier::Tier;
 use strata_domain::tier_deployable::TierDeployable;
 
+use crate::access::Actor;
 use crate::entity::{Entity, image};
 use crate::history::State;
 use crate::{KINDS, Store, StoreError};
@@ -550,7 +551,7 @@ impl Store {
     /// write path, and says what could not be mapped.
     pub async fn import_drift(
         &self,
-        actor: &str,
+        actor: &Actor,
         reason: &str,
         dir: &Path,
     ) -> Result<(i64, DriftReport), StoreError> {

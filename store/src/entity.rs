@@ -201,6 +201,8 @@ impl ChangeSet {
     pub async fn create<E: Entity>(&mut self, entity: E) -> Result<Versioned<E>, StoreError> {
         entity.check().map_err(invalid)?;
         let key = entity.key();
+        self.may_write(E::KIND, &key, &image(&entity), Operation::Create)
+            .await?;
         if fetch::<E>(self.conn(), &key).await?.is_some() {
             return Err(StoreError::Duplicate { kind: E::KIND, key });
         }
@@ -215,7 +217,9 @@ impl ChangeSet {
         entity: E,
     ) -> Result<Versioned<E>, StoreError> {
         entity.check().map_err(invalid)?;
-        let current = self.current::<E>(&entity.key(), expected_version).await?;
+        let current = self
+            .current::<E>(&entity.key(), expected_version, Operation::Update)
+            .await?;
         self.replace_as(current, entity, Operation::Update).await
     }
 
@@ -226,7 +230,9 @@ impl ChangeSet {
         key: &str,
         expected_version: i64,
     ) -> Result<(), StoreError> {
-        let current = self.current::<E>(key, expected_version).await?;
+        let current = self
+            .current::<E>(key, expected_version, Operation::Delete)
+            .await?;
         self.delete_as(current, Operation::Delete).await
     }
 
@@ -306,7 +312,15 @@ impl ChangeSet {
             )
         })?;
         entity.check().map_err(invalid)?;
-        match (fetch::<E>(self.conn(), key).await?, expected_version) {
+        let current = fetch::<E>(self.conn(), key).await?;
+        for stored in [Some(&entity), current.as_ref().map(|c| &c.item)]
+            .into_iter()
+            .flatten()
+        {
+            self.may_write(E::KIND, key, &image(stored), Operation::Rollback)
+                .await?;
+        }
+        match (current, expected_version) {
             (Some(current), Some(expected)) if current.version == expected => {
                 self.replace_as(current, entity, Operation::Rollback).await
             }
@@ -438,10 +452,13 @@ impl ChangeSet {
 
     /// The stored entity, if it is still at `expected_version`; else not-found or a conflict
     /// naming the current version, its author and time.
+    /// The entity as stored, which the actor must be allowed to write (checked before its
+    /// version is compared, so a conflict never shows a stranger what changed).
     async fn current<E: Entity>(
         &mut self,
         key: &str,
         expected_version: i64,
+        operation: Operation,
     ) -> Result<Versioned<E>, StoreError> {
         let current = fetch::<E>(self.conn(), key)
             .await?
@@ -449,6 +466,8 @@ impl ChangeSet {
                 kind: E::KIND,
                 key: key.to_owned(),
             })?;
+        self.may_write(E::KIND, key, &image(&current.item), operation)
+            .await?;
         if current.version != expected_version {
             return Err(self.conflict::<E>(key, expected_version).await);
         }

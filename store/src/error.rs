@@ -41,6 +41,9 @@ pub enum StoreError {
         dependents: Vec<String>,
         total: usize,
     },
+    /// The actor may not do this: who, what, and the role it needs.
+    #[error("{0}")]
+    Forbidden(String),
     /// The change would leave resolved configs that break their deployable's schema.
     #[error("{0}")]
     Unresolvable(ConfigViolations),

@@ -8,6 +8,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::access::Actor;
 use crate::history::State;
 use crate::{KINDS, Store, StoreError};
 
@@ -47,7 +48,7 @@ impl Store {
     /// Reads a directory written by [`Store::export`] and makes each table it holds equal to
     /// its file, in one change set through the write path: every rule applies, and either all
     /// of it is applied or none. Tables without a file stay as they are.
-    pub async fn import(&self, actor: &str, reason: &str, dir: &Path) -> Result<i64, StoreError> {
+    pub async fn import(&self, actor: &Actor, reason: &str, dir: &Path) -> Result<i64, StoreError> {
         let state = read_export(dir)?;
         if state.is_empty() {
             return Err(StoreError::invalid(

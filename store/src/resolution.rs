@@ -18,6 +18,7 @@ use strata_domain::rules::FieldError;
 use strata_domain::schema::{ConfigSchema, MAX_REPORTED, Violations};
 use strata_domain::tenant::Tenant;
 
+use crate::access::Actor;
 use crate::entity::{Entity, fetch, name_at};
 use crate::{Store, StoreError};
 
@@ -344,12 +345,14 @@ impl Store {
     /// What writing `entity` (an update from `expected_version`, or a create when `None`) would
     /// do to resolved configs, without writing it. The write's own rules apply: a write the
     /// store would refuse for another reason is refused here too.
+    /// `actor` must be allowed to make the write.
     pub async fn preview<E: Entity>(
         &self,
+        actor: &Actor,
         entity: E,
         expected_version: Option<i64>,
     ) -> Result<Impact, StoreError> {
-        let mut change = self.begin("impact preview", "impact preview").await?;
+        let mut change = self.begin(actor, "impact preview").await?;
         let mut touched = BTreeSet::new();
         touched.extend(entity.touches());
         if let Some(current) = fetch::<E>(change.conn(), &entity.key()).await? {

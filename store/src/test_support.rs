@@ -19,6 +19,7 @@ use strata_domain::rules::EntityState;
 use strata_domain::tenant::{Tenant, TenantState};
 use strata_domain::tier::Tier;
 
+use crate::access::Actor;
 use crate::{Backend, DatabaseUrl, Store};
 
 /// The PostgreSQL server tests create their databases on.
@@ -181,7 +182,10 @@ pub fn benchmark_machine() -> String {
 }
 
 pub async fn seed_large_domain(store: &Store, tenants: usize) {
-    let mut change = store.begin("benchmark", "a large domain").await.unwrap();
+    let mut change = store
+        .begin(&Actor::operator("benchmark"), "a large domain")
+        .await
+        .unwrap();
     for tier in ["LIVE", "STAGING"] {
         change
             .create(Tier {

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 use strata_domain::deployable::Deployable;
 use strata_domain::names::DeployableName;
 use strata_store::StoreError;
+use strata_store::access::Actor;
 use strata_store::test_support::on_each_backend;
 
 fn web_api(default_config: Value) -> Deployable {
@@ -38,7 +39,10 @@ async fn a_deployable_is_stored_with_its_schema_and_default_config() {
     on_each_backend(async |backend, _, store| {
         let deployable =
             web_api(json!({"database": {"host": "db.internal", "port": 5432}, "rate_limit": 100}));
-        let mut change = store.begin("alice", "register web-api").await.unwrap();
+        let mut change = store
+            .begin(&Actor::operator("alice"), "register web-api")
+            .await
+            .unwrap();
         change.create(deployable.clone()).await.unwrap();
         change.commit().await.unwrap();
         assert_eq!(
@@ -53,7 +57,10 @@ async fn a_deployable_is_stored_with_its_schema_and_default_config() {
 #[tokio::test]
 async fn a_default_config_that_breaks_the_schema_is_refused_at_its_pointer() {
     on_each_backend(async |_, _, store| {
-        let mut change = store.begin("alice", "register web-api").await.unwrap();
+        let mut change = store
+            .begin(&Actor::operator("alice"), "register web-api")
+            .await
+            .unwrap();
 
         let (field, rule) = field_of(
             change
@@ -94,7 +101,10 @@ async fn a_default_config_that_breaks_the_schema_is_refused_at_its_pointer() {
 #[tokio::test]
 async fn a_schema_change_that_the_default_config_breaks_is_refused() {
     on_each_backend(async |_, _, store| {
-        let mut change = store.begin("alice", "register").await.unwrap();
+        let mut change = store
+            .begin(&Actor::operator("alice"), "register")
+            .await
+            .unwrap();
         change
             .create(web_api(json!({"rate_limit": 100})))
             .await
@@ -103,7 +113,10 @@ async fn a_schema_change_that_the_default_config_breaks_is_refused() {
 
         let mut stricter = web_api(json!({"rate_limit": 100}));
         stricter.config_schema["properties"]["rate_limit"]["maximum"] = json!(50);
-        let mut change = store.begin("bob", "cap the rate").await.unwrap();
+        let mut change = store
+            .begin(&Actor::operator("bob"), "cap the rate")
+            .await
+            .unwrap();
         let (field, rule) = field_of(change.update(1, stricter).await.unwrap_err());
         assert_eq!(field, "/default_config/rate_limit");
         assert!(rule.contains("50"), "{rule}");

@@ -14,6 +14,7 @@ use strata_domain::product::Product;
 use strata_domain::rules::EntityState;
 use strata_domain::tenant::{Tenant, TenantState};
 use strata_domain::tier_deployable::TierDeployable;
+use strata_store::access::Actor;
 use strata_store::test_support::on_each_backend;
 
 fn fixture() -> PathBuf {
@@ -37,7 +38,7 @@ fn copy_dir(from: &Path, to: &Path) {
 async fn a_drift_origin_becomes_a_strata_domain_and_the_rest_is_reported() {
     on_each_backend(async |_, _, store| {
         let (revision, report) = store
-            .import_drift("grace", "move from Drift", &fixture())
+            .import_drift(&Actor::operator("grace"), "move from Drift", &fixture())
             .await
             .unwrap();
         assert_eq!(revision, 1);
@@ -102,7 +103,7 @@ async fn a_drift_origin_becomes_a_strata_domain_and_the_rest_is_reported() {
             assert!(report_text.contains(expected), "missing {expected:?} in:\n{report_text}");
         }
         // Importing the same origin again changes nothing.
-        let (again, _) = store.import_drift("grace", "again", &fixture()).await.unwrap();
+        let (again, _) = store.import_drift(&Actor::operator("grace"), "again", &fixture()).await.unwrap();
         assert_eq!(again, 1);
     })
     .await;
@@ -120,7 +121,7 @@ async fn a_drift_row_that_breaks_a_strata_rule_fails_the_import_naming_file_row_
         std::fs::write(&path, text).unwrap();
         let (field, rule) = field_of(
             store
-                .import_drift("grace", "bad", dir.path())
+                .import_drift(&Actor::operator("grace"), "bad", dir.path())
                 .await
                 .unwrap_err(),
         );

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use strata_domain::layer::ConfigLayer;
 use strata_domain::tenant::{Tenant, TenantState};
 use strata_store::StoreError;
+use strata_store::access::Actor;
 use strata_store::audit::AuditAction;
 use strata_store::changes::Operation;
 use strata_store::test_support::{TestDatabase, on_each_backend};
@@ -64,7 +65,7 @@ async fn an_export_imported_elsewhere_exports_to_the_same_bytes() {
         let other = TestDatabase::new(backend).await;
         let elsewhere = other.store().await;
         let revision = elsewhere
-            .import("dave", "copy the demo", first.path())
+            .import(&Actor::operator("dave"), "copy the demo", first.path())
             .await
             .unwrap();
         assert_eq!(revision, 1, "one change set");
@@ -81,7 +82,7 @@ async fn an_export_imported_elsewhere_exports_to_the_same_bytes() {
         // Importing the same export again changes nothing.
         assert_eq!(
             elsewhere
-                .import("dave", "again", first.path())
+                .import(&Actor::operator("dave"), "again", first.path())
                 .await
                 .unwrap(),
             1
@@ -111,7 +112,7 @@ async fn an_import_that_breaks_a_rule_applies_nothing_and_names_the_file_and_key
 
         let before = store.domain().await.unwrap().revision;
         let err = store
-            .import("erin", "bad import", dir.path())
+            .import(&Actor::operator("erin"), "bad import", dir.path())
             .await
             .unwrap_err();
         assert_eq!(
@@ -131,7 +132,7 @@ async fn an_import_that_breaks_a_rule_applies_nothing_and_names_the_file_and_key
         .unwrap();
         let (field, rule) = field_of(
             store
-                .import("erin", "bad import", dir.path())
+                .import(&Actor::operator("erin"), "bad import", dir.path())
                 .await
                 .unwrap_err(),
         );
@@ -141,7 +142,7 @@ async fn an_import_that_breaks_a_rule_applies_nothing_and_names_the_file_and_key
         std::fs::write(dir.path().join("tennants.json"), "{}").unwrap();
         let (field, _) = field_of(
             store
-                .import("erin", "bad import", dir.path())
+                .import(&Actor::operator("erin"), "bad import", dir.path())
                 .await
                 .unwrap_err(),
         );
@@ -182,7 +183,7 @@ async fn restore_brings_back_every_kind_as_one_revision_of_restore_records() {
                 .await
                 .unwrap();
         }
-        let revision = store.restore("frank", "undo the morning", 1).await.unwrap();
+        let revision = store.restore(&Actor::operator("frank"), "undo the morning", 1).await.unwrap();
         assert_eq!(store.current_state().await.unwrap(), demo);
         assert_eq!(store.state_at(revision).await.unwrap(), demo);
         let records = store.history("tenant", "acme-quito").await.unwrap();
@@ -197,10 +198,10 @@ async fn restore_brings_back_every_kind_as_one_revision_of_restore_records() {
         commit(store, async |c| c.create(protected.clone()).await)
             .await
             .unwrap();
-        let err = store.restore("frank", "again", 1).await.unwrap_err();
+        let err = store.restore(&Actor::operator("frank"), "again", 1).await.unwrap_err();
         assert!(matches!(err, StoreError::Invalid { ref field, .. } if field == "/tenant/acme-quito/termination_protection"), "{err}");
         assert!(store.get::<Tenant>("acme-quito").await.is_ok());
-        let (field, _) = field_of(store.restore("frank", "future", 999).await.unwrap_err());
+        let (field, _) = field_of(store.restore(&Actor::operator("frank"), "future", 999).await.unwrap_err());
         assert_eq!(field, "/revision");
 
         // Each restore, made or refused, is in the audit log with its outcome.

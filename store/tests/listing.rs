@@ -7,6 +7,7 @@ use strata_domain::listing::ListQuery;
 use strata_domain::tenant::Tenant;
 use strata_domain::tier::Tier;
 use strata_store::StoreError;
+use strata_store::access::Actor;
 use strata_store::test_support::on_each_backend;
 
 fn query(search: &str, sort: Option<&str>, descending: bool, offset: i64, limit: i64) -> ListQuery {
@@ -114,7 +115,10 @@ async fn the_audit_trail_filters_changes_by_actor_kind_key_and_time() {
         let before_edit = strata_store::now_ms();
         let mut tier = store.get::<Tier>("LIVE").await.unwrap();
         tier.item.display_name = "Production".into();
-        let mut change = store.begin("bob", "rename").await.unwrap();
+        let mut change = store
+            .begin(&Actor::operator("bob"), "rename")
+            .await
+            .unwrap();
         change.update(tier.version, tier.item).await.unwrap();
         change.commit().await.unwrap();
 

@@ -4,6 +4,7 @@ use strata_domain::names::OrganizationName;
 use strata_domain::organization::Organization;
 use strata_domain::rules::EntityState;
 use strata_store::StoreError;
+use strata_store::access::Actor;
 use strata_store::test_support::on_each_backend;
 
 fn organization(name: &str, short_name: &str) -> Organization {
@@ -18,11 +19,17 @@ fn organization(name: &str, short_name: &str) -> Organization {
 #[tokio::test]
 async fn a_short_name_belongs_to_one_organization() {
     on_each_backend(async |_, _, store| {
-        let mut change = store.begin("alice", "onboard acme").await.unwrap();
+        let mut change = store
+            .begin(&Actor::operator("alice"), "onboard acme")
+            .await
+            .unwrap();
         change.create(organization("acme", "ac")).await.unwrap();
         change.commit().await.unwrap();
 
-        let mut change = store.begin("bob", "onboard acorn").await.unwrap();
+        let mut change = store
+            .begin(&Actor::operator("bob"), "onboard acorn")
+            .await
+            .unwrap();
         let err = change
             .create(organization("acorn", "ac"))
             .await
@@ -36,7 +43,10 @@ async fn a_short_name_belongs_to_one_organization() {
         change.commit().await.unwrap();
 
         // Keeping one's own short name on an update is fine; taking another's is not.
-        let mut change = store.begin("bob", "rename").await.unwrap();
+        let mut change = store
+            .begin(&Actor::operator("bob"), "rename")
+            .await
+            .unwrap();
         let mut acme = organization("acme", "ac");
         acme.display_name = "ACME Corporation".into();
         assert_eq!(change.update(1, acme).await.unwrap().version, 2);

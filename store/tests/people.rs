@@ -4,9 +4,11 @@
 mod common;
 
 use common::*;
+use serde_json::json;
 use strata_domain::access::Role;
+use strata_domain::tenant::Tenant;
 use strata_store::StoreError;
-use strata_store::access::{NewUser, SignInLimits, SignInRefusal};
+use strata_store::access::{Actor, NewUser, SignInLimits, SignInRefusal};
 use strata_store::audit::AuditAction;
 use strata_store::test_support::on_each_backend;
 
@@ -274,6 +276,135 @@ async fn sign_in_checks_the_password_limits_failures_and_audits_every_attempt() 
             .await
             .unwrap();
         assert_eq!(disabled, Err(SignInRefusal::WrongCredentials));
+    })
+    .await;
+}
+
+/// A person as the console's session gives them, with `role` in acme (and nothing else).
+async fn person(store: &strata_store::Store, name: &str, role: Option<Role>) -> Actor {
+    store
+        .add_user("root", new_user(name, PASSWORD))
+        .await
+        .unwrap();
+    if let Some(role) = role {
+        store
+            .set_role("root", name, "acme", Some(role))
+            .await
+            .unwrap();
+    }
+    Actor::Person(store.signed_in_person(name).await.unwrap().unwrap())
+}
+
+fn forbidden(result: Result<i64, StoreError>) -> String {
+    match result {
+        Err(StoreError::Forbidden(why)) => why,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_write_path_lets_each_person_change_only_what_their_role_allows() {
+    on_each_backend(async |_, _, store| {
+        seed(store).await;
+        let write = async |actor: &Actor, what: &str| -> Result<i64, StoreError> {
+            let mut change = store.begin(actor, what).await?;
+            match what {
+                "protect a tenant" => {
+                    let current = store.get::<Tenant>("acme-eu").await?;
+                    let mut tenant = current.item.clone();
+                    tenant.termination_protection = !tenant.termination_protection;
+                    change.update(current.version, tenant).await?;
+                }
+                "layer the product" => {
+                    let layer = layer(
+                        "web-api",
+                        product_scope("acme-shop"),
+                        json!({"rate_limit": 7}),
+                    );
+                    change.create(layer).await?;
+                }
+                "layer a tier" => {
+                    change
+                        .create(layer(
+                            "web-api",
+                            tier_scope("DEV"),
+                            json!({"rate_limit": 9}),
+                        ))
+                        .await?;
+                }
+                "add a tier" => {
+                    change.create(tier("TEST")).await?;
+                }
+                "roll the tenant back" => {
+                    let version = store.get::<Tenant>("acme-eu").await?.version;
+                    change
+                        .rollback::<Tenant>("acme-eu", 1, Some(version))
+                        .await?;
+                }
+                other => panic!("{other}"),
+            }
+            change.commit().await
+        };
+        let viewer = person(store, "olga", Some(Role::Viewer)).await;
+        let editor = person(store, "vera", Some(Role::Editor)).await;
+        let publisher = person(store, "paul", Some(Role::Publisher)).await;
+        let outsider = person(store, "otto", None).await;
+        let admin = Actor::Person(
+            store
+                .add_user(
+                    "root",
+                    NewUser {
+                        domain_admin: true,
+                        ..new_user("ada", PASSWORD)
+                    },
+                )
+                .await
+                .unwrap()
+                .person(),
+        );
+        let revision = store.domain().await.unwrap().revision;
+
+        let why = forbidden(write(&viewer, "protect a tenant").await);
+        assert_eq!(
+            why,
+            "olga may not change tenant \"acme-eu\": it belongs to organization \"acme\", \
+             where this needs the editor role"
+        );
+        forbidden(write(&outsider, "protect a tenant").await);
+        let why = forbidden(write(&editor, "add a tier").await);
+        assert_eq!(
+            why,
+            "vera may not change tier \"TEST\": only a domain admin may"
+        );
+        forbidden(write(&editor, "layer a tier").await);
+        assert_eq!(
+            store.domain().await.unwrap().revision,
+            revision,
+            "nothing was written"
+        );
+
+        write(&editor, "protect a tenant").await.unwrap();
+        write(&editor, "layer the product").await.unwrap();
+        let why = forbidden(write(&editor, "roll the tenant back").await);
+        assert!(why.contains("needs the publisher role"), "{why}");
+        write(&publisher, "roll the tenant back").await.unwrap();
+        write(&admin, "add a tier").await.unwrap();
+        write(&admin, "layer a tier").await.unwrap();
+        let history = store.history("tenant", "acme-eu").await.unwrap();
+        let authors: Vec<&str> = history.iter().map(|r| r.actor.as_str()).collect();
+        assert_eq!(authors, ["alice", "vera", "paul"]);
+
+        // An impact preview is a write that is not kept: the same rules.
+        let tier_layer = layer("web-api", tier_scope("LIVE"), json!({"rate_limit": 1}));
+        let refused = store.preview(&editor, tier_layer.clone(), None).await;
+        assert!(matches!(refused, Err(StoreError::Forbidden(_))));
+        store.preview(&admin, tier_layer, None).await.unwrap();
+        // A restore is the domain admin's.
+        let refused = store.restore(&publisher, "back", revision).await;
+        assert!(
+            matches!(refused, Err(StoreError::Forbidden(_))),
+            "{refused:?}"
+        );
     })
     .await;
 }

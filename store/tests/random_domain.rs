@@ -19,6 +19,7 @@ use strata_domain::layer::{ConfigLayer, Layer};
 use strata_domain::names::TenantAlias;
 use strata_domain::product::Product;
 use strata_domain::tenant::{Tenant, TenantState};
+use strata_store::access::Actor;
 use strata_store::history::State;
 use strata_store::test_support::on_each_backend;
 use strata_store::{Store, StoreError};
@@ -227,7 +228,10 @@ async fn random_change_sets_keep_the_domain_valid_and_its_history_complete() {
         let mut compiled = Compiled::empty();
         let mut partial_compilations = 0;
         for step in 0..160 {
-            let mut change = store.begin("rng", &format!("step {step}")).await.unwrap();
+            let mut change = store
+                .begin(&Actor::operator("rng"), &format!("step {step}"))
+                .await
+                .unwrap();
             let mut outcome = Ok(());
             for _ in 0..=dice.roll(3) {
                 outcome = random_write(store, &mut change, &mut dice).await;
@@ -281,7 +285,7 @@ async fn random_change_sets_keep_the_domain_valid_and_its_history_complete() {
         let mut restored = 0;
         for _ in 0..8 {
             let target = revisions[dice.roll(revisions.len())];
-            match store.restore("rng", "back", target).await {
+            match store.restore(&Actor::operator("rng"), "back", target).await {
                 Ok(new) => {
                     restored += 1;
                     assert_eq!(

@@ -13,6 +13,7 @@ use strata_domain::diff::PatchOp;
 use strata_domain::layer::ConfigLayer;
 use strata_domain::names::{DeployableName, TenantName, TierName};
 use strata_domain::product::Product;
+use strata_store::access::Actor;
 use strata_store::test_support::on_each_backend;
 use strata_store::{Store, StoreError};
 
@@ -319,7 +320,10 @@ async fn an_impact_preview_shows_each_affected_config_s_patch_and_writes_nothing
             tier_scope("LIVE"),
             json!({"rate_limit": 60, "database": {"host": "db.live"}}),
         );
-        let impact = store.preview(proposed.clone(), None).await.unwrap();
+        let impact = store
+            .preview(&Actor::operator("preview"), proposed.clone(), None)
+            .await
+            .unwrap();
         assert!(impact.violations.is_empty());
         assert_eq!(impact.unchanged, 0);
         let patches: Vec<(&str, &[PatchOp])> = impact
@@ -359,7 +363,10 @@ async fn an_impact_preview_shows_each_affected_config_s_patch_and_writes_nothing
 
         // A breaking proposal is previewed with its violations instead of an error.
         let breaking = layer("web-api", tier_scope("LIVE"), json!({"rate_limit": -5}));
-        let impact = store.preview(breaking, None).await.unwrap();
+        let impact = store
+            .preview(&Actor::operator("preview"), breaking, None)
+            .await
+            .unwrap();
         assert_eq!(impact.violations.total, 1);
         assert_eq!(impact.violations.first[0].target.tenant.as_str(), "acme-eu");
         assert_eq!(impact.unchanged, 1);

@@ -8,6 +8,7 @@ use strata_domain::names::{OrganizationName, TierName};
 use strata_domain::organization::Organization;
 use strata_domain::rules::EntityState;
 use strata_domain::tier::Tier;
+use strata_store::access::Actor;
 use strata_store::history::State;
 use strata_store::test_support::on_each_backend;
 use strata_store::{Store, StoreError};
@@ -53,7 +54,10 @@ async fn live_state(store: &Store) -> State {
 /// meets conflicts, duplicates and vanished entities: refusals that must write nothing.
 async fn random_write(store: &Store, dice: &mut Dice, step: u64) -> Result<(), StoreError> {
     let mut change = store
-        .begin(&format!("user{}", dice.roll(5)), &format!("step {step}"))
+        .begin(
+            &Actor::operator(format!("user{}", dice.roll(5))),
+            &format!("step {step}"),
+        )
         .await?;
     for _ in 0..=dice.roll(3) {
         if dice.roll(2) == 0 {
@@ -145,7 +149,7 @@ async fn state_at_every_revision_equals_what_was_committed_then() {
         for _ in 0..6 {
             let target = revisions[dice.roll(revisions.len() as u64) as usize];
             let new = store
-                .restore("carol", "back to a known state", target)
+                .restore(&Actor::operator("carol"), "back to a known state", target)
                 .await
                 .unwrap_or_else(|e| panic!("{backend:?}: restore {target}: {e}"));
             assert_eq!(

@@ -4,6 +4,7 @@
 use strata_domain::names::TierName;
 use strata_domain::rules::EntityState;
 use strata_domain::tier::Tier;
+use strata_store::access::Actor;
 use strata_store::changes::Operation;
 use strata_store::test_support::on_each_backend;
 use strata_store::{Store, StoreError};
@@ -18,7 +19,10 @@ fn tier(name: &str, display_name: &str) -> Tier {
 }
 
 async fn create(store: &Store, t: Tier) -> i64 {
-    let mut change = store.begin("alice", "set up the tiers").await.unwrap();
+    let mut change = store
+        .begin(&Actor::operator("alice"), "set up the tiers")
+        .await
+        .unwrap();
     change.create(t).await.unwrap();
     change.commit().await.unwrap()
 }
@@ -54,7 +58,7 @@ async fn creating_a_tier_commits_revision_one_with_its_change_record() {
 async fn a_duplicate_name_is_refused_and_nothing_is_written() {
     on_each_backend(async |_, _, store| {
         create(store, tier("LIVE", "Live")).await;
-        let mut change = store.begin("bob", "again").await.unwrap();
+        let mut change = store.begin(&Actor::operator("bob"), "again").await.unwrap();
         let err = change.create(tier("LIVE", "Live again")).await.unwrap_err();
         assert!(
             matches!(err, StoreError::Duplicate { kind: "tier", ref key } if key == "LIVE"),
@@ -73,7 +77,10 @@ async fn a_duplicate_name_is_refused_and_nothing_is_written() {
 #[tokio::test]
 async fn a_bad_field_is_named_with_its_rule() {
     on_each_backend(async |_, _, store| {
-        let mut change = store.begin("alice", "typo").await.unwrap();
+        let mut change = store
+            .begin(&Actor::operator("alice"), "typo")
+            .await
+            .unwrap();
         let err = change.create(tier("DEV", "   ")).await.unwrap_err();
         let StoreError::Invalid { field, rule } = err else {
             panic!("expected a field error")
@@ -82,7 +89,11 @@ async fn a_bad_field_is_named_with_its_rule() {
             (field.as_str(), rule.as_str()),
             ("/display_name", "must not be empty")
         );
-        let err = store.begin("alice", " ").await.err().unwrap();
+        let err = store
+            .begin(&Actor::operator("alice"), " ")
+            .await
+            .err()
+            .unwrap();
         assert!(
             matches!(err, StoreError::Invalid { ref field, .. } if field == "/reason"),
             "{err}"
@@ -95,7 +106,10 @@ async fn a_bad_field_is_named_with_its_rule() {
 async fn a_write_naming_an_old_version_gets_a_conflict_with_the_current_author() {
     on_each_backend(async |_, _, store| {
         create(store, tier("STAGING", "Staging")).await;
-        let mut change = store.begin("bob", "rename").await.unwrap();
+        let mut change = store
+            .begin(&Actor::operator("bob"), "rename")
+            .await
+            .unwrap();
         let updated = change
             .update(1, tier("STAGING", "Pre-production"))
             .await
@@ -103,7 +117,10 @@ async fn a_write_naming_an_old_version_gets_a_conflict_with_the_current_author()
         assert_eq!(updated.version, 2);
         change.commit().await.unwrap();
 
-        let mut stale = store.begin("carol", "my rename").await.unwrap();
+        let mut stale = store
+            .begin(&Actor::operator("carol"), "my rename")
+            .await
+            .unwrap();
         let err = stale.update(1, tier("STAGING", "Stage")).await.unwrap_err();
         let StoreError::Conflict {
             expected, current, ..
@@ -137,7 +154,10 @@ async fn a_write_naming_an_old_version_gets_a_conflict_with_the_current_author()
 async fn writing_what_is_stored_records_nothing_and_keeps_the_revision() {
     on_each_backend(async |_, _, store| {
         create(store, tier("DEV", "Dev")).await;
-        let mut change = store.begin("alice", "no-op").await.unwrap();
+        let mut change = store
+            .begin(&Actor::operator("alice"), "no-op")
+            .await
+            .unwrap();
         assert_eq!(
             change.update(1, tier("DEV", "Dev")).await.unwrap().version,
             1
@@ -152,7 +172,10 @@ async fn writing_what_is_stored_records_nothing_and_keeps_the_revision() {
 #[tokio::test]
 async fn a_change_set_that_is_not_committed_leaves_no_trace() {
     on_each_backend(async |_, _, store| {
-        let mut change = store.begin("alice", "abandoned").await.unwrap();
+        let mut change = store
+            .begin(&Actor::operator("alice"), "abandoned")
+            .await
+            .unwrap();
         change.create(tier("DEV", "Dev")).await.unwrap();
         change.create(tier("LIVE", "Live")).await.unwrap();
         drop(change);
@@ -167,7 +190,10 @@ async fn a_change_set_that_is_not_committed_leaves_no_trace() {
 async fn a_tier_deleted_and_created_again_keeps_one_history() {
     on_each_backend(async |_, _, store| {
         create(store, tier("QA1", "QA")).await;
-        let mut change = store.begin("alice", "retire QA").await.unwrap();
+        let mut change = store
+            .begin(&Actor::operator("alice"), "retire QA")
+            .await
+            .unwrap();
         let err = change.delete::<Tier>("QA1", 7).await.unwrap_err();
         assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
         change.delete::<Tier>("QA1", 1).await.unwrap();
@@ -195,7 +221,10 @@ async fn a_tier_deleted_and_created_again_keeps_one_history() {
         );
         assert_eq!(store.get::<Tier>("QA1").await.unwrap().version, 3);
 
-        let mut change = store.begin("alice", "gone").await.unwrap();
+        let mut change = store
+            .begin(&Actor::operator("alice"), "gone")
+            .await
+            .unwrap();
         let err = change.delete::<Tier>("NOPE", 1).await.unwrap_err();
         assert!(
             matches!(err, StoreError::NotFound { kind: "tier", .. }),
@@ -212,7 +241,9 @@ async fn thirty_two_writers_on_one_version_one_wins_the_rest_conflict() {
         let writers = (0..32).map(|i| {
             let store = store.clone();
             tokio::spawn(async move {
-                let mut change = store.begin(&format!("writer{i}"), "race").await?;
+                let mut change = store
+                    .begin(&Actor::operator(format!("writer{i}")), "race")
+                    .await?;
                 change
                     .update(1, tier("LIVE", &format!("Live by {i}")))
                     .await?;
@@ -266,7 +297,10 @@ async fn the_hash_chain_finds_a_record_edited_behind_the_stores_back() {
 async fn rollback_writes_a_new_version_equal_to_the_old_one() {
     on_each_backend(async |_, _, store| {
         create(store, tier("STAGING", "Staging")).await;
-        let mut change = store.begin("bob", "rename").await.unwrap();
+        let mut change = store
+            .begin(&Actor::operator("bob"), "rename")
+            .await
+            .unwrap();
         change
             .update(1, tier("STAGING", "Pre-production"))
             .await
@@ -274,7 +308,7 @@ async fn rollback_writes_a_new_version_equal_to_the_old_one() {
         change.commit().await.unwrap();
 
         let mut change = store
-            .begin("carol", "the rename confused people")
+            .begin(&Actor::operator("carol"), "the rename confused people")
             .await
             .unwrap();
         let err = change
@@ -321,11 +355,11 @@ async fn rollback_writes_a_new_version_equal_to_the_old_one() {
 async fn rollback_brings_back_a_deleted_entity_and_refuses_a_deletion_or_a_missing_version() {
     on_each_backend(async |_, _, store| {
         create(store, tier("QA1", "QA")).await;
-        let mut change = store.begin("alice", "retire").await.unwrap();
+        let mut change = store.begin(&Actor::operator("alice"), "retire").await.unwrap();
         change.delete::<Tier>("QA1", 1).await.unwrap();
         change.commit().await.unwrap();
 
-        let mut change = store.begin("alice", "we still need QA").await.unwrap();
+        let mut change = store.begin(&Actor::operator("alice"), "we still need QA").await.unwrap();
         for (to, rule) in [(2, "is its deletion"), (9, "has no version 9")] {
             let err = change.rollback::<Tier>("QA1", to, None).await.unwrap_err();
             assert!(
@@ -365,14 +399,14 @@ async fn the_domain_settings_are_versioned_checked_and_kept_out_of_the_state() {
             display_name: "Acme Games".into(),
             origin_url: "s3://configs/acme".into(),
         };
-        let mut change = store.begin("alice", "name the domain").await.unwrap();
+        let mut change = store.begin(&Actor::operator("alice"), "name the domain").await.unwrap();
         let written = change.update_domain(0, settings.clone()).await.unwrap();
         assert_eq!((written.version, written.revision), (1, 1));
         change.commit().await.unwrap();
         assert_eq!(store.domain().await.unwrap().display_name, "Acme Games");
         assert_eq!(store.domain_settings().await.unwrap().version, 1);
 
-        let mut change = store.begin("bob", "stale").await.unwrap();
+        let mut change = store.begin(&Actor::operator("bob"), "stale").await.unwrap();
         let err = change.update_domain(0, settings.clone()).await.unwrap_err();
         assert!(
             matches!(err, StoreError::Conflict { ref current, .. } if current.version == 1 && current.actor == "alice"),

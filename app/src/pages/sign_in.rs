@@ -111,28 +111,28 @@ fn SetupForm(
             </p>
             {error_at("/token")}
             <input type="hidden" name="token" value=token/>
-            <label>
-                "User name"
-                <input name="name" autocomplete="username" required value=name/>
-                <span class="hint">"lower-case letters, digits, dots and dashes"</span>
+            <div class="field">
+                <label for="setup-name">"User name"</label>
+                <input id="setup-name" name="name" autocomplete="username" required value=name aria-describedby="setup-name-hint"/>
+                <span class="hint" id="setup-name-hint">"lower-case letters, digits, dots and dashes"</span>
                 {error_at("/name")}
-            </label>
-            <label>
-                "Display name"
-                <input name="display_name" autocomplete="name" required value=display_name/>
+            </div>
+            <div class="field">
+                <label for="setup-display-name">"Display name"</label>
+                <input id="setup-display-name" name="display_name" autocomplete="name" required value=display_name/>
                 {error_at("/display_name")}
-            </label>
-            <label>
-                "Password"
-                <input type="password" name="password" autocomplete="new-password" required minlength=PASSWORD_MIN_CHARS.to_string()/>
-                <span class="hint">{format!("at least {PASSWORD_MIN_CHARS} characters")}</span>
+            </div>
+            <div class="field">
+                <label for="setup-password">"Password"</label>
+                <input id="setup-password" type="password" name="password" autocomplete="new-password" required minlength=PASSWORD_MIN_CHARS.to_string() aria-describedby="setup-password-hint"/>
+                <span class="hint" id="setup-password-hint">{format!("at least {PASSWORD_MIN_CHARS} characters")}</span>
                 {error_at("/password")}
-            </label>
-            <label>
-                "The same password again"
-                <input type="password" name="password_again" autocomplete="new-password" required/>
+            </div>
+            <div class="field">
+                <label for="setup-password-again">"The same password again"</label>
+                <input id="setup-password-again" type="password" name="password_again" autocomplete="new-password" required/>
                 {error_at("/password_again")}
-            </label>
+            </div>
             <button type="submit" class="button primary">"Create and sign in"</button>
         </form>
     }

@@ -20,6 +20,7 @@ use strata_server::origin::{Origin, OriginSetting};
 use strata_server::publisher::{Outcome, Publisher};
 use strata_server::startup::Application;
 use strata_store::Store;
+use strata_store::access::Actor;
 use strata_store::outbox::PublishFigures;
 use strata_store::test_support::TestDatabase;
 
@@ -156,7 +157,10 @@ pub fn published(outcome: Option<Outcome>) -> PublishFigures {
 pub async fn rename_tier(store: &Store, name: &str, display: &str) {
     let mut tier = store.get::<Tier>(name).await.unwrap();
     tier.item.display_name = display.into();
-    let mut change = store.begin("judy", "rename a tier").await.unwrap();
+    let mut change = store
+        .begin(&Actor::operator("judy"), "rename a tier")
+        .await
+        .unwrap();
     change.update(tier.version, tier.item).await.unwrap();
     change.commit().await.unwrap();
 }

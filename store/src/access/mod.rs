@@ -1,12 +1,15 @@
 //! Who may get in: people with argon2id passwords, their roles per organization, the one-time
 //! link that creates the first admin, and rate-limited, audited sign-in.
 
+mod actor;
 mod members;
+pub(crate) mod scope;
 pub mod secret;
 mod setup;
 mod sign_in;
 mod users;
 
+pub use actor::Actor;
 pub use members::Member;
 pub use sign_in::{SignInLimits, SignInRefusal};
 pub use users::{NewUser, User};

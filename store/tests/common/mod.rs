@@ -15,6 +15,7 @@ use strata_domain::product::Product;
 use strata_domain::rules::EntityState;
 use strata_domain::tenant::{Tenant, TenantState};
 use strata_domain::tier::Tier;
+use strata_store::access::Actor;
 use strata_store::{Store, StoreError};
 
 pub fn tier(name: &str) -> Tier {
@@ -109,7 +110,10 @@ pub fn tenant_scope(name: &str) -> Layer {
 
 /// Seeds the small domain in one change set.
 pub async fn seed(store: &Store) {
-    let mut change = store.begin("alice", "seed the test domain").await.unwrap();
+    let mut change = store
+        .begin(&Actor::operator("alice"), "seed the test domain")
+        .await
+        .unwrap();
     change.create(tier("LIVE")).await.unwrap();
     change.create(tier("DEV")).await.unwrap();
     change.create(organization("acme", "acme")).await.unwrap();
@@ -134,7 +138,9 @@ pub async fn commit<T>(
     store: &Store,
     write: impl AsyncFnOnce(&mut strata_store::changes::ChangeSet) -> Result<T, StoreError>,
 ) -> Result<i64, StoreError> {
-    let mut change = store.begin("bob", "a test change").await?;
+    let mut change = store
+        .begin(&Actor::operator("bob"), "a test change")
+        .await?;
     write(&mut change).await?;
     change.commit().await
 }

@@ -1,0 +1,64 @@
+//! Who makes a change or asks a question, as the store checks it on every call.
+
+use std::fmt;
+
+use strata_domain::access::{Action, Person, Scope};
+
+use crate::StoreError;
+
+/// Who is acting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    /// A signed-in person: may do what their grants allow, nothing else.
+    Person(Person),
+    /// Someone holding the database itself: the `strata` command line on the server's machine
+    /// (import, demo, user management). The database's own access control is theirs; the
+    /// store records their name.
+    Operator(String),
+}
+
+impl Actor {
+    pub fn operator(name: impl Into<String>) -> Actor {
+        Actor::Operator(name.into())
+    }
+
+    /// The name history records.
+    pub fn name(&self) -> &str {
+        match self {
+            Actor::Person(person) => &person.name,
+            Actor::Operator(name) => name,
+        }
+    }
+
+    pub fn may(&self, action: Action, scope: &Scope) -> bool {
+        match self {
+            Actor::Person(person) => person.grants.may(action, scope),
+            Actor::Operator(_) => true,
+        }
+    }
+
+    /// Refuses, naming the person, the action, the thing and the role it needs, unless this
+    /// actor may do `action` on `what`, which belongs to `scope`.
+    pub fn check(
+        &self,
+        action: Action,
+        scope: &Scope,
+        what: impl fmt::Display,
+    ) -> Result<(), StoreError> {
+        if self.may(action, scope) {
+            return Ok(());
+        }
+        let needs = match scope {
+            Scope::Domain => "only a domain admin may".to_owned(),
+            Scope::Organization(organization) => format!(
+                "it belongs to organization {organization:?}, where this needs the {} role",
+                action.least_role()
+            ),
+        };
+        Err(StoreError::Forbidden(format!(
+            "{} may not {} {what}: {needs}",
+            self.name(),
+            action.verb()
+        )))
+    }
+}

@@ -1,0 +1,69 @@
+//! What a stored entity belongs to, for deciding who may change it: the domain (shared by
+//! every organization) or one organization. Found from the entity's image inside the change
+//! set's transaction, so a product created in the same change set counts.
+
+use serde_json::Value;
+use sqlx::AnyConnection;
+use strata_domain::access::Scope;
+use strata_domain::layer::{ConfigLayer, Layer};
+
+use crate::StoreError;
+use crate::changes::Operation;
+
+/// The scope of an image of an entity of `kind` with `key`, as written by `operation`.
+pub(crate) async fn scope_of(
+    conn: &mut AnyConnection,
+    kind: &str,
+    key: &str,
+    image: &Value,
+    operation: Operation,
+) -> Result<Scope, StoreError> {
+    Ok(match kind {
+        // An organization's own admins may edit it and roll it back; making and removing
+        // organizations is the domain admin's.
+        "organization" => match operation {
+            Operation::Update | Operation::Rollback => Scope::Organization(key.to_owned()),
+            _ => Scope::Domain,
+        },
+        "product" => match image.get("organization").and_then(Value::as_str) {
+            Some(organization) => Scope::Organization(organization.to_owned()),
+            None => Scope::Domain,
+        },
+        "tenant" => match image.get("product").and_then(Value::as_str) {
+            Some(product) => of_product(conn, product).await?,
+            None => Scope::Domain,
+        },
+        "config layer" => {
+            let layer: ConfigLayer = serde_json::from_value(image.clone())
+                .map_err(|e| StoreError::corrupt(format!("config layer image {key:?}: {e}")))?;
+            match layer.scope {
+                Layer::Product(product) => of_product(conn, product.as_str()).await?,
+                Layer::Tenant(tenant) => of_tenant(conn, tenant.as_str()).await?,
+                Layer::Default | Layer::Tier(_) => Scope::Domain,
+            }
+        }
+        // Tiers, deployables (schemas, default configs), tier deployables: shared.
+        _ => Scope::Domain,
+    })
+}
+
+/// The organization of a product; the domain's when there is no such product (only a domain
+/// admin may then write).
+async fn of_product(conn: &mut AnyConnection, product: &str) -> Result<Scope, StoreError> {
+    let organization: Option<String> =
+        sqlx::query_scalar("SELECT organization FROM products WHERE name = $1")
+            .bind(product)
+            .fetch_optional(conn)
+            .await?;
+    Ok(organization.map_or(Scope::Domain, Scope::Organization))
+}
+
+async fn of_tenant(conn: &mut AnyConnection, tenant: &str) -> Result<Scope, StoreError> {
+    let organization: Option<String> = sqlx::query_scalar(
+        "SELECT p.organization FROM tenants t JOIN products p ON p.name = t.product WHERE t.name = $1",
+    )
+    .bind(tenant)
+    .fetch_optional(conn)
+    .await?;
+    Ok(organization.map_or(Scope::Domain, Scope::Organization))
+}
