@@ -157,7 +157,8 @@ pub async fn form_options(
     use crate::forms::Input;
     use crate::ssr::Console;
 
-    let store = Console::current()?.store;
+    let console = Console::current()?;
+    let (store, actor) = (&console.store, console.actor()?);
     let mut options = Vec::new();
     for field in kind.form() {
         let (Input::Reference(referred) | Input::References(referred)) = field.input else {
@@ -169,7 +170,7 @@ pub async fn form_options(
             ..ListQuery::default()
         };
         let keys = crate::with_entity_type!(referred, E => store
-            .list_page::<E>(&query)
+            .list_page::<E>(&actor, &query)
             .await
             .map_err(|e| ServerFnError::new(e.to_string()))?
             .items

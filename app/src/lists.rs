@@ -249,6 +249,7 @@ pub async fn list_entities(kind: EntityKind, query: ListQuery) -> Result<ListVie
             total: page.total,
         })
     }
-    let store = Console::current()?.store;
-    crate::with_entity_type!(kind, E => view(kind, store.list_page::<E>(&query).await))
+    let console = Console::current()?;
+    let actor = console.actor()?;
+    crate::with_entity_type!(kind, E => view(kind, console.store.list_page::<E>(&actor, &query).await))
 }

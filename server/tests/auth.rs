@@ -433,3 +433,54 @@ async fn a_disabled_person_is_signed_out_at_their_next_request() {
         (StatusCode::SEE_OTHER, "/sign-in?next=%2Ftiers")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewer_of_one_organization_lists_only_its_products_and_tenants() {
+    let server = server().await;
+    let store = server.db.store().await;
+    store.load_demo("demo").await.unwrap();
+    let viewer = strata_store::access::NewUser {
+        name: "val",
+        display_name: "Val",
+        password: TESTER_PASSWORD,
+        domain_admin: false,
+    };
+    store.add_user("test", viewer).await.unwrap();
+    store
+        .set_role(
+            "test",
+            "val",
+            "globex",
+            Some(strata_domain::access::Role::Viewer),
+        )
+        .await
+        .unwrap();
+    store.close().await;
+    let val = sign_in_as(&server.address, "val", TESTER_PASSWORD)
+        .await
+        .unwrap();
+    let page = |path: &'static str| {
+        let (val, address) = (val.clone(), server.address.clone());
+        async move {
+            let response = val.get(format!("{address}{path}")).send().await.unwrap();
+            assert_eq!(response.status(), 200, "{path}");
+            response.text().await.unwrap()
+        }
+    };
+    let tenants = page("/tenants?per=200").await;
+    assert!(tenants.contains("href=\"/tenants/glx-"), "{tenants}");
+    assert!(
+        !tenants.contains("href=\"/tenants/acme-"),
+        "acme's tenants leak: {tenants}"
+    );
+    let products = page("/products").await;
+    assert!(products.contains("href=\"/products/glx-"), "{products}");
+    assert!(!products.contains("href=\"/products/acme-"), "{products}");
+    let organizations = page("/organizations").await;
+    assert!(
+        !organizations.contains("href=\"/organizations/acme\""),
+        "{organizations}"
+    );
+    let searched = page("/tenants?q=acme").await;
+    assert!(!searched.contains("href=\"/tenants/acme-"), "{searched}");
+}

@@ -27,6 +27,12 @@ impl Entity for ConfigLayer {
         "tenant",
         "config",
     ];
+    /// Product and tenant layers belong to the product's organization; tier layers are shared.
+    const ORGANIZATION: Option<&'static str> = Some(
+        "COALESCE((SELECT p.organization FROM products p WHERE p.name = config_layers.product), \
+         (SELECT p.organization FROM tenants t JOIN products p ON p.name = t.product \
+         WHERE t.name = config_layers.tenant))",
+    );
 
     fn key(&self) -> String {
         ConfigLayer::key(self)

@@ -29,6 +29,10 @@ pub trait Entity: Serialize + DeserializeOwned + Clone + PartialEq + Send + Sync
 
     /// Text columns a list search matches besides the key.
     const SEARCHED: &'static [&'static str] = &[];
+    /// SQL (over this table's unqualified columns) naming the organization a row belongs to,
+    /// NULL for a row the whole domain shares; `None` when every row is shared. Lists show a
+    /// person only the rows of their organizations and the shared ones.
+    const ORGANIZATION: Option<&'static str> = None;
 
     /// The rows of other kinds that point at this entity; a delete is refused while any exist.
     const REFERENCED_BY: &'static [Reference] = &[];

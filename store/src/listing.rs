@@ -5,12 +5,17 @@
 use strata_domain::listing::{ListPage, ListQuery};
 use strata_domain::rules::Versioned;
 
+use crate::access::Actor;
+use crate::access::visibility::Visibility;
 use crate::entity::{Entity, invalid, select_sql, versioned_from_row};
 use crate::{Store, StoreError};
 
 impl Store {
+    /// A page of what `actor` may read: a person sees their organizations' rows and what the
+    /// domain shares, nothing of other organizations (counts included).
     pub async fn list_page<E: Entity>(
         &self,
+        actor: &Actor,
         query: &ListQuery,
     ) -> Result<ListPage<Versioned<E>>, StoreError> {
         let mut columns = vec![E::KEY_COLUMN];
@@ -20,22 +25,30 @@ impl Store {
             .chain(E::SEARCHED.iter().copied())
             .map(|column| format!("LOWER({column}) LIKE $1 ESCAPE '\\'"))
             .collect();
-        let filter = format!("WHERE ({})", searched.join(" OR "));
+        let (visible, organizations) = Visibility::of(actor).condition::<E>(2);
+        let filter = format!("WHERE ({}) AND {visible}", searched.join(" OR "));
+        let after = organizations.len() + 2;
         let pattern = query.like_pattern();
         let sort = query.sort.as_deref().unwrap_or(E::KEY_COLUMN);
         let direction = if query.descending { "DESC" } else { "ASC" };
         let mut conn = self.pool.acquire().await?;
-        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {} {filter}", E::TABLE))
-            .bind(&pattern)
-            .fetch_one(&mut *conn)
-            .await?;
+        let count = format!("SELECT COUNT(*) FROM {} {filter}", E::TABLE);
+        let mut counting = sqlx::query_scalar(&count).bind(&pattern);
+        for organization in &organizations {
+            counting = counting.bind(organization);
+        }
+        let total: i64 = counting.fetch_one(&mut *conn).await?;
         let sql = format!(
-            "{} {filter} ORDER BY {sort} {direction}, {key} {direction} LIMIT $2 OFFSET $3",
+            "{} {filter} ORDER BY {sort} {direction}, {key} {direction} LIMIT ${after} OFFSET ${}",
             select_sql::<E>(),
+            after + 1,
             key = E::KEY_COLUMN,
         );
-        let rows = sqlx::query(&sql)
-            .bind(&pattern)
+        let mut paging = sqlx::query(&sql).bind(&pattern);
+        for organization in &organizations {
+            paging = paging.bind(organization);
+        }
+        let rows = paging
             .bind(query.limit)
             .bind(query.offset)
             .fetch_all(&mut *conn)

@@ -15,6 +15,7 @@ impl Entity for Organization {
     const KEY_COLUMN: &'static str = "name";
     const COLUMNS: &'static [&'static str] = &["short_name", "display_name", "state"];
     const SEARCHED: &'static [&'static str] = &["short_name", "display_name", "state"];
+    const ORGANIZATION: Option<&'static str> = Some("name");
     const REFERENCED_BY: &'static [Reference] = &[Reference {
         kind: "product",
         table: "products",

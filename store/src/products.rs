@@ -21,6 +21,7 @@ impl Entity for Product {
     const KEY_COLUMN: &'static str = "name";
     const COLUMNS: &'static [&'static str] = &["organization", "display_name", "state"];
     const SEARCHED: &'static [&'static str] = &["organization", "display_name", "state"];
+    const ORGANIZATION: Option<&'static str> = Some("organization");
     const REFERENCED_BY: &'static [Reference] = &[
         Reference {
             kind: "tenant",

@@ -26,6 +26,8 @@ impl Entity for Tenant {
         "state",
     ];
     const SEARCHED: &'static [&'static str] = &["product", "tier", "alias", "state"];
+    const ORGANIZATION: Option<&'static str> =
+        Some("(SELECT p.organization FROM products p WHERE p.name = tenants.product)");
     const REFERENCED_BY: &'static [Reference] = &[Reference {
         kind: "config layer",
         table: "config_layers",

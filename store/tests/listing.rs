@@ -24,6 +24,7 @@ fn query(search: &str, sort: Option<&str>, descending: bool, offset: i64, limit:
 async fn lists_search_sort_and_page_in_the_database() {
     on_each_backend(async |backend, _, store| {
         store.load_demo("ada").await.unwrap();
+        let operator = Actor::operator("ada");
         let all: Vec<Tenant> = store
             .list::<Tenant>()
             .await
@@ -36,7 +37,7 @@ async fn lists_search_sort_and_page_in_the_database() {
         let mut seen = Vec::new();
         for offset in [0, 15, 30] {
             let page = store
-                .list_page::<Tenant>(&query("", None, false, offset, 15))
+                .list_page::<Tenant>(&operator, &query("", None, false, offset, 15))
                 .await
                 .unwrap();
             assert_eq!(page.total, all.len() as i64, "{backend:?}");
@@ -46,7 +47,7 @@ async fn lists_search_sort_and_page_in_the_database() {
 
         // Search is case-insensitive over the key and text columns (here the tier).
         let live = store
-            .list_page::<Tenant>(&query("live", None, false, 0, 200))
+            .list_page::<Tenant>(&operator, &query("live", None, false, 0, 200))
             .await
             .unwrap();
         let expected: Vec<&Tenant> = all
@@ -58,7 +59,7 @@ async fn lists_search_sort_and_page_in_the_database() {
 
         // Sorted by tier, descending; the key, descending too, breaks ties.
         let sorted = store
-            .list_page::<Tenant>(&query("", Some("tier"), true, 0, 200))
+            .list_page::<Tenant>(&operator, &query("", Some("tier"), true, 0, 200))
             .await
             .unwrap();
         let keys: Vec<(String, String)> = sorted
@@ -73,7 +74,7 @@ async fn lists_search_sort_and_page_in_the_database() {
         // Wildcards in a search are literal.
         assert_eq!(
             store
-                .list_page::<Tenant>(&query("%", None, false, 0, 10))
+                .list_page::<Tenant>(&operator, &query("%", None, false, 0, 10))
                 .await
                 .unwrap()
                 .total,
@@ -81,7 +82,7 @@ async fn lists_search_sort_and_page_in_the_database() {
         );
         assert_eq!(
             store
-                .list_page::<Tier>(&query("_", None, false, 0, 10))
+                .list_page::<Tier>(&operator, &query("_", None, false, 0, 10))
                 .await
                 .unwrap()
                 .total,
@@ -89,7 +90,10 @@ async fn lists_search_sort_and_page_in_the_database() {
         );
 
         match store
-            .list_page::<Tier>(&query("", Some("version; DROP TABLE tiers"), false, 0, 10))
+            .list_page::<Tier>(
+                &operator,
+                &query("", Some("version; DROP TABLE tiers"), false, 0, 10),
+            )
             .await
         {
             Err(StoreError::Invalid { field, rule }) => {

@@ -6,6 +6,7 @@ mod common;
 use common::*;
 use serde_json::json;
 use strata_domain::access::Role;
+use strata_domain::listing::ListQuery;
 use strata_domain::tenant::Tenant;
 use strata_store::StoreError;
 use strata_store::access::{Actor, NewUser, SignInLimits, SignInRefusal};
@@ -405,6 +406,146 @@ async fn the_write_path_lets_each_person_change_only_what_their_role_allows() {
             matches!(refused, Err(StoreError::Forbidden(_))),
             "{refused:?}"
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn lists_show_a_person_their_organizations_rows_and_the_shared_ones_only() {
+    on_each_backend(async |_, _, store| {
+        seed(store).await;
+        let mut change = store
+            .begin(&Actor::operator("root"), "a second organization")
+            .await
+            .unwrap();
+        change.create(organization("globex", "glx")).await.unwrap();
+        change
+            .create(product("glx-shop", "globex", &["web-api"]))
+            .await
+            .unwrap();
+        change
+            .create(tenant("glx-one", "glx-shop", "LIVE"))
+            .await
+            .unwrap();
+        change
+            .create(layer(
+                "web-api",
+                tier_scope("LIVE"),
+                json!({"rate_limit": 5}),
+            ))
+            .await
+            .unwrap();
+        change
+            .create(layer(
+                "web-api",
+                product_scope("acme-shop"),
+                json!({"rate_limit": 6}),
+            ))
+            .await
+            .unwrap();
+        change
+            .create(layer(
+                "web-api",
+                tenant_scope("glx-one"),
+                json!({"rate_limit": 7}),
+            ))
+            .await
+            .unwrap();
+        change
+            .create(layer(
+                "web-api",
+                tenant_scope("acme-eu"),
+                json!({"rate_limit": 8}),
+            ))
+            .await
+            .unwrap();
+        change.commit().await.unwrap();
+
+        let viewer = person(store, "olga", Some(Role::Viewer)).await;
+        let nobody = person(store, "otto", None).await;
+        let admin = Actor::Person(
+            store
+                .add_user(
+                    "root",
+                    NewUser {
+                        domain_admin: true,
+                        ..new_user("ada", PASSWORD)
+                    },
+                )
+                .await
+                .unwrap()
+                .person(),
+        );
+        async fn keys<E: strata_store::entity::Entity>(
+            store: &strata_store::Store,
+            actor: &Actor,
+        ) -> (Vec<String>, i64) {
+            let page = store
+                .list_page::<E>(actor, &ListQuery::default())
+                .await
+                .unwrap();
+            (
+                page.items.iter().map(|v| v.item.key()).collect(),
+                page.total,
+            )
+        }
+        use strata_domain::layer::ConfigLayer;
+        use strata_domain::organization::Organization;
+        use strata_domain::product::Product;
+        use strata_domain::tier::Tier;
+
+        assert_eq!(
+            keys::<Tenant>(store, &viewer).await,
+            (vec!["acme-eu".into(), "acme-us".into()], 2)
+        );
+        assert_eq!(
+            keys::<Product>(store, &viewer).await,
+            (vec!["acme-shop".into()], 1)
+        );
+        assert_eq!(
+            keys::<Organization>(store, &viewer).await,
+            (vec!["acme".into()], 1)
+        );
+        assert_eq!(keys::<Tier>(store, &viewer).await.1, 2, "tiers are shared");
+        assert_eq!(
+            keys::<ConfigLayer>(store, &viewer).await.0,
+            [
+                "web-api/product/acme-shop",
+                "web-api/tenant/acme-eu",
+                "web-api/tier/LIVE"
+            ]
+        );
+        // Searching does not reach past what may be seen either.
+        let search = ListQuery {
+            search: "glx".into(),
+            ..ListQuery::default()
+        };
+        assert_eq!(
+            store
+                .list_page::<Tenant>(&viewer, &search)
+                .await
+                .unwrap()
+                .total,
+            0
+        );
+        assert_eq!(
+            store
+                .list_page::<Tenant>(&admin, &search)
+                .await
+                .unwrap()
+                .total,
+            1
+        );
+
+        for (kind, total) in [
+            ("tenants", keys::<Tenant>(store, &nobody).await.1),
+            ("tiers", keys::<Tier>(store, &nobody).await.1),
+            ("layers", keys::<ConfigLayer>(store, &nobody).await.1),
+        ] {
+            assert_eq!(total, 0, "someone without a role sees no {kind}");
+        }
+        assert_eq!(keys::<Tenant>(store, &admin).await.1, 3);
+        assert_eq!(keys::<ConfigLayer>(store, &admin).await.1, 4);
     })
     .await;
 }

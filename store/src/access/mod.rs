@@ -8,6 +8,7 @@ pub mod secret;
 mod setup;
 mod sign_in;
 mod users;
+pub(crate) mod visibility;
 
 pub use actor::Actor;
 pub use members::Member;
