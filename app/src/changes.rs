@@ -222,6 +222,10 @@ mod server {
         to_version: i64,
     ) -> Result<RollbackPreview, ServerFnError> {
         let store = &console.store;
+        store
+            .check_read(&console.actor()?, E::KIND, key)
+            .await
+            .map_err(failed)?;
         let history = store.history(E::KIND, key).await.map_err(failed)?;
         let Some(target) = history.iter().find(|r| r.entity_version == to_version) else {
             return Err(ServerFnError::new(format!(

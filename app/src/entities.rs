@@ -71,7 +71,17 @@ pub async fn get_entity(
     use crate::ssr::Console;
 
     let fail = |e: StoreError| ServerFnError::new(e.to_string());
-    let store = Console::current()?.store;
+    let console = Console::current()?;
+    let store = &console.store;
+    // What the person may not read does not exist for them.
+    match store
+        .check_read(&console.actor()?, kind.store_kind(), &key)
+        .await
+    {
+        Ok(()) => {}
+        Err(StoreError::NotFound { .. }) => return Ok(None),
+        Err(e) => return Err(fail(e)),
+    }
     let found = crate::with_entity_type!(kind, E => match store.get::<E>(&key).await {
         Ok(found) => Some((
             serde_json::to_value(&found.item).expect("entities serialize"),
@@ -139,7 +149,12 @@ pub async fn compare_versions(
 
     use crate::ssr::Console;
 
-    let store = Console::current()?.store;
+    let console = Console::current()?;
+    let store = &console.store;
+    store
+        .check_read(&console.actor()?, kind.store_kind(), &key)
+        .await
+        .map_err(|e| ServerFnError::new(e.to_string()))?;
     let (before, after) = store
         .version_images(kind.store_kind(), &key, from, to)
         .await

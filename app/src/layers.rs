@@ -204,6 +204,20 @@ mod server {
         let Ok((deployable, scope)) = parse(deployable, kind, name) else {
             return Ok(None);
         };
+        // A layer is as readable as what it applies to (it may not exist yet).
+        let (owner_kind, owner) = match &scope {
+            Layer::Product(product) => ("product", product.to_string()),
+            Layer::Tenant(tenant) => ("tenant", tenant.to_string()),
+            Layer::Default | Layer::Tier(_) => ("deployable", deployable.to_string()),
+        };
+        match store
+            .check_read(&console.actor()?, owner_kind, &owner)
+            .await
+        {
+            Ok(()) => {}
+            Err(StoreError::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(failed(e)),
+        }
         let (found, deployable_version) = match store.get::<Deployable>(deployable.as_str()).await {
             Ok(found) => (found.item, found.version),
             Err(StoreError::NotFound { .. }) => return Ok(None),

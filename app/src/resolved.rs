@@ -43,8 +43,13 @@ pub async fn tenant_configs(tenant: String) -> Result<Vec<ResolvedView>, ServerF
     use crate::ssr::Console;
 
     let fail = |e: strata_store::StoreError| ServerFnError::new(e.to_string());
-    let store = Console::current()?.store;
+    let console = Console::current()?;
+    let store = &console.store;
     let name = TenantName::parse(tenant).map_err(|e| ServerFnError::new(e.to_string()))?;
+    store
+        .check_read(&console.actor()?, "tenant", name.as_str())
+        .await
+        .map_err(fail)?;
     let found = store.get::<Tenant>(name.as_str()).await.map_err(fail)?.item;
     let product = store
         .get::<Product>(found.product.as_str())

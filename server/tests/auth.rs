@@ -435,7 +435,7 @@ async fn a_disabled_person_is_signed_out_at_their_next_request() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_viewer_of_one_organization_lists_only_its_products_and_tenants() {
+async fn a_viewer_of_one_organization_sees_nothing_of_another() {
     let server = server().await;
     let store = server.db.store().await;
     store.load_demo("demo").await.unwrap();
@@ -483,4 +483,54 @@ async fn a_viewer_of_one_organization_lists_only_its_products_and_tenants() {
     );
     let searched = page("/tenants?q=acme").await;
     assert!(!searched.contains("href=\"/tenants/acme-"), "{searched}");
+
+    // Its own entities and layers open; another organization's do not exist for this viewer.
+    page("/products/glx-billing").await;
+    page("/configs/billing/product/glx-billing").await;
+    for path in [
+        "/tenants/acme-berlin",
+        "/products/acme-shop",
+        "/organizations/acme",
+        "/configs/feature-flags/product/acme-shop",
+        "/configs/web-api/tenant/acme-berlin",
+    ] {
+        let response = val
+            .get(format!("{}{path}", server.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 404, "{path}");
+    }
+    for (endpoint, args) in [
+        (
+            "compare",
+            vec![
+                ("kind", "tenant"),
+                ("key", "acme-berlin"),
+                ("from", "1"),
+                ("to", "1"),
+            ],
+        ),
+        ("tenant-configs", vec![("tenant", "acme-berlin")]),
+        (
+            "rollback-preview",
+            vec![
+                ("kind", "tenant"),
+                ("key", "acme-berlin"),
+                ("to_version", "1"),
+            ],
+        ),
+    ] {
+        let response = val
+            .post(format!("{}/api/{endpoint}", server.address))
+            .form(&args)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        assert_ne!(status, 200, "{endpoint}: {text}");
+        assert!(text.contains("does not exist"), "{endpoint}: {text}");
+        assert!(!text.contains("berlin.acme"), "{endpoint} leaks: {text}");
+    }
 }

@@ -3,6 +3,7 @@
 
 mod actor;
 mod members;
+mod reading;
 pub(crate) mod scope;
 pub mod secret;
 mod setup;
