@@ -127,9 +127,10 @@ pub async fn get_audit_events(limit: i64) -> Result<Vec<EventRow>, ServerFnError
 
     use crate::ssr::Console;
 
-    let store = Console::current()?.store;
-    let events = store
-        .audit_events(None, limit.clamp(1, 200))
+    let console = Console::current()?;
+    let events = console
+        .store
+        .audit_events_for(&console.actor()?, limit.clamp(1, 200))
         .await
         .map_err(|e| ServerFnError::new(e.to_string()))?;
     Ok(events

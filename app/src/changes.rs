@@ -157,7 +157,7 @@ mod server {
     use crate::ssr::Console;
 
     fn failed(e: StoreError) -> ServerFnError {
-        ServerFnError::new(e.to_string())
+        crate::ssr::store_failure(e)
     }
 
     pub async fn save<E: Entity>(

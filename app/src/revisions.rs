@@ -86,7 +86,9 @@ pub async fn restore_domain(revision: i64, reason: String) -> Result<RestoreAnsw
         {
             Ok(made) if made == before => RestoreAnswer::Unchanged,
             Ok(made) => RestoreAnswer::Restored { revision: made },
-            Err(e @ StoreError::Database(_)) => return Err(ServerFnError::new(e.to_string())),
+            Err(e @ (StoreError::Database(_) | StoreError::Forbidden(_))) => {
+                return Err(crate::ssr::store_failure(e));
+            }
             Err(e) => RestoreAnswer::Refused(e.to_string()),
         },
     )

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use strata_domain::access::Person;
 use strata_domain::health::Health;
-use strata_store::Store;
 use strata_store::access::Actor;
+use strata_store::{Store, StoreError};
 
 /// Checks the database, origin and cache. Implemented by the server, which owns them.
 pub trait HealthProbe: Send + Sync {
@@ -50,6 +50,17 @@ impl Console {
             .map(Actor::Person)
             .ok_or_else(|| ServerFnError::new("sign in first"))
     }
+}
+
+/// A store error as a server function's error. A refusal for lack of rights answers 403, so
+/// the browser (and the permission tests) tell it from a failure.
+pub fn store_failure(error: StoreError) -> ServerFnError {
+    if let StoreError::Forbidden(_) = error
+        && let Some(response) = use_context::<leptos_axum::ResponseOptions>()
+    {
+        response.set_status(http::StatusCode::FORBIDDEN);
+    }
+    ServerFnError::new(error.to_string())
 }
 
 /// Evaluates `$body` with the type alias `$entity` naming the stored entity type of `$kind`

@@ -533,4 +533,60 @@ async fn a_viewer_of_one_organization_sees_nothing_of_another() {
         assert!(text.contains("does not exist"), "{endpoint}: {text}");
         assert!(!text.contains("berlin.acme"), "{endpoint} leaks: {text}");
     }
+
+    // A viewer may read the organization's product, not change it: 403, in words, nothing
+    // written.
+    let store = server.db.store().await;
+    let product = store
+        .get::<strata_domain::product::Product>("glx-billing")
+        .await
+        .unwrap();
+    let mut renamed = serde_json::to_value(&product.item).unwrap();
+    renamed["display_name"] = "Renamed by a viewer".into();
+    let refused = val
+        .post(format!("{}/api/save", server.address))
+        .form(&[
+            ("kind", "product".to_owned()),
+            ("creating", "false".to_owned()),
+            ("version", product.version.to_string()),
+            ("document", renamed.to_string()),
+            ("reason", "try".to_owned()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let why = refused.text().await.unwrap();
+    assert!(
+        why.contains("val may not change product \"glx-billing\""),
+        "{why}"
+    );
+    assert!(why.contains("needs the editor role"), "{why}");
+    let stored = store
+        .get::<strata_domain::product::Product>("glx-billing")
+        .await
+        .unwrap();
+    assert_eq!(stored.version, product.version);
+    store.close().await;
+
+    // The audit events show what happened to revisions (once the demo is published), not
+    // who signed in.
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let events = loop {
+        let events = val
+            .post(format!("{}/api/audit-events", server.address))
+            .form(&[("limit", "200")])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if events.contains("\"publish\"") || std::time::Instant::now() > deadline {
+            break events;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(events.contains("\"publish\""), "{events}");
+    assert!(!events.contains("sign-in"), "{events}");
 }

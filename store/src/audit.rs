@@ -6,6 +6,10 @@
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::access::Actor;
+use crate::access::visibility::Visibility;
 
 use crate::{Store, StoreError, now_ms};
 
@@ -149,7 +153,6 @@ impl Store {
         revision: Option<i64>,
         limit: i64,
     ) -> Result<Vec<AuditEvent>, StoreError> {
-        const COLUMNS: &str = "id, at_ms, action, actor, triggered_by, revision, outcome, detail";
         let rows = match revision {
             Some(revision) => sqlx::query(&format!(
                 "SELECT {COLUMNS} FROM audit_events WHERE revision = $1 ORDER BY id DESC LIMIT $2"
@@ -167,22 +170,49 @@ impl Store {
                 .await?
             }
         };
-        rows.iter()
-            .map(|row| {
-                let detail: String = row.try_get("detail")?;
-                Ok(AuditEvent {
-                    id: row.try_get("id")?,
-                    at_ms: row.try_get("at_ms")?,
-                    action: AuditAction::parse(&row.try_get::<String, _>("action")?)?,
-                    actor: row.try_get("actor")?,
-                    triggered_by: row.try_get("triggered_by")?,
-                    revision: row.try_get("revision")?,
-                    succeeded: row.try_get::<String, _>("outcome")? == "succeeded",
-                    detail: serde_json::from_str(&detail).map_err(|e| {
-                        StoreError::Corrupt(format!("audit event detail {detail:?}: {e}"))
-                    })?,
-                })
-            })
-            .collect()
+        rows.iter().map(event_from_row).collect()
     }
+
+    /// The newest events `actor` may see, at most `limit`: all of them for the operator and
+    /// domain admins; for everyone else with a role, what happened to revisions (publications,
+    /// compilations, restores). Who signed in when, and changes to people, are the domain
+    /// admins' to read.
+    pub async fn audit_events_for(
+        &self,
+        actor: &Actor,
+        limit: i64,
+    ) -> Result<Vec<AuditEvent>, StoreError> {
+        match Visibility::of(actor) {
+            Visibility::All => return self.audit_events(None, limit).await,
+            Visibility::Organizations(organizations) if organizations.is_empty() => {
+                return Ok(Vec::new());
+            }
+            Visibility::Organizations(_) => {}
+        }
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM audit_events \
+             WHERE action IN ('publish', 'compile', 'restore') ORDER BY id DESC LIMIT $1"
+        ))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+}
+
+const COLUMNS: &str = "id, at_ms, action, actor, triggered_by, revision, outcome, detail";
+
+fn event_from_row(row: &AnyRow) -> Result<AuditEvent, StoreError> {
+    let detail: String = row.try_get("detail")?;
+    Ok(AuditEvent {
+        id: row.try_get("id")?,
+        at_ms: row.try_get("at_ms")?,
+        action: AuditAction::parse(&row.try_get::<String, _>("action")?)?,
+        actor: row.try_get("actor")?,
+        triggered_by: row.try_get("triggered_by")?,
+        revision: row.try_get("revision")?,
+        succeeded: row.try_get::<String, _>("outcome")? == "succeeded",
+        detail: serde_json::from_str(&detail)
+            .map_err(|e| StoreError::Corrupt(format!("audit event detail {detail:?}: {e}")))?,
+    })
 }
