@@ -49,10 +49,11 @@ pub async fn get_audit(
 
     use crate::ssr::Console;
 
-    let store = Console::current()?.store;
+    let console = Console::current()?;
+    let store = &console.store;
     let fail = |e: strata_store::StoreError| ServerFnError::new(e.to_string());
     let page = store
-        .audit_trail(&filter, offset, limit)
+        .audit_trail(&console.actor()?, &filter, offset, limit)
         .await
         .map_err(fail)?;
     let chain = store.verify_chain().await.map_err(fail)?;

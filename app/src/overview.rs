@@ -79,7 +79,8 @@ pub async fn get_activity() -> Result<Activity, ServerFnError> {
 
     use crate::ssr::Console;
 
-    let store = Console::current()?.store;
+    let console = Console::current()?;
+    let store = &console.store;
     let fail = |e: strata_store::StoreError| ServerFnError::new(e.to_string());
     let last_publication = store
         .publications(1)
@@ -89,7 +90,7 @@ pub async fn get_activity() -> Result<Activity, ServerFnError> {
         .next()
         .map(crate::publications::row_of);
     let recent = store
-        .audit_trail(&AuditFilter::default(), 0, RECENT)
+        .audit_trail(&console.actor()?, &AuditFilter::default(), 0, RECENT)
         .await
         .map_err(fail)?
         .items

@@ -484,6 +484,16 @@ async fn a_viewer_of_one_organization_sees_nothing_of_another() {
     let searched = page("/tenants?q=acme").await;
     assert!(!searched.contains("href=\"/tenants/acme-"), "{searched}");
 
+    // The history holds its organization's changes and the shared ones, no others.
+    let history = page("/history?kind=tenant").await;
+    assert!(history.contains("href=\"/tenants/glx-"), "{history}");
+    assert!(!history.contains("href=\"/tenants/acme-"), "{history}");
+    let home = page("/").await;
+    assert!(
+        !home.contains("acme-"),
+        "the home page's recent changes: {home}"
+    );
+
     // Its own entities and layers open; another organization's do not exist for this viewer.
     page("/products/glx-billing").await;
     page("/configs/billing/product/glx-billing").await;

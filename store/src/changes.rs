@@ -13,7 +13,7 @@ use sqlx::{Any, AnyConnection, Row, Transaction};
 use strata_domain::access::{Action, Scope};
 
 use crate::access::Actor;
-use crate::access::scope::scope_of;
+use crate::access::scope::{scope_of, stored_owner};
 use crate::error::VersionStamp;
 use crate::resolution::{self, Touch};
 use crate::{Store, StoreError, now_ms};
@@ -207,6 +207,14 @@ impl ChangeSet {
     /// caller passes here, so this is where roles are enforced.
     pub(crate) async fn record(&mut self, entry: Entry<'_>) -> Result<(), StoreError> {
         self.authorize(&entry).await?;
+        let organization = match entry.after.or(entry.before) {
+            Some(image) => {
+                let scope =
+                    scope_of(self.conn(), entry.kind, entry.key, image, Operation::Update).await?;
+                stored_owner(&scope).to_owned()
+            }
+            None => String::new(),
+        };
         let before = entry.before.map(Value::to_string);
         let after = entry.after.map(Value::to_string);
         let hash = chain_hash(
@@ -227,8 +235,8 @@ impl ChangeSet {
         );
         sqlx::query(
             "INSERT INTO changes (seq, revision, entity_kind, entity_key, entity_version, operation, \
-             actor, at_ms, reason, before_image, after_image, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+             actor, at_ms, reason, before_image, after_image, prev_hash, hash, organization) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         )
         .bind(self.next_seq)
         .bind(self.revision)
@@ -243,6 +251,7 @@ impl ChangeSet {
         .bind(after)
         .bind(&self.prev_hash)
         .bind(&hash)
+        .bind(organization)
         .execute(&mut *self.tx)
         .await?;
         self.next_seq += 1;

@@ -11,6 +11,8 @@ use strata_domain::diff::{PatchOp, diff};
 use strata_domain::audit::AuditFilter;
 use strata_domain::listing::{ListPage, ListQuery, MAX_LIMIT};
 
+use crate::access::Actor;
+use crate::access::visibility::Visibility;
 use crate::changes::{GENESIS_HASH, HashedFields, Operation, chain_hash};
 use crate::{Store, StoreError};
 
@@ -58,10 +60,12 @@ impl Store {
         rows.iter().map(record_from_row).collect()
     }
 
-    /// Changes across the whole domain, newest first, filtered, a window at a time, with the
+    /// Changes across the whole domain that `actor` may read (a person: their organizations'
+    /// and the domain's shared ones), newest first, filtered, a window at a time, with the
     /// number that match.
     pub async fn audit_trail(
         &self,
+        actor: &Actor,
         filter: &AuditFilter,
         offset: i64,
         limit: i64,
@@ -96,6 +100,27 @@ impl Store {
                 ..ListQuery::default()
             };
             texts.push(query.like_pattern());
+        }
+        // Texts are bound before times: this condition goes before the time conditions.
+        match Visibility::of(actor) {
+            Visibility::All => {}
+            Visibility::Organizations(organizations) if organizations.is_empty() => {
+                return Ok(ListPage {
+                    items: Vec::new(),
+                    total: 0,
+                });
+            }
+            Visibility::Organizations(organizations) => {
+                let mut placeholders = Vec::new();
+                for organization in organizations {
+                    placeholders.push(param());
+                    texts.push(organization);
+                }
+                conditions.push(format!(
+                    "(organization = '' OR organization IN ({}))",
+                    placeholders.join(", ")
+                ));
+            }
         }
         if let Some(from) = filter.from_ms {
             conditions.push(format!("at_ms >= {}", param()));

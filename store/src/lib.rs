@@ -115,6 +115,7 @@ impl Store {
             Backend::Postgres => sqlx::migrate!("migrations/postgres"),
         };
         migrator.run(&self.pool).await?;
+        access::scope::fill_change_owners(&self.pool).await?;
         Ok(())
     }
 

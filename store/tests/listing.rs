@@ -114,6 +114,7 @@ async fn the_audit_trail_filters_changes_by_actor_kind_key_and_time() {
     use strata_domain::audit::AuditFilter;
     on_each_backend(async |backend, _, store| {
         store.load_demo("ada").await.unwrap();
+        let operator = Actor::operator("ada");
         // Apart in time from the demo's changes, whatever the clock's resolution.
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         let before_edit = strata_store::now_ms();
@@ -127,13 +128,13 @@ async fn the_audit_trail_filters_changes_by_actor_kind_key_and_time() {
         change.commit().await.unwrap();
 
         let all = store
-            .audit_trail(&AuditFilter::default(), 0, 200)
+            .audit_trail(&operator, &AuditFilter::default(), 0, 200)
             .await
             .unwrap();
         assert!(all.total > 50, "{backend:?}: {}", all.total);
         assert_eq!(all.items[0].actor, "bob", "newest first");
         let page = store
-            .audit_trail(&AuditFilter::default(), 10, 5)
+            .audit_trail(&operator, &AuditFilter::default(), 10, 5)
             .await
             .unwrap();
         assert_eq!(
@@ -141,7 +142,9 @@ async fn the_audit_trail_filters_changes_by_actor_kind_key_and_time() {
             all.items[10..15].iter().map(|r| r.seq).collect::<Vec<_>>()
         );
 
-        let by = |f: AuditFilter| async move { store.audit_trail(&f, 0, 200).await.unwrap() };
+        let operator = &operator;
+        let by =
+            |f: AuditFilter| async move { store.audit_trail(operator, &f, 0, 200).await.unwrap() };
         let bob = by(AuditFilter {
             actor: Some("bob".into()),
             ..Default::default()
@@ -176,7 +179,7 @@ async fn the_audit_trail_filters_changes_by_actor_kind_key_and_time() {
         assert_eq!(earlier.total, 0, "{backend:?}");
         assert!(
             store
-                .audit_trail(&AuditFilter::default(), 0, 0)
+                .audit_trail(&operator, &AuditFilter::default(), 0, 0)
                 .await
                 .is_err()
         );

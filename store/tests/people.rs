@@ -549,3 +549,136 @@ async fn lists_show_a_person_their_organizations_rows_and_the_shared_ones_only()
     })
     .await;
 }
+
+#[tokio::test]
+async fn history_shows_a_person_the_changes_of_their_organizations_and_the_shared_ones() {
+    use strata_domain::audit::AuditFilter;
+    on_each_backend(async |_, _, store| {
+        seed(store).await;
+        let mut change = store
+            .begin(&Actor::operator("root"), "a second organization")
+            .await
+            .unwrap();
+        change.create(organization("globex", "glx")).await.unwrap();
+        change
+            .create(product("glx-shop", "globex", &["web-api"]))
+            .await
+            .unwrap();
+        change
+            .create(tenant("glx-one", "glx-shop", "LIVE"))
+            .await
+            .unwrap();
+        change
+            .create(layer(
+                "web-api",
+                tenant_scope("glx-one"),
+                json!({"rate_limit": 7}),
+            ))
+            .await
+            .unwrap();
+        change
+            .create(layer(
+                "web-api",
+                tier_scope("DEV"),
+                json!({"rate_limit": 3}),
+            ))
+            .await
+            .unwrap();
+        change.commit().await.unwrap();
+        let viewer = person(store, "olga", Some(Role::Viewer)).await;
+        let nobody = person(store, "otto", None).await;
+        let all = store
+            .audit_trail(&Actor::operator("root"), &AuditFilter::default(), 0, 200)
+            .await
+            .unwrap();
+        let seen = store
+            .audit_trail(&viewer, &AuditFilter::default(), 0, 200)
+            .await
+            .unwrap();
+        let keys: Vec<&str> = seen.items.iter().map(|r| r.entity_key.as_str()).collect();
+        assert_eq!(seen.total as usize, keys.len());
+        for key in [
+            "acme",
+            "acme-shop",
+            "acme-eu",
+            "acme-us",
+            "LIVE",
+            "DEV",
+            "web-api",
+            "web-api/tier/DEV",
+        ] {
+            assert!(keys.contains(&key), "{key} in {keys:?}");
+        }
+        for key in ["globex", "glx-shop", "glx-one", "web-api/tenant/glx-one"] {
+            assert!(!keys.contains(&key), "{key} leaks: {keys:?}");
+        }
+        assert_eq!(all.total, seen.total + 4);
+        // Filters and windows apply within what may be seen.
+        let by_kind = AuditFilter {
+            kind: Some("tenant".into()),
+            ..AuditFilter::default()
+        };
+        assert_eq!(
+            store
+                .audit_trail(&viewer, &by_kind, 0, 200)
+                .await
+                .unwrap()
+                .total,
+            2
+        );
+        let window = store
+            .audit_trail(&viewer, &AuditFilter::default(), 1, 2)
+            .await
+            .unwrap();
+        assert_eq!(window.items, seen.items[1..3]);
+        assert_eq!(
+            store
+                .audit_trail(&nobody, &AuditFilter::default(), 0, 200)
+                .await
+                .unwrap()
+                .total,
+            0
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn records_written_before_they_carried_an_organization_get_one_at_the_next_migration() {
+    use strata_domain::audit::AuditFilter;
+    on_each_backend(async |_, db, store| {
+        seed(store).await;
+        let viewer = person(store, "olga", Some(Role::Viewer)).await;
+        let seen = store
+            .audit_trail(&viewer, &AuditFilter::default(), 0, 200)
+            .await
+            .unwrap();
+        sqlx::any::install_default_drivers();
+        let raw = sqlx::AnyPool::connect(db.url.as_sqlx()).await.unwrap();
+        sqlx::query("UPDATE changes SET organization = NULL")
+            .execute(&raw)
+            .await
+            .unwrap();
+        raw.close().await;
+        let before = store
+            .audit_trail(&viewer, &AuditFilter::default(), 0, 200)
+            .await
+            .unwrap();
+        assert_eq!(
+            before.total, 0,
+            "unknown owners are shown to no one but admins"
+        );
+        store.migrate().await.unwrap();
+        let after = store
+            .audit_trail(&viewer, &AuditFilter::default(), 0, 200)
+            .await
+            .unwrap();
+        assert_eq!(after, seen);
+        assert_eq!(
+            store.verify_chain().await.unwrap().first_broken_seq,
+            None,
+            "the hash chain holds"
+        );
+    })
+    .await;
+}

@@ -10,6 +10,56 @@ use strata_domain::layer::{ConfigLayer, Layer};
 use crate::StoreError;
 use crate::changes::Operation;
 
+/// How a change record stores its scope: '' for the domain's, else the organization's name.
+pub(crate) fn stored_owner(scope: &Scope) -> &str {
+    match scope {
+        Scope::Domain => "",
+        Scope::Organization(organization) => organization,
+    }
+}
+
+/// Fills in the organization of change records written before records carried one.
+pub(crate) async fn fill_change_owners(pool: &sqlx::AnyPool) -> Result<(), StoreError> {
+    use sqlx::Row;
+
+    let rows = sqlx::query(
+        "SELECT seq, entity_kind, entity_key, COALESCE(after_image, before_image) AS image \
+         FROM changes WHERE organization IS NULL ORDER BY seq",
+    )
+    .fetch_all(pool)
+    .await?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut tx = pool.begin().await?;
+    for row in &rows {
+        let seq: i64 = row.try_get("seq")?;
+        let kind: String = row.try_get("entity_kind")?;
+        let key: String = row.try_get("entity_key")?;
+        let image: Option<String> = row.try_get("image")?;
+        let owner = match image {
+            Some(text) => {
+                let image: Value = serde_json::from_str(&text)
+                    .map_err(|e| StoreError::corrupt(format!("change {seq}: {e}")))?;
+                let scope = scope_of(&mut tx, &kind, &key, &image, Operation::Update).await?;
+                stored_owner(&scope).to_owned()
+            }
+            None => String::new(),
+        };
+        sqlx::query("UPDATE changes SET organization = $1 WHERE seq = $2")
+            .bind(owner)
+            .bind(seq)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    tracing::info!(
+        records = rows.len(),
+        "filled in the organization of older change records"
+    );
+    Ok(())
+}
+
 /// The scope of an image of an entity of `kind` with `key`, as written by `operation`.
 pub(crate) async fn scope_of(
     conn: &mut AnyConnection,
