@@ -179,7 +179,7 @@ async fn the_audit_trail_filters_changes_by_actor_kind_key_and_time() {
         assert_eq!(earlier.total, 0, "{backend:?}");
         assert!(
             store
-                .audit_trail(&operator, &AuditFilter::default(), 0, 0)
+                .audit_trail(operator, &AuditFilter::default(), 0, 0)
                 .await
                 .is_err()
         );
