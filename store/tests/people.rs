@@ -410,57 +410,42 @@ async fn the_write_path_lets_each_person_change_only_what_their_role_allows() {
     .await;
 }
 
+/// The small domain and a second organization, globex, with a product and a tenant; layers
+/// shared (LIVE), acme's (its product, acme-eu) and globex's (glx-one).
+async fn seed_two_organizations(store: &strata_store::Store) {
+    seed(store).await;
+    let mut change = store
+        .begin(&Actor::operator("root"), "a second organization")
+        .await
+        .unwrap();
+    change.create(organization("globex", "glx")).await.unwrap();
+    change
+        .create(product("glx-shop", "globex", &["web-api"]))
+        .await
+        .unwrap();
+    change
+        .create(tenant("glx-one", "glx-shop", "LIVE"))
+        .await
+        .unwrap();
+    for (scope, rate_limit) in [
+        (tier_scope("LIVE"), 5),
+        (product_scope("acme-shop"), 6),
+        (tenant_scope("glx-one"), 7),
+        (tenant_scope("acme-eu"), 8),
+    ] {
+        let config = json!({ "rate_limit": rate_limit });
+        change
+            .create(layer("web-api", scope, config))
+            .await
+            .unwrap();
+    }
+    change.commit().await.unwrap();
+}
+
 #[tokio::test]
 async fn lists_show_a_person_their_organizations_rows_and_the_shared_ones_only() {
     on_each_backend(async |_, _, store| {
-        seed(store).await;
-        let mut change = store
-            .begin(&Actor::operator("root"), "a second organization")
-            .await
-            .unwrap();
-        change.create(organization("globex", "glx")).await.unwrap();
-        change
-            .create(product("glx-shop", "globex", &["web-api"]))
-            .await
-            .unwrap();
-        change
-            .create(tenant("glx-one", "glx-shop", "LIVE"))
-            .await
-            .unwrap();
-        change
-            .create(layer(
-                "web-api",
-                tier_scope("LIVE"),
-                json!({"rate_limit": 5}),
-            ))
-            .await
-            .unwrap();
-        change
-            .create(layer(
-                "web-api",
-                product_scope("acme-shop"),
-                json!({"rate_limit": 6}),
-            ))
-            .await
-            .unwrap();
-        change
-            .create(layer(
-                "web-api",
-                tenant_scope("glx-one"),
-                json!({"rate_limit": 7}),
-            ))
-            .await
-            .unwrap();
-        change
-            .create(layer(
-                "web-api",
-                tenant_scope("acme-eu"),
-                json!({"rate_limit": 8}),
-            ))
-            .await
-            .unwrap();
-        change.commit().await.unwrap();
-
+        seed_two_organizations(store).await;
         let viewer = person(store, "olga", Some(Role::Viewer)).await;
         let nobody = person(store, "otto", None).await;
         let admin = Actor::Person(
@@ -554,37 +539,7 @@ async fn lists_show_a_person_their_organizations_rows_and_the_shared_ones_only()
 async fn history_shows_a_person_the_changes_of_their_organizations_and_the_shared_ones() {
     use strata_domain::audit::AuditFilter;
     on_each_backend(async |_, _, store| {
-        seed(store).await;
-        let mut change = store
-            .begin(&Actor::operator("root"), "a second organization")
-            .await
-            .unwrap();
-        change.create(organization("globex", "glx")).await.unwrap();
-        change
-            .create(product("glx-shop", "globex", &["web-api"]))
-            .await
-            .unwrap();
-        change
-            .create(tenant("glx-one", "glx-shop", "LIVE"))
-            .await
-            .unwrap();
-        change
-            .create(layer(
-                "web-api",
-                tenant_scope("glx-one"),
-                json!({"rate_limit": 7}),
-            ))
-            .await
-            .unwrap();
-        change
-            .create(layer(
-                "web-api",
-                tier_scope("DEV"),
-                json!({"rate_limit": 3}),
-            ))
-            .await
-            .unwrap();
-        change.commit().await.unwrap();
+        seed_two_organizations(store).await;
         let viewer = person(store, "olga", Some(Role::Viewer)).await;
         let nobody = person(store, "otto", None).await;
         let all = store
@@ -605,7 +560,7 @@ async fn history_shows_a_person_the_changes_of_their_organizations_and_the_share
             "LIVE",
             "DEV",
             "web-api",
-            "web-api/tier/DEV",
+            "web-api/tier/LIVE",
         ] {
             assert!(keys.contains(&key), "{key} in {keys:?}");
         }

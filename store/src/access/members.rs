@@ -30,12 +30,7 @@ impl Store {
         role: Option<Role>,
     ) -> Result<(), StoreError> {
         self.get::<Organization>(organization).await?;
-        if self.user(user).await?.is_none() {
-            return Err(StoreError::NotFound {
-                kind: "user",
-                key: user.to_owned(),
-            });
-        }
+        self.existing_user(user).await?;
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM memberships WHERE user_name = $1 AND organization = $2")
             .bind(user)

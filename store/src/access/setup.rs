@@ -90,11 +90,6 @@ impl Store {
             Ok(json!({ "user": user.name, "domain_admin": true })),
         )
         .await?;
-        self.user(user.name)
-            .await?
-            .ok_or_else(|| StoreError::NotFound {
-                kind: "user",
-                key: user.name.to_owned(),
-            })
+        self.existing_user(user.name).await
     }
 }

@@ -77,12 +77,12 @@ impl Store {
             Ok(json!({ "user": user.name, "domain_admin": user.domain_admin })),
         )
         .await?;
-        self.user(user.name)
-            .await?
-            .ok_or_else(|| StoreError::NotFound {
-                kind: "user",
-                key: user.name.to_owned(),
-            })
+        self.existing_user(user.name).await
+    }
+
+    /// A person who must exist (just added, say).
+    pub(crate) async fn existing_user(&self, name: &str) -> Result<User, StoreError> {
+        self.user(name).await?.ok_or_else(|| not_found(name))
     }
 
     /// Whether anyone can sign in yet.
@@ -142,24 +142,8 @@ impl Store {
     ) -> Result<(), StoreError> {
         check_password("/password", password).map_err(|e| StoreError::invalid(e.field, e.rule))?;
         let hash = hash_password(password).await?;
-        let changed =
-            sqlx::query("UPDATE users SET password_hash = $1, changed_at_ms = $2 WHERE name = $3")
-                .bind(hash)
-                .bind(now_ms())
-                .bind(name)
-                .execute(&self.pool)
-                .await?
-                .rows_affected();
-        if changed == 0 {
-            return Err(not_found(name));
-        }
-        self.record_access(
-            AuditAction::UserChanged,
-            by,
-            by,
-            Ok(json!({ "user": name, "password": "changed" })),
-        )
-        .await
+        self.change_user(by, name, "password_hash", hash, json!("changed"))
+            .await
     }
 
     /// Stops (or allows again) a person from signing in; their sessions end at their next
@@ -170,22 +154,40 @@ impl Store {
         name: &str,
         disabled: bool,
     ) -> Result<(), StoreError> {
-        let changed =
-            sqlx::query("UPDATE users SET disabled = $1, changed_at_ms = $2 WHERE name = $3")
-                .bind(i64::from(disabled))
-                .bind(now_ms())
-                .bind(name)
-                .execute(&self.pool)
-                .await?
-                .rows_affected();
+        self.change_user(by, name, "disabled", i64::from(disabled), json!(disabled))
+            .await
+    }
+
+    /// Sets one column of a person, and audits it as the change `detail` of that field.
+    async fn change_user<T>(
+        &self,
+        by: &str,
+        name: &str,
+        column: &'static str,
+        value: T,
+        detail: serde_json::Value,
+    ) -> Result<(), StoreError>
+    where
+        T: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Send + 'static,
+    {
+        let changed = sqlx::query(&format!(
+            "UPDATE users SET {column} = $1, changed_at_ms = $2 WHERE name = $3"
+        ))
+        .bind(value)
+        .bind(now_ms())
+        .bind(name)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
         if changed == 0 {
             return Err(not_found(name));
         }
+        let field = column.trim_end_matches("_hash");
         self.record_access(
             AuditAction::UserChanged,
             by,
             by,
-            Ok(json!({ "user": name, "disabled": disabled })),
+            Ok(json!({ "user": name, field: detail })),
         )
         .await
     }
