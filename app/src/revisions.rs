@@ -34,7 +34,8 @@ pub const SHOWN_DIFFERENCES: usize = 100;
 pub async fn compare_revisions(from: i64, to: i64) -> Result<RevisionDiff, ServerFnError> {
     use crate::ssr::Console;
 
-    let store = Console::current()?.store;
+    let console = Console::current()?;
+    let (store, actor) = (&console.store, console.actor()?);
     let fail = |e: strata_store::StoreError| ServerFnError::new(e.to_string());
     let current = store.domain().await.map_err(fail)?.revision;
     for (field, revision) in [("from", from), ("to", to)] {
@@ -44,8 +45,9 @@ pub async fn compare_revisions(from: i64, to: i64) -> Result<RevisionDiff, Serve
             )));
         }
     }
-    let before = store.state_at(from).await.map_err(fail)?;
-    let after = store.state_at(to).await.map_err(fail)?;
+    // Only what the person may read, at both revisions.
+    let before = store.state_at_for(&actor, from).await.map_err(fail)?;
+    let after = store.state_at_for(&actor, to).await.map_err(fail)?;
     Ok(differences(from, to, &before, &after))
 }
 

@@ -484,6 +484,19 @@ async fn a_viewer_of_one_organization_sees_nothing_of_another() {
     let searched = page("/tenants?q=acme").await;
     assert!(!searched.contains("href=\"/tenants/acme-"), "{searched}");
 
+    // Comparing two revisions shows only what the viewer may read.
+    let diff = val
+        .post(format!("{}/api/revision-diff", server.address))
+        .form(&[("from", "0"), ("to", "1")])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(diff.contains("glx-billing"), "{diff}");
+    assert!(!diff.contains("acme-"), "{diff}");
+
     // The history holds its organization's changes and the shared ones, no others.
     let history = page("/history?kind=tenant").await;
     assert!(history.contains("href=\"/tenants/glx-"), "{history}");

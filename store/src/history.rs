@@ -195,6 +195,16 @@ impl Store {
         Ok((image_of("/from", from)?, image_of("/to", to)?))
     }
 
+    /// The part of the domain at `revision` that `actor` may read: a person sees the shared
+    /// entities and their organizations' ones, as they were then.
+    pub async fn state_at_for(&self, actor: &Actor, revision: i64) -> Result<State, StoreError> {
+        let state = self.state_at(revision).await?;
+        Ok(crate::access::visibility::visible_state(
+            &Visibility::of(actor),
+            &state,
+        ))
+    }
+
     /// Every entity as it stood right after `revision` was committed: kind → key → image.
     /// A revision past the current one answers the current state.
     /// Read from history alone, so it answers for any revision, however old.

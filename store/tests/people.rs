@@ -637,3 +637,54 @@ async fn records_written_before_they_carried_an_organization_get_one_at_the_next
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_whole_revision_shows_a_person_what_their_lists_show() {
+    on_each_backend(async |_, _, store| {
+        seed_two_organizations(store).await;
+        let viewer = person(store, "olga", Some(Role::Viewer)).await;
+        let nobody = person(store, "otto", None).await;
+        let revision = store.domain().await.unwrap().revision;
+        let state = store.state_at_for(&viewer, revision).await.unwrap();
+        async fn listed<E: strata_store::entity::Entity>(
+            store: &strata_store::Store,
+            actor: &Actor,
+        ) -> Vec<String> {
+            let page = store
+                .list_page::<E>(actor, &ListQuery::default())
+                .await
+                .unwrap();
+            page.items.iter().map(|v| v.item.key()).collect()
+        }
+        let in_state = |kind: &str| -> Vec<String> {
+            state
+                .get(kind)
+                .map(|e| e.keys().cloned().collect())
+                .unwrap_or_default()
+        };
+        use strata_domain::layer::ConfigLayer;
+        use strata_domain::organization::Organization;
+        use strata_domain::product::Product;
+        use strata_domain::tier::Tier;
+        assert_eq!(in_state("tenant"), listed::<Tenant>(store, &viewer).await);
+        assert_eq!(in_state("product"), listed::<Product>(store, &viewer).await);
+        assert_eq!(
+            in_state("organization"),
+            listed::<Organization>(store, &viewer).await
+        );
+        assert_eq!(
+            in_state("config layer"),
+            listed::<ConfigLayer>(store, &viewer).await
+        );
+        assert_eq!(in_state("tier"), listed::<Tier>(store, &viewer).await);
+        assert!(!in_state("tenant").contains(&"glx-one".to_owned()));
+        let nothing = store.state_at_for(&nobody, revision).await.unwrap();
+        assert!(nothing.values().all(|entities| entities.is_empty()));
+        let all = store
+            .state_at_for(&Actor::operator("root"), revision)
+            .await
+            .unwrap();
+        assert_eq!(all, store.state_at(revision).await.unwrap());
+    })
+    .await;
+}
