@@ -688,3 +688,62 @@ async fn a_whole_revision_shows_a_person_what_their_lists_show() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_deleted_tenant_stays_its_organizations_after_its_product_is_gone_too() {
+    on_each_backend(async |_, _, store| {
+        seed(store).await;
+        let mut change = store
+            .begin(&Actor::operator("root"), "wind down acme-shop")
+            .await
+            .unwrap();
+        change.create(organization("globex", "glx")).await.unwrap();
+        for name in ["acme-eu", "acme-us"] {
+            let current = store.get::<Tenant>(name).await.unwrap();
+            let mut disabled = current.item.clone();
+            disabled.state = strata_domain::tenant::TenantState::Disabled;
+            change.update(current.version, disabled).await.unwrap();
+            change
+                .delete::<Tenant>(name, current.version + 1)
+                .await
+                .unwrap();
+        }
+        let product = store
+            .get::<strata_domain::product::Product>("acme-shop")
+            .await
+            .unwrap();
+        change
+            .delete::<strata_domain::product::Product>("acme-shop", product.version)
+            .await
+            .unwrap();
+        change.commit().await.unwrap();
+
+        let acme_viewer = person(store, "olga", Some(Role::Viewer)).await;
+        store
+            .add_user("root", new_user("gina", PASSWORD))
+            .await
+            .unwrap();
+        store
+            .set_role("root", "gina", "globex", Some(Role::Viewer))
+            .await
+            .unwrap();
+        let globex_viewer = Actor::Person(store.signed_in_person("gina").await.unwrap().unwrap());
+        // Its product's organization is read from history: still acme's, never everyone's.
+        store
+            .check_read(&acme_viewer, "tenant", "acme-eu")
+            .await
+            .unwrap();
+        store
+            .check_read(&acme_viewer, "product", "acme-shop")
+            .await
+            .unwrap();
+        for (kind, key) in [("tenant", "acme-eu"), ("product", "acme-shop")] {
+            let refused = store.check_read(&globex_viewer, kind, key).await;
+            assert!(
+                matches!(refused, Err(StoreError::NotFound { .. })),
+                "{kind} {key}: {refused:?}"
+            );
+        }
+    })
+    .await;
+}

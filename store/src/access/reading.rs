@@ -2,11 +2,10 @@
 //! configs): the same scope as writes, read off the entity's latest recorded image, so a
 //! deleted entity's history stays as private as the entity was.
 
-use serde_json::Value;
 use strata_domain::access::Action;
 
 use super::Actor;
-use super::scope::scope_of;
+use super::scope::{latest_image, scope_of};
 use super::visibility::Visibility;
 use crate::changes::Operation;
 use crate::{Store, StoreError};
@@ -28,19 +27,9 @@ impl Store {
             key: key.to_owned(),
         };
         let mut conn = self.pool.acquire().await?;
-        let latest: Option<Option<String>> = sqlx::query_scalar(
-            "SELECT COALESCE(after_image, before_image) FROM changes \
-             WHERE entity_kind = $1 AND entity_key = $2 ORDER BY entity_version DESC LIMIT 1",
-        )
-        .bind(kind)
-        .bind(key)
-        .fetch_optional(&mut *conn)
-        .await?;
-        let Some(Some(text)) = latest else {
+        let Some(image) = latest_image(&mut conn, kind, key).await? else {
             return Err(not_found());
         };
-        let image: Value = serde_json::from_str(&text)
-            .map_err(|e| StoreError::corrupt(format!("{kind} {key:?} image: {e}")))?;
         let scope = scope_of(&mut conn, kind, key, &image, Operation::Update).await?;
         match actor.may(Action::Read, &scope) {
             true => Ok(()),

@@ -75,13 +75,10 @@ pub(crate) async fn scope_of(
             Operation::Update | Operation::Rollback => Scope::Organization(key.to_owned()),
             _ => Scope::Domain,
         },
-        "product" => match image.get("organization").and_then(Value::as_str) {
-            Some(organization) => Scope::Organization(organization.to_owned()),
-            None => Scope::Domain,
-        },
-        "tenant" => match image.get("product").and_then(Value::as_str) {
-            Some(product) => of_product(conn, product).await?,
-            None => Scope::Domain,
+        "product" => text_at(image, "organization").map_or_else(unknown, Scope::Organization),
+        "tenant" => match text_at(image, "product") {
+            Some(product) => of_product(conn, &product).await?,
+            None => unknown(),
         },
         "config layer" => {
             let layer: ConfigLayer = serde_json::from_value(image.clone())
@@ -97,23 +94,72 @@ pub(crate) async fn scope_of(
     })
 }
 
-/// The organization of a product; the domain's when there is no such product (only a domain
-/// admin may then write).
+/// The owner of what no organization can be found for (an image without its product, say):
+/// not a possible organization name, so it is nobody's to read or write but a domain admin's.
+/// Never the domain's: that would show it to everyone.
+const UNKNOWN_OWNER: &str = "?";
+
+fn unknown() -> Scope {
+    Scope::Organization(UNKNOWN_OWNER.to_owned())
+}
+
+/// The latest recorded image of an entity (its deletion's before image if deleted).
+pub(crate) async fn latest_image(
+    conn: &mut AnyConnection,
+    kind: &str,
+    key: &str,
+) -> Result<Option<Value>, StoreError> {
+    let latest: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT COALESCE(after_image, before_image) FROM changes \
+         WHERE entity_kind = $1 AND entity_key = $2 ORDER BY entity_version DESC LIMIT 1",
+    )
+    .bind(kind)
+    .bind(key)
+    .fetch_optional(conn)
+    .await?;
+    latest
+        .flatten()
+        .map(|text| {
+            serde_json::from_str(&text)
+                .map_err(|e| StoreError::corrupt(format!("{kind} {key:?} image: {e}")))
+        })
+        .transpose()
+}
+
+/// The organization of a product, from the table or, once deleted, from its history.
 async fn of_product(conn: &mut AnyConnection, product: &str) -> Result<Scope, StoreError> {
     let organization: Option<String> =
         sqlx::query_scalar("SELECT organization FROM products WHERE name = $1")
             .bind(product)
-            .fetch_optional(conn)
+            .fetch_optional(&mut *conn)
             .await?;
-    Ok(organization.map_or(Scope::Domain, Scope::Organization))
+    let organization = match organization {
+        Some(organization) => Some(organization),
+        None => latest_image(conn, "product", product)
+            .await?
+            .and_then(|image| text_at(&image, "organization")),
+    };
+    Ok(organization.map_or_else(unknown, Scope::Organization))
 }
 
+/// The organization of a tenant's product, from the tables or, once deleted, from history.
 async fn of_tenant(conn: &mut AnyConnection, tenant: &str) -> Result<Scope, StoreError> {
-    let organization: Option<String> = sqlx::query_scalar(
-        "SELECT p.organization FROM tenants t JOIN products p ON p.name = t.product WHERE t.name = $1",
-    )
-    .bind(tenant)
-    .fetch_optional(conn)
-    .await?;
-    Ok(organization.map_or(Scope::Domain, Scope::Organization))
+    let product: Option<String> = sqlx::query_scalar("SELECT product FROM tenants WHERE name = $1")
+        .bind(tenant)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let product = match product {
+        Some(product) => Some(product),
+        None => latest_image(conn, "tenant", tenant)
+            .await?
+            .and_then(|image| text_at(&image, "product")),
+    };
+    match product {
+        Some(product) => of_product(conn, &product).await,
+        None => Ok(unknown()),
+    }
+}
+
+fn text_at(image: &Value, field: &str) -> Option<String> {
+    image.get(field).and_then(Value::as_str).map(str::to_owned)
 }
