@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use strata_store::access::SignInRefusal;
+use strata_store::access::{SignInRefusal, minutes_to_wait};
 use strata_store::now_ms;
 use tower_sessions::Session;
 
@@ -61,7 +61,7 @@ pub async fn sign_in(
         },
         Ok(Err(SignInRefusal::WrongCredentials)) => again("credentials"),
         Ok(Err(SignInRefusal::TooManyAttempts { retry_after_ms, .. })) => {
-            again(&format!("limited-{}", retry_after_ms.max(0) / 60_000 + 1))
+            again(&format!("limited-{}", minutes_to_wait(retry_after_ms)))
         }
         Err(e) => unavailable(e.to_string()),
     }

@@ -13,7 +13,7 @@ pub(crate) mod visibility;
 
 pub use actor::Actor;
 pub use members::Member;
-pub use sign_in::{SignInLimits, SignInRefusal};
+pub use sign_in::{SignInLimits, SignInRefusal, minutes_to_wait};
 pub use users::{NewUser, User};
 
 use serde_json::Value;

@@ -36,12 +36,17 @@ pub enum SignInRefusal {
     WrongCredentials,
     #[error(
         "too many failed sign-ins {whom}; try again in {} minute(s)",
-        (retry_after_ms + 59_999).max(60_000) / 60_000
+        minutes_to_wait(*retry_after_ms)
     )]
     TooManyAttempts {
         whom: &'static str,
         retry_after_ms: i64,
     },
+}
+
+/// Whole minutes until another attempt is allowed: rounded up, at least one.
+pub fn minutes_to_wait(retry_after_ms: i64) -> i64 {
+    ((retry_after_ms + 59_999) / 60_000).max(1)
 }
 
 impl Store {
