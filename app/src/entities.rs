@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use strata_domain::access::Rights;
 use strata_domain::diff::SideBySide;
 
 use crate::lists::EntityKind;
@@ -58,6 +59,8 @@ pub struct EntityDetail {
     pub document: Option<Value>,
     pub version: i64,
     pub history: Vec<HistoryRow>,
+    /// What the signed-in person may do with it.
+    pub rights: Rights,
 }
 
 /// The entity and its history; `None` when it never existed.
@@ -73,11 +76,9 @@ pub async fn get_entity(
     let fail = |e: StoreError| ServerFnError::new(e.to_string());
     let console = Console::current()?;
     let store = &console.store;
+    let actor = console.actor()?;
     // What the person may not read does not exist for them.
-    match store
-        .check_read(&console.actor()?, kind.store_kind(), &key)
-        .await
-    {
+    match store.check_read(&actor, kind.store_kind(), &key).await {
         Ok(()) => {}
         Err(StoreError::NotFound { .. }) => return Ok(None),
         Err(e) => return Err(fail(e)),
@@ -109,12 +110,17 @@ pub async fn get_entity(
         Some((document, version)) => (Some(document), version),
         None => (None, 0),
     };
+    let rights = store
+        .rights_on(&actor, kind.store_kind(), &key)
+        .await
+        .map_err(fail)?;
     Ok(Some(EntityDetail {
         key,
         fields,
         document,
         version,
         history: HistoryRow::newest_first(records),
+        rights,
     }))
 }
 

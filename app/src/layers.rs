@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use strata_domain::access::Rights;
 use strata_domain::diff::SideBySide;
 use strata_domain::layer::Layer;
 
@@ -40,6 +41,9 @@ pub struct LayerView {
     pub entity: (EntityKind, String),
     /// Newest first.
     pub history: Vec<HistoryRow>,
+    /// What the signed-in person may do with the layer: change it (edit) and roll it back,
+    /// as with what it applies to.
+    pub rights: Rights,
 }
 
 /// One tenant whose resolved config would change, and how.
@@ -210,14 +214,16 @@ mod server {
             Layer::Tenant(tenant) => ("tenant", tenant.to_string()),
             Layer::Default | Layer::Tier(_) => ("deployable", deployable.to_string()),
         };
-        match store
-            .check_read(&console.actor()?, owner_kind, &owner)
-            .await
-        {
+        let actor = console.actor()?;
+        match store.check_read(&actor, owner_kind, &owner).await {
             Ok(()) => {}
             Err(StoreError::NotFound { .. }) => return Ok(None),
             Err(e) => return Err(failed(e)),
         }
+        let rights = store
+            .rights_on(&actor, owner_kind, &owner)
+            .await
+            .map_err(failed)?;
         let (found, deployable_version) = match store.get::<Deployable>(deployable.as_str()).await {
             Ok(found) => (found.item, found.version),
             Err(StoreError::NotFound { .. }) => return Ok(None),
@@ -268,6 +274,7 @@ mod server {
             below: merged(below.iter()),
             entity,
             history,
+            rights,
         }))
     }
 

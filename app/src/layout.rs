@@ -4,6 +4,8 @@
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
 
+use strata_domain::access::Grants;
+
 use crate::overview::{SharedOverview, get_overview};
 use crate::toasts::{ToastShelf, Toasts};
 
@@ -78,6 +80,21 @@ pub fn Frame(children: Children) -> impl IntoView {
                             </A>
                         </li>
                     }).collect_view()}
+                    <Transition fallback=|| ()>
+                        {move || {
+                            let shared = SharedOverview(overview);
+                            let people = shared.allows(|grants| grants.domain_admin);
+                            let tokens = shared.allows(Grants::manages_members_somewhere);
+                            view! {
+                                {people.then(|| view! {
+                                    <li><A href="/people" on:click=move |_| set_menu_open.set(false)>"People"</A></li>
+                                })}
+                                {tokens.then(|| view! {
+                                    <li><A href="/tokens" on:click=move |_| set_menu_open.set(false)>"API tokens"</A></li>
+                                })}
+                            }
+                        }}
+                    </Transition>
                 </ul>
             </nav>
             <main class="page">{children()}</main>

@@ -21,6 +21,7 @@ pub mod revisions;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod toasts;
+pub mod tokens;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -30,8 +31,8 @@ use leptos_router::{SsrMode, path};
 use crate::layout::{Frame, Layout};
 use crate::lists::EntityKind;
 use crate::pages::{
-    AuditPage, ConfigsPage, EditPage, EntityPage, HomePage, LayerPage, ListPage, NotFound,
-    PublicationsPage, SetupPage, SignInPage,
+    AuditPage, ConfigsPage, EditPage, EntityPage, HomePage, LayerPage, ListPage, MembersPage,
+    NotFound, PublicationsPage, SetupPage, SignInPage, TokensPage, UsersPage,
 };
 
 /// The HTML document around the console, rendered on the server.
@@ -83,6 +84,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/new/tiers") view=|| view! { <EditPage kind=EntityKind::Tier creating=true/> } ssr=SsrMode::Async/>
                     <Route path=path!("/organizations") view=|| view! { <ListPage kind=EntityKind::Organization/> } ssr=SsrMode::Async/>
                     <Route path=path!("/organizations/:key") view=|| view! { <EntityPage kind=EntityKind::Organization/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/organizations/:key/members") view=MembersPage ssr=SsrMode::Async/>
                     <Route path=path!("/organizations/:key/edit") view=|| view! { <EditPage kind=EntityKind::Organization creating=false/> } ssr=SsrMode::Async/>
                     <Route path=path!("/new/organizations") view=|| view! { <EditPage kind=EntityKind::Organization creating=true/> } ssr=SsrMode::Async/>
                     <Route path=path!("/products") view=|| view! { <ListPage kind=EntityKind::Product/> } ssr=SsrMode::Async/>
@@ -102,6 +104,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/configs/:deployable/default") view=LayerPage ssr=SsrMode::Async/>
                     <Route path=path!("/history") view=AuditPage ssr=SsrMode::Async/>
                     <Route path=path!("/publications") view=PublicationsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/people") view=UsersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/tokens") view=TokensPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -19,6 +19,17 @@ pub enum EntityKind {
     ConfigLayer,
 }
 
+impl EntityKind {
+    /// Whether someone with `grants` may create one of these somewhere: what all
+    /// organizations share is the domain admin's; products and tenants, any editor's.
+    pub fn may_create(self, grants: &strata_domain::access::Grants) -> bool {
+        match self {
+            EntityKind::Product | EntityKind::Tenant => grants.may_change_something(),
+            _ => grants.domain_admin,
+        }
+    }
+}
+
 /// A column of a list: the entity's field it shows and the stored column it sorts by (the
 /// same name), and its heading.
 pub struct Column {

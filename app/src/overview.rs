@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+use strata_domain::access::Grants;
 use strata_domain::health::Health;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -22,6 +23,19 @@ pub struct Overview {
 /// so a page does not check the domain's health a second time.
 #[derive(Clone, Copy)]
 pub struct SharedOverview(pub Resource<Result<Overview, ServerFnError>>);
+
+impl SharedOverview {
+    /// Whether the signed-in person's grants pass `test`, to offer only what they may do
+    /// (the store refuses the rest anyway); false until the overview is read. Read it inside
+    /// a `Transition`.
+    pub fn allows(self, test: impl Fn(&Grants) -> bool) -> bool {
+        self.0
+            .get()
+            .and_then(Result::ok)
+            .and_then(|overview| overview.person)
+            .is_some_and(|person| test(&person.grants))
+    }
+}
 
 #[server(endpoint = "overview")]
 pub async fn get_overview() -> Result<Overview, ServerFnError> {

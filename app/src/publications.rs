@@ -50,9 +50,13 @@ pub async fn get_publications() -> Result<Vec<PublicationRow>, ServerFnError> {
 pub async fn publish_now() -> Result<String, ServerFnError> {
     use crate::ssr::Console;
 
-    let store = Console::current()?.store;
+    let console = Console::current()?;
+    let store = console.store.clone();
     let fail = |e: strata_store::StoreError| ServerFnError::new(e.to_string());
-    store.retry_failed_now().await.map_err(fail)?;
+    store
+        .retry_failed_now(&console.actor()?)
+        .await
+        .map_err(crate::ssr::store_failure)?;
     store.commits().notify_one();
     Ok(match store.publications(1).await.map_err(fail)?.first() {
         None => "No revision was committed yet: nothing to publish.".to_owned(),

@@ -140,6 +140,31 @@ impl Grants {
     }
 }
 
+/// What someone may do with one existing entity, so the console offers only that.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rights {
+    pub edit: bool,
+    pub delete: bool,
+    pub roll_back: bool,
+}
+
+impl Grants {
+    /// Whether these grants change anything anywhere: may this person see "New" at all.
+    pub fn may_change_something(&self) -> bool {
+        self.domain_admin || self.roles.values().any(|role| *role >= Role::Editor)
+    }
+
+    /// Whether these grants publish somewhere.
+    pub fn publishes_somewhere(&self) -> bool {
+        self.domain_admin || self.roles.values().any(|role| *role >= Role::Publisher)
+    }
+
+    /// Whether these grants manage the members of some organization.
+    pub fn manages_members_somewhere(&self) -> bool {
+        self.domain_admin || self.roles.values().any(|role| *role >= Role::Admin)
+    }
+}
+
 /// The signed-in person, as the console shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Person {

@@ -375,9 +375,14 @@ impl Compiled {
         self.aliases.iter().map(|(a, t)| (a.as_str(), t.as_str()))
     }
 
+    /// A tenant's own name, given its name or one of its aliases.
+    pub fn own_name<'a>(&'a self, tenant: &'a str) -> &'a str {
+        self.aliases.get(tenant).map_or(tenant, String::as_str)
+    }
+
     /// The resolved config as compact JSON; `tenant` may be an alias.
     pub fn get(&self, tier: &str, tenant: &str, deployable: &str) -> Result<Arc<[u8]>, Unknown> {
-        let name = self.aliases.get(tenant).map_or(tenant, String::as_str);
+        let name = self.own_name(tenant);
         let Some(compiled) = self.tenants.get(name) else {
             return Err(Unknown::Tenant(tenant.to_owned()));
         };

@@ -22,3 +22,4 @@ pub mod tenant;
 pub mod tier;
 pub mod tier_deployable;
 pub mod time;
+pub mod token;

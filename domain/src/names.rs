@@ -248,6 +248,19 @@ name_type!(
     }
 );
 
+name_type!(
+    /// An API token, as its holder and the tokens page call it ("deploy-bot").
+    TokenName,
+    Rule {
+        kind: "token name",
+        pattern: "^[a-z][a-z0-9.-]{1,31}$",
+        first: |c| c.is_ascii_lowercase(),
+        rest: Alphabet::LowerDigitsDashDot,
+        min: 2,
+        max: 32,
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,7 @@ use strata_server::config::Settings;
 use strata_server::origin::OriginSetting;
 use strata_server::startup::Application;
 use strata_store::Backend;
-use strata_store::access::NewUser;
+use strata_store::access::{Actor, NewUser};
 use strata_store::test_support::{
     TestDatabase, benchmark_machine, benchmark_tenants, seed_large_domain,
 };
@@ -55,7 +55,10 @@ async fn main() {
         password,
         domain_admin: true,
     };
-    store.add_user("benchmark", admin).await.unwrap();
+    store
+        .add_user(&Actor::operator("benchmark"), admin)
+        .await
+        .unwrap();
     let mut origin = reqwest::header::HeaderMap::new();
     origin.insert(reqwest::header::ORIGIN, base.parse().unwrap());
     let client = reqwest::Client::builder()

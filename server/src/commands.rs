@@ -86,7 +86,12 @@ pub async fn publish(store: &Store, settings: &Settings) -> Result<(), StartupEr
         publisher = publisher.with_redis(RedisCache::new(client.clone(), location.clone()));
     }
     // Asked by a person: a failed publication is tried now rather than at its backoff's time.
-    store.retry_failed_now().await?;
+    store
+        .retry_failed_now(&Actor::operator(format!(
+            "strata publish (pid {})",
+            std::process::id()
+        )))
+        .await?;
     let newest = store.publications(1).await?.into_iter().next();
     match publisher.publish_next().await? {
         Some(Outcome::Published { revision, figures }) => {

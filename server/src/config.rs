@@ -84,6 +84,44 @@ pub enum Command {
         #[command(flatten)]
         author: Author,
     },
+    /// API tokens for services (reading configs) and automation (acting in an organization).
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+        #[command(flatten)]
+        author: Author,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenAction {
+    /// Create a token and print its secret (shown this once, stored only as a hash). Either
+    /// --tier (a read token for services) or --organization with --role (automation).
+    Create {
+        name: String,
+        /// A tier whose resolved configs the token reads (repeat for more).
+        #[arg(long = "tier", conflicts_with_all = ["organization", "role"])]
+        tiers: Vec<String>,
+        /// Only this tenant's configs (repeat for more; default: every tenant on the tiers).
+        #[arg(long = "tenant", requires = "tiers")]
+        tenants: Vec<String>,
+        /// Only this deployable's configs (repeat for more; default: every deployable).
+        #[arg(long = "deployable", requires = "tiers")]
+        deployables: Vec<String>,
+        /// The organization an automation token acts in.
+        #[arg(long, requires = "role")]
+        organization: Option<String>,
+        /// Its role there: viewer, editor, publisher or admin.
+        #[arg(long, requires = "organization")]
+        role: Option<String>,
+        /// How many days it works.
+        #[arg(long, default_value_t = 90)]
+        days: i64,
+    },
+    /// Every token, with its scope, expiry and use.
+    List,
+    /// Stop a token from working (within seconds on every server).
+    Revoke { name: String },
 }
 
 #[derive(Debug, Subcommand)]

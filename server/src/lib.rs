@@ -14,6 +14,7 @@ pub mod publisher;
 pub mod redis_cache;
 pub mod served;
 pub mod startup;
+mod tokens;
 mod users;
 
 use std::process::ExitCode;
@@ -116,6 +117,10 @@ async fn run(cli: Cli) -> Result<(), StartupError> {
         Command::User { action, author } => {
             let store = startup::open_store(&settings).await?;
             users::run(&store, &author.name(), action).await
+        }
+        Command::Token { action, author } => {
+            let store = startup::open_store(&settings).await?;
+            tokens::run(&store, &author.name(), action).await
         }
     }
 }

@@ -13,7 +13,7 @@ use strata_store::{Store, StoreError};
 use tokio::net::TcpListener;
 
 use crate::auth::sessions::{CookiePolicy, Sessions};
-use crate::auth::{Auth, AuthPolicy, announce_setup_link};
+use crate::auth::{Auth, AuthPolicy, Bearer, announce_setup_link};
 use crate::cache::CacheSetting;
 use crate::config::Settings;
 use crate::health::Probe;
@@ -21,6 +21,9 @@ use crate::http;
 use crate::publisher::Publisher;
 use crate::redis_cache::RedisCache;
 use crate::served::{Served, load_from_origin};
+
+/// How often the uses of API tokens counted in memory are added to the store.
+const TOKEN_USES_EVERY: Duration = Duration::from_secs(5);
 
 /// Why the server could not start or stopped. Each message names what to fix.
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +63,7 @@ pub struct Application {
     store: Store,
     publisher: Publisher,
     sessions: Sessions,
+    bearer: Bearer,
 }
 
 impl Application {
@@ -119,7 +123,9 @@ impl Application {
                 },
                 limits: SignInLimits::default(),
             }),
+            bearer: Bearer::new(store.clone()),
         };
+        let bearer = auth.bearer.clone();
         let console_url = settings.public_origin.clone().unwrap_or_else(|| {
             let shown = match addr.ip().is_unspecified() {
                 true => SocketAddr::from(([127, 0, 0, 1], addr.port())),
@@ -159,6 +165,7 @@ impl Application {
             store,
             publisher,
             sessions,
+            bearer,
         })
     }
 
@@ -170,6 +177,7 @@ impl Application {
         tracing::info!("Strata is listening on http://{}", self.addr);
         let publishing = tokio::spawn(self.publisher.run());
         let cleaning = self.sessions.spawn_cleanup(Duration::from_secs(3600));
+        let counting = self.bearer.spawn_use_counter(TOKEN_USES_EVERY);
         axum::serve(
             self.listener,
             self.router
@@ -180,6 +188,8 @@ impl Application {
         .map_err(StartupError::Serve)?;
         publishing.abort();
         cleaning.abort();
+        counting.abort();
+        self.bearer.write_uses().await;
         self.store.close().await;
         tracing::info!("Strata stopped");
         Ok(())

@@ -5,12 +5,13 @@ use std::io::{BufRead, IsTerminal};
 
 use strata_domain::access::Role;
 use strata_store::Store;
-use strata_store::access::NewUser;
+use strata_store::access::{Actor, NewUser};
 
 use crate::config::UserAction;
 use crate::startup::StartupError;
 
 pub async fn run(store: &Store, by: &str, action: UserAction) -> Result<(), StartupError> {
+    let by = &Actor::operator(by);
     match action {
         UserAction::Add {
             name,
@@ -60,7 +61,7 @@ pub async fn run(store: &Store, by: &str, action: UserAction) -> Result<(), Star
             );
         }
         UserAction::List => {
-            let users = store.users().await?;
+            let users = store.users(by).await?;
             if users.is_empty() {
                 println!("nobody yet: `strata user add NAME --role admin` adds a domain admin");
             }

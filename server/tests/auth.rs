@@ -14,6 +14,7 @@ use reqwest::StatusCode;
 use strata_server::cache::CacheSetting;
 use strata_server::origin::OriginSetting;
 use strata_store::Backend;
+use strata_store::access::Actor;
 use strata_store::audit::AuditAction;
 use strata_store::test_support::TestDatabase;
 
@@ -425,7 +426,10 @@ async fn a_disabled_person_is_signed_out_at_their_next_request() {
     let (status, _) = status_of(&client, format!("{}/tiers", server.address)).await;
     assert_eq!(status, 200);
     let store = server.db.store().await;
-    store.set_disabled("root", TESTER, true).await.unwrap();
+    store
+        .set_disabled(&Actor::operator("root"), TESTER, true)
+        .await
+        .unwrap();
     store.close().await;
     let (status, to) = status_of(&client, format!("{}/tiers", server.address)).await;
     assert_eq!(
@@ -445,10 +449,13 @@ async fn a_viewer_of_one_organization_sees_nothing_of_another() {
         password: TESTER_PASSWORD,
         domain_admin: false,
     };
-    store.add_user("test", viewer).await.unwrap();
+    store
+        .add_user(&Actor::operator("test"), viewer)
+        .await
+        .unwrap();
     store
         .set_role(
-            "test",
+            &Actor::operator("test"),
             "val",
             "globex",
             Some(strata_domain::access::Role::Viewer),

@@ -490,6 +490,104 @@ fn user_commands_add_people_give_roles_and_refuse_bad_input_in_one_line() {
 }
 
 #[test]
+fn token_commands_print_the_secret_once_list_uses_and_revoke() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/strata.db", dir.path().display());
+    let env = [
+        ("STRATA_DATABASE_URL", url.as_str()),
+        ("STRATA_ACTOR", "ops"),
+    ];
+    ok(&strata(&["demo"], &env));
+    let created = strata(
+        &[
+            "token",
+            "create",
+            "web-live",
+            "--tier",
+            "LIVE",
+            "--deployable",
+            "web-api",
+        ],
+        &env,
+    );
+    let secret = ok(&created);
+    let secret = secret.trim();
+    assert!(
+        secret.starts_with("strata_") && !secret.contains(' '),
+        "{secret}"
+    );
+    let told = String::from_utf8_lossy(&created.stderr);
+    assert!(
+        told.contains("created token web-live (reads configs on LIVE; deployables web-api)"),
+        "{told}"
+    );
+    let bot = ok(&strata(
+        &[
+            "token",
+            "create",
+            "acme-bot",
+            "--organization",
+            "acme",
+            "--role",
+            "editor",
+            "--days",
+            "7",
+        ],
+        &env,
+    ));
+    assert_ne!(bot.trim(), secret);
+
+    let nothing = strata(&["token", "create", "empty"], &env);
+    assert_one_line_error(&nothing, "strata token", "--tier T (read configs)");
+    let typo = strata(&["token", "create", "typo", "--tier", "LIEV"], &env);
+    assert_one_line_error(&typo, "/scope/tiers/0", "tier \"LIEV\" does not exist");
+    let long = strata(
+        &["token", "create", "long", "--tier", "LIVE", "--days", "400"],
+        &env,
+    );
+    assert_one_line_error(&long, "/days", "from 1 to 366 days");
+    let both = strata(
+        &[
+            "token",
+            "create",
+            "both",
+            "--tier",
+            "LIVE",
+            "--organization",
+            "acme",
+            "--role",
+            "viewer",
+        ],
+        &env,
+    );
+    assert_eq!(
+        both.status.code(),
+        Some(2),
+        "clap refuses --tier with --organization"
+    );
+
+    let list = ok(&strata(&["token", "list"], &env));
+    let lines: Vec<&str> = list.lines().collect();
+    assert_eq!(lines.len(), 2, "{list}");
+    assert!(
+        lines[0].starts_with("acme-bot  acts as editor in acme  until "),
+        "{list}"
+    );
+    assert!(
+        lines[1].contains("never used") && lines[1].ends_with("(by ops)"),
+        "{list}"
+    );
+    assert!(!list.contains(secret), "the secret is never shown again");
+
+    let revoked = ok(&strata(&["token", "revoke", "web-live"], &env));
+    assert!(revoked.starts_with("revoked web-live"), "{revoked}");
+    let list = ok(&strata(&["token", "list"], &env));
+    assert!(list.lines().nth(1).unwrap().contains("revoked "), "{list}");
+    let unknown = strata(&["token", "revoke", "nobody"], &env);
+    assert_eq!(unknown.status.code(), Some(1));
+}
+
+#[test]
 fn a_server_nobody_can_sign_in_to_logs_a_setup_link() {
     use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();

@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use common::start_server;
+use common::{READER_TOKEN, start_server};
 use serde_json::{Value, json};
 use strata_domain::layer::{ConfigLayer, Layer};
 use strata_domain::names::{DeployableName, TenantName, TierName};
@@ -40,7 +40,12 @@ async fn services_read_resolved_configs_by_revision() {
     let server = serve(&db, &origin, dir.path()).await;
     let url = format!("{server}/api/v1/config/LIVE/acme-berlin/web-api");
 
-    let early = client().get(&url).send().await.unwrap();
+    let early = client()
+        .get(&url)
+        .bearer_auth(READER_TOKEN)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(early.status(), 503);
     assert_eq!(
         early.json::<Value>().await.unwrap()["error"],
@@ -66,6 +71,7 @@ async fn services_read_resolved_configs_by_revision() {
 
     let cached = client()
         .get(&url)
+        .bearer_auth(READER_TOKEN)
         .header("if-none-match", "\"1\"")
         .send()
         .await
@@ -75,6 +81,7 @@ async fn services_read_resolved_configs_by_revision() {
 
     let env = client()
         .get(format!("{url}?format=env"))
+        .bearer_auth(READER_TOKEN)
         .send()
         .await
         .unwrap()
@@ -92,6 +99,7 @@ async fn services_read_resolved_configs_by_revision() {
         .get(format!(
             "{server}/api/v1/config/LIVE/acme-amsterdam-main/web-api"
         ))
+        .bearer_auth(READER_TOKEN)
         .send()
         .await
         .unwrap();
@@ -105,6 +113,7 @@ async fn services_read_resolved_configs_by_revision() {
     ] {
         let response = client()
             .get(format!("{server}/api/v1/config/{path}"))
+            .bearer_auth(READER_TOKEN)
             .send()
             .await
             .unwrap();
@@ -114,6 +123,7 @@ async fn services_read_resolved_configs_by_revision() {
     }
     let bad = client()
         .get(format!("{url}?format=xml"))
+        .bearer_auth(READER_TOKEN)
         .send()
         .await
         .unwrap();
@@ -151,6 +161,7 @@ async fn services_read_resolved_configs_by_revision() {
     let other = serve(&empty, &origin, dir.path()).await;
     let response = client()
         .get(format!("{other}/api/v1/config/LIVE/acme-berlin/web-api"))
+        .bearer_auth(READER_TOKEN)
         .send()
         .await
         .unwrap();
@@ -189,6 +200,7 @@ async fn a_watcher_gets_each_served_revision_once_in_order() {
     let url = format!("{server}/api/v1/config/LIVE/acme-berlin/web-api");
     let watch = client()
         .get(format!("{server}/api/v1/watch?after=0"))
+        .bearer_auth(READER_TOKEN)
         .timeout(Duration::from_secs(60))
         .send()
         .await
@@ -205,6 +217,7 @@ async fn a_watcher_gets_each_served_revision_once_in_order() {
     // A watcher that has seen revision 3 hears of 4 only.
     let late = client()
         .get(format!("{server}/api/v1/watch?after=3"))
+        .bearer_auth(READER_TOKEN)
         .timeout(Duration::from_secs(60))
         .send()
         .await

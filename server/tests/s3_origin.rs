@@ -153,7 +153,12 @@ async fn of_two_publishers_racing_for_the_s3_head_one_wins_and_the_other_sees_it
 const WAIT: Duration = Duration::from_secs(60);
 
 async fn served_revision(url: &str) -> Option<String> {
-    let response = reqwest::get(url).await.ok()?;
+    let response = reqwest::Client::new()
+        .get(url)
+        .bearer_auth(common::READER_TOKEN)
+        .send()
+        .await
+        .ok()?;
     response
         .headers()
         .get("etag")

@@ -8,6 +8,7 @@ use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::access::Actor;
 use crate::{Store, StoreError, now_ms};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -209,8 +210,10 @@ impl Store {
         Ok(())
     }
 
-    /// Makes failed publications due for a retry now, keeping their last error.
-    pub async fn retry_failed_now(&self) -> Result<(), StoreError> {
+    /// Makes failed publications due for a retry now, keeping their last error. Someone
+    /// who publishes somewhere (a publisher or more of an organization) may ask.
+    pub async fn retry_failed_now(&self, actor: &Actor) -> Result<(), StoreError> {
+        actor.check_publishes()?;
         sqlx::query("UPDATE publications SET retry_at_ms = $1 WHERE state = 'failed'")
             .bind(now_ms())
             .execute(&self.pool)

@@ -8,8 +8,11 @@ use serde_json::json;
 use strata_domain::access::Role;
 use strata_domain::listing::ListQuery;
 use strata_domain::tenant::Tenant;
+use strata_domain::token::TokenScope;
 use strata_store::StoreError;
-use strata_store::access::{Actor, NewUser, SignInLimits, SignInRefusal};
+use strata_store::access::{
+    Actor, NewToken, NewUser, SignInLimits, SignInRefusal, TOKEN_PREFIX, TokenUses,
+};
 use strata_store::audit::AuditAction;
 use strata_store::test_support::on_each_backend;
 
@@ -29,14 +32,14 @@ async fn users_are_checked_field_by_field_and_unique() {
     on_each_backend(async |_, _, store| {
         let (field, _) = field_of(
             store
-                .add_user("root", new_user("Alice", PASSWORD))
+                .add_user(&Actor::operator("root"), new_user("Alice", PASSWORD))
                 .await
                 .unwrap_err(),
         );
         assert_eq!(field, "/name");
         let (field, rule) = field_of(
             store
-                .add_user("root", new_user("alice", "short"))
+                .add_user(&Actor::operator("root"), new_user("alice", "short"))
                 .await
                 .unwrap_err(),
         );
@@ -49,18 +52,24 @@ async fn users_are_checked_field_by_field_and_unique() {
             ..new_user("alice", PASSWORD)
         };
         assert_eq!(
-            field_of(store.add_user("root", blank).await.unwrap_err()).0,
+            field_of(
+                store
+                    .add_user(&Actor::operator("root"), blank)
+                    .await
+                    .unwrap_err()
+            )
+            .0,
             "/display_name"
         );
         assert!(!store.has_users().await.unwrap());
 
         let alice = store
-            .add_user("root", new_user("alice", PASSWORD))
+            .add_user(&Actor::operator("root"), new_user("alice", PASSWORD))
             .await
             .unwrap();
         assert_eq!((alice.name.as_str(), alice.domain_admin), ("alice", false));
         let again = store
-            .add_user("root", new_user("alice", PASSWORD))
+            .add_user(&Actor::operator("root"), new_user("alice", PASSWORD))
             .await
             .unwrap_err();
         assert!(
@@ -81,11 +90,11 @@ async fn roles_are_granted_per_existing_organization_and_withdrawn() {
     on_each_backend(async |_, _, store| {
         seed(store).await;
         store
-            .add_user("root", new_user("vera", PASSWORD))
+            .add_user(&Actor::operator("root"), new_user("vera", PASSWORD))
             .await
             .unwrap();
         store
-            .set_role("root", "vera", "acme", Some(Role::Editor))
+            .set_role(&Actor::operator("root"), "vera", "acme", Some(Role::Editor))
             .await
             .unwrap();
         let person = store.signed_in_person("vera").await.unwrap().unwrap();
@@ -93,10 +102,18 @@ async fn roles_are_granted_per_existing_organization_and_withdrawn() {
         assert!(!person.grants.domain_admin);
 
         store
-            .set_role("root", "vera", "acme", Some(Role::Publisher))
+            .set_role(
+                &Actor::operator("root"),
+                "vera",
+                "acme",
+                Some(Role::Publisher),
+            )
             .await
             .unwrap();
-        let members = store.members("acme").await.unwrap();
+        let members = store
+            .members(&Actor::operator("root"), "acme")
+            .await
+            .unwrap();
         assert_eq!(members.len(), 1);
         assert_eq!(
             (members[0].role, members[0].granted_by.as_str()),
@@ -104,7 +121,12 @@ async fn roles_are_granted_per_existing_organization_and_withdrawn() {
         );
 
         let missing = store
-            .set_role("root", "vera", "globex", Some(Role::Viewer))
+            .set_role(
+                &Actor::operator("root"),
+                "vera",
+                "globex",
+                Some(Role::Viewer),
+            )
             .await;
         assert!(matches!(
             missing,
@@ -114,19 +136,36 @@ async fn roles_are_granted_per_existing_organization_and_withdrawn() {
             })
         ));
         let nobody = store
-            .set_role("root", "nobody", "acme", Some(Role::Viewer))
+            .set_role(
+                &Actor::operator("root"),
+                "nobody",
+                "acme",
+                Some(Role::Viewer),
+            )
             .await;
         assert!(matches!(
             nobody,
             Err(StoreError::NotFound { kind: "user", .. })
         ));
 
-        store.set_role("root", "vera", "acme", None).await.unwrap();
-        assert!(store.members("acme").await.unwrap().is_empty());
+        store
+            .set_role(&Actor::operator("root"), "vera", "acme", None)
+            .await
+            .unwrap();
+        assert!(
+            store
+                .members(&Actor::operator("root"), "acme")
+                .await
+                .unwrap()
+                .is_empty()
+        );
         let events = store.audit_events(None, 1).await.unwrap();
         assert_eq!(events[0].action, AuditAction::MemberChanged);
 
-        store.set_disabled("root", "vera", true).await.unwrap();
+        store
+            .set_disabled(&Actor::operator("root"), "vera", true)
+            .await
+            .unwrap();
         assert_eq!(store.signed_in_person("vera").await.unwrap(), None);
     })
     .await;
@@ -180,7 +219,7 @@ async fn a_setup_link_creates_the_first_admin_once() {
 async fn sign_in_checks_the_password_limits_failures_and_audits_every_attempt() {
     on_each_backend(async |_, _, store| {
         store
-            .add_user("root", new_user("alice", PASSWORD))
+            .add_user(&Actor::operator("root"), new_user("alice", PASSWORD))
             .await
             .unwrap();
         let limits = SignInLimits {
@@ -268,10 +307,13 @@ async fn sign_in_checks_the_password_limits_failures_and_audits_every_attempt() 
 
         // A disabled account cannot sign in, even with its password.
         store
-            .add_user("root", new_user("bob", PASSWORD))
+            .add_user(&Actor::operator("root"), new_user("bob", PASSWORD))
             .await
             .unwrap();
-        store.set_disabled("root", "bob", true).await.unwrap();
+        store
+            .set_disabled(&Actor::operator("root"), "bob", true)
+            .await
+            .unwrap();
         let disabled = store
             .sign_in("bob", PASSWORD, "10.0.0.9", &limits)
             .await
@@ -284,12 +326,12 @@ async fn sign_in_checks_the_password_limits_failures_and_audits_every_attempt() 
 /// A person as the console's session gives them, with `role` in acme (and nothing else).
 async fn person(store: &strata_store::Store, name: &str, role: Option<Role>) -> Actor {
     store
-        .add_user("root", new_user(name, PASSWORD))
+        .add_user(&Actor::operator("root"), new_user(name, PASSWORD))
         .await
         .unwrap();
     if let Some(role) = role {
         store
-            .set_role("root", name, "acme", Some(role))
+            .set_role(&Actor::operator("root"), name, "acme", Some(role))
             .await
             .unwrap();
     }
@@ -353,7 +395,7 @@ async fn the_write_path_lets_each_person_change_only_what_their_role_allows() {
         let admin = Actor::Person(
             store
                 .add_user(
-                    "root",
+                    &Actor::operator("root"),
                     NewUser {
                         domain_admin: true,
                         ..new_user("ada", PASSWORD)
@@ -451,7 +493,7 @@ async fn lists_show_a_person_their_organizations_rows_and_the_shared_ones_only()
         let admin = Actor::Person(
             store
                 .add_user(
-                    "root",
+                    &Actor::operator("root"),
                     NewUser {
                         domain_admin: true,
                         ..new_user("ada", PASSWORD)
@@ -720,11 +762,16 @@ async fn a_deleted_tenant_stays_its_organizations_after_its_product_is_gone_too(
 
         let acme_viewer = person(store, "olga", Some(Role::Viewer)).await;
         store
-            .add_user("root", new_user("gina", PASSWORD))
+            .add_user(&Actor::operator("root"), new_user("gina", PASSWORD))
             .await
             .unwrap();
         store
-            .set_role("root", "gina", "globex", Some(Role::Viewer))
+            .set_role(
+                &Actor::operator("root"),
+                "gina",
+                "globex",
+                Some(Role::Viewer),
+            )
             .await
             .unwrap();
         let globex_viewer = Actor::Person(store.signed_in_person("gina").await.unwrap().unwrap());
@@ -742,6 +789,257 @@ async fn a_deleted_tenant_stays_its_organizations_after_its_product_is_gone_too(
             assert!(
                 matches!(refused, Err(StoreError::NotFound { .. })),
                 "{kind} {key}: {refused:?}"
+            );
+        }
+    })
+    .await;
+}
+
+fn read_scope(tiers: &[&str]) -> TokenScope {
+    TokenScope::Read {
+        tiers: tiers.iter().map(|t| t.to_string()).collect(),
+        tenants: vec![],
+        deployables: vec![],
+    }
+}
+
+fn acting_in(organization: &str, role: Role) -> TokenScope {
+    TokenScope::Act {
+        organization: organization.into(),
+        role,
+    }
+}
+
+fn new_token(name: &str, scope: TokenScope) -> NewToken<'_> {
+    NewToken {
+        name,
+        scope,
+        days: 30,
+    }
+}
+
+#[tokio::test]
+async fn a_token_is_shown_once_checked_field_by_field_counted_and_revoked() {
+    on_each_backend(async |_, _, store| {
+        seed(store).await;
+        let root = Actor::operator("root");
+        for (token, field) in [
+            (new_token("Bad Name", read_scope(&["LIVE"])), "/name"),
+            (new_token("reader", read_scope(&[])), "/scope/tiers"),
+            (
+                new_token("reader", read_scope(&["LIVE", "NOPE"])),
+                "/scope/tiers/1",
+            ),
+            (
+                NewToken {
+                    days: 0,
+                    ..new_token("reader", read_scope(&["LIVE"]))
+                },
+                "/days",
+            ),
+            (
+                new_token("reader", acting_in("nobody", Role::Editor)),
+                "/scope/organization",
+            ),
+        ] {
+            let (got, rule) = field_of(store.create_token(&root, token).await.unwrap_err());
+            assert_eq!(got, field, "{rule}");
+        }
+        assert!(
+            store.tokens(&root).await.unwrap().is_empty(),
+            "nothing written"
+        );
+
+        let (token, secret) = store
+            .create_token(&root, new_token("reader", read_scope(&["LIVE"])))
+            .await
+            .unwrap();
+        assert!(
+            secret.starts_with(TOKEN_PREFIX) && secret.len() > 60,
+            "{secret}"
+        );
+        assert_eq!(token.created_by, "root");
+        assert_eq!(token.uses, 0);
+        assert!(token.is_live(token.created_at_ms));
+        assert_eq!(token.expires_at_ms - token.created_at_ms, 30 * 86_400_000);
+        let duplicate = store
+            .create_token(&root, new_token("reader", read_scope(&["LIVE"])))
+            .await;
+        assert!(matches!(duplicate, Err(StoreError::Duplicate { .. })));
+
+        let presented = store.presented_token(&secret).await.unwrap().unwrap();
+        assert_eq!(presented.name, "reader");
+        assert_eq!(presented.scope, read_scope(&["LIVE"]));
+        assert!(!presented.revoked);
+        let wrong = format!("{}0", &secret[..secret.len() - 1]);
+        let wrong = if wrong == secret {
+            format!("{TOKEN_PREFIX}x")
+        } else {
+            wrong
+        };
+        assert_eq!(store.presented_token(&wrong).await.unwrap(), None);
+
+        let uses = |count, last_at_ms| TokenUses { count, last_at_ms };
+        store
+            .count_token_uses(&[("reader".into(), uses(3, 1_000))])
+            .await
+            .unwrap();
+        store
+            .count_token_uses(&[("reader".into(), uses(2, 500))])
+            .await
+            .unwrap();
+        let listed = store.tokens(&root).await.unwrap();
+        assert_eq!(
+            (listed[0].uses, listed[0].last_used_at_ms),
+            (5, Some(1_000))
+        );
+
+        let revoked = store.revoke_token(&root, "reader").await.unwrap();
+        assert_eq!(revoked.revoked_by.as_deref(), Some("root"));
+        assert!(!revoked.is_live(revoked.created_at_ms));
+        assert!(
+            store
+                .presented_token(&secret)
+                .await
+                .unwrap()
+                .unwrap()
+                .revoked
+        );
+        let events = store.audit_events(None, 2).await.unwrap();
+        assert_eq!(
+            (events[0].action, events[1].action),
+            (AuditAction::TokenRevoked, AuditAction::TokenCreated)
+        );
+        assert!(
+            !events[1].detail.to_string().contains(&secret),
+            "the secret is never recorded"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn tokens_are_managed_by_whoever_may_give_what_they_do() {
+    on_each_backend(async |_, _, store| {
+        seed_two_organizations(store).await;
+        let root = Actor::operator("root");
+        let admin = person(store, "ada", Some(Role::Admin)).await;
+        let editor = person(store, "eve", Some(Role::Editor)).await;
+        let forbidden = |result: Result<_, StoreError>| match result {
+            Err(StoreError::Forbidden(why)) => why,
+            other => panic!("expected a refusal, got {other:?}"),
+        };
+        let why = forbidden(
+            store
+                .create_token(&admin, new_token("reader", read_scope(&["LIVE"])))
+                .await,
+        );
+        assert!(why.contains("only a domain admin"), "{why}");
+        forbidden(
+            store
+                .create_token(&editor, new_token("bot", acting_in("acme", Role::Editor)))
+                .await,
+        );
+        forbidden(
+            store
+                .create_token(&admin, new_token("bot", acting_in("globex", Role::Viewer)))
+                .await,
+        );
+        store
+            .create_token(
+                &admin,
+                new_token("acme-bot", acting_in("acme", Role::Editor)),
+            )
+            .await
+            .unwrap();
+        store
+            .create_token(
+                &root,
+                new_token("glx-bot", acting_in("globex", Role::Admin)),
+            )
+            .await
+            .unwrap();
+        store
+            .create_token(&root, new_token("reader", read_scope(&["LIVE"])))
+            .await
+            .unwrap();
+
+        let names = |tokens: Vec<strata_store::access::ApiToken>| {
+            tokens.into_iter().map(|t| t.name).collect::<Vec<_>>()
+        };
+        assert_eq!(names(store.tokens(&admin).await.unwrap()), ["acme-bot"]);
+        assert!(store.tokens(&editor).await.unwrap().is_empty());
+        assert_eq!(
+            names(store.tokens(&root).await.unwrap()),
+            ["acme-bot", "glx-bot", "reader"]
+        );
+        for other in ["glx-bot", "reader"] {
+            assert!(matches!(
+                store.revoke_token(&admin, other).await,
+                Err(StoreError::NotFound { .. })
+            ));
+        }
+        store.revoke_token(&admin, "acme-bot").await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn people_are_managed_by_domain_admins_and_members_by_their_organizations_admins() {
+    on_each_backend(async |_, _, store| {
+        seed_two_organizations(store).await;
+        let admin = person(store, "ada", Some(Role::Admin)).await;
+        let viewer = person(store, "val", Some(Role::Viewer)).await;
+        let refused = |result: Result<(), StoreError>| {
+            assert!(
+                matches!(result, Err(StoreError::Forbidden(_))),
+                "{result:?}"
+            );
+        };
+        refused(
+            store
+                .add_user(&admin, new_user("mallory", PASSWORD))
+                .await
+                .map(|_| ()),
+        );
+        refused(store.users(&admin).await.map(|_| ()));
+        refused(store.set_disabled(&admin, "val", true).await);
+        refused(
+            store
+                .set_password(&admin, "val", "another long password")
+                .await,
+        );
+        store
+            .set_password(&viewer, "val", "my own new password")
+            .await
+            .unwrap();
+        refused(
+            store
+                .set_role(&viewer, "val", "acme", Some(Role::Admin))
+                .await,
+        );
+        store
+            .set_role(&admin, "val", "acme", Some(Role::Editor))
+            .await
+            .unwrap();
+        let members = store.members(&viewer, "acme").await.unwrap();
+        assert_eq!(
+            members
+                .iter()
+                .map(|m| (m.user.as_str(), m.role))
+                .collect::<Vec<_>>(),
+            [("ada", Role::Admin), ("val", Role::Editor)]
+        );
+        // Another organization does not exist for them.
+        for result in [
+            store
+                .set_role(&admin, "val", "globex", Some(Role::Viewer))
+                .await,
+            store.members(&admin, "globex").await.map(|_| ()),
+        ] {
+            assert!(
+                matches!(result, Err(StoreError::NotFound { .. })),
+                "{result:?}"
             );
         }
     })

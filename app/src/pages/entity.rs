@@ -42,6 +42,7 @@ fn Detail(kind: EntityKind, detail: EntityDetail, changed: Callback<()>) -> impl
         fields,
         version,
         history,
+        rights,
         ..
     } = detail;
     let exists = fields.is_some();
@@ -73,8 +74,13 @@ fn Detail(kind: EntityKind, detail: EntityDetail, changed: Callback<()>) -> impl
             <h1>{key.clone()}</h1>
             <div class="actions">
                 {(version > 0).then(|| view! { <span class="badge" data-testid="version">"version " {version}</span> })}
-                {exists.then(|| view! {
+                {(exists && kind == EntityKind::Organization).then(|| view! {
+                    <A href=format!("/organizations/{key}/members") attr:class="button" attr:data-testid="members">"Members"</A>
+                })}
+                {(exists && rights.edit).then(|| view! {
                     <A href=format!("/{}/{key}/edit", kind.section()) attr:class="button primary" attr:data-testid="edit">"Edit"</A>
+                })}
+                {(exists && rights.delete).then(|| view! {
                     <button type="button" class="button" data-testid="delete-open" on:click=move |_| deleting.set(true)>"Delete…"</button>
                 })}
             </div>
@@ -82,7 +88,7 @@ fn Detail(kind: EntityKind, detail: EntityDetail, changed: Callback<()>) -> impl
         {move || deleting.get().then(|| view! { <DeletePanel kind key=key_for_delete.get_value() version deleting changed/> })}
         {fields}
         {configs}
-        <Versions kind key version history changed/>
+        <Versions kind key version history may_roll_back=rights.roll_back changed/>
     }
 }
 
@@ -95,6 +101,8 @@ pub(crate) fn Versions(
     version: i64,
     /// Newest first.
     history: Vec<HistoryRow>,
+    /// Whether the signed-in person may roll it back.
+    may_roll_back: bool,
     changed: Callback<()>,
 ) -> impl IntoView {
     let newest = history.first().map(|h| h.version);
@@ -131,7 +139,7 @@ pub(crate) fn Versions(
             <tbody>
                 {history.into_iter().map(|h| {
                     let v = h.version;
-                    let can_roll_back = !h.deleted && v != version;
+                    let can_roll_back = may_roll_back && !h.deleted && v != version;
                     view! {
                         <tr data-version=v>
                             <td><input type="radio" name="from" aria-label=format!("Compare from version {v}")

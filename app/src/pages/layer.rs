@@ -66,6 +66,7 @@ fn LayerEditor(view: LayerView, reload: Callback<()>) -> impl IntoView {
         below,
         entity,
         history,
+        rights,
     } = view;
     let kind = scope.kind();
     let (history_kind, history_key) = entity;
@@ -214,7 +215,10 @@ fn LayerEditor(view: LayerView, reload: Callback<()>) -> impl IntoView {
                     </div>
                 }.into_any(),
             }}
-            <div class="actions">
+            {(!rights.edit).then(|| view! {
+                <p class="notice" data-testid="read-only">"You may read this layer, not change it."</p>
+            })}
+            <div class="actions" hidden=!rights.edit>
                 <button type="button" class="button primary" data-testid="preview"
                     disabled=move || preview.pending().get() || !errors.with(Vec::is_empty) || raw_error.with(Option::is_some)
                     on:click=ask_preview>
@@ -261,7 +265,7 @@ fn LayerEditor(view: LayerView, reload: Callback<()>) -> impl IntoView {
             SaveOutcome::Saved { .. } => ().into_any(),
         })}
         {(!history.is_empty()).then(|| view! {
-            <Versions kind=history_kind key=history_key version=stored_version history changed=reload/>
+            <Versions kind=history_kind key=history_key version=stored_version history may_roll_back=rights.roll_back changed=reload/>
         })}
     }
 }

@@ -13,6 +13,7 @@ use strata_domain::listing::ListQuery;
 
 use crate::failure::failure;
 use crate::lists::{EntityKind, ListView, list_entities};
+use crate::overview::SharedOverview;
 use crate::pager::Pager;
 
 /// Rows per page unless `per` says otherwise (10 to 200).
@@ -84,6 +85,7 @@ pub fn ListPage(kind: EntityKind) -> impl IntoView {
     let search_id = format!("search-{}", kind.section());
     let input: NodeRef<leptos::html::Input> = NodeRef::new();
     let navigate = use_navigate();
+    let overview = expect_context::<SharedOverview>();
     let search = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let text = input.get().map(|i| i.value()).unwrap_or_default();
@@ -97,9 +99,13 @@ pub fn ListPage(kind: EntityKind) -> impl IntoView {
         <Title text=kind.title()/>
         <div class="page-head">
             <h1>{kind.title()}</h1>
-            <A href=format!("/new/{}", kind.section()) attr:class="button primary" attr:data-testid="new">
-                "New " {kind.store_kind()}
-            </A>
+            <Transition fallback=|| ()>
+                {move || overview.allows(|grants| kind.may_create(grants)).then(|| view! {
+                    <A href=format!("/new/{}", kind.section()) attr:class="button primary" attr:data-testid="new">
+                        "New " {kind.store_kind()}
+                    </A>
+                })}
+            </Transition>
         </div>
         <form method="get" action=format!("/{}", kind.section()) class="list-search" role="search" on:submit=search>
             <label for=search_id.clone()>"Search"</label>

@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use strata_domain::access::Grants;
 
 use crate::failure::failure;
 use crate::overview::SharedOverview;
@@ -14,7 +15,8 @@ use crate::publications::{PublicationRow, PublishNow, get_publications};
 pub fn PublicationsPage() -> impl IntoView {
     let publications = Resource::new(|| (), |_| get_publications());
     let publish = ServerAction::<PublishNow>::new();
-    let overview = expect_context::<SharedOverview>().0;
+    let shared = expect_context::<SharedOverview>();
+    let overview = shared.0;
     // Two revisions picked for comparison, and the one the domain may be restored to.
     let (from, to) = (RwSignal::new(None::<i64>), RwSignal::new(None::<i64>));
     let restoring = RwSignal::new(None::<i64>);
@@ -45,14 +47,18 @@ pub fn PublicationsPage() -> impl IntoView {
                 <button class="button" data-testid="refresh" on:click=move |_| publications.refetch()>
                     "Refresh"
                 </button>
-                <button
-                    class="button primary"
-                    data-testid="publish-now"
-                    disabled=move || publish.pending().get()
-                    on:click=move |_| { publish.dispatch(PublishNow {}); }
-                >
-                    {move || if publish.pending().get() { "Publishing…" } else { "Publish now" }}
-                </button>
+                <Transition fallback=|| ()>
+                    {move || shared.allows(Grants::publishes_somewhere).then(|| view! {
+                        <button
+                            class="button primary"
+                            data-testid="publish-now"
+                            disabled=move || publish.pending().get()
+                            on:click=move |_| { publish.dispatch(PublishNow {}); }
+                        >
+                            {move || if publish.pending().get() { "Publishing…" } else { "Publish now" }}
+                        </button>
+                    })}
+                </Transition>
             </div>
         </div>
         <Transition fallback=|| ()>
@@ -69,7 +75,10 @@ pub fn PublicationsPage() -> impl IntoView {
         })}
         <Transition fallback=|| view! { <p class="muted">"Loading the publications…"</p> }>
             <ErrorBoundary fallback=failure("The server could not list the publications.")>
-                {move || publications.get().map(|result| result.map(|rows| view! { <PublicationTable rows from to restoring/> }))}
+                {move || publications.get().map(|result| result.map(|rows| {
+                    let may_restore = shared.allows(|grants| grants.domain_admin);
+                    view! { <PublicationTable rows from to restoring may_restore/> }
+                }))}
             </ErrorBoundary>
         </Transition>
         {move || restoring.get().map(|revision| view! { <RestorePanel revision restoring done=restored/> })}
@@ -83,6 +92,8 @@ fn PublicationTable(
     from: RwSignal<Option<i64>>,
     to: RwSignal<Option<i64>>,
     restoring: RwSignal<Option<i64>>,
+    /// Whether the signed-in person may restore the domain (a domain admin).
+    may_restore: bool,
 ) -> impl IntoView {
     let newest = rows.first().map(|r| r.revision);
     if rows.is_empty() {
@@ -131,7 +142,7 @@ fn PublicationTable(
                             <td><code title=row.checksum.clone().unwrap_or_default()>
                                 {row.checksum.as_deref().map(|c| c.chars().take(12).collect::<String>()).unwrap_or_default()}
                             </code></td>
-                            <td>{(Some(r) != newest).then(|| view! {
+                            <td>{(may_restore && Some(r) != newest).then(|| view! {
                                 <button type="button" class="button small" data-testid=format!("restore-{r}")
                                     on:click=move |_| restoring.set(Some(r))>
                                     "Restore to this revision"

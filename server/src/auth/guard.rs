@@ -12,6 +12,9 @@ use strata_domain::access::Person;
 use strata_store::now_ms;
 use tower_sessions::Session;
 
+use strata_domain::token::TokenScope;
+
+use super::bearer::{self, Refusal};
 use super::{Auth, TOUCHED_KEY, USER_KEY, origin_check};
 
 /// Paths anyone may reach: the sign-in and first-admin pages and forms.
@@ -30,6 +33,19 @@ fn is_asset(path: &str) -> bool {
 }
 
 pub async fn guard(State(auth): State<Auth>, mut request: Request, next: Next) -> Response {
+    if request.uri().path().starts_with("/api/")
+        && let Some(secret) = bearer::presented(request.headers())
+    {
+        // Automation: a token acting in an organization. A browser never sends this header
+        // on its own, so no cross-site request can carry it; no session, no Origin check.
+        return match acting_token(&auth, secret).await {
+            Ok(person) => {
+                request.extensions_mut().insert(SignedIn(person));
+                next.run(request).await
+            }
+            Err(refused) => refused,
+        };
+    }
     if !origin_check::is_safe(request.method())
         && let Err(why) =
             origin_check::check(request.headers(), auth.policy.public_origin.as_deref())
@@ -69,6 +85,32 @@ pub async fn guard(State(auth): State<Auth>, mut request: Request, next: Next) -
     let wanted = request.uri().path_and_query().map_or("/", |p| p.as_str());
     let wanted: String = url::form_urlencoded::byte_serialize(wanted.as_bytes()).collect();
     Redirect::to(&format!("/sign-in?next={wanted}")).into_response()
+}
+
+/// The one a token acting in an organization stands for: `token:NAME`, with its role there
+/// and nothing else.
+async fn acting_token(auth: &Auth, secret: Result<&str, Refusal>) -> Result<Person, Response> {
+    let token = auth
+        .bearer
+        .verify_secret(secret.map_err(IntoResponse::into_response)?)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    match &token.scope {
+        TokenScope::Act { .. } => Ok(Person {
+            name: format!("token:{}", token.name),
+            display_name: format!("token {}", token.name),
+            grants: token.scope.grants(),
+        }),
+        TokenScope::Read { .. } => Err((
+            StatusCode::FORBIDDEN,
+            format!(
+                "token {:?} reads configs (/api/v1/config); acting in the console needs a \
+                 token that acts in an organization",
+                token.name
+            ),
+        )
+            .into_response()),
+    }
 }
 
 /// The person the session names, if they still may sign in; pushes the session's expiry

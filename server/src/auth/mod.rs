@@ -1,6 +1,7 @@
 //! Who gets in: sessions in the database, the sign-in, sign-out and first-admin forms, and the
 //! guard every console request passes (signed in, from this console's own origin).
 
+mod bearer;
 mod guard;
 mod origin_check;
 pub mod sessions;
@@ -15,6 +16,7 @@ use axum::routing::post;
 use strata_store::Store;
 use strata_store::access::SignInLimits;
 
+pub use bearer::{Bearer, KEEP as TOKEN_KEEP};
 pub use guard::guard;
 pub use setup::announce_setup_link;
 
@@ -23,6 +25,7 @@ pub use setup::announce_setup_link;
 pub struct Auth {
     pub store: Store,
     pub policy: Arc<AuthPolicy>,
+    pub bearer: Bearer,
 }
 
 /// How sign-in works on this server.

@@ -1,6 +1,9 @@
 //! The read path for services: a tenant's resolved config for one deployable on one tier,
 //! served from the compiled revision in memory, never from SQL. The ETag is the revision, so
-//! a service that asks again with `If-None-Match` gets 304 until something changes.
+//! a service that asks again with `If-None-Match` gets 304 until something changes. Every
+//! route needs a read token (`Authorization: Bearer`): none or a bad one is 401, one whose
+//! scope does not cover the config 403 — judged before anything is looked up, so a token
+//! cannot tell what exists beyond its scope.
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -11,13 +14,39 @@ use serde::Deserialize;
 use serde_json::json;
 use strata_domain::compile::to_env;
 
+use strata_domain::token::{OutOfScope, TokenScope};
+
+use crate::auth::Bearer;
 use crate::served::Served;
 
-pub fn router(served: Served) -> Router {
+#[derive(Clone)]
+struct ReadPath {
+    served: Served,
+    bearer: Bearer,
+}
+
+pub fn router(served: Served, bearer: Bearer) -> Router {
     Router::new()
         .route("/api/v1/config/{tier}/{tenant}/{deployable}", get(config))
         .route("/api/v1/watch", get(watch))
-        .with_state(served)
+        .with_state(ReadPath { served, bearer })
+}
+
+/// The read token the request presents, or the response refusing it.
+async fn read_token(path: &ReadPath, headers: &HeaderMap) -> Result<TokenScope, Response> {
+    let token = path
+        .bearer
+        .verify(headers)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    match token.scope {
+        TokenScope::Read { .. } => Ok(token.scope),
+        TokenScope::Act { .. } => Err(out_of_scope(OutOfScope::NotARead)),
+    }
+}
+
+fn out_of_scope(why: OutOfScope) -> Response {
+    error(StatusCode::FORBIDDEN, None, why.message())
 }
 
 #[derive(Deserialize)]
@@ -28,8 +57,16 @@ struct After {
 /// Server-Sent Events: one `revision` event for each revision served after `after` (the
 /// current one first, if newer), in order. A slow reader may skip revisions it was too late
 /// for, but always ends on the newest.
-async fn watch(State(served): State<Served>, Query(after): Query<After>) -> Response {
+async fn watch(
+    State(path): State<ReadPath>,
+    Query(after): Query<After>,
+    headers: HeaderMap,
+) -> Response {
     use futures_util::StreamExt;
+    if let Err(refused) = read_token(&path, &headers).await {
+        return refused;
+    }
+    let served = path.served;
     let mut last = after.after.unwrap_or(0);
     let events =
         tokio_stream::wrappers::WatchStream::new(served.revisions()).filter_map(move |revision| {
@@ -61,11 +98,15 @@ fn error(status: StatusCode, part: Option<&str>, message: String) -> Response {
 }
 
 async fn config(
-    State(served): State<Served>,
+    State(path): State<ReadPath>,
     Path((tier, tenant, deployable)): Path<(String, String, String)>,
     Query(format): Query<Format>,
     headers: HeaderMap,
 ) -> Response {
+    let scope = match read_token(&path, &headers).await {
+        Ok(scope) => scope,
+        Err(refused) => return refused,
+    };
     let env = match format.format.as_deref() {
         None | Some("json") => false,
         Some("env") => true,
@@ -77,13 +118,16 @@ async fn config(
             );
         }
     };
-    let Some(compiled) = served.current() else {
+    let Some(compiled) = path.served.current() else {
         return error(
             StatusCode::SERVICE_UNAVAILABLE,
             None,
             "no revision has been published yet".into(),
         );
     };
+    if let Err(why) = scope.may_read(&tier, compiled.own_name(&tenant), &deployable) {
+        return out_of_scope(why);
+    }
     let bytes = match compiled.get(&tier, &tenant, &deployable) {
         Ok(bytes) => bytes,
         Err(unknown) => {

@@ -17,7 +17,8 @@ use crate::health::Probe;
 use crate::served::Served;
 
 /// The whole HTTP surface. The console and its sign-in forms sit behind the session layer
-/// and the guard; health checks and the config read path do not use sessions.
+/// and the guard; health checks and the config read path (which takes API tokens) do not use
+/// sessions.
 pub fn router(
     console: Console,
     auth: Auth,
@@ -27,12 +28,13 @@ pub fn router(
     leptos_options: LeptosOptions,
 ) -> Router {
     let policy = auth.policy.cookies;
+    let bearer = auth.bearer.clone();
     let guarded = console::router(console, leptos_options)
         .merge(auth::router(auth.clone()))
         .layer(middleware::from_fn_with_state(auth, auth::guard));
     Router::new()
         .merge(health::router(probe))
-        .merge(config::router(served))
+        .merge(config::router(served, bearer))
         .merge(sessions.around(guarded, policy))
         .layer(TraceLayer::new_for_http())
 }

@@ -21,6 +21,7 @@ use strata_server::publisher::{Outcome, Publisher};
 use strata_server::startup::Application;
 use strata_store::Store;
 use strata_store::access::Actor;
+use strata_store::access::secret::token_hash;
 use strata_store::outbox::PublishFigures;
 use strata_store::test_support::TestDatabase;
 
@@ -39,14 +40,16 @@ pub async fn start_server(
     .await
 }
 
-/// The same with any origin (an S3 one, say).
+/// The same with any origin (an S3 one, say). The database holds [`READER_TOKEN`].
 pub async fn start_server_on(
     db: &TestDatabase,
     origin: OriginSetting,
     site_root: &Path,
     cache: CacheSetting,
 ) -> String {
-    start(settings_for(db, origin, site_root, cache)).await
+    let address = start(settings_for(db, origin, site_root, cache)).await;
+    add_reader_token(db).await;
+    address
 }
 
 /// A test server's settings, for a test to change before [`start`].
@@ -92,7 +95,10 @@ pub async fn signed_in(address: &str, db: &TestDatabase) -> reqwest::Client {
             password: TESTER_PASSWORD,
             domain_admin: true,
         };
-        store.add_user("test", tester).await.unwrap();
+        store
+            .add_user(&Actor::operator("test"), tester)
+            .await
+            .unwrap();
     }
     store.close().await;
     sign_in_as(address, TESTER, TESTER_PASSWORD)
@@ -198,6 +204,24 @@ pub async fn until<T>(
     }
 }
 
+/// The secret of the read token [`add_reader_token`] puts in a test database.
+pub const READER_TOKEN: &str = "strata_test-reader-of-every-tier";
+
+/// Puts a read token for every tier the tests use straight into the database, the way a
+/// replica's database would hold it: a server on an otherwise empty database (serving what
+/// its origin holds) needs one too, and the store only makes tokens for tiers it knows.
+/// Idempotent; the database must be migrated (a server started on it).
+pub async fn add_reader_token(db: &TestDatabase) {
+    let scope = r#"{"kind":"read","tiers":["LIVE","STAGING","TEST","DEV"]}"#;
+    db.execute_raw(&format!(
+        "INSERT INTO api_tokens (name, token_hash, scope, organization, created_by, \
+         created_at_ms, expires_at_ms, uses) VALUES ('test-reader', '{}', '{scope}', '', \
+         'test', 0, 9000000000000, 0) ON CONFLICT DO NOTHING",
+        token_hash(READER_TOKEN)
+    ))
+    .await;
+}
+
 /// Waits until the config URL answers with ETag `"revision"`, and answers that response.
 pub async fn until_revision(url: &str, revision: i64, within: Duration) -> reqwest::Response {
     let client = reqwest::Client::builder()
@@ -206,7 +230,12 @@ pub async fn until_revision(url: &str, revision: i64, within: Duration) -> reqwe
         .unwrap();
     let deadline = Instant::now() + within;
     loop {
-        let response = client.get(url).send().await.unwrap();
+        let response = client
+            .get(url)
+            .bearer_auth(READER_TOKEN)
+            .send()
+            .await
+            .unwrap();
         let etag = response
             .headers()
             .get("etag")

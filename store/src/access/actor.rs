@@ -37,6 +37,31 @@ impl Actor {
         }
     }
 
+    /// Refuses unless this actor publishes somewhere: a publisher (or admin) of some
+    /// organization, a domain admin, or the operator.
+    pub fn check_publishes(&self) -> Result<(), StoreError> {
+        match self {
+            Actor::Person(person) if !person.grants.publishes_somewhere() => {
+                Err(StoreError::Forbidden(format!(
+                    "{} may not publish: it needs the publisher role in an organization",
+                    self.name()
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Refuses unless this actor manages people everywhere: a domain admin, or the operator.
+    pub fn check_manages_people(&self) -> Result<(), StoreError> {
+        if self.may(Action::ManageMembers, &Scope::Domain) {
+            return Ok(());
+        }
+        Err(StoreError::Forbidden(format!(
+            "{} may not manage people: only a domain admin may",
+            self.name()
+        )))
+    }
+
     /// Refuses, naming the person, the action, the thing and the role it needs, unless this
     /// actor may do `action` on `what`, which belongs to `scope`.
     pub fn check(

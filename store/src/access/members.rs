@@ -2,11 +2,13 @@
 
 use serde_json::json;
 use sqlx::Row;
-use strata_domain::access::Role;
+use strata_domain::access::{Action, Role, Scope};
 use strata_domain::organization::Organization;
 
+use super::Actor;
 use super::users::role_from_row;
 use crate::audit::AuditAction;
+use crate::entity::Entity;
 use crate::{Store, StoreError, now_ms};
 
 /// One member of an organization.
@@ -21,15 +23,24 @@ pub struct Member {
 
 impl Store {
     /// Gives `user` the role `role` in `organization` (replacing the one they held), or with
-    /// `None` takes their membership away. Both must exist.
+    /// `None` takes their membership away. Both must exist; the actor must manage the
+    /// organization's members.
     pub async fn set_role(
         &self,
-        by: &str,
+        actor: &Actor,
         user: &str,
         organization: &str,
         role: Option<Role>,
     ) -> Result<(), StoreError> {
+        self.check_read(actor, Organization::KIND, organization)
+            .await?;
+        actor.check(
+            Action::ManageMembers,
+            &Scope::Organization(organization.to_owned()),
+            format_args!("organization {organization:?}"),
+        )?;
         self.get::<Organization>(organization).await?;
+        let by = actor.name();
         self.existing_user(user).await?;
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM memberships WHERE user_name = $1 AND organization = $2")
@@ -64,8 +75,14 @@ impl Store {
         .await
     }
 
-    /// The members of `organization`, by name.
-    pub async fn members(&self, organization: &str) -> Result<Vec<Member>, StoreError> {
+    /// The members of `organization`, by name, for anyone who may read it.
+    pub async fn members(
+        &self,
+        actor: &Actor,
+        organization: &str,
+    ) -> Result<Vec<Member>, StoreError> {
+        self.check_read(actor, Organization::KIND, organization)
+            .await?;
         let rows = sqlx::query(
             "SELECT m.user_name, u.display_name, m.role, m.granted_at_ms, m.granted_by \
              FROM memberships m JOIN users u ON u.name = m.user_name \

@@ -8,12 +8,14 @@ pub(crate) mod scope;
 pub mod secret;
 mod setup;
 mod sign_in;
+mod tokens;
 mod users;
 pub(crate) mod visibility;
 
 pub use actor::Actor;
 pub use members::Member;
 pub use sign_in::{SignInLimits, SignInRefusal, minutes_to_wait};
+pub use tokens::{ApiToken, NewToken, PresentedToken, TOKEN_PREFIX, TokenUses};
 pub use users::{NewUser, User};
 
 use serde_json::Value;

@@ -2,7 +2,7 @@
 //! configs): the same scope as writes, read off the entity's latest recorded image, so a
 //! deleted entity's history stays as private as the entity was.
 
-use strata_domain::access::Action;
+use strata_domain::access::{Action, Rights};
 
 use super::Actor;
 use super::scope::{latest_image, scope_of};
@@ -35,5 +35,28 @@ impl Store {
             true => Ok(()),
             false => Err(not_found()),
         }
+    }
+
+    /// What `actor` may do with the entity of `kind` and `key` as it stands: edit, delete,
+    /// roll back. Nothing for what does not exist.
+    pub async fn rights_on(
+        &self,
+        actor: &Actor,
+        kind: &'static str,
+        key: &str,
+    ) -> Result<Rights, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let Some(image) = latest_image(&mut conn, kind, key).await? else {
+            return Ok(Rights::default());
+        };
+        let mut may = async |operation, action| -> Result<bool, StoreError> {
+            let scope = scope_of(&mut conn, kind, key, &image, operation).await?;
+            Ok(actor.may(action, &scope))
+        };
+        Ok(Rights {
+            edit: may(Operation::Update, Action::Change).await?,
+            delete: may(Operation::Delete, Action::Change).await?,
+            roll_back: may(Operation::Rollback, Action::Publish).await?,
+        })
     }
 }

@@ -10,6 +10,7 @@ use strata_domain::access::{Grants, Person, Role, check_password};
 use strata_domain::names::UserName;
 use strata_domain::rules::display_name;
 
+use super::Actor;
 use super::secret::hash_password;
 use crate::audit::AuditAction;
 use crate::{Store, StoreError, now_ms};
@@ -63,8 +64,9 @@ impl NewUser<'_> {
 const COLUMNS: &str = "name, display_name, domain_admin, disabled, created_at_ms";
 
 impl Store {
-    /// Adds a person, recorded in the audit log as done by `by`.
-    pub async fn add_user(&self, by: &str, user: NewUser<'_>) -> Result<User, StoreError> {
+    /// Adds a person (only a domain admin may), recorded in the audit log.
+    pub async fn add_user(&self, actor: &Actor, user: NewUser<'_>) -> Result<User, StoreError> {
+        actor.check_manages_people()?;
         user.check()?;
         let hash = hash_password(user.password).await?;
         let mut tx = self.pool.begin().await?;
@@ -72,8 +74,8 @@ impl Store {
         tx.commit().await?;
         self.record_access(
             AuditAction::UserAdded,
-            by,
-            by,
+            actor.name(),
+            actor.name(),
             Ok(json!({ "user": user.name, "domain_admin": user.domain_admin })),
         )
         .await?;
@@ -105,8 +107,9 @@ impl Store {
         Ok(Some(user))
     }
 
-    /// Everyone, by name, with their roles.
-    pub async fn users(&self) -> Result<Vec<User>, StoreError> {
+    /// Everyone, by name, with their roles (for a domain admin).
+    pub async fn users(&self, actor: &Actor) -> Result<Vec<User>, StoreError> {
+        actor.check_manages_people()?;
         let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM users ORDER BY name"))
             .fetch_all(&self.pool)
             .await?;
@@ -133,16 +136,19 @@ impl Store {
             .map(|user| user.person()))
     }
 
-    /// Sets a person's password.
+    /// Sets a person's password: their own, or anyone's for a domain admin.
     pub async fn set_password(
         &self,
-        by: &str,
+        actor: &Actor,
         name: &str,
         password: &str,
     ) -> Result<(), StoreError> {
+        if actor.name() != name {
+            actor.check_manages_people()?;
+        }
         check_password("/password", password).map_err(|e| StoreError::invalid(e.field, e.rule))?;
         let hash = hash_password(password).await?;
-        self.change_user(by, name, "password_hash", hash, json!("changed"))
+        self.change_user(actor, name, "password_hash", hash, json!("changed"))
             .await
     }
 
@@ -150,18 +156,25 @@ impl Store {
     /// request, which finds them disabled.
     pub async fn set_disabled(
         &self,
-        by: &str,
+        actor: &Actor,
         name: &str,
         disabled: bool,
     ) -> Result<(), StoreError> {
-        self.change_user(by, name, "disabled", i64::from(disabled), json!(disabled))
-            .await
+        actor.check_manages_people()?;
+        self.change_user(
+            actor,
+            name,
+            "disabled",
+            i64::from(disabled),
+            json!(disabled),
+        )
+        .await
     }
 
     /// Sets one column of a person, and audits it as the change `detail` of that field.
     async fn change_user<T>(
         &self,
-        by: &str,
+        actor: &Actor,
         name: &str,
         column: &'static str,
         value: T,
@@ -185,8 +198,8 @@ impl Store {
         let field = column.trim_end_matches("_hash");
         self.record_access(
             AuditAction::UserChanged,
-            by,
-            by,
+            actor.name(),
+            actor.name(),
             Ok(json!({ "user": name, field: detail })),
         )
         .await

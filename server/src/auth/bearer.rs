@@ -1,0 +1,207 @@
+//! API tokens presented as `Authorization: Bearer …`. Services read configs at high rates, so
+//! a token is looked up in the store once and then kept in memory for [`KEEP`] (a revoked
+//! token stops working within that time on every server), and its uses are counted in memory
+//! and added to the store every few seconds rather than written per request.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Json;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use strata_store::access::{PresentedToken, TokenUses, secret::token_hash};
+use strata_store::{Store, now_ms};
+
+/// How long a token looked up in the store is trusted before it is looked up again.
+pub const KEEP: Duration = Duration::from_secs(2);
+
+/// At most this many tokens (known or not) are kept; beyond, the memory starts over.
+const MOST_KEPT: usize = 10_000;
+
+/// The tokens this server has seen lately, and their uses not yet written.
+#[derive(Clone)]
+pub struct Bearer {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    /// SHA-256 of the secret → what the store said, and when.
+    known: Mutex<HashMap<String, (Option<PresentedToken>, Instant)>>,
+    /// Token name → uses since the last write.
+    uses: Mutex<HashMap<String, TokenUses>>,
+}
+
+/// Why a request's token is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    Missing,
+    Malformed,
+    Unknown,
+    Expired(String),
+    Revoked(String),
+    /// The store could not be asked.
+    Unavailable(String),
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let message = match &self {
+            Refusal::Missing => {
+                "this needs an API token: send `Authorization: Bearer <token>`".to_owned()
+            }
+            Refusal::Malformed => "the Authorization header is not `Bearer <token>`".to_owned(),
+            Refusal::Unknown => "this token is not valid".to_owned(),
+            Refusal::Expired(name) => format!("token {name:?} has expired"),
+            Refusal::Revoked(name) => format!("token {name:?} was revoked"),
+            Refusal::Unavailable(why) => {
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    Json(json!({ "error": format!("cannot check the token: {why}") })),
+                )
+                    .into_response();
+            }
+        };
+        (
+            StatusCode::UNAUTHORIZED,
+            [(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"strata\""),
+            )],
+            Json(json!({ "error": message })),
+        )
+            .into_response()
+    }
+}
+
+/// The token in an `Authorization: Bearer` header, if the request has such a header.
+pub fn presented(headers: &HeaderMap) -> Option<Result<&str, Refusal>> {
+    let value = headers.get(header::AUTHORIZATION)?;
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+        .filter(|token| !token.is_empty());
+    Some(token.ok_or(Refusal::Malformed))
+}
+
+impl Bearer {
+    pub fn new(store: Store) -> Bearer {
+        Bearer {
+            inner: Arc::new(Inner {
+                store,
+                known: Mutex::new(HashMap::new()),
+                uses: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// The live token the request presents, its use counted; or why not.
+    pub async fn verify(&self, headers: &HeaderMap) -> Result<PresentedToken, Refusal> {
+        let secret = presented(headers).ok_or(Refusal::Missing)??;
+        self.verify_secret(secret).await
+    }
+
+    pub async fn verify_secret(&self, secret: &str) -> Result<PresentedToken, Refusal> {
+        let hash = token_hash(secret);
+        let kept = {
+            let known = self.inner.known.lock().expect("token memory");
+            known
+                .get(&hash)
+                .filter(|(_, at)| at.elapsed() < KEEP)
+                .map(|(token, _)| token.clone())
+        };
+        let token = match kept {
+            Some(token) => token,
+            None => {
+                let token = self
+                    .inner
+                    .store
+                    .presented_token(secret)
+                    .await
+                    .map_err(|e| Refusal::Unavailable(e.to_string()))?;
+                let mut known = self.inner.known.lock().expect("token memory");
+                if known.len() >= MOST_KEPT {
+                    known.clear();
+                }
+                known.insert(hash, (token.clone(), Instant::now()));
+                token
+            }
+        };
+        let token = token.ok_or(Refusal::Unknown)?;
+        let now = now_ms();
+        if token.revoked {
+            return Err(Refusal::Revoked(token.name));
+        }
+        if now >= token.expires_at_ms {
+            return Err(Refusal::Expired(token.name));
+        }
+        let mut uses = self.inner.uses.lock().expect("token uses");
+        let counted = uses.entry(token.name.clone()).or_insert(TokenUses {
+            count: 0,
+            last_at_ms: now,
+        });
+        counted.count += 1;
+        counted.last_at_ms = counted.last_at_ms.max(now);
+        Ok(token)
+    }
+
+    /// Adds the uses counted since the last call to the store.
+    pub async fn write_uses(&self) {
+        let uses: Vec<(String, TokenUses)> = {
+            let mut uses = self.inner.uses.lock().expect("token uses");
+            std::mem::take(&mut *uses).into_iter().collect()
+        };
+        if let Err(e) = self.inner.store.count_token_uses(&uses).await {
+            tracing::warn!(error = %e, tokens = uses.len(), "cannot count token uses");
+        }
+    }
+
+    /// Writes the uses every `every`, until aborted.
+    pub fn spawn_use_counter(&self, every: Duration) -> tokio::task::JoinHandle<()> {
+        let bearer = self.clone();
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(every);
+            ticks.tick().await;
+            loop {
+                ticks.tick().await;
+                bearer.write_uses().await;
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::AUTHORIZATION, value.parse().unwrap());
+        headers
+    }
+
+    #[test]
+    fn only_a_bearer_header_presents_a_token() {
+        assert_eq!(presented(&HeaderMap::new()), None);
+        assert_eq!(
+            presented(&with("Bearer strata_abc")),
+            Some(Ok("strata_abc"))
+        );
+        assert_eq!(
+            presented(&with("bearer  strata_abc ")),
+            Some(Ok("strata_abc"))
+        );
+        for bad in ["Basic dXNlcjpwYXNz", "Bearer", "Bearer   ", "strata_abc"] {
+            assert_eq!(
+                presented(&with(bad)),
+                Some(Err(Refusal::Malformed)),
+                "{bad}"
+            );
+        }
+    }
+}

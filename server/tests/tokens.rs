@@ -1,0 +1,286 @@
+//! API tokens over HTTP: the config read path answers only a live read token whose scope
+//! covers the config (none or a bad one 401, out of scope 403, judged before anything is
+//! looked up), revocation and expiry take effect within seconds, uses are counted; a token
+//! acting in an organization calls the console's functions as that role and no more.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{READER_TOKEN, start_server};
+use reqwest::StatusCode;
+use serde_json::Value;
+use strata_domain::access::Role;
+use strata_domain::product::Product;
+use strata_domain::token::TokenScope;
+use strata_server::auth::TOKEN_KEEP;
+use strata_server::cache::CacheSetting;
+use strata_store::access::{Actor, NewToken};
+use strata_store::test_support::TestDatabase;
+use strata_store::{Backend, Store};
+
+struct Served {
+    address: String,
+    db: TestDatabase,
+    _dir: tempfile::TempDir,
+}
+
+/// A server holding the demo domain, published.
+async fn served_demo() -> Served {
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let address = start_server(
+        &db,
+        &dir.path().join("origin"),
+        dir.path(),
+        CacheSetting::InProcess,
+    )
+    .await;
+    let store = db.store().await;
+    store.load_demo("demo").await.unwrap();
+    store.close().await;
+    common::until_revision(
+        &format!("{address}/api/v1/config/LIVE/acme-berlin/web-api"),
+        1,
+        Duration::from_secs(15),
+    )
+    .await;
+    Served {
+        address,
+        db,
+        _dir: dir,
+    }
+}
+
+async fn create(store: &Store, name: &str, scope: TokenScope) -> String {
+    let token = NewToken {
+        name,
+        scope,
+        days: 7,
+    };
+    store
+        .create_token(&Actor::operator("root"), token)
+        .await
+        .unwrap()
+        .1
+}
+
+fn read(tiers: &[&str], tenants: &[&str], deployables: &[&str]) -> TokenScope {
+    let own = |names: &[&str]| names.iter().map(|n| n.to_string()).collect();
+    TokenScope::Read {
+        tiers: own(tiers),
+        tenants: own(tenants),
+        deployables: own(deployables),
+    }
+}
+
+/// GET `path` with `token` (if any): the status and the JSON error, if there is one.
+async fn get(address: &str, path: &str, token: Option<&str>) -> (StatusCode, String) {
+    let mut request = reqwest::Client::new().get(format!("{address}{path}"));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    let error = serde_json::from_str::<Value>(&text)
+        .ok()
+        .and_then(|v| v["error"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    (status, error)
+}
+
+/// Waits (past the time servers keep tokens in memory) until `path` answers `status`.
+async fn until_status(address: &str, path: &str, token: &str, status: StatusCode) -> String {
+    let deadline = Instant::now() + TOKEN_KEEP + Duration::from_secs(5);
+    loop {
+        let (got, error) = get(address, path, Some(token)).await;
+        if got == status {
+            return error;
+        }
+        assert!(Instant::now() < deadline, "{path} stays {got}: {error}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+const BERLIN: &str = "/api/v1/config/LIVE/acme-berlin/web-api";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_config_read_path_answers_only_a_live_read_token_in_scope() {
+    let served = served_demo().await;
+    let address = &served.address;
+    let store = served.db.store().await;
+
+    // No token, not a bearer token, a token nobody has: 401, saying how to authenticate.
+    let response = reqwest::get(format!("{address}{BERLIN}")).await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        response.headers()["www-authenticate"],
+        "Bearer realm=\"strata\""
+    );
+    let malformed = reqwest::Client::new()
+        .get(format!("{address}{BERLIN}"))
+        .header("authorization", "Basic dXNlcjpwYXNz")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(malformed.status(), StatusCode::UNAUTHORIZED);
+    let (status, error) = get(address, BERLIN, Some("strata_nobody-has-this")).await;
+    assert_eq!(
+        (status, error.as_str()),
+        (StatusCode::UNAUTHORIZED, "this token is not valid")
+    );
+    let (status, _) = get(address, "/api/v1/watch", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // A token for two tenants on LIVE reads their configs, by name or alias, and nothing
+    // else: other tiers, tenants (existing or not) and deployables are 403.
+    let berlin = create(
+        &store,
+        "berlin-reader",
+        read(&["LIVE"], &["acme-berlin", "acme-amsterdam"], &[]),
+    )
+    .await;
+    assert_eq!(get(address, BERLIN, Some(&berlin)).await.0, StatusCode::OK);
+    let by_alias = "/api/v1/config/LIVE/acme-amsterdam-main/web-api";
+    assert_eq!(
+        get(address, by_alias, Some(&berlin)).await.0,
+        StatusCode::OK
+    );
+    for (path, says) in [
+        ("/api/v1/config/DEV/acme-berlin/web-api", "tier \"DEV\""),
+        (
+            "/api/v1/config/LIVE/acme-paris/web-api",
+            "tenant \"acme-paris\"",
+        ),
+        (
+            "/api/v1/config/LIVE/acme-nowhere/web-api",
+            "tenant \"acme-nowhere\"",
+        ),
+    ] {
+        let (status, error) = get(address, path, Some(&berlin)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {error}");
+        assert!(error.contains(says), "{path}: {error}");
+    }
+    let web_api = create(&store, "web-api-reader", read(&["LIVE"], &[], &["web-api"])).await;
+    assert_eq!(get(address, BERLIN, Some(&web_api)).await.0, StatusCode::OK);
+    let (status, error) = get(
+        address,
+        "/api/v1/config/LIVE/acme-berlin/billing",
+        Some(&web_api),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
+    // In scope but unknown is still 404.
+    let (status, _) = get(
+        address,
+        "/api/v1/config/LIVE/acme-nowhere/web-api",
+        Some(&web_api),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // A token that acts in an organization does not read configs.
+    let acting = TokenScope::Act {
+        organization: "acme".into(),
+        role: Role::Admin,
+    };
+    let bot = create(&store, "acme-bot", acting).await;
+    for path in [BERLIN, "/api/v1/watch"] {
+        let (status, error) = get(address, path, Some(&bot)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+        assert!(error.contains("needs a read token"), "{error}");
+    }
+
+    // Uses are counted (in memory, written every few seconds).
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let tokens = store.tokens(&Actor::operator("root")).await.unwrap();
+        let berlin_token = tokens.iter().find(|t| t.name == "berlin-reader").unwrap();
+        if berlin_token.uses >= 2 {
+            assert!(berlin_token.last_used_at_ms.is_some());
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "uses never counted: {berlin_token:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+
+    // Revoked, or expired: 401 within the time servers keep tokens, saying which.
+    store
+        .revoke_token(&Actor::operator("root"), "berlin-reader")
+        .await
+        .unwrap();
+    let error = until_status(address, BERLIN, &berlin, StatusCode::UNAUTHORIZED).await;
+    assert_eq!(error, "token \"berlin-reader\" was revoked");
+    served
+        .db
+        .execute_raw("UPDATE api_tokens SET expires_at_ms = 0 WHERE name = 'web-api-reader'")
+        .await;
+    let error = until_status(address, BERLIN, &web_api, StatusCode::UNAUTHORIZED).await;
+    assert_eq!(error, "token \"web-api-reader\" has expired");
+    assert_eq!(
+        get(address, BERLIN, Some(READER_TOKEN)).await.0,
+        StatusCode::OK
+    );
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_acting_in_an_organization_calls_the_console_as_that_role_only() {
+    let served = served_demo().await;
+    let address = &served.address;
+    let store = served.db.store().await;
+    let acting = |organization: &str, role| TokenScope::Act {
+        organization: organization.into(),
+        role,
+    };
+    let editor = create(&store, "acme-editor", acting("acme", Role::Editor)).await;
+    let viewer = create(&store, "acme-viewer", acting("acme", Role::Viewer)).await;
+
+    // No cookie, no Origin header: automation, not a browser.
+    let save = |token: String, key: &'static str, name: &'static str| {
+        let (address, store) = (address.clone(), store.clone());
+        async move {
+            let product = store.get::<Product>(key).await.unwrap();
+            let mut renamed = serde_json::to_value(&product.item).unwrap();
+            renamed["display_name"] = name.into();
+            let response = reqwest::Client::new()
+                .post(format!("{address}/api/save"))
+                .bearer_auth(token)
+                .form(&[
+                    ("kind", "product".to_owned()),
+                    ("creating", "false".to_owned()),
+                    ("version", product.version.to_string()),
+                    ("document", renamed.to_string()),
+                    ("reason", "renamed by automation".to_owned()),
+                ])
+                .send()
+                .await
+                .unwrap();
+            (response.status(), response.text().await.unwrap())
+        }
+    };
+    let (status, text) = save(editor.clone(), "acme-shop", "Acme Shop (bot)").await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let history = store.history("product", "acme-shop").await.unwrap();
+    assert_eq!(history.last().unwrap().actor, "token:acme-editor");
+
+    let (status, text) = save(viewer, "acme-shop", "Acme Shop (viewer)").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{text}");
+    assert!(text.contains("token:acme-viewer may not change"), "{text}");
+    let before = store.get::<Product>("glx-billing").await.unwrap().version;
+    let (status, text) = save(editor.clone(), "glx-billing", "Globex (acme's bot)").await;
+    assert_ne!(status, StatusCode::OK, "{text}");
+    let after = store.get::<Product>("glx-billing").await.unwrap().version;
+    assert_eq!(after, before, "nothing written");
+
+    // A read token is not for the console; a bad token is 401, not a redirect.
+    let (status, _) = save(READER_TOKEN.to_owned(), "acme-shop", "x").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = save("strata_nobody-has-this".to_owned(), "acme-shop", "x").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    store.close().await;
+}
