@@ -357,6 +357,8 @@ mod server {
         let impact = match impact {
             Ok(impact) => impact,
             Err(StoreError::Database(e)) => return Err(failed(e)),
+            // Not one's to change: 403, as the save would be.
+            Err(e @ StoreError::Forbidden(_)) => return Err(crate::ssr::store_failure(e)),
             Err(e) => {
                 answer.refusal = Some(e.to_string());
                 return Ok(answer);

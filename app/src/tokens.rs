@@ -1,6 +1,10 @@
 //! API tokens in the console: the ones the signed-in person may manage, a form to create one
 //! (its secret shown once), and revoking.
 
+// Each field of the create form is an argument of its server function, so that a plain form
+// posts it; the functions the macro generates take them all.
+#![allow(clippy::too_many_arguments)]
+
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -67,7 +71,6 @@ pub fn names_in(text: &str) -> Vec<String> {
 /// `tiers`, and optionally `tenants` and `deployables`, each a list of names) or "act" (with
 /// `organization` and `role`).
 #[server(endpoint = "token-create")]
-#[allow(clippy::too_many_arguments)]
 pub async fn create_token(
     name: String,
     kind: String,

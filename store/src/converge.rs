@@ -194,6 +194,12 @@ impl Store {
         reason: &str,
         revision: i64,
     ) -> Result<i64, StoreError> {
+        // Only a domain admin restores, even a restore that would change nothing.
+        actor.check(
+            strata_domain::access::Action::Change,
+            &strata_domain::access::Scope::Domain,
+            "the whole domain (a restore)",
+        )?;
         let before = self.domain().await?.revision;
         let outcome = self.restore_to(actor, reason, revision).await;
         let event = NewAuditEvent {

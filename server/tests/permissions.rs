@@ -1,0 +1,641 @@
+//! The permission matrix: every server function of the console and every route of the API,
+//! called by each kind of principal, against what one table says each may do. The table is
+//! the whole rule set in one place; a server function registered without a row fails the
+//! test, so a new one cannot slip in unjudged.
+//!
+//! Outcomes: allowed (2xx with something in it); denied — 401 for the anonymous, 403 for a
+//! lack of rights, or "does not exist" for what the principal may not even see (null, or an
+//! error saying so). Anything else (a 500 for another reason) fails.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use common::{READER_TOKEN, TESTER_PASSWORD, browser, sign_in_as, signed_in, start_server};
+use strata_domain::access::Role;
+use strata_domain::layer::ConfigLayer;
+use strata_domain::product::Product;
+use strata_domain::token::TokenScope;
+use strata_server::cache::CacheSetting;
+use strata_store::access::{Actor, NewToken, NewUser};
+use strata_store::test_support::TestDatabase;
+use strata_store::{Backend, Store};
+
+/// Who calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Who {
+    Anonymous,
+    /// Viewer, editor, publisher and admin of acme (organization A).
+    Viewer,
+    Editor,
+    Publisher,
+    AdminA,
+    /// Admin of globex (organization B).
+    AdminB,
+    DomainAdmin,
+    /// A token that reads configs on every tier.
+    ReadToken,
+    /// A token acting as editor in acme.
+    ActingToken,
+}
+
+use Who::*;
+
+const EVERYONE: [Who; 9] = [
+    Anonymous,
+    Viewer,
+    Editor,
+    Publisher,
+    AdminA,
+    AdminB,
+    DomainAdmin,
+    ReadToken,
+    ActingToken,
+];
+
+/// Every person signed in, and the acting token (which the console takes as a member).
+const MEMBERS: &[Who] = &[
+    Viewer,
+    Editor,
+    Publisher,
+    AdminA,
+    AdminB,
+    DomainAdmin,
+    ActingToken,
+];
+const ACME_READERS: &[Who] = &[Viewer, Editor, Publisher, AdminA, DomainAdmin, ActingToken];
+const ACME_EDITORS: &[Who] = &[Editor, Publisher, AdminA, DomainAdmin, ActingToken];
+const ACME_PUBLISHERS: &[Who] = &[Publisher, AdminA, DomainAdmin];
+const ACME_ADMINS: &[Who] = &[AdminA, DomainAdmin];
+const PUBLISHERS_ANYWHERE: &[Who] = &[Publisher, AdminA, AdminB, DomainAdmin];
+const DOMAIN_ADMINS: &[Who] = &[DomainAdmin];
+const READERS_OF_CONFIGS: &[Who] = &[ReadToken];
+/// The sign-in side of the console: anyone but a read token, which is not for the console.
+const PUBLIC: &[Who] = &[
+    Anonymous,
+    Viewer,
+    Editor,
+    Publisher,
+    AdminA,
+    AdminB,
+    DomainAdmin,
+    ActingToken,
+];
+
+/// One call and who may make it.
+struct Row {
+    /// A server function's endpoint (POST /api/{endpoint}, a form), or an API path (GET).
+    call: Call,
+    allowed: &'static [Who],
+    /// Why, in the words of the rule.
+    rule: &'static str,
+}
+
+enum Call {
+    ServerFn(&'static str, Vec<(&'static str, String)>),
+    Get(String),
+}
+
+fn server_fn(endpoint: &'static str, args: &[(&'static str, &str)]) -> Call {
+    Call::ServerFn(
+        endpoint,
+        args.iter().map(|(k, v)| (*k, (*v).to_owned())).collect(),
+    )
+}
+
+/// The table. `{who}` in an argument becomes the caller's name, for calls that create
+/// something named.
+fn table(fixture: &Fixture) -> Vec<Row> {
+    let product = fixture.product.as_str();
+    let layer = fixture.layer.as_str();
+    let revision = fixture.revision.to_string();
+    vec![
+        Row {
+            call: server_fn("setup-status", &[("token", "no-such-link")]),
+            allowed: PUBLIC,
+            rule: "the setup page asks before anyone signs in",
+        },
+        Row {
+            call: server_fn("overview", &[]),
+            allowed: MEMBERS,
+            rule: "the header: anyone signed in",
+        },
+        Row {
+            call: server_fn("activity", &[]),
+            allowed: MEMBERS,
+            rule: "home: anyone signed in, filtered",
+        },
+        Row {
+            call: server_fn("list", &[("kind", "tenant"), ("query[offset]", "0")]),
+            allowed: MEMBERS,
+            rule: "lists: filtered to what one may read",
+        },
+        Row {
+            call: server_fn("form-options", &[("kind", "tenant")]),
+            allowed: MEMBERS,
+            rule: "pickers: filtered like lists",
+        },
+        Row {
+            call: server_fn("entity", &[("kind", "tenant"), ("key", "acme-berlin")]),
+            allowed: ACME_READERS,
+            rule: "an acme tenant: acme's members",
+        },
+        Row {
+            call: server_fn(
+                "compare",
+                &[
+                    ("kind", "tenant"),
+                    ("key", "acme-berlin"),
+                    ("from", "1"),
+                    ("to", "1"),
+                ],
+            ),
+            allowed: ACME_READERS,
+            rule: "its versions: acme's members",
+        },
+        Row {
+            call: server_fn("tenant-configs", &[("tenant", "acme-berlin")]),
+            allowed: ACME_READERS,
+            rule: "its resolved configs: acme's members",
+        },
+        Row {
+            call: server_fn(
+                "rollback-preview",
+                &[
+                    ("kind", "product"),
+                    ("key", "acme-shop"),
+                    ("to_version", "1"),
+                ],
+            ),
+            allowed: ACME_READERS,
+            rule: "a roll back preview shows versions one may read",
+        },
+        Row {
+            call: server_fn("layers", &[]),
+            allowed: MEMBERS,
+            rule: "the configs page: filtered",
+        },
+        Row {
+            call: server_fn(
+                "layer",
+                &[
+                    ("deployable", "web-api"),
+                    ("kind", "tenant"),
+                    ("name", "acme-berlin"),
+                ],
+            ),
+            allowed: ACME_READERS,
+            rule: "an acme tenant's layer: acme's members",
+        },
+        Row {
+            call: server_fn(
+                "layer-preview",
+                &[
+                    ("deployable", "web-api"),
+                    ("kind", "tenant"),
+                    ("name", "acme-berlin"),
+                    ("version", "1"),
+                    ("config", layer),
+                ],
+            ),
+            allowed: ACME_EDITORS,
+            rule: "previewing a change needs the right to make it",
+        },
+        Row {
+            call: server_fn(
+                "layer-save",
+                &[
+                    ("deployable", "web-api"),
+                    ("kind", "tenant"),
+                    ("name", "acme-berlin"),
+                    ("version", "1"),
+                    ("config", layer),
+                    ("reason", "matrix"),
+                ],
+            ),
+            allowed: ACME_EDITORS,
+            rule: "an acme layer: acme's editors",
+        },
+        Row {
+            call: server_fn(
+                "save",
+                &[
+                    ("kind", "product"),
+                    ("creating", "false"),
+                    ("version", "1"),
+                    ("document", product),
+                    ("reason", "matrix"),
+                ],
+            ),
+            allowed: ACME_EDITORS,
+            rule: "an acme product: acme's editors (a stale version is a conflict, still an answer)",
+        },
+        Row {
+            call: server_fn(
+                "delete",
+                &[
+                    ("kind", "product"),
+                    ("key", "acme-shop"),
+                    ("version", "1"),
+                    ("reason", "matrix"),
+                ],
+            ),
+            allowed: ACME_EDITORS,
+            rule: "deleting an acme product: acme's editors (refused while tenants use it)",
+        },
+        Row {
+            call: server_fn(
+                "rollback",
+                &[
+                    ("kind", "product"),
+                    ("key", "acme-shop"),
+                    ("to_version", "1"),
+                    ("expected", "0"),
+                    ("reason", "matrix"),
+                ],
+            ),
+            allowed: ACME_PUBLISHERS,
+            rule: "rolling back: acme's publishers",
+        },
+        Row {
+            call: server_fn(
+                "save",
+                &[
+                    ("kind", "tier"),
+                    ("creating", "true"),
+                    ("version", "0"),
+                    (
+                        "document",
+                        r#"{"name":"QATEST","display_name":"QA","is_live":false,"state":"active"}"#,
+                    ),
+                    ("reason", "matrix"),
+                ],
+            ),
+            allowed: DOMAIN_ADMINS,
+            rule: "tiers are shared: domain admins",
+        },
+        Row {
+            call: server_fn(
+                "audit",
+                &[("filter[key]", "acme"), ("offset", "0"), ("limit", "10")],
+            ),
+            allowed: MEMBERS,
+            rule: "history: filtered to one's organizations",
+        },
+        Row {
+            call: server_fn("audit-events", &[("limit", "10")]),
+            allowed: MEMBERS,
+            rule: "audit events: filtered",
+        },
+        Row {
+            call: server_fn("publications", &[]),
+            allowed: MEMBERS,
+            rule: "publications: anyone signed in",
+        },
+        Row {
+            call: server_fn("revision-diff", &[("from", "1"), ("to", &revision)]),
+            allowed: MEMBERS,
+            rule: "a revision diff: filtered to what one may read",
+        },
+        Row {
+            call: server_fn("restore-preview", &[("revision", "1")]),
+            allowed: MEMBERS,
+            rule: "a restore preview: filtered like a revision diff",
+        },
+        Row {
+            call: server_fn("restore", &[("revision", &revision), ("reason", "matrix")]),
+            allowed: DOMAIN_ADMINS,
+            rule: "restoring the domain: domain admins, even a restore that changes nothing",
+        },
+        Row {
+            call: server_fn("publish-now", &[]),
+            allowed: PUBLISHERS_ANYWHERE,
+            rule: "publishing: a publisher somewhere",
+        },
+        Row {
+            call: server_fn("members", &[("organization", "acme")]),
+            allowed: ACME_READERS,
+            rule: "acme's members: acme's members",
+        },
+        Row {
+            call: server_fn(
+                "member-role",
+                &[
+                    ("organization", "acme"),
+                    ("user", "mia"),
+                    ("role", "viewer"),
+                ],
+            ),
+            allowed: ACME_ADMINS,
+            rule: "giving roles in acme: acme's admins",
+        },
+        Row {
+            call: server_fn("users", &[]),
+            allowed: DOMAIN_ADMINS,
+            rule: "everyone: domain admins",
+        },
+        Row {
+            call: server_fn(
+                "user-add",
+                &[
+                    ("name", "p-{who}"),
+                    ("display_name", "P"),
+                    ("password", "a long enough password"),
+                ],
+            ),
+            allowed: DOMAIN_ADMINS,
+            rule: "adding people: domain admins",
+        },
+        Row {
+            call: server_fn("user-access", &[("name", "mia"), ("access", "enable")]),
+            allowed: DOMAIN_ADMINS,
+            rule: "letting people sign in: domain admins",
+        },
+        Row {
+            call: server_fn("tokens", &[]),
+            allowed: MEMBERS,
+            rule: "the tokens one may manage (none for most)",
+        },
+        Row {
+            call: server_fn(
+                "token-create",
+                &[
+                    ("name", "t-{who}"),
+                    ("kind", "act"),
+                    ("organization", "acme"),
+                    ("role", "viewer"),
+                    ("days", "7"),
+                ],
+            ),
+            allowed: ACME_ADMINS,
+            rule: "an acme token: acme's admins",
+        },
+        Row {
+            call: server_fn(
+                "token-create",
+                &[
+                    ("name", "r-{who}"),
+                    ("kind", "read"),
+                    ("tiers", "LIVE"),
+                    ("days", "7"),
+                ],
+            ),
+            allowed: DOMAIN_ADMINS,
+            rule: "a read token spans organizations: domain admins",
+        },
+        Row {
+            call: server_fn("token-revoke", &[("name", "acme-spare")]),
+            allowed: ACME_ADMINS,
+            rule: "revoking an acme token: acme's admins",
+        },
+        Row {
+            call: Call::Get("/api/v1/config/LIVE/acme-berlin/web-api".into()),
+            allowed: READERS_OF_CONFIGS,
+            rule: "configs: read tokens only",
+        },
+        Row {
+            call: Call::Get("/api/v1/watch?after=0".into()),
+            allowed: READERS_OF_CONFIGS,
+            rule: "revisions: read tokens only",
+        },
+    ]
+}
+
+/// What a call came back with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Seen {
+    Allowed,
+    Unauthorized,
+    Forbidden,
+    /// "Does not exist" for this principal.
+    Hidden,
+    Failed(u16, String),
+}
+
+fn classify(status: u16, body: &str) -> Seen {
+    match status {
+        401 => Seen::Unauthorized,
+        403 => Seen::Forbidden,
+        200..=299 if body.trim() == "null" => Seen::Hidden,
+        200..=299 => Seen::Allowed,
+        _ if body.contains("does not exist") => Seen::Hidden,
+        _ => Seen::Failed(status, body.chars().take(200).collect()),
+    }
+}
+
+/// Whether `seen` is what the table expects of `who`.
+fn as_expected(who: Who, allowed: bool, is_api: bool, seen: &Seen) -> bool {
+    match (allowed, who, seen) {
+        (true, _, seen) => *seen == Seen::Allowed,
+        (false, Anonymous, seen) => *seen == Seen::Unauthorized,
+        // Signed-in people have no token: the API does not know them.
+        (false, _, Seen::Unauthorized) => is_api && who != ReadToken && who != ActingToken,
+        (false, _, seen) => matches!(seen, Seen::Forbidden | Seen::Hidden),
+    }
+}
+
+struct Fixture {
+    address: String,
+    clients: BTreeMap<Who, reqwest::Client>,
+    /// An acme product as JSON, for saves.
+    product: String,
+    /// An acme tenant's web-api layer as JSON.
+    layer: String,
+    revision: i64,
+    _db: TestDatabase,
+    _dir: tempfile::TempDir,
+}
+
+async fn person(store: &Store, name: &str, organization: &str, role: Role) {
+    let root = Actor::operator("root");
+    let user = NewUser {
+        name,
+        display_name: name,
+        password: TESTER_PASSWORD,
+        domain_admin: false,
+    };
+    store.add_user(&root, user).await.unwrap();
+    store
+        .set_role(&root, name, organization, Some(role))
+        .await
+        .unwrap();
+}
+
+fn bearer(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().unwrap(),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+async fn fixture() -> Fixture {
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let address = start_server(
+        &db,
+        &dir.path().join("origin"),
+        dir.path(),
+        CacheSetting::InProcess,
+    )
+    .await;
+    let store = db.store().await;
+    store.load_demo("demo").await.unwrap();
+    common::until_revision(
+        &format!("{address}/api/v1/config/LIVE/acme-berlin/web-api"),
+        1,
+        Duration::from_secs(15),
+    )
+    .await;
+    for (name, organization, role) in [
+        ("vic", "acme", Role::Viewer),
+        ("eda", "acme", Role::Editor),
+        ("pia", "acme", Role::Publisher),
+        ("ada", "acme", Role::Admin),
+        ("gus", "globex", Role::Admin),
+        ("mia", "globex", Role::Viewer),
+    ] {
+        person(&store, name, organization, role).await;
+    }
+    let root = Actor::operator("root");
+    let acting = |name| NewToken {
+        name,
+        scope: TokenScope::Act {
+            organization: "acme".into(),
+            role: Role::Editor,
+        },
+        days: 7,
+    };
+    let (_, acting_secret) = store.create_token(&root, acting("acme-bot")).await.unwrap();
+    store
+        .create_token(&root, acting("acme-spare"))
+        .await
+        .unwrap();
+
+    let mut clients = BTreeMap::new();
+    clients.insert(Anonymous, browser(&address));
+    for (who, name) in [
+        (Viewer, "vic"),
+        (Editor, "eda"),
+        (Publisher, "pia"),
+        (AdminA, "ada"),
+        (AdminB, "gus"),
+    ] {
+        let client = sign_in_as(&address, name, TESTER_PASSWORD).await.unwrap();
+        clients.insert(who, client);
+    }
+    clients.insert(DomainAdmin, signed_in(&address, &db).await);
+    clients.insert(ReadToken, bearer(READER_TOKEN));
+    clients.insert(ActingToken, bearer(&acting_secret));
+
+    let mut product = store.get::<Product>("acme-shop").await.unwrap().item;
+    product.display_name = "Acme Shop (renamed)".into();
+    let layer = store
+        .get::<ConfigLayer>("web-api/tenant/acme-berlin")
+        .await
+        .unwrap()
+        .item;
+    let revision = store.domain().await.unwrap().revision;
+    store.close().await;
+    Fixture {
+        address,
+        clients,
+        product: serde_json::to_string(&product).unwrap(),
+        layer: layer.config.to_string(),
+        revision,
+        _db: db,
+        _dir: dir,
+    }
+}
+
+async fn call(fixture: &Fixture, who: Who, call: &Call) -> Seen {
+    let client = &fixture.clients[&who];
+    let name = format!("{who:?}").to_lowercase();
+    let request = match call {
+        Call::ServerFn(endpoint, args) => {
+            let args: Vec<(&str, String)> = args
+                .iter()
+                .map(|(k, v)| (*k, v.replace("{who}", &name)))
+                .collect();
+            client
+                .post(format!("{}/api/{endpoint}", fixture.address))
+                .form(&args)
+        }
+        Call::Get(path) => client.get(format!("{}{path}", fixture.address)),
+    };
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    // The watch route streams for ever: its status says enough.
+    let body = match call {
+        Call::Get(path) if path.starts_with("/api/v1/watch") => String::new(),
+        _ => response.text().await.unwrap(),
+    };
+    classify(status, &body)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_call_answers_each_principal_as_the_table_says() {
+    let fixture = fixture().await;
+    let rows = table(&fixture);
+
+    // Every server function the console registers has a row, and every row is one of them.
+    let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.to_owned())
+        .collect();
+    let judged: BTreeSet<String> = rows
+        .iter()
+        .filter_map(|row| match &row.call {
+            Call::ServerFn(endpoint, _) => Some(format!("/api/{endpoint}")),
+            Call::Get(_) => None,
+        })
+        .collect();
+    let unjudged: Vec<_> = registered.difference(&judged).collect();
+    assert!(
+        unjudged.is_empty(),
+        "server functions without a row in the permission table: {unjudged:?}"
+    );
+    let gone: Vec<_> = judged.difference(&registered).collect();
+    assert!(gone.is_empty(), "rows for no server function: {gone:?}");
+
+    let mut wrong = Vec::new();
+    let mut matrix = String::new();
+    for row in &rows {
+        let (label, is_api) = match &row.call {
+            Call::ServerFn(endpoint, _) => (format!("/api/{endpoint}"), false),
+            Call::Get(path) => (format!("GET {path}"), true),
+        };
+        let mut line = format!("{label:48}");
+        for who in EVERYONE {
+            let seen = call(&fixture, who, &row.call).await;
+            let allowed = row.allowed.contains(&who);
+            line.push_str(match &seen {
+                Seen::Allowed => " ok  ",
+                Seen::Unauthorized => " 401 ",
+                Seen::Forbidden => " 403 ",
+                Seen::Hidden => " --  ",
+                Seen::Failed(..) => " !!  ",
+            });
+            if !as_expected(who, allowed, is_api, &seen) {
+                wrong.push(format!(
+                    "{label} as {who:?}: {} expected, got {seen:?} ({})",
+                    if allowed { "allowed" } else { "denied" },
+                    row.rule
+                ));
+            }
+        }
+        matrix.push_str(&line);
+        matrix.push('\n');
+    }
+    println!(
+        "{:48} anon viewr edit  publ  admA  admB  domA  read  act\n{matrix}",
+        "call"
+    );
+    assert!(wrong.is_empty(), "{}\n\n{matrix}", wrong.join("\n"));
+}
