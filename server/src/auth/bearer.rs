@@ -4,7 +4,8 @@
 //! and added to the store every few seconds rather than written per request.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::Json;
@@ -28,10 +29,23 @@ pub struct Bearer {
 
 struct Inner {
     store: Store,
-    /// SHA-256 of the secret → what the store said, and when.
-    known: Mutex<HashMap<String, (Option<PresentedToken>, Instant)>>,
-    /// Token name → uses since the last write.
-    uses: Mutex<HashMap<String, TokenUses>>,
+    /// SHA-256 of the secret → what the store said, when, and the uses since the last write.
+    /// Requests only read the map (and count with atomics), so they do not queue on a lock.
+    known: RwLock<HashMap<String, Arc<Kept>>>,
+}
+
+struct Kept {
+    token: Option<PresentedToken>,
+    fetched: Instant,
+    /// Shared with the answer this one replaced, so no use is lost when a token is looked
+    /// up again while requests are counting.
+    uses: Arc<Uses>,
+}
+
+#[derive(Default)]
+struct Uses {
+    count: AtomicI64,
+    last_at_ms: AtomicI64,
 }
 
 /// Why a request's token is refused.
@@ -94,8 +108,7 @@ impl Bearer {
         Bearer {
             inner: Arc::new(Inner {
                 store,
-                known: Mutex::new(HashMap::new()),
-                uses: Mutex::new(HashMap::new()),
+                known: RwLock::new(HashMap::new()),
             }),
         }
     }
@@ -109,52 +122,76 @@ impl Bearer {
     pub async fn verify_secret(&self, secret: &str) -> Result<PresentedToken, Refusal> {
         let hash = token_hash(secret);
         let kept = {
-            let known = self.inner.known.lock().expect("token memory");
+            let known = self.inner.known.read().expect("token memory");
             known
                 .get(&hash)
-                .filter(|(_, at)| at.elapsed() < KEEP)
-                .map(|(token, _)| token.clone())
+                .filter(|kept| kept.fetched.elapsed() < KEEP)
+                .cloned()
         };
-        let token = match kept {
-            Some(token) => token,
-            None => {
-                let token = self
-                    .inner
-                    .store
-                    .presented_token(secret)
-                    .await
-                    .map_err(|e| Refusal::Unavailable(e.to_string()))?;
-                let mut known = self.inner.known.lock().expect("token memory");
-                if known.len() >= MOST_KEPT {
-                    known.clear();
-                }
-                known.insert(hash, (token.clone(), Instant::now()));
-                token
-            }
+        let kept = match kept {
+            Some(kept) => kept,
+            None => self.look_up(secret, hash).await?,
         };
-        let token = token.ok_or(Refusal::Unknown)?;
+        let Some(token) = &kept.token else {
+            return Err(Refusal::Unknown);
+        };
         let now = now_ms();
         if token.revoked {
-            return Err(Refusal::Revoked(token.name));
+            return Err(Refusal::Revoked(token.name.clone()));
         }
         if now >= token.expires_at_ms {
-            return Err(Refusal::Expired(token.name));
+            return Err(Refusal::Expired(token.name.clone()));
         }
-        let mut uses = self.inner.uses.lock().expect("token uses");
-        let counted = uses.entry(token.name.clone()).or_insert(TokenUses {
-            count: 0,
-            last_at_ms: now,
+        kept.uses.count.fetch_add(1, Ordering::Relaxed);
+        kept.uses.last_at_ms.fetch_max(now, Ordering::Relaxed);
+        Ok(token.clone())
+    }
+
+    /// Asks the store about a token and keeps the answer, with the uses counted under the
+    /// answer it replaces.
+    async fn look_up(&self, secret: &str, hash: String) -> Result<Arc<Kept>, Refusal> {
+        let token = self
+            .inner
+            .store
+            .presented_token(secret)
+            .await
+            .map_err(|e| Refusal::Unavailable(e.to_string()))?;
+        let mut known = self.inner.known.write().expect("token memory");
+        if known.len() >= MOST_KEPT {
+            // Many secrets nobody has (someone guessing): forget those first.
+            known.retain(|_, kept| kept.token.is_some());
+            if known.len() >= MOST_KEPT {
+                known.clear();
+            }
+        }
+        let uses = known
+            .get(&hash)
+            .map(|old| old.uses.clone())
+            .unwrap_or_default();
+        let kept = Arc::new(Kept {
+            token,
+            fetched: Instant::now(),
+            uses,
         });
-        counted.count += 1;
-        counted.last_at_ms = counted.last_at_ms.max(now);
-        Ok(token)
+        known.insert(hash, kept.clone());
+        Ok(kept)
     }
 
     /// Adds the uses counted since the last call to the store.
     pub async fn write_uses(&self) {
         let uses: Vec<(String, TokenUses)> = {
-            let mut uses = self.inner.uses.lock().expect("token uses");
-            std::mem::take(&mut *uses).into_iter().collect()
+            let known = self.inner.known.read().expect("token memory");
+            known
+                .values()
+                .filter_map(|kept| {
+                    let token = kept.token.as_ref()?;
+                    let count = kept.uses.count.swap(0, Ordering::Relaxed);
+                    (count > 0).then(|| {
+                        let last_at_ms = kept.uses.last_at_ms.load(Ordering::Relaxed);
+                        (token.name.clone(), TokenUses { count, last_at_ms })
+                    })
+                })
+                .collect()
         };
         if let Err(e) = self.inner.store.count_token_uses(&uses).await {
             tracing::warn!(error = %e, tokens = uses.len(), "cannot count token uses");
