@@ -8,36 +8,16 @@ mod common;
 use std::time::Duration;
 
 use common::{
-    TESTER, TESTER_PASSWORD, browser, settings_for, sign_in_as, signed_in, start, start_server,
+    TESTER, TESTER_PASSWORD, TestServer, browser, settings_for, sign_in_as, signed_in, start,
+    test_server,
 };
 use reqwest::StatusCode;
 use strata_server::cache::CacheSetting;
 use strata_server::origin::OriginSetting;
-use strata_store::Backend;
 use strata_store::access::Actor;
 use strata_store::audit::AuditAction;
-use strata_store::test_support::TestDatabase;
 
-struct Server {
-    address: String,
-    db: TestDatabase,
-    dir: tempfile::TempDir,
-}
-
-async fn server() -> Server {
-    let db = TestDatabase::new(Backend::Sqlite).await;
-    let dir = tempfile::tempdir().unwrap();
-    let address = start_server(
-        &db,
-        &dir.path().join("origin"),
-        dir.path(),
-        CacheSetting::InProcess,
-    )
-    .await;
-    Server { address, db, dir }
-}
-
-impl Server {
+impl TestServer {
     /// Another server on the same database and origin: a restarted process, or a replica.
     async fn another(&self, idle: Option<Duration>) -> String {
         let mut settings = settings_for(
@@ -107,7 +87,7 @@ async fn status_of(client: &reqwest::Client, url: String) -> (StatusCode, String
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nothing_but_the_sign_in_pages_answers_anyone_not_signed_in() {
-    let server = server().await;
+    let server = test_server().await;
     let anyone = browser(&server.address);
     for path in [
         "/",
@@ -161,7 +141,7 @@ async fn nothing_but_the_sign_in_pages_answers_anyone_not_signed_in() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_setup_link_creates_the_first_admin_and_signs_them_in_once() {
-    let server = server().await;
+    let server = test_server().await;
     let store = server.db.store().await;
     let token = store.create_setup_link(60_000).await.unwrap().unwrap();
     let setup = format!("{}/setup?token={token}", server.address);
@@ -247,7 +227,7 @@ async fn a_setup_link_creates_the_first_admin_and_signs_them_in_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signing_in_gives_a_new_session_id_and_signing_out_ends_the_session() {
-    let server = server().await;
+    let server = test_server().await;
     signed_in(&server.address, &server.db).await;
     let client = browser(&server.address);
     let sign_in = async || {
@@ -321,7 +301,7 @@ async fn signing_in_gives_a_new_session_id_and_signing_out_ends_the_session() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_holds_on_another_server_of_the_same_database() {
-    let server = server().await;
+    let server = test_server().await;
     let client = signed_in(&server.address, &server.db).await;
     let response = client
         .post(format!("{}/auth/sign-in", server.address))
@@ -338,7 +318,7 @@ async fn a_session_holds_on_another_server_of_the_same_database() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_ends_after_the_idle_time_without_requests() {
-    let server = server().await;
+    let server = test_server().await;
     signed_in(&server.address, &server.db).await;
     let short = server.another(Some(Duration::from_secs(2))).await;
     let client = sign_in_as(&short, TESTER, TESTER_PASSWORD).await.unwrap();
@@ -358,7 +338,7 @@ async fn a_session_ends_after_the_idle_time_without_requests() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_post_from_another_origin_is_refused_even_with_the_session() {
-    let server = server().await;
+    let server = test_server().await;
     let client = signed_in(&server.address, &server.db).await;
     let overview = format!("{}/api/overview", server.address);
     let own = client.post(&overview).send().await.unwrap();
@@ -385,7 +365,7 @@ async fn a_post_from_another_origin_is_refused_even_with_the_session() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn guessing_a_password_is_cut_off_and_every_attempt_is_audited() {
-    let server = server().await;
+    let server = test_server().await;
     signed_in(&server.address, &server.db).await;
     for _ in 0..5 {
         let refused = sign_in_as(&server.address, TESTER, "not the password at all").await;
@@ -421,7 +401,7 @@ async fn guessing_a_password_is_cut_off_and_every_attempt_is_audited() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_disabled_person_is_signed_out_at_their_next_request() {
-    let server = server().await;
+    let server = test_server().await;
     let client = signed_in(&server.address, &server.db).await;
     let (status, _) = status_of(&client, format!("{}/tiers", server.address)).await;
     assert_eq!(status, 200);
@@ -440,7 +420,7 @@ async fn a_disabled_person_is_signed_out_at_their_next_request() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_viewer_of_one_organization_sees_nothing_of_another() {
-    let server = server().await;
+    let server = test_server().await;
     let store = server.db.store().await;
     store.load_demo("demo").await.unwrap();
     let viewer = strata_store::access::NewUser {

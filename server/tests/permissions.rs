@@ -12,15 +12,15 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use common::{READER_TOKEN, TESTER_PASSWORD, browser, sign_in_as, signed_in, start_server};
+use common::{
+    READER_TOKEN, TESTER_PASSWORD, TestServer, browser, sign_in_as, signed_in, test_server,
+};
 use strata_domain::access::Role;
 use strata_domain::layer::ConfigLayer;
 use strata_domain::product::Product;
 use strata_domain::token::TokenScope;
-use strata_server::cache::CacheSetting;
+use strata_store::Store;
 use strata_store::access::{Actor, NewToken, NewUser};
-use strata_store::test_support::TestDatabase;
-use strata_store::{Backend, Store};
 
 /// Who calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -443,8 +443,7 @@ struct Fixture {
     /// An acme tenant's web-api layer as JSON.
     layer: String,
     revision: i64,
-    _db: TestDatabase,
-    _dir: tempfile::TempDir,
+    _server: TestServer,
 }
 
 async fn person(store: &Store, name: &str, organization: &str, role: Role) {
@@ -477,23 +476,9 @@ fn bearer(token: &str) -> reqwest::Client {
 }
 
 async fn fixture() -> Fixture {
-    let db = TestDatabase::new(Backend::Sqlite).await;
-    let dir = tempfile::tempdir().unwrap();
-    let address = start_server(
-        &db,
-        &dir.path().join("origin"),
-        dir.path(),
-        CacheSetting::InProcess,
-    )
-    .await;
+    let server = test_server().await.with_demo().await;
+    let (address, db) = (server.address.clone(), &server.db);
     let store = db.store().await;
-    store.load_demo("demo").await.unwrap();
-    common::until_revision(
-        &format!("{address}/api/v1/config/LIVE/acme-berlin/web-api"),
-        1,
-        Duration::from_secs(15),
-    )
-    .await;
     for (name, organization, role) in [
         ("vic", "acme", Role::Viewer),
         ("eda", "acme", Role::Editor),
@@ -531,7 +516,7 @@ async fn fixture() -> Fixture {
         let client = sign_in_as(&address, name, TESTER_PASSWORD).await.unwrap();
         clients.insert(who, client);
     }
-    clients.insert(DomainAdmin, signed_in(&address, &db).await);
+    clients.insert(DomainAdmin, signed_in(&address, db).await);
     clients.insert(ReadToken, bearer(READER_TOKEN));
     clients.insert(ActingToken, bearer(&acting_secret));
 
@@ -550,8 +535,7 @@ async fn fixture() -> Fixture {
         product: serde_json::to_string(&product).unwrap(),
         layer: layer.config.to_string(),
         revision,
-        _db: db,
-        _dir: dir,
+        _server: server,
     }
 }
 

@@ -7,50 +7,15 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{READER_TOKEN, start_server};
+use common::{READER_TOKEN, test_server};
 use reqwest::StatusCode;
 use serde_json::Value;
 use strata_domain::access::Role;
 use strata_domain::product::Product;
 use strata_domain::token::TokenScope;
 use strata_server::auth::TOKEN_KEEP;
-use strata_server::cache::CacheSetting;
+use strata_store::Store;
 use strata_store::access::{Actor, NewToken};
-use strata_store::test_support::TestDatabase;
-use strata_store::{Backend, Store};
-
-struct Served {
-    address: String,
-    db: TestDatabase,
-    _dir: tempfile::TempDir,
-}
-
-/// A server holding the demo domain, published.
-async fn served_demo() -> Served {
-    let db = TestDatabase::new(Backend::Sqlite).await;
-    let dir = tempfile::tempdir().unwrap();
-    let address = start_server(
-        &db,
-        &dir.path().join("origin"),
-        dir.path(),
-        CacheSetting::InProcess,
-    )
-    .await;
-    let store = db.store().await;
-    store.load_demo("demo").await.unwrap();
-    store.close().await;
-    common::until_revision(
-        &format!("{address}/api/v1/config/LIVE/acme-berlin/web-api"),
-        1,
-        Duration::from_secs(15),
-    )
-    .await;
-    Served {
-        address,
-        db,
-        _dir: dir,
-    }
-}
 
 async fn create(store: &Store, name: &str, scope: TokenScope) -> String {
     let token = NewToken {
@@ -107,7 +72,7 @@ const BERLIN: &str = "/api/v1/config/LIVE/acme-berlin/web-api";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_config_read_path_answers_only_a_live_read_token_in_scope() {
-    let served = served_demo().await;
+    let served = test_server().await.with_demo().await;
     let address = &served.address;
     let store = served.db.store().await;
 
@@ -230,7 +195,7 @@ async fn the_config_read_path_answers_only_a_live_read_token_in_scope() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_acting_in_an_organization_calls_the_console_as_that_role_only() {
-    let served = served_demo().await;
+    let served = test_server().await.with_demo().await;
     let address = &served.address;
     let store = served.db.store().await;
     let acting = |organization: &str, role| TokenScope::Act {

@@ -25,6 +25,44 @@ use strata_store::access::secret::token_hash;
 use strata_store::outbox::PublishFigures;
 use strata_store::test_support::TestDatabase;
 
+/// A server on a throwaway SQLite database, with a directory origin and a site root of its
+/// own (in `dir`).
+pub struct TestServer {
+    pub address: String,
+    pub db: TestDatabase,
+    pub dir: tempfile::TempDir,
+}
+
+/// Starts a [`TestServer`] with an empty domain.
+pub async fn test_server() -> TestServer {
+    let db = TestDatabase::new(strata_store::Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let address = start_server(
+        &db,
+        &dir.path().join("origin"),
+        dir.path(),
+        CacheSetting::InProcess,
+    )
+    .await;
+    TestServer { address, db, dir }
+}
+
+impl TestServer {
+    /// Loads the demo domain and waits until the server serves its first revision.
+    pub async fn with_demo(self) -> TestServer {
+        let store = self.db.store().await;
+        store.load_demo("demo").await.unwrap();
+        store.close().await;
+        until_revision(
+            &format!("{}/api/v1/config/LIVE/acme-berlin/web-api", self.address),
+            1,
+            Duration::from_secs(15),
+        )
+        .await;
+        self
+    }
+}
+
 pub async fn start_server(
     db: &TestDatabase,
     origin: &Path,
