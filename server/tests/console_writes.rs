@@ -5,39 +5,22 @@
 
 mod common;
 
-use common::{signed_in, start_server};
+use common::{TestServer, signed_in, test_server};
 use serde_json::{Value, json};
-use strata_server::cache::CacheSetting;
-use strata_store::Backend;
-use strata_store::test_support::TestDatabase;
 
 struct Console {
     address: String,
-    /// Signed in as a domain admin.
     client: reqwest::Client,
-    db: TestDatabase,
-    _dir: tempfile::TempDir,
+    server: TestServer,
 }
 
 async fn console_with_demo() -> Console {
-    let db = TestDatabase::new(Backend::Sqlite).await;
-    let store = db.store().await;
-    store.load_demo("demo").await.unwrap();
-    store.close().await;
-    let dir = tempfile::tempdir().unwrap();
-    let address = start_server(
-        &db,
-        &dir.path().join("origin"),
-        dir.path(),
-        CacheSetting::InProcess,
-    )
-    .await;
-    let client = signed_in(&address, &db).await;
+    let server = test_server().await.with_demo().await;
+    let client = signed_in(&server.address, &server.db).await;
     Console {
-        address,
+        address: server.address.clone(),
         client,
-        db,
-        _dir: dir,
+        server,
     }
 }
 
@@ -114,7 +97,7 @@ async fn a_form_saves_names_broken_rules_and_answers_a_stale_version_with_the_co
         created,
         json!({"Saved": {"key": "SANDBOX", "version": 1, "unchanged": false}})
     );
-    let store = console.db.store().await;
+    let store = console.server.db.store().await;
     let history = store.history("tier", "SANDBOX").await.unwrap();
     assert_eq!(
         (history[0].actor.as_str(), history[0].reason.as_str()),
@@ -227,7 +210,7 @@ async fn a_delete_is_refused_while_anything_refers_to_the_entity_and_keeps_its_h
     assert_eq!(stale["Conflict"]["current"], 1, "{stale}");
     let deleted = console.call("delete", &delete("tier", "SPARE", 1)).await;
     assert_eq!(deleted["Saved"]["version"], 2, "{deleted}");
-    let store = console.db.store().await;
+    let store = console.server.db.store().await;
     let history = store.history("tier", "SPARE").await.unwrap();
     assert_eq!(history[1].operation.as_str(), "delete");
     store.close().await;
@@ -236,7 +219,7 @@ async fn a_delete_is_refused_while_anything_refers_to_the_entity_and_keeps_its_h
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_schema_that_tenants_break_is_refused_with_them_and_nothing_is_written() {
     let console = console_with_demo().await;
-    let store = console.db.store().await;
+    let store = console.server.db.store().await;
     let billing = store
         .get::<strata_domain::deployable::Deployable>("billing")
         .await
@@ -312,7 +295,7 @@ async fn a_roll_back_is_previewed_then_written_as_a_new_version() {
     roll[3].1 = "2".to_owned();
     let done = console.call("rollback", &roll).await;
     assert_eq!(done["Saved"]["version"], 3);
-    let store = console.db.store().await;
+    let store = console.server.db.store().await;
     let history = store.history("tier", "STAGING").await.unwrap();
     assert_eq!(history[2].operation.as_str(), "rollback");
     assert_eq!(
