@@ -9,10 +9,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use strata_app::ssr::SignedIn;
 use strata_domain::access::Person;
+use strata_domain::token::TokenScope;
 use strata_store::now_ms;
 use tower_sessions::Session;
-
-use strata_domain::token::TokenScope;
 
 use super::bearer::{self, Refusal};
 use super::{Auth, TOUCHED_KEY, USER_KEY, origin_check};

@@ -13,7 +13,6 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 use strata_domain::compile::to_env;
-
 use strata_domain::token::{OutOfScope, TokenScope};
 
 use crate::auth::Bearer;
