@@ -417,7 +417,7 @@ fn classify(status: u16, body: &str) -> Seen {
     match status {
         401 => Seen::Unauthorized,
         403 => Seen::Forbidden,
-        200..=299 if body.trim() == "null" => Seen::Hidden,
+        200..=299 if body.trim() == "null" || body.contains("does not exist") => Seen::Hidden,
         200..=299 => Seen::Allowed,
         _ if body.contains("does not exist") => Seen::Hidden,
         _ => Seen::Failed(status, body.chars().take(200).collect()),

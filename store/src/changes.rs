@@ -150,10 +150,11 @@ impl ChangeSet {
     }
 
     /// Refuses `operation` on the entity of `kind` and `key` whose image is `image`, unless
-    /// the actor may make it.
+    /// the actor may make it. An existing entity the actor may not even read "does not
+    /// exist" for them, as it does when they read it.
     pub(crate) async fn may_write(
         &mut self,
-        kind: &str,
+        kind: &'static str,
         key: &str,
         image: &Value,
         operation: Operation,
@@ -169,6 +170,19 @@ impl ChangeSet {
             Operation::Restore => Scope::Domain,
             operation => scope_of(self.conn(), kind, key, image, operation).await?,
         };
+        let existing = matches!(
+            operation,
+            Operation::Update | Operation::Delete | Operation::Rollback
+        );
+        if existing && !self.actor.may(action, &scope) {
+            let readable = scope_of(self.conn(), kind, key, image, Operation::Update).await?;
+            if !self.actor.may(Action::Read, &readable) {
+                return Err(StoreError::NotFound {
+                    kind,
+                    key: key.to_owned(),
+                });
+            }
+        }
         self.actor
             .check(action, &scope, format_args!("{kind} {key:?}"))
     }

@@ -413,7 +413,11 @@ async fn the_write_path_lets_each_person_change_only_what_their_role_allows() {
             "olga may not change tenant \"acme-eu\": it belongs to organization \"acme\", \
              where this needs the editor role"
         );
-        forbidden(write(&outsider, "protect a tenant").await);
+        // Someone who may not even read it is told it does not exist, as when reading.
+        assert!(matches!(
+            write(&outsider, "protect a tenant").await,
+            Err(StoreError::NotFound { kind: "tenant", .. })
+        ));
         let why = forbidden(write(&editor, "add a tier").await);
         assert_eq!(
             why,
