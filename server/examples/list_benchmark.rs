@@ -42,6 +42,7 @@ async fn main() {
         site_root: dir.path().to_path_buf(),
         public_origin: None,
         session_idle: Duration::from_secs(3600),
+        trusted_proxies: Vec::new(),
     })
     .await
     .unwrap();

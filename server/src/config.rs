@@ -255,6 +255,15 @@ pub struct RawSettings {
         global = true
     )]
     pub session_idle: String,
+    /// Reverse proxies in front of Strata, as addresses or networks separated by commas
+    /// (e.g. 10.0.0.0/8): behind them, the client is the nearest X-Forwarded-For address
+    /// that is not one of them. Unset: the peer is the client.
+    #[arg(
+        long = "trusted-proxies",
+        env = "STRATA_TRUSTED_PROXIES",
+        global = true
+    )]
+    pub trusted_proxies: Option<String>,
 }
 
 /// Settings that passed their checks.
@@ -270,6 +279,7 @@ pub struct Settings {
     /// scheme://host[:port] people reach the console at, when set.
     pub public_origin: Option<String>,
     pub session_idle: Duration,
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl RawSettings {
@@ -297,6 +307,10 @@ impl RawSettings {
             .map_err(|why| StartupError::setting("STRATA_PUBLIC_URL", why))?;
         let session_idle = duration(&self.session_idle)
             .map_err(|why| StartupError::setting("STRATA_SESSION_IDLE", why))?;
+        let trusted_proxies = crate::auth::client_address::parse_trusted_proxies(
+            self.trusted_proxies.as_deref().unwrap_or_default(),
+        )
+        .map_err(|why| StartupError::setting("STRATA_TRUSTED_PROXIES", why))?;
         Ok(Settings {
             database_url,
             origin,
@@ -306,6 +320,7 @@ impl RawSettings {
             site_root: self.site_root.clone(),
             public_origin,
             session_idle,
+            trusted_proxies,
         })
     }
 }

@@ -122,6 +122,7 @@ impl Application {
                     idle: settings.session_idle,
                 },
                 limits: SignInLimits::default(),
+                trusted_proxies: settings.trusted_proxies.clone(),
             }),
             bearer: Bearer::new(store.clone()),
         };

@@ -600,3 +600,38 @@ async fn a_viewer_of_one_organization_sees_nothing_of_another() {
     assert!(events.contains("\"publish\""), "{events}");
     assert!(!events.contains("sign-in"), "{events}");
 }
+
+/// Behind a trusted reverse proxy, the address a sign-in is limited and audited by is the
+/// client's from `X-Forwarded-For`; without one, that header is whatever a client wrote and
+/// counts for nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_ins_are_counted_by_the_clients_address_behind_trusted_proxies_only() {
+    let server = test_server().await;
+    signed_in(&server.address, &server.db).await;
+    let mut settings = settings_for(
+        &server.db,
+        OriginSetting::Directory(server.dir.path().join("origin")),
+        server.dir.path(),
+        CacheSetting::InProcess,
+    );
+    settings.trusted_proxies =
+        strata_server::auth::client_address::parse_trusted_proxies("127.0.0.0/8").unwrap();
+    let behind_proxy = start(settings).await;
+    let wrong_from = |address: String, client: &'static str| async move {
+        let response = browser(&address)
+            .post(format!("{address}/auth/sign-in"))
+            .header("x-forwarded-for", format!("6.6.6.6, {client}"))
+            .form(&[("name", TESTER), ("password", "not the password at all")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    };
+    wrong_from(behind_proxy.clone(), "198.51.100.7").await;
+    wrong_from(server.address.clone(), "198.51.100.8").await;
+    let store = server.db.store().await;
+    let events = store.audit_events(None, 2).await.unwrap();
+    store.close().await;
+    let addresses: Vec<&str> = events.iter().map(|e| e.triggered_by.as_str()).collect();
+    assert_eq!(addresses, ["127.0.0.1", "198.51.100.7"]);
+}

@@ -2,6 +2,7 @@
 //! guard every console request passes (signed in, from this console's own origin).
 
 mod bearer;
+pub mod client_address;
 mod guard;
 mod origin_check;
 pub mod sessions;
@@ -36,6 +37,8 @@ pub struct AuthPolicy {
     pub public_origin: Option<String>,
     pub cookies: sessions::CookiePolicy,
     pub limits: SignInLimits,
+    /// Reverse proxies whose `X-Forwarded-For` says who the client is.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl AuthPolicy {

@@ -1,32 +1,16 @@
 //! The sign-in and sign-out forms' targets. Plain form posts answered with redirects, so they
 //! work before the console's scripts have loaded, and without them.
 
-use axum::extract::{Form, FromRequestParts, State};
+use axum::extract::{Form, State};
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use strata_store::access::{SignInRefusal, minutes_to_wait};
 use strata_store::now_ms;
 use tower_sessions::Session;
 
+use super::client_address::PeerAddress;
 use super::{Auth, TOUCHED_KEY, USER_KEY, local_path};
-
-/// The address a request came from.
-pub struct PeerAddress(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for PeerAddress {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<PeerAddress, Self::Rejection> {
-        Ok(PeerAddress(
-            parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map_or_else(|| "unknown".to_owned(), |info| info.0.ip().to_string()),
-        ))
-    }
-}
 
 #[derive(Deserialize)]
 pub struct SignInForm {

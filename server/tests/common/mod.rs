@@ -106,6 +106,7 @@ pub fn settings_for(
         site_root: site_root.to_path_buf(),
         public_origin: None,
         session_idle: Duration::from_secs(3600),
+        trusted_proxies: Vec::new(),
     }
 }
 
