@@ -78,11 +78,11 @@ pub async fn get_entity(
     let store = &console.store;
     let actor = console.actor()?;
     // What the person may not read does not exist for them.
-    match store.check_read(&actor, kind.store_kind(), &key).await {
-        Ok(()) => {}
+    let rights = match store.rights_on(&actor, kind.store_kind(), &key).await {
+        Ok(rights) => rights,
         Err(StoreError::NotFound { .. }) => return Ok(None),
         Err(e) => return Err(fail(e)),
-    }
+    };
     let found = crate::with_entity_type!(kind, E => match store.get::<E>(&key).await {
         Ok(found) => Some((
             serde_json::to_value(&found.item).expect("entities serialize"),
@@ -110,10 +110,6 @@ pub async fn get_entity(
         Some((document, version)) => (Some(document), version),
         None => (None, 0),
     };
-    let rights = store
-        .rights_on(&actor, kind.store_kind(), &key)
-        .await
-        .map_err(fail)?;
     Ok(Some(EntityDetail {
         key,
         fields,

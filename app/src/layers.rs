@@ -215,15 +215,11 @@ mod server {
             Layer::Default | Layer::Tier(_) => ("deployable", deployable.to_string()),
         };
         let actor = console.actor()?;
-        match store.check_read(&actor, owner_kind, &owner).await {
-            Ok(()) => {}
+        let rights = match store.rights_on(&actor, owner_kind, &owner).await {
+            Ok(rights) => rights,
             Err(StoreError::NotFound { .. }) => return Ok(None),
             Err(e) => return Err(failed(e)),
-        }
-        let rights = store
-            .rights_on(&actor, owner_kind, &owner)
-            .await
-            .map_err(failed)?;
+        };
         let (found, deployable_version) = match store.get::<Deployable>(deployable.as_str()).await {
             Ok(found) => (found.item, found.version),
             Err(StoreError::NotFound { .. }) => return Ok(None),

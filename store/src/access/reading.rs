@@ -2,7 +2,9 @@
 //! configs): the same scope as writes, read off the entity's latest recorded image, so a
 //! deleted entity's history stays as private as the entity was.
 
-use strata_domain::access::{Action, Rights};
+use serde_json::Value;
+use sqlx::AnyConnection;
+use strata_domain::access::{Action, Rights, Scope};
 
 use super::Actor;
 use super::scope::{latest_image, scope_of};
@@ -22,23 +24,13 @@ impl Store {
         if Visibility::of(actor) == Visibility::All {
             return Ok(());
         }
-        let not_found = || StoreError::NotFound {
-            kind,
-            key: key.to_owned(),
-        };
         let mut conn = self.pool.acquire().await?;
-        let Some(image) = latest_image(&mut conn, kind, key).await? else {
-            return Err(not_found());
-        };
-        let scope = scope_of(&mut conn, kind, key, &image, Operation::Update).await?;
-        match actor.may(Action::Read, &scope) {
-            true => Ok(()),
-            false => Err(not_found()),
-        }
+        readable(&mut conn, actor, kind, key).await.map(|_| ())
     }
 
     /// What `actor` may do with the entity of `kind` and `key` as it stands: edit, delete,
-    /// roll back. Nothing for what does not exist.
+    /// roll back. Like [`Store::check_read`], "does not exist" for what they may not read;
+    /// nothing for what never existed.
     pub async fn rights_on(
         &self,
         actor: &Actor,
@@ -46,17 +38,41 @@ impl Store {
         key: &str,
     ) -> Result<Rights, StoreError> {
         let mut conn = self.pool.acquire().await?;
-        let Some(image) = latest_image(&mut conn, kind, key).await? else {
+        let Some((image, owner)) = readable(&mut conn, actor, kind, key).await? else {
             return Ok(Rights::default());
         };
-        let mut may = async |operation, action| -> Result<bool, StoreError> {
-            let scope = scope_of(&mut conn, kind, key, &image, operation).await?;
-            Ok(actor.may(action, &scope))
-        };
+        // Deleting an organization, unlike editing it, is the domain's business.
+        let deleting = scope_of(&mut conn, kind, key, &image, Operation::Delete).await?;
+        let rolling_back = scope_of(&mut conn, kind, key, &image, Operation::Rollback).await?;
         Ok(Rights {
-            edit: may(Operation::Update, Action::Change).await?,
-            delete: may(Operation::Delete, Action::Change).await?,
-            roll_back: may(Operation::Rollback, Action::Publish).await?,
+            edit: actor.may(Action::Change, &owner),
+            delete: actor.may(Action::Change, &deleting),
+            roll_back: actor.may(Action::Publish, &rolling_back),
         })
+    }
+}
+
+/// The entity's latest image and the scope it belongs to, if `actor` may read it; `None` when
+/// it never existed and the actor sees everything; else "does not exist".
+async fn readable(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    kind: &'static str,
+    key: &str,
+) -> Result<Option<(Value, Scope)>, StoreError> {
+    let not_found = || StoreError::NotFound {
+        kind,
+        key: key.to_owned(),
+    };
+    let Some(image) = latest_image(conn, kind, key).await? else {
+        return match Visibility::of(actor) {
+            Visibility::All => Ok(None),
+            Visibility::Organizations(_) => Err(not_found()),
+        };
+    };
+    let owner = scope_of(conn, kind, key, &image, Operation::Update).await?;
+    match actor.may(Action::Read, &owner) {
+        true => Ok(Some((image, owner))),
+        false => Err(not_found()),
     }
 }
