@@ -184,9 +184,7 @@ impl Store {
     ) -> Result<Vec<AuditEvent>, StoreError> {
         match Visibility::of(actor) {
             Visibility::All => return self.audit_events(None, limit).await,
-            Visibility::Organizations(organizations) if organizations.is_empty() => {
-                return Ok(Vec::new());
-            }
+            nothing if nothing.sees_nothing() => return Ok(Vec::new()),
             Visibility::Organizations(_) => {}
         }
         let rows = sqlx::query(&format!(

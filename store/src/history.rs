@@ -102,26 +102,17 @@ impl Store {
             texts.push(query.like_pattern());
         }
         // Texts are bound before times: this condition goes before the time conditions.
-        match Visibility::of(actor) {
-            Visibility::All => {}
-            Visibility::Organizations(organizations) if organizations.is_empty() => {
-                return Ok(ListPage {
-                    items: Vec::new(),
-                    total: 0,
-                });
-            }
-            Visibility::Organizations(organizations) => {
-                let mut placeholders = Vec::new();
-                for organization in organizations {
-                    placeholders.push(param());
-                    texts.push(organization);
-                }
-                conditions.push(format!(
-                    "(organization = '' OR organization IN ({}))",
-                    placeholders.join(", ")
-                ));
-            }
+        let visibility = Visibility::of(actor);
+        if visibility.sees_nothing() {
+            return Ok(ListPage {
+                items: Vec::new(),
+                total: 0,
+            });
         }
+        let (visible, organizations) =
+            visibility.restrict("organization", "organization = ''", &mut param);
+        conditions.push(visible);
+        texts.extend(organizations);
         if let Some(from) = filter.from_ms {
             conditions.push(format!("at_ms >= {}", param()));
             times.push(from);

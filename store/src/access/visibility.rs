@@ -27,29 +27,51 @@ impl Visibility {
         }
     }
 
+    /// Whether this actor may read nothing at all (a person with no role anywhere).
+    pub(crate) fn sees_nothing(&self) -> bool {
+        matches!(self, Visibility::Organizations(organizations) if organizations.is_empty())
+    }
+
     /// A condition to AND onto a query of `E`'s table, with placeholders numbered from
     /// `first`, and the values to bind to them in order.
     pub(crate) fn condition<E: Entity>(&self, first: usize) -> (String, Vec<String>) {
-        let organizations = match self {
-            Visibility::All => return ("1 = 1".to_owned(), Vec::new()),
+        let mut next = first;
+        let placeholder = || {
+            let p = format!("${next}");
+            next += 1;
+            p
+        };
+        match E::ORGANIZATION {
+            Some(owner) => self.restrict(owner, &format!("{owner} IS NULL"), placeholder),
+            // Every row is shared: all of them, to anyone who may read anything.
+            None if self.sees_nothing() => ("1 = 0".to_owned(), Vec::new()),
+            None => ("1 = 1".to_owned(), Vec::new()),
+        }
+    }
+
+    /// A condition keeping the rows whose owner (the SQL `owner`) is one of these
+    /// organizations, or that the SQL `shared` says the domain shares; with the organizations
+    /// to bind, in order, to the placeholders `placeholder` gives.
+    pub(crate) fn restrict(
+        &self,
+        owner: &str,
+        shared: &str,
+        mut placeholder: impl FnMut() -> String,
+    ) -> (String, Vec<String>) {
+        match self {
+            Visibility::All => ("1 = 1".to_owned(), Vec::new()),
             Visibility::Organizations(organizations) if organizations.is_empty() => {
-                return ("1 = 0".to_owned(), Vec::new());
+                ("1 = 0".to_owned(), Vec::new())
             }
-            Visibility::Organizations(organizations) => organizations,
-        };
-        let Some(owner) = E::ORGANIZATION else {
-            return ("1 = 1".to_owned(), Vec::new());
-        };
-        let placeholders: Vec<String> = (first..first + organizations.len())
-            .map(|n| format!("${n}"))
-            .collect();
-        (
-            format!(
-                "({owner} IS NULL OR {owner} IN ({}))",
-                placeholders.join(", ")
-            ),
-            organizations.clone(),
-        )
+            Visibility::Organizations(organizations) => {
+                let placeholders: Vec<String> =
+                    organizations.iter().map(|_| placeholder()).collect();
+                (
+                    format!("({shared} OR {owner} IN ({}))", placeholders.join(", ")),
+                    organizations.clone(),
+                )
+            }
+        }
     }
 }
 
@@ -60,9 +82,7 @@ impl Visibility {
 pub(crate) fn visible_state(visibility: &Visibility, state: &State) -> State {
     let organizations = match visibility {
         Visibility::All => return state.clone(),
-        Visibility::Organizations(organizations) if organizations.is_empty() => {
-            return State::new();
-        }
+        nothing if nothing.sees_nothing() => return State::new(),
         Visibility::Organizations(organizations) => organizations,
     };
     let field =
