@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
 
-use strata_domain::access::Grants;
+use strata_domain::access::Role;
 
 use crate::overview::{SharedOverview, get_overview};
 use crate::toasts::{ToastShelf, Toasts};
@@ -84,7 +84,7 @@ pub fn Frame(children: Children) -> impl IntoView {
                         {move || {
                             let shared = SharedOverview(overview);
                             let people = shared.allows(|grants| grants.domain_admin);
-                            let tokens = shared.allows(Grants::manages_members_somewhere);
+                            let tokens = shared.allows(|grants| grants.holds_somewhere(Role::Admin));
                             view! {
                                 {people.then(|| view! {
                                     <li><A href="/people" on:click=move |_| set_menu_open.set(false)>"People"</A></li>

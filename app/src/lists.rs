@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+use strata_domain::access::{Grants, Role};
 use strata_domain::listing::ListQuery;
 
 /// The kinds of entity the console shows and edits. All but config layers have a list and a
@@ -22,9 +23,9 @@ pub enum EntityKind {
 impl EntityKind {
     /// Whether someone with `grants` may create one of these somewhere: what all
     /// organizations share is the domain admin's; products and tenants, any editor's.
-    pub fn may_create(self, grants: &strata_domain::access::Grants) -> bool {
+    pub fn may_create(self, grants: &Grants) -> bool {
         match self {
-            EntityKind::Product | EntityKind::Tenant => grants.may_change_something(),
+            EntityKind::Product | EntityKind::Tenant => grants.holds_somewhere(Role::Editor),
             _ => grants.domain_admin,
         }
     }

@@ -149,19 +149,10 @@ pub struct Rights {
 }
 
 impl Grants {
-    /// Whether these grants change anything anywhere: may this person see "New" at all.
-    pub fn may_change_something(&self) -> bool {
-        self.domain_admin || self.roles.values().any(|role| *role >= Role::Editor)
-    }
-
-    /// Whether these grants publish somewhere.
-    pub fn publishes_somewhere(&self) -> bool {
-        self.domain_admin || self.roles.values().any(|role| *role >= Role::Publisher)
-    }
-
-    /// Whether these grants manage the members of some organization.
-    pub fn manages_members_somewhere(&self) -> bool {
-        self.domain_admin || self.roles.values().any(|role| *role >= Role::Admin)
+    /// Whether these grants hold at least `role` in some organization (a domain admin holds
+    /// every role everywhere): may this person change, publish or manage members anywhere.
+    pub fn holds_somewhere(&self, role: Role) -> bool {
+        self.domain_admin || self.roles.values().any(|held| *held >= role)
     }
 }
 

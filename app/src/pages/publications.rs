@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use strata_domain::access::Grants;
+use strata_domain::access::Role;
 
 use crate::failure::failure;
 use crate::overview::SharedOverview;
@@ -48,7 +48,7 @@ pub fn PublicationsPage() -> impl IntoView {
                     "Refresh"
                 </button>
                 <Transition fallback=|| ()>
-                    {move || shared.allows(Grants::publishes_somewhere).then(|| view! {
+                    {move || shared.allows(|grants| grants.holds_somewhere(Role::Publisher)).then(|| view! {
                         <button
                             class="button primary"
                             data-testid="publish-now"

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use strata_domain::access::{Action, Person, Scope};
+use strata_domain::access::{Action, Person, Role, Scope};
 
 use crate::StoreError;
 
@@ -41,7 +41,7 @@ impl Actor {
     /// organization, a domain admin, or the operator.
     pub fn check_publishes(&self) -> Result<(), StoreError> {
         match self {
-            Actor::Person(person) if !person.grants.publishes_somewhere() => {
+            Actor::Person(person) if !person.grants.holds_somewhere(Role::Publisher) => {
                 Err(StoreError::Forbidden(format!(
                     "{} may not publish: it needs the publisher role in an organization",
                     self.name()
