@@ -76,10 +76,7 @@ pub async fn set_member_role(
 ) -> Result<String, ServerFnError> {
     use crate::ssr::{Console, store_failure};
 
-    let role = match role.as_str() {
-        "none" => None,
-        other => Some(Role::parse(other).map_err(|e| ServerFnError::new(e.rule))?),
-    };
+    let role = Role::parse_or_none(&role).map_err(|e| ServerFnError::new(e.rule))?;
     let console = Console::current()?;
     let user = user.trim().to_owned();
     console
@@ -98,11 +95,10 @@ pub async fn set_member_role(
 pub struct UserRow {
     pub name: String,
     pub display_name: String,
-    pub domain_admin: bool,
     pub disabled: bool,
     pub created_at: String,
-    /// "editor of acme", …
-    pub roles: Vec<String>,
+    /// "domain admin", "editor of acme", …
+    pub rights: Vec<String>,
 }
 
 /// Everyone (for a domain admin).
@@ -121,14 +117,9 @@ pub async fn get_users() -> Result<Vec<UserRow>, ServerFnError> {
     Ok(users
         .into_iter()
         .map(|u| UserRow {
-            roles: u
-                .roles
-                .iter()
-                .map(|(organization, role)| format!("{role} of {organization}"))
-                .collect(),
+            rights: u.rights(),
             name: u.name,
             display_name: u.display_name,
-            domain_admin: u.domain_admin,
             disabled: u.disabled,
             created_at: format_rfc3339_millis(u.created_at_ms),
         })

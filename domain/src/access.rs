@@ -35,6 +35,14 @@ impl Role {
         }
     }
 
+    /// A role, or `none` for no role at all (taking a membership away).
+    pub fn parse_or_none(text: &str) -> Result<Option<Role>, FieldError> {
+        match text {
+            "none" => Ok(None),
+            role => Role::parse(role).map(Some),
+        }
+    }
+
     pub fn parse(text: &str) -> Result<Role, FieldError> {
         Role::ALL
             .into_iter()

@@ -67,14 +67,7 @@ pub async fn run(store: &Store, by: &str, action: UserAction) -> Result<(), Star
             }
             let width = users.iter().map(|u| u.name.len()).max().unwrap_or(0);
             for user in users {
-                let mut rights: Vec<String> = user
-                    .roles
-                    .iter()
-                    .map(|(org, role)| format!("{role} of {org}"))
-                    .collect();
-                if user.domain_admin {
-                    rights.insert(0, "domain admin".to_owned());
-                }
+                let mut rights = user.rights();
                 if user.disabled {
                     rights.push("disabled".to_owned());
                 }
@@ -103,10 +96,8 @@ pub async fn run(store: &Store, by: &str, action: UserAction) -> Result<(), Star
             organization,
             role,
         } => {
-            let role = match role.as_str() {
-                "none" => None,
-                other => Some(parse_role(other)?),
-            };
+            let role = Role::parse_or_none(&role)
+                .map_err(|e| usage(&format!("--role {role:?}: {}", e.rule)))?;
             store.set_role(by, &name, &organization, role).await?;
             match role {
                 Some(role) => println!("{name} is now {role} of {organization}"),

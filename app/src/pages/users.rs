@@ -75,11 +75,7 @@ fn UserTable(rows: Vec<UserRow>, access: ServerAction<SetPersonAccess>) -> impl 
             <thead><tr><th>"Person"</th><th>"Name"</th><th>"Rights"</th><th>"Since"</th><th></th></tr></thead>
             <tbody>
                 {rows.into_iter().map(|u| {
-                    let mut rights = u.roles.clone();
-                    if u.domain_admin {
-                        rights.insert(0, "domain admin".to_owned());
-                    }
-                    let rights = if rights.is_empty() { "no roles".to_owned() } else { rights.join(", ") };
+                    let rights = if u.rights.is_empty() { "no roles".to_owned() } else { u.rights.join(", ") };
                     let (label, verb) = if u.disabled { ("Let sign in", "enable") } else { ("Disable", "disable") };
                     let (name, testid) = (u.name.clone(), format!("{verb}-{}", u.name));
                     view! {

@@ -28,6 +28,19 @@ pub struct User {
 }
 
 impl User {
+    /// What they hold, in words: "domain admin" first, then "editor of acme", ….
+    pub fn rights(&self) -> Vec<String> {
+        let domain_admin = self.domain_admin.then(|| "domain admin".to_owned());
+        domain_admin
+            .into_iter()
+            .chain(
+                self.roles
+                    .iter()
+                    .map(|(organization, role)| format!("{role} of {organization}")),
+            )
+            .collect()
+    }
+
     pub fn person(&self) -> Person {
         Person {
             name: self.name.clone(),
