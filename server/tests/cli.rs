@@ -423,15 +423,23 @@ fn strata_with_input(args: &[&str], env: &[(&str, &str)], input: &str) -> Output
     child.wait_with_output().unwrap()
 }
 
-#[test]
-fn user_commands_add_people_give_roles_and_refuse_bad_input_in_one_line() {
+/// A database in a fresh directory with the demo domain loaded, and its URL.
+fn demo_database() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/strata.db", dir.path().display());
-    let env = [
-        ("STRATA_DATABASE_URL", url.as_str()),
-        ("STRATA_ACTOR", "ops"),
-    ];
-    ok(&strata(&["demo"], &env));
+    ok(&strata(&["demo"], &[("STRATA_DATABASE_URL", url.as_str())]));
+    (dir, url)
+}
+
+/// The environment of commands on the database at `url`, run by the operator `ops`.
+fn as_operator(url: &str) -> [(&'static str, &str); 2] {
+    [("STRATA_DATABASE_URL", url), ("STRATA_ACTOR", "ops")]
+}
+
+#[test]
+fn user_commands_add_people_give_roles_and_refuse_bad_input_in_one_line() {
+    let (_dir, url) = demo_database();
+    let env = as_operator(&url);
     let password = "correct horse battery\n";
     let added = ok(&strata_with_input(
         &["user", "add", "ada", "--role", "admin", "--password-stdin"],
@@ -491,13 +499,8 @@ fn user_commands_add_people_give_roles_and_refuse_bad_input_in_one_line() {
 
 #[test]
 fn token_commands_print_the_secret_once_list_uses_and_revoke() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/strata.db", dir.path().display());
-    let env = [
-        ("STRATA_DATABASE_URL", url.as_str()),
-        ("STRATA_ACTOR", "ops"),
-    ];
-    ok(&strata(&["demo"], &env));
+    let (_dir, url) = demo_database();
+    let env = as_operator(&url);
     let created = strata(
         &[
             "token",
