@@ -68,7 +68,8 @@ pub fn names_in(text: &str) -> Vec<String> {
 }
 
 /// Creates a token and answers its secret, which is shown once. `kind` is "read" (with
-/// `tiers`, and optionally `tenants` and `deployables`, each a list of names) or "act" (with
+/// `tiers`, and optionally `tenants` and `deployables`, each a list of names, and `secrets`
+/// "on" for secret values in plain text) or "act" (with
 /// `organization` and `role`).
 #[server(endpoint = "token-create")]
 pub async fn create_token(
@@ -77,6 +78,7 @@ pub async fn create_token(
     #[server(default)] tiers: String,
     #[server(default)] tenants: String,
     #[server(default)] deployables: String,
+    #[server(default)] secrets: String,
     #[server(default)] organization: String,
     #[server(default)] role: String,
     days: String,
@@ -92,6 +94,7 @@ pub async fn create_token(
             tiers: names_in(&tiers),
             tenants: names_in(&tenants),
             deployables: names_in(&deployables),
+            secrets: secrets == "on",
         },
         "act" => TokenScope::Act {
             organization: organization.trim().to_owned(),

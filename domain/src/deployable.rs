@@ -19,8 +19,9 @@ pub struct Deployable {
 }
 
 impl Deployable {
-    /// The schema compiles and the default config is an object that follows it. Reports the
-    /// first violation, and how many there were.
+    /// The schema compiles and the default config is an object that follows it (its secret
+    /// values, which may be sealed, are checked by the store, which can open them). Reports
+    /// the first violation, and how many there were.
     pub fn check(&self) -> Result<ConfigSchema, FieldError> {
         display_name("/display_name", &self.display_name)?;
         let schema = ConfigSchema::parse("/config_schema", self.config_schema.clone())?;
@@ -30,7 +31,13 @@ impl Deployable {
                 "the default config is a JSON object",
             ));
         }
-        let report = schema.violations("/default_config", &self.default_config);
+        let report = match crate::secret::has_secrets(&self.config_schema) {
+            true => schema
+                .without_secret_rules()
+                .map_err(|e| FieldError::new("/config_schema", e.rule))?
+                .violations("/default_config", &self.default_config),
+            false => schema.violations("/default_config", &self.default_config),
+        };
         if let Some(first) = report.first.into_iter().next() {
             let more = match report.total {
                 1 => String::new(),

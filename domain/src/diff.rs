@@ -78,7 +78,7 @@ impl SideBySide {
 
 /// Every leaf of either document (a scalar, an array or an empty object), in pointer order,
 /// with its value on both sides: the rows of a side-by-side diff that can show changes only
-/// or the whole documents.
+/// or the whole documents. A sealed secret shows as its mask.
 pub fn side_by_side(before: &Value, after: &Value) -> Vec<SideBySide> {
     let mut old = std::collections::BTreeMap::new();
     let mut new = std::collections::BTreeMap::new();
@@ -106,6 +106,10 @@ fn leaves(value: &Value, at: &str, out: &mut std::collections::BTreeMap<String, 
         }
         // A missing document (a version that is a deletion) has no leaves at all.
         Value::Null if at.is_empty() => {}
+        // A secret shows as its mask: changed or not, never what it holds.
+        Value::String(sealed) if sealed.starts_with(crate::secret::SEALED_PREFIX) => {
+            out.insert(at.to_owned(), crate::secret::mask_of(sealed));
+        }
         leaf => {
             out.insert(at.to_owned(), leaf.to_string());
         }

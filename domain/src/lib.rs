@@ -16,6 +16,7 @@ pub mod product;
 pub mod resolve;
 pub mod rules;
 pub mod schema;
+pub mod secret;
 pub mod settings;
 pub mod snapshot;
 pub mod tenant;

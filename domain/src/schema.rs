@@ -87,11 +87,20 @@ impl ConfigSchema {
 impl ConfigSchema {
     /// The schema one layer is checked with as it is edited. A layer sets only some keys and
     /// the layers below it bring the rest, so nothing may be required of it: this is the schema
-    /// without `required`, `dependentRequired` and `minProperties`. The resolved config is
-    /// still checked against the whole schema when the layer is saved.
+    /// without `required`, `dependentRequired` and `minProperties`, and without the rules of
+    /// secret values (a stored layer holds them sealed). The resolved config is still checked
+    /// against the whole schema, secrets opened, when the layer is saved.
     pub fn for_layers(&self) -> Result<ConfigSchema, FieldError> {
         let mut document = self.document.clone();
         without_requirements(&mut document);
+        ConfigSchema::parse("", document)
+    }
+
+    /// The schema a document holding sealed secrets is checked with: secret values are
+    /// anything (only the server, which can open them, checks them against the whole schema).
+    pub fn without_secret_rules(&self) -> Result<ConfigSchema, FieldError> {
+        let mut document = self.document.clone();
+        for_each_subschema(&mut document, &mut without_secret_rule);
         ConfigSchema::parse("", document)
     }
 
@@ -102,25 +111,47 @@ impl ConfigSchema {
     }
 }
 
-/// Removes the keywords that require members, at every place a schema can stand (not inside
-/// `properties` maps themselves, where "required" may be a property's name).
+/// Removes the keywords that require members, at every place a schema can stand, and the
+/// rules of secret values.
 fn without_requirements(schema: &mut Value) {
+    for_each_subschema(schema, &mut |schema| {
+        without_secret_rule(schema);
+        if let Value::Object(keywords) = schema {
+            for keyword in ["required", "dependentRequired", "minProperties"] {
+                keywords.remove(keyword);
+            }
+        }
+    });
+}
+
+/// A subschema that marks its value secret checks nothing more: the value is sealed.
+fn without_secret_rule(schema: &mut Value) {
+    if crate::secret::marks_secret(schema) {
+        *schema = serde_json::json!({"writeOnly": true});
+    }
+}
+
+/// Calls `visit` on `schema` and then on every subschema below it (not on `properties` maps
+/// themselves, where "required" may be a property's name).
+fn for_each_subschema(schema: &mut Value, visit: &mut impl FnMut(&mut Value)) {
+    visit(schema);
     let Value::Object(keywords) = schema else {
         return;
     };
-    for keyword in ["required", "dependentRequired", "minProperties"] {
-        keywords.remove(keyword);
-    }
     for (keyword, value) in keywords.iter_mut() {
         match keyword.as_str() {
             "properties" | "patternProperties" | "$defs" | "definitions" | "dependentSchemas" => {
                 if let Value::Object(schemas) = value {
-                    schemas.values_mut().for_each(without_requirements);
+                    for schema in schemas.values_mut() {
+                        for_each_subschema(schema, visit);
+                    }
                 }
             }
             "allOf" | "anyOf" | "oneOf" | "prefixItems" => {
                 if let Value::Array(schemas) = value {
-                    schemas.iter_mut().for_each(without_requirements);
+                    for schema in schemas.iter_mut() {
+                        for_each_subschema(schema, visit);
+                    }
                 }
             }
             "additionalProperties"
@@ -132,7 +163,7 @@ fn without_requirements(schema: &mut Value) {
             | "contains"
             | "propertyNames"
             | "unevaluatedProperties"
-            | "unevaluatedItems" => without_requirements(value),
+            | "unevaluatedItems" => for_each_subschema(value, visit),
             _ => {}
         }
     }

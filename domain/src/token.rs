@@ -19,6 +19,9 @@ pub enum TokenScope {
         tenants: Vec<String>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         deployables: Vec<String>,
+        /// Secret values are answered opened; without it they are answered sealed.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        secrets: bool,
     },
     /// Act as `role` in `organization`, as a member with that role would.
     Act { organization: String, role: Role },
@@ -70,6 +73,7 @@ impl TokenScope {
                 tiers,
                 tenants,
                 deployables,
+                ..
             } => {
                 if tiers.is_empty() {
                     return Err(FieldError::new("/scope/tiers", "name at least one tier"));
@@ -93,6 +97,7 @@ impl TokenScope {
             tiers,
             tenants,
             deployables,
+            ..
         } = self
         else {
             return Err(OutOfScope::NotARead);
@@ -118,6 +123,11 @@ impl TokenScope {
         grants
     }
 
+    /// Whether configs are answered with their secret values opened.
+    pub fn opens_secrets(&self) -> bool {
+        matches!(self, TokenScope::Read { secrets: true, .. })
+    }
+
     /// In words, for lists: "reads LIVE, STAGING (tenants acme-berlin)".
     pub fn describe(&self) -> String {
         match self {
@@ -125,6 +135,7 @@ impl TokenScope {
                 tiers,
                 tenants,
                 deployables,
+                secrets,
             } => {
                 let mut text = format!("reads configs on {}", tiers.join(", "));
                 if !tenants.is_empty() {
@@ -132,6 +143,9 @@ impl TokenScope {
                 }
                 if !deployables.is_empty() {
                     text.push_str(&format!("; deployables {}", deployables.join(", ")));
+                }
+                if *secrets {
+                    text.push_str("; secrets in plain text");
                 }
                 text
             }
@@ -164,6 +178,7 @@ mod tests {
             tiers: own(tiers),
             tenants: own(tenants),
             deployables: own(deployables),
+            secrets: false,
         }
     }
 

@@ -84,6 +84,9 @@ pub enum Command {
         #[command(flatten)]
         author: Author,
     },
+    /// Print a new random key for STRATA_SECRET_KEY (keep it where the server's other
+    /// secrets are kept: every server of a domain needs the same one).
+    SecretKey,
     /// API tokens for services (reading configs) and automation (acting in an organization).
     Token {
         #[command(subcommand)]
@@ -108,6 +111,9 @@ pub enum TokenAction {
         /// Only this deployable's configs (repeat for more; default: every deployable).
         #[arg(long = "deployable", requires = "tiers")]
         deployables: Vec<String>,
+        /// Answer secret values in plain text (without it they are answered sealed).
+        #[arg(long, requires = "tiers")]
+        secrets: bool,
         /// The organization an automation token acts in.
         #[arg(long, requires = "role")]
         organization: Option<String>,
@@ -264,6 +270,15 @@ pub struct RawSettings {
         global = true
     )]
     pub trusted_proxies: Option<String>,
+    /// The key values a schema marks secret are sealed with: 32 bytes as 64 hex digits or
+    /// base64 (`strata secret-key` makes one). Unset: such values cannot be written or read.
+    #[arg(
+        long = "secret-key",
+        env = "STRATA_SECRET_KEY",
+        hide_env_values = true,
+        global = true
+    )]
+    pub secret_key: Option<String>,
 }
 
 /// Settings that passed their checks.
@@ -280,6 +295,7 @@ pub struct Settings {
     pub public_origin: Option<String>,
     pub session_idle: Duration,
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    pub secret_key: Option<strata_store::sealing::SecretKey>,
 }
 
 impl RawSettings {
@@ -311,6 +327,13 @@ impl RawSettings {
             self.trusted_proxies.as_deref().unwrap_or_default(),
         )
         .map_err(|why| StartupError::setting("STRATA_TRUSTED_PROXIES", why))?;
+        let secret_key = self
+            .secret_key
+            .as_deref()
+            .filter(|key| !key.trim().is_empty())
+            .map(strata_store::sealing::SecretKey::parse)
+            .transpose()
+            .map_err(|why| StartupError::setting("STRATA_SECRET_KEY", why))?;
         Ok(Settings {
             database_url,
             origin,
@@ -321,6 +344,7 @@ impl RawSettings {
             public_origin,
             session_idle,
             trusted_proxies,
+            secret_key,
         })
     }
 }

@@ -118,6 +118,10 @@ async fn run(cli: Cli) -> Result<(), StartupError> {
             let store = startup::open_store(&settings).await?;
             users::run(&store, &author.name(), action).await
         }
+        Command::SecretKey => {
+            println!("{}", strata_store::sealing::SecretKey::generate());
+            Ok(())
+        }
         Command::Token { action, author } => {
             let store = startup::open_store(&settings).await?;
             tokens::run(&store, &author.name(), action).await

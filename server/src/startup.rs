@@ -51,7 +51,8 @@ impl StartupError {
 pub async fn open_store(settings: &Settings) -> Result<Store, StartupError> {
     let store = Store::connect(&settings.database_url)
         .await
-        .map_err(|e| StartupError::setting("STRATA_DATABASE_URL", e.to_string()))?;
+        .map_err(|e| StartupError::setting("STRATA_DATABASE_URL", e.to_string()))?
+        .with_secret_key(settings.secret_key.clone());
     store.migrate().await?;
     Ok(store)
 }

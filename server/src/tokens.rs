@@ -18,6 +18,7 @@ pub async fn run(store: &Store, by: &str, action: TokenAction) -> Result<(), Sta
             tiers,
             tenants,
             deployables,
+            secrets,
             organization,
             role,
             days,
@@ -38,6 +39,7 @@ pub async fn run(store: &Store, by: &str, action: TokenAction) -> Result<(), Sta
                     tiers,
                     tenants,
                     deployables,
+                    secrets,
                 },
             };
             let (token, secret) = store

@@ -36,6 +36,7 @@ fn read(tiers: &[&str], tenants: &[&str], deployables: &[&str]) -> TokenScope {
         tiers: own(tiers),
         tenants: own(tenants),
         deployables: own(deployables),
+        secrets: false,
     }
 }
 

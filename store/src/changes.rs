@@ -78,6 +78,7 @@ pub struct ChangeSet {
     touched: BTreeSet<Touch>,
     /// Told when the change set commits (publishers wait on it).
     committed: std::sync::Arc<tokio::sync::Notify>,
+    sealer: crate::sealing::Sealer,
 }
 
 impl Store {
@@ -124,6 +125,7 @@ impl Store {
             recorded: 0,
             touched: BTreeSet::new(),
             committed: self.committed.clone(),
+            sealer: self.sealer.clone(),
         })
     }
 }
@@ -132,6 +134,10 @@ impl ChangeSet {
     /// The revision this change set commits as.
     pub fn revision(&self) -> i64 {
         self.revision
+    }
+
+    pub(crate) fn sealer(&self) -> &crate::sealing::Sealer {
+        &self.sealer
     }
 
     pub(crate) fn conn(&mut self) -> &mut AnyConnection {
@@ -296,7 +302,7 @@ impl ChangeSet {
             return Ok(self.revision - 1);
         }
         let touched = std::mem::take(&mut self.touched);
-        let violations = resolution::check_touched(self.conn(), &touched).await?;
+        let violations = resolution::check_touched(&mut *self.tx, &self.sealer, &touched).await?;
         if !violations.is_empty() {
             self.tx.rollback().await?;
             return Err(StoreError::Unresolvable(violations));

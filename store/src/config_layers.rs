@@ -14,6 +14,8 @@ use strata_domain::tier::Tier;
 use crate::StoreError;
 use crate::entity::{AnyQuery, Entity, json_at, name_at, referenced};
 use crate::resolution::Touch;
+use crate::sealing::Sealer;
+use crate::secrets::seal_layer;
 
 impl Entity for ConfigLayer {
     const KIND: &'static str = "config layer";
@@ -113,5 +115,14 @@ impl Entity for ConfigLayer {
 
     fn touches(&self) -> Option<Touch> {
         Some(Touch::Layer(self.deployable.clone(), self.scope.clone()))
+    }
+
+    async fn seal(
+        &mut self,
+        conn: &mut AnyConnection,
+        sealer: &Sealer,
+        before: Option<&ConfigLayer>,
+    ) -> Result<(), StoreError> {
+        seal_layer(self, conn, sealer, before).await
     }
 }

@@ -1,7 +1,7 @@
 //! Deployables as stored: the `deployables` table, schema and default config as JSON text.
 
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 use strata_domain::deployable::Deployable;
 use strata_domain::names::DeployableName;
 use strata_domain::rules::FieldError;
@@ -9,6 +9,8 @@ use strata_domain::rules::FieldError;
 use crate::StoreError;
 use crate::entity::{AnyQuery, Entity, Reference, json_at, name_at};
 use crate::resolution::Touch;
+use crate::sealing::Sealer;
+use crate::secrets::seal_default;
 
 impl Entity for Deployable {
     const KIND: &'static str = "deployable";
@@ -54,6 +56,15 @@ impl Entity for Deployable {
 
     fn touches(&self) -> Option<Touch> {
         Some(Touch::Deployable(self.name.clone()))
+    }
+
+    async fn seal(
+        &mut self,
+        _conn: &mut AnyConnection,
+        sealer: &Sealer,
+        before: Option<&Deployable>,
+    ) -> Result<(), StoreError> {
+        seal_default(self, sealer, before)
     }
 
     fn from_row(row: &AnyRow) -> Result<Deployable, StoreError> {

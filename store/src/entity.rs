@@ -15,6 +15,7 @@ use strata_domain::rules::{EntityState, FieldError, Versioned};
 
 use crate::changes::{ChangeSet, Entry, Operation};
 use crate::resolution::Touch;
+use crate::sealing::Sealer;
 use crate::{Store, StoreError};
 
 pub(crate) type AnyQuery<'q> = Query<'q, Any, AnyArguments<'q>>;
@@ -49,6 +50,17 @@ pub trait Entity: Serialize + DeserializeOwned + Clone + PartialEq + Send + Sync
     fn check_in_store(
         &self,
         _conn: &mut AnyConnection,
+        _before: Option<&Self>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        async { Ok(()) }
+    }
+
+    /// Seals the values the schema marks secret (and opens those it no longer marks), before
+    /// the entity is written; `before` is the stored entity the write replaces.
+    fn seal(
+        &mut self,
+        _conn: &mut AnyConnection,
+        _sealer: &Sealer,
         _before: Option<&Self>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
         async { Ok(()) }
@@ -341,6 +353,9 @@ impl ChangeSet {
         entity: E,
         operation: Operation,
     ) -> Result<Versioned<E>, StoreError> {
+        let mut entity = entity;
+        let sealer = self.sealer().clone();
+        entity.seal(self.conn(), &sealer, None).await?;
         entity.check_in_store(self.conn(), None).await?;
         let key = entity.key();
         let version = self.next_version(E::KIND, &key).await?;
@@ -374,6 +389,11 @@ impl ChangeSet {
         entity: E,
         operation: Operation,
     ) -> Result<Versioned<E>, StoreError> {
+        let mut entity = entity;
+        let sealer = self.sealer().clone();
+        entity
+            .seal(self.conn(), &sealer, Some(&current.item))
+            .await?;
         if current.item == entity {
             return Ok(current);
         }
@@ -410,8 +430,11 @@ impl ChangeSet {
         self.touch(current.item.touches());
         self.touch(entity.touches());
         let before = image(&current.item);
-        self.record_version(entity, version, operation, Some(&before))
-            .await
+        let written = self
+            .record_version(entity, version, operation, Some(&before))
+            .await?;
+        self.after_replace(&current.item, &written.item).await?;
+        Ok(written)
     }
 
     /// Records the write of `entity` as its `version` and answers it as stored.

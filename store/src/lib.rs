@@ -22,6 +22,8 @@ mod organizations;
 pub mod outbox;
 mod products;
 pub mod resolution;
+pub mod sealing;
+mod secrets;
 mod tenants;
 pub mod test_support;
 mod tier_deployables;
@@ -56,6 +58,8 @@ pub struct Store {
     url: DatabaseUrl,
     /// Told after every commit through this handle (and its clones).
     committed: std::sync::Arc<tokio::sync::Notify>,
+    /// Seals and opens secret values (with `STRATA_SECRET_KEY`, when set).
+    sealer: sealing::Sealer,
 }
 
 impl Store {
@@ -104,7 +108,20 @@ impl Store {
             pool,
             url: url.clone(),
             committed: Default::default(),
+            sealer: Default::default(),
         })
+    }
+
+    /// This handle with the key secret values are sealed with (none: values a schema marks
+    /// secret cannot be written, and sealed ones cannot be opened).
+    pub fn with_secret_key(mut self, key: Option<sealing::SecretKey>) -> Store {
+        self.sealer = sealing::Sealer::new(key);
+        self
+    }
+
+    /// Seals and opens secret values.
+    pub fn sealer(&self) -> &sealing::Sealer {
+        &self.sealer
     }
 
     /// Brings the schema up to date. Safe to run from several replicas at once: sqlx takes a

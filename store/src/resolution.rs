@@ -16,10 +16,12 @@ use strata_domain::product::Product;
 use strata_domain::resolve::{Resolved, resolve};
 use strata_domain::rules::FieldError;
 use strata_domain::schema::{ConfigSchema, MAX_REPORTED, Violations};
+use strata_domain::secret::hide_secrets_in;
 use strata_domain::tenant::Tenant;
 
 use crate::access::Actor;
 use crate::entity::{Entity, fetch, name_at};
+use crate::sealing::{Sealer, Unopened};
 use crate::{Store, StoreError};
 
 /// What a write can change among resolved configs.
@@ -217,9 +219,12 @@ async fn layers_of(
         .collect()
 }
 
-/// Resolves and validates each target from the stored deployables and layers.
+/// Resolves and validates each target from the stored deployables and layers. Secrets stay
+/// sealed in what is answered; they are opened to check the config against its schema, and no
+/// rule reported quotes one.
 pub(crate) async fn resolve_targets(
     conn: &mut AnyConnection,
+    sealer: &Sealer,
     targets: &BTreeSet<Target>,
 ) -> Result<Vec<ResolvedConfig>, StoreError> {
     let mut by_deployable: BTreeMap<&DeployableName, Vec<&Target>> = BTreeMap::new();
@@ -249,7 +254,17 @@ pub(crate) async fn resolve_targets(
                     .filter_map(|scope| layers.get(&scope).map(|v| (scope, v))),
             );
             let merged = resolve(stack);
-            let violations = schema.violations("", &merged.config);
+            let violations = match sealer.open_document(name.as_str(), &merged.config) {
+                Ok((opened, secrets)) => {
+                    let mut violations = schema.violations("", &opened);
+                    hide_secrets_in(&mut violations, &secrets);
+                    violations
+                }
+                Err(Unopened { pointer, reason }) => Violations {
+                    first: vec![FieldError::new(pointer, reason)],
+                    total: 1,
+                },
+            };
             resolved.push(ResolvedConfig {
                 target: target.clone(),
                 resolved: merged,
@@ -264,6 +279,7 @@ pub(crate) async fn resolve_targets(
 /// commits.
 pub(crate) async fn check_touched(
     conn: &mut AnyConnection,
+    sealer: &Sealer,
     touched: &BTreeSet<Touch>,
 ) -> Result<ConfigViolations, StoreError> {
     let mut report = ConfigViolations::default();
@@ -271,7 +287,7 @@ pub(crate) async fn check_touched(
         return Ok(report);
     }
     let targets = affected(conn, touched).await?;
-    for config in resolve_targets(conn, &targets).await? {
+    for config in resolve_targets(conn, sealer, &targets).await? {
         report.add(&config);
     }
     Ok(report)
@@ -335,7 +351,8 @@ impl Store {
             deployable: deployable.clone(),
             product: product.name,
         };
-        let mut configs = resolve_targets(&mut read, &BTreeSet::from([target])).await?;
+        let mut configs =
+            resolve_targets(&mut read, &self.sealer, &BTreeSet::from([target])).await?;
         read.rollback().await?;
         configs
             .pop()
@@ -359,13 +376,14 @@ impl Store {
             touched.extend(current.item.touches());
         }
         let before_targets = affected(change.conn(), &touched).await?;
-        let before = resolve_targets(change.conn(), &before_targets).await?;
+        let sealer = self.sealer.clone();
+        let before = resolve_targets(change.conn(), &sealer, &before_targets).await?;
         match expected_version {
             Some(version) => change.update(version, entity).await?,
             None => change.create(entity).await?,
         };
         let after_targets = affected(change.conn(), &touched).await?;
-        let after = resolve_targets(change.conn(), &after_targets).await?;
+        let after = resolve_targets(change.conn(), &sealer, &after_targets).await?;
         change.abandon().await?;
 
         let mut before: BTreeMap<Target, Value> = before

@@ -16,17 +16,6 @@ use strata_store::access::{
 use strata_store::audit::AuditAction;
 use strata_store::test_support::on_each_backend;
 
-fn new_user<'a>(name: &'a str, password: &'a str) -> NewUser<'a> {
-    NewUser {
-        name,
-        display_name: "Someone",
-        password,
-        domain_admin: false,
-    }
-}
-
-const PASSWORD: &str = "correct horse battery";
-
 #[tokio::test]
 async fn users_are_checked_field_by_field_and_unique() {
     on_each_backend(async |_, _, store| {
@@ -321,21 +310,6 @@ async fn sign_in_checks_the_password_limits_failures_and_audits_every_attempt() 
         assert_eq!(disabled, Err(SignInRefusal::WrongCredentials));
     })
     .await;
-}
-
-/// A person as the console's session gives them, with `role` in acme (and nothing else).
-async fn person(store: &strata_store::Store, name: &str, role: Option<Role>) -> Actor {
-    store
-        .add_user(&Actor::operator("root"), new_user(name, PASSWORD))
-        .await
-        .unwrap();
-    if let Some(role) = role {
-        store
-            .set_role(&Actor::operator("root"), name, "acme", Some(role))
-            .await
-            .unwrap();
-    }
-    Actor::Person(store.signed_in_person(name).await.unwrap().unwrap())
 }
 
 fn forbidden(result: Result<i64, StoreError>) -> String {
@@ -804,6 +778,7 @@ fn read_scope(tiers: &[&str]) -> TokenScope {
         tiers: tiers.iter().map(|t| t.to_string()).collect(),
         tenants: vec![],
         deployables: vec![],
+        secrets: false,
     }
 }
 

@@ -67,6 +67,10 @@ pub fn TokensPage() -> impl IntoView {
                 <input id="token-tenants" name="tenants" type="text"/>
                 <label for="token-deployables">"Only these deployables (empty: all)"</label>
                 <input id="token-deployables" name="deployables" type="text"/>
+                <label class="toggle">
+                    <input type="checkbox" name="secrets" value="on"/>
+                    " Secret values in plain text (without it a service gets them sealed)"
+                </label>
             </fieldset>
             <fieldset hidden=move || kind.get() != "act">
                 <legend>"Where it acts"</legend>

@@ -3,7 +3,10 @@
 //! a service that asks again with `If-None-Match` gets 304 until something changes. Every
 //! route needs a read token (`Authorization: Bearer`): none or a bad one is 401, one whose
 //! scope does not cover the config 403 — judged before anything is looked up, so a token
-//! cannot tell what exists beyond its scope.
+//! cannot tell what exists beyond its scope. Secret values are served as compiled, sealed,
+//! except to tokens with the `secrets` scope, which get them opened.
+
+use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -13,7 +16,9 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 use strata_domain::compile::to_env;
+use strata_domain::secret::SEALED_PREFIX;
 use strata_domain::token::{OutOfScope, TokenScope};
+use strata_store::sealing::Sealer;
 
 use crate::auth::Bearer;
 use crate::served::Served;
@@ -22,13 +27,18 @@ use crate::served::Served;
 struct ReadPath {
     served: Served,
     bearer: Bearer,
+    sealer: Sealer,
 }
 
-pub fn router(served: Served, bearer: Bearer) -> Router {
+pub fn router(served: Served, bearer: Bearer, sealer: Sealer) -> Router {
     Router::new()
         .route("/api/v1/config/{tier}/{tenant}/{deployable}", get(config))
         .route("/api/v1/watch", get(watch))
-        .with_state(ReadPath { served, bearer })
+        .with_state(ReadPath {
+            served,
+            bearer,
+            sealer,
+        })
 }
 
 /// The read token the request presents, or the response refusing it.
@@ -87,6 +97,28 @@ async fn watch(
         .into_response()
 }
 
+/// A compiled config with its secret values opened (as it is, when it holds none).
+fn opened(sealer: &Sealer, deployable: &str, bytes: Arc<[u8]>) -> Result<Arc<[u8]>, Response> {
+    if !String::from_utf8_lossy(&bytes).contains(SEALED_PREFIX) {
+        return Ok(bytes);
+    }
+    let config = serde_json::from_slice(&bytes).expect("compiled configs are JSON");
+    match sealer.open_document(deployable, &config) {
+        Ok((plain, _)) => Ok(plain.to_string().into_bytes().into()),
+        Err(unopened) => {
+            tracing::error!(deployable, pointer = %unopened.pointer, "{}", unopened.reason);
+            Err(error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                None,
+                format!(
+                    "the secret at {} cannot be opened: {}",
+                    unopened.pointer, unopened.reason
+                ),
+            ))
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct Format {
     format: Option<String>,
@@ -127,7 +159,7 @@ async fn config(
     if let Err(why) = scope.may_read(&tier, compiled.own_name(&tenant), &deployable) {
         return out_of_scope(why);
     }
-    let bytes = match compiled.get(&tier, &tenant, &deployable) {
+    let mut bytes = match compiled.get(&tier, &tenant, &deployable) {
         Ok(bytes) => bytes,
         Err(unknown) => {
             return error(
@@ -137,6 +169,12 @@ async fn config(
             );
         }
     };
+    if scope.opens_secrets() {
+        match opened(&path.sealer, &deployable, bytes) {
+            Ok(plain) => bytes = plain,
+            Err(refused) => return refused,
+        }
+    }
     let etag = format!("\"{}\"", compiled.revision);
     let etag_value = HeaderValue::from_str(&etag).expect("a number in quotes is a header value");
     let fresh = headers

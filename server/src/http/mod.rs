@@ -29,12 +29,13 @@ pub fn router(
 ) -> Router {
     let policy = auth.policy.cookies;
     let bearer = auth.bearer.clone();
+    let sealer = console.store.sealer().clone();
     let guarded = console::router(console, leptos_options)
         .merge(auth::router(auth.clone()))
         .layer(middleware::from_fn_with_state(auth, auth::guard));
     Router::new()
         .merge(health::router(probe))
-        .merge(config::router(served, bearer))
+        .merge(config::router(served, bearer, sealer))
         .merge(sessions.around(guarded, policy))
         .layer(TraceLayer::new_for_http())
 }

@@ -107,8 +107,12 @@ pub fn settings_for(
         public_origin: None,
         session_idle: Duration::from_secs(3600),
         trusted_proxies: Vec::new(),
+        secret_key: Some(strata_store::sealing::SecretKey::parse(SECRET_KEY).unwrap()),
     }
 }
+
+/// The key test servers seal secret values with.
+pub const SECRET_KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 
 /// Starts a server with `settings`; answers its base URL.
 pub async fn start(settings: Settings) -> String {

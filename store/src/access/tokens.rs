@@ -189,6 +189,7 @@ impl Store {
                 tiers,
                 tenants,
                 deployables,
+                ..
             } => {
                 each::<Tier>(self, "/scope/tiers", tiers).await?;
                 each::<Tenant>(self, "/scope/tenants", tenants).await?;

@@ -7,6 +7,7 @@
 use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
+use strata_domain::access::Role;
 use strata_domain::deployable::Deployable;
 use strata_domain::layer::{ConfigLayer, Layer};
 use strata_domain::names::{DeployableName, OrganizationName, ProductName, TenantName, TierName};
@@ -15,7 +16,7 @@ use strata_domain::product::Product;
 use strata_domain::rules::EntityState;
 use strata_domain::tenant::{Tenant, TenantState};
 use strata_domain::tier::Tier;
-use strata_store::access::Actor;
+use strata_store::access::{Actor, NewUser};
 use strata_store::{Store, StoreError};
 
 pub fn tier(name: &str) -> Tier {
@@ -150,4 +151,30 @@ pub fn field_of(err: StoreError) -> (String, String) {
         StoreError::Invalid { field, rule } => (field, rule),
         other => panic!("expected a field error, got {other}"),
     }
+}
+
+pub fn new_user<'a>(name: &'a str, password: &'a str) -> NewUser<'a> {
+    NewUser {
+        name,
+        display_name: "Someone",
+        password,
+        domain_admin: false,
+    }
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A person as the console's session gives them, with `role` in acme (and nothing else).
+pub async fn person(store: &strata_store::Store, name: &str, role: Option<Role>) -> Actor {
+    store
+        .add_user(&Actor::operator("root"), new_user(name, PASSWORD))
+        .await
+        .unwrap();
+    if let Some(role) = role {
+        store
+            .set_role(&Actor::operator("root"), name, "acme", Some(role))
+            .await
+            .unwrap();
+    }
+    Actor::Person(store.signed_in_person(name).await.unwrap().unwrap())
 }

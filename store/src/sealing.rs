@@ -1,0 +1,343 @@
+//! Sealing secret values with `STRATA_SECRET_KEY`: AES-256-GCM, a random 96-bit nonce per
+//! value, and as associated data the deployable and the value's JSON pointer, so a sealed value
+//! opens only where it was sealed (copied under another key or deployable, it is refused).
+//!
+//! The store seals what a deployable's schema marks secret on every write
+//! ([`Sealer::seal_document`]) and opens sealed values only to check resolved configs, to reveal
+//! one to someone allowed, and for read tokens with the `secrets` scope.
+
+use std::sync::Arc;
+
+use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
+use aes_gcm::{Aes256Gcm, Key, Nonce};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use serde_json::Value;
+use strata_domain::secret::{SEALED_PREFIX, is_sealed, sealed_values, secret_pointers};
+
+use crate::StoreError;
+
+/// The bytes of a key: 32, written as 64 hex digits or 44 characters of base64.
+const KEY_BYTES: usize = 32;
+const NONCE_BYTES: usize = 12;
+
+/// The key secrets are sealed with.
+#[derive(Clone)]
+pub struct SecretKey(Arc<Aes256Gcm>);
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretKey(…)")
+    }
+}
+
+impl SecretKey {
+    /// Reads a key written as 64 hex digits or as base64 of 32 bytes.
+    pub fn parse(text: &str) -> Result<SecretKey, String> {
+        let text = text.trim();
+        let bytes = if text.len() == 2 * KEY_BYTES && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+            hex::decode(text).map_err(|e| e.to_string())?
+        } else {
+            BASE64.decode(text).map_err(|_| {
+                "a secret key is 32 bytes written as 64 hex digits or in base64 (`strata secret-key` makes one)".to_owned()
+            })?
+        };
+        if bytes.len() != KEY_BYTES {
+            return Err(format!(
+                "a secret key is {KEY_BYTES} bytes; this one is {}",
+                bytes.len()
+            ));
+        }
+        Ok(SecretKey(Arc::new(Aes256Gcm::new(
+            Key::<Aes256Gcm>::from_slice(&bytes),
+        ))))
+    }
+
+    /// A new random key, as base64.
+    pub fn generate() -> String {
+        BASE64.encode(Aes256Gcm::generate_key(&mut OsRng))
+    }
+
+    /// Seals `value`, found at `pointer` in a config of `deployable`.
+    pub fn seal(&self, deployable: &str, pointer: &str, value: &Value) -> String {
+        let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
+        let sealed = self
+            .0
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: value.to_string().as_bytes(),
+                    aad: &associated(deployable, pointer),
+                },
+            )
+            .expect("AES-GCM seals any message under 64 GiB");
+        let mut bytes = nonce.to_vec();
+        bytes.extend(sealed);
+        format!("{SEALED_PREFIX}{}", BASE64.encode(bytes))
+    }
+
+    /// Opens a sealed value that stands at `pointer` in a config of `deployable`.
+    pub fn open(&self, deployable: &str, pointer: &str, sealed: &str) -> Result<Value, String> {
+        let refused = || {
+            "this sealed value does not open here: it was sealed with another key, or for another place".to_owned()
+        };
+        let bytes = sealed
+            .strip_prefix(SEALED_PREFIX)
+            .and_then(|text| BASE64.decode(text).ok())
+            .filter(|bytes| bytes.len() > NONCE_BYTES)
+            .ok_or_else(|| "not a sealed value (sealed:v1:<base64>)".to_owned())?;
+        let (nonce, ciphertext) = bytes.split_at(NONCE_BYTES);
+        let plain = self
+            .0
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: ciphertext,
+                    aad: &associated(deployable, pointer),
+                },
+            )
+            .map_err(|_| refused())?;
+        serde_json::from_slice(&plain).map_err(|_| refused())
+    }
+}
+
+fn associated(deployable: &str, pointer: &str) -> Vec<u8> {
+    format!("strata secret\0{deployable}\0{pointer}").into_bytes()
+}
+
+/// The store's key, if it has one: everything about secrets goes through here.
+#[derive(Debug, Clone, Default)]
+pub struct Sealer(Option<SecretKey>);
+
+/// Why a config's secrets could not be opened: the pointer and the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unopened {
+    pub pointer: String,
+    pub reason: String,
+}
+
+impl Sealer {
+    pub fn new(key: Option<SecretKey>) -> Sealer {
+        Sealer(key)
+    }
+
+    pub fn has_key(&self) -> bool {
+        self.0.is_some()
+    }
+
+    fn key(&self, pointer: &str) -> Result<&SecretKey, Unopened> {
+        self.0.as_ref().ok_or_else(|| Unopened {
+            pointer: pointer.to_owned(),
+            reason: "a secret value, and this server has no STRATA_SECRET_KEY to seal or open it"
+                .to_owned(),
+        })
+    }
+
+    /// Makes `document` (a default config or a layer of `deployable`) hold sealed exactly what
+    /// `schema` marks secret: plain values there are sealed, sealed values elsewhere (the schema
+    /// no longer marks them) are opened. Every sealed value must open where it stands. A plain
+    /// value equal to what `before` holds sealed at the same place keeps that ciphertext, so
+    /// writing the same secret again changes nothing. Errors name the value's pointer.
+    pub fn seal_document(
+        &self,
+        deployable: &str,
+        schema: &Value,
+        document: &mut Value,
+        before: Option<&Value>,
+    ) -> Result<(), StoreError> {
+        let refuse = |u: Unopened| StoreError::invalid(u.pointer, u.reason);
+        let secret = secret_pointers(schema, document);
+        let sealed: Vec<(String, String)> = sealed_values(document)
+            .into_iter()
+            .map(|(at, text)| (at, text.to_owned()))
+            .collect();
+        for (at, text) in &sealed {
+            let value = self
+                .key(at)
+                .map_err(refuse)?
+                .open(deployable, at, text)
+                .map_err(|reason| StoreError::invalid(at.clone(), reason))?;
+            if !secret.contains(at) {
+                *pointer_mut(document, at)? = value;
+            }
+        }
+        for at in &secret {
+            let slot = pointer_mut(document, at)?;
+            if is_sealed(slot) {
+                continue;
+            }
+            let key = self.key(at).map_err(refuse)?;
+            let kept = before
+                .and_then(|before| before.pointer(at))
+                .and_then(Value::as_str)
+                .filter(|old| key.open(deployable, at, old).ok().as_ref() == Some(&*slot));
+            *slot = match kept {
+                Some(old) => Value::String(old.to_owned()),
+                None => Value::String(key.seal(deployable, at, slot)),
+            };
+        }
+        Ok(())
+    }
+
+    /// The sealed value at `pointer` of a config of `deployable`, opened.
+    pub fn open_value(
+        &self,
+        deployable: &str,
+        pointer: &str,
+        sealed: &str,
+    ) -> Result<Value, Unopened> {
+        self.key(pointer)?
+            .open(deployable, pointer, sealed)
+            .map_err(|reason| Unopened {
+                pointer: pointer.to_owned(),
+                reason,
+            })
+    }
+
+    /// `document` (a config of `deployable`) with every sealed value opened, and each opened
+    /// secret's pointer and value; or the first that does not open.
+    pub fn open_document(
+        &self,
+        deployable: &str,
+        document: &Value,
+    ) -> Result<(Value, Vec<(String, Value)>), Unopened> {
+        let sealed = sealed_values(document);
+        if sealed.is_empty() {
+            return Ok((document.clone(), Vec::new()));
+        }
+        let mut opened = document.clone();
+        let mut secrets = Vec::with_capacity(sealed.len());
+        for (at, text) in sealed {
+            let value = self.open_value(deployable, &at, text)?;
+            if let Some(slot) = opened.pointer_mut(&at) {
+                *slot = value.clone();
+            }
+            secrets.push((at, value));
+        }
+        Ok((opened, secrets))
+    }
+}
+
+fn pointer_mut<'a>(document: &'a mut Value, at: &str) -> Result<&'a mut Value, StoreError> {
+    document
+        .pointer_mut(at)
+        .ok_or_else(|| StoreError::corrupt(format!("no value at {at} of a document just read")))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn key() -> SecretKey {
+        SecretKey::parse(&SecretKey::generate()).unwrap()
+    }
+
+    fn schema() -> Value {
+        json!({"properties": {"db": {"properties": {"password": {"type": "string", "writeOnly": true}}}, "port": {"type": "integer"}}})
+    }
+
+    #[test]
+    fn keys_are_64_hex_digits_or_base64_of_32_bytes() {
+        assert!(SecretKey::parse(&"ab".repeat(32)).is_ok());
+        assert!(SecretKey::parse(&SecretKey::generate()).is_ok());
+        let short = SecretKey::parse("c2hvcnQ=").unwrap_err();
+        assert!(short.contains("32 bytes"), "{short}");
+        assert!(SecretKey::parse("not a key!").is_err());
+    }
+
+    #[test]
+    fn a_sealed_value_opens_only_with_its_key_at_its_place() {
+        let key = key();
+        let sealed = key.seal("web", "/db/password", &json!("hunter2"));
+        assert!(sealed.starts_with(SEALED_PREFIX) && !sealed.contains("hunter2"));
+        assert_eq!(
+            key.open("web", "/db/password", &sealed).unwrap(),
+            json!("hunter2")
+        );
+        assert!(key.open("web", "/db/user", &sealed).is_err());
+        assert!(key.open("api", "/db/password", &sealed).is_err());
+        assert!(
+            SecretKey::parse(&SecretKey::generate())
+                .unwrap()
+                .open("web", "/db/password", &sealed)
+                .is_err()
+        );
+        // A random nonce: the same value seals differently each time.
+        assert_ne!(sealed, key.seal("web", "/db/password", &json!("hunter2")));
+    }
+
+    #[test]
+    fn a_document_is_sealed_where_the_schema_says_and_only_there() {
+        let sealer = Sealer::new(Some(key()));
+        let mut layer = json!({"db": {"password": "hunter2"}, "port": 80});
+        sealer
+            .seal_document("web", &schema(), &mut layer, None)
+            .unwrap();
+        assert!(is_sealed(&layer["db"]["password"]));
+        assert_eq!(layer["port"], 80);
+        // Sealing again changes nothing; the same plain value keeps its ciphertext.
+        let mut again = layer.clone();
+        sealer
+            .seal_document("web", &schema(), &mut again, Some(&layer))
+            .unwrap();
+        assert_eq!(again, layer);
+        let mut same = json!({"db": {"password": "hunter2"}, "port": 80});
+        sealer
+            .seal_document("web", &schema(), &mut same, Some(&layer))
+            .unwrap();
+        assert_eq!(same, layer);
+        // The schema stops marking it secret: it is opened.
+        let mut unmarked = layer.clone();
+        sealer
+            .seal_document("web", &json!({}), &mut unmarked, None)
+            .unwrap();
+        assert_eq!(unmarked, json!({"db": {"password": "hunter2"}, "port": 80}));
+        let (opened, secrets) = sealer.open_document("web", &layer).unwrap();
+        assert_eq!(opened["db"]["password"], "hunter2");
+        assert_eq!(secrets, vec![("/db/password".to_owned(), json!("hunter2"))]);
+    }
+
+    #[test]
+    fn moved_values_and_a_missing_key_are_refused_naming_the_value() {
+        let sealer = Sealer::new(Some(key()));
+        let mut layer = json!({"db": {"password": "hunter2"}});
+        sealer
+            .seal_document("web", &schema(), &mut layer, None)
+            .unwrap();
+        let mut moved = json!({"port": layer["db"]["password"].clone()});
+        let err = sealer
+            .seal_document("web", &schema(), &mut moved, None)
+            .unwrap_err();
+        assert!(err.to_string().contains("/port"), "{err}");
+        let keyless = Sealer::default();
+        let err = keyless
+            .seal_document(
+                "web",
+                &schema(),
+                &mut json!({"db": {"password": "x"}}),
+                None,
+            )
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("/db/password")
+                && err.to_string().contains("STRATA_SECRET_KEY"),
+            "{err}"
+        );
+        assert!(
+            keyless
+                .seal_document(
+                    "web",
+                    &schema(),
+                    &mut json!({"db": {"password": null}}),
+                    None
+                )
+                .is_ok()
+        );
+        assert_eq!(
+            keyless.open_document("web", &layer).unwrap_err().pointer,
+            "/db/password"
+        );
+    }
+}
