@@ -101,7 +101,7 @@ pub async fn get_entity(
             .map(|fields| {
                 fields
                     .iter()
-                    .map(|(name, value)| field(name, value))
+                    .map(|(name, value)| field(name, &strata_domain::secret::masked(value)))
                     .collect()
             })
             .unwrap_or_default()
@@ -120,7 +120,8 @@ pub async fn get_entity(
     }))
 }
 
-/// A field as the page shows it: text as it is, anything else as indented JSON.
+/// A field as the page shows it (secrets masked): text as it is, anything else as indented
+/// JSON.
 #[cfg(feature = "ssr")]
 fn field(name: &str, value: &Value) -> Field {
     let (value, is_json) = match value {

@@ -138,6 +138,34 @@ pub async fn preview_layer(
     server::preview(&console, &deployable, &kind, &name, version, &config).await
 }
 
+/// The plain value of the secret at `pointer` in the layer, as JSON text, for someone who may
+/// reveal that layer's secrets; the store audits it.
+#[server(endpoint = "secret-reveal")]
+pub async fn reveal_secret(
+    deployable: String,
+    kind: String,
+    name: String,
+    pointer: String,
+) -> Result<String, ServerFnError> {
+    use strata_domain::names::DeployableName;
+
+    use crate::ssr::{Console, store_failure};
+
+    let console = Console::current()?;
+    let deployable =
+        DeployableName::parse(deployable).map_err(|e| ServerFnError::new(e.to_string()))?;
+    let scope = scope_of(&kind, &name).map_err(ServerFnError::new)?;
+    let value = console
+        .store
+        .reveal_secret(&console.actor()?, &deployable, &scope, &pointer)
+        .await
+        .map_err(store_failure)?;
+    Ok(match value {
+        Value::String(text) => text,
+        other => other.to_string(),
+    })
+}
+
 #[server(endpoint = "layer-save")]
 pub async fn save_layer(
     deployable: String,
@@ -171,6 +199,7 @@ mod server {
     use strata_domain::layer::{ConfigLayer, Layer};
     use strata_domain::names::DeployableName;
     use strata_domain::resolve::merged;
+    use strata_domain::secret::masked;
     use strata_domain::tenant::Tenant;
     use strata_store::{Store, StoreError};
 
@@ -267,7 +296,8 @@ mod server {
             version,
             config,
             schema: found.config_schema,
-            below: merged(below.iter()),
+            // Shown, never sent back: secrets as masks.
+            below: masked(&merged(below.iter())),
             entity,
             history,
             rights,

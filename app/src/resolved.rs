@@ -73,7 +73,7 @@ pub async fn tenant_configs(tenant: String) -> Result<Vec<ResolvedView>, ServerF
                         .resolved
                         .config
                         .pointer(&path)
-                        .map(|v| v.to_string())
+                        .map(|v| strata_domain::secret::masked(v).to_string())
                         .unwrap_or_default(),
                     path,
                     layer,

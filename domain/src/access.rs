@@ -154,6 +154,8 @@ pub struct Rights {
     pub edit: bool,
     pub delete: bool,
     pub roll_back: bool,
+    /// See the secret values of its configs in plain text.
+    pub reveal: bool,
 }
 
 impl Grants {

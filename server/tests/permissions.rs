@@ -188,6 +188,20 @@ fn table(fixture: &Fixture) -> Vec<Row> {
             allowed: ACME_READERS,
             rule: "an acme tenant's layer: acme's members",
         },
+        // Before the save below, which replaces this layer.
+        Row {
+            call: server_fn(
+                "secret-reveal",
+                &[
+                    ("deployable", "web-api"),
+                    ("kind", "tenant"),
+                    ("name", "acme-berlin"),
+                    ("pointer", "/database/password"),
+                ],
+            ),
+            allowed: ACME_PUBLISHERS,
+            rule: "revealing a secret of an acme layer: acme's publishers and admins",
+        },
         Row {
             call: server_fn(
                 "layer-preview",

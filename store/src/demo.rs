@@ -1,6 +1,7 @@
 //! Demo data: a believable domain, so a first run shows a living console. Three tiers, two
 //! organizations, six deployables with real-looking schemas, three products, forty tenants and
-//! layered configs, written through the write path like any other change.
+//! layered configs, written through the write path like any other change. With a secret key,
+//! web-api's database passwords on LIVE and for acme-berlin are set (sealed).
 
 use std::collections::BTreeSet;
 
@@ -74,7 +75,9 @@ fn deployables() -> Vec<Deployable> {
             "host": {"type": "string", "minLength": 1},
             "port": {"type": "integer", "minimum": 1, "maximum": 65535},
             "pool_size": {"type": "integer", "minimum": 1, "maximum": 200},
-            "tls": {"type": "boolean"}
+            "tls": {"type": "boolean"},
+            "password": {"type": "string", "minLength": 12, "writeOnly": true,
+                         "description": "Secret: sealed at rest, masked in the console."}
         },
         "required": ["host", "port"],
         "additionalProperties": false
@@ -369,7 +372,17 @@ async fn write(change: &mut ChangeSet) -> Result<(), StoreError> {
             json!({"flags": {"dark_mode": false}}),
         ),
     ];
-    for l in layers {
+    // Secret values, where the store has a key to seal them with.
+    let secrets = change.sealer().has_key();
+    for mut l in layers {
+        let password = match l.key().as_str() {
+            "web-api/tier/LIVE" => Some("live-database-password"),
+            "web-api/tenant/acme-berlin" => Some("acme-berlin-db-password"),
+            _ => None,
+        };
+        if let Some(password) = password.filter(|_| secrets) {
+            l.config["database"]["password"] = json!(password);
+        }
         change.create(l).await?;
     }
     Ok(())

@@ -97,6 +97,9 @@ fn LayerEditor(view: LayerView, reload: Callback<()>) -> impl IntoView {
         below: StoredValue::new(below),
         errors,
         generation,
+        reveal: rights
+            .reveal
+            .then(|| StoredValue::new((deployable.clone(), kind.to_owned(), name.clone()))),
     };
     let tab = RwSignal::new(Tab::Form);
     let raw = RwSignal::new(String::new());

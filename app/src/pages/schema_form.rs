@@ -7,6 +7,9 @@ use leptos::prelude::*;
 use serde_json::{Map, Value};
 use strata_domain::resolve::escape;
 use strata_domain::rules::FieldError;
+use strata_domain::secret::{is_sealed, marks_secret};
+
+use crate::layers::RevealSecret;
 
 /// The value at `path` inside `document`.
 pub fn value_at<'a>(document: &'a Value, path: &[String]) -> Option<&'a Value> {
@@ -81,6 +84,8 @@ pub struct LayerForm {
     /// Bumped to draw the inputs again from the layer (after a key is unset, or the raw JSON
     /// was edited).
     pub generation: RwSignal<u32>,
+    /// The layer's deployable, scope kind and name, when the person may reveal its secrets.
+    pub reveal: Option<StoredValue<(String, String, String)>>,
 }
 
 /// The fields of the object at `path` (the whole layer when empty), from `schema`.
@@ -129,6 +134,9 @@ fn SchemaField(form: LayerForm, schema: Value, path: Vec<String>, name: String) 
             </fieldset>
         }
         .into_any();
+    }
+    if marks_secret(&schema) {
+        return view! { <SecretField form path label help/> }.into_any();
     }
     if let Some(options) = schema.get("enum").and_then(Value::as_array) {
         let options = options.clone();
@@ -286,6 +294,72 @@ fn TextField(
         <Frame form path label help>
             <input id=id type="text" inputmode=if number { "decimal" } else { "text" }
                 value=initial placeholder=placeholder on:input=on_input/>
+        </Frame>
+    }
+}
+
+/// A secret: a password input that never shows what is stored. Left empty, the stored value
+/// (sealed) stays; typed, the new value is sealed by the server when the layer is saved.
+/// Someone who may reveal the layer's secrets can ask for the stored one, which is audited.
+#[component]
+fn SecretField(form: LayerForm, path: Vec<String>, label: String, help: String) -> impl IntoView {
+    let stored = form
+        .layer
+        .with_untracked(|layer| value_at(layer, &path).cloned());
+    let sealed_here = stored.as_ref().is_some_and(is_sealed);
+    let placeholder = match (&stored, sealed_here) {
+        (_, true) => "secret set here: type to replace it",
+        (Some(_), false) => "",
+        (None, _) => "secret: type to set it here",
+    };
+    let initial = match &stored {
+        Some(Value::String(text)) if !sealed_here => text.clone(),
+        _ => String::new(),
+    };
+    let id = id_of(&path);
+    let on_input = {
+        let path = path.clone();
+        let stored = stored.clone();
+        move |ev: leptos::ev::Event| {
+            let text = event_target_value(&ev);
+            let value = match text.is_empty() {
+                true => stored.clone().filter(is_sealed),
+                false => Some(Value::String(text)),
+            };
+            form.layer.update(|layer| set_at(layer, &path, value));
+        }
+    };
+    let reveal = ServerAction::<RevealSecret>::new();
+    let ask = {
+        let at = pointer(&path);
+        move |_| {
+            if let Some(target) = form.reveal {
+                let (deployable, kind, name) = target.get_value();
+                reveal.dispatch(RevealSecret {
+                    deployable,
+                    kind,
+                    name,
+                    pointer: at.clone(),
+                });
+            }
+        }
+    };
+    let revealed = move || {
+        reveal.value().get().map(|answer| match answer {
+            Ok(value) => view! { <output class="revealed" data-testid="revealed">{value}</output> }
+                .into_any(),
+            Err(e) => view! { <span class="field-error">{e.to_string()}</span> }.into_any(),
+        })
+    };
+    view! {
+        <Frame form path label help>
+            <input id=id type="password" autocomplete="new-password" class="secret"
+                value=initial placeholder=placeholder on:input=on_input/>
+            {(sealed_here && form.reveal.is_some()).then(|| view! {
+                <button type="button" class="link" on:click=ask>"Reveal the stored value"</button>
+                " "
+                {revealed}
+            })}
         </Frame>
     }
 }

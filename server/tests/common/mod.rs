@@ -50,7 +50,7 @@ pub async fn test_server() -> TestServer {
 impl TestServer {
     /// Loads the demo domain and waits until the server serves its first revision.
     pub async fn with_demo(self) -> TestServer {
-        let store = self.db.store().await;
+        let store = self.db.store().await.with_secret_key(Some(test_key()));
         store.load_demo("demo").await.unwrap();
         store.close().await;
         until_revision(
@@ -107,12 +107,16 @@ pub fn settings_for(
         public_origin: None,
         session_idle: Duration::from_secs(3600),
         trusted_proxies: Vec::new(),
-        secret_key: Some(strata_store::sealing::SecretKey::parse(SECRET_KEY).unwrap()),
+        secret_key: Some(test_key()),
     }
 }
 
 /// The key test servers seal secret values with.
 pub const SECRET_KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+pub fn test_key() -> strata_store::sealing::SecretKey {
+    strata_store::sealing::SecretKey::parse(SECRET_KEY).unwrap()
+}
 
 /// Starts a server with `settings`; answers its base URL.
 pub async fn start(settings: Settings) -> String {

@@ -48,6 +48,7 @@ impl Store {
             edit: actor.may(Action::Change, &owner),
             delete: actor.may(Action::Change, &deleting),
             roll_back: actor.may(Action::Publish, &rolling_back),
+            reveal: actor.may(Action::RevealSecrets, &owner),
         })
     }
 }
