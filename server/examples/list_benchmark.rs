@@ -43,6 +43,7 @@ async fn main() {
         public_origin: None,
         session_idle: Duration::from_secs(3600),
         trusted_proxies: Vec::new(),
+        secret_key: None,
     })
     .await
     .unwrap();

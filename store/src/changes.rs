@@ -302,7 +302,7 @@ impl ChangeSet {
             return Ok(self.revision - 1);
         }
         let touched = std::mem::take(&mut self.touched);
-        let violations = resolution::check_touched(&mut *self.tx, &self.sealer, &touched).await?;
+        let violations = resolution::check_touched(&mut self.tx, &self.sealer, &touched).await?;
         if !violations.is_empty() {
             self.tx.rollback().await?;
             return Err(StoreError::Unresolvable(violations));

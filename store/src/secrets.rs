@@ -182,7 +182,7 @@ impl Store {
         actor.check(
             Action::RevealSecrets,
             &owner,
-            &format!("{layer} of {deployable}"),
+            format!("{layer} of {deployable}"),
         )?;
         let sealed = document
             .pointer(pointer)

@@ -18,7 +18,7 @@ use serde_json::json;
 use strata_domain::compile::to_env;
 use strata_domain::secret::SEALED_PREFIX;
 use strata_domain::token::{OutOfScope, TokenScope};
-use strata_store::sealing::Sealer;
+use strata_store::sealing::{Sealer, Unopened};
 
 use crate::auth::Bearer;
 use crate::served::Served;
@@ -98,25 +98,13 @@ async fn watch(
 }
 
 /// A compiled config with its secret values opened (as it is, when it holds none).
-fn opened(sealer: &Sealer, deployable: &str, bytes: Arc<[u8]>) -> Result<Arc<[u8]>, Response> {
+fn opened(sealer: &Sealer, deployable: &str, bytes: Arc<[u8]>) -> Result<Arc<[u8]>, Unopened> {
     if !String::from_utf8_lossy(&bytes).contains(SEALED_PREFIX) {
         return Ok(bytes);
     }
     let config = serde_json::from_slice(&bytes).expect("compiled configs are JSON");
-    match sealer.open_document(deployable, &config) {
-        Ok((plain, _)) => Ok(plain.to_string().into_bytes().into()),
-        Err(unopened) => {
-            tracing::error!(deployable, pointer = %unopened.pointer, "{}", unopened.reason);
-            Err(error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                None,
-                format!(
-                    "the secret at {} cannot be opened: {}",
-                    unopened.pointer, unopened.reason
-                ),
-            ))
-        }
-    }
+    let (plain, _) = sealer.open_document(deployable, &config)?;
+    Ok(plain.to_string().into_bytes().into())
 }
 
 #[derive(Deserialize)]
@@ -172,7 +160,17 @@ async fn config(
     if scope.opens_secrets() {
         match opened(&path.sealer, &deployable, bytes) {
             Ok(plain) => bytes = plain,
-            Err(refused) => return refused,
+            Err(unopened) => {
+                tracing::error!(deployable, pointer = %unopened.pointer, "{}", unopened.reason);
+                return error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    None,
+                    format!(
+                        "the secret at {} cannot be opened: {}",
+                        unopened.pointer, unopened.reason
+                    ),
+                );
+            }
         }
     }
     let etag = format!("\"{}\"", compiled.revision);
