@@ -13,6 +13,7 @@ fn strata(args: &[&str], env: &[(&str, &str)]) -> Output {
         .env_remove("STRATA_ORIGIN")
         .env_remove("STRATA_REDIS_URL")
         .env_remove("STRATA_ADDR")
+        .env_remove("STRATA_SECRET_KEY")
         .env("RUST_LOG", "warn");
     for (key, value) in env {
         command.env(key, value);
@@ -588,6 +589,68 @@ fn token_commands_print_the_secret_once_list_uses_and_revoke() {
     assert!(list.lines().nth(1).unwrap().contains("revoked "), "{list}");
     let unknown = strata(&["token", "revoke", "nobody"], &env);
     assert_eq!(unknown.status.code(), Some(1));
+}
+
+#[test]
+fn a_secret_key_is_made_checked_and_seals_the_demo_in_exports_and_snapshots() {
+    let key = ok(&strata(&["secret-key"], &[]));
+    let key = key.trim();
+    assert_eq!(key.len(), 44, "32 bytes in base64: {key}");
+    assert_ne!(ok(&strata(&["secret-key"], &[])).trim(), key);
+
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/strata.db", dir.path().display());
+    let origin = format!("file://{}/origin", dir.path().display());
+    let bad = strata(
+        &["migrate"],
+        &[
+            ("STRATA_DATABASE_URL", &url),
+            ("STRATA_SECRET_KEY", "c2hvcnQ="),
+        ],
+    );
+    assert_one_line_error(&bad, "STRATA_SECRET_KEY", "32 bytes");
+    assert!(!String::from_utf8_lossy(&bad.stderr).contains("c2hvcnQ="));
+
+    let env = [
+        ("STRATA_DATABASE_URL", url.as_str()),
+        ("STRATA_ORIGIN", origin.as_str()),
+        ("STRATA_SECRET_KEY", key),
+        ("STRATA_ACTOR", "ops"),
+    ];
+    ok(&strata(&["demo"], &env));
+    ok(&strata(&["publish"], &env));
+    let export = dir.path().join("export");
+    ok(&strata(&["export", export.to_str().unwrap()], &env));
+    let mut files = 0;
+    let mut pending = vec![export, dir.path().join("origin")];
+    while let Some(path) = pending.pop() {
+        if path.is_dir() {
+            pending.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains("acme-berlin-db-password") && !text.contains("live-database-password"),
+            "{} holds a secret",
+            path.display()
+        );
+        files += 1;
+    }
+    assert!(
+        files > 10,
+        "the export and the origin were read ({files} files)"
+    );
+    let layers = std::fs::read_to_string(dir.path().join("export/config_layers.json")).unwrap();
+    assert!(layers.contains("sealed:v1:"), "{layers}");
+
+    let token = strata(
+        &["token", "create", "opener", "--tier", "LIVE", "--secrets"],
+        &env,
+    );
+    ok(&token);
+    let told = String::from_utf8_lossy(&token.stderr);
+    assert!(told.contains("secrets in plain text"), "{told}");
 }
 
 #[test]
