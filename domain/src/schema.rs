@@ -169,6 +169,21 @@ fn for_each_subschema(schema: &mut Value, visit: &mut impl FnMut(&mut Value)) {
     }
 }
 
+/// What `schema` stands for inside the schema document `root`: its local `$ref`s (`#/…`)
+/// followed, a few levels at most.
+pub fn follow_refs<'a>(root: &'a Value, mut schema: &'a Value) -> &'a Value {
+    for _ in 0..16 {
+        match schema.get("$ref").and_then(Value::as_str) {
+            Some(reference) if reference.starts_with('#') => match root.pointer(&reference[1..]) {
+                Some(target) => schema = target,
+                None => break,
+            },
+            _ => break,
+        }
+    }
+    schema
+}
+
 fn without_nulls(value: &Value) -> Value {
     match value {
         Value::Object(members) => Value::Object(

@@ -10,7 +10,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::resolve::escape;
-use crate::schema::Violations;
+use crate::schema::{Violations, follow_refs};
 
 /// What every sealed value starts with; the version names the cipher and the layout.
 pub const SEALED_PREFIX: &str = "sealed:v1:";
@@ -119,20 +119,6 @@ pub fn hide_secrets_in(report: &mut Violations, opened: &[(String, Value)]) {
     }
 }
 
-/// Follows local `$ref`s (`#/…`), a few levels at most.
-fn dereferenced<'a>(root: &'a Value, mut schema: &'a Value) -> &'a Value {
-    for _ in 0..16 {
-        match schema.get("$ref").and_then(Value::as_str) {
-            Some(reference) if reference.starts_with('#') => match root.pointer(&reference[1..]) {
-                Some(target) => schema = target,
-                None => break,
-            },
-            _ => break,
-        }
-    }
-    schema
-}
-
 /// Every schema that applies at one place: the given ones, what they `$ref`, and their
 /// `allOf`/`anyOf`/`oneOf`/`then`/`else` branches (any branch that marks a value secret
 /// makes it secret: the safe side).
@@ -143,7 +129,7 @@ fn applicable<'a>(root: &'a Value, schemas: Vec<&'a Value>) -> Vec<&'a Value> {
         if all.len() > 256 {
             break;
         }
-        let schema = dereferenced(root, schema);
+        let schema = follow_refs(root, schema);
         if !schema.is_object() || all.iter().any(|s| std::ptr::eq(*s as *const Value, schema)) {
             continue;
         }

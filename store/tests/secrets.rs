@@ -53,6 +53,15 @@ async fn live_layer(store: &Store) -> strata_domain::rules::Versioned<ConfigLaye
     store.get::<ConfigLayer>("web-api/tier/LIVE").await.unwrap()
 }
 
+/// Creates web-api's layer for tenant acme-eu (on LIVE) in a change set of its own.
+async fn acme_eu_layer(store: &Store, config: serde_json::Value) -> Result<i64, StoreError> {
+    commit(store, async |c| {
+        c.create(layer("web-api", tenant_scope("acme-eu"), config))
+            .await
+    })
+    .await
+}
+
 fn web_api_name() -> DeployableName {
     DeployableName::parse("web-api").unwrap()
 }
@@ -114,16 +123,9 @@ async fn secrets_are_sealed_in_layers_history_exports_and_resolved_configs() {
 async fn a_secret_is_checked_opened_and_no_rule_quotes_it() {
     on_each_backend(async |_, _, store| {
         let store = seeded(store).await;
-        let err = commit(&store, async |c| {
-            c.create(layer(
-                "web-api",
-                tenant_scope("acme-eu"),
-                json!({"database": {"password": "tiny"}}),
-            ))
+        let err = acme_eu_layer(&store, json!({"database": {"password": "tiny"}}))
             .await
-        })
-        .await
-        .unwrap_err();
+            .unwrap_err();
         let StoreError::Unresolvable(violations) = err else {
             panic!("expected broken configs, got {err}");
         };
@@ -135,16 +137,9 @@ async fn a_secret_is_checked_opened_and_no_rule_quotes_it() {
         // A sealed value copied to another place does not open there.
         let sealed = live_layer(&store).await.item.config["database"]["password"].clone();
         let (field, rule) = field_of(
-            commit(&store, async |c| {
-                c.create(layer(
-                    "web-api",
-                    tenant_scope("acme-eu"),
-                    json!({"database": {"host": sealed}}),
-                ))
+            acme_eu_layer(&store, json!({"database": {"host": sealed}}))
                 .await
-            })
-            .await
-            .unwrap_err(),
+                .unwrap_err(),
         );
         assert_eq!(field, "/database/host");
         assert!(rule.contains("does not open here"), "{rule}");
@@ -152,19 +147,10 @@ async fn a_secret_is_checked_opened_and_no_rule_quotes_it() {
         let other = store
             .clone()
             .with_secret_key(Some(SecretKey::parse(&"8".repeat(64)).unwrap()));
-        let current = live_layer(&other).await;
         let (field, _) = field_of(
-            commit(&other, async |c| {
-                c.update(current.version, current.item.clone()).await?;
-                c.create(layer(
-                    "web-api",
-                    tenant_scope("acme-eu"),
-                    json!({"database": {"password": sealed}}),
-                ))
+            acme_eu_layer(&other, json!({"database": {"password": sealed}}))
                 .await
-            })
-            .await
-            .unwrap_err(),
+                .unwrap_err(),
         );
         assert_eq!(field, "/database/password");
     })
@@ -177,16 +163,9 @@ async fn without_a_key_a_secret_cannot_be_written_and_sealed_ones_show_as_unopen
         let sealed_store = seeded(store).await;
         let keyless = sealed_store.clone().with_secret_key(None);
         let (field, rule) = field_of(
-            commit(&keyless, async |c| {
-                c.create(layer(
-                    "web-api",
-                    tenant_scope("acme-eu"),
-                    json!({"database": {"password": "long enough"}}),
-                ))
+            acme_eu_layer(&keyless, json!({"database": {"password": "long enough"}}))
                 .await
-            })
-            .await
-            .unwrap_err(),
+                .unwrap_err(),
         );
         assert_eq!(field, "/database/password");
         assert!(rule.contains("STRATA_SECRET_KEY"), "{rule}");
@@ -201,15 +180,7 @@ async fn without_a_key_a_secret_cannot_be_written_and_sealed_ones_show_as_unopen
         assert_eq!(resolved.violations.first[0].field, "/database/password");
         // Writes that leave the secret alone still need to check it: refused, not corrupted.
         assert!(matches!(
-            commit(&keyless, async |c| {
-                c.create(layer(
-                    "web-api",
-                    tenant_scope("acme-eu"),
-                    json!({"rate_limit": 5}),
-                ))
-                .await
-            })
-            .await,
+            acme_eu_layer(&keyless, json!({"rate_limit": 5})).await,
             Err(StoreError::Unresolvable(_))
         ));
     })

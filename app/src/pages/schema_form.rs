@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use serde_json::{Map, Value};
 use strata_domain::resolve::escape;
 use strata_domain::rules::FieldError;
+use strata_domain::schema::follow_refs;
 use strata_domain::secret::{is_sealed, marks_secret};
 
 use crate::layers::RevealSecret;
@@ -56,20 +57,6 @@ pub fn set_at(document: &mut Value, path: &[String], value: Option<Value>) {
     }
 }
 
-/// `$ref`s inside the schema document, followed (a few levels at most).
-fn resolved<'a>(root: &'a Value, mut schema: &'a Value) -> &'a Value {
-    for _ in 0..8 {
-        match schema.get("$ref").and_then(Value::as_str) {
-            Some(reference) if reference.starts_with('#') => match root.pointer(&reference[1..]) {
-                Some(target) => schema = target,
-                None => break,
-            },
-            _ => break,
-        }
-    }
-    schema
-}
-
 fn pointer(path: &[String]) -> String {
     path.iter().map(|k| format!("/{}", escape(k))).collect()
 }
@@ -91,7 +78,9 @@ pub struct LayerForm {
 /// The fields of the object at `path` (the whole layer when empty), from `schema`.
 #[component]
 pub fn SchemaFields(form: LayerForm, schema: Value, path: Vec<String>) -> impl IntoView {
-    let schema = form.root.with_value(|root| resolved(root, &schema).clone());
+    let schema = form
+        .root
+        .with_value(|root| follow_refs(root, &schema).clone());
     let Some(properties) = schema.get("properties").and_then(Value::as_object).cloned() else {
         return view! {
             <JsonField form path label="Config".to_owned() help="This schema lists no properties: edit the object as JSON.".to_owned()/>
@@ -112,7 +101,9 @@ pub fn SchemaFields(form: LayerForm, schema: Value, path: Vec<String>) -> impl I
 /// One property: a nested fieldset for an object with properties, else one input.
 #[component]
 fn SchemaField(form: LayerForm, schema: Value, path: Vec<String>, name: String) -> impl IntoView {
-    let schema = form.root.with_value(|root| resolved(root, &schema).clone());
+    let schema = form
+        .root
+        .with_value(|root| follow_refs(root, &schema).clone());
     let label = schema
         .get("title")
         .and_then(Value::as_str)
@@ -434,7 +425,7 @@ mod tests {
     fn references_inside_the_schema_are_followed() {
         let root = json!({"$defs": {"port": {"type": "integer"}}, "properties": {"p": {"$ref": "#/$defs/port"}}});
         assert_eq!(
-            resolved(&root, &root["properties"]["p"]),
+            follow_refs(&root, &root["properties"]["p"]),
             &json!({"type": "integer"})
         );
     }
