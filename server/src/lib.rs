@@ -2,6 +2,7 @@
 
 #![recursion_limit = "256"]
 
+pub mod api;
 pub mod auth;
 pub mod cache;
 mod commands;

@@ -413,6 +413,21 @@ fn table(fixture: &Fixture) -> Vec<Row> {
             allowed: READERS_OF_CONFIGS,
             rule: "revisions: read tokens only",
         },
+        Row {
+            call: Call::Get("/api/v1/tenants?limit=5".into()),
+            allowed: MEMBERS,
+            rule: "the entity API lists what one may read: anyone signed in or acting",
+        },
+        Row {
+            call: Call::Get("/api/v1/tenants/acme-berlin".into()),
+            allowed: ACME_READERS,
+            rule: "an acme tenant over the entity API: acme's members",
+        },
+        Row {
+            call: Call::Get("/api/v1/config-layers/web-api%2Ftier%2FLIVE".into()),
+            allowed: MEMBERS,
+            rule: "a tier layer is shared: anyone signed in or acting reads it",
+        },
     ]
 }
 

@@ -48,7 +48,7 @@ async fn services_read_resolved_configs_by_revision() {
         .unwrap();
     assert_eq!(early.status(), 503);
     assert_eq!(
-        early.json::<Value>().await.unwrap()["error"],
+        early.json::<Value>().await.unwrap()["error"]["message"],
         "no revision has been published yet"
     );
 
@@ -119,7 +119,10 @@ async fn services_read_resolved_configs_by_revision() {
             .unwrap();
         assert_eq!(response.status(), 404, "{path}");
         let body: Value = response.json().await.unwrap();
-        assert_eq!(body["unknown"], part, "{path}: {body}");
+        assert_eq!(
+            body["error"]["details"][0]["unknown"], part,
+            "{path}: {body}"
+        );
     }
     let bad = client()
         .get(format!("{url}?format=xml"))

@@ -51,7 +51,7 @@ async fn get(address: &str, path: &str, token: Option<&str>) -> (StatusCode, Str
     let text = response.text().await.unwrap();
     let error = serde_json::from_str::<Value>(&text)
         .ok()
-        .and_then(|v| v["error"].as_str().map(str::to_owned))
+        .and_then(|v| v["error"]["message"].as_str().map(str::to_owned))
         .unwrap_or_default();
     (status, error)
 }

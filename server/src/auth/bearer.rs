@@ -8,12 +8,12 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use axum::Json;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 use strata_store::access::{PresentedToken, TokenUses, secret::token_hash};
 use strata_store::{Store, now_ms};
+
+use crate::api::ApiError;
 
 /// How long a token looked up in the store is trusted before it is looked up again.
 pub const KEEP: Duration = Duration::from_secs(2);
@@ -71,22 +71,21 @@ impl IntoResponse for Refusal {
             Refusal::Expired(name) => format!("token {name:?} has expired"),
             Refusal::Revoked(name) => format!("token {name:?} was revoked"),
             Refusal::Unavailable(why) => {
-                return (
+                return ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    Json(json!({ "error": format!("cannot check the token: {why}") })),
+                    "unavailable",
+                    format!("cannot check the token: {why}"),
                 )
-                    .into_response();
+                .into_response();
             }
         };
-        (
-            StatusCode::UNAUTHORIZED,
-            [(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer realm=\"strata\""),
-            )],
-            Json(json!({ "error": message })),
-        )
-            .into_response()
+        let mut response =
+            ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message).into_response();
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"strata\""),
+        );
+        response
     }
 }
 

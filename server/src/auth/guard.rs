@@ -15,6 +15,7 @@ use tower_sessions::Session;
 
 use super::bearer::{self, Refusal};
 use super::{Auth, TOUCHED_KEY, USER_KEY, origin_check};
+use crate::api::ApiError;
 
 /// Paths anyone may reach: the sign-in and first-admin pages and forms.
 const PUBLIC: &[&str] = &[
@@ -31,13 +32,23 @@ fn is_asset(path: &str) -> bool {
     path.starts_with("/pkg/") || path == "/favicon.svg" || path == "/robots.txt"
 }
 
+/// A refusal: in the API's JSON shape on `/api/v1/`, else as plain text (server functions
+/// and pages show it as it is).
+fn refuse(path: &str, status: StatusCode, code: &'static str, message: String) -> Response {
+    match path.starts_with("/api/v1/") {
+        true => ApiError::new(status, code, message).into_response(),
+        false => (status, message).into_response(),
+    }
+}
+
 pub async fn guard(State(auth): State<Auth>, mut request: Request, next: Next) -> Response {
-    if request.uri().path().starts_with("/api/")
+    let path = request.uri().path().to_owned();
+    if path.starts_with("/api/")
         && let Some(secret) = bearer::presented(request.headers())
     {
         // Automation: a token acting in an organization. A browser never sends this header
         // on its own, so no cross-site request can carry it; no session, no Origin check.
-        return match acting_token(&auth, secret).await {
+        return match acting_token(&auth, &path, secret).await {
             Ok(person) => {
                 request.extensions_mut().insert(SignedIn(person));
                 next.run(request).await
@@ -49,9 +60,8 @@ pub async fn guard(State(auth): State<Auth>, mut request: Request, next: Next) -
         && let Err(why) =
             origin_check::check(request.headers(), auth.policy.public_origin.as_deref())
     {
-        return (StatusCode::FORBIDDEN, why).into_response();
+        return refuse(&path, StatusCode::FORBIDDEN, "forbidden", why);
     }
-    let path = request.uri().path().to_owned();
     if is_asset(&path) {
         return next.run(request).await;
     }
@@ -63,11 +73,12 @@ pub async fn guard(State(auth): State<Auth>, mut request: Request, next: Next) -
             Ok(None) => {}
             Err(why) => {
                 tracing::error!(error = %why, "cannot read a session");
-                return (
+                return refuse(
+                    &path,
                     StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
                     format!("cannot read the session: {why}"),
-                )
-                    .into_response();
+                );
             }
         }
     }
@@ -75,11 +86,12 @@ pub async fn guard(State(auth): State<Auth>, mut request: Request, next: Next) -
         return next.run(request).await;
     }
     if path.starts_with("/api/") {
-        return (
+        return refuse(
+            &path,
             StatusCode::UNAUTHORIZED,
-            "sign in first: this needs a signed-in person",
-        )
-            .into_response();
+            "unauthorized",
+            "sign in first (or send a token that acts in an organization)".to_owned(),
+        );
     }
     let wanted = request.uri().path_and_query().map_or("/", |p| p.as_str());
     let wanted: String = url::form_urlencoded::byte_serialize(wanted.as_bytes()).collect();
@@ -88,7 +100,11 @@ pub async fn guard(State(auth): State<Auth>, mut request: Request, next: Next) -
 
 /// The one a token acting in an organization stands for: `token:NAME`, with its role there
 /// and nothing else.
-async fn acting_token(auth: &Auth, secret: Result<&str, Refusal>) -> Result<Person, Response> {
+async fn acting_token(
+    auth: &Auth,
+    path: &str,
+    secret: Result<&str, Refusal>,
+) -> Result<Person, Response> {
     let token = auth
         .bearer
         .verify_secret(secret.map_err(IntoResponse::into_response)?)
@@ -100,15 +116,16 @@ async fn acting_token(auth: &Auth, secret: Result<&str, Refusal>) -> Result<Pers
             display_name: format!("token {}", token.name),
             grants: token.scope.grants(),
         }),
-        TokenScope::Read { .. } => Err((
+        TokenScope::Read { .. } => Err(refuse(
+            path,
             StatusCode::FORBIDDEN,
+            "forbidden",
             format!(
                 "token {:?} reads configs (/api/v1/config); acting in the console needs a \
                  token that acts in an organization",
                 token.name
             ),
-        )
-            .into_response()),
+        )),
     }
 }
 

@@ -8,11 +8,11 @@
 
 use std::sync::Arc;
 
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 use strata_domain::compile::to_env;
@@ -20,6 +20,7 @@ use strata_domain::secret::SEALED_PREFIX;
 use strata_domain::token::{OutOfScope, TokenScope};
 use strata_store::sealing::{Sealer, Unopened};
 
+use crate::api::ApiError;
 use crate::auth::Bearer;
 use crate::served::Served;
 
@@ -112,8 +113,21 @@ struct Format {
     format: Option<String>,
 }
 
+/// A refusal in the API's shape; `part` names what is unknown ("tier", "tenant",
+/// "deployable") in its details.
 fn error(status: StatusCode, part: Option<&str>, message: String) -> Response {
-    (status, Json(json!({"error": message, "unknown": part}))).into_response()
+    let code = match status {
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::BAD_REQUEST => "invalid",
+        StatusCode::SERVICE_UNAVAILABLE => "unavailable",
+        _ => "internal",
+    };
+    ApiError {
+        details: part.map(|p| json!({"unknown": p})).into_iter().collect(),
+        ..ApiError::new(status, code, message)
+    }
+    .into_response()
 }
 
 async fn config(

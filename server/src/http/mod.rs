@@ -16,9 +16,9 @@ use crate::auth::{self, Auth};
 use crate::health::Probe;
 use crate::served::Served;
 
-/// The whole HTTP surface. The console and its sign-in forms sit behind the session layer
-/// and the guard; health checks and the config read path (which takes API tokens) do not use
-/// sessions.
+/// The whole HTTP surface. The console, its sign-in forms and the entity API sit behind the
+/// session layer and the guard (which also takes acting tokens); health checks and the config
+/// read path (which takes read tokens) do not use sessions.
 pub fn router(
     console: Console,
     auth: Auth,
@@ -30,7 +30,9 @@ pub fn router(
     let policy = auth.policy.cookies;
     let bearer = auth.bearer.clone();
     let sealer = console.store.sealer().clone();
+    let api = crate::api::router(console.store.clone());
     let guarded = console::router(console, leptos_options)
+        .merge(api)
         .merge(auth::router(auth.clone()))
         .layer(middleware::from_fn_with_state(auth, auth::guard));
     Router::new()

@@ -1,0 +1,384 @@
+//! The domain's entities over HTTP: list, read, create, update and delete tiers,
+//! organizations, products, deployables, tier deployables, tenants and config layers, through
+//! the store's one write path as the signed-in person or acting token.
+//!
+//! `GET /api/v1/{kind}` lists (`q`, `sort`, `desc`, `offset`, `limit` ≤ 200) what the caller
+//! may read; `GET /api/v1/{kind}/{key}` answers `{"item": {…, "version": n}}` with the version
+//! as ETag; `POST /api/v1/{kind}` creates; `PUT` and `DELETE /api/v1/{kind}/{key}` take the
+//! version the caller edited (`If-Match: "n"`, or a `version` field / query parameter) and
+//! answer the item and the one it replaced, `{"item": …, "prev": …}`. Writes say why in the
+//! `Strata-Reason` header. A key holding `/` (tier deployables, config layers) is sent with
+//! `%2F`.
+
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use strata_app::ssr::SignedIn;
+use strata_domain::listing::ListQuery;
+use strata_domain::resolve::escape;
+use strata_domain::rules::Versioned;
+use strata_store::Store;
+use strata_store::access::Actor;
+use strata_store::entity::Entity;
+
+use super::error::ApiError;
+
+/// The largest body a write may send.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The kinds of entity the API serves, by the path segment that names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    Tier,
+    Organization,
+    Product,
+    Deployable,
+    TierDeployable,
+    Tenant,
+    ConfigLayer,
+}
+
+impl Resource {
+    pub const ALL: [Resource; 7] = [
+        Resource::Tier,
+        Resource::Organization,
+        Resource::Product,
+        Resource::Deployable,
+        Resource::TierDeployable,
+        Resource::Tenant,
+        Resource::ConfigLayer,
+    ];
+
+    pub fn path(self) -> &'static str {
+        match self {
+            Resource::Tier => "tiers",
+            Resource::Organization => "organizations",
+            Resource::Product => "products",
+            Resource::Deployable => "deployables",
+            Resource::TierDeployable => "tier-deployables",
+            Resource::Tenant => "tenants",
+            Resource::ConfigLayer => "config-layers",
+        }
+    }
+
+    fn parse(segment: &str) -> Result<Resource, ApiError> {
+        Resource::ALL
+            .into_iter()
+            .find(|r| r.path() == segment)
+            .ok_or_else(|| {
+                ApiError::not_found(format!(
+                    "no such kind {segment:?}: one of {}",
+                    Resource::ALL.map(Resource::path).join(", ")
+                ))
+            })
+    }
+}
+
+/// Evaluates `$body` with `$entity` naming the stored type of the resource `$kind`.
+macro_rules! with_resource_type {
+    ($kind:expr, $entity:ident => $body:expr) => {
+        match $kind {
+            Resource::Tier => {
+                type $entity = strata_domain::tier::Tier;
+                $body
+            }
+            Resource::Organization => {
+                type $entity = strata_domain::organization::Organization;
+                $body
+            }
+            Resource::Product => {
+                type $entity = strata_domain::product::Product;
+                $body
+            }
+            Resource::Deployable => {
+                type $entity = strata_domain::deployable::Deployable;
+                $body
+            }
+            Resource::TierDeployable => {
+                type $entity = strata_domain::tier_deployable::TierDeployable;
+                $body
+            }
+            Resource::Tenant => {
+                type $entity = strata_domain::tenant::Tenant;
+                $body
+            }
+            Resource::ConfigLayer => {
+                type $entity = strata_domain::layer::ConfigLayer;
+                $body
+            }
+        }
+    };
+}
+
+pub fn router(store: Store) -> Router {
+    Router::new()
+        .route("/api/v1/{kind}", get(list).post(create))
+        .route("/api/v1/{kind}/{key}", get(read).put(update).delete(remove))
+        .with_state(store)
+}
+
+/// Who calls: the guard put the signed-in person (or acting token) there.
+fn actor(signed_in: Option<Extension<SignedIn>>) -> Result<Actor, ApiError> {
+    signed_in
+        .map(|Extension(SignedIn(person))| Actor::Person(person))
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "sign in, or send a token that acts in an organization",
+            )
+        })
+}
+
+/// An entity as the API shows it: its fields and its version.
+fn shown<E: Entity>(found: &Versioned<E>) -> Value {
+    let mut item = serde_json::to_value(&found.item).expect("entities serialize to JSON");
+    if let Value::Object(fields) = &mut item {
+        fields.insert("version".into(), json!(found.version));
+    }
+    item
+}
+
+fn etag(version: i64) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{version}\"")).expect("a number in quotes is a header value")
+}
+
+#[derive(Deserialize)]
+struct ListParams {
+    #[serde(default)]
+    q: String,
+    sort: Option<String>,
+    #[serde(default)]
+    desc: bool,
+    #[serde(default)]
+    offset: i64,
+    limit: Option<i64>,
+}
+
+fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
+    query
+        .map(|Query(q)| q)
+        .map_err(|e| ApiError::invalid("/query", e.body_text()))
+}
+
+async fn list(
+    State(store): State<Store>,
+    signed_in: Option<Extension<SignedIn>>,
+    Path(kind): Path<String>,
+    params: Result<Query<ListParams>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let actor = actor(signed_in)?;
+    let kind = Resource::parse(&kind)?;
+    let params = query(params)?;
+    let list = ListQuery {
+        search: params.q,
+        sort: params.sort,
+        descending: params.desc,
+        offset: params.offset,
+        limit: params.limit.unwrap_or(ListQuery::default().limit),
+    };
+    with_resource_type!(kind, E => {
+        let page = store.list_page::<E>(&actor, &list).await?;
+        Ok(Json(json!({
+            "items": page.items.iter().map(shown).collect::<Vec<_>>(),
+            "total": page.total,
+            "offset": list.offset,
+            "limit": list.limit,
+        }))
+        .into_response())
+    })
+}
+
+async fn read(
+    State(store): State<Store>,
+    signed_in: Option<Extension<SignedIn>>,
+    Path((kind, key)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let actor = actor(signed_in)?;
+    let kind = Resource::parse(&kind)?;
+    with_resource_type!(kind, E => {
+        store.check_read(&actor, E::KIND, &key).await?;
+        let found = store.get::<E>(&key).await?;
+        Ok(([(header::ETAG, etag(found.version))], Json(json!({"item": shown(&found)}))).into_response())
+    })
+}
+
+/// What a write sent: the entity and the version it edited, if it named one.
+fn entity_of<E: Entity>(body: Result<Bytes, BytesRejection>) -> Result<(E, Option<i64>), ApiError> {
+    let bytes = body.map_err(|e| {
+        let status = e.status();
+        let code = match status {
+            StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+            _ => "unreadable_body",
+        };
+        ApiError::new(
+            status,
+            code,
+            format!("{} (at most {MAX_BODY_BYTES} bytes)", e.body_text()),
+        )
+    })?;
+    let mut document: Value = serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::invalid("", format!("not JSON: {e}")))?;
+    let Value::Object(fields) = &mut document else {
+        return Err(ApiError::invalid(
+            "",
+            format!("a {} is a JSON object", E::KIND),
+        ));
+    };
+    let version = match fields.remove("version") {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) if n.as_i64().is_some() => n.as_i64(),
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "/version",
+                "the version edited, a whole number",
+            ));
+        }
+    };
+    let entity = serde_path_to_error::deserialize(document).map_err(|e| {
+        let mut field = pointer_of(e.path());
+        let text = e.inner().to_string();
+        // A missing member is reported at its object; name the member.
+        if let Some(name) = text
+            .strip_prefix("missing field `")
+            .and_then(|t| t.split('`').next())
+        {
+            field.push_str(&format!("/{}", escape(name)));
+        }
+        ApiError::invalid(&field, text)
+    })?;
+    Ok((entity, version))
+}
+
+/// A serde path as a JSON pointer: `config.database[0]` → `/config/database/0`.
+fn pointer_of(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    path.iter()
+        .filter_map(|segment| match segment {
+            Segment::Seq { index } => Some(format!("/{index}")),
+            Segment::Map { key } => Some(format!("/{}", escape(key))),
+            Segment::Enum { .. } | Segment::Unknown => None,
+        })
+        .collect()
+}
+
+/// The version a write edited: `If-Match: "n"`, else the body's or the query's `version`.
+fn edited(headers: &HeaderMap, named: Option<i64>) -> Result<i64, ApiError> {
+    if let Some(value) = headers.get(header::IF_MATCH) {
+        let text = value.to_str().unwrap_or_default().trim();
+        let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
+        return text
+            .parse()
+            .map_err(|_| ApiError::invalid("/If-Match", "the version edited, in quotes: \"3\""));
+    }
+    named.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::PRECONDITION_REQUIRED,
+            "version_required",
+            "say which version you edited: If-Match: \"N\" or a version field",
+        )
+    })
+}
+
+/// Why, from the `Strata-Reason` header (the store refuses a write without one, naming
+/// `/reason`).
+fn reason(headers: &HeaderMap) -> String {
+    headers
+        .get("strata-reason")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn create(
+    State(store): State<Store>,
+    signed_in: Option<Extension<SignedIn>>,
+    Path(kind): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let actor = actor(signed_in)?;
+    let kind = Resource::parse(&kind)?;
+    with_resource_type!(kind, E => {
+        let (entity, _) = entity_of::<E>(body)?;
+        let mut change = store.begin(&actor, &reason(&headers)).await?;
+        let created = change.create(entity).await?;
+        let revision = change.commit().await?;
+        let location = format!(
+            "/api/v1/{}/{}",
+            kind.path(),
+            url::form_urlencoded::byte_serialize(created.item.key().as_bytes()).collect::<String>()
+        );
+        Ok((
+            StatusCode::CREATED,
+            [
+                (header::ETAG, etag(created.version)),
+                (header::LOCATION, HeaderValue::from_str(&location).expect("an encoded path")),
+            ],
+            Json(json!({"item": shown(&created), "prev": null, "revision": revision})),
+        )
+            .into_response())
+    })
+}
+
+async fn update(
+    State(store): State<Store>,
+    signed_in: Option<Extension<SignedIn>>,
+    Path((kind, key)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let actor = actor(signed_in)?;
+    let kind = Resource::parse(&kind)?;
+    with_resource_type!(kind, E => {
+        let (entity, named) = entity_of::<E>(body)?;
+        let version = edited(&headers, named)?;
+        if entity.key() != key {
+            return Err(ApiError::invalid(
+                "",
+                format!("the body is {} {:?}, the path names {key:?}; a key does not change", E::KIND, entity.key()),
+            ));
+        }
+        store.check_read(&actor, E::KIND, &key).await?;
+        let prev = store.get::<E>(&key).await?;
+        let mut change = store.begin(&actor, &reason(&headers)).await?;
+        let written = change.update(version, entity).await?;
+        let revision = change.commit().await?;
+        Ok((
+            [(header::ETAG, etag(written.version))],
+            Json(json!({"item": shown(&written), "prev": shown(&prev), "revision": revision})),
+        )
+            .into_response())
+    })
+}
+
+#[derive(Deserialize)]
+struct Version {
+    version: Option<i64>,
+}
+
+async fn remove(
+    State(store): State<Store>,
+    signed_in: Option<Extension<SignedIn>>,
+    Path((kind, key)): Path<(String, String)>,
+    headers: HeaderMap,
+    named: Result<Query<Version>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let actor = actor(signed_in)?;
+    let kind = Resource::parse(&kind)?;
+    let version = edited(&headers, query(named)?.version)?;
+    with_resource_type!(kind, E => {
+        store.check_read(&actor, E::KIND, &key).await?;
+        let prev = store.get::<E>(&key).await?;
+        let mut change = store.begin(&actor, &reason(&headers)).await?;
+        change.delete::<E>(&key, version).await?;
+        let revision = change.commit().await?;
+        Ok(Json(json!({"item": null, "prev": shown(&prev), "revision": revision})).into_response())
+    })
+}
