@@ -321,3 +321,86 @@ async fn a_token_acting_in_acme_changes_acme_only_and_history_names_it() {
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{anonymous}");
     store.close().await;
 }
+
+#[tokio::test]
+async fn an_entitys_versions_diff_and_roll_back_and_a_config_resolves_with_provenance() {
+    let server = test_server().await.with_demo().await;
+    let api = format!("{}/api/v1", server.address);
+    let admin = signed_in(&server.address, &server.db).await;
+    let (_, tier) = send(admin.get(format!("{api}/tiers/STAGING"))).await;
+    let mut renamed = tier["item"].clone();
+    renamed["display_name"] = json!("Staging (EU)");
+    let (status, _) = send(
+        admin
+            .put(format!("{api}/tiers/STAGING"))
+            .header("strata-reason", "staging moved")
+            .json(&renamed),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (status, history) = send(admin.get(format!("{api}/tiers/STAGING/history"))).await;
+    assert_eq!(status, StatusCode::OK, "{history}");
+    let versions = history["versions"].as_array().unwrap();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(
+        (
+            versions[1]["version"].as_i64(),
+            versions[1]["operation"].as_str(),
+            versions[1]["reason"].as_str()
+        ),
+        (Some(2), Some("update"), Some("staging moved"))
+    );
+    assert_eq!(versions[1]["actor"], "tester");
+
+    let (status, diff) = send(admin.get(format!("{api}/tiers/STAGING/diff?from=1&to=2"))).await;
+    assert_eq!(status, StatusCode::OK, "{diff}");
+    assert_eq!(
+        diff["patch"],
+        json!([{"op": "replace", "path": "/display_name", "value": "Staging (EU)"}])
+    );
+    let (status, missing) = send(admin.get(format!("{api}/tiers/STAGING/diff?from=1&to=9"))).await;
+    assert_eq!(
+        (status, code(&missing)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid")
+    );
+    assert_eq!(missing["error"]["details"][0]["field"], "/to");
+
+    let (status, rolled) = send(
+        admin
+            .post(format!("{api}/tiers/STAGING/rollback"))
+            .header("strata-reason", "back to the old name")
+            .json(&json!({"to_version": 1, "version": 2})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{rolled}");
+    assert_eq!(rolled["item"]["version"], 3);
+    assert_eq!(rolled["item"]["display_name"], tier["item"]["display_name"]);
+    assert_eq!(rolled["prev"]["display_name"], "Staging (EU)");
+    let (status, stale) = send(
+        admin
+            .post(format!("{api}/tiers/STAGING/rollback"))
+            .header("strata-reason", "again")
+            .json(&json!({"to_version": 1, "version": 2})),
+    )
+    .await;
+    assert_eq!((status, code(&stale)), (StatusCode::CONFLICT, "conflict"));
+
+    let (status, resolved) =
+        send(admin.get(format!("{api}/resolve/LIVE/acme-berlin/web-api"))).await;
+    assert_eq!(status, StatusCode::OK, "{resolved}");
+    assert_eq!(
+        resolved["config"]["rate_limit"]["requests_per_second"],
+        2000
+    );
+    assert_eq!(
+        resolved["provenance"]["/rate_limit/requests_per_second"],
+        "tenant acme-berlin"
+    );
+    assert_eq!(resolved["provenance"]["/database/host"], "tier LIVE");
+    let (status, unknown) = send(admin.get(format!("{api}/resolve/LIVE/nobody/web-api"))).await;
+    assert_eq!(
+        (status, code(&unknown)),
+        (StatusCode::NOT_FOUND, "not_found")
+    );
+}

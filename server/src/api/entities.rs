@@ -28,93 +28,10 @@ use strata_store::access::Actor;
 use strata_store::entity::Entity;
 
 use super::error::ApiError;
+use super::resource::Resource;
 
 /// The largest body a write may send.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-
-/// The kinds of entity the API serves, by the path segment that names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Resource {
-    Tier,
-    Organization,
-    Product,
-    Deployable,
-    TierDeployable,
-    Tenant,
-    ConfigLayer,
-}
-
-impl Resource {
-    pub const ALL: [Resource; 7] = [
-        Resource::Tier,
-        Resource::Organization,
-        Resource::Product,
-        Resource::Deployable,
-        Resource::TierDeployable,
-        Resource::Tenant,
-        Resource::ConfigLayer,
-    ];
-
-    pub fn path(self) -> &'static str {
-        match self {
-            Resource::Tier => "tiers",
-            Resource::Organization => "organizations",
-            Resource::Product => "products",
-            Resource::Deployable => "deployables",
-            Resource::TierDeployable => "tier-deployables",
-            Resource::Tenant => "tenants",
-            Resource::ConfigLayer => "config-layers",
-        }
-    }
-
-    fn parse(segment: &str) -> Result<Resource, ApiError> {
-        Resource::ALL
-            .into_iter()
-            .find(|r| r.path() == segment)
-            .ok_or_else(|| {
-                ApiError::not_found(format!(
-                    "no such kind {segment:?}: one of {}",
-                    Resource::ALL.map(Resource::path).join(", ")
-                ))
-            })
-    }
-}
-
-/// Evaluates `$body` with `$entity` naming the stored type of the resource `$kind`.
-macro_rules! with_resource_type {
-    ($kind:expr, $entity:ident => $body:expr) => {
-        match $kind {
-            Resource::Tier => {
-                type $entity = strata_domain::tier::Tier;
-                $body
-            }
-            Resource::Organization => {
-                type $entity = strata_domain::organization::Organization;
-                $body
-            }
-            Resource::Product => {
-                type $entity = strata_domain::product::Product;
-                $body
-            }
-            Resource::Deployable => {
-                type $entity = strata_domain::deployable::Deployable;
-                $body
-            }
-            Resource::TierDeployable => {
-                type $entity = strata_domain::tier_deployable::TierDeployable;
-                $body
-            }
-            Resource::Tenant => {
-                type $entity = strata_domain::tenant::Tenant;
-                $body
-            }
-            Resource::ConfigLayer => {
-                type $entity = strata_domain::layer::ConfigLayer;
-                $body
-            }
-        }
-    };
-}
 
 pub fn router(store: Store) -> Router {
     Router::new()
@@ -124,7 +41,7 @@ pub fn router(store: Store) -> Router {
 }
 
 /// Who calls: the guard put the signed-in person (or acting token) there.
-fn actor(signed_in: Option<Extension<SignedIn>>) -> Result<Actor, ApiError> {
+pub(super) fn actor(signed_in: Option<Extension<SignedIn>>) -> Result<Actor, ApiError> {
     signed_in
         .map(|Extension(SignedIn(person))| Actor::Person(person))
         .ok_or_else(|| {
@@ -137,7 +54,7 @@ fn actor(signed_in: Option<Extension<SignedIn>>) -> Result<Actor, ApiError> {
 }
 
 /// An entity as the API shows it: its fields and its version.
-fn shown<E: Entity>(found: &Versioned<E>) -> Value {
+pub(super) fn shown<E: Entity>(found: &Versioned<E>) -> Value {
     let mut item = serde_json::to_value(&found.item).expect("entities serialize to JSON");
     if let Value::Object(fields) = &mut item {
         fields.insert("version".into(), json!(found.version));
@@ -145,7 +62,7 @@ fn shown<E: Entity>(found: &Versioned<E>) -> Value {
     item
 }
 
-fn etag(version: i64) -> HeaderValue {
+pub(super) fn etag(version: i64) -> HeaderValue {
     HeaderValue::from_str(&format!("\"{version}\"")).expect("a number in quotes is a header value")
 }
 
@@ -161,7 +78,7 @@ struct ListParams {
     limit: Option<i64>,
 }
 
-fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
+pub(super) fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
     query
         .map(|Query(q)| q)
         .map_err(|e| ApiError::invalid("/query", e.body_text()))
@@ -269,7 +186,7 @@ fn pointer_of(path: &serde_path_to_error::Path) -> String {
 }
 
 /// The version a write edited: `If-Match: "n"`, else the body's or the query's `version`.
-fn edited(headers: &HeaderMap, named: Option<i64>) -> Result<i64, ApiError> {
+pub(super) fn edited(headers: &HeaderMap, named: Option<i64>) -> Result<i64, ApiError> {
     if let Some(value) = headers.get(header::IF_MATCH) {
         let text = value.to_str().unwrap_or_default().trim();
         let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
@@ -288,7 +205,7 @@ fn edited(headers: &HeaderMap, named: Option<i64>) -> Result<i64, ApiError> {
 
 /// Why, from the `Strata-Reason` header (the store refuses a write without one, naming
 /// `/reason`).
-fn reason(headers: &HeaderMap) -> String {
+pub(super) fn reason(headers: &HeaderMap) -> String {
     headers
         .get("strata-reason")
         .and_then(|v| v.to_str().ok())

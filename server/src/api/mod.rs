@@ -2,16 +2,22 @@
 //! (`http/config.rs`): the same store service as the console, as the signed-in person or a
 //! token that acts in an organization, every refusal in one JSON shape.
 
+#[macro_use]
+mod resource;
 mod entities;
 mod error;
+mod history;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use strata_store::Store;
 
-pub use entities::{MAX_BODY_BYTES, Resource};
+pub use entities::MAX_BODY_BYTES;
 pub use error::ApiError;
+pub use resource::Resource;
 
 pub fn router(store: Store) -> Router {
-    entities::router(store).layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+    entities::router(store.clone())
+        .merge(history::router(store))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }

@@ -1,0 +1,152 @@
+//! An entity's past over HTTP: its versions (`GET /api/v1/{kind}/{key}/history`), the RFC 6902
+//! patch between two of them (`GET …/diff?from=A&to=B`), and a roll back to one
+//! (`POST …/rollback` with `{"to_version": A}` and the version edited) — and the config a
+//! tenant runs with, each value with the layer that set it
+//! (`GET /api/v1/resolve/{tier}/{tenant}/{deployable}`).
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use strata_app::ssr::SignedIn;
+use strata_domain::diff::diff;
+use strata_domain::names::{DeployableName, TenantName, TierName};
+use strata_domain::time::format_rfc3339_millis;
+use strata_store::Store;
+use strata_store::entity::Entity;
+
+use super::entities::{actor, edited, etag, query, reason, shown};
+use super::error::ApiError;
+use super::resource::Resource;
+
+pub fn router(store: Store) -> Router {
+    Router::new()
+        .route("/api/v1/{kind}/{key}/history", get(history))
+        .route("/api/v1/{kind}/{key}/diff", get(difference))
+        .route("/api/v1/{kind}/{key}/rollback", post(roll_back))
+        .route("/api/v1/resolve/{tier}/{tenant}/{deployable}", get(resolve))
+        .with_state(store)
+}
+
+async fn history(
+    State(store): State<Store>,
+    signed_in: Option<Extension<SignedIn>>,
+    Path((kind, key)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let actor = actor(signed_in)?;
+    let kind = Resource::parse(&kind)?;
+    let stored_kind = with_resource_type!(kind, E => E::KIND);
+    store.check_read(&actor, stored_kind, &key).await?;
+    let records = store.history(stored_kind, &key).await?;
+    if records.is_empty() {
+        return Err(ApiError::not_found(format!(
+            "{stored_kind} {key:?} does not exist"
+        )));
+    }
+    let versions: Vec<Value> = records
+        .iter()
+        .map(|r| {
+            json!({
+                "version": r.entity_version,
+                "operation": r.operation.as_str(),
+                "actor": r.actor,
+                "at": format_rfc3339_millis(r.at_ms),
+                "reason": r.reason,
+                "revision": r.revision,
+                "item": r.after,
+            })
+        })
+        .collect();
+    Ok(Json(json!({"versions": versions})).into_response())
+}
+
+#[derive(Deserialize)]
+struct Between {
+    from: i64,
+    to: i64,
+}
+
+async fn difference(
+    State(store): State<Store>,
+    signed_in: Option<Extension<SignedIn>>,
+    Path((kind, key)): Path<(String, String)>,
+    between: Result<Query<Between>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let actor = actor(signed_in)?;
+    let kind = Resource::parse(&kind)?;
+    let Between { from, to } = query(between)?;
+    let stored_kind = with_resource_type!(kind, E => E::KIND);
+    store.check_read(&actor, stored_kind, &key).await?;
+    let (before, after) = store.version_images(stored_kind, &key, from, to).await?;
+    Ok(Json(json!({"from": from, "to": to, "patch": diff(&before, &after)})).into_response())
+}
+
+#[derive(Deserialize)]
+struct RollBack {
+    to_version: i64,
+    /// The version the caller saw (0 or absent with `If-Match` when it is deleted now).
+    version: Option<i64>,
+}
+
+async fn roll_back(
+    State(store): State<Store>,
+    signed_in: Option<Extension<SignedIn>>,
+    Path((kind, key)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Result<Json<RollBack>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let actor = actor(signed_in)?;
+    let kind = Resource::parse(&kind)?;
+    let Json(body) = body.map_err(|e| ApiError::invalid("", e.body_text()))?;
+    let expected = match edited(&headers, body.version)? {
+        0 => None,
+        version => Some(version),
+    };
+    with_resource_type!(kind, E => {
+        store.check_read(&actor, E::KIND, &key).await?;
+        let prev = store.get::<E>(&key).await.ok();
+        let mut change = store.begin(&actor, &reason(&headers)).await?;
+        let written = change.rollback::<E>(&key, body.to_version, expected).await?;
+        let revision = change.commit().await?;
+        Ok((
+            [(header::ETAG, etag(written.version))],
+            Json(json!({
+                "item": shown(&written),
+                "prev": prev.as_ref().map(shown),
+                "revision": revision,
+            })),
+        )
+            .into_response())
+    })
+}
+
+async fn resolve(
+    State(store): State<Store>,
+    signed_in: Option<Extension<SignedIn>>,
+    Path((tier, tenant, deployable)): Path<(String, String, String)>,
+) -> Result<Response, ApiError> {
+    let actor = actor(signed_in)?;
+    let named =
+        |field: &str, e: strata_domain::names::NameError| ApiError::invalid(field, e.to_string());
+    let tier = TierName::parse(tier).map_err(|e| named("/tier", e))?;
+    let tenant = TenantName::parse(tenant).map_err(|e| named("/tenant", e))?;
+    let deployable = DeployableName::parse(deployable).map_err(|e| named("/deployable", e))?;
+    store.check_read(&actor, "tenant", tenant.as_str()).await?;
+    let resolved = store.resolve(&tier, &tenant, &deployable).await?;
+    let provenance: serde_json::Map<String, Value> = resolved
+        .resolved
+        .provenance
+        .iter()
+        .map(|(pointer, layer)| (pointer.clone(), json!(layer.to_string())))
+        .collect();
+    Ok(Json(json!({
+        "config": resolved.resolved.config,
+        "provenance": provenance,
+        "violations": resolved.violations.first,
+    }))
+    .into_response())
+}
