@@ -84,6 +84,13 @@ pub enum Command {
         #[command(flatten)]
         author: Author,
     },
+    /// Deployables from their services' repositories.
+    Deployable {
+        #[command(subcommand)]
+        action: DeployableAction,
+        #[command(flatten)]
+        author: Author,
+    },
     /// Print a new random key for STRATA_SECRET_KEY (keep it where the server's other
     /// secrets are kept: every server of a domain needs the same one).
     SecretKey,
@@ -93,6 +100,19 @@ pub enum Command {
         action: TokenAction,
         #[command(flatten)]
         author: Author,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeployableAction {
+    /// Create or update a deployable from FILE (JSON: name, display_name, config_schema,
+    /// default_config), as a service's CI does; refused, with the list, when its schema would
+    /// break existing tenants' configs.
+    Register {
+        file: std::path::PathBuf,
+        /// Why, for the history (default: "register NAME from FILE").
+        #[arg(long)]
+        reason: Option<String>,
     },
 }
 

@@ -13,6 +13,7 @@ pub mod local_copy;
 pub mod origin;
 pub mod publisher;
 pub mod redis_cache;
+mod register;
 pub mod served;
 pub mod startup;
 mod tokens;
@@ -20,7 +21,7 @@ mod users;
 
 use std::process::ExitCode;
 
-use config::{Cli, Command};
+use config::{Cli, Command, DeployableAction};
 use startup::StartupError;
 
 /// Runs one command line to completion. Errors end as a single line on stderr and exit code 1.
@@ -118,6 +119,13 @@ async fn run(cli: Cli) -> Result<(), StartupError> {
         Command::User { action, author } => {
             let store = startup::open_store(&settings).await?;
             users::run(&store, &author.name(), action).await
+        }
+        Command::Deployable {
+            action: DeployableAction::Register { file, reason },
+            author,
+        } => {
+            let store = startup::open_store(&settings).await?;
+            register::register(&store, &author.name(), reason, &file).await
         }
         Command::SecretKey => {
             println!("{}", strata_store::sealing::SecretKey::generate());

@@ -654,6 +654,75 @@ fn a_secret_key_is_made_checked_and_seals_the_demo_in_exports_and_snapshots() {
 }
 
 #[test]
+fn deployable_register_creates_updates_and_refuses_a_schema_that_breaks_tenants() {
+    let (dir, url) = demo_database();
+    let env = as_operator(&url);
+    let file = dir.path().join("deployable.json");
+    let file_arg = file.to_str().unwrap();
+    let mut audit_log = serde_json::json!({
+        "name": "audit-log",
+        "display_name": "Audit log",
+        "config_schema": {"type": "object", "properties": {"retention_days": {"type": "integer", "minimum": 1}}},
+        "default_config": {"retention_days": 30}
+    });
+    std::fs::write(&file, audit_log.to_string()).unwrap();
+    let created = ok(&strata(&["deployable", "register", file_arg], &env));
+    assert!(
+        created.starts_with("created deployable audit-log (version 1, revision "),
+        "{created}"
+    );
+    let same = ok(&strata(&["deployable", "register", file_arg], &env));
+    assert!(same.ends_with("nothing changed\n"), "{same}");
+    audit_log["default_config"]["retention_days"] = serde_json::json!(60);
+    std::fs::write(&file, audit_log.to_string()).unwrap();
+    let updated = ok(&strata(&["deployable", "register", file_arg], &env));
+    assert!(
+        updated.starts_with("updated deployable audit-log to version 2"),
+        "{updated}"
+    );
+
+    // web-api allowing fewer requests than acme-berlin's layer sets: refused, each broken
+    // config listed.
+    let export = dir.path().join("export");
+    ok(&strata(&["export", export.to_str().unwrap()], &env));
+    let deployables: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(export.join("deployables.json")).unwrap())
+            .unwrap();
+    let mut web_api = deployables["web-api"].clone();
+    web_api["config_schema"]["properties"]["rate_limit"]["properties"]["requests_per_second"]["maximum"] =
+        serde_json::json!(1000);
+    std::fs::write(&file, web_api.to_string()).unwrap();
+    let refused = strata(&["deployable", "register", file_arg], &env);
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("  tier LIVE, tenant acme-berlin, deployable web-api: "),
+        "{stderr}"
+    );
+    assert!(
+        stderr
+            .contains("/rate_limit/requests_per_second: 2000 is greater than the maximum of 1000"),
+        "{stderr}"
+    );
+    assert!(
+        stderr
+            .lines()
+            .last()
+            .unwrap()
+            .contains("refused: it would break"),
+        "{stderr}"
+    );
+
+    std::fs::write(
+        &file,
+        r#"{"name": "Bad Name", "display_name": "x", "config_schema": {}, "default_config": {}}"#,
+    )
+    .unwrap();
+    let bad = strata(&["deployable", "register", file_arg], &env);
+    assert_one_line_error(&bad, "deployable register", "/name");
+}
+
+#[test]
 fn a_server_nobody_can_sign_in_to_logs_a_setup_link() {
     use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
