@@ -84,6 +84,22 @@ pub enum Command {
         #[command(flatten)]
         author: Author,
     },
+    /// The config TENANT runs DEPLOYABLE with on TIER, resolved, as JSON.
+    Get {
+        #[command(flatten)]
+        target: ConfigTarget,
+        /// Secret values in plain text (needs STRATA_SECRET_KEY); without it they stay sealed.
+        #[arg(long)]
+        secrets: bool,
+    },
+    /// The same as `KEY=value` lines for a process environment.
+    Env {
+        #[command(flatten)]
+        target: ConfigTarget,
+        /// Secret values in plain text (needs STRATA_SECRET_KEY); without it they stay sealed.
+        #[arg(long)]
+        secrets: bool,
+    },
     /// Deployables from their services' repositories.
     Deployable {
         #[command(subcommand)]
@@ -101,6 +117,20 @@ pub enum Command {
         #[command(flatten)]
         author: Author,
     },
+}
+
+/// One resolved config: which tier, tenant and deployable.
+#[derive(Debug, clap::Args)]
+pub struct ConfigTarget {
+    pub tier: String,
+    pub tenant: String,
+    pub deployable: String,
+}
+
+impl ConfigTarget {
+    pub fn parts(&self) -> (&str, &str, &str) {
+        (&self.tier, &self.tenant, &self.deployable)
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -14,6 +14,7 @@ pub mod origin;
 pub mod publisher;
 pub mod redis_cache;
 mod register;
+mod resolved;
 pub mod served;
 pub mod startup;
 mod tokens;
@@ -126,6 +127,14 @@ async fn run(cli: Cli) -> Result<(), StartupError> {
         } => {
             let store = startup::open_store(&settings).await?;
             register::register(&store, &author.name(), reason, &file).await
+        }
+        Command::Get { target, secrets } => {
+            let store = startup::open_store(&settings).await?;
+            resolved::print(&store, target.parts(), secrets, resolved::Printed::Json).await
+        }
+        Command::Env { target, secrets } => {
+            let store = startup::open_store(&settings).await?;
+            resolved::print(&store, target.parts(), secrets, resolved::Printed::Env).await
         }
         Command::SecretKey => {
             println!("{}", strata_store::sealing::SecretKey::generate());

@@ -644,6 +644,25 @@ fn a_secret_key_is_made_checked_and_seals_the_demo_in_exports_and_snapshots() {
     let layers = std::fs::read_to_string(dir.path().join("export/config_layers.json")).unwrap();
     assert!(layers.contains("sealed:v1:"), "{layers}");
 
+    let sealed = ok(&strata(&["get", "LIVE", "acme-berlin", "web-api"], &env));
+    assert!(sealed.contains("\"password\": \"sealed:v1:"), "{sealed}");
+    let lines = ok(&strata(
+        &["env", "LIVE", "acme-berlin", "web-api", "--secrets"],
+        &env,
+    ));
+    assert!(
+        lines.contains("DATABASE_PASSWORD=acme-berlin-db-password\n")
+            && lines.contains("RATE_LIMIT_REQUESTS_PER_SECOND=2000\n"),
+        "{lines}"
+    );
+    let keyless = strata(
+        &["env", "LIVE", "acme-berlin", "web-api", "--secrets"],
+        &env[..2],
+    );
+    assert_one_line_error(&keyless, "--secrets", "/database/password");
+    let unknown = strata(&["get", "LIVE", "nobody", "web-api"], &env);
+    assert_eq!(unknown.status.code(), Some(1));
+
     let token = strata(
         &["token", "create", "opener", "--tier", "LIVE", "--secrets"],
         &env,
