@@ -13,9 +13,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use strata_domain::access::Role;
 use strata_domain::token::TokenScope;
-use strata_server::cache::CacheSetting;
 use strata_server::config::Settings;
-use strata_server::origin::OriginSetting;
 use strata_server::startup::Application;
 use strata_store::Backend;
 use strata_store::access::{Actor, NewToken};
@@ -118,20 +116,9 @@ async fn main() {
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let app = Application::build(Settings {
-        database_url: db.url.clone(),
-        origin: OriginSetting::Directory(dir.path().join("origin")),
-        s3_endpoint: None,
-        cache: CacheSetting::InProcess,
-        addr: "127.0.0.1:0".parse().unwrap(),
-        site_root: dir.path().to_path_buf(),
-        public_origin: None,
-        session_idle: Duration::from_secs(3600),
-        trusted_proxies: Vec::new(),
-        secret_key: None,
-    })
-    .await
-    .unwrap();
+    let app = Application::build(Settings::local(db.url.clone(), dir.path()))
+        .await
+        .unwrap();
     let base = format!("http://{}/api/v1", app.addr());
     tokio::spawn(app.run_until_stopped());
     let mut headers = reqwest::header::HeaderMap::new();

@@ -8,9 +8,7 @@
 
 use std::time::{Duration, Instant};
 
-use strata_server::cache::CacheSetting;
 use strata_server::config::Settings;
-use strata_server::origin::OriginSetting;
 use strata_server::startup::Application;
 use strata_store::Backend;
 use strata_store::access::{Actor, NewUser};
@@ -33,20 +31,9 @@ async fn main() {
     let store = db.store().await;
     seed_large_domain(&store, tenants).await;
     let dir = tempfile::tempdir().unwrap();
-    let app = Application::build(Settings {
-        database_url: db.url.clone(),
-        origin: OriginSetting::Directory(dir.path().join("origin")),
-        s3_endpoint: None,
-        cache: CacheSetting::InProcess,
-        addr: "127.0.0.1:0".parse().unwrap(),
-        site_root: dir.path().to_path_buf(),
-        public_origin: None,
-        session_idle: Duration::from_secs(3600),
-        trusted_proxies: Vec::new(),
-        secret_key: None,
-    })
-    .await
-    .unwrap();
+    let app = Application::build(Settings::local(db.url.clone(), dir.path()))
+        .await
+        .unwrap();
     let base = format!("http://{}", app.addr());
     tokio::spawn(app.run_until_stopped());
     // Signed in as a domain admin, as a person using the console is.

@@ -400,6 +400,23 @@ impl RawSettings {
 }
 
 impl Settings {
+    /// A server on loopback (a free port) over `database_url`, with its origin and site root
+    /// in `dir`, the cache in process and no secret key: what benchmarks start.
+    pub fn local(database_url: DatabaseUrl, dir: &std::path::Path) -> Settings {
+        Settings {
+            database_url,
+            origin: OriginSetting::Directory(dir.join("origin")),
+            s3_endpoint: None,
+            cache: CacheSetting::InProcess,
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            site_root: dir.to_path_buf(),
+            public_origin: None,
+            session_idle: Duration::from_secs(3600),
+            trusted_proxies: Vec::new(),
+            secret_key: None,
+        }
+    }
+
     /// Whether session cookies must only travel over HTTPS.
     pub fn secure_cookies(&self) -> bool {
         self.public_origin

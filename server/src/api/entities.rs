@@ -62,6 +62,24 @@ pub(super) fn shown<E: Entity>(found: &Versioned<E>) -> Value {
     item
 }
 
+/// A write's answer: the entity as written (none for a deletion), the one it replaced, and
+/// the revision committed; the new version as ETag.
+pub(super) fn written<E: Entity>(
+    item: Option<&Versioned<E>>,
+    prev: Option<&Versioned<E>>,
+    revision: i64,
+) -> Response {
+    let body = Json(json!({
+        "item": item.map(shown),
+        "prev": prev.map(shown),
+        "revision": revision,
+    }));
+    match item {
+        Some(item) => ([(header::ETAG, etag(item.version))], body).into_response(),
+        None => body.into_response(),
+    }
+}
+
 pub(super) fn etag(version: i64) -> HeaderValue {
     HeaderValue::from_str(&format!("\"{version}\"")).expect("a number in quotes is a header value")
 }
@@ -232,15 +250,13 @@ async fn create(
             kind.path(),
             url::form_urlencoded::byte_serialize(created.item.key().as_bytes()).collect::<String>()
         );
-        Ok((
-            StatusCode::CREATED,
-            [
-                (header::ETAG, etag(created.version)),
-                (header::LOCATION, HeaderValue::from_str(&location).expect("an encoded path")),
-            ],
-            Json(json!({"item": shown(&created), "prev": null, "revision": revision})),
-        )
-            .into_response())
+        let mut answer = written(Some(&created), None, revision);
+        *answer.status_mut() = StatusCode::CREATED;
+        answer.headers_mut().insert(
+            header::LOCATION,
+            HeaderValue::from_str(&location).expect("an encoded path"),
+        );
+        Ok(answer)
     })
 }
 
@@ -265,13 +281,9 @@ async fn update(
         store.check_read(&actor, E::KIND, &key).await?;
         let prev = store.get::<E>(&key).await?;
         let mut change = store.begin(&actor, &reason(&headers)).await?;
-        let written = change.update(version, entity).await?;
+        let item = change.update(version, entity).await?;
         let revision = change.commit().await?;
-        Ok((
-            [(header::ETAG, etag(written.version))],
-            Json(json!({"item": shown(&written), "prev": shown(&prev), "revision": revision})),
-        )
-            .into_response())
+        Ok(written(Some(&item), Some(&prev), revision))
     })
 }
 
@@ -296,6 +308,6 @@ async fn remove(
         let mut change = store.begin(&actor, &reason(&headers)).await?;
         change.delete::<E>(&key, version).await?;
         let revision = change.commit().await?;
-        Ok(Json(json!({"item": null, "prev": shown(&prev), "revision": revision})).into_response())
+        Ok(written(None, Some(&prev), revision))
     })
 }

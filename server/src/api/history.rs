@@ -6,7 +6,7 @@
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
@@ -19,7 +19,7 @@ use strata_domain::time::format_rfc3339_millis;
 use strata_store::Store;
 use strata_store::entity::Entity;
 
-use super::entities::{actor, edited, etag, query, reason, shown};
+use super::entities::{actor, edited, query, reason, written};
 use super::error::ApiError;
 use super::resource::Resource;
 
@@ -110,17 +110,9 @@ async fn roll_back(
         store.check_read(&actor, E::KIND, &key).await?;
         let prev = store.get::<E>(&key).await.ok();
         let mut change = store.begin(&actor, &reason(&headers)).await?;
-        let written = change.rollback::<E>(&key, body.to_version, expected).await?;
+        let item = change.rollback::<E>(&key, body.to_version, expected).await?;
         let revision = change.commit().await?;
-        Ok((
-            [(header::ETAG, etag(written.version))],
-            Json(json!({
-                "item": shown(&written),
-                "prev": prev.as_ref().map(shown),
-                "revision": revision,
-            })),
-        )
-            .into_response())
+        Ok(written(Some(&item), prev.as_ref(), revision))
     })
 }
 

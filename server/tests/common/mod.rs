@@ -7,7 +7,6 @@
 pub mod redis_server;
 pub mod seaweed;
 
-use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
@@ -98,16 +97,10 @@ pub fn settings_for(
     cache: CacheSetting,
 ) -> Settings {
     Settings {
-        database_url: db.url.clone(),
         origin,
-        s3_endpoint: None,
         cache,
-        addr: "127.0.0.1:0".parse::<SocketAddr>().unwrap(),
-        site_root: site_root.to_path_buf(),
-        public_origin: None,
-        session_idle: Duration::from_secs(3600),
-        trusted_proxies: Vec::new(),
         secret_key: Some(test_key()),
+        ..Settings::local(db.url.clone(), site_root)
     }
 }
 
