@@ -84,6 +84,25 @@ pub enum Command {
         #[command(flatten)]
         author: Author,
     },
+    /// Every entity of KIND (tiers, organizations, products, deployables, tier-deployables,
+    /// tenants, config-layers), by key: its version and what it is.
+    List {
+        kind: String,
+        /// Only those whose key or text holds this.
+        #[arg(long, default_value = "")]
+        search: String,
+        /// A JSON array of the entities, for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every version of one entity: who changed it, when, how and why.
+    History {
+        kind: String,
+        key: String,
+        /// A JSON array of the versions, with each one's content.
+        #[arg(long)]
+        json: bool,
+    },
     /// The config TENANT runs DEPLOYABLE with on TIER, resolved, as JSON.
     Get {
         #[command(flatten)]

@@ -2,8 +2,10 @@
 
 #![recursion_limit = "256"]
 
+#[macro_use]
 pub mod api;
 pub mod auth;
+mod browse;
 pub mod cache;
 mod commands;
 pub mod config;
@@ -127,6 +129,14 @@ async fn run(cli: Cli) -> Result<(), StartupError> {
         } => {
             let store = startup::open_store(&settings).await?;
             register::register(&store, &author.name(), reason, &file).await
+        }
+        Command::List { kind, search, json } => {
+            let store = startup::open_store(&settings).await?;
+            browse::list(&store, &kind, &search, json).await
+        }
+        Command::History { kind, key, json } => {
+            let store = startup::open_store(&settings).await?;
+            browse::history(&store, &kind, &key, json).await
         }
         Command::Get { target, secrets } => {
             let store = startup::open_store(&settings).await?;

@@ -742,6 +742,58 @@ fn deployable_register_creates_updates_and_refuses_a_schema_that_breaks_tenants(
 }
 
 #[test]
+fn list_and_history_show_the_domain_in_lines_or_json() {
+    let (_dir, url) = demo_database();
+    let env = as_operator(&url);
+    let tiers = ok(&strata(&["list", "tiers"], &env));
+    let keys: Vec<&str> = tiers
+        .lines()
+        .map(|line| line.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(keys, ["DEV", "LIVE", "STAGING"], "{tiers}");
+    assert!(tiers.lines().all(|line| line.contains(" v1 ")), "{tiers}");
+
+    let found: serde_json::Value = serde_json::from_str(&ok(&strata(
+        &["list", "tenants", "--search", "acme-b", "--json"],
+        &env,
+    )))
+    .unwrap();
+    let names: Vec<&str> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        !names.is_empty() && names.iter().all(|n| n.contains("acme-b")),
+        "{names:?}"
+    );
+    assert!(found[0]["version"].as_i64().is_some());
+    let layers = ok(&strata(&["list", "config-layers"], &env));
+    assert!(layers.contains("web-api/tier/LIVE"), "{layers}");
+    assert_one_line_error(&strata(&["list", "widgets"], &env), "KIND", "no such kind");
+
+    let history = ok(&strata(&["history", "tenants", "acme-berlin"], &env));
+    assert!(
+        history.starts_with("v1 ") && history.contains("  create  "),
+        "{history}"
+    );
+    let versions: serde_json::Value = serde_json::from_str(&ok(&strata(
+        &["history", "tenants", "acme-berlin", "--json"],
+        &env,
+    )))
+    .unwrap();
+    assert_eq!(versions[0]["operation"], "create");
+    assert_eq!(versions[0]["item"]["name"], "acme-berlin");
+    let nobody = strata(&["history", "tenants", "nobody"], &env);
+    assert_eq!(nobody.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&nobody.stderr),
+        "error: tenant \"nobody\" does not exist\n"
+    );
+}
+
+#[test]
 fn a_server_nobody_can_sign_in_to_logs_a_setup_link() {
     use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
