@@ -36,7 +36,8 @@ pub async fn print(
             .map_err(|u| {
                 StartupError::setting("--secrets", format!("{}: {}", u.pointer, u.reason))
             })?
-            .0;
+            .0
+            .into_owned();
     }
     match printed {
         Printed::Json => println!(

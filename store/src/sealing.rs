@@ -6,6 +6,7 @@
 //! ([`Sealer::seal_document`]) and opens sealed values only to check resolved configs, to reveal
 //! one to someone allowed, and for read tokens with the `secrets` scope.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
@@ -194,16 +195,17 @@ impl Sealer {
             })
     }
 
-    /// `document` (a config of `deployable`) with every sealed value opened, and each opened
-    /// secret's pointer and value; or the first that does not open.
-    pub fn open_document(
+    /// `document` (a config of `deployable`) with every sealed value opened (borrowed as it is
+    /// when it holds none, as most configs do), and each opened secret's pointer and value; or
+    /// the first that does not open.
+    pub fn open_document<'a>(
         &self,
         deployable: &str,
-        document: &Value,
-    ) -> Result<(Value, Vec<(String, Value)>), Unopened> {
+        document: &'a Value,
+    ) -> Result<(Cow<'a, Value>, Vec<(String, Value)>), Unopened> {
         let sealed = sealed_values(document);
         if sealed.is_empty() {
-            return Ok((document.clone(), Vec::new()));
+            return Ok((Cow::Borrowed(document), Vec::new()));
         }
         let mut opened = document.clone();
         let mut secrets = Vec::with_capacity(sealed.len());
@@ -214,7 +216,7 @@ impl Sealer {
             }
             secrets.push((at, value));
         }
-        Ok((opened, secrets))
+        Ok((Cow::Owned(opened), secrets))
     }
 }
 
@@ -295,6 +297,7 @@ mod tests {
             .unwrap();
         assert_eq!(unmarked, json!({"db": {"password": "hunter2"}, "port": 80}));
         let (opened, secrets) = sealer.open_document("web", &layer).unwrap();
+        assert!(matches!(opened, Cow::Owned(_)));
         assert_eq!(opened["db"]["password"], "hunter2");
         assert_eq!(secrets, vec![("/db/password".to_owned(), json!("hunter2"))]);
     }

@@ -13,6 +13,7 @@ use strata_domain::names::{DeployableName, TenantName, TierName};
 use strata_domain::secret::is_sealed;
 use strata_store::access::Actor;
 use strata_store::audit::AuditAction;
+use strata_store::resolution::ResolvedConfig;
 use strata_store::sealing::SecretKey;
 use strata_store::test_support::on_each_backend;
 use strata_store::{Store, StoreError};
@@ -62,6 +63,16 @@ async fn acme_eu_layer(store: &Store, config: serde_json::Value) -> Result<i64, 
     .await
 }
 
+/// The config tenant acme-eu runs web-api with on LIVE.
+async fn acme_eu_config(store: &Store) -> ResolvedConfig {
+    let tier = TierName::parse("LIVE").unwrap();
+    let tenant = TenantName::parse("acme-eu").unwrap();
+    store
+        .resolve(&tier, &tenant, &web_api_name())
+        .await
+        .unwrap()
+}
+
 fn web_api_name() -> DeployableName {
     DeployableName::parse("web-api").unwrap()
 }
@@ -93,14 +104,7 @@ async fn secrets_are_sealed_in_layers_history_exports_and_resolved_configs() {
             assert!(!text.contains(SECRET), "an export file holds the secret");
         }
 
-        let (tier, tenant) = (
-            TierName::parse("LIVE").unwrap(),
-            TenantName::parse("acme-eu").unwrap(),
-        );
-        let resolved = store
-            .resolve(&tier, &tenant, &web_api_name())
-            .await
-            .unwrap();
+        let resolved = acme_eu_config(&store).await;
         assert_eq!(resolved.resolved.config["database"]["password"], sealed);
         assert!(resolved.violations.is_empty(), "{:?}", resolved.violations);
 
@@ -169,14 +173,7 @@ async fn without_a_key_a_secret_cannot_be_written_and_sealed_ones_show_as_unopen
         );
         assert_eq!(field, "/database/password");
         assert!(rule.contains("STRATA_SECRET_KEY"), "{rule}");
-        let (tier, tenant) = (
-            TierName::parse("LIVE").unwrap(),
-            TenantName::parse("acme-eu").unwrap(),
-        );
-        let resolved = keyless
-            .resolve(&tier, &tenant, &web_api_name())
-            .await
-            .unwrap();
+        let resolved = acme_eu_config(&keyless).await;
         assert_eq!(resolved.violations.first[0].field, "/database/password");
         // Writes that leave the secret alone still need to check it: refused, not corrupted.
         assert!(matches!(
@@ -207,14 +204,7 @@ async fn marking_a_value_secret_seals_it_in_every_stored_layer_and_unmarking_ope
             &deployable.item.default_config["database"]["host"]
         ));
         // The resolved config still checks: the host opens where it stands.
-        let (tier, tenant) = (
-            TierName::parse("LIVE").unwrap(),
-            TenantName::parse("acme-eu").unwrap(),
-        );
-        let resolved = store
-            .resolve(&tier, &tenant, &web_api_name())
-            .await
-            .unwrap();
+        let resolved = acme_eu_config(&store).await;
         assert!(resolved.violations.is_empty(), "{:?}", resolved.violations);
 
         let mut unmarked = deployable.clone();
