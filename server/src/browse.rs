@@ -1,14 +1,14 @@
 //! `strata list KIND` and `strata history KIND KEY`: the domain from a terminal, on the
 //! database, as the operator — aligned lines for people, `--json` for scripts.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use strata_domain::listing::{ListQuery, MAX_LIMIT};
 use strata_domain::time::format_rfc3339_millis;
 use strata_store::Store;
 use strata_store::access::Actor;
 use strata_store::entity::Entity;
 
-use crate::api::Resource;
+use crate::api::{Resource, shown, version_shown};
 use crate::startup::StartupError;
 
 fn kind_of(kind: &str) -> Result<Resource, StartupError> {
@@ -24,7 +24,8 @@ pub async fn list(
 ) -> Result<(), StartupError> {
     let kind = kind_of(kind)?;
     let operator = Actor::operator("cli");
-    let mut items: Vec<(String, i64, Value)> = Vec::new();
+    // Each entity's key and its fields with its version, as the API shows it.
+    let mut items: Vec<(String, Value)> = Vec::new();
     with_resource_type!(kind, E => {
         let mut query = ListQuery {
             search: search.to_owned(),
@@ -34,10 +35,7 @@ pub async fn list(
         loop {
             let page = store.list_page::<E>(&operator, &query).await?;
             let done = page.items.len() < MAX_LIMIT as usize;
-            for found in page.items {
-                let json = serde_json::to_value(&found.item).expect("entities serialize to JSON");
-                items.push((found.item.key(), found.version, json));
-            }
+            items.extend(page.items.iter().map(|found| (found.item.key(), shown(found))));
             if done {
                 break;
             }
@@ -45,21 +43,16 @@ pub async fn list(
         }
     });
     if as_json {
-        let shown: Vec<Value> = items
-            .into_iter()
-            .map(|(_, version, mut item)| {
-                item["version"] = json!(version);
-                item
-            })
-            .collect();
+        let items: Vec<Value> = items.into_iter().map(|(_, item)| item).collect();
         println!(
             "{}",
-            serde_json::to_string_pretty(&shown).expect("JSON serializes")
+            serde_json::to_string_pretty(&items).expect("JSON serializes")
         );
         return Ok(());
     }
-    let width = items.iter().map(|(key, ..)| key.len()).max().unwrap_or(0);
-    for (key, version, item) in &items {
+    let width = items.iter().map(|(key, _)| key.len()).max().unwrap_or(0);
+    for (key, item) in &items {
+        let version = &item["version"];
         let about = ["display_name", "product", "tier", "state"]
             .iter()
             .filter_map(|field| item.get(*field).and_then(Value::as_str))
@@ -79,29 +72,9 @@ pub async fn history(
     as_json: bool,
 ) -> Result<(), StartupError> {
     let kind = kind_of(kind)?;
-    let stored_kind = with_resource_type!(kind, E => E::KIND);
-    let records = store.history(stored_kind, key).await?;
-    if records.is_empty() {
-        return Err(StartupError::Store(strata_store::StoreError::NotFound {
-            kind: stored_kind,
-            key: key.to_owned(),
-        }));
-    }
+    let records = store.history_of(kind.stored_kind(), key).await?;
     if as_json {
-        let shown: Vec<Value> = records
-            .iter()
-            .map(|r| {
-                json!({
-                    "version": r.entity_version,
-                    "operation": r.operation.as_str(),
-                    "actor": r.actor,
-                    "at": format_rfc3339_millis(r.at_ms),
-                    "reason": r.reason,
-                    "revision": r.revision,
-                    "item": r.after,
-                })
-            })
-            .collect();
+        let shown: Vec<Value> = records.iter().map(version_shown).collect();
         println!(
             "{}",
             serde_json::to_string_pretty(&shown).expect("JSON serializes")

@@ -60,6 +60,22 @@ impl Store {
         rows.iter().map(record_from_row).collect()
     }
 
+    /// The same for an entity one names: "does not exist" when it never did.
+    pub async fn history_of(
+        &self,
+        kind: &'static str,
+        key: &str,
+    ) -> Result<Vec<ChangeRecord>, StoreError> {
+        let records = self.history(kind, key).await?;
+        if records.is_empty() {
+            return Err(StoreError::NotFound {
+                kind,
+                key: key.to_owned(),
+            });
+        }
+        Ok(records)
+    }
+
     /// Changes across the whole domain that `actor` may read (a person: their organizations'
     /// and the domain's shared ones), newest first, filtered, a window at a time, with the
     /// number that match.

@@ -110,6 +110,9 @@ fn associated(deployable: &str, pointer: &str) -> Vec<u8> {
 #[derive(Debug, Clone, Default)]
 pub struct Sealer(Option<SecretKey>);
 
+/// A config with its secrets opened, and each secret's pointer and plain value.
+pub type Opened<'a> = (Cow<'a, Value>, Vec<(String, Value)>);
+
 /// Why a config's secrets could not be opened: the pointer and the reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unopened {
@@ -202,7 +205,7 @@ impl Sealer {
         &self,
         deployable: &str,
         document: &'a Value,
-    ) -> Result<(Cow<'a, Value>, Vec<(String, Value)>), Unopened> {
+    ) -> Result<Opened<'a>, Unopened> {
         let sealed = sealed_values(document);
         if sealed.is_empty() {
             return Ok((Cow::Borrowed(document), Vec::new()));

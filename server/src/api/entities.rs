@@ -23,9 +23,12 @@ use strata_app::ssr::SignedIn;
 use strata_domain::listing::ListQuery;
 use strata_domain::resolve::escape;
 use strata_domain::rules::Versioned;
-use strata_store::Store;
+use strata_domain::time::format_rfc3339_millis;
 use strata_store::access::Actor;
+use strata_store::changes::ChangeSet;
 use strata_store::entity::Entity;
+use strata_store::history::ChangeRecord;
+use strata_store::{Store, StoreError};
 
 use super::error::ApiError;
 use super::resource::Resource;
@@ -54,7 +57,7 @@ pub(super) fn actor(signed_in: Option<Extension<SignedIn>>) -> Result<Actor, Api
 }
 
 /// An entity as the API shows it: its fields and its version.
-pub(super) fn shown<E: Entity>(found: &Versioned<E>) -> Value {
+pub(crate) fn shown<E: Entity>(found: &Versioned<E>) -> Value {
     let mut item = serde_json::to_value(&found.item).expect("entities serialize to JSON");
     if let Value::Object(fields) = &mut item {
         fields.insert("version".into(), json!(found.version));
@@ -78,6 +81,41 @@ pub(super) fn written<E: Entity>(
         Some(item) => ([(header::ETAG, etag(item.version))], body).into_response(),
         None => body.into_response(),
     }
+}
+
+/// One version of an entity from its history, as the API and `strata history --json` show it.
+pub(crate) fn version_shown(record: &ChangeRecord) -> Value {
+    json!({
+        "version": record.entity_version,
+        "operation": record.operation.as_str(),
+        "actor": record.actor,
+        "at": format_rfc3339_millis(record.at_ms),
+        "reason": record.reason,
+        "revision": record.revision,
+        "item": record.after,
+    })
+}
+
+/// Makes `write` to the entity of `key` (which the caller must be able to read) in a change
+/// set for the reason the request gives, commits it, and answers what it wrote with the
+/// entity as it stood before (none when it did not exist).
+pub(super) async fn commit_write<E: Entity>(
+    store: &Store,
+    actor: &Actor,
+    headers: &HeaderMap,
+    key: &str,
+    write: impl AsyncFnOnce(&mut ChangeSet) -> Result<Option<Versioned<E>>, StoreError>,
+) -> Result<Response, ApiError> {
+    store.check_read(actor, E::KIND, key).await?;
+    let prev = match store.get::<E>(key).await {
+        Ok(prev) => Some(prev),
+        Err(StoreError::NotFound { .. }) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let mut change = store.begin(actor, &reason(headers)).await?;
+    let item = write(&mut change).await?;
+    let revision = change.commit().await?;
+    Ok(written(item.as_ref(), prev.as_ref(), revision))
 }
 
 pub(super) fn etag(version: i64) -> HeaderValue {
@@ -223,7 +261,7 @@ pub(super) fn edited(headers: &HeaderMap, named: Option<i64>) -> Result<i64, Api
 
 /// Why, from the `Strata-Reason` header (the store refuses a write without one, naming
 /// `/reason`).
-pub(super) fn reason(headers: &HeaderMap) -> String {
+fn reason(headers: &HeaderMap) -> String {
     headers
         .get("strata-reason")
         .and_then(|v| v.to_str().ok())
@@ -278,12 +316,10 @@ async fn update(
                 format!("the body is {} {:?}, the path names {key:?}; a key does not change", E::KIND, entity.key()),
             ));
         }
-        store.check_read(&actor, E::KIND, &key).await?;
-        let prev = store.get::<E>(&key).await?;
-        let mut change = store.begin(&actor, &reason(&headers)).await?;
-        let item = change.update(version, entity).await?;
-        let revision = change.commit().await?;
-        Ok(written(Some(&item), Some(&prev), revision))
+        commit_write::<E>(&store, &actor, &headers, &key, async |change| {
+            change.update(version, entity).await.map(Some)
+        })
+        .await
     })
 }
 
@@ -303,11 +339,9 @@ async fn remove(
     let kind = Resource::parse(&kind)?;
     let version = edited(&headers, query(named)?.version)?;
     with_resource_type!(kind, E => {
-        store.check_read(&actor, E::KIND, &key).await?;
-        let prev = store.get::<E>(&key).await?;
-        let mut change = store.begin(&actor, &reason(&headers)).await?;
-        change.delete::<E>(&key, version).await?;
-        let revision = change.commit().await?;
-        Ok(written(None, Some(&prev), revision))
+        commit_write::<E>(&store, &actor, &headers, &key, async |change| {
+            change.delete::<E>(&key, version).await.map(|()| None)
+        })
+        .await
     })
 }

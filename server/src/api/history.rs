@@ -15,11 +15,9 @@ use serde_json::{Value, json};
 use strata_app::ssr::SignedIn;
 use strata_domain::diff::diff;
 use strata_domain::names::{DeployableName, TenantName, TierName};
-use strata_domain::time::format_rfc3339_millis;
 use strata_store::Store;
-use strata_store::entity::Entity;
 
-use super::entities::{actor, edited, query, reason, written};
+use super::entities::{actor, commit_write, edited, query, version_shown};
 use super::error::ApiError;
 use super::resource::Resource;
 
@@ -39,28 +37,9 @@ async fn history(
 ) -> Result<Response, ApiError> {
     let actor = actor(signed_in)?;
     let kind = Resource::parse(&kind)?;
-    let stored_kind = with_resource_type!(kind, E => E::KIND);
-    store.check_read(&actor, stored_kind, &key).await?;
-    let records = store.history(stored_kind, &key).await?;
-    if records.is_empty() {
-        return Err(ApiError::not_found(format!(
-            "{stored_kind} {key:?} does not exist"
-        )));
-    }
-    let versions: Vec<Value> = records
-        .iter()
-        .map(|r| {
-            json!({
-                "version": r.entity_version,
-                "operation": r.operation.as_str(),
-                "actor": r.actor,
-                "at": format_rfc3339_millis(r.at_ms),
-                "reason": r.reason,
-                "revision": r.revision,
-                "item": r.after,
-            })
-        })
-        .collect();
+    store.check_read(&actor, kind.stored_kind(), &key).await?;
+    let records = store.history_of(kind.stored_kind(), &key).await?;
+    let versions: Vec<Value> = records.iter().map(version_shown).collect();
     Ok(Json(json!({"versions": versions})).into_response())
 }
 
@@ -79,9 +58,10 @@ async fn difference(
     let actor = actor(signed_in)?;
     let kind = Resource::parse(&kind)?;
     let Between { from, to } = query(between)?;
-    let stored_kind = with_resource_type!(kind, E => E::KIND);
-    store.check_read(&actor, stored_kind, &key).await?;
-    let (before, after) = store.version_images(stored_kind, &key, from, to).await?;
+    store.check_read(&actor, kind.stored_kind(), &key).await?;
+    let (before, after) = store
+        .version_images(kind.stored_kind(), &key, from, to)
+        .await?;
     Ok(Json(json!({"from": from, "to": to, "patch": diff(&before, &after)})).into_response())
 }
 
@@ -107,12 +87,10 @@ async fn roll_back(
         version => Some(version),
     };
     with_resource_type!(kind, E => {
-        store.check_read(&actor, E::KIND, &key).await?;
-        let prev = store.get::<E>(&key).await.ok();
-        let mut change = store.begin(&actor, &reason(&headers)).await?;
-        let item = change.rollback::<E>(&key, body.to_version, expected).await?;
-        let revision = change.commit().await?;
-        Ok(written(Some(&item), prev.as_ref(), revision))
+        commit_write::<E>(&store, &actor, &headers, &key, async |change| {
+            change.rollback::<E>(&key, body.to_version, expected).await.map(Some)
+        })
+        .await
     })
 }
 

@@ -13,6 +13,7 @@ use axum::extract::DefaultBodyLimit;
 use strata_store::Store;
 
 pub use entities::MAX_BODY_BYTES;
+pub(crate) use entities::{shown, version_shown};
 pub use error::ApiError;
 pub use resource::Resource;
 

@@ -86,3 +86,10 @@ macro_rules! with_resource_type {
         }
     };
 }
+
+impl Resource {
+    /// The store's name of the kind: "tier", "config layer", …
+    pub fn stored_kind(self) -> &'static str {
+        with_resource_type!(self, E => <E as strata_store::entity::Entity>::KIND)
+    }
+}
