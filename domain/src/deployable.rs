@@ -8,6 +8,7 @@ use crate::names::DeployableName;
 use crate::rules::{FieldError, display_name};
 use crate::schema::ConfigSchema;
 
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Deployable {
     pub name: DeployableName,

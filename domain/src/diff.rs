@@ -8,6 +8,7 @@ use serde_json::Value;
 use crate::resolve::escape;
 
 /// One operation of an RFC 6902 patch.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "lowercase")]
 pub enum PatchOp {

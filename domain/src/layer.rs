@@ -10,6 +10,7 @@ use crate::names::{DeployableName, ProductName, TenantName, TierName};
 use crate::rules::FieldError;
 
 /// Where a layer applies, in merge order: default ← tier ← product ← tenant.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "name", rename_all = "lowercase")]
 pub enum Layer {
@@ -60,6 +61,7 @@ impl fmt::Display for Layer {
 }
 
 /// A stored layer: the part of one deployable's config set at one tier, product or tenant.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConfigLayer {
     pub deployable: DeployableName,

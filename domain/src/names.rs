@@ -121,6 +121,22 @@ macro_rules! name_type {
                 &self.0
             }
         }
+
+        /// A string following the rule, for the API's OpenAPI document.
+        #[cfg(feature = "openapi")]
+        impl schemars::JsonSchema for $ty {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($ty).into()
+            }
+
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({
+                    "type": "string",
+                    "pattern": Self::RULE.pattern,
+                    "description": Self::RULE.kind,
+                })
+            }
+        }
     };
 }
 

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::names::OrganizationName;
 use crate::rules::{EntityState, FieldError, display_name};
 
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Organization {
     pub name: OrganizationName,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::names::{DeployableName, OrganizationName, ProductName};
 use crate::rules::{EntityState, FieldError, display_name};
 
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Product {
     /// Begins with the organization's short name and a dash.

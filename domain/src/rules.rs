@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A broken rule: where (a JSON pointer into the submitted entity) and which rule.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{field}: {rule}")]
 pub struct FieldError {
@@ -37,6 +38,7 @@ pub fn display_name(field: &str, value: &str) -> Result<(), FieldError> {
 }
 
 /// Whether a tier or an organization is in use. Serialized and stored as "active"/"disabled".
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EntityState {

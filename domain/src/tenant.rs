@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::names::{ProductName, TenantAlias, TenantName, TierName};
 use crate::rules::FieldError;
 
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TenantState {
@@ -63,6 +64,7 @@ impl TenantState {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tenant {
     /// Begins with the organization's short name and a dash; unique across tiers.

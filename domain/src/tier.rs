@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::names::TierName;
 use crate::rules::{EntityState, FieldError, display_name};
 
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tier {
     pub name: TierName,

@@ -404,3 +404,187 @@ async fn an_entitys_versions_diff_and_roll_back_and_a_config_resolves_with_prove
         (StatusCode::NOT_FOUND, "not_found")
     );
 }
+
+#[tokio::test]
+async fn impact_revisions_restore_publications_and_audit_answer_as_the_console_does() {
+    let server = test_server().await.with_demo().await;
+    let api = format!("{}/api/v1", server.address);
+    let admin = signed_in(&server.address, &server.db).await;
+    let layer = format!("{api}/config-layers/web-api%2Ftier%2FLIVE");
+    let (_, current) = send(admin.get(&layer)).await;
+    let version = current["item"]["version"].as_i64().unwrap();
+
+    // What raising LIVE's rate limit would do: every LIVE tenant without its own value
+    // changes; nothing is written.
+    let mut raised = current["item"].clone();
+    raised["config"]["rate_limit"] = json!({"requests_per_second": 150});
+    let (status, impact) = send(
+        admin
+            .post(format!("{layer}/impact"))
+            .header("if-match", format!("\"{version}\""))
+            .json(&raised),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{impact}");
+    let changed = impact["changed"].as_array().unwrap();
+    assert!(!changed.is_empty(), "{impact}");
+    assert!(
+        changed.iter().all(|c| c["target"]["tier"] == "LIVE"
+            && c["target"]["deployable"] == "web-api"
+            && c["patch"][0]["path"] == "/rate_limit/requests_per_second"),
+        "{impact}"
+    );
+    assert_eq!(impact["violations"]["total"], 0);
+    raised["config"]["rate_limit"] = json!({"requests_per_second": 0});
+    let (_, breaking) = send(
+        admin
+            .post(format!("{layer}/impact"))
+            .header("if-match", format!("\"{version}\""))
+            .json(&raised),
+    )
+    .await;
+    assert!(breaking["violations"]["total"].as_u64().unwrap() > 0, "{breaking}");
+    let (_, after) = send(admin.get(&layer)).await;
+    assert_eq!(after["item"], current["item"], "a preview writes nothing");
+
+    // The domain at revision 1, a change, and a restore to revision 1 as a new revision.
+    let (status, first) = send(admin.get(format!("{api}/revisions/1"))).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(first["revision"], 1);
+    assert_eq!(first["state"]["tier"]["LIVE"]["display_name"], "Live");
+    let (status, beyond) = send(admin.get(format!("{api}/revisions/999"))).await;
+    assert_eq!((status, code(&beyond)), (StatusCode::NOT_FOUND, "not_found"));
+    let (status, word) = send(admin.get(format!("{api}/revisions/first"))).await;
+    assert_eq!((status, code(&word)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid"));
+
+    let (_, tier) = send(admin.get(format!("{api}/tiers/LIVE"))).await;
+    let mut renamed = tier["item"].clone();
+    renamed["display_name"] = json!("Production");
+    let (status, _) = send(
+        admin
+            .put(format!("{api}/tiers/LIVE"))
+            .header("strata-reason", "a new name")
+            .json(&renamed),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, restored) = send(
+        admin
+            .post(format!("{api}/revisions/1/restore"))
+            .header("strata-reason", "back to the demo"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{restored}");
+    assert_eq!(restored["changed"], true);
+    assert_eq!(restored["revision"], 3);
+    let (_, tier) = send(admin.get(format!("{api}/tiers/LIVE"))).await;
+    assert_eq!(tier["item"]["display_name"], "Live");
+    let (status, unchanged) = send(
+        admin
+            .post(format!("{api}/revisions/1/restore"))
+            .header("strata-reason", "again"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{unchanged}");
+    assert_eq!((unchanged["changed"].as_bool(), unchanged["revision"].as_i64()), (Some(false), Some(3)));
+
+    // Publications: every revision has one; publish asks for the newest now.
+    let (status, asked) = send(admin.post(format!("{api}/publish"))).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{asked}");
+    assert_eq!(asked["publication"]["revision"], 3);
+    let (status, publications) = send(admin.get(format!("{api}/publications?limit=10"))).await;
+    assert_eq!(status, StatusCode::OK, "{publications}");
+    assert_eq!(publications["items"][0]["revision"], 3);
+    let (status, first) = send(admin.get(format!("{api}/publications/1"))).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert!(
+        ["published", "superseded"].contains(&first["state"].as_str().unwrap()),
+        "{first}"
+    );
+    let (status, too_many) = send(admin.get(format!("{api}/publications?limit=500"))).await;
+    assert_eq!((status, code(&too_many)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid"));
+
+    // The audit trail: the changes, filtered, newest first; and the events.
+    let (status, trail) = send(admin.get(format!("{api}/audit?kind=tier&key=LIVE&limit=5"))).await;
+    assert_eq!(status, StatusCode::OK, "{trail}");
+    let items = trail["items"].as_array().unwrap();
+    assert!(items.iter().all(|r| r["kind"] == "tier" && r["key"] == "LIVE"), "{trail}");
+    assert_eq!(items[0]["operation"], "restore");
+    assert_eq!(items[0]["after"]["display_name"], "Live");
+    assert_eq!(items[1]["reason"], "a new name");
+    let (status, events) = send(admin.get(format!("{api}/audit/events?limit=20"))).await;
+    assert_eq!(status, StatusCode::OK, "{events}");
+    assert!(
+        events["items"].as_array().unwrap().iter().any(|e| e["action"] == "restore"),
+        "{events}"
+    );
+
+    // Refusals in the one shape, wherever they come from: no such route, a NUL in a path,
+    // query or body.
+    let (status, nowhere) = send(admin.get(format!("{api}/tiers/LIVE/nowhere"))).await;
+    assert_eq!((status, code(&nowhere)), (StatusCode::NOT_FOUND, "not_found"));
+    let (status, nul) = send(admin.get(format!("{api}/tenants/acme%00"))).await;
+    assert_eq!((status, code(&nul)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid"));
+    let (status, nul) = send(admin.get(format!("{api}/tenants?q=%00"))).await;
+    assert_eq!((status, code(&nul)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid"));
+    let (status, nul) = send(
+        admin
+            .post(format!("{api}/tiers"))
+            .header("strata-reason", "nul")
+            .json(&json!({"name": "NUL", "display_name": "a\u{0}b", "is_live": false, "state": "active"})),
+    )
+    .await;
+    assert_eq!((status, code(&nul)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid"));
+    assert_eq!(nul["error"]["details"][0]["field"], "/display_name");
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_route_and_anyone_may_read_it() {
+    let server = test_server().await;
+    let anyone = reqwest::Client::new();
+    let (status, document) = send(anyone.get(format!("{}/api/openapi.json", server.address))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(document["openapi"], "3.1.0");
+    let paths = document["paths"].as_object().unwrap();
+    for kind in ["tiers", "organizations", "products", "deployables", "tier-deployables", "tenants", "config-layers"] {
+        for (path, methods) in [
+            (format!("/api/v1/{kind}"), &["get", "post"][..]),
+            (format!("/api/v1/{kind}/{{key}}"), &["get", "put", "delete"][..]),
+            (format!("/api/v1/{kind}/{{key}}/history"), &["get"][..]),
+            (format!("/api/v1/{kind}/{{key}}/diff"), &["get"][..]),
+            (format!("/api/v1/{kind}/{{key}}/rollback"), &["post"][..]),
+            (format!("/api/v1/{kind}/{{key}}/impact"), &["post"][..]),
+        ] {
+            for method in methods {
+                assert!(paths[&path].get(*method).is_some(), "{method} {path}");
+            }
+        }
+    }
+    for path in ["/api/v1/resolve/{tier}/{tenant}/{deployable}", "/api/v1/revisions/{revision}", "/api/v1/revisions/{revision}/restore", "/api/v1/publications", "/api/v1/publish", "/api/v1/audit", "/api/v1/audit/events"] {
+        assert!(paths.contains_key(path), "{path}");
+    }
+    // Schemas derived from the types: a tenant's name follows its rule, every $ref resolves.
+    let schemas = document["components"]["schemas"].as_object().unwrap();
+    assert_eq!(schemas["TenantName"]["pattern"], "^[a-z0-9-]{3,30}$");
+    let text = document.to_string();
+    for reference in text.split("\"$ref\":\"").skip(1) {
+        let target = reference.split('"').next().unwrap();
+        let name = target
+            .strip_prefix("#/components/schemas/")
+            .or_else(|| target.strip_prefix("#/components/responses/"))
+            .unwrap_or_else(|| panic!("a $ref outside components: {target}"));
+        assert!(
+            schemas.contains_key(name) || document["components"]["responses"].get(name).is_some(),
+            "{target} does not resolve"
+        );
+    }
+
+    let page = anyone
+        .get(format!("{}/api/docs", server.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("/api/v1/config-layers/{key}/impact") && html.contains("id=\"schema-ErrorBody\""));
+}

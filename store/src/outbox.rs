@@ -61,7 +61,7 @@ pub struct Publication {
 }
 
 /// What a publisher measured while publishing one revision.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct PublishFigures {
     pub build_ms: i64,
     pub upload_ms: i64,

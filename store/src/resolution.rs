@@ -38,7 +38,7 @@ pub enum Touch {
 }
 
 /// One resolved config: a tenant (on its tier, of its product) and one of its deployables.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
 pub struct Target {
     pub tier: TierName,
     pub tenant: TenantName,
@@ -65,7 +65,7 @@ pub struct ResolvedConfig {
 }
 
 /// A rule one resolved config breaks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ConfigViolation {
     pub target: Target,
     /// A JSON pointer into the resolved config.
@@ -74,7 +74,7 @@ pub struct ConfigViolation {
 }
 
 /// The rules resolved configs break: the first [`MAX_REPORTED`] and how many in all.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, schemars::JsonSchema)]
 pub struct ConfigViolations {
     pub first: Vec<ConfigViolation>,
     pub total: usize,
@@ -120,7 +120,7 @@ impl fmt::Display for ConfigViolations {
 }
 
 /// What a proposed write would do to resolved configs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Impact {
     /// The configs that would change, each with the patch from before to after.
     pub changed: Vec<ConfigChange>,
@@ -130,7 +130,7 @@ pub struct Impact {
     pub violations: ConfigViolations,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ConfigChange {
     pub target: Target,
     /// RFC 6902 from the current resolved config to the proposed one. A config that appears

@@ -16,20 +16,19 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use serde::Deserialize;
-use serde_json::{Value, json};
-use strata_app::ssr::SignedIn;
+use serde_json::Value;
 use strata_domain::listing::ListQuery;
 use strata_domain::resolve::escape;
 use strata_domain::rules::Versioned;
-use strata_domain::time::format_rfc3339_millis;
 use strata_store::access::Actor;
 use strata_store::changes::ChangeSet;
 use strata_store::entity::Entity;
-use strata_store::history::ChangeRecord;
 use strata_store::{Store, StoreError};
 
+use super::answers::{Item, Page, Written, shown};
+use super::caller::Caller;
 use super::error::ApiError;
 use super::resource::Resource;
 
@@ -43,28 +42,6 @@ pub fn router(store: Store) -> Router {
         .with_state(store)
 }
 
-/// Who calls: the guard put the signed-in person (or acting token) there.
-pub(super) fn actor(signed_in: Option<Extension<SignedIn>>) -> Result<Actor, ApiError> {
-    signed_in
-        .map(|Extension(SignedIn(person))| Actor::Person(person))
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "sign in, or send a token that acts in an organization",
-            )
-        })
-}
-
-/// An entity as the API shows it: its fields and its version.
-pub(crate) fn shown<E: Entity>(found: &Versioned<E>) -> Value {
-    let mut item = serde_json::to_value(&found.item).expect("entities serialize to JSON");
-    if let Value::Object(fields) = &mut item {
-        fields.insert("version".into(), json!(found.version));
-    }
-    item
-}
-
 /// A write's answer: the entity as written (none for a deletion), the one it replaced, and
 /// the revision committed; the new version as ETag.
 pub(super) fn written<E: Entity>(
@@ -72,28 +49,15 @@ pub(super) fn written<E: Entity>(
     prev: Option<&Versioned<E>>,
     revision: i64,
 ) -> Response {
-    let body = Json(json!({
-        "item": item.map(shown),
-        "prev": prev.map(shown),
-        "revision": revision,
-    }));
+    let body = Json(Written {
+        item: item.map(shown),
+        prev: prev.map(shown),
+        revision,
+    });
     match item {
         Some(item) => ([(header::ETAG, etag(item.version))], body).into_response(),
         None => body.into_response(),
     }
-}
-
-/// One version of an entity from its history, as the API and `strata history --json` show it.
-pub(crate) fn version_shown(record: &ChangeRecord) -> Value {
-    json!({
-        "version": record.entity_version,
-        "operation": record.operation.as_str(),
-        "actor": record.actor,
-        "at": format_rfc3339_millis(record.at_ms),
-        "reason": record.reason,
-        "revision": record.revision,
-        "item": record.after,
-    })
 }
 
 /// Makes `write` to the entity of `key` (which the caller must be able to read) in a change
@@ -142,11 +106,10 @@ pub(super) fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, Api
 
 async fn list(
     State(store): State<Store>,
-    signed_in: Option<Extension<SignedIn>>,
+    Caller(actor): Caller,
     Path(kind): Path<String>,
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let actor = actor(signed_in)?;
     let kind = Resource::parse(&kind)?;
     let params = query(params)?;
     let list = ListQuery {
@@ -158,32 +121,31 @@ async fn list(
     };
     with_resource_type!(kind, E => {
         let page = store.list_page::<E>(&actor, &list).await?;
-        Ok(Json(json!({
-            "items": page.items.iter().map(shown).collect::<Vec<_>>(),
-            "total": page.total,
-            "offset": list.offset,
-            "limit": list.limit,
-        }))
+        Ok(Json(Page {
+            items: page.items.iter().map(shown).collect(),
+            total: page.total,
+            offset: list.offset,
+            limit: list.limit,
+        })
         .into_response())
     })
 }
 
 async fn read(
     State(store): State<Store>,
-    signed_in: Option<Extension<SignedIn>>,
+    Caller(actor): Caller,
     Path((kind, key)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let actor = actor(signed_in)?;
     let kind = Resource::parse(&kind)?;
     with_resource_type!(kind, E => {
         store.check_read(&actor, E::KIND, &key).await?;
         let found = store.get::<E>(&key).await?;
-        Ok(([(header::ETAG, etag(found.version))], Json(json!({"item": shown(&found)}))).into_response())
+        Ok(([(header::ETAG, etag(found.version))], Json(Item { item: shown(&found) })).into_response())
     })
 }
 
 /// What a write sent: the entity and the version it edited, if it named one.
-fn entity_of<E: Entity>(body: Result<Bytes, BytesRejection>) -> Result<(E, Option<i64>), ApiError> {
+pub(super) fn entity_of<E: Entity>(body: Result<Bytes, BytesRejection>) -> Result<(E, Option<i64>), ApiError> {
     let bytes = body.map_err(|e| {
         let status = e.status();
         let code = match status {
@@ -198,6 +160,12 @@ fn entity_of<E: Entity>(body: Result<Bytes, BytesRejection>) -> Result<(E, Optio
     })?;
     let mut document: Value = serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::invalid("", format!("not JSON: {e}")))?;
+    if let Some(at) = nul_in(&document) {
+        return Err(ApiError::invalid(
+            &at,
+            "text may not hold the NUL character (\\u0000)",
+        ));
+    }
     let Value::Object(fields) = &mut document else {
         return Err(ApiError::invalid(
             "",
@@ -227,6 +195,26 @@ fn entity_of<E: Entity>(body: Result<Bytes, BytesRejection>) -> Result<(E, Optio
         ApiError::invalid(&field, text)
     })?;
     Ok((entity, version))
+}
+
+/// Where `value` holds a NUL character (in a string or a member's name), which no database
+/// column keeps.
+fn nul_in(value: &Value) -> Option<String> {
+    match value {
+        Value::String(text) => text.contains('\0').then(String::new),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| nul_in(item).map(|at| format!("/{i}{at}"))),
+        Value::Object(fields) => fields.iter().find_map(|(name, item)| {
+            let here = format!("/{}", escape(name));
+            match name.contains('\0') {
+                true => Some(here),
+                false => nul_in(item).map(|at| format!("{here}{at}")),
+            }
+        }),
+        _ => None,
+    }
 }
 
 /// A serde path as a JSON pointer: `config.database[0]` → `/config/database/0`.
@@ -261,7 +249,7 @@ pub(super) fn edited(headers: &HeaderMap, named: Option<i64>) -> Result<i64, Api
 
 /// Why, from the `Strata-Reason` header (the store refuses a write without one, naming
 /// `/reason`).
-fn reason(headers: &HeaderMap) -> String {
+pub(super) fn reason(headers: &HeaderMap) -> String {
     headers
         .get("strata-reason")
         .and_then(|v| v.to_str().ok())
@@ -271,12 +259,11 @@ fn reason(headers: &HeaderMap) -> String {
 
 async fn create(
     State(store): State<Store>,
-    signed_in: Option<Extension<SignedIn>>,
+    Caller(actor): Caller,
     Path(kind): Path<String>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let actor = actor(signed_in)?;
     let kind = Resource::parse(&kind)?;
     with_resource_type!(kind, E => {
         let (entity, _) = entity_of::<E>(body)?;
@@ -300,27 +287,36 @@ async fn create(
 
 async fn update(
     State(store): State<Store>,
-    signed_in: Option<Extension<SignedIn>>,
+    Caller(actor): Caller,
     Path((kind, key)): Path<(String, String)>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let actor = actor(signed_in)?;
     let kind = Resource::parse(&kind)?;
     with_resource_type!(kind, E => {
         let (entity, named) = entity_of::<E>(body)?;
         let version = edited(&headers, named)?;
-        if entity.key() != key {
-            return Err(ApiError::invalid(
-                "",
-                format!("the body is {} {:?}, the path names {key:?}; a key does not change", E::KIND, entity.key()),
-            ));
-        }
+        same_key(&entity, &key)?;
         commit_write::<E>(&store, &actor, &headers, &key, async |change| {
             change.update(version, entity).await.map(Some)
         })
         .await
     })
+}
+
+/// The body must name the entity the path names: a key does not change.
+pub(super) fn same_key<E: Entity>(entity: &E, key: &str) -> Result<(), ApiError> {
+    if entity.key() == key {
+        return Ok(());
+    }
+    Err(ApiError::invalid(
+        "",
+        format!(
+            "the body is {} {:?}, the path names {key:?}; a key does not change",
+            E::KIND,
+            entity.key()
+        ),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -330,12 +326,11 @@ struct Version {
 
 async fn remove(
     State(store): State<Store>,
-    signed_in: Option<Extension<SignedIn>>,
+    Caller(actor): Caller,
     Path((kind, key)): Path<(String, String)>,
     headers: HeaderMap,
     named: Result<Query<Version>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let actor = actor(signed_in)?;
     let kind = Resource::parse(&kind)?;
     let version = edited(&headers, query(named)?.version)?;
     with_resource_type!(kind, E => {

@@ -3,7 +3,9 @@
 //! what kind of refusal it is.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::extract::Request;
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use strata_domain::time::format_rfc3339_millis;
@@ -111,4 +113,44 @@ impl From<StoreError> for ApiError {
             }
         }
     }
+}
+
+/// Keeps every `/api/v1/` refusal in the API's shape: an answer of 400 or more that is not
+/// JSON (a path the router cannot read, a method a route does not take, no such route) is
+/// rewritten as `{"error": …}` with its text as the message.
+pub async fn always_json(request: Request, next: Next) -> Response {
+    let is_api = request.uri().path().starts_with("/api/v1/");
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !is_api || status.as_u16() < 400 || is_json {
+        return response;
+    }
+    let code = match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        s if s.is_server_error() => "internal",
+        _ => "refused",
+    };
+    let text = axum::body::to_bytes(response.into_body(), 16 * 1024)
+        .await
+        .ok()
+        .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
+        // A page (the console's "not found") is no message.
+        .filter(|t| !t.is_empty() && !t.starts_with('<'));
+    let message = text.unwrap_or_else(|| {
+        format!(
+            "{} {}",
+            status.as_u16(),
+            status.canonical_reason().unwrap_or("refused")
+        )
+    });
+    ApiError::new(status, code, message).into_response()
 }

@@ -9,15 +9,15 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use serde::Deserialize;
-use serde_json::{Value, json};
-use strata_app::ssr::SignedIn;
 use strata_domain::diff::diff;
 use strata_domain::names::{DeployableName, TenantName, TierName};
 use strata_store::Store;
 
-use super::entities::{actor, commit_write, edited, query, version_shown};
+use super::caller::Caller;
+use super::answers::{Difference, ResolvedConfig, RollBack, Versions, version_shown};
+use super::entities::{commit_write, edited, query};
 use super::error::ApiError;
 use super::resource::Resource;
 
@@ -32,15 +32,16 @@ pub fn router(store: Store) -> Router {
 
 async fn history(
     State(store): State<Store>,
-    signed_in: Option<Extension<SignedIn>>,
+    Caller(actor): Caller,
     Path((kind, key)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let actor = actor(signed_in)?;
     let kind = Resource::parse(&kind)?;
     store.check_read(&actor, kind.stored_kind(), &key).await?;
     let records = store.history_of(kind.stored_kind(), &key).await?;
-    let versions: Vec<Value> = records.iter().map(version_shown).collect();
-    Ok(Json(json!({"versions": versions})).into_response())
+    Ok(Json(Versions {
+        versions: records.iter().map(version_shown).collect(),
+    })
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -51,35 +52,31 @@ struct Between {
 
 async fn difference(
     State(store): State<Store>,
-    signed_in: Option<Extension<SignedIn>>,
+    Caller(actor): Caller,
     Path((kind, key)): Path<(String, String)>,
     between: Result<Query<Between>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let actor = actor(signed_in)?;
     let kind = Resource::parse(&kind)?;
     let Between { from, to } = query(between)?;
     store.check_read(&actor, kind.stored_kind(), &key).await?;
     let (before, after) = store
         .version_images(kind.stored_kind(), &key, from, to)
         .await?;
-    Ok(Json(json!({"from": from, "to": to, "patch": diff(&before, &after)})).into_response())
-}
-
-#[derive(Deserialize)]
-struct RollBack {
-    to_version: i64,
-    /// The version the caller saw (0 or absent with `If-Match` when it is deleted now).
-    version: Option<i64>,
+    Ok(Json(Difference {
+        from,
+        to,
+        patch: diff(&before, &after),
+    })
+    .into_response())
 }
 
 async fn roll_back(
     State(store): State<Store>,
-    signed_in: Option<Extension<SignedIn>>,
+    Caller(actor): Caller,
     Path((kind, key)): Path<(String, String)>,
     headers: HeaderMap,
     body: Result<Json<RollBack>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let actor = actor(signed_in)?;
     let kind = Resource::parse(&kind)?;
     let Json(body) = body.map_err(|e| ApiError::invalid("", e.body_text()))?;
     let expected = match edited(&headers, body.version)? {
@@ -96,10 +93,9 @@ async fn roll_back(
 
 async fn resolve(
     State(store): State<Store>,
-    signed_in: Option<Extension<SignedIn>>,
+    Caller(actor): Caller,
     Path((tier, tenant, deployable)): Path<(String, String, String)>,
 ) -> Result<Response, ApiError> {
-    let actor = actor(signed_in)?;
     let named =
         |field: &str, e: strata_domain::names::NameError| ApiError::invalid(field, e.to_string());
     let tier = TierName::parse(tier).map_err(|e| named("/tier", e))?;
@@ -107,16 +103,15 @@ async fn resolve(
     let deployable = DeployableName::parse(deployable).map_err(|e| named("/deployable", e))?;
     store.check_read(&actor, "tenant", tenant.as_str()).await?;
     let resolved = store.resolve(&tier, &tenant, &deployable).await?;
-    let provenance: serde_json::Map<String, Value> = resolved
-        .resolved
-        .provenance
-        .iter()
-        .map(|(pointer, layer)| (pointer.clone(), json!(layer.to_string())))
-        .collect();
-    Ok(Json(json!({
-        "config": resolved.resolved.config,
-        "provenance": provenance,
-        "violations": resolved.violations.first,
-    }))
+    Ok(Json(ResolvedConfig {
+        provenance: resolved
+            .resolved
+            .provenance
+            .iter()
+            .map(|(pointer, layer)| (pointer.clone(), layer.to_string()))
+            .collect(),
+        config: resolved.resolved.config,
+        violations: resolved.violations.first,
+    })
     .into_response())
 }

@@ -4,21 +4,34 @@
 
 #[macro_use]
 mod resource;
+pub mod answers;
+mod audit;
+mod caller;
 mod entities;
 mod error;
 mod history;
+mod limits;
+mod openapi;
+mod preview;
+mod publications;
+mod revisions;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use strata_store::Store;
 
 pub use entities::MAX_BODY_BYTES;
-pub(crate) use entities::{shown, version_shown};
-pub use error::ApiError;
+pub use error::{ApiError, always_json};
+pub use openapi::{document, docs_router};
 pub use resource::Resource;
 
 pub fn router(store: Store) -> Router {
     entities::router(store.clone())
-        .merge(history::router(store))
+        .merge(history::router(store.clone()))
+        .merge(preview::router(store.clone()))
+        .merge(revisions::router(store.clone()))
+        .merge(publications::router(store.clone()))
+        .merge(audit::router(store))
+        .layer(axum::middleware::from_fn(limits::no_nul))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }

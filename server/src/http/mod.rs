@@ -17,8 +17,8 @@ use crate::health::Probe;
 use crate::served::Served;
 
 /// The whole HTTP surface. The console, its sign-in forms and the entity API sit behind the
-/// session layer and the guard (which also takes acting tokens); health checks and the config
-/// read path (which takes read tokens) do not use sessions.
+/// session layer and the guard (which also takes acting tokens); health checks, the API's
+/// OpenAPI document and the config read path (which takes read tokens) do not use sessions.
 pub fn router(
     console: Console,
     auth: Auth,
@@ -34,9 +34,11 @@ pub fn router(
     let guarded = console::router(console, leptos_options)
         .merge(api)
         .merge(auth::router(auth.clone()))
+        .layer(middleware::from_fn(crate::api::always_json))
         .layer(middleware::from_fn_with_state(auth, auth::guard));
     Router::new()
         .merge(health::router(probe))
+        .merge(crate::api::docs_router())
         .merge(config::router(served, bearer, sealer))
         .merge(sessions.around(guarded, policy))
         .layer(TraceLayer::new_for_http())
