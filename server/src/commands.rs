@@ -8,6 +8,7 @@ use strata_store::Store;
 use strata_store::access::Actor;
 
 use crate::cache::CacheSetting;
+use crate::cli::output;
 use crate::config::{CacheAction, Settings};
 use crate::origin::fetch_current;
 use crate::publisher::{Outcome, Publisher};
@@ -31,7 +32,10 @@ pub async fn demo(store: &Store, actor: &str) -> Result<(), StartupError> {
 
 pub async fn export(store: &Store, dir: &Path) -> Result<(), StartupError> {
     let revision = store.domain().await?.revision;
-    for (file, rows) in store.export(dir).await? {
+    let bar = output::spinner(format!("exporting revision {revision} to {}", dir.display()));
+    let files = store.export(dir).await;
+    bar.finish_and_clear();
+    for (file, rows) in files? {
         println!("{}: {rows} row(s)", dir.join(file).display());
     }
     println!("exported revision {revision} to {}", dir.display());
@@ -46,7 +50,9 @@ pub async fn import(
     drift: bool,
 ) -> Result<(), StartupError> {
     let before = store.domain().await?.revision;
-    let revision = if drift {
+    let bar = output::spinner(format!("importing {}", dir.display()));
+    let imported = async {
+        Ok::<_, StartupError>(if drift {
         let (revision, report) = store
             .import_drift(&Actor::operator(actor), reason, dir)
             .await?;
@@ -59,7 +65,11 @@ pub async fn import(
         revision
     } else {
         store.import(&Actor::operator(actor), reason, dir).await?
-    };
+    })
+    }
+    .await;
+    bar.finish_and_clear();
+    let revision = imported?;
     if revision == before {
         println!(
             "the domain already held what {} holds: nothing changed",
@@ -74,13 +84,15 @@ pub async fn import(
 /// Publishes the newest revision if it waits (also one whose retry is not due yet), then
 /// reports; fails when the publication fails.
 pub async fn publish(store: &Store, settings: &Settings) -> Result<(), StartupError> {
+    let bar = output::spinner(format!("publishing to {}", settings.origin.location()));
+    let steps = bar.clone();
     let mut publisher = Publisher::new(
         store.clone(),
         settings.origin.open().await,
         format!("strata publish (pid {})", std::process::id()),
         Default::default(),
     )
-    .with_progress(Arc::new(|line: &str| println!("  {line}")));
+    .with_progress(Arc::new(move |line: &str| output::step(&steps, line)));
     // With a Redis cache configured, the publication is complete once Redis has it too.
     if let CacheSetting::Redis { client, location } = &settings.cache {
         publisher = publisher.with_redis(RedisCache::new(client.clone(), location.clone()));
@@ -93,7 +105,9 @@ pub async fn publish(store: &Store, settings: &Settings) -> Result<(), StartupEr
         )))
         .await?;
     let newest = store.publications(1).await?.into_iter().next();
-    match publisher.publish_next().await? {
+    let outcome = publisher.publish_next().await;
+    bar.finish_and_clear();
+    match outcome? {
         Some(Outcome::Published { revision, figures }) => {
             println!(
                 "published revision {revision} to {}: {} documents ({} new, {} bytes uploaded); build {} ms, upload {} ms, switch {} ms; checksum {}",

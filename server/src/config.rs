@@ -23,6 +23,22 @@ pub struct Cli {
     pub command: Option<Command>,
     #[command(flatten)]
     pub settings: RawSettings,
+    #[command(flatten)]
+    pub remote: Remote,
+}
+
+/// Where the data commands work: a server's API, else the local database.
+#[derive(Debug, Clone, Args)]
+pub struct Remote {
+    /// A Strata server to work against (e.g. https://config.example.com) instead of the
+    /// local database: list, view, info/add/edit, set, get, env, history, diff, rollback,
+    /// publish and deployable register.
+    #[arg(long, env = "STRATA_SERVER", global = true)]
+    pub server: Option<String>,
+    /// The API token sent to --server: one that acts in an organization (`strata token
+    /// create NAME --organization ORG --role ROLE`), or a read token for `get --secrets`.
+    #[arg(long, env = "STRATA_TOKEN", hide_env_values = true, global = true)]
+    pub token: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -37,8 +53,13 @@ pub enum Command {
         #[command(flatten)]
         author: Author,
     },
-    /// Publish the newest committed revision to the origin now, and say how it went.
-    Publish,
+    /// Publish the newest committed revision to the origin now, and say how it went (with
+    /// --server: ask the server's publisher, and follow it).
+    Publish {
+        /// With --server: how long to follow the publication before giving up.
+        #[arg(long = "wait-seconds", default_value_t = 60)]
+        wait_seconds: u64,
+    },
     /// Copy the origin's current revision into DIR (new or empty), checking every hash.
     Init {
         /// The origin: file://DIR or s3://BUCKET/PREFIX.
@@ -52,8 +73,17 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Compare a copy made by `init` with the origin's current revision.
-    Diff { dir: std::path::PathBuf },
+    /// `diff DIR`: compare a copy made by `init` with the origin's current revision.
+    /// `diff ENTITY V1 V2`: what changed in an entity (KIND/KEY) from version V1 to V2.
+    Diff {
+        #[arg(value_name = "DIR | ENTITY V1 V2", num_args = 1..=3, required = true)]
+        args: Vec<String>,
+        /// The RFC 6902 patch as JSON (with ENTITY).
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        author: Author,
+    },
     /// The compiled cache in Redis, from the origin alone (no database).
     Cache {
         #[command(subcommand)]
@@ -94,30 +124,104 @@ pub enum Command {
         /// A JSON array of the entities, for scripts.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        author: Author,
     },
-    /// Every version of one entity: who changed it, when, how and why.
-    History {
+    /// The whole of every entity of KIND whose fields equal the filters (FIELD=VALUE, dotted
+    /// paths reach inside: `view tenants tier=LIVE state=active`).
+    View {
         kind: String,
-        key: String,
+        filters: Vec<String>,
+        /// A JSON array of the entities, for scripts.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        author: Author,
+    },
+    /// Every version of one entity (KIND/KEY, or KIND KEY): who changed it, when, how, why.
+    History {
+        entity: String,
+        key: Option<String>,
         /// A JSON array of the versions, with each one's content.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        author: Author,
+    },
+    /// Make an entity (KIND/KEY) what version VERSION was, as a new version.
+    Rollback {
+        entity: String,
+        version: i64,
+        /// Why, for the history.
+        #[arg(long)]
+        reason: Option<String>,
+        #[command(flatten)]
+        author: Author,
+    },
+    /// Set values in a config layer (DEPLOYABLE/default, DEPLOYABLE/tier/TIER,
+    /// DEPLOYABLE/product/PRODUCT or DEPLOYABLE/tenant/TENANT), made if missing: KEY=VALUE
+    /// with a dotted KEY, VALUE as JSON when it reads as JSON, else text.
+    Set {
+        layer: String,
+        assignments: Vec<String>,
+        /// Remove this key (repeat for more).
+        #[arg(long)]
+        unset: Vec<String>,
+        /// Why, for the history.
+        #[arg(long)]
+        reason: Option<String>,
+        #[command(flatten)]
+        author: Author,
+    },
+    /// Tiers: info, add, edit.
+    Tier {
+        #[command(subcommand)]
+        action: EntityAction,
+        #[command(flatten)]
+        author: Author,
+    },
+    /// Organizations: info, add, edit.
+    Organization {
+        #[command(subcommand)]
+        action: EntityAction,
+        #[command(flatten)]
+        author: Author,
+    },
+    /// Products: info, add, edit.
+    Product {
+        #[command(subcommand)]
+        action: EntityAction,
+        #[command(flatten)]
+        author: Author,
+    },
+    /// Tenants: info, add, edit.
+    Tenant {
+        #[command(subcommand)]
+        action: EntityAction,
+        #[command(flatten)]
+        author: Author,
     },
     /// The config TENANT runs DEPLOYABLE with on TIER, resolved, as JSON.
     Get {
         #[command(flatten)]
         target: ConfigTarget,
-        /// Secret values in plain text (needs STRATA_SECRET_KEY); without it they stay sealed.
+        /// Secret values in plain text (needs STRATA_SECRET_KEY, or with --server a read
+        /// token with the secrets scope); without it they stay sealed.
         #[arg(long)]
         secrets: bool,
+        #[command(flatten)]
+        author: Author,
     },
     /// The same as `KEY=value` lines for a process environment.
     Env {
         #[command(flatten)]
         target: ConfigTarget,
-        /// Secret values in plain text (needs STRATA_SECRET_KEY); without it they stay sealed.
+        /// Secret values in plain text (needs STRATA_SECRET_KEY, or with --server a read
+        /// token with the secrets scope); without it they stay sealed.
         #[arg(long)]
         secrets: bool,
+        #[command(flatten)]
+        author: Author,
     },
     /// Deployables from their services' repositories.
     Deployable {
@@ -152,6 +256,36 @@ impl ConfigTarget {
     }
 }
 
+/// What to do with one tier, organization, product or tenant.
+#[derive(Debug, Subcommand)]
+pub enum EntityAction {
+    /// Its fields and version.
+    Info {
+        key: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create one from FIELD=VALUE pairs (the rest default: active, a display name equal to
+    /// the name, …).
+    Add {
+        #[arg(required = true)]
+        fields: Vec<String>,
+        /// Why, for the history.
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Change fields of one (FIELD=VALUE, dotted paths reach inside); refused with exit code
+    /// 3 if it changed since it was read.
+    Edit {
+        key: String,
+        #[arg(required = true)]
+        fields: Vec<String>,
+        /// Why, for the history.
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
 #[derive(Debug, Subcommand)]
 pub enum DeployableAction {
     /// Create or update a deployable from FILE (JSON: name, display_name, config_schema,
@@ -162,6 +296,12 @@ pub enum DeployableAction {
         /// Why, for the history (default: "register NAME from FILE").
         #[arg(long)]
         reason: Option<String>,
+    },
+    /// A deployable's fields and version.
+    Info {
+        name: String,
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -5,8 +5,8 @@
 #[macro_use]
 pub mod api;
 pub mod auth;
-mod browse;
 pub mod cache;
+pub mod cli;
 mod commands;
 pub mod config;
 pub mod health;
@@ -15,8 +15,6 @@ pub mod local_copy;
 pub mod origin;
 pub mod publisher;
 pub mod redis_cache;
-mod register;
-mod resolved;
 pub mod served;
 pub mod startup;
 mod tokens;
@@ -24,10 +22,14 @@ mod users;
 
 use std::process::ExitCode;
 
-use config::{Cli, Command, DeployableAction};
+use cli::client::Client;
+use cli::entities::{self, EntityRef};
+use cli::resolved::{self, Printed};
+use config::{Author, Cli, Command, DeployableAction, EntityAction};
 use startup::StartupError;
 
-/// Runs one command line to completion. Errors end as a single line on stderr and exit code 1.
+/// Runs one command line to completion. Errors end as a line on stderr (and one per detail)
+/// and exit code 1, or 3 for a conflict.
 pub fn main(cli: Cli) -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -50,14 +52,32 @@ pub fn main(cli: Cli) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::FAILURE
+            ExitCode::from(e.exit_code())
         }
     }
 }
 
 async fn run(cli: Cli) -> Result<(), StartupError> {
     let settings = cli.settings.resolve()?;
-    match cli.command.unwrap_or(Command::Serve) {
+    let remote = cli.remote;
+    // The data commands go through the API: a server's, or this process's on the database.
+    let client = async |author: &Author| {
+        Client::open(
+            &settings,
+            remote.server.as_deref(),
+            remote.token.clone(),
+            &author.name(),
+        )
+        .await
+    };
+    let command = cli.command.unwrap_or(Command::Serve);
+    if remote.server.is_some() && !works_remote(&command) {
+        return Err(StartupError::setting(
+            "STRATA_SERVER",
+            "this command works on the local database (STRATA_DATABASE_URL) or the origin; leave --server unset",
+        ));
+    }
+    match command {
         Command::Serve => {
             let app = startup::Application::build(settings).await?;
             app.run_until_stopped().await
@@ -75,10 +95,16 @@ async fn run(cli: Cli) -> Result<(), StartupError> {
             let store = startup::open_store(&settings).await?;
             commands::demo(&store, &author.name()).await
         }
-        Command::Publish => {
-            let store = startup::open_store(&settings).await?;
-            commands::publish(&store, &settings).await
-        }
+        Command::Publish { wait_seconds } => match remote.server {
+            Some(_) => {
+                let client = client(&Author { actor: None }).await?;
+                cli::publish::publish(&client, std::time::Duration::from_secs(wait_seconds)).await
+            }
+            None => {
+                let store = startup::open_store(&settings).await?;
+                commands::publish(&store, &settings).await
+            }
+        },
         Command::Init { origin, dir } => {
             let line = local_copy::init(&origin, settings.s3_endpoint.as_deref(), &dir)
                 .await
@@ -95,15 +121,31 @@ async fn run(cli: Cli) -> Result<(), StartupError> {
             }
             Ok(())
         }
-        Command::Diff { dir } => {
-            for line in local_copy::diff(&dir, settings.s3_endpoint.as_deref())
-                .await
-                .map_err(|e| StartupError::Publish(e.to_string()))?
-            {
-                println!("{line}");
+        Command::Diff { args, json, author } => match args.as_slice() {
+            [dir] if remote.server.is_none() => {
+                for line in local_copy::diff(dir.as_ref(), settings.s3_endpoint.as_deref())
+                    .await
+                    .map_err(|e| StartupError::Publish(e.to_string()))?
+                {
+                    println!("{line}");
+                }
+                Ok(())
             }
-            Ok(())
-        }
+            [entity, from, to] => {
+                let version = |v: &str| {
+                    v.parse::<i64>().map_err(|_| {
+                        StartupError::setting("V1 V2", format!("{v:?} is not a version number"))
+                    })
+                };
+                let entity = EntityRef::parse(entity, None)?;
+                let (from, to) = (version(from)?, version(to)?);
+                entities::diff(&client(&author).await?, &entity, from, to, json).await
+            }
+            _ => Err(StartupError::setting(
+                "diff",
+                "give DIR (a copy made by init) or ENTITY V1 V2 (e.g. tenants/acme-berlin 1 2)",
+            )),
+        },
         Command::Cache { action } => commands::cache(&settings, action).await,
         Command::Export { dir } => {
             let store = startup::open_store(&settings).await?;
@@ -123,28 +165,84 @@ async fn run(cli: Cli) -> Result<(), StartupError> {
             let store = startup::open_store(&settings).await?;
             users::run(&store, &author.name(), action).await
         }
-        Command::Deployable {
-            action: DeployableAction::Register { file, reason },
+        Command::Deployable { action, author } => {
+            let client = client(&author).await?;
+            match action {
+                DeployableAction::Register { file, reason } => {
+                    cli::register::register(&client, reason, &file).await
+                }
+                DeployableAction::Info { name, json } => {
+                    let entity = EntityRef::parse("deployables", Some(&name))?;
+                    entities::info(&client, &entity, json).await
+                }
+            }
+        }
+        Command::List {
+            kind,
+            search,
+            json,
+            author,
+        } => entities::list(&client(&author).await?, &kind, &search, json).await,
+        Command::View {
+            kind,
+            filters,
+            json,
+            author,
+        } => entities::view(&client(&author).await?, &kind, &filters, json).await,
+        Command::History {
+            entity,
+            key,
+            json,
             author,
         } => {
-            let store = startup::open_store(&settings).await?;
-            register::register(&store, &author.name(), reason, &file).await
+            let entity = EntityRef::parse(&entity, key.as_deref())?;
+            entities::history(&client(&author).await?, &entity, json).await
         }
-        Command::List { kind, search, json } => {
-            let store = startup::open_store(&settings).await?;
-            browse::list(&store, &kind, &search, json).await
+        Command::Rollback {
+            entity,
+            version,
+            reason,
+            author,
+        } => {
+            let entity = EntityRef::parse(&entity, None)?;
+            entities::rollback(&client(&author).await?, &entity, version, reason).await
         }
-        Command::History { kind, key, json } => {
-            let store = startup::open_store(&settings).await?;
-            browse::history(&store, &kind, &key, json).await
+        Command::Set {
+            layer,
+            assignments,
+            unset,
+            reason,
+            author,
+        } => entities::set(&client(&author).await?, &layer, &assignments, &unset, reason).await,
+        Command::Tier { action, author } => {
+            entity_command(&client(&author).await?, "tiers", action).await
         }
-        Command::Get { target, secrets } => {
-            let store = startup::open_store(&settings).await?;
-            resolved::print(&store, target.parts(), secrets, resolved::Printed::Json).await
+        Command::Organization { action, author } => {
+            entity_command(&client(&author).await?, "organizations", action).await
         }
-        Command::Env { target, secrets } => {
-            let store = startup::open_store(&settings).await?;
-            resolved::print(&store, target.parts(), secrets, resolved::Printed::Env).await
+        Command::Product { action, author } => {
+            entity_command(&client(&author).await?, "products", action).await
+        }
+        Command::Tenant { action, author } => {
+            entity_command(&client(&author).await?, "tenants", action).await
+        }
+        Command::Get {
+            target,
+            secrets,
+            author,
+        } => {
+            let client = client(&author).await?;
+            let key = settings.secret_key.as_ref();
+            resolved::print(&client, &target, secrets, key, Printed::Json).await
+        }
+        Command::Env {
+            target,
+            secrets,
+            author,
+        } => {
+            let client = client(&author).await?;
+            let key = settings.secret_key.as_ref();
+            resolved::print(&client, &target, secrets, key, Printed::Env).await
         }
         Command::SecretKey => {
             println!("{}", strata_store::sealing::SecretKey::generate());
@@ -154,5 +252,48 @@ async fn run(cli: Cli) -> Result<(), StartupError> {
             let store = startup::open_store(&settings).await?;
             tokens::run(&store, &author.name(), action).await
         }
+    }
+}
+
+/// Whether `command` can work against a server (`--server`).
+fn works_remote(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Publish { .. }
+            | Command::Diff { .. }
+            | Command::Deployable { .. }
+            | Command::List { .. }
+            | Command::View { .. }
+            | Command::History { .. }
+            | Command::Rollback { .. }
+            | Command::Set { .. }
+            | Command::Tier { .. }
+            | Command::Organization { .. }
+            | Command::Product { .. }
+            | Command::Tenant { .. }
+            | Command::Get { .. }
+            | Command::Env { .. }
+            | Command::SecretKey
+    )
+}
+
+/// `strata tier|organization|product|tenant info|add|edit`.
+async fn entity_command(
+    client: &Client,
+    kind: &str,
+    action: EntityAction,
+) -> Result<(), StartupError> {
+    match action {
+        EntityAction::Info { key, json } => {
+            entities::info(client, &EntityRef::parse(kind, Some(&key))?, json).await
+        }
+        EntityAction::Add { fields, reason } => {
+            entities::add(client, entities::kind_of(kind)?, &fields, reason).await
+        }
+        EntityAction::Edit {
+            key,
+            fields,
+            reason,
+        } => entities::edit(client, &EntityRef::parse(kind, Some(&key))?, &fields, reason).await,
     }
 }

@@ -1,6 +1,8 @@
 //! The `strata` command line: its help, `migrate`, and what it says about bad settings:
 //! one line naming the variable, exit code 1, no panic.
 
+mod common;
+
 use std::process::{Command, Output};
 
 fn strata(args: &[&str], env: &[(&str, &str)]) -> Output {
@@ -14,6 +16,9 @@ fn strata(args: &[&str], env: &[(&str, &str)]) -> Output {
         .env_remove("STRATA_REDIS_URL")
         .env_remove("STRATA_ADDR")
         .env_remove("STRATA_SECRET_KEY")
+        .env_remove("STRATA_SERVER")
+        .env_remove("STRATA_TOKEN")
+        .env("NO_COLOR", "1")
         .env("RUST_LOG", "warn");
     for (key, value) in env {
         command.env(key, value);
@@ -469,8 +474,9 @@ fn user_commands_add_people_give_roles_and_refuse_bad_input_in_one_line() {
     assert_one_line_error(&no_org, "strata user", "--role without --organization");
     let short = strata_with_input(&["user", "add", "bob"], &env, "short\n");
     assert_one_line_error(&short, "/password", "at least 12 characters");
+    // Someone of that name exists already: a conflict, exit code 3.
     let twice = strata_with_input(&["user", "add", "ada"], &env, password);
-    assert_eq!(twice.status.code(), Some(1));
+    assert_eq!(twice.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&twice.stderr).contains("user \"ada\" already exists"));
     let nowhere = strata(&["user", "role", "vic", "initech", "viewer"], &env);
     assert_eq!(nowhere.status.code(), Some(1));
@@ -750,8 +756,8 @@ fn list_and_history_show_the_domain_in_lines_or_json() {
         .lines()
         .map(|line| line.split_whitespace().next().unwrap())
         .collect();
-    assert_eq!(keys, ["DEV", "LIVE", "STAGING"], "{tiers}");
-    assert!(tiers.lines().all(|line| line.contains(" v1 ")), "{tiers}");
+    assert_eq!(keys, ["KEY", "DEV", "LIVE", "STAGING"], "{tiers}");
+    assert!(tiers.lines().skip(1).all(|line| line.contains(" v1 ")), "{tiers}");
 
     let found: serde_json::Value = serde_json::from_str(&ok(&strata(
         &["list", "tenants", "--search", "acme-b", "--json"],
@@ -774,8 +780,9 @@ fn list_and_history_show_the_domain_in_lines_or_json() {
     assert_one_line_error(&strata(&["list", "widgets"], &env), "KIND", "no such kind");
 
     let history = ok(&strata(&["history", "tenants", "acme-berlin"], &env));
+    let first = history.lines().nth(1).unwrap_or_default();
     assert!(
-        history.starts_with("v1 ") && history.contains("  create  "),
+        history.starts_with("VERSION ") && first.starts_with("v1 ") && first.contains("  create  "),
         "{history}"
     );
     let versions: serde_json::Value = serde_json::from_str(&ok(&strata(
@@ -834,4 +841,141 @@ fn a_server_nobody_can_sign_in_to_logs_a_setup_link() {
         .unwrap_or_else(|| panic!("{link}"));
     assert_eq!(token.len(), 64, "{link}");
     assert!(token.chars().all(|c| c.is_ascii_hexdigit()), "{link}");
+}
+
+/// drift-config's everyday commands, one journey that runs the same on a local database and
+/// against a server: add, info, edit, view, set, get, env, history, diff and roll back; a
+/// duplicate exits 3, a value the schema refuses exits 1 naming the field, bad usage exits 2.
+fn everyday_journey(run: &dyn Fn(&[&str]) -> Output) {
+    let added = ok(&run(&[
+        "tenant", "add", "name=acme-qa", "product=acme-shop", "tier=STAGING",
+    ]));
+    assert!(added.starts_with("created tenant acme-qa (version 1, revision "), "{added}");
+    let info: serde_json::Value =
+        serde_json::from_str(&ok(&run(&["tenant", "info", "acme-qa", "--json"]))).unwrap();
+    assert_eq!(info["version"], 1);
+    assert_eq!(info["state"], "active");
+    let edited = ok(&run(&["tenant", "edit", "acme-qa", "alias=acme-qa-eu"]));
+    assert!(edited.starts_with("updated tenant acme-qa to version 2"), "{edited}");
+    let viewed: serde_json::Value = serde_json::from_str(&ok(&run(&[
+        "view", "tenants", "tier=STAGING", "alias=acme-qa-eu", "--json",
+    ])))
+    .unwrap();
+    assert_eq!(viewed.as_array().unwrap().len(), 1, "{viewed}");
+    assert_eq!(viewed[0]["name"], "acme-qa");
+    let shown = ok(&run(&["view", "tenants", "alias=acme-qa-eu"]));
+    assert!(shown.starts_with("acme-qa\n") && shown.contains("product "), "{shown}");
+    let listed = ok(&run(&["list", "tenants", "--search", "acme-qa"]));
+    assert!(listed.starts_with("KEY ") && listed.contains("\nacme-qa "), "{listed}");
+
+    let layer = "web-api/tenant/acme-qa";
+    let set = ok(&run(&["set", layer, "rate_limit.requests_per_second=500"]));
+    assert!(set.starts_with("created config layer web-api/tenant/acme-qa (version 1"), "{set}");
+    let config: serde_json::Value =
+        serde_json::from_str(&ok(&run(&["get", "STAGING", "acme-qa", "web-api"]))).unwrap();
+    assert_eq!(config["rate_limit"]["requests_per_second"], 500, "{config}");
+    let env = ok(&run(&["env", "STAGING", "acme-qa", "web-api"]));
+    assert!(env.contains("RATE_LIMIT_REQUESTS_PER_SECOND=500\n"), "{env}");
+    let set = ok(&run(&[
+        "set", layer, "rate_limit.requests_per_second=600", "--reason", "more traffic",
+    ]));
+    assert!(set.starts_with("updated config layer web-api/tenant/acme-qa to version 2"), "{set}");
+
+    let entity = "config-layers/web-api/tenant/acme-qa";
+    let versions: serde_json::Value =
+        serde_json::from_str(&ok(&run(&["history", entity, "--json"]))).unwrap();
+    assert_eq!(versions.as_array().unwrap().len(), 2, "{versions}");
+    assert_eq!(versions[1]["reason"], "more traffic");
+    let diff = ok(&run(&["diff", entity, "1", "2"]));
+    assert_eq!(diff, "~ /config/rate_limit/requests_per_second: 600\n");
+    let rolled = ok(&run(&["rollback", entity, "1"]));
+    assert!(rolled.contains("back to version 1: now version 3"), "{rolled}");
+    let config: serde_json::Value =
+        serde_json::from_str(&ok(&run(&["get", "STAGING", "acme-qa", "web-api"]))).unwrap();
+    assert_eq!(config["rate_limit"]["requests_per_second"], 500, "{config}");
+
+    let duplicate = run(&["tenant", "add", "name=acme-qa", "product=acme-shop", "tier=STAGING"]);
+    assert_eq!(duplicate.status.code(), Some(3), "{duplicate:?}");
+    let refused = run(&["set", layer, "rate_limit.requests_per_second=0"]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with("error: ") && stderr.contains("/rate_limit/requests_per_second"),
+        "{stderr}"
+    );
+    let versions: serde_json::Value =
+        serde_json::from_str(&ok(&run(&["history", entity, "--json"]))).unwrap();
+    assert_eq!(versions.as_array().unwrap().len(), 3, "nothing was written: {versions}");
+    assert_eq!(run(&["tenant", "add"]).status.code(), Some(2));
+    let unknown = run(&["history", "tenants/nobody"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&unknown.stderr),
+        "error: tenant \"nobody\" does not exist\n"
+    );
+}
+
+#[test]
+fn everyday_commands_work_on_a_local_database() {
+    let (_dir, url) = demo_database();
+    let env = as_operator(&url);
+    everyday_journey(&|args| strata(args, &env));
+    let history = ok(&strata(&["history", "tenants/acme-qa"], &env));
+    assert!(history.contains("  ops  "), "the operator is the actor: {history}");
+}
+
+#[test]
+fn everyday_commands_work_against_a_server_with_a_token() {
+    use strata_domain::access::Role;
+    use strata_domain::token::TokenScope;
+    use strata_store::access::{Actor, NewToken};
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(async { common::test_server().await.with_demo().await });
+    let secret = runtime.block_on(async {
+        let store = server.db.store().await;
+        let (_, secret) = store
+            .create_token(
+                &Actor::operator("root"),
+                NewToken {
+                    name: "cli-bot",
+                    scope: TokenScope::Act {
+                        organization: "acme".into(),
+                        role: Role::Admin,
+                    },
+                    days: 1,
+                },
+            )
+            .await
+            .unwrap();
+        secret
+    });
+    let env = [
+        ("STRATA_SERVER", server.address.as_str()),
+        ("STRATA_TOKEN", secret.as_str()),
+    ];
+    everyday_journey(&|args| strata(args, &env));
+    let history = ok(&strata(&["history", "tenants/acme-qa"], &env));
+    assert!(history.contains("  token:cli-bot  "), "the token is the actor: {history}");
+
+    // Deployables from a service's CI, and a publication followed to its end.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("audit-log.json");
+    std::fs::write(
+        &file,
+        r#"{"name": "audit-log", "display_name": "Audit log", "config_schema": {"type": "object"}, "default_config": {}}"#,
+    )
+    .unwrap();
+    // Deployables are the domain's: an organization's token may not register one.
+    let refused = strata(&["deployable", "register", file.to_str().unwrap()], &env);
+    assert_eq!(refused.status.code(), Some(1), "{refused:?}");
+    let published = ok(&strata(&["publish"], &env));
+    assert!(published.starts_with("published revision "), "{published}");
+
+    let wrong = strata(&["list", "tiers"], &[env[0], ("STRATA_TOKEN", "st_nonsense")]);
+    let stderr = String::from_utf8_lossy(&wrong.stderr);
+    assert_eq!(wrong.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    let local_only = strata(&["export", "x"], &env);
+    assert_eq!(local_only.status.code(), Some(1));
 }

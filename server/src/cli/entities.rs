@@ -1,0 +1,500 @@
+//! The domain's entities from a terminal, as drift-config's everyday commands had them:
+//! `list`, `view`, `tier|organization|product|tenant info/add/edit`, `set` on a config layer,
+//! `history`, `diff` and `rollback` — each one call (or two) to the API through [`Client`].
+
+use axum::http::Method;
+use serde_json::{Map, Value, json};
+
+use super::client::{Call, Client, segment};
+use super::output;
+use crate::api::Resource;
+use crate::startup::StartupError;
+
+/// The largest page the API gives.
+const PAGE: i64 = 200;
+
+fn usage(what: &'static str, why: impl Into<String>) -> StartupError {
+    StartupError::setting(what, why)
+}
+
+/// A kind by its API path (`tenants`), its name (`tenant`) or its name with a dash
+/// (`config-layer`).
+pub fn kind_of(text: &str) -> Result<Resource, StartupError> {
+    Resource::ALL
+        .into_iter()
+        .find(|r| r.path() == text || r.stored_kind().replace(' ', "-") == text)
+        .ok_or_else(|| {
+            usage(
+                "KIND",
+                format!(
+                    "no such kind {text:?}: one of {}",
+                    Resource::ALL.map(Resource::path).join(", ")
+                ),
+            )
+        })
+}
+
+/// One entity: `KIND/KEY` (`tenants/acme-berlin`, `config-layers/web-api/tier/LIVE`), or the
+/// kind and the key as two words.
+pub struct EntityRef {
+    pub kind: Resource,
+    pub key: String,
+}
+
+impl EntityRef {
+    pub fn parse(entity: &str, key: Option<&str>) -> Result<EntityRef, StartupError> {
+        let (kind, key) = match key {
+            Some(key) => (entity, key),
+            None => entity.split_once('/').ok_or_else(|| {
+                usage(
+                    "ENTITY",
+                    format!("{entity:?}: name an entity as KIND/KEY, e.g. tenants/acme-berlin"),
+                )
+            })?,
+        };
+        Ok(EntityRef {
+            kind: kind_of(kind)?,
+            key: key.to_owned(),
+        })
+    }
+
+    fn path(&self) -> String {
+        format!("/api/v1/{}/{}", self.kind.path(), segment(&self.key))
+    }
+
+    fn named(&self) -> String {
+        format!("{} {}", self.kind.stored_kind(), self.key)
+    }
+}
+
+/// Every entity of `kind` matching `search`, page after page.
+async fn all(client: &Client, kind: Resource, search: &str) -> Result<Vec<Value>, StartupError> {
+    let mut items = Vec::new();
+    loop {
+        let answer = client
+            .get(format!(
+                "/api/v1/{}?q={}&offset={}&limit={PAGE}",
+                kind.path(),
+                segment(search),
+                items.len()
+            ))
+            .await?;
+        let page = answer.body["items"].as_array().cloned().unwrap_or_default();
+        let total = answer.body["total"].as_i64().unwrap_or_default();
+        let done = page.is_empty() || items.len() + page.len() >= total as usize;
+        items.extend(page);
+        if done {
+            return Ok(items);
+        }
+    }
+}
+
+/// The key of an entity as the API shows it.
+fn key_of(kind: Resource, item: &Value) -> String {
+    let text = |field: &str| item[field].as_str().unwrap_or_default().to_owned();
+    match kind {
+        Resource::TierDeployable => format!("{}/{}", text("deployable"), text("tier")),
+        Resource::ConfigLayer => format!(
+            "{}/{}/{}",
+            text("deployable"),
+            item["scope"]["kind"].as_str().unwrap_or_default(),
+            item["scope"]["name"].as_str().unwrap_or_default()
+        ),
+        _ => text("name"),
+    }
+}
+
+/// `strata list KIND`: a table of key, version and what each is; `--json` the items.
+pub async fn list(
+    client: &Client,
+    kind: &str,
+    search: &str,
+    as_json: bool,
+) -> Result<(), StartupError> {
+    let kind = kind_of(kind)?;
+    let items = all(client, kind, search).await?;
+    if as_json {
+        output::json(&Value::Array(items));
+        return Ok(());
+    }
+    let about = ["display_name", "product", "tier", "state", "active"];
+    let rows: Vec<Vec<String>> = items
+        .iter()
+        .map(|item| {
+            let described = about
+                .iter()
+                .filter(|f| item.get(**f).is_some_and(|v| !v.is_null()))
+                .map(|f| output::cell(&item[*f]))
+                .collect::<Vec<_>>()
+                .join("  ");
+            vec![
+                key_of(kind, item),
+                format!("v{}", item["version"]),
+                described,
+            ]
+        })
+        .collect();
+    output::table(&["key", "version", "about"], &rows);
+    eprintln!("{} {}", items.len(), kind.path());
+    Ok(())
+}
+
+/// `strata view KIND [FIELD=VALUE …]`: the whole of every entity whose fields equal the
+/// filters (dotted paths reach inside), like drift-config's `view TABLE`.
+pub async fn view(
+    client: &Client,
+    kind: &str,
+    filters: &[String],
+    as_json: bool,
+) -> Result<(), StartupError> {
+    let kind = kind_of(kind)?;
+    let filters: Vec<(Vec<String>, Value)> = filters
+        .iter()
+        .map(|f| assignment(f))
+        .collect::<Result<_, _>>()?;
+    let items: Vec<Value> = all(client, kind, "")
+        .await?
+        .into_iter()
+        .filter(|item| {
+            filters.iter().all(|(path, wanted)| {
+                let found = path.iter().try_fold(item, |v, p| v.get(p));
+                found.is_some_and(|v| v == wanted || output::cell(v) == output::cell(wanted))
+            })
+        })
+        .collect();
+    if as_json {
+        output::json(&Value::Array(items));
+        return Ok(());
+    }
+    let bold = console::Style::new().bold();
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            println!();
+        }
+        println!("{}", bold.apply_to(key_of(kind, item)));
+        output::fields(item);
+    }
+    eprintln!("{} {}", items.len(), kind.path());
+    Ok(())
+}
+
+/// `strata KIND info KEY`.
+pub async fn info(client: &Client, entity: &EntityRef, as_json: bool) -> Result<(), StartupError> {
+    let item = client.get(entity.path()).await?.body["item"].clone();
+    match as_json {
+        true => output::json(&item),
+        false => output::fields(&item),
+    }
+    Ok(())
+}
+
+/// `FIELD=VALUE`: a dotted path and a value, JSON when it reads as JSON, else text.
+fn assignment(text: &str) -> Result<(Vec<String>, Value), StartupError> {
+    let (path, value) = text
+        .split_once('=')
+        .filter(|(path, _)| !path.is_empty())
+        .ok_or_else(|| usage("FIELD=VALUE", format!("{text:?}: write FIELD=VALUE")))?;
+    let value = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_owned()));
+    Ok((path.split('.').map(str::to_owned).collect(), value))
+}
+
+/// Sets `value` at `path` inside `target`, making the objects on the way.
+fn set_at(target: &mut Value, path: &[String], value: Value) -> Result<(), StartupError> {
+    let (last, parents) = path.split_last().expect("a path has a field");
+    let mut here = target;
+    for part in parents {
+        if !here.is_object() {
+            return Err(usage(
+                "FIELD=VALUE",
+                format!("{} is not an object", path.join(".")),
+            ));
+        }
+        here = here
+            .as_object_mut()
+            .expect("checked")
+            .entry(part.clone())
+            .or_insert_with(|| json!({}));
+    }
+    match here.as_object_mut() {
+        Some(fields) => {
+            fields.insert(last.clone(), value);
+            Ok(())
+        }
+        None => Err(usage(
+            "FIELD=VALUE",
+            format!("{} is inside something that is not an object", path.join(".")),
+        )),
+    }
+}
+
+fn remove_at(target: &mut Value, path: &[String]) -> bool {
+    let (last, parents) = path.split_last().expect("a path has a field");
+    let Some(parent) = parents.iter().try_fold(target, |v, p| v.get_mut(p)) else {
+        return false;
+    };
+    parent
+        .as_object_mut()
+        .is_some_and(|fields| fields.remove(last).is_some())
+}
+
+fn apply(target: &mut Value, assignments: &[String]) -> Result<(), StartupError> {
+    for text in assignments {
+        let (path, value) = assignment(text)?;
+        set_at(target, &path, value)?;
+    }
+    Ok(())
+}
+
+/// What a new entity of `kind` holds unless the command line says otherwise.
+fn defaults(kind: Resource) -> Value {
+    match kind {
+        Resource::Tier => json!({"is_live": false, "state": "active"}),
+        Resource::Organization => json!({"state": "active"}),
+        Resource::Product => json!({"deployables": [], "state": "active"}),
+        Resource::Tenant => json!({"alias": null, "termination_protection": false, "state": "active"}),
+        _ => json!({}),
+    }
+}
+
+/// `strata KIND add FIELD=VALUE …`: a new entity from its fields (a display name defaults to
+/// the name; a short name to the organization's name).
+pub async fn add(
+    client: &Client,
+    kind: Resource,
+    assignments: &[String],
+    reason: Option<String>,
+) -> Result<(), StartupError> {
+    let mut item = defaults(kind);
+    apply(&mut item, assignments)?;
+    let named = [Resource::Tier, Resource::Organization, Resource::Product].contains(&kind);
+    if let Some(name) = item.get("name").cloned().filter(|_| named) {
+        let fields = item.as_object_mut().expect("an object");
+        fields.entry("display_name").or_insert(name.clone());
+        if kind == Resource::Organization {
+            fields.entry("short_name").or_insert(name);
+        }
+    }
+    let key = key_of(kind, &item);
+    let reason = reason.unwrap_or_else(|| format!("add {} {key}", kind.stored_kind()));
+    let answer = client
+        .send(Call::write(Method::POST, format!("/api/v1/{}", kind.path()), &reason).body(item))
+        .await?;
+    output::done(format!(
+        "created {} {key} (version {}, revision {})",
+        kind.stored_kind(),
+        answer.body["item"]["version"],
+        answer.body["revision"]
+    ));
+    Ok(())
+}
+
+/// Reads an entity, changes it with `change`, and writes it back as an edit of the version
+/// read; says what happened.
+async fn edit_with(
+    client: &Client,
+    entity: &EntityRef,
+    reason: String,
+    change: impl FnOnce(&mut Value) -> Result<(), StartupError>,
+) -> Result<(), StartupError> {
+    let found = client.get(entity.path()).await?;
+    let mut item = found.body["item"].clone();
+    let version = item["version"].as_i64().unwrap_or_default();
+    item.as_object_mut().map(|fields| fields.remove("version"));
+    change(&mut item)?;
+    let answer = client
+        .send(
+            Call::write(Method::PUT, entity.path(), &reason)
+                .body(item)
+                .edited(version),
+        )
+        .await?;
+    let now = answer.body["item"]["version"].as_i64().unwrap_or_default();
+    match now == version {
+        true => output::done(format!("{} was already so: nothing changed", entity.named())),
+        false => output::done(format!(
+            "updated {} to version {now} (revision {})",
+            entity.named(),
+            answer.body["revision"]
+        )),
+    }
+    Ok(())
+}
+
+/// `strata KIND edit KEY FIELD=VALUE …`.
+pub async fn edit(
+    client: &Client,
+    entity: &EntityRef,
+    assignments: &[String],
+    reason: Option<String>,
+) -> Result<(), StartupError> {
+    let reason = reason.unwrap_or_else(|| format!("edit {}", entity.named()));
+    edit_with(client, entity, reason, |item| apply(item, assignments)).await
+}
+
+/// A layer's key as the API has it: `web-api/default/`, `web-api/tier/LIVE`, …
+fn layer_key(text: &str) -> Result<(String, Value), StartupError> {
+    let parts: Vec<&str> = text.trim_end_matches('/').split('/').collect();
+    let scope = match parts.as_slice() {
+        [_, "default"] => json!({"kind": "default"}),
+        [_, kind @ ("tier" | "product" | "tenant"), name] => json!({"kind": kind, "name": name}),
+        _ => {
+            return Err(usage(
+                "LAYER",
+                format!(
+                    "{text:?}: DEPLOYABLE/default, DEPLOYABLE/tier/TIER, DEPLOYABLE/product/PRODUCT or DEPLOYABLE/tenant/TENANT"
+                ),
+            ));
+        }
+    };
+    let key = match parts.len() {
+        2 => format!("{}/default/", parts[0]),
+        _ => parts.join("/"),
+    };
+    Ok((key, json!({"deployable": parts[0], "scope": scope})))
+}
+
+/// `strata set LAYER KEY=VALUE … [--unset KEY …]`: changes values in one config layer (made
+/// when it does not exist yet), validated as every write is.
+pub async fn set(
+    client: &Client,
+    layer: &str,
+    assignments: &[String],
+    unset: &[String],
+    reason: Option<String>,
+) -> Result<(), StartupError> {
+    if assignments.is_empty() && unset.is_empty() {
+        return Err(usage("KEY=VALUE", "say what to set (KEY=VALUE) or --unset KEY"));
+    }
+    let (key, mut new_layer) = layer_key(layer)?;
+    let entity = EntityRef {
+        kind: Resource::ConfigLayer,
+        key,
+    };
+    let reason = reason.unwrap_or_else(|| {
+        let mut said: Vec<String> = assignments.to_vec();
+        said.extend(unset.iter().map(|k| format!("unset {k}")));
+        format!("set {}", said.join(", "))
+    });
+    let change = |config: &mut Value| -> Result<(), StartupError> {
+        apply(config, assignments)?;
+        for path in unset {
+            let path: Vec<String> = path.split('.').map(str::to_owned).collect();
+            remove_at(config, &path);
+        }
+        Ok(())
+    };
+    match client.get(entity.path()).await {
+        Ok(_) => {
+            edit_with(client, &entity, reason, |item| {
+                let config = item
+                    .as_object_mut()
+                    .expect("an object")
+                    .entry("config")
+                    .or_insert_with(|| json!({}));
+                change(config)
+            })
+            .await
+        }
+        Err(StartupError::Refused { status: 404, .. }) => {
+            let mut config = Value::Object(Map::new());
+            change(&mut config)?;
+            new_layer["config"] = config;
+            let answer = client
+                .send(
+                    Call::write(Method::POST, "/api/v1/config-layers", &reason).body(new_layer),
+                )
+                .await?;
+            output::done(format!(
+                "created {} (version {}, revision {})",
+                entity.named(),
+                answer.body["item"]["version"],
+                answer.body["revision"]
+            ));
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `strata history ENTITY`: every version, oldest first.
+pub async fn history(
+    client: &Client,
+    entity: &EntityRef,
+    as_json: bool,
+) -> Result<(), StartupError> {
+    let answer = client.get(format!("{}/history", entity.path())).await?;
+    let versions = answer.body["versions"].as_array().cloned().unwrap_or_default();
+    if as_json {
+        output::json(&Value::Array(versions));
+        return Ok(());
+    }
+    let text = |v: &Value, f: &str| output::cell(&v[f]);
+    let rows: Vec<Vec<String>> = versions
+        .iter()
+        .map(|v| {
+            vec![
+                format!("v{}", v["version"]),
+                text(v, "at"),
+                text(v, "operation"),
+                text(v, "actor"),
+                text(v, "revision"),
+                text(v, "reason"),
+            ]
+        })
+        .collect();
+    output::table(
+        &["version", "at", "operation", "actor", "revision", "reason"],
+        &rows,
+    );
+    Ok(())
+}
+
+/// `strata diff ENTITY V1 V2`: what changed from one version to the other.
+pub async fn diff(
+    client: &Client,
+    entity: &EntityRef,
+    from: i64,
+    to: i64,
+    as_json: bool,
+) -> Result<(), StartupError> {
+    let answer = client
+        .get(format!("{}/diff?from={from}&to={to}", entity.path()))
+        .await?;
+    let patch = answer.body["patch"].as_array().cloned().unwrap_or_default();
+    match as_json {
+        true => output::json(&Value::Array(patch)),
+        false => output::patch(&patch),
+    }
+    Ok(())
+}
+
+/// `strata rollback ENTITY VERSION`: the entity as that version had it, as a new version.
+pub async fn rollback(
+    client: &Client,
+    entity: &EntityRef,
+    to_version: i64,
+    reason: Option<String>,
+) -> Result<(), StartupError> {
+    // The version edited: the current one, or 0 when it is deleted now.
+    let current = match client.get(entity.path()).await {
+        Ok(found) => found.body["item"]["version"].as_i64().unwrap_or_default(),
+        Err(StartupError::Refused { status: 404, .. }) => 0,
+        Err(e) => return Err(e),
+    };
+    let reason =
+        reason.unwrap_or_else(|| format!("roll {} back to version {to_version}", entity.named()));
+    let answer = client
+        .send(
+            Call::write(Method::POST, format!("{}/rollback", entity.path()), &reason)
+                .body(json!({"to_version": to_version}))
+                .edited(current),
+        )
+        .await?;
+    output::done(format!(
+        "rolled {} back to version {to_version}: now version {} (revision {})",
+        entity.named(),
+        answer.body["item"]["version"],
+        answer.body["revision"]
+    ));
+    Ok(())
+}

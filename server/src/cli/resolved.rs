@@ -1,0 +1,53 @@
+//! `strata get` and `strata env`: the config a tenant runs a deployable with, resolved, as
+//! JSON or as `KEY=value` lines for a process environment. Secrets stay sealed, as a read
+//! token without the `secrets` scope gets them, unless `--secrets`: on a local database that
+//! opens them with STRATA_SECRET_KEY; against a server it reads the config from the read path
+//! (`/api/v1/config/…`), which opens them for a read token with the `secrets` scope.
+
+use strata_domain::compile::to_env;
+use strata_store::sealing::{SecretKey, Sealer};
+
+use super::client::{Client, segment};
+use crate::config::ConfigTarget;
+use crate::startup::StartupError;
+
+/// How the config is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Printed {
+    Json,
+    Env,
+}
+
+pub async fn print(
+    client: &Client,
+    target: &ConfigTarget,
+    secrets: bool,
+    key: Option<&SecretKey>,
+    printed: Printed,
+) -> Result<(), StartupError> {
+    let parts = format!(
+        "{}/{}/{}",
+        segment(&target.tier),
+        segment(&target.tenant),
+        segment(&target.deployable)
+    );
+    let config = match (client, secrets) {
+        (Client::Remote { .. }, true) => client.get(format!("/api/v1/config/{parts}")).await?.body,
+        (Client::Local { .. }, true) => {
+            let config = client.get(format!("/api/v1/resolve/{parts}")).await?.body["config"].take();
+            Sealer::new(key.cloned())
+                .open_document(&target.deployable, &config)
+                .map_err(|u| {
+                    StartupError::setting("--secrets", format!("{}: {}", u.pointer, u.reason))
+                })?
+                .0
+                .into_owned()
+        }
+        (_, false) => client.get(format!("/api/v1/resolve/{parts}")).await?.body["config"].take(),
+    };
+    match printed {
+        Printed::Json => super::output::json(&config),
+        Printed::Env => print!("{}", to_env(&config)),
+    }
+    Ok(())
+}
