@@ -107,11 +107,12 @@ impl Doc {
         let id = plural.replace('-', "_");
         let collection = format!("/api/v1/{plural}");
         let item = format!("{collection}/{{key}}");
-        let key = path_param(
+        let mut key = path_param(
             "key",
             &format!("the {one}'s key (a `/` in it as `%2F`)"),
             json!({"type": "string"}),
         );
+        key["example"] = json!(example_key(kind));
 
         let page = self.schema::<Page<E>>();
         self.add(&collection, "get", Op {
@@ -224,17 +225,26 @@ impl Doc {
 
     fn domain_routes(&mut self) {
         let resolved = self.schema::<ResolvedConfig>();
-        let name = |n: &str, what: &str| path_param(n, what, json!({"type": "string"}));
+        let name = |n: &str, what: &str, example: &str| {
+            let mut p = path_param(n, what, json!({"type": "string"}));
+            p["example"] = json!(example);
+            p
+        };
         self.add("/api/v1/resolve/{tier}/{tenant}/{deployable}", "get", Op {
             id: "resolve".into(),
             tag: "configs",
             summary: "The config a tenant runs a deployable with, each value with the layer that set it".into(),
-            parameters: vec![name("tier", "a tier"), name("tenant", "a tenant"), name("deployable", "a deployable")],
+            parameters: vec![
+                name("tier", "a tier", "LIVE"),
+                name("tenant", "a tenant", "acme-berlin"),
+                name("deployable", "a deployable", "web-api"),
+            ],
             body: None,
             answer: (200, resolved),
             refusals: READ_REFUSALS,
         });
-        let revision = path_param("revision", "a revision number", json!({"type": "integer", "minimum": 0}));
+        let mut revision = path_param("revision", "a revision number", json!({"type": "integer", "minimum": 0}));
+        revision["example"] = json!(1);
         let state = self.schema::<StateAt>();
         self.add("/api/v1/revisions/{revision}", "get", Op {
             id: "state_at".into(),
@@ -312,6 +322,19 @@ impl Doc {
             answer: (200, events),
             refusals: READ_REFUSALS,
         });
+    }
+}
+
+/// A key of each kind, as the demo domain has them, for people reading the document.
+fn example_key(kind: Resource) -> &'static str {
+    match kind {
+        Resource::Tier => "LIVE",
+        Resource::Organization => "acme",
+        Resource::Product => "acme-shop",
+        Resource::Deployable => "web-api",
+        Resource::TierDeployable => "LIVE/web-api",
+        Resource::Tenant => "acme-berlin",
+        Resource::ConfigLayer => "web-api/tier/LIVE",
     }
 }
 
