@@ -25,6 +25,9 @@ pub enum TokenScope {
     },
     /// Act as `role` in `organization`, as a member with that role would.
     Act { organization: String, role: Role },
+    /// Act as a domain admin: what a service's CI needs to register its deployable (schema
+    /// and defaults are the domain's). Only a domain admin may create one.
+    Admin,
 }
 
 /// Why a read token may not read a config.
@@ -87,6 +90,7 @@ impl TokenScope {
             TokenScope::Act { organization, .. } => OrganizationName::parse(organization)
                 .map(|_| ())
                 .map_err(|e| FieldError::new("/scope/organization", e.to_string())),
+            TokenScope::Admin => Ok(()),
         }
     }
 
@@ -114,13 +118,23 @@ impl TokenScope {
         Ok(())
     }
 
-    /// The grants of someone acting with this token: a role in one organization, or none.
+    /// The grants of someone acting with this token: a role in one organization, a domain
+    /// admin's, or none.
     pub fn grants(&self) -> Grants {
         let mut grants = Grants::default();
-        if let TokenScope::Act { organization, role } = self {
-            grants.roles.insert(organization.clone(), *role);
+        match self {
+            TokenScope::Act { organization, role } => {
+                grants.roles.insert(organization.clone(), *role);
+            }
+            TokenScope::Admin => grants.domain_admin = true,
+            TokenScope::Read { .. } => {}
         }
         grants
+    }
+
+    /// Whether the token acts (in an organization, or as a domain admin) rather than reads.
+    pub fn acts(&self) -> bool {
+        !matches!(self, TokenScope::Read { .. })
     }
 
     /// Whether configs are answered with their secret values opened.
@@ -150,6 +164,7 @@ impl TokenScope {
                 text
             }
             TokenScope::Act { organization, role } => format!("acts as {role} in {organization}"),
+            TokenScope::Admin => "acts as a domain admin".to_owned(),
         }
     }
 }

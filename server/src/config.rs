@@ -329,6 +329,10 @@ pub enum TokenAction {
         /// Its role there: viewer, editor, publisher or admin.
         #[arg(long, requires = "organization")]
         role: Option<String>,
+        /// A token that acts as a domain admin: for a service's CI that registers its
+        /// deployable (`strata deployable register FILE --server URL`).
+        #[arg(long = "domain-admin", conflicts_with_all = ["tiers", "organization"])]
+        domain_admin: bool,
         /// How many days it works.
         #[arg(long, default_value_t = 90)]
         days: i64,

@@ -21,9 +21,11 @@ pub async fn run(store: &Store, by: &str, action: TokenAction) -> Result<(), Sta
             secrets,
             organization,
             role,
+            domain_admin,
             days,
         } => {
             let scope = match (organization, role) {
+                _ if domain_admin => TokenScope::Admin,
                 (Some(organization), Some(role)) => TokenScope::Act {
                     organization,
                     role: Role::parse(&role)
@@ -31,8 +33,8 @@ pub async fn run(store: &Store, by: &str, action: TokenAction) -> Result<(), Sta
                 },
                 _ if tiers.is_empty() => {
                     return Err(usage(
-                        "say what the token may do: --tier T (read configs) or \
-                         --organization O --role R (act there)",
+                        "say what the token may do: --tier T (read configs), \
+                         --organization O --role R (act there) or --domain-admin",
                     ));
                 }
                 _ => TokenScope::Read {

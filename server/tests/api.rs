@@ -560,7 +560,7 @@ async fn the_openapi_document_describes_every_route_and_anyone_may_read_it() {
             }
         }
     }
-    for path in ["/api/v1/resolve/{tier}/{tenant}/{deployable}", "/api/v1/revisions/{revision}", "/api/v1/revisions/{revision}/restore", "/api/v1/publications", "/api/v1/publish", "/api/v1/audit", "/api/v1/audit/events"] {
+    for path in ["/api/v1/resolve/{tier}/{tenant}/{deployable}", "/api/v1/revisions/{revision}", "/api/v1/revisions/{revision}/restore", "/api/v1/publications", "/api/v1/publish", "/api/v1/audit", "/api/v1/audit/events", "/api/v1/config/{tier}/{tenant}/{deployable}"] {
         assert!(paths.contains_key(path), "{path}");
     }
     // Schemas derived from the types: a tenant's name follows its rule, every $ref resolves.

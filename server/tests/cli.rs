@@ -930,26 +930,23 @@ fn everyday_commands_work_against_a_server_with_a_token() {
     use strata_domain::token::TokenScope;
     use strata_store::access::{Actor, NewToken};
 
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let server = runtime.block_on(async { common::test_server().await.with_demo().await });
-    let secret = runtime.block_on(async {
+    /// A token of `scope` on the server's database, and its secret.
+    async fn token(server: &common::TestServer, name: &str, scope: TokenScope) -> String {
         let store = server.db.store().await;
         let (_, secret) = store
-            .create_token(
-                &Actor::operator("root"),
-                NewToken {
-                    name: "cli-bot",
-                    scope: TokenScope::Act {
-                        organization: "acme".into(),
-                        role: Role::Admin,
-                    },
-                    days: 1,
-                },
-            )
+            .create_token(&Actor::operator("root"), NewToken { name, scope, days: 1 })
             .await
             .unwrap();
         secret
-    });
+    }
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(async { common::test_server().await.with_demo().await });
+    let acme_admin = TokenScope::Act {
+        organization: "acme".into(),
+        role: Role::Admin,
+    };
+    let secret = runtime.block_on(token(&server, "cli-bot", acme_admin));
     let env = [
         ("STRATA_SERVER", server.address.as_str()),
         ("STRATA_TOKEN", secret.as_str()),
@@ -966,9 +963,37 @@ fn everyday_commands_work_against_a_server_with_a_token() {
         r#"{"name": "audit-log", "display_name": "Audit log", "config_schema": {"type": "object"}, "default_config": {}}"#,
     )
     .unwrap();
-    // Deployables are the domain's: an organization's token may not register one.
-    let refused = strata(&["deployable", "register", file.to_str().unwrap()], &env);
-    assert_eq!(refused.status.code(), Some(1), "{refused:?}");
+    // Deployables are the domain's: an organization's token may not register one; a service's
+    // CI registers with a token that acts as a domain admin.
+    let file = file.to_str().unwrap();
+    let refused = strata(&["deployable", "register", file], &env);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("token:cli-bot may not"), "{stderr}");
+    let ci = runtime.block_on(token(&server, "ci", TokenScope::Admin));
+    let as_ci = [env[0], ("STRATA_TOKEN", ci.as_str())];
+    let created = ok(&strata(&["deployable", "register", file], &as_ci));
+    assert!(created.starts_with("created deployable audit-log (version 1"), "{created}");
+    let same = ok(&strata(&["deployable", "register", file], &as_ci));
+    assert!(same.ends_with("nothing changed\n"), "{same}");
+
+    // A read token with the secrets scope reads a config with its secrets opened.
+    let reader = runtime.block_on(token(
+        &server,
+        "reader",
+        TokenScope::Read {
+            tiers: vec!["LIVE".into()],
+            tenants: vec![],
+            deployables: vec![],
+            secrets: true,
+        },
+    ));
+    let as_reader = [env[0], ("STRATA_TOKEN", reader.as_str())];
+    let lines = ok(&strata(&["env", "LIVE", "acme-berlin", "web-api", "--secrets"], &as_reader));
+    assert!(lines.contains("DATABASE_PASSWORD=acme-berlin-db-password\n"), "{lines}");
+    let sealed = ok(&strata(&["get", "LIVE", "acme-berlin", "web-api"], &env));
+    assert!(sealed.contains("\"password\": \"sealed:v1:"), "{sealed}");
+
     let published = ok(&strata(&["publish"], &env));
     assert!(published.starts_with("published revision "), "{published}");
 

@@ -223,6 +223,50 @@ impl Doc {
         });
     }
 
+    /// The read path services use (`http/config.rs`), with a read token.
+    fn read_path(&mut self) {
+        let refusals: Map<String, Value> = [400, 401, 403, 404, 503]
+            .iter()
+            .map(|status| (status.to_string(), json!({"$ref": "#/components/responses/Refused"})))
+            .collect();
+        let mut responses = json!({
+            "200": {
+                "description": "the resolved config as compiled for the published revision; the ETag is the revision",
+                "content": {
+                    "application/json": {"schema": {"type": "object"}},
+                    "text/plain": {"schema": {"type": "string"}},
+                },
+            },
+            "304": {"description": "not modified since the revision If-None-Match names"},
+        });
+        responses
+            .as_object_mut()
+            .expect("an object")
+            .extend(refusals);
+        let name = |n: &str, example: &str| {
+            let mut p = path_param(n, &format!("a {n} (a tenant's alias works too)"), json!({"type": "string"}));
+            p["example"] = json!(example);
+            p
+        };
+        self.paths.insert(
+            "/api/v1/config/{tier}/{tenant}/{deployable}".to_owned(),
+            json!({"get": {
+                "operationId": "read_config",
+                "tags": ["configs"],
+                "summary": "The config a tenant runs a deployable with, for services: needs a read token whose scope covers it (secrets opened only for a token with the secrets scope)",
+                "parameters": [
+                    name("tier", "LIVE"),
+                    name("tenant", "acme-berlin"),
+                    name("deployable", "web-api"),
+                    query_param("format", "json (the default) or env: KEY=value lines", json!({"type": "string", "enum": ["json", "env"]}), false),
+                    {"name": "If-None-Match", "in": "header", "required": false,
+                     "description": "the revision already held, in quotes", "schema": {"type": "string"}},
+                ],
+                "responses": responses,
+            }}),
+        );
+    }
+
     fn domain_routes(&mut self) {
         let resolved = self.schema::<ResolvedConfig>();
         let name = |n: &str, what: &str, example: &str| {
@@ -371,6 +415,7 @@ fn build() -> Value {
         with_resource_type!(kind, E => doc.entity_routes::<E>(kind));
     }
     doc.domain_routes();
+    doc.read_path();
     let refused = doc.schema::<ErrorBody>();
     let schemas = doc.schemas.take_definitions(true);
     json!({

@@ -111,7 +111,7 @@ async fn acting_token(
         .await
         .map_err(IntoResponse::into_response)?;
     match &token.scope {
-        TokenScope::Act { .. } => Ok(Person {
+        TokenScope::Act { .. } | TokenScope::Admin => Ok(Person {
             name: format!("token:{}", token.name),
             display_name: format!("token {}", token.name),
             grants: token.scope.grants(),

@@ -51,7 +51,7 @@ async fn read_token(path: &ReadPath, headers: &HeaderMap) -> Result<TokenScope, 
         .map_err(IntoResponse::into_response)?;
     match token.scope {
         TokenScope::Read { .. } => Ok(token.scope),
-        TokenScope::Act { .. } => Err(out_of_scope(OutOfScope::NotARead)),
+        TokenScope::Act { .. } | TokenScope::Admin => Err(out_of_scope(OutOfScope::NotARead)),
     }
 }
 

@@ -39,7 +39,10 @@ pub fn router(
     Router::new()
         .merge(health::router(probe))
         .merge(crate::api::docs_router())
-        .merge(config::router(served, bearer, sealer))
+        .merge(
+            config::router(served, bearer, sealer)
+                .layer(middleware::from_fn(crate::api::always_json)),
+        )
         .merge(sessions.around(guarded, policy))
         .layer(TraceLayer::new_for_http())
 }

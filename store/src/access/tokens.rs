@@ -72,7 +72,7 @@ pub struct TokenUses {
 /// The organization a scope belongs to, as stored ('' for read tokens, which span them).
 fn owner(scope: &TokenScope) -> &str {
     match scope {
-        TokenScope::Read { .. } => "",
+        TokenScope::Read { .. } | TokenScope::Admin => "",
         TokenScope::Act { organization, .. } => organization,
     }
 }
@@ -82,12 +82,16 @@ fn owner(scope: &TokenScope) -> &str {
 /// members of its organization.
 fn check_may_manage(actor: &Actor, scope: &TokenScope) -> Result<(), StoreError> {
     match scope {
-        TokenScope::Read { .. } => {
+        TokenScope::Read { .. } | TokenScope::Admin => {
             if actor.may(Action::ManageMembers, &Scope::Domain) {
                 return Ok(());
             }
+            let what = match scope {
+                TokenScope::Admin => "that act as a domain admin",
+                _ => "that read configs",
+            };
             Err(StoreError::Forbidden(format!(
-                "{} may not manage tokens that read configs: only a domain admin may",
+                "{} may not manage tokens {what}: only a domain admin may",
                 actor.name()
             )))
         }
@@ -195,6 +199,7 @@ impl Store {
                 each::<Tenant>(self, "/scope/tenants", tenants).await?;
                 each::<Deployable>(self, "/scope/deployables", deployables).await
             }
+            TokenScope::Admin => Ok(()),
             TokenScope::Act { organization, .. } => {
                 match self.get::<Organization>(organization).await {
                     Err(StoreError::NotFound { kind, key }) => Err(StoreError::invalid(
