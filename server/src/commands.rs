@@ -32,7 +32,10 @@ pub async fn demo(store: &Store, actor: &str) -> Result<(), StartupError> {
 
 pub async fn export(store: &Store, dir: &Path) -> Result<(), StartupError> {
     let revision = store.domain().await?.revision;
-    let bar = output::spinner(format!("exporting revision {revision} to {}", dir.display()));
+    let bar = output::spinner(format!(
+        "exporting revision {revision} to {}",
+        dir.display()
+    ));
     let files = store.export(dir).await;
     bar.finish_and_clear();
     for (file, rows) in files? {
@@ -53,19 +56,19 @@ pub async fn import(
     let bar = output::spinner(format!("importing {}", dir.display()));
     let imported = async {
         Ok::<_, StartupError>(if drift {
-        let (revision, report) = store
-            .import_drift(&Actor::operator(actor), reason, dir)
-            .await?;
-        for (kind, rows) in &report.mapped {
-            println!("imported {rows} {kind}(s)");
-        }
-        for line in &report.not_mapped {
-            println!("not mapped: {line}");
-        }
-        revision
-    } else {
-        store.import(&Actor::operator(actor), reason, dir).await?
-    })
+            let (revision, report) = store
+                .import_drift(&Actor::operator(actor), reason, dir)
+                .await?;
+            for (kind, rows) in &report.mapped {
+                println!("imported {rows} {kind}(s)");
+            }
+            for line in &report.not_mapped {
+                println!("not mapped: {line}");
+            }
+            revision
+        } else {
+            store.import(&Actor::operator(actor), reason, dir).await?
+        })
     }
     .await;
     bar.finish_and_clear();

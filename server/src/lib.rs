@@ -213,7 +213,16 @@ async fn run(cli: Cli) -> Result<(), StartupError> {
             unset,
             reason,
             author,
-        } => entities::set(&client(&author).await?, &layer, &assignments, &unset, reason).await,
+        } => {
+            entities::set(
+                &client(&author).await?,
+                &layer,
+                &assignments,
+                &unset,
+                reason,
+            )
+            .await
+        }
         Command::Tier { action, author } => {
             entity_command(&client(&author).await?, "tiers", action).await
         }
@@ -294,6 +303,14 @@ async fn entity_command(
             key,
             fields,
             reason,
-        } => entities::edit(client, &EntityRef::parse(kind, Some(&key))?, &fields, reason).await,
+        } => {
+            entities::edit(
+                client,
+                &EntityRef::parse(kind, Some(&key))?,
+                &fields,
+                reason,
+            )
+            .await
+        }
     }
 }

@@ -83,7 +83,9 @@ impl StartupError {
         match self {
             StartupError::Refused { status: 409, .. }
             | StartupError::Store(
-                StoreError::Conflict { .. } | StoreError::Duplicate { .. } | StoreError::InUse { .. },
+                StoreError::Conflict { .. }
+                | StoreError::Duplicate { .. }
+                | StoreError::InUse { .. },
             ) => 3,
             _ => 1,
         }

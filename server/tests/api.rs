@@ -443,7 +443,10 @@ async fn impact_revisions_restore_publications_and_audit_answer_as_the_console_d
             .json(&raised),
     )
     .await;
-    assert!(breaking["violations"]["total"].as_u64().unwrap() > 0, "{breaking}");
+    assert!(
+        breaking["violations"]["total"].as_u64().unwrap() > 0,
+        "{breaking}"
+    );
     let (_, after) = send(admin.get(&layer)).await;
     assert_eq!(after["item"], current["item"], "a preview writes nothing");
 
@@ -453,9 +456,15 @@ async fn impact_revisions_restore_publications_and_audit_answer_as_the_console_d
     assert_eq!(first["revision"], 1);
     assert_eq!(first["state"]["tier"]["LIVE"]["display_name"], "Live");
     let (status, beyond) = send(admin.get(format!("{api}/revisions/999"))).await;
-    assert_eq!((status, code(&beyond)), (StatusCode::NOT_FOUND, "not_found"));
+    assert_eq!(
+        (status, code(&beyond)),
+        (StatusCode::NOT_FOUND, "not_found")
+    );
     let (status, word) = send(admin.get(format!("{api}/revisions/first"))).await;
-    assert_eq!((status, code(&word)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid"));
+    assert_eq!(
+        (status, code(&word)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid")
+    );
 
     let (_, tier) = send(admin.get(format!("{api}/tiers/LIVE"))).await;
     let mut renamed = tier["item"].clone();
@@ -486,7 +495,13 @@ async fn impact_revisions_restore_publications_and_audit_answer_as_the_console_d
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{unchanged}");
-    assert_eq!((unchanged["changed"].as_bool(), unchanged["revision"].as_i64()), (Some(false), Some(3)));
+    assert_eq!(
+        (
+            unchanged["changed"].as_bool(),
+            unchanged["revision"].as_i64()
+        ),
+        (Some(false), Some(3))
+    );
 
     // Publications: every revision has one; publish asks for the newest now.
     let (status, asked) = send(admin.post(format!("{api}/publish"))).await;
@@ -502,31 +517,52 @@ async fn impact_revisions_restore_publications_and_audit_answer_as_the_console_d
         "{first}"
     );
     let (status, too_many) = send(admin.get(format!("{api}/publications?limit=500"))).await;
-    assert_eq!((status, code(&too_many)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid"));
+    assert_eq!(
+        (status, code(&too_many)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid")
+    );
 
     // The audit trail: the changes, filtered, newest first; and the events.
     let (status, trail) = send(admin.get(format!("{api}/audit?kind=tier&key=LIVE&limit=5"))).await;
     assert_eq!(status, StatusCode::OK, "{trail}");
     let items = trail["items"].as_array().unwrap();
-    assert!(items.iter().all(|r| r["kind"] == "tier" && r["key"] == "LIVE"), "{trail}");
+    assert!(
+        items
+            .iter()
+            .all(|r| r["kind"] == "tier" && r["key"] == "LIVE"),
+        "{trail}"
+    );
     assert_eq!(items[0]["operation"], "restore");
     assert_eq!(items[0]["after"]["display_name"], "Live");
     assert_eq!(items[1]["reason"], "a new name");
     let (status, events) = send(admin.get(format!("{api}/audit/events?limit=20"))).await;
     assert_eq!(status, StatusCode::OK, "{events}");
     assert!(
-        events["items"].as_array().unwrap().iter().any(|e| e["action"] == "restore"),
+        events["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "restore"),
         "{events}"
     );
 
     // Refusals in the one shape, wherever they come from: no such route, a NUL in a path,
     // query or body.
     let (status, nowhere) = send(admin.get(format!("{api}/tiers/LIVE/nowhere"))).await;
-    assert_eq!((status, code(&nowhere)), (StatusCode::NOT_FOUND, "not_found"));
+    assert_eq!(
+        (status, code(&nowhere)),
+        (StatusCode::NOT_FOUND, "not_found")
+    );
     let (status, nul) = send(admin.get(format!("{api}/tenants/acme%00"))).await;
-    assert_eq!((status, code(&nul)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid"));
+    assert_eq!(
+        (status, code(&nul)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid")
+    );
     let (status, nul) = send(admin.get(format!("{api}/tenants?q=%00"))).await;
-    assert_eq!((status, code(&nul)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid"));
+    assert_eq!(
+        (status, code(&nul)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid")
+    );
     let (status, nul) = send(
         admin
             .post(format!("{api}/tiers"))
@@ -534,7 +570,10 @@ async fn impact_revisions_restore_publications_and_audit_answer_as_the_console_d
             .json(&json!({"name": "NUL", "display_name": "a\u{0}b", "is_live": false, "state": "active"})),
     )
     .await;
-    assert_eq!((status, code(&nul)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid"));
+    assert_eq!(
+        (status, code(&nul)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid")
+    );
     assert_eq!(nul["error"]["details"][0]["field"], "/display_name");
 }
 
@@ -546,10 +585,21 @@ async fn the_openapi_document_describes_every_route_and_anyone_may_read_it() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(document["openapi"], "3.1.0");
     let paths = document["paths"].as_object().unwrap();
-    for kind in ["tiers", "organizations", "products", "deployables", "tier-deployables", "tenants", "config-layers"] {
+    for kind in [
+        "tiers",
+        "organizations",
+        "products",
+        "deployables",
+        "tier-deployables",
+        "tenants",
+        "config-layers",
+    ] {
         for (path, methods) in [
             (format!("/api/v1/{kind}"), &["get", "post"][..]),
-            (format!("/api/v1/{kind}/{{key}}"), &["get", "put", "delete"][..]),
+            (
+                format!("/api/v1/{kind}/{{key}}"),
+                &["get", "put", "delete"][..],
+            ),
             (format!("/api/v1/{kind}/{{key}}/history"), &["get"][..]),
             (format!("/api/v1/{kind}/{{key}}/diff"), &["get"][..]),
             (format!("/api/v1/{kind}/{{key}}/rollback"), &["post"][..]),
@@ -560,7 +610,16 @@ async fn the_openapi_document_describes_every_route_and_anyone_may_read_it() {
             }
         }
     }
-    for path in ["/api/v1/resolve/{tier}/{tenant}/{deployable}", "/api/v1/revisions/{revision}", "/api/v1/revisions/{revision}/restore", "/api/v1/publications", "/api/v1/publish", "/api/v1/audit", "/api/v1/audit/events", "/api/v1/config/{tier}/{tenant}/{deployable}"] {
+    for path in [
+        "/api/v1/resolve/{tier}/{tenant}/{deployable}",
+        "/api/v1/revisions/{revision}",
+        "/api/v1/revisions/{revision}/restore",
+        "/api/v1/publications",
+        "/api/v1/publish",
+        "/api/v1/audit",
+        "/api/v1/audit/events",
+        "/api/v1/config/{tier}/{tenant}/{deployable}",
+    ] {
         assert!(paths.contains_key(path), "{path}");
     }
     // Schemas derived from the types: a tenant's name follows its rule, every $ref resolves.
@@ -586,5 +645,8 @@ async fn the_openapi_document_describes_every_route_and_anyone_may_read_it() {
         .unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
-    assert!(html.contains("/api/v1/config-layers/{key}/impact") && html.contains("id=\"schema-ErrorBody\""));
+    assert!(
+        html.contains("/api/v1/config-layers/{key}/impact")
+            && html.contains("id=\"schema-ErrorBody\"")
+    );
 }

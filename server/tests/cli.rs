@@ -757,7 +757,10 @@ fn list_and_history_show_the_domain_in_lines_or_json() {
         .map(|line| line.split_whitespace().next().unwrap())
         .collect();
     assert_eq!(keys, ["KEY", "DEV", "LIVE", "STAGING"], "{tiers}");
-    assert!(tiers.lines().skip(1).all(|line| line.contains(" v1 ")), "{tiers}");
+    assert!(
+        tiers.lines().skip(1).all(|line| line.contains(" v1 ")),
+        "{tiers}"
+    );
 
     let found: serde_json::Value = serde_json::from_str(&ok(&strata(
         &["list", "tenants", "--search", "acme-b", "--json"],
@@ -848,38 +851,71 @@ fn a_server_nobody_can_sign_in_to_logs_a_setup_link() {
 /// duplicate exits 3, a value the schema refuses exits 1 naming the field, bad usage exits 2.
 fn everyday_journey(run: &dyn Fn(&[&str]) -> Output) {
     let added = ok(&run(&[
-        "tenant", "add", "name=acme-qa", "product=acme-shop", "tier=STAGING",
+        "tenant",
+        "add",
+        "name=acme-qa",
+        "product=acme-shop",
+        "tier=STAGING",
     ]));
-    assert!(added.starts_with("created tenant acme-qa (version 1, revision "), "{added}");
+    assert!(
+        added.starts_with("created tenant acme-qa (version 1, revision "),
+        "{added}"
+    );
     let info: serde_json::Value =
         serde_json::from_str(&ok(&run(&["tenant", "info", "acme-qa", "--json"]))).unwrap();
     assert_eq!(info["version"], 1);
     assert_eq!(info["state"], "active");
     let edited = ok(&run(&["tenant", "edit", "acme-qa", "alias=acme-qa-eu"]));
-    assert!(edited.starts_with("updated tenant acme-qa to version 2"), "{edited}");
+    assert!(
+        edited.starts_with("updated tenant acme-qa to version 2"),
+        "{edited}"
+    );
     let viewed: serde_json::Value = serde_json::from_str(&ok(&run(&[
-        "view", "tenants", "tier=STAGING", "alias=acme-qa-eu", "--json",
+        "view",
+        "tenants",
+        "tier=STAGING",
+        "alias=acme-qa-eu",
+        "--json",
     ])))
     .unwrap();
     assert_eq!(viewed.as_array().unwrap().len(), 1, "{viewed}");
     assert_eq!(viewed[0]["name"], "acme-qa");
     let shown = ok(&run(&["view", "tenants", "alias=acme-qa-eu"]));
-    assert!(shown.starts_with("acme-qa\n") && shown.contains("product "), "{shown}");
+    assert!(
+        shown.starts_with("acme-qa\n") && shown.contains("product "),
+        "{shown}"
+    );
     let listed = ok(&run(&["list", "tenants", "--search", "acme-qa"]));
-    assert!(listed.starts_with("KEY ") && listed.contains("\nacme-qa "), "{listed}");
+    assert!(
+        listed.starts_with("KEY ") && listed.contains("\nacme-qa "),
+        "{listed}"
+    );
 
     let layer = "web-api/tenant/acme-qa";
     let set = ok(&run(&["set", layer, "rate_limit.requests_per_second=500"]));
-    assert!(set.starts_with("created config layer web-api/tenant/acme-qa (version 1"), "{set}");
+    assert!(
+        set.starts_with("created config layer web-api/tenant/acme-qa (version 1"),
+        "{set}"
+    );
     let config: serde_json::Value =
         serde_json::from_str(&ok(&run(&["get", "STAGING", "acme-qa", "web-api"]))).unwrap();
     assert_eq!(config["rate_limit"]["requests_per_second"], 500, "{config}");
     let env = ok(&run(&["env", "STAGING", "acme-qa", "web-api"]));
-    assert!(env.contains("RATE_LIMIT_REQUESTS_PER_SECOND=500\n"), "{env}");
+    assert!(
+        env.contains("RATE_LIMIT_REQUESTS_PER_SECOND=500\n"),
+        "{env}"
+    );
     let set = ok(&run(&[
-        "set", layer, "rate_limit.requests_per_second=600", "--reason", "more traffic",
+        "set",
+        layer,
+        "rate_limit.requests_per_second=600",
+        "--reason",
+        "more traffic",
     ]));
-    assert!(set.starts_with("updated config layer web-api/tenant/acme-qa to version 2"), "{set}");
+    assert!(
+        set.starts_with("updated config layer web-api/tenant/acme-qa to version 2"),
+        "{set}"
+    );
 
     let entity = "config-layers/web-api/tenant/acme-qa";
     let versions: serde_json::Value =
@@ -889,12 +925,21 @@ fn everyday_journey(run: &dyn Fn(&[&str]) -> Output) {
     let diff = ok(&run(&["diff", entity, "1", "2"]));
     assert_eq!(diff, "~ /config/rate_limit/requests_per_second: 600\n");
     let rolled = ok(&run(&["rollback", entity, "1"]));
-    assert!(rolled.contains("back to version 1: now version 3"), "{rolled}");
+    assert!(
+        rolled.contains("back to version 1: now version 3"),
+        "{rolled}"
+    );
     let config: serde_json::Value =
         serde_json::from_str(&ok(&run(&["get", "STAGING", "acme-qa", "web-api"]))).unwrap();
     assert_eq!(config["rate_limit"]["requests_per_second"], 500, "{config}");
 
-    let duplicate = run(&["tenant", "add", "name=acme-qa", "product=acme-shop", "tier=STAGING"]);
+    let duplicate = run(&[
+        "tenant",
+        "add",
+        "name=acme-qa",
+        "product=acme-shop",
+        "tier=STAGING",
+    ]);
     assert_eq!(duplicate.status.code(), Some(3), "{duplicate:?}");
     let refused = run(&["set", layer, "rate_limit.requests_per_second=0"]);
     let stderr = String::from_utf8_lossy(&refused.stderr);
@@ -905,7 +950,11 @@ fn everyday_journey(run: &dyn Fn(&[&str]) -> Output) {
     );
     let versions: serde_json::Value =
         serde_json::from_str(&ok(&run(&["history", entity, "--json"]))).unwrap();
-    assert_eq!(versions.as_array().unwrap().len(), 3, "nothing was written: {versions}");
+    assert_eq!(
+        versions.as_array().unwrap().len(),
+        3,
+        "nothing was written: {versions}"
+    );
     assert_eq!(run(&["tenant", "add"]).status.code(), Some(2));
     let unknown = run(&["history", "tenants/nobody"]);
     assert_eq!(unknown.status.code(), Some(1));
@@ -921,7 +970,10 @@ fn everyday_commands_work_on_a_local_database() {
     let env = as_operator(&url);
     everyday_journey(&|args| strata(args, &env));
     let history = ok(&strata(&["history", "tenants/acme-qa"], &env));
-    assert!(history.contains("  ops  "), "the operator is the actor: {history}");
+    assert!(
+        history.contains("  ops  "),
+        "the operator is the actor: {history}"
+    );
 }
 
 #[test]
@@ -934,7 +986,14 @@ fn everyday_commands_work_against_a_server_with_a_token() {
     async fn token(server: &common::TestServer, name: &str, scope: TokenScope) -> String {
         let store = server.db.store().await;
         let (_, secret) = store
-            .create_token(&Actor::operator("root"), NewToken { name, scope, days: 1 })
+            .create_token(
+                &Actor::operator("root"),
+                NewToken {
+                    name,
+                    scope,
+                    days: 1,
+                },
+            )
             .await
             .unwrap();
         secret
@@ -953,7 +1012,10 @@ fn everyday_commands_work_against_a_server_with_a_token() {
     ];
     everyday_journey(&|args| strata(args, &env));
     let history = ok(&strata(&["history", "tenants/acme-qa"], &env));
-    assert!(history.contains("  token:cli-bot  "), "the token is the actor: {history}");
+    assert!(
+        history.contains("  token:cli-bot  "),
+        "the token is the actor: {history}"
+    );
 
     // Deployables from a service's CI, and a publication followed to its end.
     let dir = tempfile::tempdir().unwrap();
@@ -973,7 +1035,10 @@ fn everyday_commands_work_against_a_server_with_a_token() {
     let ci = runtime.block_on(token(&server, "ci", TokenScope::Admin));
     let as_ci = [env[0], ("STRATA_TOKEN", ci.as_str())];
     let created = ok(&strata(&["deployable", "register", file], &as_ci));
-    assert!(created.starts_with("created deployable audit-log (version 1"), "{created}");
+    assert!(
+        created.starts_with("created deployable audit-log (version 1"),
+        "{created}"
+    );
     let same = ok(&strata(&["deployable", "register", file], &as_ci));
     assert!(same.ends_with("nothing changed\n"), "{same}");
 
@@ -989,15 +1054,24 @@ fn everyday_commands_work_against_a_server_with_a_token() {
         },
     ));
     let as_reader = [env[0], ("STRATA_TOKEN", reader.as_str())];
-    let lines = ok(&strata(&["env", "LIVE", "acme-berlin", "web-api", "--secrets"], &as_reader));
-    assert!(lines.contains("DATABASE_PASSWORD=acme-berlin-db-password\n"), "{lines}");
+    let lines = ok(&strata(
+        &["env", "LIVE", "acme-berlin", "web-api", "--secrets"],
+        &as_reader,
+    ));
+    assert!(
+        lines.contains("DATABASE_PASSWORD=acme-berlin-db-password\n"),
+        "{lines}"
+    );
     let sealed = ok(&strata(&["get", "LIVE", "acme-berlin", "web-api"], &env));
     assert!(sealed.contains("\"password\": \"sealed:v1:"), "{sealed}");
 
     let published = ok(&strata(&["publish"], &env));
     assert!(published.starts_with("published revision "), "{published}");
 
-    let wrong = strata(&["list", "tiers"], &[env[0], ("STRATA_TOKEN", "st_nonsense")]);
+    let wrong = strata(
+        &["list", "tiers"],
+        &[env[0], ("STRATA_TOKEN", "st_nonsense")],
+    );
     let stderr = String::from_utf8_lossy(&wrong.stderr);
     assert_eq!(wrong.status.code(), Some(1), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");

@@ -145,7 +145,9 @@ async fn read(
 }
 
 /// What a write sent: the entity and the version it edited, if it named one.
-pub(super) fn entity_of<E: Entity>(body: Result<Bytes, BytesRejection>) -> Result<(E, Option<i64>), ApiError> {
+pub(super) fn entity_of<E: Entity>(
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(E, Option<i64>), ApiError> {
     let bytes = body.map_err(|e| {
         let status = e.status();
         let code = match status {

@@ -15,8 +15,8 @@ use strata_domain::diff::diff;
 use strata_domain::names::{DeployableName, TenantName, TierName};
 use strata_store::Store;
 
-use super::caller::Caller;
 use super::answers::{Difference, ResolvedConfig, RollBack, Versions, version_shown};
+use super::caller::Caller;
 use super::entities::{commit_write, edited, query};
 use super::error::ApiError;
 use super::resource::Resource;

@@ -22,7 +22,7 @@ use strata_store::Store;
 
 pub use entities::MAX_BODY_BYTES;
 pub use error::{ApiError, always_json};
-pub use openapi::{document, docs_router};
+pub use openapi::{docs_router, document};
 pub use resource::Resource;
 
 pub fn router(store: Store) -> Router {

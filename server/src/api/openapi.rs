@@ -76,7 +76,10 @@ impl Doc {
             json!({"description": "done", "content": {"application/json": {"schema": schema}}}),
         );
         for status in op.refusals {
-            responses.insert(status.to_string(), json!({"$ref": "#/components/responses/Refused"}));
+            responses.insert(
+                status.to_string(),
+                json!({"$ref": "#/components/responses/Refused"}),
+            );
         }
         let mut operation = json!({
             "operationId": op.id,
@@ -115,100 +118,157 @@ impl Doc {
         key["example"] = json!(example_key(kind));
 
         let page = self.schema::<Page<E>>();
-        self.add(&collection, "get", Op {
-            id: format!("list_{id}"),
-            tag,
-            summary: format!("The {plural} the caller may read, a page at a time"),
-            parameters: vec![
-                query_param("q", "text the key or the fields hold", json!({"type": "string"}), false),
-                query_param("sort", "a field to sort by", json!({"type": "string"}), false),
-                query_param("desc", "sort descending", json!({"type": "boolean"}), false),
-                query_param("offset", "how many to skip", json!({"type": "integer", "minimum": 0}), false),
-                query_param("limit", "how many at most", json!({"type": "integer", "minimum": 1, "maximum": 200}), false),
-            ],
-            body: None,
-            answer: (200, page),
-            refusals: READ_REFUSALS,
-        });
+        self.add(
+            &collection,
+            "get",
+            Op {
+                id: format!("list_{id}"),
+                tag,
+                summary: format!("The {plural} the caller may read, a page at a time"),
+                parameters: vec![
+                    query_param(
+                        "q",
+                        "text the key or the fields hold",
+                        json!({"type": "string"}),
+                        false,
+                    ),
+                    query_param(
+                        "sort",
+                        "a field to sort by",
+                        json!({"type": "string"}),
+                        false,
+                    ),
+                    query_param("desc", "sort descending", json!({"type": "boolean"}), false),
+                    query_param(
+                        "offset",
+                        "how many to skip",
+                        json!({"type": "integer", "minimum": 0}),
+                        false,
+                    ),
+                    query_param(
+                        "limit",
+                        "how many at most",
+                        json!({"type": "integer", "minimum": 1, "maximum": 200}),
+                        false,
+                    ),
+                ],
+                body: None,
+                answer: (200, page),
+                refusals: READ_REFUSALS,
+            },
+        );
         let created = self.schema::<Written<E>>();
         let entity = self.schema::<E>();
-        self.add(&collection, "post", Op {
-            id: format!("create_{id}"),
-            tag,
-            summary: format!("Creates a {one}"),
-            parameters: vec![reason_header()],
-            body: Some(entity),
-            answer: (201, created.clone()),
-            refusals: WRITE_REFUSALS,
-        });
+        self.add(
+            &collection,
+            "post",
+            Op {
+                id: format!("create_{id}"),
+                tag,
+                summary: format!("Creates a {one}"),
+                parameters: vec![reason_header()],
+                body: Some(entity),
+                answer: (201, created.clone()),
+                refusals: WRITE_REFUSALS,
+            },
+        );
         let found = self.schema::<Item<E>>();
-        self.add(&item, "get", Op {
-            id: format!("read_{id}"),
-            tag,
-            summary: format!("One {one} and its version (also the ETag)"),
-            parameters: vec![key.clone()],
-            body: None,
-            answer: (200, found),
-            refusals: READ_REFUSALS,
-        });
+        self.add(
+            &item,
+            "get",
+            Op {
+                id: format!("read_{id}"),
+                tag,
+                summary: format!("One {one} and its version (also the ETag)"),
+                parameters: vec![key.clone()],
+                body: None,
+                answer: (200, found),
+                refusals: READ_REFUSALS,
+            },
+        );
         let edit = self.schema::<Edit<E>>();
-        self.add(&item, "put", Op {
-            id: format!("update_{id}"),
-            tag,
-            summary: format!("Replaces a {one}: the version edited in If-Match or `version`"),
-            parameters: vec![key.clone(), if_match(), reason_header()],
-            body: Some(edit.clone()),
-            answer: (200, created.clone()),
-            refusals: WRITE_REFUSALS,
-        });
-        self.add(&item, "delete", Op {
-            id: format!("delete_{id}"),
-            tag,
-            summary: format!("Deletes a {one}: the version edited in If-Match or `version`"),
-            parameters: vec![
-                key.clone(),
-                if_match(),
-                reason_header(),
-                query_param("version", "the version edited", json!({"type": "integer"}), false),
-            ],
-            body: None,
-            answer: (200, created.clone()),
-            refusals: WRITE_REFUSALS,
-        });
+        self.add(
+            &item,
+            "put",
+            Op {
+                id: format!("update_{id}"),
+                tag,
+                summary: format!("Replaces a {one}: the version edited in If-Match or `version`"),
+                parameters: vec![key.clone(), if_match(), reason_header()],
+                body: Some(edit.clone()),
+                answer: (200, created.clone()),
+                refusals: WRITE_REFUSALS,
+            },
+        );
+        self.add(
+            &item,
+            "delete",
+            Op {
+                id: format!("delete_{id}"),
+                tag,
+                summary: format!("Deletes a {one}: the version edited in If-Match or `version`"),
+                parameters: vec![
+                    key.clone(),
+                    if_match(),
+                    reason_header(),
+                    query_param(
+                        "version",
+                        "the version edited",
+                        json!({"type": "integer"}),
+                        false,
+                    ),
+                ],
+                body: None,
+                answer: (200, created.clone()),
+                refusals: WRITE_REFUSALS,
+            },
+        );
         let versions = self.schema::<Versions>();
-        self.add(&format!("{item}/history"), "get", Op {
-            id: format!("history_of_{id}"),
-            tag,
-            summary: format!("Every version of a {one}, oldest first"),
-            parameters: vec![key.clone()],
-            body: None,
-            answer: (200, versions),
-            refusals: READ_REFUSALS,
-        });
+        self.add(
+            &format!("{item}/history"),
+            "get",
+            Op {
+                id: format!("history_of_{id}"),
+                tag,
+                summary: format!("Every version of a {one}, oldest first"),
+                parameters: vec![key.clone()],
+                body: None,
+                answer: (200, versions),
+                refusals: READ_REFUSALS,
+            },
+        );
         let difference = self.schema::<Difference>();
-        self.add(&format!("{item}/diff"), "get", Op {
-            id: format!("diff_{id}"),
-            tag,
-            summary: format!("The RFC 6902 patch between two versions of a {one}"),
-            parameters: vec![
-                key.clone(),
-                query_param("from", "a version", json!({"type": "integer"}), true),
-                query_param("to", "another version", json!({"type": "integer"}), true),
-            ],
-            body: None,
-            answer: (200, difference),
-            refusals: READ_REFUSALS,
-        });
+        self.add(
+            &format!("{item}/diff"),
+            "get",
+            Op {
+                id: format!("diff_{id}"),
+                tag,
+                summary: format!("The RFC 6902 patch between two versions of a {one}"),
+                parameters: vec![
+                    key.clone(),
+                    query_param("from", "a version", json!({"type": "integer"}), true),
+                    query_param("to", "another version", json!({"type": "integer"}), true),
+                ],
+                body: None,
+                answer: (200, difference),
+                refusals: READ_REFUSALS,
+            },
+        );
         let roll_back = self.schema::<RollBack>();
-        self.add(&format!("{item}/rollback"), "post", Op {
-            id: format!("roll_back_{id}"),
-            tag,
-            summary: format!("Makes a {one} what an earlier version was, as a new version"),
-            parameters: vec![key.clone(), if_match(), reason_header()],
-            body: Some(roll_back),
-            answer: (200, created),
-            refusals: WRITE_REFUSALS,
-        });
+        self.add(
+            &format!("{item}/rollback"),
+            "post",
+            Op {
+                id: format!("roll_back_{id}"),
+                tag,
+                summary: format!("Makes a {one} what an earlier version was, as a new version"),
+                parameters: vec![key.clone(), if_match(), reason_header()],
+                body: Some(roll_back),
+                answer: (200, created),
+                refusals: WRITE_REFUSALS,
+            },
+        );
         let impact = self.schema::<Impact>();
         self.add(&format!("{item}/impact"), "post", Op {
             id: format!("impact_of_{id}"),
@@ -227,7 +287,12 @@ impl Doc {
     fn read_path(&mut self) {
         let refusals: Map<String, Value> = [400, 401, 403, 404, 503]
             .iter()
-            .map(|status| (status.to_string(), json!({"$ref": "#/components/responses/Refused"})))
+            .map(|status| {
+                (
+                    status.to_string(),
+                    json!({"$ref": "#/components/responses/Refused"}),
+                )
+            })
             .collect();
         let mut responses = json!({
             "200": {
@@ -244,7 +309,11 @@ impl Doc {
             .expect("an object")
             .extend(refusals);
         let name = |n: &str, example: &str| {
-            let mut p = path_param(n, &format!("a {n} (a tenant's alias works too)"), json!({"type": "string"}));
+            let mut p = path_param(
+                n,
+                &format!("a {n} (a tenant's alias works too)"),
+                json!({"type": "string"}),
+            );
             p["example"] = json!(example);
             p
         };
@@ -287,18 +356,28 @@ impl Doc {
             answer: (200, resolved),
             refusals: READ_REFUSALS,
         });
-        let mut revision = path_param("revision", "a revision number", json!({"type": "integer", "minimum": 0}));
+        let mut revision = path_param(
+            "revision",
+            "a revision number",
+            json!({"type": "integer", "minimum": 0}),
+        );
         revision["example"] = json!(1);
         let state = self.schema::<StateAt>();
-        self.add("/api/v1/revisions/{revision}", "get", Op {
-            id: "state_at".into(),
-            tag: "revisions",
-            summary: "What the caller may read of the domain as it stood right after a revision".into(),
-            parameters: vec![revision.clone()],
-            body: None,
-            answer: (200, state),
-            refusals: READ_REFUSALS,
-        });
+        self.add(
+            "/api/v1/revisions/{revision}",
+            "get",
+            Op {
+                id: "state_at".into(),
+                tag: "revisions",
+                summary:
+                    "What the caller may read of the domain as it stood right after a revision"
+                        .into(),
+                parameters: vec![revision.clone()],
+                body: None,
+                answer: (200, state),
+                refusals: READ_REFUSALS,
+            },
+        );
         let restored = self.schema::<Restored>();
         self.add("/api/v1/revisions/{revision}/restore", "post", Op {
             id: "restore".into(),
@@ -310,62 +389,104 @@ impl Doc {
             refusals: WRITE_REFUSALS,
         });
         let publications = self.schema::<Publications>();
-        self.add("/api/v1/publications", "get", Op {
-            id: "publications".into(),
-            tag: "publications",
-            summary: "The newest publications, newest first".into(),
-            parameters: vec![query_param("limit", "how many at most", json!({"type": "integer", "minimum": 1, "maximum": 200}), false)],
-            body: None,
-            answer: (200, publications),
-            refusals: READ_REFUSALS,
-        });
+        self.add(
+            "/api/v1/publications",
+            "get",
+            Op {
+                id: "publications".into(),
+                tag: "publications",
+                summary: "The newest publications, newest first".into(),
+                parameters: vec![query_param(
+                    "limit",
+                    "how many at most",
+                    json!({"type": "integer", "minimum": 1, "maximum": 200}),
+                    false,
+                )],
+                body: None,
+                answer: (200, publications),
+                refusals: READ_REFUSALS,
+            },
+        );
         let publication = self.schema::<PublicationShown>();
-        self.add("/api/v1/publications/{revision}", "get", Op {
-            id: "publication".into(),
-            tag: "publications",
-            summary: "One revision's publication".into(),
-            parameters: vec![revision],
-            body: None,
-            answer: (200, publication),
-            refusals: READ_REFUSALS,
-        });
+        self.add(
+            "/api/v1/publications/{revision}",
+            "get",
+            Op {
+                id: "publication".into(),
+                tag: "publications",
+                summary: "One revision's publication".into(),
+                parameters: vec![revision],
+                body: None,
+                answer: (200, publication),
+                refusals: READ_REFUSALS,
+            },
+        );
         let asked = self.schema::<PublishAsked>();
-        self.add("/api/v1/publish", "post", Op {
-            id: "publish".into(),
-            tag: "publications",
-            summary: "Asks the publisher to publish the newest revision now (publishers)".into(),
-            parameters: vec![],
-            body: None,
-            answer: (202, asked),
-            refusals: WRITE_REFUSALS,
-        });
+        self.add(
+            "/api/v1/publish",
+            "post",
+            Op {
+                id: "publish".into(),
+                tag: "publications",
+                summary: "Asks the publisher to publish the newest revision now (publishers)"
+                    .into(),
+                parameters: vec![],
+                body: None,
+                answer: (202, asked),
+                refusals: WRITE_REFUSALS,
+            },
+        );
         let trail = self.schema::<AuditTrail>();
         let text = |n: &str, what: &str| query_param(n, what, json!({"type": "string"}), false);
-        self.add("/api/v1/audit", "get", Op {
-            id: "audit_trail".into(),
-            tag: "audit",
-            summary: "The changes the caller may read, newest first".into(),
-            parameters: vec![
-                text("actor", "exactly this actor"),
-                text("kind", "exactly this kind: tier, tenant, config layer, …"),
-                text("key", "keys holding this text"),
-                query_param("offset", "how many to skip", json!({"type": "integer", "minimum": 0}), false),
-                query_param("limit", "how many at most", json!({"type": "integer", "minimum": 1, "maximum": 200}), false),
-            ],
-            body: None,
-            answer: (200, trail),
-            refusals: READ_REFUSALS,
-        });
+        self.add(
+            "/api/v1/audit",
+            "get",
+            Op {
+                id: "audit_trail".into(),
+                tag: "audit",
+                summary: "The changes the caller may read, newest first".into(),
+                parameters: vec![
+                    text("actor", "exactly this actor"),
+                    text("kind", "exactly this kind: tier, tenant, config layer, …"),
+                    text("key", "keys holding this text"),
+                    query_param(
+                        "offset",
+                        "how many to skip",
+                        json!({"type": "integer", "minimum": 0}),
+                        false,
+                    ),
+                    query_param(
+                        "limit",
+                        "how many at most",
+                        json!({"type": "integer", "minimum": 1, "maximum": 200}),
+                        false,
+                    ),
+                ],
+                body: None,
+                answer: (200, trail),
+                refusals: READ_REFUSALS,
+            },
+        );
         let events = self.schema::<Events>();
-        self.add("/api/v1/audit/events", "get", Op {
-            id: "audit_events".into(),
-            tag: "audit",
-            summary: "The newest events: publications, compiles, restores, secrets revealed".into(),
-            parameters: vec![query_param("limit", "how many at most", json!({"type": "integer", "minimum": 1, "maximum": 200}), false)],
-            body: None,
-            answer: (200, events),
-            refusals: READ_REFUSALS,
-        });
+        self.add(
+            "/api/v1/audit/events",
+            "get",
+            Op {
+                id: "audit_events".into(),
+                tag: "audit",
+                summary: "The newest events: publications, compiles, restores, secrets revealed"
+                    .into(),
+                parameters: vec![query_param(
+                    "limit",
+                    "how many at most",
+                    json!({"type": "integer", "minimum": 1, "maximum": 200}),
+                    false,
+                )],
+                body: None,
+                answer: (200, events),
+                refusals: READ_REFUSALS,
+            },
+        );
     }
 }
 
@@ -489,7 +610,11 @@ fn page(doc: &Value) -> String {
                         "<code>{}</code> ({}{}): {}",
                         escape(p["name"].as_str().unwrap_or_default()),
                         escape(p["in"].as_str().unwrap_or_default()),
-                        if p["required"] == true { ", required" } else { "" },
+                        if p["required"] == true {
+                            ", required"
+                        } else {
+                            ""
+                        },
                         escape(p["description"].as_str().unwrap_or_default())
                     )
                 })
@@ -498,7 +623,12 @@ fn page(doc: &Value) -> String {
             let (status, answer) = op["responses"]
                 .as_object()
                 .and_then(|r| r.iter().find(|(s, _)| s.starts_with('2')))
-                .map(|(s, r)| (s.clone(), r["content"]["application/json"]["schema"].clone()))
+                .map(|(s, r)| {
+                    (
+                        s.clone(),
+                        r["content"]["application/json"]["schema"].clone(),
+                    )
+                })
                 .unwrap_or_default();
             let mut entry = format!(
                 "<div class=\"op\"><span class=\"method\">{}</span><code>{}</code> — {}",
@@ -528,7 +658,11 @@ fn page(doc: &Value) -> String {
         }
     }
     html.push_str("<h2>Schemas</h2>");
-    for (name, schema) in doc["components"]["schemas"].as_object().into_iter().flatten() {
+    for (name, schema) in doc["components"]["schemas"]
+        .as_object()
+        .into_iter()
+        .flatten()
+    {
         html.push_str(&format!(
             "<h3 id=\"schema-{0}\">{0}</h3><pre>{1}</pre>",
             escape(name),

@@ -131,7 +131,11 @@ impl Client {
                     .body(body)
                     .map_err(|e| StartupError::setting("the request", e.to_string()))?;
                 request.extensions_mut().insert(actor.clone());
-                let response = api.clone().oneshot(request).await.expect("routers never fail");
+                let response = api
+                    .clone()
+                    .oneshot(request)
+                    .await
+                    .expect("routers never fail");
                 let (parts, body) = response.into_parts();
                 let bytes = axum::body::to_bytes(body, usize::MAX)
                     .await

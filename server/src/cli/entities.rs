@@ -222,7 +222,10 @@ fn set_at(target: &mut Value, path: &[String], value: Value) -> Result<(), Start
         }
         None => Err(usage(
             "FIELD=VALUE",
-            format!("{} is inside something that is not an object", path.join(".")),
+            format!(
+                "{} is inside something that is not an object",
+                path.join(".")
+            ),
         )),
     }
 }
@@ -251,7 +254,9 @@ fn defaults(kind: Resource) -> Value {
         Resource::Tier => json!({"is_live": false, "state": "active"}),
         Resource::Organization => json!({"state": "active"}),
         Resource::Product => json!({"deployables": [], "state": "active"}),
-        Resource::Tenant => json!({"alias": null, "termination_protection": false, "state": "active"}),
+        Resource::Tenant => {
+            json!({"alias": null, "termination_protection": false, "state": "active"})
+        }
         _ => json!({}),
     }
 }
@@ -310,7 +315,10 @@ async fn edit_with(
         .await?;
     let now = answer.body["item"]["version"].as_i64().unwrap_or_default();
     match now == version {
-        true => output::done(format!("{} was already so: nothing changed", entity.named())),
+        true => output::done(format!(
+            "{} was already so: nothing changed",
+            entity.named()
+        )),
         false => output::done(format!(
             "updated {} to version {now} (revision {})",
             entity.named(),
@@ -363,7 +371,10 @@ pub async fn set(
     reason: Option<String>,
 ) -> Result<(), StartupError> {
     if assignments.is_empty() && unset.is_empty() {
-        return Err(usage("KEY=VALUE", "say what to set (KEY=VALUE) or --unset KEY"));
+        return Err(usage(
+            "KEY=VALUE",
+            "say what to set (KEY=VALUE) or --unset KEY",
+        ));
     }
     let (key, mut new_layer) = layer_key(layer)?;
     let entity = EntityRef {
@@ -400,9 +411,7 @@ pub async fn set(
             change(&mut config)?;
             new_layer["config"] = config;
             let answer = client
-                .send(
-                    Call::write(Method::POST, "/api/v1/config-layers", &reason).body(new_layer),
-                )
+                .send(Call::write(Method::POST, "/api/v1/config-layers", &reason).body(new_layer))
                 .await?;
             output::done(format!(
                 "created {} (version {}, revision {})",
@@ -423,7 +432,10 @@ pub async fn history(
     as_json: bool,
 ) -> Result<(), StartupError> {
     let answer = client.get(format!("{}/history", entity.path())).await?;
-    let versions = answer.body["versions"].as_array().cloned().unwrap_or_default();
+    let versions = answer.body["versions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     if as_json {
         output::json(&Value::Array(versions));
         return Ok(());

@@ -30,8 +30,12 @@ pub async fn publish(client: &Client, wait: Duration) -> Result<(), StartupError
                 let f = &publication["figures"];
                 output::done(format!(
                     "published revision {revision}: {} documents ({} new, {} bytes uploaded); build {} ms, upload {} ms, switch {} ms; checksum {}",
-                    f["documents"], f["documents_uploaded"], f["bytes_uploaded"],
-                    f["build_ms"], f["upload_ms"], f["switch_ms"],
+                    f["documents"],
+                    f["documents_uploaded"],
+                    f["bytes_uploaded"],
+                    f["build_ms"],
+                    f["upload_ms"],
+                    f["switch_ms"],
                     output::cell(&f["checksum"])
                 ));
                 return Ok(());

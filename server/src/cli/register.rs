@@ -54,9 +54,7 @@ pub async fn register(
     };
     let answer = match client.send(call).await {
         Ok(answer) => answer,
-        Err(StartupError::Refused {
-            code, details, ..
-        }) if code == "breaks_configs" => {
+        Err(StartupError::Refused { code, details, .. }) if code == "breaks_configs" => {
             for d in &details {
                 let text = |f: &str| d[f].as_str().unwrap_or_default().to_owned();
                 eprintln!(

@@ -5,7 +5,7 @@
 //! (`/api/v1/config/…`), which opens them for a read token with the `secrets` scope.
 
 use strata_domain::compile::to_env;
-use strata_store::sealing::{SecretKey, Sealer};
+use strata_store::sealing::{Sealer, SecretKey};
 
 use super::client::{Client, segment};
 use crate::config::ConfigTarget;
@@ -34,7 +34,8 @@ pub async fn print(
     let config = match (client, secrets) {
         (Client::Remote { .. }, true) => client.get(format!("/api/v1/config/{parts}")).await?.body,
         (Client::Local { .. }, true) => {
-            let config = client.get(format!("/api/v1/resolve/{parts}")).await?.body["config"].take();
+            let config =
+                client.get(format!("/api/v1/resolve/{parts}")).await?.body["config"].take();
             Sealer::new(key.cloned())
                 .open_document(&target.deployable, &config)
                 .map_err(|u| {
