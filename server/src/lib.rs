@@ -31,6 +31,9 @@ use startup::StartupError;
 /// Runs one command line to completion. Errors end as a line on stderr (and one per detail)
 /// and exit code 1, or 3 for a conflict.
 pub fn main(cli: Cli) -> ExitCode {
+    if !matches!(cli.command, None | Some(Command::Serve)) {
+        end_quietly_when_the_reader_goes();
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -261,6 +264,17 @@ async fn run(cli: Cli) -> Result<(), StartupError> {
             let store = startup::open_store(&settings).await?;
             tokens::run(&store, &author.name(), action).await
         }
+    }
+}
+
+/// A command printing into a pipe whose reader stopped reading (`strata list tenants | head`)
+/// ends as other Unix tools do, by SIGPIPE, rather than panicking on the failed write. Never
+/// for `serve`: a server must outlive its clients' sockets.
+fn end_quietly_when_the_reader_goes() {
+    #[cfg(unix)]
+    // SAFETY: restoring the default action of one signal before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

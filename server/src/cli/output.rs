@@ -67,7 +67,8 @@ pub fn fields(item: &Value) {
             }
             _ => cell(value),
         };
-        println!("{}  {text}", dim.apply_to(format!("{name:<width$}")));
+        let line = format!("{}  {text}", dim.apply_to(format!("{name:<width$}")));
+        println!("{}", line.trim_end());
     }
 }
 

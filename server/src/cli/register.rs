@@ -7,7 +7,6 @@
 use std::path::Path;
 
 use axum::http::Method;
-use serde_json::Value;
 use strata_domain::deployable::Deployable;
 
 use super::client::{Call, Client, segment};
@@ -82,7 +81,7 @@ pub async fn register(
         None => output::done(format!(
             "created deployable {name} (version {version}, revision {revision})"
         )),
-        Some(before) if Value::from(before) == *version => output::done(format!(
+        Some(before) if version.as_i64() == Some(before) => output::done(format!(
             "deployable {name} is already as {} says: nothing changed",
             file.display()
         )),
