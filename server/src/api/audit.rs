@@ -9,12 +9,11 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 use strata_domain::audit::AuditFilter;
-use strata_domain::listing::MAX_LIMIT;
 use strata_store::Store;
 
 use super::answers::{AuditRecord, AuditTrail, EventShown, Events};
 use super::caller::Caller;
-use super::entities::query;
+use super::entities::{page_size, query};
 use super::error::ApiError;
 
 pub fn router(store: Store) -> Router {
@@ -69,13 +68,7 @@ async fn events(
     Caller(actor): Caller,
     params: Result<Query<EventParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let limit = query(params)?.limit.unwrap_or(50);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::invalid(
-            "/limit",
-            format!("from 1 to {MAX_LIMIT} events"),
-        ));
-    }
+    let limit = page_size(query(params)?.limit, "events")?;
     let events = store.audit_events_for(&actor, limit).await?;
     Ok(Json(Events {
         items: events.into_iter().map(EventShown::from).collect(),

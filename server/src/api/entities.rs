@@ -19,7 +19,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::Value;
-use strata_domain::listing::ListQuery;
+use strata_domain::listing::{ListQuery, MAX_LIMIT};
 use strata_domain::resolve::escape;
 use strata_domain::rules::Versioned;
 use strata_store::access::Actor;
@@ -96,6 +96,18 @@ struct ListParams {
     #[serde(default)]
     offset: i64,
     limit: Option<i64>,
+}
+
+/// The page size asked for (50 when none), if it is one the API gives.
+pub(super) fn page_size(limit: Option<i64>, what: &str) -> Result<i64, ApiError> {
+    let limit = limit.unwrap_or(50);
+    match (1..=MAX_LIMIT).contains(&limit) {
+        true => Ok(limit),
+        false => Err(ApiError::invalid(
+            "/limit",
+            format!("from 1 to {MAX_LIMIT} {what}"),
+        )),
+    }
 }
 
 pub(super) fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {

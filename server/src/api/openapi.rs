@@ -18,6 +18,7 @@ use strata_store::resolution::Impact;
 use super::answers::*;
 use super::entities::MAX_BODY_BYTES;
 use super::resource::Resource;
+use strata_domain::listing::MAX_LIMIT;
 
 /// Refusals any call may meet: the body is the API's one error shape.
 const READ_REFUSALS: &[u16] = &[400, 401, 403, 404, 422, 503];
@@ -139,18 +140,8 @@ impl Doc {
                         false,
                     ),
                     query_param("desc", "sort descending", json!({"type": "boolean"}), false),
-                    query_param(
-                        "offset",
-                        "how many to skip",
-                        json!({"type": "integer", "minimum": 0}),
-                        false,
-                    ),
-                    query_param(
-                        "limit",
-                        "how many at most",
-                        json!({"type": "integer", "minimum": 1, "maximum": 200}),
-                        false,
-                    ),
+                    offset_param(),
+                    limit_param(),
                 ],
                 body: None,
                 answer: (200, page),
@@ -396,12 +387,7 @@ impl Doc {
                 id: "publications".into(),
                 tag: "publications",
                 summary: "The newest publications, newest first".into(),
-                parameters: vec![query_param(
-                    "limit",
-                    "how many at most",
-                    json!({"type": "integer", "minimum": 1, "maximum": 200}),
-                    false,
-                )],
+                parameters: vec![limit_param()],
                 body: None,
                 answer: (200, publications),
                 refusals: READ_REFUSALS,
@@ -449,18 +435,8 @@ impl Doc {
                     text("actor", "exactly this actor"),
                     text("kind", "exactly this kind: tier, tenant, config layer, …"),
                     text("key", "keys holding this text"),
-                    query_param(
-                        "offset",
-                        "how many to skip",
-                        json!({"type": "integer", "minimum": 0}),
-                        false,
-                    ),
-                    query_param(
-                        "limit",
-                        "how many at most",
-                        json!({"type": "integer", "minimum": 1, "maximum": 200}),
-                        false,
-                    ),
+                    offset_param(),
+                    limit_param(),
                 ],
                 body: None,
                 answer: (200, trail),
@@ -476,12 +452,7 @@ impl Doc {
                 tag: "audit",
                 summary: "The newest events: publications, compiles, restores, secrets revealed"
                     .into(),
-                parameters: vec![query_param(
-                    "limit",
-                    "how many at most",
-                    json!({"type": "integer", "minimum": 1, "maximum": 200}),
-                    false,
-                )],
+                parameters: vec![limit_param()],
                 body: None,
                 answer: (200, events),
                 refusals: READ_REFUSALS,
@@ -509,6 +480,26 @@ fn path_param(name: &str, description: &str, schema: Value) -> Value {
 
 fn query_param(name: &str, description: &str, schema: Value, required: bool) -> Value {
     json!({"name": name, "in": "query", "required": required, "description": description, "schema": schema})
+}
+
+/// How many to skip of a list.
+fn offset_param() -> Value {
+    query_param(
+        "offset",
+        "how many to skip",
+        json!({"type": "integer", "minimum": 0}),
+        false,
+    )
+}
+
+/// How many a page holds at most.
+fn limit_param() -> Value {
+    query_param(
+        "limit",
+        "how many at most",
+        json!({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}),
+        false,
+    )
 }
 
 fn if_match() -> Value {

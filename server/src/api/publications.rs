@@ -10,12 +10,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
-use strata_domain::listing::MAX_LIMIT;
 use strata_store::Store;
 
 use super::answers::{PublicationShown, Publications, PublishAsked};
 use super::caller::Caller;
-use super::entities::query;
+use super::entities::{page_size, query};
 use super::error::ApiError;
 
 pub fn router(store: Store) -> Router {
@@ -36,13 +35,7 @@ async fn list(
     Caller(_): Caller,
     limit: Result<Query<Limit>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let limit = query(limit)?.limit.unwrap_or(50);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::invalid(
-            "/limit",
-            format!("from 1 to {MAX_LIMIT} publications"),
-        ));
-    }
+    let limit = page_size(query(limit)?.limit, "publications")?;
     let items = store.publications(limit).await?;
     Ok(Json(Publications {
         items: items.into_iter().map(PublicationShown::from).collect(),
