@@ -155,6 +155,9 @@ pub enum Command {
         /// Why, for the history.
         #[arg(long)]
         reason: Option<String>,
+        /// The API's answer as JSON (the item written, the one it replaced, the revision).
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
         author: Author,
     },
@@ -170,6 +173,9 @@ pub enum Command {
         /// Why, for the history.
         #[arg(long)]
         reason: Option<String>,
+        /// The API's answer as JSON (the item written, the one it replaced, the revision).
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
         author: Author,
     },
@@ -273,6 +279,9 @@ pub enum EntityAction {
         /// Why, for the history.
         #[arg(long)]
         reason: Option<String>,
+        /// The API's answer as JSON (the item written, the one it replaced, the revision).
+        #[arg(long)]
+        json: bool,
     },
     /// Change fields of one (FIELD=VALUE, dotted paths reach inside); refused with exit code
     /// 3 if it changed since it was read.
@@ -283,6 +292,9 @@ pub enum EntityAction {
         /// Why, for the history.
         #[arg(long)]
         reason: Option<String>,
+        /// The API's answer as JSON (the item written, the one it replaced, the revision).
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -296,6 +308,9 @@ pub enum DeployableAction {
         /// Why, for the history (default: "register NAME from FILE").
         #[arg(long)]
         reason: Option<String>,
+        /// The API's answer as JSON (the item written, the one it replaced, the revision).
+        #[arg(long)]
+        json: bool,
     },
     /// A deployable's fields and version.
     Info {

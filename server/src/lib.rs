@@ -171,8 +171,8 @@ async fn run(cli: Cli) -> Result<(), StartupError> {
         Command::Deployable { action, author } => {
             let client = client(&author).await?;
             match action {
-                DeployableAction::Register { file, reason } => {
-                    cli::register::register(&client, reason, &file).await
+                DeployableAction::Register { file, reason, json } => {
+                    cli::register::register(&client, reason, &file, json).await
                 }
                 DeployableAction::Info { name, json } => {
                     let entity = EntityRef::parse("deployables", Some(&name))?;
@@ -205,26 +205,22 @@ async fn run(cli: Cli) -> Result<(), StartupError> {
             entity,
             version,
             reason,
+            json,
             author,
         } => {
             let entity = EntityRef::parse(&entity, None)?;
-            entities::rollback(&client(&author).await?, &entity, version, reason).await
+            entities::rollback(&client(&author).await?, &entity, version, reason, json).await
         }
         Command::Set {
             layer,
             assignments,
             unset,
             reason,
+            json,
             author,
         } => {
-            entities::set(
-                &client(&author).await?,
-                &layer,
-                &assignments,
-                &unset,
-                reason,
-            )
-            .await
+            let client = client(&author).await?;
+            entities::set(&client, &layer, &assignments, &unset, reason, json).await
         }
         Command::Tier { action, author } => {
             entity_command(&client(&author).await?, "tiers", action).await
@@ -310,21 +306,19 @@ async fn entity_command(
         EntityAction::Info { key, json } => {
             entities::info(client, &EntityRef::parse(kind, Some(&key))?, json).await
         }
-        EntityAction::Add { fields, reason } => {
-            entities::add(client, entities::kind_of(kind)?, &fields, reason).await
-        }
+        EntityAction::Add {
+            fields,
+            reason,
+            json,
+        } => entities::add(client, entities::kind_of(kind)?, &fields, reason, json).await,
         EntityAction::Edit {
             key,
             fields,
             reason,
+            json,
         } => {
-            entities::edit(
-                client,
-                &EntityRef::parse(kind, Some(&key))?,
-                &fields,
-                reason,
-            )
-            .await
+            let entity = EntityRef::parse(kind, Some(&key))?;
+            entities::edit(client, &entity, &fields, reason, json).await
         }
     }
 }

@@ -924,10 +924,12 @@ fn everyday_journey(run: &dyn Fn(&[&str]) -> Output) {
     assert_eq!(versions[1]["reason"], "more traffic");
     let diff = ok(&run(&["diff", entity, "1", "2"]));
     assert_eq!(diff, "~ /config/rate_limit/requests_per_second: 600\n");
-    let rolled = ok(&run(&["rollback", entity, "1"]));
-    assert!(
-        rolled.contains("back to version 1: now version 3"),
-        "{rolled}"
+    let rolled: serde_json::Value =
+        serde_json::from_str(&ok(&run(&["rollback", entity, "1", "--json"]))).unwrap();
+    assert_eq!(rolled["item"]["version"], 3, "{rolled}");
+    assert_eq!(
+        rolled["prev"]["config"]["rate_limit"]["requests_per_second"],
+        600
     );
     let config: serde_json::Value =
         serde_json::from_str(&ok(&run(&["get", "STAGING", "acme-qa", "web-api"]))).unwrap();

@@ -268,6 +268,7 @@ pub async fn add(
     kind: Resource,
     assignments: &[String],
     reason: Option<String>,
+    as_json: bool,
 ) -> Result<(), StartupError> {
     let mut item = defaults(kind);
     apply(&mut item, assignments)?;
@@ -284,12 +285,14 @@ pub async fn add(
     let answer = client
         .send(Call::write(Method::POST, format!("/api/v1/{}", kind.path()), &reason).body(item))
         .await?;
-    output::done(format!(
-        "created {} {key} (version {}, revision {})",
-        kind.stored_kind(),
-        answer.body["item"]["version"],
-        answer.body["revision"]
-    ));
+    output::written(as_json, &answer.body, || {
+        format!(
+            "created {} {key} (version {}, revision {})",
+            kind.stored_kind(),
+            answer.body["item"]["version"],
+            answer.body["revision"]
+        )
+    });
     Ok(())
 }
 
@@ -299,6 +302,7 @@ async fn edit_with(
     client: &Client,
     entity: &EntityRef,
     reason: String,
+    as_json: bool,
     change: impl FnOnce(&mut Value) -> Result<(), StartupError>,
 ) -> Result<(), StartupError> {
     let found = client.get(entity.path()).await?;
@@ -314,17 +318,14 @@ async fn edit_with(
         )
         .await?;
     let now = answer.body["item"]["version"].as_i64().unwrap_or_default();
-    match now == version {
-        true => output::done(format!(
-            "{} was already so: nothing changed",
-            entity.named()
-        )),
-        false => output::done(format!(
+    output::written(as_json, &answer.body, || match now == version {
+        true => format!("{} was already so: nothing changed", entity.named()),
+        false => format!(
             "updated {} to version {now} (revision {})",
             entity.named(),
             answer.body["revision"]
-        )),
-    }
+        ),
+    });
     Ok(())
 }
 
@@ -334,9 +335,13 @@ pub async fn edit(
     entity: &EntityRef,
     assignments: &[String],
     reason: Option<String>,
+    as_json: bool,
 ) -> Result<(), StartupError> {
     let reason = reason.unwrap_or_else(|| format!("edit {}", entity.named()));
-    edit_with(client, entity, reason, |item| apply(item, assignments)).await
+    edit_with(client, entity, reason, as_json, |item| {
+        apply(item, assignments)
+    })
+    .await
 }
 
 /// A layer's key as the API has it: `web-api/default/`, `web-api/tier/LIVE`, …
@@ -369,6 +374,7 @@ pub async fn set(
     assignments: &[String],
     unset: &[String],
     reason: Option<String>,
+    as_json: bool,
 ) -> Result<(), StartupError> {
     if assignments.is_empty() && unset.is_empty() {
         return Err(usage(
@@ -396,7 +402,7 @@ pub async fn set(
     };
     match client.get(entity.path()).await {
         Ok(_) => {
-            edit_with(client, &entity, reason, |item| {
+            edit_with(client, &entity, reason, as_json, |item| {
                 let config = item
                     .as_object_mut()
                     .expect("an object")
@@ -413,12 +419,14 @@ pub async fn set(
             let answer = client
                 .send(Call::write(Method::POST, "/api/v1/config-layers", &reason).body(new_layer))
                 .await?;
-            output::done(format!(
-                "created {} (version {}, revision {})",
-                entity.named(),
-                answer.body["item"]["version"],
-                answer.body["revision"]
-            ));
+            output::written(as_json, &answer.body, || {
+                format!(
+                    "created {} (version {}, revision {})",
+                    entity.named(),
+                    answer.body["item"]["version"],
+                    answer.body["revision"]
+                )
+            });
             Ok(())
         }
         Err(e) => Err(e),
@@ -486,6 +494,7 @@ pub async fn rollback(
     entity: &EntityRef,
     to_version: i64,
     reason: Option<String>,
+    as_json: bool,
 ) -> Result<(), StartupError> {
     // The version edited: the current one, or 0 when it is deleted now.
     let current = match client.get(entity.path()).await {
@@ -502,11 +511,13 @@ pub async fn rollback(
                 .edited(current),
         )
         .await?;
-    output::done(format!(
-        "rolled {} back to version {to_version}: now version {} (revision {})",
-        entity.named(),
-        answer.body["item"]["version"],
-        answer.body["revision"]
-    ));
+    output::written(as_json, &answer.body, || {
+        format!(
+            "rolled {} back to version {to_version}: now version {} (revision {})",
+            entity.named(),
+            answer.body["item"]["version"],
+            answer.body["revision"]
+        )
+    });
     Ok(())
 }

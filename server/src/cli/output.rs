@@ -99,6 +99,14 @@ pub fn done(text: impl AsRef<str>) {
     println!("{}", Style::new().green().apply_to(text.as_ref()));
 }
 
+/// What a write did: the API's answer with `--json`, else the line for people.
+pub fn written(as_json: bool, answer: &Value, line: impl FnOnce() -> String) {
+    match as_json {
+        true => json(answer),
+        false => done(line()),
+    }
+}
+
 /// A spinner on stderr while something long runs; drawn only on a terminal.
 pub fn spinner(message: impl Into<String>) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new_spinner().with_message(message.into());

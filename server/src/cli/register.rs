@@ -34,6 +34,7 @@ pub async fn register(
     client: &Client,
     reason: Option<String>,
     file: &Path,
+    as_json: bool,
 ) -> Result<(), StartupError> {
     let deployable = read(file)?;
     let name = deployable.name.to_string();
@@ -77,17 +78,13 @@ pub async fn register(
     };
     let version = &answer.body["item"]["version"];
     let revision = &answer.body["revision"];
-    match current {
-        None => output::done(format!(
-            "created deployable {name} (version {version}, revision {revision})"
-        )),
-        Some(before) if version.as_i64() == Some(before) => output::done(format!(
+    output::written(as_json, &answer.body, || match current {
+        None => format!("created deployable {name} (version {version}, revision {revision})"),
+        Some(before) if version.as_i64() == Some(before) => format!(
             "deployable {name} is already as {} says: nothing changed",
             file.display()
-        )),
-        Some(_) => output::done(format!(
-            "updated deployable {name} to version {version} (revision {revision})"
-        )),
-    }
+        ),
+        Some(_) => format!("updated deployable {name} to version {version} (revision {revision})"),
+    });
     Ok(())
 }
