@@ -69,8 +69,8 @@ pub fn names_in(text: &str) -> Vec<String> {
 
 /// Creates a token and answers its secret, which is shown once. `kind` is "read" (with
 /// `tiers`, and optionally `tenants` and `deployables`, each a list of names, and `secrets`
-/// "on" for secret values in plain text) or "act" (with
-/// `organization` and `role`).
+/// "on" for secret values in plain text), "act" (with `organization` and `role`) or "admin"
+/// (acts as a domain admin: a service's CI registering its deployable).
 #[server(endpoint = "token-create")]
 pub async fn create_token(
     name: String,
@@ -101,9 +101,10 @@ pub async fn create_token(
             role: Role::parse(&role)
                 .map_err(|e| ServerFnError::new(format!("/scope/role: {}", e.rule)))?,
         },
+        "admin" => TokenScope::Admin,
         other => {
             return Err(ServerFnError::new(format!(
-                "/scope/kind: {other:?} is not read or act"
+                "/scope/kind: {other:?} is not read, act or admin"
             )));
         }
     };

@@ -43,6 +43,17 @@ test('a domain admin adds a viewer and a token; the viewer is offered only readi
   await page.getByTestId('revoke-e2e-reader').click();
   await expect(page.locator('tr[data-token="e2e-reader"]')).toContainText('revoked by e2e');
 
+  // A token for a service's CI, acting as a domain admin: it may read (and change) what the
+  // domain shares through the API, and reads no configs.
+  await page.getByLabel('Name', { exact: true }).fill('e2e-ci');
+  await page.getByLabel('It may').selectOption('admin');
+  await page.getByTestId('create-token-save').click();
+  await expect(page.locator('tr[data-token="e2e-ci"]')).toContainText('acts as a domain admin');
+  const ci = (await page.getByTestId('token-secret').locator('code').textContent())?.trim() ?? '';
+  const asCI = { headers: { Authorization: `Bearer ${ci}` } };
+  expect((await request.get(`${editedURL}/api/v1/deployables/web-api`, asCI)).status()).toBe(200);
+  expect((await request.get(config, asCI)).status()).toBe(403);
+
   // The viewer, in a browser of their own.
   const context = await browser.newContext({ baseURL: editedURL, storageState: { cookies: [], origins: [] } });
   const viewer = await context.newPage();

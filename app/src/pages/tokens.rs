@@ -33,7 +33,9 @@ pub fn TokensPage() -> impl IntoView {
             "Services read their resolved configs with a read token: "
             <code>"GET /api/v1/config/{tier}/{tenant}/{deployable}"</code>
             " with " <code>"Authorization: Bearer …"</code>
-            ". Automation acts in one organization with a role's rights."
+            ". Automation acts in one organization with a role's rights, or as a domain admin \
+             (a service's CI registering its deployable: "
+            <code>"strata deployable register FILE --server URL"</code>")."
         </p>
         {move || create.value().get().map(|answer| match answer {
             Ok(secret) => view! {
@@ -58,6 +60,7 @@ pub fn TokensPage() -> impl IntoView {
             <select id="token-kind" name="kind" on:change=move |ev| kind.set(event_target_value(&ev))>
                 <option value="read">"read resolved configs (a service; a domain admin's to give)"</option>
                 <option value="act">"act in an organization (automation)"</option>
+                <option value="admin">"act as a domain admin (a service's CI registering its deployable; a domain admin's to give)"</option>
             </select>
             <fieldset hidden=move || kind.get() != "read">
                 <legend>"What it reads"</legend>
