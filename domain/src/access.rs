@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::rules::FieldError;
 
 /// A person's role in one organization. Each role may do everything the ones before it may.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {

@@ -8,6 +8,7 @@ use crate::names::{DeployableName, OrganizationName, TenantName, TierName};
 use crate::rules::FieldError;
 
 /// What a token may do.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum TokenScope {

@@ -619,6 +619,8 @@ async fn the_openapi_document_describes_every_route_and_anyone_may_read_it() {
         "/api/v1/audit",
         "/api/v1/audit/events",
         "/api/v1/config/{tier}/{tenant}/{deployable}",
+        "/api/v1/tokens",
+        "/api/v1/tokens/{name}",
     ] {
         assert!(paths.contains_key(path), "{path}");
     }
@@ -649,4 +651,77 @@ async fn the_openapi_document_describes_every_route_and_anyone_may_read_it() {
         html.contains("/api/v1/config-layers/{key}/impact")
             && html.contains("id=\"schema-ErrorBody\"")
     );
+}
+
+#[tokio::test]
+async fn tokens_are_made_listed_and_revoked_over_the_api_by_whom_the_store_allows() {
+    let server = test_server().await.with_demo().await;
+    let api = format!("{}/api/v1", server.address);
+    let admin = signed_in(&server.address, &server.db).await;
+    let (status, made) = send(admin.post(format!("{api}/tokens")).json(&json!({
+        "name": "ci-bot",
+        "scope": {"kind": "act", "organization": "acme", "role": "editor"},
+        "days": 7
+    })))
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    assert_eq!(made["token"]["described"], "acts as editor in acme");
+    let secret = made["secret"].as_str().unwrap().to_owned();
+    let (_, listed) = send(admin.get(format!("{api}/tokens"))).await;
+    assert!(
+        listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["name"] == "ci-bot"),
+        "{listed}"
+    );
+    assert!(
+        !listed.to_string().contains(&secret),
+        "a list never holds a secret"
+    );
+
+    // The new token acts in acme: it may not give itself a read token (a domain admin's).
+    let bot = reqwest::Client::new();
+    let (status, refused) = send(
+        bot.post(format!("{api}/tokens"))
+            .header("authorization", format!("Bearer {secret}"))
+            .json(&json!({"name": "sneaky", "scope": {"kind": "read", "tiers": ["LIVE"]}})),
+    )
+    .await;
+    assert_eq!(
+        (status, code(&refused)),
+        (StatusCode::FORBIDDEN, "forbidden")
+    );
+    let (status, bad) = send(
+        admin
+            .post(format!("{api}/tokens"))
+            .json(&json!({"name": "x y"})),
+    )
+    .await;
+    assert_eq!(
+        (status, code(&bad)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid")
+    );
+    assert_eq!(bad["error"]["details"][0]["field"], "/scope");
+
+    let (status, revoked) = send(admin.delete(format!("{api}/tokens/ci-bot"))).await;
+    assert_eq!(status, StatusCode::OK, "{revoked}");
+    assert_eq!(revoked["revoked_by"], "tester");
+    // Servers learn of a revocation within seconds (they keep verified tokens briefly).
+    let mut status = StatusCode::OK;
+    for _ in 0..100 {
+        status = bot
+            .get(format!("{api}/tenants/acme-berlin"))
+            .header("authorization", format!("Bearer {secret}"))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        if status == StatusCode::UNAUTHORIZED {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "revoked within 10 s");
 }

@@ -9,6 +9,8 @@ use serde_json::Value;
 use strata_domain::diff::PatchOp;
 use strata_domain::rules::{FieldError, Versioned};
 use strata_domain::time::format_rfc3339_millis;
+use strata_domain::token::TokenScope;
+use strata_store::access::ApiToken;
 use strata_store::audit::AuditEvent;
 use strata_store::history::ChangeRecord;
 use strata_store::outbox::{Publication, PublishFigures};
@@ -276,4 +278,58 @@ pub struct ErrorDetail {
     pub message: String,
     /// The fields and rules, the current version, the broken configs, …
     pub details: Vec<Value>,
+}
+
+/// A token as the API shows it: never its secret or hash.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct TokenShown {
+    pub name: String,
+    pub scope: TokenScope,
+    /// "reads configs on LIVE", "acts as editor in acme", …
+    pub described: String,
+    pub created_by: String,
+    pub created_at: String,
+    pub expires_at: String,
+    pub revoked_at: Option<String>,
+    pub revoked_by: Option<String>,
+    pub uses: i64,
+    pub last_used_at: Option<String>,
+}
+
+impl From<ApiToken> for TokenShown {
+    fn from(t: ApiToken) -> TokenShown {
+        TokenShown {
+            described: t.scope.describe(),
+            name: t.name,
+            scope: t.scope,
+            created_by: t.created_by,
+            created_at: format_rfc3339_millis(t.created_at_ms),
+            expires_at: format_rfc3339_millis(t.expires_at_ms),
+            revoked_at: t.revoked_at_ms.map(format_rfc3339_millis),
+            revoked_by: t.revoked_by,
+            uses: t.uses,
+            last_used_at: t.last_used_at_ms.map(format_rfc3339_millis),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Tokens {
+    pub items: Vec<TokenShown>,
+}
+
+/// What creating a token sends.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct NewTokenAsked {
+    pub name: String,
+    pub scope: TokenScope,
+    /// How many days it works (1 to 366; 90 when not said).
+    pub days: Option<i64>,
+}
+
+/// A token just made, with its secret: shown this once, kept only as a hash.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct TokenMade {
+    pub token: TokenShown,
+    pub secret: String,
 }

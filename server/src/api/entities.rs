@@ -156,10 +156,8 @@ async fn read(
     })
 }
 
-/// What a write sent: the entity and the version it edited, if it named one.
-pub(super) fn entity_of<E: Entity>(
-    body: Result<Bytes, BytesRejection>,
-) -> Result<(E, Option<i64>), ApiError> {
+/// A write's body as JSON: readable, at most [`MAX_BODY_BYTES`], no NUL character anywhere.
+pub(super) fn json_body(body: Result<Bytes, BytesRejection>) -> Result<Value, ApiError> {
     let bytes = body.map_err(|e| {
         let status = e.status();
         let code = match status {
@@ -172,7 +170,7 @@ pub(super) fn entity_of<E: Entity>(
             format!("{} (at most {MAX_BODY_BYTES} bytes)", e.body_text()),
         )
     })?;
-    let mut document: Value = serde_json::from_slice(&bytes)
+    let document: Value = serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::invalid("", format!("not JSON: {e}")))?;
     if let Some(at) = nul_in(&document) {
         return Err(ApiError::invalid(
@@ -180,6 +178,30 @@ pub(super) fn entity_of<E: Entity>(
             "text may not hold the NUL character (\\u0000)",
         ));
     }
+    Ok(document)
+}
+
+/// `document` read as a `T`; a refusal names the JSON pointer of the field and its rule.
+pub(super) fn read_as<T: serde::de::DeserializeOwned>(document: Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(document).map_err(|e| {
+        let mut field = pointer_of(e.path());
+        let text = e.inner().to_string();
+        // A missing member is reported at its object; name the member.
+        if let Some(name) = text
+            .strip_prefix("missing field `")
+            .and_then(|t| t.split('`').next())
+        {
+            field.push_str(&format!("/{}", escape(name)));
+        }
+        ApiError::invalid(&field, text)
+    })
+}
+
+/// What a write sent: the entity and the version it edited, if it named one.
+pub(super) fn entity_of<E: Entity>(
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(E, Option<i64>), ApiError> {
+    let mut document = json_body(body)?;
     let Value::Object(fields) = &mut document else {
         return Err(ApiError::invalid(
             "",
@@ -196,19 +218,7 @@ pub(super) fn entity_of<E: Entity>(
             ));
         }
     };
-    let entity = serde_path_to_error::deserialize(document).map_err(|e| {
-        let mut field = pointer_of(e.path());
-        let text = e.inner().to_string();
-        // A missing member is reported at its object; name the member.
-        if let Some(name) = text
-            .strip_prefix("missing field `")
-            .and_then(|t| t.split('`').next())
-        {
-            field.push_str(&format!("/{}", escape(name)));
-        }
-        ApiError::invalid(&field, text)
-    })?;
-    Ok((entity, version))
+    Ok((read_as(document)?, version))
 }
 
 /// Where `value` holds a NUL character (in a string or a member's name), which no database

@@ -15,6 +15,7 @@ mod openapi;
 mod preview;
 mod publications;
 mod revisions;
+mod tokens;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -31,7 +32,8 @@ pub fn router(store: Store) -> Router {
         .merge(preview::router(store.clone()))
         .merge(revisions::router(store.clone()))
         .merge(publications::router(store.clone()))
-        .merge(audit::router(store))
+        .merge(audit::router(store.clone()))
+        .merge(tokens::router(store))
         .layer(axum::middleware::from_fn(limits::no_nul))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }

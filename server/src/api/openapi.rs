@@ -443,6 +443,51 @@ impl Doc {
                 refusals: READ_REFUSALS,
             },
         );
+        let tokens = self.schema::<Tokens>();
+        self.add(
+            "/api/v1/tokens",
+            "get",
+            Op {
+                id: "tokens".into(),
+                tag: "tokens",
+                summary: "The API tokens the caller may manage (never their secrets)".into(),
+                parameters: vec![],
+                body: None,
+                answer: (200, tokens),
+                refusals: READ_REFUSALS,
+            },
+        );
+        let asked = self.schema::<NewTokenAsked>();
+        let made = self.schema::<TokenMade>();
+        self.add(
+            "/api/v1/tokens",
+            "post",
+            Op {
+                id: "create_token".into(),
+                tag: "tokens",
+                summary: "Creates a token; its secret is in the answer, this once".into(),
+                parameters: vec![],
+                body: Some(asked),
+                answer: (201, made),
+                refusals: WRITE_REFUSALS,
+            },
+        );
+        let shown = self.schema::<TokenShown>();
+        let mut name = path_param("name", "the token's name", json!({"type": "string"}));
+        name["example"] = json!("deploy-bot");
+        self.add(
+            "/api/v1/tokens/{name}",
+            "delete",
+            Op {
+                id: "revoke_token".into(),
+                tag: "tokens",
+                summary: "Revokes a token: it stops working within seconds on every server".into(),
+                parameters: vec![name],
+                body: None,
+                answer: (200, shown),
+                refusals: WRITE_REFUSALS,
+            },
+        );
         let events = self.schema::<Events>();
         self.add(
             "/api/v1/audit/events",
