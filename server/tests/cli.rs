@@ -778,6 +778,12 @@ fn list_and_history_show_the_domain_in_lines_or_json() {
         "{names:?}"
     );
     assert!(found[0]["version"].as_i64().is_some());
+    // Keys as the store has them, also where they join two names.
+    let tier_deployables = ok(&strata(&["list", "tier-deployables"], &env));
+    assert!(
+        tier_deployables.contains("\nLIVE/web-api "),
+        "{tier_deployables}"
+    );
     let layers = ok(&strata(&["list", "config-layers"], &env));
     assert!(layers.contains("web-api/tier/LIVE"), "{layers}");
     assert_one_line_error(&strata(&["list", "widgets"], &env), "KIND", "no such kind");

@@ -4,6 +4,7 @@
 
 use axum::http::Method;
 use serde_json::{Map, Value, json};
+use strata_store::entity::Entity;
 
 use super::client::{Call, Client, segment};
 use super::output;
@@ -89,19 +90,13 @@ async fn all(client: &Client, kind: Resource, search: &str) -> Result<Vec<Value>
     }
 }
 
-/// The key of an entity as the API shows it.
+/// The key of an entity as the API shows it: the entity's own `key()`, so a tier deployable
+/// reads `LIVE/web-api` and a default layer `web-api/default/` as the store keys them. A
+/// new entity the command line is still filling in is named by its `name`.
 fn key_of(kind: Resource, item: &Value) -> String {
-    let text = |field: &str| item[field].as_str().unwrap_or_default().to_owned();
-    match kind {
-        Resource::TierDeployable => format!("{}/{}", text("deployable"), text("tier")),
-        Resource::ConfigLayer => format!(
-            "{}/{}/{}",
-            text("deployable"),
-            item["scope"]["kind"].as_str().unwrap_or_default(),
-            item["scope"]["name"].as_str().unwrap_or_default()
-        ),
-        _ => text("name"),
-    }
+    with_resource_type!(kind, E => serde_json::from_value::<E>(item.clone())
+        .map(|entity| entity.key())
+        .unwrap_or_else(|_| item["name"].as_str().unwrap_or_default().to_owned()))
 }
 
 /// `strata list KIND`: a table of key, version and what each is; `--json` the items.
