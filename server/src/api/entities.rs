@@ -182,7 +182,7 @@ pub(super) fn json_body(body: Result<Bytes, BytesRejection>) -> Result<Value, Ap
 }
 
 /// `document` read as a `T`; a refusal names the JSON pointer of the field and its rule.
-pub(super) fn read_as<T: serde::de::DeserializeOwned>(document: Value) -> Result<T, ApiError> {
+pub(crate) fn read_as<T: serde::de::DeserializeOwned>(document: Value) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(document).map_err(|e| {
         let mut field = pointer_of(e.path());
         let text = e.inner().to_string();

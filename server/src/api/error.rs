@@ -31,16 +31,17 @@ impl ApiError {
         }
     }
 
-    /// A rule the request breaks, at the JSON pointer `field` of what was sent.
+    /// A rule the request breaks, at the JSON pointer `field` of what was sent (the whole of
+    /// it when empty, and then the message is the rule alone).
     pub fn invalid(field: &str, rule: impl Into<String>) -> ApiError {
         let rule = rule.into();
+        let message = match field.is_empty() {
+            true => rule.clone(),
+            false => format!("{field}: {rule}"),
+        };
         ApiError {
             details: vec![json!({"field": field, "rule": rule})],
-            ..ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid",
-                format!("{field}: {rule}"),
-            )
+            ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message)
         }
     }
 

@@ -22,6 +22,7 @@ use axum::extract::DefaultBodyLimit;
 use strata_store::Store;
 
 pub use entities::MAX_BODY_BYTES;
+pub(crate) use entities::read_as;
 pub use error::{ApiError, always_json};
 pub use openapi::{docs_router, document};
 pub use resource::Resource;

@@ -17,17 +17,12 @@ fn refused(file: &Path, why: impl std::fmt::Display) -> StartupError {
     StartupError::setting("deployable register", format!("{}: {why}", file.display()))
 }
 
-/// Reads the deployable `file` describes; errors name the file and the field.
+/// Reads the deployable `file` describes; errors name the file and the field (as a JSON
+/// pointer, as the API names the fields of a body).
 fn read(file: &Path) -> Result<Deployable, StartupError> {
     let text = std::fs::read_to_string(file).map_err(|e| refused(file, e))?;
-    let mut json = serde_json::Deserializer::from_str(&text);
-    serde_path_to_error::deserialize(&mut json).map_err(|e| {
-        let at = e.path().to_string();
-        match at.as_str() {
-            "." | "" => refused(file, e.inner()),
-            _ => refused(file, format!("/{}: {}", at.replace('.', "/"), e.inner())),
-        }
-    })
+    let document = serde_json::from_str(&text).map_err(|e| refused(file, e))?;
+    crate::api::read_as(document).map_err(|e| refused(file, e.message))
 }
 
 pub async fn register(
