@@ -51,14 +51,12 @@ pub async fn publish_now() -> Result<String, ServerFnError> {
     use crate::ssr::Console;
 
     let console = Console::current()?;
-    let store = console.store.clone();
-    let fail = |e: strata_store::StoreError| ServerFnError::new(e.to_string());
-    store
-        .retry_failed_now(&console.actor()?)
+    let newest = console
+        .store
+        .publish_now(&console.actor()?)
         .await
         .map_err(crate::ssr::store_failure)?;
-    store.commits().notify_one();
-    Ok(match store.publications(1).await.map_err(fail)?.first() {
+    Ok(match newest {
         None => "No revision was committed yet: nothing to publish.".to_owned(),
         Some(p) if p.state.as_str() == "published" => {
             format!("Revision {} is published already.", p.revision)

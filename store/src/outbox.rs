@@ -210,6 +210,15 @@ impl Store {
         Ok(())
     }
 
+    /// Asks the publishers to publish the newest revision now: a failed publication is due
+    /// at once (its backoff skipped) and a waiting publisher of this process wakes. Answers
+    /// the newest publication as it stands. Someone who publishes somewhere may ask.
+    pub async fn publish_now(&self, actor: &Actor) -> Result<Option<Publication>, StoreError> {
+        self.retry_failed_now(actor).await?;
+        self.commits().notify_one();
+        Ok(self.publications(1).await?.into_iter().next())
+    }
+
     /// Makes failed publications due for a retry now, keeping their last error. Someone
     /// who publishes somewhere (a publisher or more of an organization) may ask.
     pub async fn retry_failed_now(&self, actor: &Actor) -> Result<(), StoreError> {

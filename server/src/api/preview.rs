@@ -12,7 +12,7 @@ use axum::{Json, Router};
 use strata_store::Store;
 
 use super::caller::Caller;
-use super::entities::{entity_of, same_key};
+use super::entities::{edited, entity_of, same_key};
 use super::error::ApiError;
 use super::resource::Resource;
 
@@ -35,7 +35,7 @@ async fn impact(
         same_key(&entity, &key)?;
         // An update when a version is named (If-Match or the body), else a create.
         let version = match headers.contains_key(axum::http::header::IF_MATCH) {
-            true => Some(super::entities::edited(&headers, named)?),
+            true => Some(edited(&headers, named)?),
             false => named,
         };
         let impact = store.preview(&actor, entity, version).await?;

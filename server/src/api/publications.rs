@@ -59,9 +59,7 @@ async fn one(
 }
 
 async fn publish(State(store): State<Store>, Caller(actor): Caller) -> Result<Response, ApiError> {
-    store.retry_failed_now(&actor).await?;
-    store.commits().notify_one();
-    let newest = store.publications(1).await?.into_iter().next();
+    let newest = store.publish_now(&actor).await?;
     let message = match &newest {
         None => "no revision was committed yet: nothing to publish".to_owned(),
         Some(p) if p.state.as_str() == "published" => {
