@@ -7,7 +7,7 @@ export const signedInState = '.auth/signed-in.json';
 
 export default async function globalSetup() {
   const context = await request.newContext();
-  for (const variable of ['STRATA_URL', 'STRATA_DEMO_URL', 'STRATA_EDITED_URL']) {
+  for (const variable of ['STRATA_URL', 'STRATA_DEMO_URL', 'STRATA_EDITED_URL', 'STRATA_HOSTILE_URL']) {
     const url = process.env[variable];
     if (!url) throw new Error(`${variable} is not set: run the browser tests through scripts/e2e`);
     const response = await context.post(`${url}/auth/sign-in`, {

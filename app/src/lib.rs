@@ -37,6 +37,8 @@ use crate::pages::{
 
 /// The HTML document around the console, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    ssr::send_content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -55,6 +57,19 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// A page's title in the browser's tab. Titles hold names from the address and from what
+/// people typed; the server writes the `<title>` element unescaped (leptos_meta), so there it is
+/// escaped here, while the browser sets `document.title`, which is text already.
+fn title(page: String) -> String {
+    let title = match page.is_empty() {
+        true => "Strata".to_owned(),
+        false => format!("{page} · Strata"),
+    };
+    #[cfg(feature = "ssr")]
+    let title = strata_domain::text::escape_html(&title);
+    title
+}
+
 /// Every page renders with [`SsrMode::Async`]: the server waits for the page's data and sends
 /// whole HTML, so the first paint is complete (even without scripts) and hydration starts
 /// from exactly what is shown.
@@ -70,7 +85,7 @@ pub fn App() -> impl IntoView {
     });
     view! {
         <Stylesheet id="strata" href="/pkg/strata.css"/>
-        <Title formatter=|page: String| if page.is_empty() { "Strata".to_owned() } else { format!("{page} · Strata") }/>
+        <Title formatter=title/>
         <Router>
             // Not a catch-all route: the server's fallback must still serve the built files.
             <Routes fallback=|| view! { <Frame><NotFound/></Frame> }>

@@ -20,6 +20,7 @@ pub mod secret;
 pub mod settings;
 pub mod snapshot;
 pub mod tenant;
+pub mod text;
 pub mod tier;
 pub mod tier_deployable;
 pub mod time;

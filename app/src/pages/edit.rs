@@ -19,6 +19,7 @@ use crate::failure::failure;
 use crate::forms::{FormField, Input, check_draft, parse_json_field, tenant_states};
 use crate::lists::EntityKind;
 use crate::pages::NotFound;
+use crate::pages::code_text::CodeText;
 use crate::pages::conflict::ConflictView;
 use crate::pages::reason::ReasonForm;
 use crate::toasts::Toasts;
@@ -507,17 +508,14 @@ fn FieldInput(
                 .with_untracked(|t| t.get(name).cloned().unwrap_or_default());
             let rows = text.lines().count().clamp(4, 24);
             view! {
-                <textarea
-                    id=id.clone()
-                    class="code"
-                    rows=rows
-                    spellcheck="false"
-                    aria-invalid=invalid
-                    aria-describedby=described.clone()
+                <CodeText
+                    text
+                    attr:id=id.clone()
+                    attr:rows=rows
+                    attr:aria-invalid=invalid
+                    attr:aria-describedby=described.clone()
                     on:input=move |ev| form.set_text(name, event_target_value(&ev))
-                >
-                    {text}
-                </textarea>
+                />
             }
             .into_any()
         }

@@ -15,6 +15,7 @@ use crate::changes::SaveOutcome;
 use crate::failure::failure;
 use crate::layers::{LayerImpact, LayerView, PreviewLayer, SHOWN_TENANTS, SaveLayer, get_layer};
 use crate::pages::NotFound;
+use crate::pages::code_text::CodeText;
 use crate::pages::conflict::ConflictView;
 use crate::pages::diff::DiffTable;
 use crate::pages::entity::Versions;
@@ -203,7 +204,7 @@ fn LayerEditor(view: LayerView, reload: Callback<()>) -> impl IntoView {
                 Tab::Raw => view! {
                     <div class="form-field">
                         <label for="layer-raw">"The layer as JSON"</label>
-                        <textarea id="layer-raw" class="code" rows="16" spellcheck="false" data-testid="raw"
+                        <CodeText text=raw.get_untracked() attr:id="layer-raw" attr:rows="16" attr:data-testid="raw"
                             on:input=move |ev| {
                                 let text = event_target_value(&ev);
                                 match serde_json::from_str::<Value>(&text) {
@@ -211,7 +212,7 @@ fn LayerEditor(view: LayerView, reload: Callback<()>) -> impl IntoView {
                                     Ok(_) => raw_error.set(Some("a layer is a JSON object: { … }".to_owned())),
                                     Err(e) => raw_error.set(Some(format!("not JSON: {e}"))),
                                 }
-                            }>{raw.get_untracked()}</textarea>
+                            }/>
                         <p class="help">"Keys set here override the layers below; null removes a key they set."</p>
                         <p class="field-error" role="alert">{move || raw_error.get()}</p>
                         <ul class="field-error">{move || errors.get().into_iter().map(|e: FieldError| view! { <li>{e.field} ": " {e.rule}</li> }).collect_view()}</ul>

@@ -1,6 +1,7 @@
 //! One module per page of the console.
 
 mod audit;
+pub(crate) mod code_text;
 mod configs;
 pub(crate) mod conflict;
 pub(crate) mod diff;
