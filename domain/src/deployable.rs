@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::names::DeployableName;
-use crate::rules::{FieldError, display_name};
+use crate::rules::{FieldError, MAX_CONFIG_DEPTH, display_name};
 use crate::schema::ConfigSchema;
 
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
@@ -25,6 +25,8 @@ impl Deployable {
     /// the first violation, and how many there were.
     pub fn check(&self) -> Result<ConfigSchema, FieldError> {
         display_name("/display_name", &self.display_name)?;
+        crate::schema::check_size("/config_schema", &self.config_schema)?;
+        crate::rules::nesting("/default_config", &self.default_config, MAX_CONFIG_DEPTH)?;
         let schema = ConfigSchema::parse("/config_schema", self.config_schema.clone())?;
         if !self.default_config.is_object() {
             return Err(FieldError::new(

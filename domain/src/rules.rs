@@ -37,6 +37,31 @@ pub fn display_name(field: &str, value: &str) -> Result<(), FieldError> {
     Ok(())
 }
 
+/// The deepest a config (a default config, a layer) may nest objects and arrays. Every walk over
+/// a document is then bounded, whatever it does.
+pub const MAX_CONFIG_DEPTH: usize = 32;
+
+/// Refuses `value` when its objects and arrays nest more than `max` levels deep.
+pub fn nesting(field: &str, value: &serde_json::Value, max: usize) -> Result<(), FieldError> {
+    // Iterative, so the check itself cannot overflow the stack on what it refuses.
+    let mut pending = vec![(value, 0usize)];
+    while let Some((value, depth)) = pending.pop() {
+        let children: Box<dyn Iterator<Item = &serde_json::Value>> = match value {
+            serde_json::Value::Object(members) => Box::new(members.values()),
+            serde_json::Value::Array(items) => Box::new(items.iter()),
+            _ => continue,
+        };
+        if depth >= max {
+            return Err(FieldError::new(
+                field,
+                format!("nests objects and arrays at most {max} levels deep"),
+            ));
+        }
+        pending.extend(children.map(|child| (child, depth + 1)));
+    }
+    Ok(())
+}
+
 /// Whether a tier or an organization is in use. Serialized and stored as "active"/"disabled".
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,5 +111,20 @@ mod tests {
         );
         assert_eq!(display_name("/d", &"x".repeat(81)).unwrap_err().field, "/d");
         assert!(display_name("/d", "a\nb").is_err());
+    }
+
+    #[test]
+    fn documents_nest_a_bounded_number_of_levels() {
+        use serde_json::json;
+        let mut deep = json!("leaf");
+        for _ in 0..3 {
+            deep = json!({ "a": [deep] });
+        }
+        // Three objects each holding an array: six levels of containers.
+        assert!(nesting("/config", &deep, 6).is_ok());
+        let err = nesting("/config", &deep, 5).unwrap_err();
+        assert_eq!(err.field, "/config");
+        assert!(err.rule.contains("at most 5 levels"), "{err}");
+        assert!(nesting("/config", &json!("text"), 0).is_ok());
     }
 }

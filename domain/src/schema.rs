@@ -30,6 +30,51 @@ impl Violations {
     }
 }
 
+/// The most properties a config schema may describe, counted at every depth: its form is one
+/// input per property, and a page of thousands of inputs takes seconds to draw.
+pub const MAX_SCHEMA_PROPERTIES: usize = 2_000;
+/// The largest config schema accepted, as compact JSON.
+pub const MAX_SCHEMA_BYTES: usize = 512 * 1024;
+/// The deepest a config schema may nest (twice a config's depth: each level of a config is a
+/// `properties` map and a subschema).
+pub const MAX_SCHEMA_DEPTH: usize = 2 * crate::rules::MAX_CONFIG_DEPTH;
+
+/// Refuses a schema too large to edit and walk quickly; `field` is where it was submitted.
+/// (A schema may still refer to itself: walks follow a `$ref` once per path.)
+pub fn check_size(field: &str, document: &Value) -> Result<(), FieldError> {
+    crate::rules::nesting(field, document, MAX_SCHEMA_DEPTH)?;
+    let bytes = document.to_string().len();
+    if bytes > MAX_SCHEMA_BYTES {
+        return Err(FieldError::new(
+            field,
+            format!("at most {MAX_SCHEMA_BYTES} bytes of JSON; this schema has {bytes}"),
+        ));
+    }
+    let mut properties = 0;
+    let mut pending = vec![document];
+    while let Some(schema) = pending.pop() {
+        match schema {
+            Value::Object(keywords) => {
+                if let Some(Value::Object(named)) = keywords.get("properties") {
+                    properties += named.len();
+                }
+                pending.extend(keywords.values());
+            }
+            Value::Array(items) => pending.extend(items),
+            _ => {}
+        }
+    }
+    if properties > MAX_SCHEMA_PROPERTIES {
+        return Err(FieldError::new(
+            field,
+            format!(
+                "describes at most {MAX_SCHEMA_PROPERTIES} properties in all; this schema describes {properties}: split the deployable, or describe a large map with additionalProperties"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 impl ConfigSchema {
     /// Accepts `document` as a config schema. `field` is where the document sits in what was
     /// submitted, so an error can point there.
@@ -299,6 +344,33 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.field, "/s/$schema");
+    }
+
+    #[test]
+    fn a_schema_too_large_or_too_deep_to_edit_is_refused_naming_the_limit() {
+        let many: serde_json::Map<String, Value> = (0..=MAX_SCHEMA_PROPERTIES)
+            .map(|i| (format!("k{i}"), json!({"type": "string"})))
+            .collect();
+        let err = check_size("/config_schema", &json!({"properties": many})).unwrap_err();
+        assert_eq!(err.field, "/config_schema");
+        assert!(err.rule.contains("at most 2000 properties"), "{err}");
+        let mut deep = json!({"type": "string"});
+        for _ in 0..MAX_SCHEMA_DEPTH {
+            deep = json!({"properties": {"x": deep}});
+        }
+        assert!(
+            check_size("/s", &deep)
+                .unwrap_err()
+                .rule
+                .contains("levels deep")
+        );
+        // Recursion through $ref is no size: such a schema is accepted.
+        let recursive = json!({
+            "$defs": {"node": {"type": "object", "properties": {"child": {"$ref": "#/$defs/node"}}}},
+            "type": "object", "properties": {"root": {"$ref": "#/$defs/node"}}
+        });
+        assert!(check_size("/s", &recursive).is_ok());
+        assert!(ConfigSchema::parse("/s", recursive).is_ok());
     }
 
     #[test]

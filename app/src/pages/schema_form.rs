@@ -11,6 +11,7 @@ use strata_domain::schema::follow_refs;
 use strata_domain::secret::{is_sealed, marks_secret};
 
 use crate::layers::RevealSecret;
+use crate::pages::code_text::CodeText;
 
 /// The value at `path` inside `document`.
 pub fn value_at<'a>(document: &'a Value, path: &[String]) -> Option<&'a Value> {
@@ -75,9 +76,21 @@ pub struct LayerForm {
     pub reveal: Option<StoredValue<(String, String, String)>>,
 }
 
-/// The fields of the object at `path` (the whole layer when empty), from `schema`.
+/// How deep the form nests fieldsets; deeper objects are edited as JSON.
+const MAX_FORM_DEPTH: usize = 12;
+
+/// The fields of the object at `path` (the whole layer when empty), from `schema`. `refs` are
+/// the `$ref`s followed on the way here: a schema may refer to itself (a tree of nodes), and
+/// the form follows each reference once per path, then offers the rest as JSON.
 #[component]
-pub fn SchemaFields(form: LayerForm, schema: Value, path: Vec<String>) -> impl IntoView {
+pub fn SchemaFields(
+    form: LayerForm,
+    schema: Value,
+    path: Vec<String>,
+    #[prop(optional)] refs: Vec<String>,
+) -> impl IntoView {
+    let mut refs = refs;
+    refs.extend(reference_of(&schema));
     let schema = form
         .root
         .with_value(|root| follow_refs(root, &schema).clone());
@@ -92,15 +105,31 @@ pub fn SchemaFields(form: LayerForm, schema: Value, path: Vec<String>) -> impl I
         .map(|(key, property)| {
             let mut path = path.clone();
             path.push(key.clone());
-            view! { <SchemaField form schema=property path name=key/> }
+            let refs = refs.clone();
+            view! { <SchemaField form schema=property path name=key refs/> }
         })
         .collect_view()
         .into_any()
 }
 
+fn reference_of(schema: &Value) -> Option<String> {
+    schema
+        .get("$ref")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
 /// One property: a nested fieldset for an object with properties, else one input.
 #[component]
-fn SchemaField(form: LayerForm, schema: Value, path: Vec<String>, name: String) -> impl IntoView {
+fn SchemaField(
+    form: LayerForm,
+    schema: Value,
+    path: Vec<String>,
+    name: String,
+    refs: Vec<String>,
+) -> impl IntoView {
+    let reference = reference_of(&schema);
+    let again = reference.as_ref().is_some_and(|r| refs.contains(r));
     let schema = form
         .root
         .with_value(|root| follow_refs(root, &schema).clone());
@@ -116,12 +145,26 @@ fn SchemaField(form: LayerForm, schema: Value, path: Vec<String>, name: String) 
         .to_owned();
     let kind = schema.get("type").and_then(Value::as_str).unwrap_or("");
     if schema.get("properties").is_some_and(Value::is_object) {
+        if again || path.len() > MAX_FORM_DEPTH {
+            let help = match again {
+                true => format!(
+                    "{help} This part of the schema contains itself ({}): edit it as JSON.",
+                    reference.unwrap_or_default()
+                ),
+                false => format!(
+                    "{help} Nested more than {MAX_FORM_DEPTH} levels deep: edit it as JSON."
+                ),
+            };
+            return view! { <JsonField form path label help=help.trim().to_owned()/> }.into_any();
+        }
+        let mut refs = refs;
+        refs.extend(reference);
         let at = pointer(&path);
         return view! {
             <fieldset class="schema-object" data-pointer=at>
                 <legend>{label}</legend>
                 {(!help.is_empty()).then(|| view! { <p class="help">{help}</p> })}
-                <SchemaFields form schema path/>
+                <SchemaFields form schema path refs/>
             </fieldset>
         }
         .into_any();
@@ -387,7 +430,7 @@ fn JsonField(form: LayerForm, path: Vec<String>, label: String, help: String) ->
     let rows = initial.lines().count().clamp(2, 16);
     view! {
         <Frame form path label help>
-            <textarea id=id class="code" rows=rows spellcheck="false" on:input=on_input>{initial}</textarea>
+            <CodeText text=initial attr:id=id attr:rows=rows on:input=on_input/>
             <p class="field-error">{move || unreadable.get()}</p>
         </Frame>
     }
