@@ -108,7 +108,7 @@ fn leaves(value: &Value, at: &str, out: &mut std::collections::BTreeMap<String, 
         // A missing document (a version that is a deletion) has no leaves at all.
         Value::Null if at.is_empty() => {}
         // A secret shows as its mask: changed or not, never what it holds.
-        Value::String(sealed) if sealed.starts_with(crate::secret::SEALED_PREFIX) => {
+        Value::String(sealed) if crate::secret::sealed_form(sealed).is_some() => {
             out.insert(at.to_owned(), crate::secret::mask_of(sealed));
         }
         leaf => {

@@ -40,6 +40,15 @@ impl Layer {
         ]
     }
 
+    /// The layer as a path, `default` or `tier/LIVE`: how a sealed value names the layer it
+    /// was sealed for.
+    pub fn path(&self) -> String {
+        match self.name() {
+            None => self.kind().to_owned(),
+            Some(name) => format!("{}/{name}", self.kind()),
+        }
+    }
+
     pub fn name(&self) -> Option<&str> {
         match self {
             Layer::Default => None,
@@ -101,6 +110,7 @@ impl ConfigLayer {
                 "a config layer is a JSON object",
             ));
         }
+        crate::rules::nesting("/config", &self.config, crate::rules::MAX_CONFIG_DEPTH)?;
         if self.config.to_string().len() > MAX_LAYER_BYTES {
             return Err(FieldError::new(
                 "/config",

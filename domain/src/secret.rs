@@ -3,8 +3,10 @@
 //! people. Sealing itself (the key, the cipher) is the store's; this is what the browser and
 //! the server share.
 //!
-//! A secret is sealed whole, whatever its type: `"sealed:v1:<base64 of nonce ‖ ciphertext>"`
-//! stands where the value stood, in layers, history, snapshots and compiled configs.
+//! A secret is sealed whole, whatever its type, for one place: the layer it is written in
+//! (`"sealed:v2:<layer>:<base64 of nonce ‖ ciphertext>"`, the layer as `tier/LIVE`) stands where
+//! the value stood, in layers, history, snapshots and compiled configs. Values sealed before
+//! layers were bound (`"sealed:v1:<base64>"`) still open, but only where they already stand.
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -12,17 +14,46 @@ use sha2::{Digest, Sha256};
 use crate::resolve::escape;
 use crate::schema::{Violations, follow_refs};
 
-/// What every sealed value starts with; the version names the cipher and the layout.
-pub const SEALED_PREFIX: &str = "sealed:v1:";
+/// What every sealed value starts with; the version after it names the cipher and the layout.
+pub const SEALED_PREFIX: &str = "sealed:";
+/// Sealed for a deployable and a JSON pointer (any layer): written before layers were bound.
+pub const SEALED_V1: &str = "sealed:v1:";
+/// Sealed for a deployable, a layer and a JSON pointer; the layer is named after the prefix.
+pub const SEALED_V2: &str = "sealed:v2:";
+
+/// A sealed value read apart: the layer it was sealed for (none for a v1 value, which names
+/// none) and the base64 of nonce and ciphertext.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SealedForm<'a> {
+    pub layer: Option<&'a str>,
+    pub payload: &'a str,
+}
+
+/// `text` as a sealed value, if it is one.
+pub fn sealed_form(text: &str) -> Option<SealedForm<'_>> {
+    if let Some(payload) = text.strip_prefix(SEALED_V1) {
+        return Some(SealedForm {
+            layer: None,
+            payload,
+        });
+    }
+    let (layer, payload) = text.strip_prefix(SEALED_V2)?.split_once(':')?;
+    Some(SealedForm {
+        layer: Some(layer),
+        payload,
+    })
+}
+
+fn is_sealed_text(text: &str) -> bool {
+    sealed_form(text).is_some()
+}
 
 /// How a sealed value is shown: never its ciphertext, but enough to tell two apart.
 pub const MASK: &str = "••••••";
 
 /// Whether `value` is a sealed secret.
 pub fn is_sealed(value: &Value) -> bool {
-    value
-        .as_str()
-        .is_some_and(|text| text.starts_with(SEALED_PREFIX))
+    value.as_str().is_some_and(is_sealed_text)
 }
 
 /// Whether a schema marks the value it describes secret.
@@ -59,7 +90,7 @@ pub fn sealed_values(document: &Value) -> Vec<(String, &str)> {
 
 fn collect_sealed<'a>(value: &'a Value, at: String, found: &mut Vec<(String, &'a str)>) {
     match value {
-        Value::String(text) if text.starts_with(SEALED_PREFIX) => found.push((at, text)),
+        Value::String(text) if is_sealed_text(text) => found.push((at, text)),
         Value::Object(members) => {
             for (key, member) in members {
                 collect_sealed(member, format!("{at}/{}", escape(key)), found);
@@ -85,7 +116,7 @@ pub fn mask_of(sealed: &str) -> String {
 /// config is given.
 pub fn masked(document: &Value) -> Value {
     match document {
-        Value::String(text) if text.starts_with(SEALED_PREFIX) => Value::String(mask_of(text)),
+        Value::String(text) if is_sealed_text(text) => Value::String(mask_of(text)),
         Value::Object(members) => Value::Object(
             members
                 .iter()
@@ -278,8 +309,8 @@ mod tests {
 
     #[test]
     fn masks_hide_the_ciphertext_but_tell_two_values_apart() {
-        let one = format!("{SEALED_PREFIX}AAAA");
-        let two = format!("{SEALED_PREFIX}BBBB");
+        let one = format!("{SEALED_V2}tier/LIVE:AAAA");
+        let two = format!("{SEALED_V1}BBBB");
         let document = json!({"a": one, "b": [two.clone()], "c": "plain"});
         let shown = masked(&document);
         let text = shown.to_string();
@@ -294,6 +325,33 @@ mod tests {
                 ("/b/0".to_owned(), two.as_str())
             ]
         );
+    }
+
+    #[test]
+    fn a_sealed_value_names_the_layer_it_was_sealed_for() {
+        assert_eq!(
+            sealed_form("sealed:v2:tenant/acme-berlin:QUJD"),
+            Some(SealedForm {
+                layer: Some("tenant/acme-berlin"),
+                payload: "QUJD"
+            })
+        );
+        assert_eq!(
+            sealed_form("sealed:v1:QUJD"),
+            Some(SealedForm {
+                layer: None,
+                payload: "QUJD"
+            })
+        );
+        for plain in [
+            "sealed: yes",
+            "sealed:v2:no-layer",
+            "sealed:v3:x:y",
+            "hunter2",
+        ] {
+            assert_eq!(sealed_form(plain), None, "{plain}");
+            assert!(!is_sealed(&json!(plain)));
+        }
     }
 
     #[test]

@@ -122,7 +122,8 @@ impl Entity for ConfigLayer {
         conn: &mut AnyConnection,
         sealer: &Sealer,
         before: Option<&ConfigLayer>,
+        from_history: bool,
     ) -> Result<(), StoreError> {
-        seal_layer(self, conn, sealer, before).await
+        seal_layer(self, conn, sealer, before, from_history).await
     }
 }

@@ -63,8 +63,9 @@ impl Entity for Deployable {
         _conn: &mut AnyConnection,
         sealer: &Sealer,
         before: Option<&Deployable>,
+        from_history: bool,
     ) -> Result<(), StoreError> {
-        seal_default(self, sealer, before)
+        seal_default(self, sealer, before, from_history)
     }
 
     fn from_row(row: &AnyRow) -> Result<Deployable, StoreError> {

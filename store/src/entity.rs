@@ -56,12 +56,15 @@ pub trait Entity: Serialize + DeserializeOwned + Clone + PartialEq + Send + Sync
     }
 
     /// Seals the values the schema marks secret (and opens those it no longer marks), before
-    /// the entity is written; `before` is the stored entity the write replaces.
+    /// the entity is written; `before` is the stored entity the write replaces, and
+    /// `from_history` says the store took the entity from its own history (a rollback or a
+    /// restore), not from a caller.
     fn seal(
         &mut self,
         _conn: &mut AnyConnection,
         _sealer: &Sealer,
         _before: Option<&Self>,
+        _from_history: bool,
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
         async { Ok(()) }
     }
@@ -355,7 +358,10 @@ impl ChangeSet {
     ) -> Result<Versioned<E>, StoreError> {
         let mut entity = entity;
         let sealer = self.sealer().clone();
-        entity.seal(self.conn(), &sealer, None).await?;
+        let from_history = matches!(operation, Operation::Rollback | Operation::Restore);
+        entity
+            .seal(self.conn(), &sealer, None, from_history)
+            .await?;
         entity.check_in_store(self.conn(), None).await?;
         let key = entity.key();
         let version = self.next_version(E::KIND, &key).await?;
@@ -392,7 +398,12 @@ impl ChangeSet {
         let mut entity = entity;
         let sealer = self.sealer().clone();
         entity
-            .seal(self.conn(), &sealer, Some(&current.item))
+            .seal(
+                self.conn(),
+                &sealer,
+                Some(&current.item),
+                matches!(operation, Operation::Rollback | Operation::Restore),
+            )
             .await?;
         if current.item == entity {
             return Ok(current);

@@ -1,6 +1,7 @@
 //! Sealing secret values with `STRATA_SECRET_KEY`: AES-256-GCM, a random 96-bit nonce per
-//! value, and as associated data the deployable and the value's JSON pointer, so a sealed value
-//! opens only where it was sealed (copied under another key or deployable, it is refused).
+//! value, and as associated data the deployable, the layer and the value's JSON pointer, so a
+//! sealed value opens only where it was sealed: copied to another key, deployable or layer (a
+//! tier's password pasted into one's own tenant layer, to reveal it there), it is refused.
 //!
 //! The store seals what a deployable's schema marks secret on every write
 //! ([`Sealer::seal_document`]) and opens sealed values only to check resolved configs, to reveal
@@ -14,7 +15,8 @@ use aes_gcm::{Aes256Gcm, Key, Nonce};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::Value;
-use strata_domain::secret::{SEALED_PREFIX, is_sealed, sealed_values, secret_pointers};
+use strata_domain::layer::Layer;
+use strata_domain::secret::{SEALED_V2, is_sealed, sealed_form, sealed_values, secret_pointers};
 
 use crate::StoreError;
 
@@ -59,8 +61,8 @@ impl SecretKey {
         BASE64.encode(Aes256Gcm::generate_key(&mut OsRng))
     }
 
-    /// Seals `value`, found at `pointer` in a config of `deployable`.
-    pub fn seal(&self, deployable: &str, pointer: &str, value: &Value) -> String {
+    /// Seals `value`, found at `pointer` in the `layer` (as [`Layer::path`]) of `deployable`.
+    pub fn seal(&self, deployable: &str, layer: &str, pointer: &str, value: &Value) -> String {
         let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
         let sealed = self
             .0
@@ -68,25 +70,28 @@ impl SecretKey {
                 &nonce,
                 Payload {
                     msg: value.to_string().as_bytes(),
-                    aad: &associated(deployable, pointer),
+                    aad: &associated(deployable, Some(layer), pointer),
                 },
             )
             .expect("AES-GCM seals any message under 64 GiB");
         let mut bytes = nonce.to_vec();
         bytes.extend(sealed);
-        format!("{SEALED_PREFIX}{}", BASE64.encode(bytes))
+        format!("{SEALED_V2}{layer}:{}", BASE64.encode(bytes))
     }
 
-    /// Opens a sealed value that stands at `pointer` in a config of `deployable`.
+    /// Opens a sealed value that stands at `pointer` in a config of `deployable`, for the layer
+    /// it names (a config merged from layers holds values sealed for each of them).
     pub fn open(&self, deployable: &str, pointer: &str, sealed: &str) -> Result<Value, String> {
         let refused = || {
             "this sealed value does not open here: it was sealed with another key, or for another place".to_owned()
         };
-        let bytes = sealed
-            .strip_prefix(SEALED_PREFIX)
-            .and_then(|text| BASE64.decode(text).ok())
+        let form = sealed_form(sealed)
+            .ok_or_else(|| "not a sealed value (sealed:v2:<layer>:<base64>)".to_owned())?;
+        let bytes = BASE64
+            .decode(form.payload)
+            .ok()
             .filter(|bytes| bytes.len() > NONCE_BYTES)
-            .ok_or_else(|| "not a sealed value (sealed:v1:<base64>)".to_owned())?;
+            .ok_or_else(|| "not a sealed value (sealed:v2:<layer>:<base64>)".to_owned())?;
         let (nonce, ciphertext) = bytes.split_at(NONCE_BYTES);
         let plain = self
             .0
@@ -94,7 +99,7 @@ impl SecretKey {
                 Nonce::from_slice(nonce),
                 Payload {
                     msg: ciphertext,
-                    aad: &associated(deployable, pointer),
+                    aad: &associated(deployable, form.layer, pointer),
                 },
             )
             .map_err(|_| refused())?;
@@ -102,8 +107,12 @@ impl SecretKey {
     }
 }
 
-fn associated(deployable: &str, pointer: &str) -> Vec<u8> {
-    format!("strata secret\0{deployable}\0{pointer}").into_bytes()
+/// What a sealed value is bound to besides the key. (A v1 value names no layer.)
+fn associated(deployable: &str, layer: Option<&str>, pointer: &str) -> Vec<u8> {
+    match layer {
+        None => format!("strata secret\0{deployable}\0{pointer}").into_bytes(),
+        Some(layer) => format!("strata secret v2\0{deployable}\0{layer}\0{pointer}").into_bytes(),
+    }
 }
 
 /// The store's key, if it has one: everything about secrets goes through here.
@@ -137,25 +146,51 @@ impl Sealer {
         })
     }
 
-    /// Makes `document` (a default config or a layer of `deployable`) hold sealed exactly what
-    /// `schema` marks secret: plain values there are sealed, sealed values elsewhere (the schema
-    /// no longer marks them) are opened. Every sealed value must open where it stands. A plain
-    /// value equal to what `before` holds sealed at the same place keeps that ciphertext, so
-    /// writing the same secret again changes nothing. Errors name the value's pointer.
+    /// Makes `document` (the `layer` of `deployable`; its default config for the default layer)
+    /// hold sealed exactly what `schema` marks secret: plain values there are sealed for this
+    /// layer, sealed values elsewhere (the schema no longer marks them) are opened. Every sealed
+    /// value must have been sealed for this layer and open where it stands. A value sealed
+    /// before layers were bound (v1) is accepted only where it already stood (`before`), or from
+    /// this entity's own history (`from_history`: a rollback or restore). A plain value equal to
+    /// what `before` holds sealed at the same place keeps that ciphertext, so writing the same
+    /// secret again changes nothing. Errors name the value's pointer.
     pub fn seal_document(
         &self,
         deployable: &str,
+        layer: &Layer,
         schema: &Value,
         document: &mut Value,
         before: Option<&Value>,
+        from_history: bool,
     ) -> Result<(), StoreError> {
         let refuse = |u: Unopened| StoreError::invalid(u.pointer, u.reason);
+        let here = layer.path();
         let secret = secret_pointers(schema, document);
         let sealed: Vec<(String, String)> = sealed_values(document)
             .into_iter()
             .map(|(at, text)| (at, text.to_owned()))
             .collect();
         for (at, text) in &sealed {
+            let unchanged =
+                before.and_then(|b| b.pointer(at)).and_then(Value::as_str) == Some(text);
+            match sealed_form(text).and_then(|form| form.layer) {
+                Some(sealed_for) if sealed_for != here => {
+                    return Err(StoreError::invalid(
+                        at.clone(),
+                        format!(
+                            "this value was sealed for the {} layer and opens only there; type the value itself here",
+                            sealed_for.replacen('/', " ", 1)
+                        ),
+                    ));
+                }
+                None if !unchanged && !from_history => {
+                    return Err(StoreError::invalid(
+                        at.clone(),
+                        "this value was sealed before sealed values were bound to their layer, and is accepted only where it stands; type the value itself here",
+                    ));
+                }
+                _ => {}
+            }
             let value = self
                 .key(at)
                 .map_err(refuse)?
@@ -177,7 +212,7 @@ impl Sealer {
                 .filter(|old| key.open(deployable, at, old).ok().as_ref() == Some(&*slot));
             *slot = match kept {
                 Some(old) => Value::String(old.to_owned()),
-                None => Value::String(key.seal(deployable, at, slot)),
+                None => Value::String(key.seal(deployable, &here, at, slot)),
             };
         }
         Ok(())
@@ -239,6 +274,14 @@ mod tests {
         SecretKey::parse(&SecretKey::generate()).unwrap()
     }
 
+    fn live() -> Layer {
+        Layer::Tier(strata_domain::names::TierName::parse("LIVE").unwrap())
+    }
+
+    fn tenant() -> Layer {
+        Layer::Tenant(strata_domain::names::TenantName::parse("globex-x").unwrap())
+    }
+
     fn schema() -> Value {
         json!({"properties": {"db": {"properties": {"password": {"type": "string", "writeOnly": true}}}, "port": {"type": "integer"}}})
     }
@@ -255,8 +298,8 @@ mod tests {
     #[test]
     fn a_sealed_value_opens_only_with_its_key_at_its_place() {
         let key = key();
-        let sealed = key.seal("web", "/db/password", &json!("hunter2"));
-        assert!(sealed.starts_with(SEALED_PREFIX) && !sealed.contains("hunter2"));
+        let sealed = key.seal("web", "tier/LIVE", "/db/password", &json!("hunter2"));
+        assert!(sealed.starts_with("sealed:v2:tier/LIVE:") && !sealed.contains("hunter2"));
         assert_eq!(
             key.open("web", "/db/password", &sealed).unwrap(),
             json!("hunter2")
@@ -270,7 +313,10 @@ mod tests {
                 .is_err()
         );
         // A random nonce: the same value seals differently each time.
-        assert_ne!(sealed, key.seal("web", "/db/password", &json!("hunter2")));
+        assert_ne!(
+            sealed,
+            key.seal("web", "tier/LIVE", "/db/password", &json!("hunter2"))
+        );
     }
 
     #[test]
@@ -278,25 +324,25 @@ mod tests {
         let sealer = Sealer::new(Some(key()));
         let mut layer = json!({"db": {"password": "hunter2"}, "port": 80});
         sealer
-            .seal_document("web", &schema(), &mut layer, None)
+            .seal_document("web", &live(), &schema(), &mut layer, None, false)
             .unwrap();
         assert!(is_sealed(&layer["db"]["password"]));
         assert_eq!(layer["port"], 80);
         // Sealing again changes nothing; the same plain value keeps its ciphertext.
         let mut again = layer.clone();
         sealer
-            .seal_document("web", &schema(), &mut again, Some(&layer))
+            .seal_document("web", &live(), &schema(), &mut again, Some(&layer), false)
             .unwrap();
         assert_eq!(again, layer);
         let mut same = json!({"db": {"password": "hunter2"}, "port": 80});
         sealer
-            .seal_document("web", &schema(), &mut same, Some(&layer))
+            .seal_document("web", &live(), &schema(), &mut same, Some(&layer), false)
             .unwrap();
         assert_eq!(same, layer);
         // The schema stops marking it secret: it is opened.
         let mut unmarked = layer.clone();
         sealer
-            .seal_document("web", &json!({}), &mut unmarked, None)
+            .seal_document("web", &live(), &json!({}), &mut unmarked, None, false)
             .unwrap();
         assert_eq!(unmarked, json!({"db": {"password": "hunter2"}, "port": 80}));
         let (opened, secrets) = sealer.open_document("web", &layer).unwrap();
@@ -310,20 +356,22 @@ mod tests {
         let sealer = Sealer::new(Some(key()));
         let mut layer = json!({"db": {"password": "hunter2"}});
         sealer
-            .seal_document("web", &schema(), &mut layer, None)
+            .seal_document("web", &live(), &schema(), &mut layer, None, false)
             .unwrap();
         let mut moved = json!({"port": layer["db"]["password"].clone()});
         let err = sealer
-            .seal_document("web", &schema(), &mut moved, None)
+            .seal_document("web", &live(), &schema(), &mut moved, None, false)
             .unwrap_err();
         assert!(err.to_string().contains("/port"), "{err}");
         let keyless = Sealer::default();
         let err = keyless
             .seal_document(
                 "web",
+                &live(),
                 &schema(),
                 &mut json!({"db": {"password": "x"}}),
                 None,
+                false,
             )
             .unwrap_err();
         assert!(
@@ -335,9 +383,11 @@ mod tests {
             keyless
                 .seal_document(
                     "web",
+                    &live(),
                     &schema(),
                     &mut json!({"db": {"password": null}}),
-                    None
+                    None,
+                    false
                 )
                 .is_ok()
         );
@@ -345,5 +395,82 @@ mod tests {
             keyless.open_document("web", &layer).unwrap_err().pointer,
             "/db/password"
         );
+    }
+
+    #[test]
+    fn a_value_sealed_for_one_layer_is_refused_in_another_and_opens_only_in_its_own() {
+        let key = key();
+        let sealer = Sealer::new(Some(key.clone()));
+        let mut tier = json!({"db": {"password": "the tier's password"}});
+        sealer
+            .seal_document("web", &live(), &schema(), &mut tier, None, false)
+            .unwrap();
+        let sealed = tier["db"]["password"].as_str().unwrap().to_owned();
+        assert!(sealed.starts_with("sealed:v2:tier/LIVE:"), "{sealed}");
+        // Pasted into a tenant's layer, where its writer could reveal it: refused at the field.
+        let mut pasted = json!({"db": {"password": sealed.clone()}});
+        let err = sealer
+            .seal_document("web", &tenant(), &schema(), &mut pasted, None, false)
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("/db/password")
+                && err.to_string().contains("sealed for the tier LIVE layer"),
+            "{err}"
+        );
+        // Relabelled as the tenant's, it does not open: the layer is bound into the seal.
+        let relabelled = sealed.replacen("tier/LIVE", "tenant/globex-x", 1);
+        let mut forged = json!({"db": {"password": relabelled}});
+        let err = sealer
+            .seal_document("web", &tenant(), &schema(), &mut forged, None, false)
+            .unwrap_err();
+        assert!(err.to_string().contains("does not open here"), "{err}");
+        assert!(key.open("web", "/db/password", &relabelled).is_err());
+        assert_eq!(
+            key.open("web", "/db/password", &sealed).unwrap(),
+            json!("the tier's password")
+        );
+    }
+
+    #[test]
+    fn a_value_sealed_before_layers_were_bound_stays_only_where_it_stands() {
+        let key = key();
+        let sealer = Sealer::new(Some(key.clone()));
+        // A v1 value, as the previous release wrote them: bound to deployable and pointer only.
+        let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
+        let ciphertext = key
+            .0
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: b"\"old password\"",
+                    aad: &associated("web", None, "/db/password"),
+                },
+            )
+            .unwrap();
+        let v1 = format!(
+            "sealed:v1:{}",
+            BASE64.encode([nonce.to_vec(), ciphertext].concat())
+        );
+        assert_eq!(
+            key.open("web", "/db/password", &v1).unwrap(),
+            json!("old password")
+        );
+        let stored = json!({"db": {"password": v1.clone()}, "port": 1});
+        // Where it stands, a write that keeps it is accepted and keeps it as it is.
+        let mut kept = json!({"db": {"password": v1.clone()}, "port": 2});
+        sealer
+            .seal_document("web", &live(), &schema(), &mut kept, Some(&stored), false)
+            .unwrap();
+        assert_eq!(kept["db"]["password"], json!(v1));
+        // Anywhere else it is refused, naming the field; from the layer's own history it is not.
+        let mut moved = json!({"db": {"password": v1.clone()}});
+        let err = sealer
+            .seal_document("web", &tenant(), &schema(), &mut moved, None, false)
+            .unwrap_err();
+        assert!(err.to_string().contains("/db/password"), "{err}");
+        let mut rolled_back = json!({"db": {"password": v1.clone()}});
+        sealer
+            .seal_document("web", &live(), &schema(), &mut rolled_back, None, true)
+            .unwrap();
     }
 }

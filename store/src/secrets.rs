@@ -12,7 +12,7 @@ use strata_domain::deployable::Deployable;
 use strata_domain::layer::{ConfigLayer, Layer};
 use strata_domain::names::DeployableName;
 use strata_domain::schema::ConfigSchema;
-use strata_domain::secret::{hide_secrets_in, is_sealed};
+use strata_domain::secret::{hide_secrets_in, is_sealed, sealed_form};
 
 use crate::access::Actor;
 use crate::access::scope::scope_of;
@@ -29,15 +29,18 @@ pub(crate) async fn seal_layer(
     conn: &mut AnyConnection,
     sealer: &Sealer,
     before: Option<&ConfigLayer>,
+    from_history: bool,
 ) -> Result<(), StoreError> {
     let Some(deployable) = fetch::<Deployable>(conn, layer.deployable.as_str()).await? else {
         return Ok(());
     };
     sealer.seal_document(
         layer.deployable.as_str(),
+        &layer.scope,
         &deployable.item.config_schema,
         &mut layer.config,
         before.map(|b| &b.config),
+        from_history,
     )
 }
 
@@ -47,14 +50,24 @@ pub(crate) fn seal_default(
     deployable: &mut Deployable,
     sealer: &Sealer,
     before: Option<&Deployable>,
+    from_history: bool,
 ) -> Result<(), StoreError> {
     let name = deployable.name.as_str().to_owned();
-    sealer.seal_document(
-        &name,
-        &deployable.config_schema,
-        &mut deployable.default_config,
-        before.map(|b| &b.default_config),
-    )?;
+    sealer
+        .seal_document(
+            &name,
+            &Layer::Default,
+            &deployable.config_schema,
+            &mut deployable.default_config,
+            before.map(|b| &b.default_config),
+            from_history,
+        )
+        .map_err(|e| match e {
+            StoreError::Invalid { field, rule } => {
+                StoreError::invalid(format!("/default_config{field}"), rule)
+            }
+            other => other,
+        })?;
     let (opened, secrets) = sealer
         .open_document(&name, &deployable.default_config)
         .map_err(|u| StoreError::invalid(format!("/default_config{}", u.pointer), u.reason))?;
@@ -120,9 +133,11 @@ impl ChangeSet {
                 sealer
                     .seal_document(
                         deployable.name.as_str(),
+                        &layer.item.scope,
                         &deployable.config_schema,
                         &mut conformed.config,
                         Some(&layer.item.config),
+                        false,
                     )
                     .map_err(|e| match e {
                         StoreError::Invalid { field, rule } => StoreError::invalid(
@@ -194,6 +209,17 @@ impl Store {
                     format!("{layer} of {deployable} holds no secret at {pointer:?}"),
                 )
             })?;
+        // Writes keep a value sealed for another layer out; this holds even for rows written
+        // some other way.
+        if sealed_form(sealed)
+            .and_then(|form| form.layer)
+            .is_some_and(|sealed_for| sealed_for != layer.path())
+        {
+            return Err(StoreError::invalid(
+                pointer,
+                "this value was sealed for another layer and opens only there",
+            ));
+        }
         let value = self
             .sealer()
             .open_value(deployable.as_str(), pointer, sealed)

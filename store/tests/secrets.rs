@@ -138,10 +138,24 @@ async fn a_secret_is_checked_opened_and_no_rule_quotes_it() {
         assert_eq!(first.rule, "the secret value is shorter than 8 characters");
         assert!(!violations.to_string().contains("tiny"));
 
-        // A sealed value copied to another place does not open there.
+        // A sealed value copied to another place is refused there: another layer, and
+        // another key in its own layer.
         let sealed = live_layer(&store).await.item.config["database"]["password"].clone();
         let (field, rule) = field_of(
             acme_eu_layer(&store, json!({"database": {"host": sealed}}))
+                .await
+                .unwrap_err(),
+        );
+        assert_eq!(field, "/database/host");
+        assert!(rule.contains("sealed for the tier LIVE layer"), "{rule}");
+        let stored = live_layer(&store).await;
+        let moved = layer(
+            "web-api",
+            tier_scope("LIVE"),
+            json!({"database": {"host": sealed.clone(), "password": sealed}}),
+        );
+        let (field, rule) = field_of(
+            commit(&store, async |c| c.update(stored.version, moved).await)
                 .await
                 .unwrap_err(),
         );
@@ -316,6 +330,77 @@ async fn a_secret_is_revealed_only_to_publishers_of_its_owner_and_audited() {
         );
         let text = serde_json::to_string(&events).unwrap();
         assert!(!text.contains("acme-shop-secret") && !text.contains(SECRET));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_sealed_value_copied_into_another_layer_is_refused_and_never_revealed_there() {
+    on_each_backend(async |_, _, store| {
+        let store = seeded(store).await;
+        // acme's publisher may reveal what acme's layers hold, and reads the shared tier layer
+        // (sealed) — but the tier's password is the domain's, not theirs to see.
+        let publisher = person(&store, "pia", Some(Role::Publisher)).await;
+        let sealed = live_layer(&store).await.item.config["database"]["password"].clone();
+        assert!(is_sealed(&sealed));
+        let copied = json!({"database": {"password": sealed}});
+        for scope in [product_scope("acme-shop"), tenant_scope("acme-eu")] {
+            let mut change = store
+                .begin(&publisher, "copy the tier's secret")
+                .await
+                .unwrap();
+            let (field, rule) = field_of(
+                change
+                    .create(layer("web-api", scope.clone(), copied.clone()))
+                    .await
+                    .unwrap_err(),
+            );
+            assert_eq!(field, "/database/password", "{rule}");
+            assert!(rule.contains("sealed for the tier LIVE layer"), "{rule}");
+            assert!(!rule.contains(SECRET));
+            change.abandon().await.unwrap();
+            assert!(matches!(
+                store
+                    .reveal_secret(&publisher, &web_api_name(), &scope, "/database/password")
+                    .await,
+                Err(StoreError::NotFound { .. })
+            ));
+        }
+        // The same value typed in plain is the publisher's own secret now, sealed for their layer.
+        let mut change = store
+            .begin(&publisher, "a password of our own")
+            .await
+            .unwrap();
+        change
+            .create(layer(
+                "web-api",
+                product_scope("acme-shop"),
+                json!({"database": {"password": "our-own-password"}}),
+            ))
+            .await
+            .unwrap();
+        change.commit().await.unwrap();
+        let ours = store
+            .get::<ConfigLayer>("web-api/product/acme-shop")
+            .await
+            .unwrap();
+        let text = ours.item.config["database"]["password"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(text.starts_with("sealed:v2:product/acme-shop:"), "{text}");
+        assert_eq!(
+            store
+                .reveal_secret(
+                    &publisher,
+                    &web_api_name(),
+                    &product_scope("acme-shop"),
+                    "/database/password"
+                )
+                .await
+                .unwrap(),
+            json!("our-own-password")
+        );
     })
     .await;
 }
