@@ -93,11 +93,13 @@ pub async fn list_layers() -> Result<Vec<LayerRow>, ServerFnError> {
 
     use crate::ssr::Console;
 
-    let store = Console::current()?.store;
-    let layers = store
+    let console = Console::current()?;
+    let layers = console
+        .store
+        .as_actor(&console.actor()?)
         .list::<ConfigLayer>()
         .await
-        .map_err(|e| ServerFnError::new(e.to_string()))?;
+        .map_err(crate::ssr::store_failure)?;
     Ok(layers
         .into_iter()
         .map(|v| LayerRow {
@@ -152,9 +154,8 @@ pub async fn reveal_secret(
     use crate::ssr::{Console, store_failure};
 
     let console = Console::current()?;
-    let deployable =
-        DeployableName::parse(deployable).map_err(|e| ServerFnError::new(e.to_string()))?;
-    let scope = scope_of(&kind, &name).map_err(ServerFnError::new)?;
+    let deployable = DeployableName::parse(deployable).map_err(crate::ssr::bad_argument)?;
+    let scope = scope_of(&kind, &name).map_err(crate::ssr::bad_argument)?;
     let value = console
         .store
         .reveal_secret(&console.actor()?, &deployable, &scope, &pointer)
@@ -209,8 +210,8 @@ mod server {
     use crate::lists::EntityKind;
     use crate::ssr::Console;
 
-    fn failed(e: impl std::fmt::Display) -> ServerFnError {
-        ServerFnError::new(e.to_string())
+    fn failed(e: StoreError) -> ServerFnError {
+        crate::ssr::store_failure(e)
     }
 
     /// The layer's key parts as names, or the rule they break.
@@ -330,7 +331,7 @@ mod server {
         if scope == Layer::Default {
             let mut found = match store.get::<Deployable>(deployable.as_str()).await {
                 Ok(found) => found.item,
-                Err(StoreError::Database(e)) => return Err(failed(e)),
+                Err(e @ StoreError::Database(_)) => return Err(failed(e)),
                 Err(e) => return Ok(Err((String::new(), e.to_string()))),
             };
             found.default_config = config;
@@ -382,7 +383,7 @@ mod server {
         };
         let impact = match impact {
             Ok(impact) => impact,
-            Err(StoreError::Database(e)) => return Err(failed(e)),
+            Err(e @ StoreError::Database(_)) => return Err(failed(e)),
             // Not one's to change: 403, as the save would be.
             Err(e @ StoreError::Forbidden(_)) => return Err(crate::ssr::store_failure(e)),
             Err(e) => {
@@ -403,10 +404,11 @@ mod server {
             let t = &change.target;
             let before = match store.resolve(&t.tier, &t.tenant, &t.deployable).await {
                 Ok(config) => config.resolved.config,
-                Err(StoreError::Database(e)) => return Err(failed(e)),
+                Err(e @ StoreError::Database(_)) => return Err(failed(e)),
                 Err(_) => Value::Null,
             };
-            let after = apply(&before, &change.patch).map_err(failed)?;
+            let after =
+                apply(&before, &change.patch).map_err(|e| failed(StoreError::corrupt(e)))?;
             answer.tenants.push(TenantImpact {
                 tier: t.tier.to_string(),
                 tenant: t.tenant.to_string(),

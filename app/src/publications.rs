@@ -38,9 +38,10 @@ pub async fn get_publications() -> Result<Vec<PublicationRow>, ServerFnError> {
     let console = Console::current()?;
     let publications = console
         .store
+        .as_actor(&console.actor()?)
         .publications(50)
         .await
-        .map_err(|e| ServerFnError::new(e.to_string()))?;
+        .map_err(crate::ssr::store_failure)?;
     Ok(publications.into_iter().map(row_of).collect())
 }
 
@@ -58,14 +59,18 @@ pub async fn publish_now() -> Result<String, ServerFnError> {
         .map_err(crate::ssr::store_failure)?;
     Ok(match newest {
         None => "No revision was committed yet: nothing to publish.".to_owned(),
-        Some(p) if p.state.as_str() == "published" => {
-            format!("Revision {} is published already.", p.revision)
-        }
-        Some(p) => format!(
-            "Asked the publisher to publish revision {} now.",
-            p.revision
-        ),
+        Some(p) => sentence(&p.standing(strata_store::now_ms())),
     })
+}
+
+/// A message as a sentence: capitalised, with a full stop.
+#[cfg(feature = "ssr")]
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
+    }
 }
 
 /// A publication as the console shows it.

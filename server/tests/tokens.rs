@@ -145,6 +145,24 @@ async fn the_config_read_path_answers_only_a_live_read_token_in_scope() {
     )
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // Asked for a tenant of another tier, a LIVE token is not told which tier that is; a token
+    // that reads both tiers is.
+    let elsewhere = store
+        .list::<strata_domain::tenant::Tenant>()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.item.tier.as_str() == "DEV" && t.item.product.as_str() == "acme-shop")
+        .unwrap()
+        .item
+        .name;
+    let path = format!("/api/v1/config/LIVE/{elsewhere}/web-api");
+    let (status, error) = get(address, &path, Some(&web_api)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{error}");
+    assert!(!error.contains("DEV"), "{error}");
+    let (status, error) = get(address, &path, Some(common::READER_TOKEN)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{error}");
+    assert!(error.contains("runs on tier \"DEV\""), "{error}");
 
     // A token that acts in an organization does not read configs.
     let acting = TokenScope::Act {

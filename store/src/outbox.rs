@@ -9,6 +9,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::access::Actor;
+use crate::access::visibility::Visibility;
 use crate::{Store, StoreError, now_ms};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -58,6 +59,58 @@ pub struct Publication {
     pub retry_at_ms: Option<i64>,
     pub published_ms: Option<i64>,
     pub figures: Option<PublishFigures>,
+    /// The publisher holding it while publishing, and until when its claim holds unless renewed.
+    pub claimed_by: Option<String>,
+    pub claimed_until_ms: Option<i64>,
+}
+
+impl Publication {
+    /// The publication as `actor` may see it: who committed a revision and which server
+    /// publishes it are for domain admins (and the committer, of their own); others see that
+    /// someone did.
+    pub(crate) fn seen_by(mut self, actor: &Actor) -> Publication {
+        if Visibility::of(actor) != Visibility::All {
+            if self.actor != actor.name() {
+                self.actor = "another person".to_owned();
+            }
+            self.claimed_by = self.claimed_by.map(|_| "a publisher".to_owned());
+        }
+        self
+    }
+
+    /// Where this publication stands, in words, for someone who just asked to publish: what
+    /// it waits for, if anything.
+    pub fn standing(&self, now_ms: i64) -> String {
+        let revision = self.revision;
+        match self.state {
+            PublicationState::Published => format!("revision {revision} is published already"),
+            PublicationState::Superseded => {
+                format!("revision {revision} was superseded by a newer one")
+            }
+            PublicationState::Pending => {
+                format!("asked the publisher to publish revision {revision} now")
+            }
+            PublicationState::Failed => format!(
+                "revision {revision} failed to publish ({} attempts; last error: {}); asked the publisher to try again now",
+                self.attempts,
+                self.last_error.as_deref().unwrap_or("unknown")
+            ),
+            PublicationState::Publishing => {
+                let by = self.claimed_by.as_deref().unwrap_or("a publisher");
+                match self.claimed_until_ms {
+                    Some(until) if until < now_ms => format!(
+                        "revision {revision} was being published by {by}, which stopped answering; another publisher takes it over now"
+                    ),
+                    Some(until) => format!(
+                        "revision {revision} is being published by {by} (attempt {}); if it stops, another publisher takes over within {} ms",
+                        self.attempts,
+                        until - now_ms
+                    ),
+                    None => format!("revision {revision} is being published by {by}"),
+                }
+            }
+        }
+    }
 }
 
 /// What a publisher measured while publishing one revision.
@@ -82,7 +135,7 @@ pub struct Claim {
 
 const COLUMNS: &str = "revision, state, actor, committed_ms, attempts, last_error, retry_at_ms, \
                        published_ms, build_ms, upload_ms, switch_ms, documents, documents_uploaded, \
-                       bytes_uploaded, checksum";
+                       bytes_uploaded, checksum, claimed_by, claimed_until_ms";
 
 fn publication_from_row(row: &AnyRow) -> Result<Publication, StoreError> {
     let state = PublicationState::parse(&row.try_get::<String, _>("state")?)?;
@@ -112,6 +165,8 @@ fn publication_from_row(row: &AnyRow) -> Result<Publication, StoreError> {
         retry_at_ms: row.try_get("retry_at_ms")?,
         published_ms: row.try_get("published_ms")?,
         figures,
+        claimed_by: row.try_get("claimed_by")?,
+        claimed_until_ms: row.try_get("claimed_until_ms")?,
     })
 }
 
@@ -153,6 +208,27 @@ impl Store {
             })
         })
         .transpose()
+    }
+
+    /// Extends `publisher`'s claim on `revision` while it still holds it: a publisher renews
+    /// its short lease as it works, so one that died is taken over within the lease. Answers
+    /// whether the claim was still its own.
+    pub async fn renew_claim(
+        &self,
+        revision: i64,
+        publisher: &str,
+        lease: Duration,
+    ) -> Result<bool, StoreError> {
+        let renewed = sqlx::query(
+            "UPDATE publications SET claimed_until_ms = $1 \
+             WHERE revision = $2 AND claimed_by = $3 AND state = 'publishing'",
+        )
+        .bind(now_ms() + lease.as_millis() as i64)
+        .bind(revision)
+        .bind(publisher)
+        .execute(&self.pool)
+        .await?;
+        Ok(renewed.rows_affected() == 1)
     }
 
     /// Records a published revision with its figures; older revisions still waiting are
@@ -216,7 +292,12 @@ impl Store {
     pub async fn publish_now(&self, actor: &Actor) -> Result<Option<Publication>, StoreError> {
         self.retry_failed_now(actor).await?;
         self.commits().notify_one();
-        Ok(self.publications(1).await?.into_iter().next())
+        Ok(self
+            .publications(1)
+            .await?
+            .into_iter()
+            .next()
+            .map(|p| p.seen_by(actor)))
     }
 
     /// Makes failed publications due for a retry now, keeping their last error. Someone

@@ -105,31 +105,50 @@ impl Entity for Tenant {
         let organization =
             referenced::<Organization>(conn, "/product", product.organization.as_str()).await?;
         check_prefix("/name", self.name.as_str(), &organization.short_name).map_err(invalid)?;
+        // Aliases are unique across organizations; the tenant holding one is named only when
+        // it is of the same organization (a refusal reveals no other organization's tenants).
+        let holder_of = |holder: String, organization: String| match organization
+            == product.organization.as_str()
+        {
+            true => format!("tenant {holder:?}"),
+            false => "a tenant of another organization".to_owned(),
+        };
         if let Some(alias) = &self.alias {
-            let holder: Option<String> = sqlx::query_scalar(
-                "SELECT name FROM tenants WHERE (alias = $1 OR name = $1) AND name <> $2",
+            let holder: Option<(String, String)> = sqlx::query_as(
+                "SELECT t.name, p.organization FROM tenants t JOIN products p ON p.name = t.product \
+                 WHERE (t.alias = $1 OR t.name = $1) AND t.name <> $2",
             )
             .bind(alias.as_str())
             .bind(self.name.as_str())
             .fetch_optional(&mut *conn)
             .await?;
-            if let Some(holder) = holder {
+            if let Some((holder, organization)) = holder {
                 return Err(StoreError::invalid(
                     "/alias",
-                    format!("{:?} already names tenant {holder:?}", alias.as_str()),
+                    format!(
+                        "{:?} already names {}",
+                        alias.as_str(),
+                        holder_of(holder, organization)
+                    ),
                 ));
             }
         }
         // A new tenant's name must not be another tenant's alias either.
-        let alias_holder: Option<String> =
-            sqlx::query_scalar("SELECT name FROM tenants WHERE alias = $1 AND name <> $1")
-                .bind(self.name.as_str())
-                .fetch_optional(&mut *conn)
-                .await?;
-        if let Some(holder) = alias_holder {
+        let alias_holder: Option<(String, String)> = sqlx::query_as(
+            "SELECT t.name, p.organization FROM tenants t JOIN products p ON p.name = t.product \
+             WHERE t.alias = $1 AND t.name <> $1",
+        )
+        .bind(self.name.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some((holder, organization)) = alias_holder {
             return Err(StoreError::invalid(
                 "/name",
-                format!("{:?} is the alias of tenant {holder:?}", self.name.as_str()),
+                format!(
+                    "{:?} is the alias of {}",
+                    self.name.as_str(),
+                    holder_of(holder, organization)
+                ),
             ));
         }
         Ok(())

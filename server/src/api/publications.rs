@@ -32,11 +32,11 @@ struct Limit {
 
 async fn list(
     State(store): State<Store>,
-    Caller(_): Caller,
+    Caller(actor): Caller,
     limit: Result<Query<Limit>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let limit = page_size(query(limit)?.limit, "publications")?;
-    let items = store.publications(limit).await?;
+    let items = store.as_actor(&actor).publications(limit).await?;
     Ok(Json(Publications {
         items: items.into_iter().map(PublicationShown::from).collect(),
     })
@@ -45,12 +45,12 @@ async fn list(
 
 async fn one(
     State(store): State<Store>,
-    Caller(_): Caller,
+    Caller(actor): Caller,
     revision: Result<Path<i64>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let Path(revision) =
         revision.map_err(|_| ApiError::invalid("/revision", "a revision number"))?;
-    match store.publication(revision).await? {
+    match store.as_actor(&actor).publication(revision).await? {
         Some(p) => Ok(Json(PublicationShown::from(p)).into_response()),
         None => Err(ApiError::not_found(format!(
             "revision {revision} has no publication"
@@ -62,10 +62,7 @@ async fn publish(State(store): State<Store>, Caller(actor): Caller) -> Result<Re
     let newest = store.publish_now(&actor).await?;
     let message = match &newest {
         None => "no revision was committed yet: nothing to publish".to_owned(),
-        Some(p) if p.state.as_str() == "published" => {
-            format!("revision {} is published already", p.revision)
-        }
-        Some(p) => format!("asked the publisher to publish revision {} now", p.revision),
+        Some(p) => p.standing(strata_store::now_ms()),
     };
     Ok((
         StatusCode::ACCEPTED,

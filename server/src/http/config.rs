@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 use serde_json::json;
-use strata_domain::compile::to_env;
+use strata_domain::compile::{Unknown, to_env};
 use strata_domain::secret::SEALED_PREFIX;
 use strata_domain::token::{OutOfScope, TokenScope};
 use strata_store::sealing::{Sealer, Unopened};
@@ -163,6 +163,19 @@ async fn config(
     }
     let mut bytes = match compiled.get(&tier, &tenant, &deployable) {
         Ok(bytes) => bytes,
+        // Which tier a tenant runs on is told only to a token that may read it there.
+        Err(Unknown::Tier { runs_on, .. })
+            if scope
+                .may_read(&runs_on, compiled.own_name(&tenant), &deployable)
+                .is_err() =>
+        {
+            let unknown = Unknown::Tenant(tenant.clone());
+            return error(
+                StatusCode::NOT_FOUND,
+                Some(unknown.part()),
+                unknown.message(),
+            );
+        }
         Err(unknown) => {
             return error(
                 StatusCode::NOT_FOUND,

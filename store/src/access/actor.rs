@@ -75,10 +75,14 @@ impl Actor {
         }
         let needs = match scope {
             Scope::Domain => "only a domain admin may".to_owned(),
-            Scope::Organization(organization) => format!(
+            // Named only to those who may see it: a refusal reveals no other organization.
+            Scope::Organization(organization) if self.may(Action::Read, scope) => format!(
                 "it belongs to organization {organization:?}, where this needs the {} role",
                 action.least_role()
             ),
+            Scope::Organization(_) => {
+                "it belongs to an organization where they have no role".to_owned()
+            }
         };
         Err(StoreError::Forbidden(format!(
             "{} may not {} {what}: {needs}",

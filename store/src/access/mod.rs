@@ -3,6 +3,7 @@
 
 mod actor;
 mod members;
+mod reader;
 mod reading;
 pub(crate) mod scope;
 pub mod secret;
@@ -14,6 +15,7 @@ pub(crate) mod visibility;
 
 pub use actor::Actor;
 pub use members::Member;
+pub use reader::Reader;
 pub use sign_in::{SignInLimits, SignInRefusal, minutes_to_wait};
 pub use tokens::{ApiToken, NewToken, PresentedToken, TOKEN_PREFIX, TokenUses};
 pub use users::{NewUser, User};

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 use sqlx::AnyConnection;
-use strata_domain::access::Scope;
+use strata_domain::access::{Action, Scope};
 use strata_domain::layer::{ConfigLayer, Layer};
 
 use crate::StoreError;
@@ -60,6 +60,17 @@ pub(crate) async fn fill_change_owners(pool: &sqlx::AnyPool) -> Result<(), Store
     Ok(())
 }
 
+/// What an actor must be allowed to do to make `operation` on an entity of `kind`: roll backs
+/// are a publisher's; an organization itself (its short name prefixes every tenant) is changed
+/// by its admins; everything else by its editors. With [`scope_of`], the whole write rule.
+pub(crate) fn write_action(kind: &str, operation: Operation) -> Action {
+    match (kind, operation) {
+        (_, Operation::Rollback) => Action::Publish,
+        ("organization", _) => Action::Administer,
+        _ => Action::Change,
+    }
+}
+
 /// The scope of an image of an entity of `kind` with `key`, as written by `operation`.
 pub(crate) async fn scope_of(
     conn: &mut AnyConnection,
@@ -92,6 +103,33 @@ pub(crate) async fn scope_of(
         // Tiers, deployables (schemas, default configs), tier deployables: shared.
         _ => Scope::Domain,
     })
+}
+
+/// What an entity's organization is found through, as the field, kind and key it names: a
+/// product its organization, a tenant its product, a layer its product or tenant. A write
+/// naming one the actor may not see is refused as if it did not exist.
+pub(crate) fn owner_reference(
+    kind: &str,
+    image: &Value,
+) -> Option<(&'static str, &'static str, String)> {
+    match kind {
+        "product" => Some((
+            "/organization",
+            "organization",
+            text_at(image, "organization")?,
+        )),
+        "tenant" => Some(("/product", "product", text_at(image, "product")?)),
+        "config layer" => {
+            let scope = image.get("scope")?;
+            let name = text_at(scope, "name")?;
+            match text_at(scope, "kind").as_deref() {
+                Some("product") => Some(("/scope/name", "product", name)),
+                Some("tenant") => Some(("/scope/name", "tenant", name)),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
 }
 
 /// The owner of what no organization can be found for (an image without its product, say):
