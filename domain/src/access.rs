@@ -104,6 +104,8 @@ pub enum Action {
     Publish,
     /// Give and take roles in the organization.
     ManageMembers,
+    /// Change the organization itself: its short name (every tenant's prefix) and display name.
+    Administer,
     /// See a secret value in plain text.
     RevealSecrets,
 }
@@ -115,7 +117,7 @@ impl Action {
             Action::Read => Role::Viewer,
             Action::Change => Role::Editor,
             Action::Publish | Action::RevealSecrets => Role::Publisher,
-            Action::ManageMembers => Role::Admin,
+            Action::ManageMembers | Action::Administer => Role::Admin,
         }
     }
 
@@ -126,6 +128,7 @@ impl Action {
             Action::Change => "change",
             Action::Publish => "roll back or publish",
             Action::ManageMembers => "manage the members of",
+            Action::Administer => "change",
             Action::RevealSecrets => "reveal the secrets of",
         }
     }

@@ -13,7 +13,7 @@ use sqlx::{Any, AnyConnection, Row, Transaction};
 use strata_domain::access::{Action, Scope};
 
 use crate::access::Actor;
-use crate::access::scope::{scope_of, stored_owner};
+use crate::access::scope::{owner_reference, scope_of, stored_owner, write_action};
 use crate::error::VersionStamp;
 use crate::resolution::{self, Touch};
 use crate::{Store, StoreError, now_ms};
@@ -101,6 +101,12 @@ impl Store {
         if reason.chars().count() > 500 {
             return Err(StoreError::invalid("/reason", "at most 500 characters"));
         }
+        if reason.contains('\0') {
+            return Err(StoreError::invalid(
+                "/reason",
+                "text without the NUL character, which no database of Strata's can store",
+            ));
+        }
         let mut tx = self.pool.begin().await?;
         let revision: i64 = sqlx::query_scalar(
             "UPDATE domain SET revision = revision + 1 WHERE id = 1 RETURNING revision",
@@ -168,14 +174,22 @@ impl ChangeSet {
         if let Actor::Operator(_) = self.actor {
             return Ok(());
         }
-        let action = match operation {
-            Operation::Rollback => Action::Publish,
-            _ => Action::Change,
-        };
+        let action = write_action(kind, operation);
         let scope = match operation {
             Operation::Restore => Scope::Domain,
             operation => scope_of(self.conn(), kind, key, image, operation).await?,
         };
+        // Creating something in an organization one has no role in (or under a product that
+        // does not exist): refused as the missing reference, the same whether it exists or not.
+        if operation == Operation::Create
+            && !self.actor.may(Action::Read, &scope)
+            && let Some((field, referred, name)) = owner_reference(kind, image)
+        {
+            return Err(StoreError::invalid(
+                field,
+                format!("{referred} {name:?} does not exist"),
+            ));
+        }
         let existing = matches!(
             operation,
             Operation::Update | Operation::Delete | Operation::Rollback

@@ -312,6 +312,156 @@ async fn sign_in_checks_the_password_limits_failures_and_audits_every_attempt() 
     .await;
 }
 
+/// Starts `attempts` sign-ins of alice at once, each with the password `password_of(i)`.
+async fn sign_ins_at_once(
+    store: &strata_store::Store,
+    attempts: usize,
+    password_of: impl Fn(usize) -> &'static str,
+    limits: SignInLimits,
+) -> Vec<Result<strata_domain::access::Person, SignInRefusal>> {
+    let tasks: Vec<_> = (0..attempts)
+        .map(|i| {
+            let (store, password) = (store.clone(), password_of(i));
+            tokio::spawn(async move {
+                store
+                    .sign_in("alice", password, &format!("10.1.0.{i}"), &limits)
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for task in tasks {
+        outcomes.push(task.await.unwrap());
+    }
+    outcomes
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_sign_ins_check_no_more_passwords_than_the_limit_allows() {
+    on_each_backend(async |_, _, store| {
+        store
+            .add_user(&Actor::operator("root"), new_user("alice", PASSWORD))
+            .await
+            .unwrap();
+        let limits = SignInLimits::default();
+        let outcomes = sign_ins_at_once(store, 40, |_| "guess guess guess", limits).await;
+        let checked = outcomes
+            .iter()
+            .filter(|o| **o == Err(SignInRefusal::WrongCredentials))
+            .count();
+        let refused = outcomes
+            .iter()
+            .filter(|o| matches!(o, Err(SignInRefusal::TooManyAttempts { .. })))
+            .count();
+        assert_eq!((checked, refused), (5, 35), "{outcomes:?}");
+        let audited = store.audit_events(None, 100).await.unwrap();
+        let failed = audited
+            .iter()
+            .filter(|e| e.action == AuditAction::SignInFailed)
+            .count();
+        assert_eq!(
+            failed, 5,
+            "the audit log tells how many passwords were checked"
+        );
+        // The right password after the burst is refused too: its account is locked.
+        let right = store
+            .sign_in("alice", PASSWORD, "10.2.0.1", &limits)
+            .await
+            .unwrap();
+        assert!(
+            matches!(right, Err(SignInRefusal::TooManyAttempts { .. })),
+            "{right:?}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_right_password_inside_a_burst_of_wrong_ones_signs_in_only_within_the_limit() {
+    on_each_backend(async |_, _, store| {
+        store
+            .add_user(&Actor::operator("root"), new_user("alice", PASSWORD))
+            .await
+            .unwrap();
+        // 29 wrong and the right one, all at once: at most five passwords are looked at, and
+        // the right one signs in only if it was among them.
+        let outcomes = sign_ins_at_once(
+            store,
+            30,
+            |i| {
+                if i == 17 {
+                    PASSWORD
+                } else {
+                    "guess guess guess"
+                }
+            },
+            SignInLimits::default(),
+        )
+        .await;
+        let checked = outcomes
+            .iter()
+            .filter(|o| !matches!(o, Err(SignInRefusal::TooManyAttempts { .. })))
+            .count();
+        assert!(checked <= 5, "{checked} passwords checked: {outcomes:?}");
+        let audited = store.audit_events(None, 100).await.unwrap();
+        let looked_at = audited
+            .iter()
+            .filter(|e| matches!(e.action, AuditAction::SignInFailed | AuditAction::SignIn))
+            .count();
+        assert_eq!(looked_at, checked);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_flood_of_refused_sign_ins_writes_one_audit_entry_a_minute() {
+    on_each_backend(async |_, _, store| {
+        let limits = SignInLimits {
+            window_ms: 60_000,
+            per_account: 2,
+            per_address: 3,
+        };
+        for i in 0..200 {
+            // Names rotate, the address does not: the address limit refuses the rest.
+            let name = format!("guess{i}");
+            store
+                .sign_in(&name, "guess guess guess", "10.3.0.1", &limits)
+                .await
+                .unwrap()
+                .unwrap_err();
+        }
+        // A name that can be no one's (a NUL, a novel) is refused like any other, stored nowhere.
+        for typed in ["nul\u{0}name", &"x".repeat(10_000), "tab\tname"] {
+            let outcome = store
+                .sign_in(typed, "guess guess guess", "10.3.0.2", &limits)
+                .await
+                .unwrap();
+            assert!(outcome.is_err());
+        }
+        let audited = store.audit_events(None, 1000).await.unwrap();
+        let from_flood: Vec<_> = audited
+            .iter()
+            .filter(|e| e.triggered_by == "10.3.0.1")
+            .collect();
+        let failed = from_flood
+            .iter()
+            .filter(|e| e.action == AuditAction::SignInFailed)
+            .count();
+        let refused = from_flood
+            .iter()
+            .filter(|e| e.action == AuditAction::SignInRefused)
+            .count();
+        assert_eq!((failed, refused), (3, 1), "{from_flood:?}");
+        let text = serde_json::to_string(&audited).unwrap();
+        assert!(
+            !text.contains('\u{0}') && !text.contains("xxxxxxxxxx"),
+            "{text}"
+        );
+    })
+    .await;
+}
+
 fn forbidden(result: Result<i64, StoreError>) -> String {
     match result {
         Err(StoreError::Forbidden(why)) => why,
@@ -1021,6 +1171,103 @@ async fn people_are_managed_by_domain_admins_and_members_by_their_organizations_
                 "{result:?}"
             );
         }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn only_an_organizations_admins_change_the_organization_itself() {
+    use strata_domain::organization::Organization;
+    on_each_backend(async |_, _, store| {
+        seed(store).await;
+        let editor = person(store, "eddie", Some(Role::Editor)).await;
+        let admin = person(store, "ada", Some(Role::Admin)).await;
+        let acme = store.get::<Organization>("acme").await.unwrap();
+        let mut renamed = acme.item.clone();
+        renamed.display_name = "Acme, renamed by an editor".into();
+        let mut change = store.begin(&editor, "rename us").await.unwrap();
+        let err = change
+            .update(acme.version, renamed.clone())
+            .await
+            .unwrap_err();
+        let StoreError::Forbidden(why) = err else {
+            panic!("expected a refusal, got {err}");
+        };
+        assert!(why.contains("admin"), "{why}");
+        change.abandon().await.unwrap();
+        let rights = store
+            .rights_on(&editor, "organization", "acme")
+            .await
+            .unwrap();
+        assert!(
+            !rights.edit,
+            "the console offers an editor no edit of the organization"
+        );
+
+        let mut change = store.begin(&admin, "rename us").await.unwrap();
+        change.update(acme.version, renamed).await.unwrap();
+        change.commit().await.unwrap();
+        assert!(
+            store
+                .rights_on(&admin, "organization", "acme")
+                .await
+                .unwrap()
+                .edit
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_refusal_never_names_an_organization_the_actor_cannot_see() {
+    on_each_backend(async |_, _, store| {
+        seed_two_organizations(store).await;
+        let editor = person(store, "eddie", Some(Role::Editor)).await;
+        // A tenant under globex's product, and one under a product nobody has: the same answer.
+        let mut answers = Vec::new();
+        for product in ["glx-shop", "glx-nothing"] {
+            let mut change = store.begin(&editor, "a tenant").await.unwrap();
+            let err = change
+                .create(tenant("glx-two", product, "LIVE"))
+                .await
+                .unwrap_err();
+            change.abandon().await.unwrap();
+            let (field, rule) = field_of(err);
+            assert_eq!(field, "/product");
+            assert_eq!(rule, format!("product {product:?} does not exist"));
+            answers.push(rule.replace(product, "P"));
+        }
+        assert_eq!(answers[0], answers[1]);
+        // A layer for globex's tenant: as if the tenant did not exist.
+        let mut change = store.begin(&editor, "a layer").await.unwrap();
+        let err = change
+            .create(layer(
+                "web-api",
+                tenant_scope("glx-one"),
+                json!({"rate_limit": 1}),
+            ))
+            .await
+            .unwrap_err();
+        change.abandon().await.unwrap();
+        assert!(!err.to_string().contains("globex"), "{err}");
+        assert!(err.to_string().contains("does not exist"), "{err}");
+        // An alias taken by globex's tenant: refused without naming it.
+        let mut change = store
+            .begin(&Actor::operator("root"), "an alias")
+            .await
+            .unwrap();
+        let mut glx = store.get::<Tenant>("glx-one").await.unwrap();
+        glx.item.alias = Some(strata_domain::names::TenantAlias::parse("shared-alias").unwrap());
+        change.update(glx.version, glx.item).await.unwrap();
+        change.commit().await.unwrap();
+        let eu = store.get::<Tenant>("acme-eu").await.unwrap();
+        let mut mine = eu.item.clone();
+        mine.alias = Some(strata_domain::names::TenantAlias::parse("shared-alias").unwrap());
+        let mut change = store.begin(&editor, "an alias").await.unwrap();
+        let (field, rule) = field_of(change.update(eu.version, mine).await.unwrap_err());
+        assert_eq!(field, "/alias");
+        assert!(rule.contains("a tenant of another organization"), "{rule}");
+        assert!(!rule.contains("glx-one"), "{rule}");
     })
     .await;
 }

@@ -7,7 +7,7 @@ use sqlx::AnyConnection;
 use strata_domain::access::{Action, Rights, Scope};
 
 use super::Actor;
-use super::scope::{latest_image, scope_of};
+use super::scope::{latest_image, scope_of, write_action};
 use super::visibility::Visibility;
 use crate::changes::Operation;
 use crate::{Store, StoreError};
@@ -45,9 +45,9 @@ impl Store {
         let deleting = scope_of(&mut conn, kind, key, &image, Operation::Delete).await?;
         let rolling_back = scope_of(&mut conn, kind, key, &image, Operation::Rollback).await?;
         Ok(Rights {
-            edit: actor.may(Action::Change, &owner),
-            delete: actor.may(Action::Change, &deleting),
-            roll_back: actor.may(Action::Publish, &rolling_back),
+            edit: actor.may(write_action(kind, Operation::Update), &owner),
+            delete: actor.may(write_action(kind, Operation::Delete), &deleting),
+            roll_back: actor.may(write_action(kind, Operation::Rollback), &rolling_back),
             reveal: actor.may(Action::RevealSecrets, &owner),
         })
     }
