@@ -19,8 +19,12 @@ use crate::origin::{Origin, OriginError, current_head, fetch_current};
 use crate::redis_cache::RedisCache;
 use crate::served::{Served, compile_fetched};
 
-/// How long a claim holds before another publisher may take the revision over.
-const LEASE: Duration = Duration::from_secs(120);
+/// How long a claim holds before another publisher may take the revision over, unless its
+/// holder renews it: short, so a publisher that died (SIGKILL, a lost machine) holds nothing up
+/// for longer than this.
+const LEASE: Duration = Duration::from_secs(3);
+/// How often a publisher renews its claim while it works: well inside the lease.
+const RENEW_EVERY: Duration = Duration::from_millis(750);
 
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
@@ -109,7 +113,31 @@ impl Publisher {
         let Some(claim) = self.store.claim_publication(&self.name, LEASE).await? else {
             return Ok(None);
         };
-        let outcome = self.publish(&claim).await;
+        let renewing = async {
+            loop {
+                tokio::time::sleep(RENEW_EVERY).await;
+                match self
+                    .store
+                    .renew_claim(claim.revision, &self.name, LEASE)
+                    .await
+                {
+                    Ok(true) => {}
+                    // Taken over, or the outbox out of reach: going on is safe (objects are
+                    // immutable and HEAD moves by compare-and-swap), stopping would waste it.
+                    Ok(false) => tracing::warn!(
+                        revision = claim.revision,
+                        "another publisher took this revision over"
+                    ),
+                    Err(e) => {
+                        tracing::warn!(revision = claim.revision, error = %e, "cannot renew the claim")
+                    }
+                }
+            }
+        };
+        let outcome = tokio::select! {
+            outcome = self.publish(&claim) => outcome,
+            () = renewing => unreachable!("renewing ends only with the publication"),
+        };
         self.store
             .record_event(NewAuditEvent {
                 action: AuditAction::Publish,

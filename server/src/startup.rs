@@ -206,7 +206,8 @@ impl Application {
         let mut publisher = Publisher::new(
             store.clone(),
             origin,
-            format!("strata@{addr}"),
+            // The process too: a restarted server on the same address is another publisher.
+            format!("strata@{addr} (pid {})", std::process::id()),
             served.clone(),
         );
         if let CacheSetting::Redis { client, location } = &settings.cache {

@@ -256,3 +256,88 @@ async fn a_failure_between_upload_and_head_leaves_readers_on_the_previous_revisi
     assert_eq!(head_of(&origin).await.0.revision, 2);
     store.close().await;
 }
+
+/// `strata serve` on a free port of its own, on `db` and the directory origin `origin`;
+/// answers the process once it says where it listens.
+fn spawn_server(db: &TestDatabase, origin: &std::path::Path) -> std::process::Child {
+    use std::io::{BufRead, BufReader};
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(["serve"])
+        .env("STRATA_DATABASE_URL", db.url.as_sqlx())
+        .env("STRATA_ORIGIN", format!("file://{}", origin.display()))
+        .env("STRATA_ADDR", "127.0.0.1:0")
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(server.stderr.take().unwrap());
+    let mut line = String::new();
+    while out.read_line(&mut line).unwrap() > 0 {
+        if line.contains("listening on") {
+            // Keep reading its log, so the server never blocks on a full pipe.
+            std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+            return server;
+        }
+        line.clear();
+    }
+    panic!("the server exited before listening");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_killed_mid_publication_is_taken_over_within_seconds_of_its_restart() {
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let store = db.store().await;
+    store.load_demo("judy").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let origin_dir = dir.path().join("origin");
+    let origin = Origin::Directory(DirectoryOrigin::new(&origin_dir));
+    let mut server = spawn_server(&db, &origin_dir);
+    let state_of =
+        async |revision: i64| store.publication(revision).await.unwrap().map(|p| p.state);
+    common::until(
+        "revision 1 to be published",
+        Duration::from_secs(30),
+        async || (state_of(1).await == Some(PublicationState::Published)).then_some(()),
+    )
+    .await;
+
+    // Hold HEAD's lock, as a slow publisher elsewhere would: the server's publication of the
+    // next revision stops at moving HEAD, holding its claim. Then kill it there.
+    let lock = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(origin_dir.join("HEAD.lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    rename_tier(&store, "LIVE", "Live, renamed").await;
+    common::until(
+        "revision 2 to be claimed",
+        Duration::from_secs(10),
+        async || (state_of(2).await == Some(PublicationState::Publishing)).then_some(()),
+    )
+    .await;
+    server.kill().unwrap();
+    let killed = std::time::Instant::now();
+    server.wait().unwrap();
+    drop(lock);
+
+    let mut restarted = spawn_server(&db, &origin_dir);
+    common::until(
+        "revision 2 to be published",
+        Duration::from_secs(20),
+        async || (state_of(2).await == Some(PublicationState::Published)).then_some(()),
+    )
+    .await;
+    let took = killed.elapsed();
+    println!(
+        "published {} ms after the SIGKILL (restart included)",
+        took.as_millis()
+    );
+    assert!(took < Duration::from_secs(8), "{took:?}");
+    assert_eq!(head_of(&origin).await.0.revision, 2);
+    restarted.kill().unwrap();
+    restarted.wait().unwrap();
+}

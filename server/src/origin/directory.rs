@@ -1,12 +1,13 @@
 //! A directory as origin: the embedded default, and what `strata init` clones into. Objects
 //! are files; immutable ones are linked into place so an existing one is never replaced, and
-//! HEAD moves under a lock file with a compare of its current content, like S3's
-//! conditional writes.
+//! HEAD moves under a lock with a compare of its current content, like S3's conditional
+//! writes. The lock is the operating system's lock on `HEAD.lock`, which ends with the process
+//! that holds it: a publisher killed mid-swap leaves nothing that delays the next one.
 
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant};
 
 use strata_domain::snapshot::{HEAD_PATH, sha256_hex};
 
@@ -17,8 +18,8 @@ pub struct DirectoryOrigin {
     root: PathBuf,
 }
 
-/// A lock older than this was left by a process that died; it is broken.
-const STALE_LOCK: Duration = Duration::from_secs(30);
+/// How long a swap of HEAD waits for another publisher's swap to end.
+const LOCK_WAIT: Duration = Duration::from_secs(10);
 
 impl DirectoryOrigin {
     pub fn new(root: impl Into<PathBuf>) -> DirectoryOrigin {
@@ -143,44 +144,65 @@ impl DirectoryOrigin {
     }
 }
 
-/// A lock file held while HEAD is compared and replaced; removed on drop.
-struct Lock(PathBuf);
+/// The lock held while HEAD is compared and replaced: an exclusive lock on `HEAD.lock`,
+/// released when it is dropped or its process ends. The file itself stays (removing it would
+/// let two publishers lock two different files of that name).
+struct Lock(#[allow(dead_code)] std::fs::File);
 
 impl Lock {
     fn take(path: &Path) -> Result<Lock, OriginError> {
-        let deadline = SystemTime::now() + Duration::from_secs(10);
+        let fail = |e: std::io::Error| OriginError::Unavailable(format!("{}: {e}", path.display()));
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path)
+            .map_err(fail)?;
+        let deadline = Instant::now() + LOCK_WAIT;
         loop {
-            match std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(path)
-            {
-                Ok(_) => return Ok(Lock(path.to_owned())),
-                Err(e) if e.kind() == ErrorKind::AlreadyExists => {
-                    let stale = std::fs::metadata(path)
-                        .and_then(|m| m.modified())
-                        .ok()
-                        .and_then(|t| t.elapsed().ok())
-                        .is_some_and(|age| age > STALE_LOCK);
-                    if stale {
-                        let _ = std::fs::remove_file(path);
-                    } else if SystemTime::now() > deadline {
-                        return Err(OriginError::Unavailable(format!(
-                            "{} is held by another publisher",
-                            path.display()
-                        )));
-                    } else {
-                        std::thread::sleep(Duration::from_millis(5));
-                    }
+            match file.try_lock() {
+                Ok(()) => return Ok(Lock(file)),
+                Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(5));
                 }
-                Err(e) => return Err(OriginError::Unavailable(format!("{}: {e}", path.display()))),
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(OriginError::Unavailable(format!(
+                        "{} is held by another publisher",
+                        path.display()
+                    )));
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(fail(e)),
             }
         }
     }
 }
 
-impl Drop for Lock {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_lock_file_left_by_a_dead_publisher_delays_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let origin = DirectoryOrigin::new(dir.path());
+        // What a publisher killed while holding the lock leaves behind (its lock ended with it).
+        std::fs::write(dir.path().join("HEAD.lock"), b"").unwrap();
+        let started = Instant::now();
+        origin.swap_head(None, b"one".to_vec()).await.unwrap();
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
+        // A live holder is waited for, then the swap goes on.
+        let held = Lock::take(&dir.path().join("HEAD.lock")).unwrap();
+        let release = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            drop(held);
+        });
+        let tag = origin.head().await.unwrap().unwrap().1;
+        origin.swap_head(Some(tag), b"two".to_vec()).await.unwrap();
+        release.join().unwrap();
+        assert_eq!(origin.head().await.unwrap().unwrap().0, b"two");
     }
 }
