@@ -262,3 +262,74 @@ async fn every_replica_serves_what_one_of_them_published() {
     }
     store.close().await;
 }
+
+/// A read's status and how long it took.
+async fn timed_read(url: &str, token: &str) -> (u16, Duration) {
+    let started = std::time::Instant::now();
+    let status = client()
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16();
+    (status, started.elapsed())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_go_on_from_memory_while_the_database_is_down() {
+    let db = TestDatabase::new(Backend::Postgres).await;
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(&db, &dir.path().join("origin"), dir.path()).await;
+    let url = format!("{server}/api/v1/config/LIVE/acme-berlin/web-api");
+    let store: Store = db.store().await;
+    store.load_demo("leo").await.unwrap();
+    until_revision(&url, 1).await;
+
+    db.set_reachable(false).await;
+    // Longer than a token is kept without asking the store again: every read is answered
+    // from memory, at once.
+    let mut slowest = Duration::ZERO;
+    for _ in 0..12 {
+        let (status, took) = timed_read(&url, READER_TOKEN).await;
+        assert_eq!(
+            status, 200,
+            "a known token reads while the database is down"
+        );
+        slowest = slowest.max(took);
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+    assert!(
+        slowest < Duration::from_millis(500),
+        "the slowest read took {slowest:?}"
+    );
+    // A token the server never saw cannot be checked: refused, and quickly.
+    let unknown = "strata_never-seen-before";
+    let (status, first) = timed_read(&url, unknown).await;
+    assert_eq!(status, 503);
+    assert!(first < Duration::from_secs(3), "{first:?}");
+    let (status, again) = timed_read(&url, unknown).await;
+    assert_eq!(status, 503);
+    assert!(again < Duration::from_millis(500), "{again:?}");
+
+    // Back up: a revocation made now applies within seconds.
+    db.set_reachable(true).await;
+    store.close().await;
+    let store: Store = db.store().await;
+    store
+        .revoke_token(&Actor::operator("root"), "test-reader")
+        .await
+        .unwrap();
+    common::until(
+        "the revoked token to be refused",
+        Duration::from_secs(10),
+        async || {
+            let (status, _) = timed_read(&url, READER_TOKEN).await;
+            (status == 401).then_some(())
+        },
+    )
+    .await;
+    store.close().await;
+    db.drop_database().await;
+}

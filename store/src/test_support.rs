@@ -104,6 +104,31 @@ impl TestDatabase {
         conn.close().await.expect("close");
     }
 
+    /// A PostgreSQL database goes down for its clients (its connections cut, new ones refused)
+    /// or comes back, while the server and every other database keep running: an outage of
+    /// this one database.
+    pub async fn set_reachable(&self, reachable: bool) {
+        let name = self
+            .postgres_name
+            .as_ref()
+            .expect("only a PostgreSQL test database can be made unreachable");
+        let mut conn = connect_admin(&postgres_admin_url()).await;
+        sqlx::raw_sql(&format!(
+            "ALTER DATABASE {name} ALLOW_CONNECTIONS {reachable}"
+        ))
+        .execute(&mut conn)
+        .await
+        .expect("allow or refuse connections");
+        if !reachable {
+            sqlx::raw_sql(&format!(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+            ))
+            .execute(&mut conn)
+            .await
+            .expect("cut the connections");
+        }
+    }
+
     pub async fn drop_database(self) {
         if let Some(name) = &self.postgres_name {
             let mut conn = connect_admin(&postgres_admin_url()).await;

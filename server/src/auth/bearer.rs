@@ -2,6 +2,12 @@
 //! a token is looked up in the store once and then kept in memory for [`KEEP`] (a revoked
 //! token stops working within that time on every server), and its uses are counted in memory
 //! and added to the store every few seconds rather than written per request.
+//!
+//! Configs are served from memory, so reads go on while the database is down: a token the
+//! server knows keeps working on what the store last said of it (looked up again in the
+//! background, never making a read wait), for at most [`TRUST_WITHOUT_STORE`]; a revocation
+//! made meanwhile applies within [`KEEP`] of the database answering again. A token the server
+//! does not know is refused at once while the store is known to be out of reach.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -18,6 +24,15 @@ use crate::api::ApiError;
 /// How long a token looked up in the store is trusted before it is looked up again.
 pub const KEEP: Duration = Duration::from_secs(2);
 
+/// How long a known token keeps working while the store cannot be asked about it.
+pub const TRUST_WITHOUT_STORE: Duration = Duration::from_secs(60 * 60);
+
+/// How long a look-up may take before the store counts as out of reach.
+const LOOK_UP_WITHIN: Duration = Duration::from_secs(2);
+
+/// After a failed look-up, how long unknown tokens are refused without asking the store again.
+const RETRY_STORE_AFTER: Duration = Duration::from_secs(1);
+
 /// At most this many tokens (known or not) are kept; beyond, the memory starts over.
 const MOST_KEPT: usize = 10_000;
 
@@ -29,6 +44,8 @@ pub struct Bearer {
 
 struct Inner {
     store: Store,
+    /// When a look-up last failed, if the store has not answered since.
+    store_failed: RwLock<Option<(Instant, String)>>,
     /// SHA-256 of the secret → what the store said, when, and the uses since the last write.
     /// Requests only read the map (and count with atomics), so they do not queue on a lock.
     known: RwLock<HashMap<String, Arc<Kept>>>,
@@ -40,6 +57,8 @@ struct Kept {
     /// Shared with the answer this one replaced, so no use is lost when a token is looked
     /// up again while requests are counting.
     uses: Arc<Uses>,
+    /// Whether a background look-up of this token is under way.
+    refreshing: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Default)]
@@ -107,6 +126,7 @@ impl Bearer {
         Bearer {
             inner: Arc::new(Inner {
                 store,
+                store_failed: RwLock::new(None),
                 known: RwLock::new(HashMap::new()),
             }),
         }
@@ -122,14 +142,16 @@ impl Bearer {
         let hash = token_hash(secret);
         let kept = {
             let known = self.inner.known.read().expect("token memory");
-            known
-                .get(&hash)
-                .filter(|kept| kept.fetched.elapsed() < KEEP)
-                .cloned()
+            known.get(&hash).cloned()
         };
         let kept = match kept {
-            Some(kept) => kept,
-            None => self.look_up(secret, hash).await?,
+            Some(kept) if kept.fetched.elapsed() < KEEP => kept,
+            // Known and live when last asked: served on that answer while it is asked again.
+            Some(kept) if kept.token.is_some() && kept.fetched.elapsed() < TRUST_WITHOUT_STORE => {
+                self.refresh_in_background(&kept, secret, hash);
+                kept
+            }
+            _ => self.look_up(secret, hash).await?,
         };
         let Some(token) = &kept.token else {
             return Err(Refusal::Unknown);
@@ -146,15 +168,55 @@ impl Bearer {
         Ok(token.clone())
     }
 
+    /// Looks `kept`'s token up again in a task of its own, unless one is under way already or
+    /// the store failed a moment ago.
+    fn refresh_in_background(&self, kept: &Arc<Kept>, secret: &str, hash: String) {
+        if self.store_failed_lately().is_some() || kept.refreshing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let (bearer, kept, secret) = (self.clone(), kept.clone(), secret.to_owned());
+        tokio::spawn(async move {
+            if let Err(refusal) = bearer.look_up(&secret, hash).await {
+                tracing::debug!(
+                    ?refusal,
+                    "a token could not be looked up again; its last answer stands"
+                );
+            }
+            kept.refreshing.store(false, Ordering::Release);
+        });
+    }
+
+    /// Why the store was out of reach, if a look-up failed within [`RETRY_STORE_AFTER`].
+    fn store_failed_lately(&self) -> Option<String> {
+        let failed = self.inner.store_failed.read().expect("token memory");
+        failed
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < RETRY_STORE_AFTER)
+            .map(|(_, why)| why.clone())
+    }
+
     /// Asks the store about a token and keeps the answer, with the uses counted under the
-    /// answer it replaces.
+    /// answer it replaces. Fails fast while the store is known to be out of reach.
     async fn look_up(&self, secret: &str, hash: String) -> Result<Arc<Kept>, Refusal> {
-        let token = self
-            .inner
-            .store
-            .presented_token(secret)
-            .await
-            .map_err(|e| Refusal::Unavailable(e.to_string()))?;
+        if let Some(why) = self.store_failed_lately() {
+            return Err(Refusal::Unavailable(why));
+        }
+        let asked = tokio::time::timeout(LOOK_UP_WITHIN, self.inner.store.presented_token(secret));
+        let token = match asked.await {
+            Ok(Ok(token)) => {
+                *self.inner.store_failed.write().expect("token memory") = None;
+                token
+            }
+            failed => {
+                let why = match failed {
+                    Ok(Err(e)) => e.to_string(),
+                    _ => format!("the database did not answer within {LOOK_UP_WITHIN:?}"),
+                };
+                *self.inner.store_failed.write().expect("token memory") =
+                    Some((Instant::now(), why.clone()));
+                return Err(Refusal::Unavailable(why));
+            }
+        };
         let mut known = self.inner.known.write().expect("token memory");
         if known.len() >= MOST_KEPT {
             // Many secrets nobody has (someone guessing): forget those first.
@@ -171,6 +233,7 @@ impl Bearer {
             token,
             fetched: Instant::now(),
             uses,
+            refreshing: Default::default(),
         });
         known.insert(hash, kept.clone());
         Ok(kept)
