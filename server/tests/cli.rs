@@ -4,6 +4,7 @@
 mod common;
 
 use std::process::{Command, Output};
+use std::time::Duration;
 
 fn strata(args: &[&str], env: &[(&str, &str)]) -> Output {
     let dir = tempfile::tempdir().unwrap();
@@ -210,6 +211,88 @@ fn an_import_error_is_one_line_naming_the_file_and_field() {
         stderr.trim(),
         "error: /tiers.json/LIVE/display_name: must not be empty"
     );
+}
+
+/// Runs `strata import DIR` (or `--drift DIR`), killed if it takes longer than 20 seconds:
+/// its exit code, standard error, and how long it took.
+fn import_within(dir: &std::path::Path, drift: bool) -> (Option<i32>, String, Duration) {
+    let db = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/import.db", db.path().display());
+    let mut args = vec!["import"];
+    if drift {
+        args.push("--drift");
+    }
+    args.push(dir.to_str().unwrap());
+    let started = std::time::Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(&args)
+        .env("STRATA_DATABASE_URL", &url)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(20) {
+            child.kill().unwrap();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).trim().to_owned();
+    (output.status.code(), stderr, started.elapsed())
+}
+
+#[test]
+fn import_reads_only_regular_files_inside_its_directory_and_of_bounded_size() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(
+        outside.path().join("secret.json"),
+        r#"{"LIVE": {"name": "LIVE", "display_name": "Live", "is_live": true, "state": "active"}}"#,
+    )
+    .unwrap();
+    for drift in [false, true] {
+        // A FIFO nobody writes to: reading it would wait for ever.
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir
+            .path()
+            .join(if drift { "domain.json" } else { "tiers.json" });
+        assert!(
+            Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let (code, stderr, took) = import_within(dir.path(), drift);
+        assert_eq!(code, Some(1), "drift {drift}: {stderr}");
+        assert!(
+            stderr.contains("not a regular file"),
+            "drift {drift}: {stderr}"
+        );
+        assert!(took < Duration::from_secs(10), "drift {drift}: {took:?}");
+
+        // A link out of the directory: whatever it points at is not read.
+        let dir = tempfile::tempdir().unwrap();
+        let name = if drift { "domain.json" } else { "tiers.json" };
+        std::os::unix::fs::symlink(outside.path().join("secret.json"), dir.path().join(name))
+            .unwrap();
+        let (code, stderr, _) = import_within(dir.path(), drift);
+        assert_eq!(code, Some(1), "drift {drift}: {stderr}");
+        assert!(stderr.contains("outside"), "drift {drift}: {stderr}");
+
+        // A file larger than an import reads (sparse: it takes no room on disk).
+        let dir = tempfile::tempdir().unwrap();
+        let big = std::fs::File::create(dir.path().join(name)).unwrap();
+        big.set_len(300 * 1024 * 1024).unwrap();
+        let (code, stderr, _) = import_within(dir.path(), drift);
+        assert_eq!(code, Some(1), "drift {drift}: {stderr}");
+        assert!(
+            stderr.contains("larger than 64 MiB"),
+            "drift {drift}: {stderr}"
+        );
+    }
 }
 
 #[test]
@@ -648,10 +731,13 @@ fn a_secret_key_is_made_checked_and_seals_the_demo_in_exports_and_snapshots() {
         "the export and the origin were read ({files} files)"
     );
     let layers = std::fs::read_to_string(dir.path().join("export/config_layers.json")).unwrap();
-    assert!(layers.contains("sealed:v1:"), "{layers}");
+    assert!(layers.contains("sealed:v2:tenant/acme-berlin:"), "{layers}");
 
     let sealed = ok(&strata(&["get", "LIVE", "acme-berlin", "web-api"], &env));
-    assert!(sealed.contains("\"password\": \"sealed:v1:"), "{sealed}");
+    assert!(
+        sealed.contains("\"password\": \"sealed:v2:tenant/acme-berlin:"),
+        "{sealed}"
+    );
     let lines = ok(&strata(
         &["env", "LIVE", "acme-berlin", "web-api", "--secrets"],
         &env,
@@ -1071,7 +1157,10 @@ fn everyday_commands_work_against_a_server_with_a_token() {
         "{lines}"
     );
     let sealed = ok(&strata(&["get", "LIVE", "acme-berlin", "web-api"], &env));
-    assert!(sealed.contains("\"password\": \"sealed:v1:"), "{sealed}");
+    assert!(
+        sealed.contains("\"password\": \"sealed:v2:tenant/acme-berlin:"),
+        "{sealed}"
+    );
 
     let published = ok(&strata(&["publish"], &env));
     assert!(published.starts_with("published revision "), "{published}");

@@ -128,11 +128,7 @@ impl Row<'_> {
 
 impl<'a> Reader<'a> {
     fn read(&self, file: &str) -> Result<Value, StoreError> {
-        let path = self.dir.join(file);
-        let text = std::fs::read_to_string(&path).map_err(|source| StoreError::File {
-            path: path.display().to_string(),
-            source,
-        })?;
+        let text = crate::files::read_text(self.dir, file)?;
         serde_json::from_str(&text)
             .map_err(|e| StoreError::invalid(format!("/{file}"), format!("not JSON: {e}")))
     }
@@ -521,7 +517,7 @@ fn report_other_files(reader: &mut Reader<'_>, dir: &Path, prefix: &str) -> Resu
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
         let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
-        if entry.path().is_dir() {
+        if crate::files::is_directory(dir, &name) {
             if name != "tenants" {
                 report_other_files(reader, dir, &format!("{name}/"))?;
             }
@@ -530,7 +526,7 @@ fn report_other_files(reader: &mut Reader<'_>, dir: &Path, prefix: &str) -> Resu
         if READ.contains(&name.as_str()) || name.starts_with("#ts") {
             continue;
         }
-        let rows = std::fs::read_to_string(entry.path())
+        let rows = crate::files::read_text(dir, &name)
             .ok()
             .and_then(|t| serde_json::from_str::<Value>(&t).ok())
             .map(|v| match v {

@@ -88,8 +88,7 @@ pub fn read_export(dir: &Path) -> Result<State, StoreError> {
                 "not a table of a Strata export",
             ));
         };
-        let text =
-            std::fs::read_to_string(entry.path()).map_err(|e| file_error(&entry.path(), e))?;
+        let text = crate::files::read_text(dir, &name)?;
         let rows: BTreeMap<String, Value> = serde_json::from_str(&text).map_err(|e| {
             StoreError::invalid(
                 format!("/{name}"),

@@ -16,6 +16,7 @@ pub mod drift;
 pub mod entity;
 mod error;
 pub mod exchange;
+mod files;
 pub mod history;
 mod listing;
 mod organizations;
