@@ -74,6 +74,44 @@ impl Health {
             .iter()
             .all(|c| c.state == State::Up)
     }
+
+    /// What anyone may be told: whether each part is up. Where they are, their versions and
+    /// what went wrong are for domain admins.
+    pub fn readiness(&self) -> Readiness {
+        Readiness {
+            ready: self.ready(),
+            database: self.database.state,
+            origin: self.origin.state,
+            cache: self.cache.state,
+        }
+    }
+
+    /// The picture without locations, versions and errors: what the console's home page shows
+    /// to someone who is not a domain admin.
+    pub fn without_details(self) -> Health {
+        let terse = |c: Component| Component {
+            location: String::new(),
+            version: None,
+            error: c
+                .error
+                .map(|_| "ask a domain admin for the reason".to_owned()),
+            ..c
+        };
+        Health {
+            database: terse(self.database),
+            origin: terse(self.origin),
+            cache: terse(self.cache),
+        }
+    }
+}
+
+/// What an anonymous `/readyz` answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Readiness {
+    pub ready: bool,
+    pub database: State,
+    pub origin: State,
+    pub cache: State,
 }
 
 #[cfg(test)]

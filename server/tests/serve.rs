@@ -66,8 +66,21 @@ async fn healthz_answers_ok() {
     assert_eq!(response.text().await.unwrap(), "ok");
 }
 
+/// The health the console's home page is given, as `client` sees it.
+async fn overview_health(app: &TestApp, client: &reqwest::Client) -> Value {
+    let overview: Value = client
+        .post(format!("{}/api/overview", app.address))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    overview["health"].clone()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn readyz_reports_database_origin_and_cache() {
+async fn readyz_tells_anyone_whether_each_part_is_up_and_no_more() {
     let app = spawn_app(CacheSetting::InProcess).await;
     let response = client()
         .get(format!("{}/readyz", app.address))
@@ -76,38 +89,71 @@ async fn readyz_reports_database_origin_and_cache() {
         .unwrap();
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
-    assert_eq!(body["database"]["kind"], "SQLite");
-    assert_eq!(body["database"]["state"], "up");
+    assert_eq!(
+        body,
+        serde_json::json!({"ready": true, "database": "up", "origin": "up", "cache": "up"})
+    );
+    // Where the parts are and which versions answer: for domain admins, on the home page.
+    let health = overview_health(&app, &app.client).await;
+    assert_eq!(health["database"]["kind"], "SQLite");
     assert!(
-        body["database"]["version"]
+        health["database"]["version"]
             .as_str()
             .unwrap()
             .starts_with('3')
     );
-    assert_eq!(body["origin"]["kind"], "directory");
-    assert_eq!(body["origin"]["state"], "up");
-    assert_eq!(body["cache"]["kind"], "in-process");
+    assert!(
+        health["database"]["location"]
+            .as_str()
+            .unwrap()
+            .contains("strata.db")
+    );
+    assert_eq!(health["origin"]["kind"], "directory");
+    assert_eq!(health["cache"]["kind"], "in-process");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn readyz_names_the_redis_version_when_redis_answers() {
+async fn the_home_page_names_versions_and_places_only_to_domain_admins() {
     let cache = CacheSetting::parse(Some(&redis_url())).unwrap();
     let app = spawn_app(cache).await;
-    let body: Value = client()
-        .get(format!("{}/readyz", app.address))
-        .send()
-        .await
-        .unwrap()
-        .json()
+    let health = overview_health(&app, &app.client).await;
+    assert_eq!(health["cache"]["kind"], "Redis");
+    assert_eq!(health["cache"]["state"], "up", "{health}");
+    assert!(health["cache"]["version"].as_str().unwrap().contains('.'));
+
+    let store = app._db.store().await;
+    let viewer = strata_store::access::NewUser {
+        name: "vera",
+        display_name: "Vera",
+        password: common::TESTER_PASSWORD,
+        domain_admin: false,
+    };
+    let root = strata_store::access::Actor::operator("test");
+    store.load_demo("test").await.unwrap();
+    store.add_user(&root, viewer).await.unwrap();
+    store
+        .set_role(
+            &root,
+            "vera",
+            "acme",
+            Some(strata_domain::access::Role::Viewer),
+        )
         .await
         .unwrap();
-    assert_eq!(body["cache"]["kind"], "Redis");
-    assert_eq!(body["cache"]["state"], "up", "{body}");
-    assert!(body["cache"]["version"].as_str().unwrap().contains('.'));
+    store.close().await;
+    let vera = common::sign_in_as(&app.address, "vera", common::TESTER_PASSWORD)
+        .await
+        .unwrap();
+    let health = overview_health(&app, &vera).await;
+    assert_eq!(health["cache"]["state"], "up");
+    for part in ["database", "origin", "cache"] {
+        assert_eq!(health[part]["location"], "", "{health}");
+        assert_eq!(health[part]["version"], Value::Null, "{health}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn readyz_is_503_and_says_why_when_redis_is_down() {
+async fn readyz_is_503_and_says_which_part_is_down() {
     // A port nothing listens on: bind one, note it, and let it go.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -123,9 +169,11 @@ async fn readyz_is_503_and_says_why_when_redis_is_down() {
         .unwrap();
     assert_eq!(response.status(), 503);
     let body: Value = response.json().await.unwrap();
-    assert_eq!(body["cache"]["state"], "down");
-    assert!(!body["cache"]["error"].as_str().unwrap().is_empty());
-    assert_eq!(body["database"]["state"], "up");
+    assert_eq!(body["cache"], "down");
+    assert_eq!(body["database"], "up");
+    assert_eq!(body["ready"], false);
+    let health = overview_health(&app, &app.client).await;
+    assert!(!health["cache"]["error"].as_str().unwrap().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -304,4 +352,111 @@ async fn the_publications_page_shows_each_revision_and_its_state() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_schema_that_refers_to_itself_is_edited_in_a_form_and_the_server_stays_up() {
+    let app = spawn_app(CacheSetting::InProcess).await;
+    let store = app._db.store().await;
+    let tree = strata_domain::deployable::Deployable {
+        name: strata_domain::names::DeployableName::parse("tree-svc").unwrap(),
+        display_name: "Tree".into(),
+        config_schema: serde_json::json!({
+            "$defs": {"node": {"type": "object", "properties": {
+                "label": {"type": "string"},
+                "child": {"$ref": "#/$defs/node"}
+            }}},
+            "type": "object",
+            "properties": {"root": {"$ref": "#/$defs/node"}}
+        }),
+        default_config: serde_json::json!({"root": {"label": "a", "child": {"label": "b"}}}),
+    };
+    let mut change = store
+        .begin(
+            &strata_store::access::Actor::operator("test"),
+            "a recursive schema",
+        )
+        .await
+        .unwrap();
+    change.create(tree).await.unwrap();
+    change.commit().await.unwrap();
+    store.close().await;
+    let page = app
+        .client
+        .get(format!("{}/configs/tree-svc/default", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    // The node's own fields are a form; where the node holds itself again, JSON.
+    assert!(
+        html.contains("data-pointer=\"/root/label\""),
+        "{html:.2000}"
+    );
+    assert!(html.contains("contains itself"), "{html:.2000}");
+    let alive = client()
+        .get(format!("{}/healthz", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(alive.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_pages_send_a_strict_content_security_policy_with_their_nonce() {
+    let app = spawn_app(CacheSetting::InProcess).await;
+    for path in ["/", "/sign-in", "/tenants", "/no-such-page"] {
+        let response = app
+            .client
+            .get(format!("{}{path}", app.address))
+            .send()
+            .await
+            .unwrap();
+        let headers = response.headers().clone();
+        assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["referrer-policy"], "same-origin", "{path}");
+        let policy = headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            policy.contains("frame-ancestors 'none'"),
+            "{path}: {policy}"
+        );
+        assert!(!policy.contains("unsafe-inline"), "{path}: {policy}");
+        let html = response.text().await.unwrap();
+        // Every script on the page carries the nonce the policy names, and only those run.
+        let nonce = policy
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .unwrap_or_else(|| panic!("{path}: no nonce in {policy}"));
+        let scripts = html.matches("<script").count();
+        let signed = html.matches(&format!("nonce=\"{nonce}\"")).count();
+        assert!(
+            scripts > 0 && signed >= scripts,
+            "{path}: {scripts} scripts, {signed} with the nonce"
+        );
+    }
+    for path in ["/healthz", "/api/openapi.json", "/pkg/strata.css"] {
+        let response = client()
+            .get(format!("{}{path}", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.headers()["x-content-type-options"],
+            "nosniff",
+            "{path}"
+        );
+        assert!(
+            response.headers()["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("frame-ancestors 'none'"),
+            "{path}"
+        );
+    }
 }
