@@ -51,7 +51,7 @@ pub async fn get_audit(
 
     let console = Console::current()?;
     let store = &console.store;
-    let fail = |e: strata_store::StoreError| ServerFnError::new(e.to_string());
+    let fail = crate::ssr::store_failure;
     let page = store
         .audit_trail(&console.actor()?, &filter, offset, limit)
         .await
@@ -133,7 +133,7 @@ pub async fn get_audit_events(limit: i64) -> Result<Vec<EventRow>, ServerFnError
         .store
         .audit_events_for(&console.actor()?, limit.clamp(1, 200))
         .await
-        .map_err(|e| ServerFnError::new(e.to_string()))?;
+        .map_err(crate::ssr::store_failure)?;
     Ok(events
         .into_iter()
         .map(|e| EventRow {

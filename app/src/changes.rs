@@ -228,8 +228,8 @@ mod server {
             .map_err(failed)?;
         let history = store.history(E::KIND, key).await.map_err(failed)?;
         let Some(target) = history.iter().find(|r| r.entity_version == to_version) else {
-            return Err(ServerFnError::new(format!(
-                "{} {key:?} has no version {to_version}",
+            return Err(crate::ssr::bad_argument(format!(
+                "/version: {} {key:?} has no version {to_version}",
                 E::KIND
             )));
         };

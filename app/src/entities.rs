@@ -73,7 +73,7 @@ pub async fn get_entity(
 
     use crate::ssr::Console;
 
-    let fail = |e: StoreError| ServerFnError::new(e.to_string());
+    let fail = crate::ssr::store_failure;
     let console = Console::current()?;
     let store = &console.store;
     let actor = console.actor()?;
@@ -157,11 +157,11 @@ pub async fn compare_versions(
     store
         .check_read(&console.actor()?, kind.store_kind(), &key)
         .await
-        .map_err(|e| ServerFnError::new(e.to_string()))?;
+        .map_err(crate::ssr::store_failure)?;
     let (before, after) = store
         .version_images(kind.store_kind(), &key, from, to)
         .await
-        .map_err(|e| ServerFnError::new(e.to_string()))?;
+        .map_err(crate::ssr::store_failure)?;
     Ok(side_by_side(&before, &after))
 }
 
@@ -190,7 +190,7 @@ pub async fn form_options(
         let keys = crate::with_entity_type!(referred, E => store
             .list_page::<E>(&actor, &query)
             .await
-            .map_err(|e| ServerFnError::new(e.to_string()))?
+            .map_err(crate::ssr::store_failure)?
             .items
             .into_iter()
             .map(|v| strata_store::entity::Entity::key(&v.item))

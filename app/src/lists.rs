@@ -240,7 +240,7 @@ pub async fn list_entities(kind: EntityKind, query: ListQuery) -> Result<ListVie
         kind: EntityKind,
         page: Result<ListPage<Versioned<E>>, strata_store::StoreError>,
     ) -> Result<ListView, ServerFnError> {
-        let page = page.map_err(|e| ServerFnError::new(e.to_string()))?;
+        let page = page.map_err(crate::ssr::store_failure)?;
         Ok(ListView {
             rows: page
                 .items

@@ -46,8 +46,13 @@ pub async fn get_overview() -> Result<Overview, ServerFnError> {
         .store
         .domain()
         .await
-        .map_err(|e| ServerFnError::new(e.to_string()))?;
+        .map_err(crate::ssr::store_failure)?;
     let health = console.health.check().await;
+    let person = Console::person();
+    let health = match &person {
+        Some(p) if p.grants.domain_admin => health,
+        _ => health.without_details(),
+    };
     Ok(Overview {
         domain_name: domain.name,
         display_name: domain.display_name,
@@ -55,7 +60,7 @@ pub async fn get_overview() -> Result<Overview, ServerFnError> {
         strata_version: env!("CARGO_PKG_VERSION").to_owned(),
         health,
         checked_at: now_rfc3339(),
-        person: Console::person(),
+        person,
     })
 }
 
@@ -95,8 +100,9 @@ pub async fn get_activity() -> Result<Activity, ServerFnError> {
 
     let console = Console::current()?;
     let store = &console.store;
-    let fail = |e: strata_store::StoreError| ServerFnError::new(e.to_string());
+    let fail = crate::ssr::store_failure;
     let last_publication = store
+        .as_actor(&console.actor()?)
         .publications(1)
         .await
         .map_err(fail)?

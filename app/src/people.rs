@@ -12,7 +12,7 @@ pub async fn setup_status(token: String) -> Result<bool, ServerFnError> {
         .store
         .setup_link_is_valid(&token)
         .await
-        .map_err(|e| ServerFnError::new(e.to_string()))
+        .map_err(crate::ssr::store_failure)
 }
 
 use serde::{Deserialize, Serialize};
@@ -74,9 +74,10 @@ pub async fn set_member_role(
     user: String,
     role: String,
 ) -> Result<String, ServerFnError> {
-    use crate::ssr::{Console, store_failure};
+    use crate::ssr::{Console, bad_argument, store_failure};
 
-    let role = Role::parse_or_none(&role).map_err(|e| ServerFnError::new(e.rule))?;
+    let role =
+        Role::parse_or_none(&role).map_err(|e| bad_argument(format!("/role: {}", e.rule)))?;
     let console = Console::current()?;
     let user = user.trim().to_owned();
     console
@@ -174,8 +175,8 @@ pub async fn set_person_access(name: String, access: String) -> Result<String, S
         "disable" => true,
         "enable" => false,
         other => {
-            return Err(ServerFnError::new(format!(
-                "access: {other:?} is not disable or enable"
+            return Err(crate::ssr::bad_argument(format!(
+                "/access: {other:?} is not disable or enable"
             )));
         }
     };

@@ -42,10 +42,10 @@ pub async fn tenant_configs(tenant: String) -> Result<Vec<ResolvedView>, ServerF
 
     use crate::ssr::Console;
 
-    let fail = |e: strata_store::StoreError| ServerFnError::new(e.to_string());
+    let fail = crate::ssr::store_failure;
     let console = Console::current()?;
     let store = &console.store;
-    let name = TenantName::parse(tenant).map_err(|e| ServerFnError::new(e.to_string()))?;
+    let name = TenantName::parse(tenant).map_err(crate::ssr::bad_argument)?;
     store
         .check_read(&console.actor()?, "tenant", name.as_str())
         .await

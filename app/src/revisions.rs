@@ -36,11 +36,11 @@ pub async fn compare_revisions(from: i64, to: i64) -> Result<RevisionDiff, Serve
 
     let console = Console::current()?;
     let (store, actor) = (&console.store, console.actor()?);
-    let fail = |e: strata_store::StoreError| ServerFnError::new(e.to_string());
+    let fail = crate::ssr::store_failure;
     let current = store.domain().await.map_err(fail)?.revision;
     for (field, revision) in [("from", from), ("to", to)] {
         if !(0..=current).contains(&revision) {
-            return Err(ServerFnError::new(format!(
+            return Err(crate::ssr::bad_argument(format!(
                 "{field}: revision {revision} does not exist; the domain is at revision {current}"
             )));
         }
@@ -60,7 +60,7 @@ pub async fn preview_restore(revision: i64) -> Result<RevisionDiff, ServerFnErro
     let current = store
         .domain()
         .await
-        .map_err(|e| ServerFnError::new(e.to_string()))?
+        .map_err(crate::ssr::store_failure)?
         .revision;
     compare_revisions(current, revision).await
 }
@@ -78,7 +78,7 @@ pub async fn restore_domain(revision: i64, reason: String) -> Result<RestoreAnsw
         .store
         .domain()
         .await
-        .map_err(|e| ServerFnError::new(e.to_string()))?
+        .map_err(crate::ssr::store_failure)?
         .revision;
     Ok(
         match console

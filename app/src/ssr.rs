@@ -52,15 +52,56 @@ impl Console {
     }
 }
 
-/// A store error as a server function's error. A refusal for lack of rights answers 403, so
-/// the browser (and the permission tests) tell it from a failure.
-pub fn store_failure(error: StoreError) -> ServerFnError {
-    if let StoreError::Forbidden(_) = error
-        && let Some(response) = use_context::<leptos_axum::ResponseOptions>()
-    {
-        response.set_status(http::StatusCode::FORBIDDEN);
+/// Sends the page's Content-Security-Policy: scripts only those this render marks with its
+/// nonce (the hydration script, which loads the console's module, and what it loads in turn)
+/// and WebAssembly; styles, images and requests only from this server; no plugins, no
+/// `<base>`, forms only to this server, and no framing by any page.
+pub fn send_content_security_policy() {
+    let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    );
+    if let Ok(value) = http::HeaderValue::from_str(&policy) {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
-    ServerFnError::new(error.to_string())
+}
+
+/// A store error as a server function's error, with the status the store gives it (422 a
+/// broken rule, 404 what does not exist, 403 a lack of rights, 409 a collision, …), so the
+/// browser and the tests tell a refusal from a failure, and a failure's detail stays in the
+/// server's log.
+pub fn store_failure(error: StoreError) -> ServerFnError {
+    let status = error.status();
+    set_status(status);
+    match status {
+        500 => {
+            tracing::error!(error = %error, "a server function failed");
+            ServerFnError::new("the server could not do this; its log says why")
+        }
+        503 => ServerFnError::new("the database cannot be reached right now; try again shortly"),
+        _ => ServerFnError::new(error.to_string()),
+    }
+}
+
+/// An argument that breaks a rule (a name, a scope): 422 with the rule.
+pub fn bad_argument(why: impl std::fmt::Display) -> ServerFnError {
+    set_status(422);
+    ServerFnError::new(why.to_string())
+}
+
+fn set_status(status: u16) {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>()
+        && let Ok(status) = http::StatusCode::from_u16(status)
+    {
+        response.set_status(status);
+    }
 }
 
 /// Evaluates `$body` with the type alias `$entity` naming the stored entity type of `$kind`

@@ -99,11 +99,11 @@ pub async fn create_token(
         "act" => TokenScope::Act {
             organization: organization.trim().to_owned(),
             role: Role::parse(&role)
-                .map_err(|e| ServerFnError::new(format!("/scope/role: {}", e.rule)))?,
+                .map_err(|e| crate::ssr::bad_argument(format!("/scope/role: {}", e.rule)))?,
         },
         "admin" => TokenScope::Admin,
         other => {
-            return Err(ServerFnError::new(format!(
+            return Err(crate::ssr::bad_argument(format!(
                 "/scope/kind: {other:?} is not read, act or admin"
             )));
         }
@@ -111,7 +111,7 @@ pub async fn create_token(
     let days = days
         .trim()
         .parse()
-        .map_err(|_| ServerFnError::new("/days: a whole number of days"))?;
+        .map_err(|_| crate::ssr::bad_argument("/days: a whole number of days"))?;
     let console = Console::current()?;
     let (_, secret) = console
         .store

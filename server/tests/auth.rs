@@ -359,8 +359,24 @@ async fn a_post_from_another_origin_is_refused_even_with_the_session() {
         .await
         .unwrap();
     assert_eq!(planted.status(), StatusCode::FORBIDDEN);
+    // With the session but without saying which page sent it: refused.
+    let unnamed = client
+        .post(&overview)
+        .header("origin", "null")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unnamed.status(), StatusCode::FORBIDDEN, "no Origin at all");
+    // Without any credentials, the first thing to say is to sign in.
     let nameless = reqwest::Client::new().post(&overview).send().await.unwrap();
-    assert_eq!(nameless.status(), StatusCode::FORBIDDEN, "no Origin at all");
+    assert_eq!(nameless.status(), StatusCode::UNAUTHORIZED);
+    let api = reqwest::Client::new()
+        .post(format!("{}/api/v1/tiers", server.address))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -73,6 +73,17 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+/// Whether the database could not be asked at all (rather than refusing what was asked).
+fn is_unreachable(error: &sqlx::Error) -> bool {
+    matches!(
+        error,
+        sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+    )
+}
+
 /// ", and N more" when a list names fewer than there are.
 fn more(total: usize, named: usize) -> String {
     match total.saturating_sub(named) {
@@ -85,6 +96,24 @@ impl StoreError {
     /// Stored data that breaks the store's own rules: written behind its back.
     pub fn corrupt(what: impl std::fmt::Display) -> StoreError {
         StoreError::Corrupt(what.to_string())
+    }
+
+    /// The HTTP status that says what kind of refusal this is, the same through the console's
+    /// server functions and the API: 422 a broken rule, 404 what does not exist (or may not be
+    /// seen), 403 a lack of rights, 409 a collision with what is stored, 503 a database that
+    /// cannot be reached, 500 anything else.
+    pub fn status(&self) -> u16 {
+        match self {
+            StoreError::Invalid { .. } | StoreError::Unresolvable(_) => 422,
+            StoreError::NotFound { .. } => 404,
+            StoreError::Forbidden(_) => 403,
+            StoreError::Duplicate { .. }
+            | StoreError::Conflict { .. }
+            | StoreError::InUse { .. } => 409,
+            StoreError::Connect { .. } => 503,
+            StoreError::Database(e) if is_unreachable(e) => 503,
+            _ => 500,
+        }
     }
 
     pub fn invalid(field: impl Into<String>, rule: impl Into<String>) -> StoreError {

@@ -104,6 +104,14 @@ impl From<StoreError> for ApiError {
                     .collect(),
                 ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "breaks_configs", message)
             },
+            other if other.status() == 503 => {
+                tracing::warn!(error = %other, "the API could not reach the database");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the database cannot be reached right now; try again shortly",
+                )
+            }
             other => {
                 tracing::error!(error = %other, "the API could not answer");
                 ApiError::new(

@@ -56,13 +56,7 @@ pub async fn guard(State(auth): State<Auth>, mut request: Request, next: Next) -
             Err(refused) => refused,
         };
     }
-    if !origin_check::is_safe(request.method())
-        && let Err(why) =
-            origin_check::check(request.headers(), auth.policy.public_origin.as_deref())
-    {
-        return refuse(&path, StatusCode::FORBIDDEN, "forbidden", why);
-    }
-    if is_asset(&path) {
+    if is_asset(&path) && origin_check::is_safe(request.method()) {
         return next.run(request).await;
     }
     if let Some(session) = request.extensions().get::<Session>().cloned() {
@@ -82,10 +76,21 @@ pub async fn guard(State(auth): State<Auth>, mut request: Request, next: Next) -
             }
         }
     }
-    if request.extensions().get::<SignedIn>().is_some() || PUBLIC.contains(&path.as_str()) {
+    let signed_in = request.extensions().get::<SignedIn>().is_some();
+    let public = PUBLIC.contains(&path.as_str());
+    // A request that changes something with the session cookie (or signs in) must come from
+    // the console's own pages. One with no credentials at all is told to sign in first.
+    if (signed_in || public)
+        && !origin_check::is_safe(request.method())
+        && let Err(why) =
+            origin_check::check(request.headers(), auth.policy.public_origin.as_deref())
+    {
+        return refuse(&path, StatusCode::FORBIDDEN, "forbidden", why);
+    }
+    if signed_in || public {
         return next.run(request).await;
     }
-    if path.starts_with("/api/") {
+    if path.starts_with("/api/") || !origin_check::is_safe(request.method()) {
         return refuse(
             &path,
             StatusCode::UNAUTHORIZED,

@@ -62,13 +62,23 @@ pub fn router(auth: Auth) -> Router {
 }
 
 /// A path inside this console to go to after signing in; anything else (another site, a
-/// scheme-relative `//host`) becomes the home page.
+/// scheme-relative `//host`) becomes the home page. Read the way a browser reads a `Location`
+/// (the WHATWG URL parser, which drops tabs and newlines and turns `\` into `/`), so what comes
+/// back is exactly where the browser goes: `/\t/evil.example` is `//evil.example` to it.
 pub(crate) fn local_path(next: Option<&str>) -> String {
-    match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path.to_owned()
+    const HERE: &str = "http://console.invalid/";
+    let home = || "/".to_owned();
+    let Some(path) = next.filter(|p| p.starts_with('/')) else {
+        return home();
+    };
+    let base = url::Url::parse(HERE).expect("a valid base");
+    match base.join(path) {
+        Ok(target) if target.origin() == base.origin() && target.username().is_empty() => {
+            // Path, query and fragment, as the parser wrote them: percent-encoded, so the
+            // answer is always a valid header value.
+            target[url::Position::BeforePath..].to_owned()
         }
-        _ => "/".to_owned(),
+        _ => home(),
     }
 }
 
@@ -83,11 +93,23 @@ mod tests {
             "https://evil.example/",
             "//evil.example",
             "/\\evil",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "\t//evil.example",
+            " //evil.example",
+            "/\\/evil.example",
             "tenants",
             "",
         ] {
             assert_eq!(local_path(Some(elsewhere)), "/", "{elsewhere}");
         }
         assert_eq!(local_path(None), "/");
+        // Control characters and text that is no header value come back encoded, never raw.
+        assert_eq!(
+            local_path(Some("/tenants\u{7}?q=é")),
+            "/tenants%07?q=%C3%A9"
+        );
+        assert_eq!(local_path(Some("/a/../b")), "/b");
     }
 }

@@ -2,7 +2,9 @@
 
 mod config;
 mod console;
+mod headers;
 mod health;
+mod server_fns;
 
 use std::sync::Arc;
 
@@ -34,6 +36,7 @@ pub fn router(
     let guarded = console::router(console, leptos_options)
         .merge(api)
         .merge(auth::router(auth.clone()))
+        .layer(middleware::from_fn(server_fns::arguments))
         .layer(middleware::from_fn(crate::api::always_json))
         .layer(middleware::from_fn_with_state(auth, auth::guard));
     Router::new()
@@ -44,5 +47,6 @@ pub fn router(
                 .layer(middleware::from_fn(crate::api::always_json)),
         )
         .merge(sessions.around(guarded, policy))
+        .layer(middleware::from_fn(headers::security_headers))
         .layer(TraceLayer::new_for_http())
 }
