@@ -651,3 +651,24 @@ async fn sign_ins_are_counted_by_the_clients_address_behind_trusted_proxies_only
     let addresses: Vec<&str> = events.iter().map(|e| e.triggered_by.as_str()).collect();
     assert_eq!(addresses, ["127.0.0.1", "198.51.100.7"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_signing_in_next_leads_only_to_a_page_of_this_console() {
+    let server = test_server().await;
+    signed_in(&server.address, &server.db).await;
+    for (next, to) in [
+        ("/tenants?page=2", "/tenants?page=2"),
+        ("/\t/evil.example", "/"),
+        ("//evil.example", "/"),
+        ("/tenants\u{7}\r\nSet-Cookie: x=1", "/tenants%07%0D%0ASet-Cookie:%20x=1"),
+    ] {
+        let response = browser(&server.address)
+            .post(format!("{}/auth/sign-in", server.address))
+            .form(&[("name", TESTER), ("password", TESTER_PASSWORD), ("next", next)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{next:?}");
+        assert_eq!(location(&response), to, "{next:?}");
+    }
+}
