@@ -52,9 +52,8 @@ impl Console {
     }
 }
 
-/// Sends the page's Content-Security-Policy: scripts only those this render marks with its
-/// nonce (the hydration script, which loads the console's module, and what it loads in turn)
-/// and WebAssembly; styles, images and requests only from this server; no plugins, no
+/// Sends the page's Content-Security-Policy: scripts only from this server's files and the
+/// inline ones this render marks with its nonce (the hydration script), and WebAssembly; styles, images and requests only from this server; no plugins, no
 /// `<base>`, forms only to this server, and no framing by any page.
 pub fn send_content_security_policy() {
     let (Some(nonce), Some(response)) = (
@@ -64,7 +63,7 @@ pub fn send_content_security_policy() {
         return;
     };
     let policy = format!(
-        "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
          style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
          object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     );

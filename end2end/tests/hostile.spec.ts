@@ -71,7 +71,7 @@ test.beforeAll(async () => {
   }
   await edit('tier-deployables', 'LIVE/worker', (d) => {
     d.active = false;
-    d.inactive_reason = MARKUP.join(' ');
+    d.inactive_reason = '</textarea><img src=x onerror=alert(1)>';
     d.release = '</title><svg onload=alert(1)>';
   });
   // A deployable whose schema is written in hostile text: a property per string, titled and

@@ -322,6 +322,8 @@ impl Doc {
             json!({"get": {
                 "operationId": "read_config",
                 "tags": ["configs"],
+                // A read token only; the console's session reads no configs here.
+                "security": [{"bearer": []}],
                 "summary": "The config a tenant runs a deployable with, for services: needs a read token whose scope covers it (secrets opened only for a token with the secrets scope)",
                 "parameters": [
                     name("tier", "LIVE"),
@@ -600,11 +602,16 @@ fn build() -> Value {
             ),
         },
         "servers": [{"url": "/"}],
-        "security": [{"bearer": []}],
+        // Either: a token that acts in an organization, or the console's session (whose
+        // writes also carry the console's Origin).
+        "security": [{"bearer": []}, {"session": []}],
         "paths": doc.paths,
         "components": {
             "schemas": schemas,
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "cookie", "name": crate::auth::sessions::COOKIE},
+            },
             "responses": {"Refused": {
                 "description": "refused: the code says why, the details say where",
                 "content": {"application/json": {"schema": refused}},
