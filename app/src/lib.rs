@@ -126,3 +126,15 @@ pub fn App() -> impl IntoView {
         </Router>
     }
 }
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    #[test]
+    fn a_title_is_escaped_for_the_servers_html() {
+        assert_eq!(
+            super::title("</title><img src=x onerror=alert(1)>".to_owned()),
+            "&lt;/title&gt;&lt;img src=x onerror=alert(1)&gt; · Strata"
+        );
+        assert_eq!(super::title(String::new()), "Strata");
+    }
+}

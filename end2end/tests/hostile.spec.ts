@@ -72,7 +72,7 @@ test.beforeAll(async () => {
   await edit('tier-deployables', 'LIVE/worker', (d) => {
     d.active = false;
     d.inactive_reason = '</textarea><img src=x onerror=alert(1)>';
-    d.release = '</title><svg onload=alert(1)>';
+    d.release = '</title><svg/onload=alert(1)>';
   });
   // A deployable whose schema is written in hostile text: a property per string, titled and
   // described with it, offering it as a choice, and free-form notes keyed by it.
@@ -182,10 +182,29 @@ test('text shows exactly as typed in lists, entity pages, the form and the raw J
   await expect(page.locator(INJECTED)).toHaveCount(0);
 });
 
-test('a name in the address stays text in the title and the page', async ({ page, expectProblem }) => {
+test('a name in the address stays text in the page', async ({ page, expectProblem }) => {
   // No such tenant: the page is a 404, as it should be.
   expectProblem(/status of 404|HTTP 404/);
   const name = '</title><img src=x onerror=alert(1)>';
   await open(page, `/tenants/${encodeURIComponent(name)}`);
-  await expect(page).toHaveTitle(/<\/title><img src=x onerror=alert\(1\)>/);
+  // No such tenant: the page says so, and its title is whole.
+  await expect(page).toHaveTitle('Not found · Strata');
+  await expect(page.locator('title')).toHaveCount(1);
+});
+
+// What the server writes, read by a browser that runs no script: hydration cannot mend it.
+test.describe('as the server writes it', () => {
+  test.use({ javaScriptEnabled: false });
+
+  for (const path of ['/configs/hostile-svc/default', '/configs/hostile-svc/tenant/acme-berlin', '/deployables/hostile-svc/edit']) {
+    test(`text areas hold the text as typed on ${path}`, async ({ page }) => {
+      await page.goto(path);
+      await expect(page.locator(INJECTED)).toHaveCount(0);
+      const areas = page.locator('textarea');
+      expect(await areas.count()).toBeGreaterThan(0);
+      const texts = await areas.evaluateAll((all) => all.map((a) => (a as HTMLTextAreaElement).value).join('\n'));
+      expect(texts).toContain('</textarea><img src=x onerror=alert(1)>');
+      expect(texts).not.toContain('&lt;');
+    });
+  }
 });

@@ -282,7 +282,8 @@ fn spawn_server(db: &TestDatabase, origin: &std::path::Path) -> std::process::Ch
         }
         line.clear();
     }
-    panic!("the server exited before listening");
+    let exited = server.wait().unwrap();
+    panic!("the server exited before listening: {exited}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
