@@ -312,6 +312,13 @@ async fn reads_go_on_from_memory_while_the_database_is_down() {
     let (status, again) = timed_read(&url, unknown).await;
     assert_eq!(status, 503);
     assert!(again < Duration::from_millis(500), "{again:?}");
+    println!(
+        "database down: 12 reads with a known token over 4.8 s, all 200, slowest {} ms; \
+         an unknown token refused in {} ms, then {} ms",
+        slowest.as_millis(),
+        first.as_millis(),
+        again.as_millis()
+    );
 
     // Back up: a revocation made now applies within seconds.
     db.set_reachable(true).await;
