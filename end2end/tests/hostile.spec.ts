@@ -62,6 +62,8 @@ async function write(method: 'PUT' | 'POST', path: string, body: unknown) {
 
 test.beforeAll(async () => {
   api = await request.newContext({ baseURL: hostileURL, storageState: signedInState });
+  // Once per server: after a failed test Playwright starts a new worker, which comes here again.
+  if ((await api.get('/api/v1/deployables/hostile-svc')).status() === 200) return;
   let i = 0;
   const next = () => ONE_LINE[i++ % ONE_LINE.length];
   for (const tier of ['DEV', 'STAGING', 'LIVE']) await edit('tiers', tier, (t) => (t.display_name = next()));
