@@ -103,13 +103,23 @@ impl Seaweed {
                 )
             });
         self.child = Some(child);
-        // Up when the bucket answers a signed request.
+        // Up when the bucket answers a signed request and takes a write (its S3 gateway answers
+        // before a volume server is ready to store anything).
         let origin = self.origin("").await;
         let started = Instant::now();
         loop {
-            let probe = origin.probe(Duration::from_secs(2)).await;
+            let mut probe = origin.probe(Duration::from_secs(2)).await;
             if probe.error.is_none() {
-                return;
+                let written = tokio::time::timeout(
+                    Duration::from_secs(5),
+                    origin.put_immutable("ready-probe", b"ok".to_vec()),
+                )
+                .await;
+                match written {
+                    Ok(Ok(_)) => return,
+                    Ok(Err(e)) => probe.error = Some(format!("a write failed: {e}")),
+                    Err(_) => probe.error = Some("a write took over 5 s".into()),
+                }
             }
             let exited = self.child.as_mut().unwrap().try_wait().unwrap();
             if exited.is_some() || started.elapsed() > Duration::from_secs(60) {
