@@ -80,13 +80,11 @@ pub fn store_failure(error: StoreError) -> ServerFnError {
     let status = error.status();
     set_status(status);
     match status {
-        500 => {
-            tracing::error!(error = %error, "a server function failed");
-            ServerFnError::new("the server could not do this; its log says why")
-        }
-        503 => ServerFnError::new("the database cannot be reached right now; try again shortly"),
-        _ => ServerFnError::new(error.to_string()),
+        500 => tracing::error!(error = %error, "a server function failed"),
+        503 => tracing::warn!(error = %error, "a server function could not reach the database"),
+        _ => {}
     }
+    ServerFnError::new(error.told())
 }
 
 /// An argument that breaks a rule (a name, a scope): 422 with the rule.

@@ -170,7 +170,7 @@ impl Publisher {
                 let error = e.to_string();
                 tracing::warn!(revision = claim.revision, %error, ?retry_in, "publication failed");
                 self.store
-                    .fail_publication(claim.revision, &error, retry_in)
+                    .fail_publication(claim.revision, &self.name, &error, retry_in)
                     .await?;
                 Ok(Some(Outcome::Failed {
                     revision: claim.revision,

@@ -11,6 +11,7 @@ use common::{READER_TOKEN, start_server};
 use serde_json::{Value, json};
 use strata_domain::layer::{ConfigLayer, Layer};
 use strata_domain::names::{DeployableName, TenantName, TierName};
+use strata_server::auth::TOKEN_KEEP as KEEP;
 use strata_server::cache::CacheSetting;
 use strata_store::access::Actor;
 use strata_store::test_support::TestDatabase;
@@ -320,23 +321,31 @@ async fn reads_go_on_from_memory_while_the_database_is_down() {
         again.as_millis()
     );
 
-    // Back up: a revocation made now applies within seconds.
+    // Back up: the token is asked about again (its answer kept no longer than KEEP)...
     db.set_reachable(true).await;
     store.close().await;
     let store: Store = db.store().await;
+    common::until(
+        "the store to answer for the token again",
+        Duration::from_secs(10),
+        async || {
+            tokio::time::sleep(KEEP).await;
+            let (status, took) = timed_read(&url, READER_TOKEN).await;
+            (status == 200 && took < Duration::from_millis(500)).then_some(())
+        },
+    )
+    .await;
+    // ... so a revocation applies once KEEP has passed: the very next read is refused.
     store
         .revoke_token(&Actor::operator("root"), "test-reader")
         .await
         .unwrap();
-    common::until(
-        "the revoked token to be refused",
-        Duration::from_secs(10),
-        async || {
-            let (status, _) = timed_read(&url, READER_TOKEN).await;
-            (status == 401).then_some(())
-        },
-    )
-    .await;
+    tokio::time::sleep(KEEP + Duration::from_millis(100)).await;
+    let (status, _) = timed_read(&url, READER_TOKEN).await;
+    assert_eq!(
+        status, 401,
+        "the first read after KEEP knows of the revocation"
+    );
     store.close().await;
     db.drop_database().await;
 }

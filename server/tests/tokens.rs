@@ -128,6 +128,18 @@ async fn the_config_read_path_answers_only_a_live_read_token_in_scope() {
         assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {error}");
         assert!(error.contains(says), "{path}: {error}");
     }
+    // Asked by an alias of a tenant it may not read, a token is answered with the name it
+    // asked, not told the tenant's own name.
+    let only_berlin = create(
+        &store,
+        "only-berlin",
+        read(&["LIVE"], &["acme-berlin"], &[]),
+    )
+    .await;
+    let (status, error) = get(address, by_alias, Some(&only_berlin)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
+    assert!(error.contains("tenant \"acme-amsterdam-main\""), "{error}");
+    assert!(!error.contains("\"acme-amsterdam\""), "{error}");
     let web_api = create(&store, "web-api-reader", read(&["LIVE"], &[], &["web-api"])).await;
     assert_eq!(get(address, BERLIN, Some(&web_api)).await.0, StatusCode::OK);
     let (status, error) = get(

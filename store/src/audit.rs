@@ -105,9 +105,14 @@ pub struct AuditEvent {
     pub detail: Value,
 }
 
+/// What someone who is not a domain admin is told of a failure: its text names the origin's
+/// and the cache's locations and what they answered.
+pub(crate) const FAILURE_FOR_ADMINS: &str = "it failed; domain admins see what went wrong";
+
 impl AuditEvent {
     /// The event as someone who is not a domain admin may see it: who made it happen only if it
-    /// was them, no server names or locations, no reasons — the counts and the outcome.
+    /// was them, no server names or locations, no reasons or error texts — the counts and the
+    /// outcome.
     fn seen_by(mut self, actor: &Actor) -> AuditEvent {
         if self.triggered_by != actor.name() {
             self.triggered_by = "another person".to_owned();
@@ -118,6 +123,9 @@ impl AuditEvent {
         if let Value::Object(detail) = &mut self.detail {
             for private in ["origin", "cache", "reason", "why"] {
                 detail.remove(private);
+            }
+            if let Some(error) = detail.get_mut("error") {
+                *error = Value::from(FAILURE_FOR_ADMINS);
             }
         }
         self

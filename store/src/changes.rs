@@ -207,6 +207,15 @@ impl ChangeSet {
             .check(action, &scope, format_args!("{kind} {key:?}"))
     }
 
+    /// Whether a value sealed before seals were bound to a layer (v1, which would open in any
+    /// layer) may be written where it did not stand: when the store takes the entity from its
+    /// own history (a rollback or restore), or when the actor may see every secret anyway (the
+    /// operator or a domain admin, importing an export made before seals were bound).
+    pub(crate) fn accepts_unbound_seals(&self, operation: Operation) -> bool {
+        matches!(operation, Operation::Rollback | Operation::Restore)
+            || self.actor.may(Action::RevealSecrets, &Scope::Domain)
+    }
+
     /// The author and time of the entity's latest recorded version, if it has one.
     pub(crate) async fn stamp(
         &mut self,

@@ -122,8 +122,8 @@ impl Entity for ConfigLayer {
         conn: &mut AnyConnection,
         sealer: &Sealer,
         before: Option<&ConfigLayer>,
-        from_history: bool,
+        accept_unbound: bool,
     ) -> Result<(), StoreError> {
-        seal_layer(self, conn, sealer, before, from_history).await
+        seal_layer(self, conn, sealer, before, accept_unbound).await
     }
 }

@@ -63,9 +63,9 @@ impl Entity for Deployable {
         _conn: &mut AnyConnection,
         sealer: &Sealer,
         before: Option<&Deployable>,
-        from_history: bool,
+        accept_unbound: bool,
     ) -> Result<(), StoreError> {
-        seal_default(self, sealer, before, from_history)
+        seal_default(self, sealer, before, accept_unbound)
     }
 
     fn from_row(row: &AnyRow) -> Result<Deployable, StoreError> {

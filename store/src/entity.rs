@@ -57,14 +57,14 @@ pub trait Entity: Serialize + DeserializeOwned + Clone + PartialEq + Send + Sync
 
     /// Seals the values the schema marks secret (and opens those it no longer marks), before
     /// the entity is written; `before` is the stored entity the write replaces, and
-    /// `from_history` says the store took the entity from its own history (a rollback or a
-    /// restore), not from a caller.
+    /// `accept_unbound` says values sealed before seals were bound to a layer may be written
+    /// where they did not stand ([`ChangeSet::accepts_unbound_seals`]).
     fn seal(
         &mut self,
         _conn: &mut AnyConnection,
         _sealer: &Sealer,
         _before: Option<&Self>,
-        _from_history: bool,
+        _accept_unbound: bool,
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
         async { Ok(()) }
     }
@@ -358,9 +358,9 @@ impl ChangeSet {
     ) -> Result<Versioned<E>, StoreError> {
         let mut entity = entity;
         let sealer = self.sealer().clone();
-        let from_history = matches!(operation, Operation::Rollback | Operation::Restore);
+        let accept_unbound = self.accepts_unbound_seals(operation);
         entity
-            .seal(self.conn(), &sealer, None, from_history)
+            .seal(self.conn(), &sealer, None, accept_unbound)
             .await?;
         entity.check_in_store(self.conn(), None).await?;
         let key = entity.key();
@@ -397,13 +397,9 @@ impl ChangeSet {
     ) -> Result<Versioned<E>, StoreError> {
         let mut entity = entity;
         let sealer = self.sealer().clone();
+        let accept_unbound = self.accepts_unbound_seals(operation);
         entity
-            .seal(
-                self.conn(),
-                &sealer,
-                Some(&current.item),
-                matches!(operation, Operation::Rollback | Operation::Restore),
-            )
+            .seal(self.conn(), &sealer, Some(&current.item), accept_unbound)
             .await?;
         if current.item == entity {
             return Ok(current);

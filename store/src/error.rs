@@ -116,6 +116,16 @@ impl StoreError {
         }
     }
 
+    /// What a caller is told: the refusal itself, but of a failure (500, 503) only what kind
+    /// it is, its detail (addresses, a database's words) being for the server's log.
+    pub fn told(&self) -> String {
+        match self.status() {
+            500 => "the server could not do this; its log says why".to_owned(),
+            503 => "the database cannot be reached right now; try again shortly".to_owned(),
+            _ => self.to_string(),
+        }
+    }
+
     pub fn invalid(field: impl Into<String>, rule: impl Into<String>) -> StoreError {
         StoreError::Invalid {
             field: field.into(),

@@ -44,8 +44,16 @@ fn inside(dir: &Path, name: &str) -> Result<PathBuf, StoreError> {
 /// The text of the file `name` in `dir`: a regular file inside it of at most
 /// [`MAX_FILE_BYTES`].
 pub(crate) fn read_text(dir: &Path, name: &str) -> Result<String, StoreError> {
+    use std::os::unix::fs::OpenOptionsExt;
     let real = inside(dir, name)?;
-    let metadata = std::fs::metadata(&real).map_err(|e| unreadable(&real, e))?;
+    // Opened without waiting (a FIFO would wait for a writer), then checked as opened: what is
+    // read is what was checked, even if the path is swapped for something else meanwhile.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(&real)
+        .map_err(|e| unreadable(&real, e))?;
+    let metadata = file.metadata().map_err(|e| unreadable(&real, e))?;
     if !metadata.is_file() {
         return Err(refused(
             name,
@@ -64,7 +72,6 @@ pub(crate) fn read_text(dir: &Path, name: &str) -> Result<String, StoreError> {
     if metadata.len() > MAX_FILE_BYTES {
         return Err(too_large());
     }
-    let file = std::fs::File::open(&real).map_err(|e| unreadable(&real, e))?;
     let mut bytes = Vec::with_capacity(metadata.len() as usize);
     file.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)

@@ -10,6 +10,7 @@ use sqlx::any::AnyRow;
 
 use crate::access::Actor;
 use crate::access::visibility::Visibility;
+use crate::audit::FAILURE_FOR_ADMINS;
 use crate::{Store, StoreError, now_ms};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -65,15 +66,16 @@ pub struct Publication {
 }
 
 impl Publication {
-    /// The publication as `actor` may see it: who committed a revision and which server
-    /// publishes it are for domain admins (and the committer, of their own); others see that
-    /// someone did.
+    /// The publication as `actor` may see it: who committed a revision, which server
+    /// publishes it and what its last failure said are for domain admins (and the committer,
+    /// of their own); others see that someone did, and that it failed.
     pub(crate) fn seen_by(mut self, actor: &Actor) -> Publication {
         if Visibility::of(actor) != Visibility::All {
             if self.actor != actor.name() {
                 self.actor = "another person".to_owned();
             }
             self.claimed_by = self.claimed_by.map(|_| "a publisher".to_owned());
+            self.last_error = self.last_error.map(|_| FAILURE_FOR_ADMINS.to_owned());
         }
         self
     }
@@ -267,23 +269,28 @@ impl Store {
         Ok(())
     }
 
-    /// Records a failed attempt and when to try again.
+    /// Records `publisher`'s failed attempt and when to try again, if the revision is still
+    /// its to publish: a publisher whose claim was taken over (its lease ran out) or that
+    /// another one finished meanwhile changes nothing. Answers whether it was recorded.
     pub async fn fail_publication(
         &self,
         revision: i64,
+        publisher: &str,
         error: &str,
         retry_in: Duration,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
+    ) -> Result<bool, StoreError> {
+        let failed = sqlx::query(
             "UPDATE publications SET state = 'failed', last_error = $2, retry_at_ms = $3, \
-             claimed_until_ms = NULL WHERE revision = $1",
+             claimed_until_ms = NULL \
+             WHERE revision = $1 AND state = 'publishing' AND claimed_by = $4",
         )
         .bind(revision)
         .bind(error)
         .bind(now_ms() + retry_in.as_millis() as i64)
+        .bind(publisher)
         .execute(&self.pool)
         .await?;
-        Ok(())
+        Ok(failed.rows_affected() == 1)
     }
 
     /// Asks the publishers to publish the newest revision now: a failed publication is due

@@ -63,6 +63,20 @@ impl SecretKey {
 
     /// Seals `value`, found at `pointer` in the `layer` (as [`Layer::path`]) of `deployable`.
     pub fn seal(&self, deployable: &str, layer: &str, pointer: &str, value: &Value) -> String {
+        let payload = self.encrypt(value, &associated(deployable, Some(layer), pointer));
+        format!("{SEALED_V2}{layer}:{payload}")
+    }
+
+    /// Seals `value` as releases before layers were bound did (`sealed:v1:`): opens in any
+    /// layer of `deployable`. Only for tests of values stored back then.
+    #[doc(hidden)]
+    pub fn seal_unbound(&self, deployable: &str, pointer: &str, value: &Value) -> String {
+        let payload = self.encrypt(value, &associated(deployable, None, pointer));
+        format!("sealed:v1:{payload}")
+    }
+
+    /// Nonce and ciphertext of `value`, in base64.
+    fn encrypt(&self, value: &Value, aad: &[u8]) -> String {
         let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
         let sealed = self
             .0
@@ -70,13 +84,13 @@ impl SecretKey {
                 &nonce,
                 Payload {
                     msg: value.to_string().as_bytes(),
-                    aad: &associated(deployable, Some(layer), pointer),
+                    aad,
                 },
             )
             .expect("AES-GCM seals any message under 64 GiB");
         let mut bytes = nonce.to_vec();
         bytes.extend(sealed);
-        format!("{SEALED_V2}{layer}:{}", BASE64.encode(bytes))
+        BASE64.encode(bytes)
     }
 
     /// Opens a sealed value that stands at `pointer` in a config of `deployable`, for the layer
@@ -150,8 +164,8 @@ impl Sealer {
     /// hold sealed exactly what `schema` marks secret: plain values there are sealed for this
     /// layer, sealed values elsewhere (the schema no longer marks them) are opened. Every sealed
     /// value must have been sealed for this layer and open where it stands. A value sealed
-    /// before layers were bound (v1) is accepted only where it already stood (`before`), or from
-    /// this entity's own history (`from_history`: a rollback or restore). A plain value equal to
+    /// before layers were bound (v1) is accepted only where it already stood (`before`), unless
+    /// `accept_unbound` (see [`ChangeSet::accepts_unbound_seals`]). A plain value equal to
     /// what `before` holds sealed at the same place keeps that ciphertext, so writing the same
     /// secret again changes nothing. Errors name the value's pointer.
     pub fn seal_document(
@@ -161,7 +175,7 @@ impl Sealer {
         schema: &Value,
         document: &mut Value,
         before: Option<&Value>,
-        from_history: bool,
+        accept_unbound: bool,
     ) -> Result<(), StoreError> {
         let refuse = |u: Unopened| StoreError::invalid(u.pointer, u.reason);
         let here = layer.path();
@@ -183,7 +197,7 @@ impl Sealer {
                         ),
                     ));
                 }
-                None if !unchanged && !from_history => {
+                None if !unchanged && !accept_unbound => {
                     return Err(StoreError::invalid(
                         at.clone(),
                         "this value was sealed before sealed values were bound to their layer, and is accepted only where it stands; type the value itself here",
@@ -436,21 +450,7 @@ mod tests {
         let key = key();
         let sealer = Sealer::new(Some(key.clone()));
         // A v1 value, as the previous release wrote them: bound to deployable and pointer only.
-        let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
-        let ciphertext = key
-            .0
-            .encrypt(
-                &nonce,
-                Payload {
-                    msg: b"\"old password\"",
-                    aad: &associated("web", None, "/db/password"),
-                },
-            )
-            .unwrap();
-        let v1 = format!(
-            "sealed:v1:{}",
-            BASE64.encode([nonce.to_vec(), ciphertext].concat())
-        );
+        let v1 = key.seal_unbound("web", "/db/password", &json!("old password"));
         assert_eq!(
             key.open("web", "/db/password", &v1).unwrap(),
             json!("old password")

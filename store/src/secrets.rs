@@ -29,7 +29,7 @@ pub(crate) async fn seal_layer(
     conn: &mut AnyConnection,
     sealer: &Sealer,
     before: Option<&ConfigLayer>,
-    from_history: bool,
+    accept_unbound: bool,
 ) -> Result<(), StoreError> {
     let Some(deployable) = fetch::<Deployable>(conn, layer.deployable.as_str()).await? else {
         return Ok(());
@@ -40,7 +40,7 @@ pub(crate) async fn seal_layer(
         &deployable.item.config_schema,
         &mut layer.config,
         before.map(|b| &b.config),
-        from_history,
+        accept_unbound,
     )
 }
 
@@ -50,7 +50,7 @@ pub(crate) fn seal_default(
     deployable: &mut Deployable,
     sealer: &Sealer,
     before: Option<&Deployable>,
-    from_history: bool,
+    accept_unbound: bool,
 ) -> Result<(), StoreError> {
     let name = deployable.name.as_str().to_owned();
     sealer
@@ -60,7 +60,7 @@ pub(crate) fn seal_default(
             &deployable.config_schema,
             &mut deployable.default_config,
             before.map(|b| &b.default_config),
-            from_history,
+            accept_unbound,
         )
         .map_err(|e| match e {
             StoreError::Invalid { field, rule } => {

@@ -37,10 +37,26 @@ async fn the_newest_revision_is_claimed_once_and_supersedes_older_ones_when_publ
         let claim = claims.into_iter().flatten().next().unwrap();
         assert_eq!((claim.revision, claim.attempt), (2, 1));
 
-        store
-            .fail_publication(2, "origin unreachable", Duration::from_secs(60))
+        let holder = store
+            .publication(2)
             .await
+            .unwrap()
+            .unwrap()
+            .claimed_by
             .unwrap();
+        assert!(
+            !store
+                .fail_publication(2, "publisher-x", "not mine", Duration::ZERO)
+                .await
+                .unwrap(),
+            "only the holder's failure counts"
+        );
+        assert!(
+            store
+                .fail_publication(2, &holder, "origin unreachable", Duration::from_secs(60))
+                .await
+                .unwrap()
+        );
         let failed = store.publication(2).await.unwrap().unwrap();
         assert_eq!(failed.state, PublicationState::Failed);
         assert_eq!(failed.last_error.as_deref(), Some("origin unreachable"));
@@ -53,7 +69,7 @@ async fn the_newest_revision_is_claimed_once_and_supersedes_older_ones_when_publ
             "not before its retry time"
         );
         store
-            .fail_publication(2, "again", Duration::ZERO)
+            .retry_failed_now(&strata_store::access::Actor::operator("root"))
             .await
             .unwrap();
         let claim = store
@@ -98,6 +114,17 @@ async fn the_newest_revision_is_claimed_once_and_supersedes_older_ones_when_publ
             .unwrap()
             .unwrap();
         assert_eq!((held.revision, taken.revision, taken.attempt), (3, 3, 2));
+        // The one whose lease ran out fails late: the revision stays with the one that took it.
+        assert!(
+            !store
+                .fail_publication(3, "dead", "a late failure", Duration::ZERO)
+                .await
+                .unwrap()
+        );
+        let publication = store.publication(3).await.unwrap().unwrap();
+        assert_eq!(publication.state, PublicationState::Publishing);
+        assert_eq!(publication.claimed_by.as_deref(), Some("alive"));
+        assert_eq!(publication.last_error, None);
     })
     .await;
 }
@@ -117,4 +144,67 @@ async fn futures_claims(
         });
     }
     set.join_all().await
+}
+
+#[tokio::test]
+async fn what_a_failure_said_is_for_domain_admins() {
+    use strata_domain::access::Role;
+    use strata_store::access::Actor;
+    use strata_store::audit::{AuditAction, NewAuditEvent};
+    on_each_backend(async |_, _, store| {
+        seed(store).await;
+        let claim = store
+            .claim_publication("publisher-on-10.0.0.7", Duration::from_secs(30))
+            .await
+            .unwrap()
+            .unwrap();
+        let error =
+            "the origin is unavailable: s3://private-bucket/domains/x at http://10.0.0.9:8333";
+        store
+            .record_event(NewAuditEvent {
+                action: AuditAction::Publish,
+                actor: "publisher-on-10.0.0.7",
+                triggered_by: "alice",
+                revision: claim.revision,
+                outcome: Err(error.into()),
+            })
+            .await
+            .unwrap();
+        assert!(
+            store
+                .fail_publication(
+                    claim.revision,
+                    "publisher-on-10.0.0.7",
+                    error,
+                    Duration::ZERO
+                )
+                .await
+                .unwrap()
+        );
+
+        let viewer = person(store, "vic", Some(Role::Viewer)).await;
+        let reader = store.as_actor(&viewer);
+        let seen = serde_json::to_string(&(
+            reader.publications(10).await.unwrap(),
+            reader.publication(claim.revision).await.unwrap(),
+            store.audit_events_for(&viewer, 10).await.unwrap(),
+        ))
+        .unwrap();
+        for private in ["private-bucket", "10.0.0.", "alice"] {
+            assert!(!seen.contains(private), "{private} in {seen}");
+        }
+        assert!(seen.contains("domain admins see what went wrong"), "{seen}");
+        // The operator (as a domain admin) sees it all.
+        let root = Actor::operator("root");
+        let all = serde_json::to_string(&(
+            store.as_actor(&root).publications(10).await.unwrap(),
+            store.audit_events_for(&root, 10).await.unwrap(),
+        ))
+        .unwrap();
+        assert!(
+            all.contains("private-bucket") && all.contains("10.0.0.7"),
+            "{all}"
+        );
+    })
+    .await;
 }

@@ -1205,7 +1205,7 @@ async fn only_an_organizations_admins_change_the_organization_itself() {
         );
 
         let mut change = store.begin(&admin, "rename us").await.unwrap();
-        change.update(acme.version, renamed).await.unwrap();
+        let renamed = change.update(acme.version, renamed).await.unwrap();
         change.commit().await.unwrap();
         assert!(
             store
@@ -1214,6 +1214,26 @@ async fn only_an_organizations_admins_change_the_organization_itself() {
                 .unwrap()
                 .edit
         );
+
+        // Rolling the organization back changes it too: a publisher may roll back products,
+        // tenants and layers, not the organization.
+        let publisher = person(store, "pia", Some(Role::Publisher)).await;
+        let mut change = store.begin(&publisher, "undo the rename").await.unwrap();
+        let err = change
+            .rollback::<Organization>("acme", acme.version, Some(renamed.version))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, StoreError::Forbidden(why) if why.contains("admin")),
+            "{err}"
+        );
+        change.abandon().await.unwrap();
+        let mut change = store.begin(&admin, "undo the rename").await.unwrap();
+        change
+            .rollback::<Organization>("acme", acme.version, Some(renamed.version))
+            .await
+            .unwrap();
+        change.commit().await.unwrap();
     })
     .await;
 }

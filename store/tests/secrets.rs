@@ -404,3 +404,56 @@ async fn a_sealed_value_copied_into_another_layer_is_refused_and_never_revealed_
     })
     .await;
 }
+
+#[tokio::test]
+async fn values_sealed_before_layers_were_bound_come_back_from_an_old_export_and_move_for_no_one_else()
+ {
+    on_each_backend(async |_, _, store| {
+        let store = seeded(store).await;
+        let old = key().unwrap().seal_unbound(
+            "web-api",
+            "/database/password",
+            &json!("old-export-password"),
+        );
+        let config = json!({"database": {"password": old}});
+        // An organization's publisher cannot write it where it did not stand: it would open in
+        // any layer, whichever it was taken from.
+        let publisher = person(&store, "pia", Some(Role::Publisher)).await;
+        let mut change = store.begin(&publisher, "an old value").await.unwrap();
+        let (field, rule) = field_of(
+            change
+                .create(layer("web-api", tenant_scope("acme-eu"), config.clone()))
+                .await
+                .unwrap_err(),
+        );
+        assert_eq!(field, "/database/password", "{rule}");
+        assert!(rule.contains("before sealed values were bound"), "{rule}");
+        change.abandon().await.unwrap();
+
+        // The operator imports an export made back then: accepted as it is, and it opens.
+        let mut state = store.current_state().await.unwrap();
+        let image =
+            serde_json::to_value(layer("web-api", tenant_scope("acme-eu"), config)).unwrap();
+        state
+            .get_mut("config layer")
+            .unwrap()
+            .insert("web-api/tenant/acme-eu".into(), image);
+        store
+            .import_state(&Actor::operator("root"), "an export of last year", &state)
+            .await
+            .unwrap();
+        assert_eq!(
+            store
+                .reveal_secret(
+                    &publisher,
+                    &web_api_name(),
+                    &tenant_scope("acme-eu"),
+                    "/database/password"
+                )
+                .await
+                .unwrap(),
+            json!("old-export-password")
+        );
+    })
+    .await;
+}

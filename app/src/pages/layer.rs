@@ -101,6 +101,7 @@ fn LayerEditor(view: LayerView, reload: Callback<()>) -> impl IntoView {
         reveal: rights
             .reveal
             .then(|| StoredValue::new((deployable.clone(), kind.to_owned(), name.clone()))),
+        drawn: StoredValue::new(0),
     };
     let tab = RwSignal::new(Tab::Form);
     let raw = RwSignal::new(String::new());

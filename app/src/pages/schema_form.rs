@@ -74,10 +74,17 @@ pub struct LayerForm {
     pub generation: RwSignal<u32>,
     /// The layer's deployable, scope kind and name, when the person may reveal its secrets.
     pub reveal: Option<StoredValue<(String, String, String)>>,
+    /// How many fields this drawing of the form has made so far.
+    pub drawn: StoredValue<usize>,
 }
 
 /// How deep the form nests fieldsets; deeper objects are edited as JSON.
 const MAX_FORM_DEPTH: usize = 12;
+
+/// How many fields the form draws before it offers the remaining objects as JSON: a schema
+/// whose parts refer to each other (each `$ref` followed once per path) could otherwise ask for
+/// more fields than there are atoms.
+pub const MAX_FORM_FIELDS: usize = 500;
 
 /// The fields of the object at `path` (the whole layer when empty), from `schema`. `refs` are
 /// the `$ref`s followed on the way here: a schema may refer to itself (a tree of nodes), and
@@ -89,6 +96,9 @@ pub fn SchemaFields(
     path: Vec<String>,
     #[prop(optional)] refs: Vec<String>,
 ) -> impl IntoView {
+    if path.is_empty() {
+        form.drawn.set_value(0);
+    }
     let mut refs = refs;
     refs.extend(reference_of(&schema));
     let schema = form
@@ -144,16 +154,21 @@ fn SchemaField(
         .unwrap_or_default()
         .to_owned();
     let kind = schema.get("type").and_then(Value::as_str).unwrap_or("");
+    form.drawn.update_value(|drawn| *drawn += 1);
     if schema.get("properties").is_some_and(Value::is_object) {
-        if again || path.len() > MAX_FORM_DEPTH {
-            let help = match again {
-                true => format!(
+        let crowded = form.drawn.get_value() > MAX_FORM_FIELDS;
+        if again || path.len() > MAX_FORM_DEPTH || crowded {
+            let help = if again {
+                format!(
                     "{help} This part of the schema contains itself ({}): edit it as JSON.",
                     reference.unwrap_or_default()
-                ),
-                false => format!(
-                    "{help} Nested more than {MAX_FORM_DEPTH} levels deep: edit it as JSON."
-                ),
+                )
+            } else if crowded {
+                format!(
+                    "{help} The form has more than {MAX_FORM_FIELDS} fields: edit this part as JSON."
+                )
+            } else {
+                format!("{help} Nested more than {MAX_FORM_DEPTH} levels deep: edit it as JSON.")
             };
             return view! { <JsonField form path label help=help.trim().to_owned()/> }.into_any();
         }

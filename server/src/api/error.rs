@@ -62,34 +62,40 @@ impl IntoResponse for ApiError {
 }
 
 impl From<StoreError> for ApiError {
+    /// The status is the store's ([`StoreError::status`]); the API adds a code and details.
     fn from(error: StoreError) -> ApiError {
+        let status = StatusCode::from_u16(error.status()).expect("the store answers HTTP statuses");
         let message = error.to_string();
-        match error {
-            StoreError::Invalid { field, rule } => ApiError::invalid(&field, rule),
-            StoreError::NotFound { .. } => ApiError::not_found(message),
-            StoreError::Duplicate { .. } => {
-                ApiError::new(StatusCode::CONFLICT, "duplicate", message)
+        let (code, details) = match error {
+            StoreError::Invalid { field, rule } => {
+                return ApiError {
+                    status,
+                    ..ApiError::invalid(&field, rule)
+                };
             }
+            StoreError::NotFound { .. } => ("not_found", Vec::new()),
+            StoreError::Duplicate { .. } => ("duplicate", Vec::new()),
             StoreError::Conflict {
                 expected, current, ..
-            } => ApiError {
-                details: vec![json!({
+            } => (
+                "conflict",
+                vec![json!({
                     "expected_version": expected,
                     "current_version": current.version,
                     "changed_by": current.actor,
                     "changed_at": format_rfc3339_millis(current.at_ms),
                 })],
-                ..ApiError::new(StatusCode::CONFLICT, "conflict", message)
-            },
+            ),
             StoreError::InUse {
                 dependents, total, ..
-            } => ApiError {
-                details: vec![json!({"used_by": dependents, "total": total})],
-                ..ApiError::new(StatusCode::CONFLICT, "in_use", message)
-            },
-            StoreError::Forbidden(_) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", message),
-            StoreError::Unresolvable(violations) => ApiError {
-                details: violations
+            } => (
+                "in_use",
+                vec![json!({"used_by": dependents, "total": total})],
+            ),
+            StoreError::Forbidden(_) => ("forbidden", Vec::new()),
+            StoreError::Unresolvable(violations) => (
+                "breaks_configs",
+                violations
                     .first
                     .iter()
                     .map(|v| {
@@ -102,24 +108,19 @@ impl From<StoreError> for ApiError {
                         })
                     })
                     .collect(),
-                ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "breaks_configs", message)
-            },
-            other if other.status() == 503 => {
+            ),
+            other if status == StatusCode::SERVICE_UNAVAILABLE => {
                 tracing::warn!(error = %other, "the API could not reach the database");
-                ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "unavailable",
-                    "the database cannot be reached right now; try again shortly",
-                )
+                return ApiError::new(status, "unavailable", other.told());
             }
             other => {
                 tracing::error!(error = %other, "the API could not answer");
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "the server could not do this; its log says why",
-                )
+                return ApiError::new(status, "internal", other.told());
             }
+        };
+        ApiError {
+            details,
+            ..ApiError::new(status, code, message)
         }
     }
 }

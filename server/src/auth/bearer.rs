@@ -3,11 +3,12 @@
 //! token stops working within that time on every server), and its uses are counted in memory
 //! and added to the store every few seconds rather than written per request.
 //!
-//! Configs are served from memory, so reads go on while the database is down: a token the
-//! server knows keeps working on what the store last said of it (looked up again in the
-//! background, never making a read wait), for at most [`TRUST_WITHOUT_STORE`]; a revocation
-//! made meanwhile applies within [`KEEP`] of the database answering again. A token the server
-//! does not know is refused at once while the store is known to be out of reach.
+//! Configs are served from memory, so reads go on while the database is down: when a token the
+//! server knows cannot be looked up again, it keeps working on what the store last said of it,
+//! for at most [`TRUST_WITHOUT_STORE`] (while the store is known to be out of reach, without
+//! asking it again on every read); a revocation made meanwhile applies within [`KEEP`] of the
+//! database answering again. A token the server does not know is refused at once while the
+//! store is known to be out of reach.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -57,8 +58,6 @@ struct Kept {
     /// Shared with the answer this one replaced, so no use is lost when a token is looked
     /// up again while requests are counting.
     uses: Arc<Uses>,
-    /// Whether a background look-up of this token is under way.
-    refreshing: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Default)]
@@ -90,10 +89,12 @@ impl IntoResponse for Refusal {
             Refusal::Expired(name) => format!("token {name:?} has expired"),
             Refusal::Revoked(name) => format!("token {name:?} was revoked"),
             Refusal::Unavailable(why) => {
+                // Why goes to the log: a database's address and errors are not for callers.
+                tracing::warn!(%why, "a token could not be checked");
                 return ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "unavailable",
-                    format!("cannot check the token: {why}"),
+                    "cannot check the token now: the database is out of reach; try again shortly",
                 )
                 .into_response();
             }
@@ -146,10 +147,17 @@ impl Bearer {
         };
         let kept = match kept {
             Some(kept) if kept.fetched.elapsed() < KEEP => kept,
-            // Known and live when last asked: served on that answer while it is asked again.
+            // Known and live when last asked: asked again, and served on that answer only if
+            // the store cannot say (a revocation the store can tell applies now).
             Some(kept) if kept.token.is_some() && kept.fetched.elapsed() < TRUST_WITHOUT_STORE => {
-                self.refresh_in_background(&kept, secret, hash);
-                kept
+                match self.look_up(secret, hash).await {
+                    Ok(fresh) => fresh,
+                    Err(Refusal::Unavailable(why)) => {
+                        tracing::debug!(%why, "a token served on the store's last answer");
+                        kept
+                    }
+                    Err(refusal) => return Err(refusal),
+                }
             }
             _ => self.look_up(secret, hash).await?,
         };
@@ -166,24 +174,6 @@ impl Bearer {
         kept.uses.count.fetch_add(1, Ordering::Relaxed);
         kept.uses.last_at_ms.fetch_max(now, Ordering::Relaxed);
         Ok(token.clone())
-    }
-
-    /// Looks `kept`'s token up again in a task of its own, unless one is under way already or
-    /// the store failed a moment ago.
-    fn refresh_in_background(&self, kept: &Arc<Kept>, secret: &str, hash: String) {
-        if self.store_failed_lately().is_some() || kept.refreshing.swap(true, Ordering::AcqRel) {
-            return;
-        }
-        let (bearer, kept, secret) = (self.clone(), kept.clone(), secret.to_owned());
-        tokio::spawn(async move {
-            if let Err(refusal) = bearer.look_up(&secret, hash).await {
-                tracing::debug!(
-                    ?refusal,
-                    "a token could not be looked up again; its last answer stands"
-                );
-            }
-            kept.refreshing.store(false, Ordering::Release);
-        });
     }
 
     /// Why the store was out of reach, if a look-up failed within [`RETRY_STORE_AFTER`].
@@ -233,7 +223,6 @@ impl Bearer {
             token,
             fetched: Instant::now(),
             uses,
-            refreshing: Default::default(),
         });
         known.insert(hash, kept.clone());
         Ok(kept)

@@ -64,7 +64,8 @@ pub fn router(auth: Auth) -> Router {
 /// A path inside this console to go to after signing in; anything else (another site, a
 /// scheme-relative `//host`) becomes the home page. Read the way a browser reads a `Location`
 /// (the WHATWG URL parser, which drops tabs and newlines and turns `\` into `/`), so what comes
-/// back is exactly where the browser goes: `/\t/evil.example` is `//evil.example` to it.
+/// back is exactly where the browser goes: `/\t/evil.example` is `//evil.example` to it, and so
+/// is `/.//evil.example` once its dot segment is resolved: a path that starts `//` goes home.
 pub(crate) fn local_path(next: Option<&str>) -> String {
     const HERE: &str = "http://console.invalid/";
     let home = || "/".to_owned();
@@ -73,7 +74,11 @@ pub(crate) fn local_path(next: Option<&str>) -> String {
     };
     let base = url::Url::parse(HERE).expect("a valid base");
     match base.join(path) {
-        Ok(target) if target.origin() == base.origin() && target.username().is_empty() => {
+        Ok(target)
+            if target.origin() == base.origin()
+                && target.username().is_empty()
+                && !target.path().starts_with("//") =>
+        {
             // Path, query and fragment, as the parser wrote them: percent-encoded, so the
             // answer is always a valid header value.
             target[url::Position::BeforePath..].to_owned()
@@ -99,6 +104,10 @@ mod tests {
             "\t//evil.example",
             " //evil.example",
             "/\\/evil.example",
+            "/.//evil.example",
+            "/..//evil.example",
+            "/%2e//evil.example",
+            "/a/..//evil.example",
             "tenants",
             "",
         ] {

@@ -159,7 +159,11 @@ async fn config(
         );
     };
     if let Err(why) = scope.may_read(&tier, compiled.own_name(&tenant), &deployable) {
-        return out_of_scope(why);
+        // Named as asked: a tenant's own name is not told for an alias the token may not read.
+        return out_of_scope(match why {
+            OutOfScope::Tenant(_) => OutOfScope::Tenant(tenant.clone()),
+            why => why,
+        });
     }
     let mut bytes = match compiled.get(&tier, &tenant, &deployable) {
         Ok(bytes) => bytes,

@@ -60,13 +60,14 @@ pub(crate) async fn fill_change_owners(pool: &sqlx::AnyPool) -> Result<(), Store
     Ok(())
 }
 
-/// What an actor must be allowed to do to make `operation` on an entity of `kind`: roll backs
-/// are a publisher's; an organization itself (its short name prefixes every tenant) is changed
-/// by its admins; everything else by its editors. With [`scope_of`], the whole write rule.
+/// What an actor must be allowed to do to make `operation` on an entity of `kind`: an
+/// organization itself (its short name prefixes every tenant) is changed, rolled back included,
+/// by its admins; other roll backs are a publisher's; everything else is an editor's. With
+/// [`scope_of`], the whole write rule.
 pub(crate) fn write_action(kind: &str, operation: Operation) -> Action {
     match (kind, operation) {
-        (_, Operation::Rollback) => Action::Publish,
         ("organization", _) => Action::Administer,
+        (_, Operation::Rollback) => Action::Publish,
         _ => Action::Change,
     }
 }
