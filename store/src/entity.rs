@@ -58,7 +58,7 @@ pub trait Entity: Serialize + DeserializeOwned + Clone + PartialEq + Send + Sync
     /// Seals the values the schema marks secret (and opens those it no longer marks), before
     /// the entity is written; `before` is the stored entity the write replaces, and
     /// `accept_unbound` says values sealed before seals were bound to a layer may be written
-    /// where they did not stand ([`ChangeSet::accepts_unbound_seals`]).
+    /// where they did not stand ([`crate::changes::ChangeSet::accepts_unbound_seals`]).
     fn seal(
         &mut self,
         _conn: &mut AnyConnection,

@@ -16,7 +16,9 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::Value;
 use strata_domain::layer::Layer;
-use strata_domain::secret::{SEALED_V2, is_sealed, sealed_form, sealed_values, secret_pointers};
+use strata_domain::secret::{
+    SEALED_V1, SEALED_V2, is_sealed, sealed_form, sealed_values, secret_pointers,
+};
 
 use crate::StoreError;
 
@@ -72,7 +74,7 @@ impl SecretKey {
     #[doc(hidden)]
     pub fn seal_unbound(&self, deployable: &str, pointer: &str, value: &Value) -> String {
         let payload = self.encrypt(value, &associated(deployable, None, pointer));
-        format!("sealed:v1:{payload}")
+        format!("{SEALED_V1}{payload}")
     }
 
     /// Nonce and ciphertext of `value`, in base64.
@@ -165,7 +167,7 @@ impl Sealer {
     /// layer, sealed values elsewhere (the schema no longer marks them) are opened. Every sealed
     /// value must have been sealed for this layer and open where it stands. A value sealed
     /// before layers were bound (v1) is accepted only where it already stood (`before`), unless
-    /// `accept_unbound` (see [`ChangeSet::accepts_unbound_seals`]). A plain value equal to
+    /// `accept_unbound` (see [`crate::changes::ChangeSet::accepts_unbound_seals`]). A plain value equal to
     /// what `before` holds sealed at the same place keeps that ciphertext, so writing the same
     /// secret again changes nothing. Errors name the value's pointer.
     pub fn seal_document(
