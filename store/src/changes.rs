@@ -179,16 +179,8 @@ impl ChangeSet {
             Operation::Restore => Scope::Domain,
             operation => scope_of(self.conn(), kind, key, image, operation).await?,
         };
-        // Creating something in an organization one has no role in (or under a product that
-        // does not exist): refused as the missing reference, the same whether it exists or not.
-        if operation == Operation::Create
-            && !self.actor.may(Action::Read, &scope)
-            && let Some((field, referred, name)) = owner_reference(kind, image)
-        {
-            return Err(StoreError::invalid(
-                field,
-                format!("{referred} {name:?} does not exist"),
-            ));
+        if operation == Operation::Create {
+            self.refuse_unseen_owner(kind, &scope, image)?;
         }
         let existing = matches!(
             operation,
@@ -205,6 +197,38 @@ impl ChangeSet {
         }
         self.actor
             .check(action, &scope, format_args!("{kind} {key:?}"))
+    }
+
+    /// Refuses an entity written (created, or updated to this image) under an owner the actor
+    /// may not see, such as a product of another organization or one that does not exist, as
+    /// the missing reference, the same whether it exists or not.
+    pub(crate) fn refuse_unseen_owner(
+        &self,
+        kind: &str,
+        scope: &Scope,
+        image: &Value,
+    ) -> Result<(), StoreError> {
+        match owner_reference(kind, image) {
+            Some((field, referred, name)) if !self.actor.may(Action::Read, scope) => Err(
+                StoreError::invalid(field, format!("{referred} {name:?} does not exist")),
+            ),
+            _ => Ok(()),
+        }
+    }
+
+    /// Refuses updating an entity to an image whose owner the actor may not see; see
+    /// [`Self::refuse_unseen_owner`].
+    pub(crate) async fn refuse_unseen_new_owner(
+        &mut self,
+        kind: &'static str,
+        key: &str,
+        image: &Value,
+    ) -> Result<(), StoreError> {
+        if let Actor::Operator(_) = self.actor {
+            return Ok(());
+        }
+        let scope = scope_of(self.conn(), kind, key, image, Operation::Update).await?;
+        self.refuse_unseen_owner(kind, &scope, image)
     }
 
     /// Whether a value sealed before seals were bound to a layer (v1, which would open in any

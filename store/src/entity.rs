@@ -239,6 +239,8 @@ impl ChangeSet {
         let current = self
             .current::<E>(&entity.key(), expected_version, Operation::Update)
             .await?;
+        self.refuse_unseen_new_owner(E::KIND, &entity.key(), &image(&entity))
+            .await?;
         self.replace_as(current, entity, Operation::Update).await
     }
 

@@ -403,7 +403,11 @@ async fn a_right_password_inside_a_burst_of_wrong_ones_signs_in_only_within_the_
             .iter()
             .filter(|o| !matches!(o, Err(SignInRefusal::TooManyAttempts { .. })))
             .count();
-        assert!(checked <= 5, "{checked} passwords checked: {outcomes:?}");
+        // A success starts the account's count again (its owner signed in), so when the right
+        // one was checked — within the first five — up to five more wrong ones may follow it.
+        let signed_in = outcomes.iter().any(Result::is_ok);
+        let most = if signed_in { 4 + 1 + 5 } else { 5 };
+        assert!(checked <= most, "{checked} passwords checked: {outcomes:?}");
         let audited = store.audit_events(None, 100).await.unwrap();
         let looked_at = audited
             .iter()
@@ -1288,6 +1292,18 @@ async fn a_refusal_never_names_an_organization_the_actor_cannot_see() {
         assert_eq!(field, "/alias");
         assert!(rule.contains("a tenant of another organization"), "{rule}");
         assert!(!rule.contains("glx-one"), "{rule}");
+        change.abandon().await.unwrap();
+        // Moving one's tenant under globex's product, or under none: the product does not exist.
+        for product in ["glx-shop", "glx-nothing"] {
+            let mut moved = eu.item.clone();
+            moved.product = strata_domain::names::ProductName::parse(product).unwrap();
+            let mut change = store.begin(&editor, "move it").await.unwrap();
+            let err = change.update(eu.version, moved).await.unwrap_err();
+            change.abandon().await.unwrap();
+            let (field, rule) = field_of(err);
+            assert_eq!(field, "/product");
+            assert_eq!(rule, format!("product {product:?} does not exist"));
+        }
     })
     .await;
 }
