@@ -39,7 +39,7 @@ pub struct AuditView {
 
 #[server(endpoint = "audit")]
 pub async fn get_audit(
-    filter: AuditFilter,
+    #[server(default)] filter: AuditFilter,
     offset: i64,
     limit: i64,
 ) -> Result<AuditView, ServerFnError> {

@@ -1,6 +1,6 @@
 // The console's shell: server-rendered first paint, hydration, a server function round trip,
 // client-side navigation, and the narrow-window menu.
-import { test, expect, hydrated, screenshot } from './fixtures';
+import { test, expect, hydrated, screenshot, demoURL } from './fixtures';
 
 test('the home page is rendered on the server before any script runs', async ({ browser }) => {
   const context = await browser.newContext({ javaScriptEnabled: false });
@@ -85,4 +85,23 @@ test('the publications page hydrates and says when nothing was committed yet', a
   await answered;
   await page.getByTestId('publish-now').click();
   await expect(page.getByTestId('publish-answer')).toHaveText('No revision was committed yet: nothing to publish.');
+});
+
+test.describe('on the demo domain', () => {
+  test.use({ baseURL: demoURL });
+
+  test('every section opens from the sidebar after hydration, and answers without an error', async ({ page }) => {
+    await page.goto('/');
+    await hydrated(page);
+    const sections = page.getByRole('navigation', { name: 'Sections' });
+    const names = await sections.getByRole('link').allTextContents();
+    expect(names.length).toBeGreaterThanOrEqual(8);
+    for (const name of names) {
+      await sections.getByRole('link', { name, exact: true }).click();
+      await expect(page.getByRole('heading', { level: 1 })).toHaveText(name);
+      // Whatever the page asks its server functions must answer; the fixture fails on any 4xx/5xx.
+      await page.waitForLoadState('networkidle');
+      await expect(page.locator('.notice.error, .failure')).toHaveCount(0);
+    }
+  });
 });
