@@ -11,6 +11,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use strata_domain::diff::SideBySide;
+use strata_domain::merge::Merge;
 use strata_domain::rules::FieldError;
 
 use crate::lists::EntityKind;
@@ -29,6 +30,10 @@ pub struct Conflict {
     pub changes: Vec<SideBySide>,
     /// The entity as stored now, to reload the form with; `None` when it was deleted.
     pub document: Option<Value>,
+    /// The form's edits (from the version it edited to what it sent) merged into the stored
+    /// version, with what both changed as conflicts to resolve; `None` when there is nothing
+    /// to merge (the entity was deleted, or the write was no form's).
+    pub merge: Option<Merge>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -129,7 +134,7 @@ pub async fn delete_entity(
     use crate::ssr::Console;
 
     let console = Console::current()?;
-    crate::with_entity_type!(kind, E => server::commit_write::<E>(&console, &key, &reason, None, async |change| {
+    crate::with_entity_type!(kind, E => server::commit_write::<E>(&console, &key, &reason, None, None, async |change| {
         change.delete::<E>(&key, version).await.map(|()| version + 1)
     })
     .await)
@@ -148,6 +153,7 @@ mod server {
     use leptos::prelude::ServerFnError;
     use serde_json::Value;
     use strata_domain::diff::side_by_side;
+    use strata_domain::merge::three_way;
     use strata_domain::time::format_rfc3339_millis;
     use strata_store::changes::ChangeSet;
     use strata_store::entity::Entity;
@@ -173,7 +179,9 @@ mod server {
         };
         let key = entity.key();
         let edited = (!creating).then_some(version);
-        commit_write::<E>(console, &key, reason, edited, async |change| {
+        // The form's document as the store writes it, to merge into a newer version.
+        let mine = serde_json::to_value(&entity).map_err(|e| failed(StoreError::corrupt(e)))?;
+        commit_write::<E>(console, &key, reason, edited, Some(&mine), async |change| {
             if creating {
                 change.create(entity).await.map(|v| v.version)
             } else {
@@ -186,24 +194,26 @@ mod server {
     /// Makes `write` in a change set by the console's actor for `reason` and commits it. A
     /// refusal (from the write or at commit, such as configs the write would break) is the
     /// answer the form shows; `edited` is the version the form held, so saving what is stored
-    /// already answers `unchanged`.
+    /// already answers `unchanged`, and `mine` the entity the form wrote, merged into the
+    /// stored version when someone else saved first.
     pub async fn commit_write<E: Entity>(
         console: &Console,
         key: &str,
         reason: &str,
         edited: Option<i64>,
+        mine: Option<&Value>,
         write: impl AsyncFnOnce(&mut ChangeSet) -> Result<i64, StoreError>,
     ) -> Result<SaveOutcome, ServerFnError> {
         let store = &console.store;
         let mut change = match store.begin(&console.actor()?, reason).await {
             Ok(change) => change,
-            Err(e) => return outcome_of::<E>(store, key, e).await,
+            Err(e) => return outcome_of::<E>(store, key, mine, e).await,
         };
         let written = match write(&mut change).await {
             Ok(written) => written,
             Err(e) => {
                 change.abandon().await.map_err(failed)?;
-                return outcome_of::<E>(store, key, e).await;
+                return outcome_of::<E>(store, key, mine, e).await;
             }
         };
         match change.commit().await {
@@ -212,7 +222,7 @@ mod server {
                 unchanged: edited == Some(written),
                 version: written,
             }),
-            Err(e) => outcome_of::<E>(store, key, e).await,
+            Err(e) => outcome_of::<E>(store, key, mine, e).await,
         }
     }
 
@@ -284,7 +294,7 @@ mod server {
         reason: &str,
     ) -> Result<SaveOutcome, ServerFnError> {
         let expected = (expected > 0).then_some(expected);
-        commit_write::<E>(console, key, reason, expected, async |change| {
+        commit_write::<E>(console, key, reason, expected, None, async |change| {
             change
                 .rollback::<E>(key, to_version, expected)
                 .await
@@ -294,10 +304,11 @@ mod server {
     }
 
     /// The answer for a refused write: a rule at its field, the conflict with what changed
-    /// meanwhile, or the refusal with its list.
+    /// meanwhile (and `mine` merged into it), or the refusal with its list.
     async fn outcome_of<E: Entity>(
         store: &Store,
         key: &str,
+        mine: Option<&Value>,
         error: StoreError,
     ) -> Result<SaveOutcome, ServerFnError> {
         Ok(match error {
@@ -315,6 +326,10 @@ mod server {
                 };
                 let latest = history.iter().find(|r| r.entity_version == current.version);
                 let document = image(current.version);
+                let base = image(expected);
+                let merge = mine
+                    .filter(|_| !document.is_null() && !base.is_null())
+                    .map(|mine| three_way(&base, &document, mine));
                 SaveOutcome::Conflict(Conflict {
                     edited: expected,
                     current: current.version,
@@ -326,6 +341,7 @@ mod server {
                         .filter(|row| row.changed())
                         .collect(),
                     document: (!document.is_null()).then_some(document),
+                    merge,
                 })
             }
             StoreError::Unresolvable(violations) => SaveOutcome::Refused {

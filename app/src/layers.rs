@@ -442,20 +442,36 @@ mod server {
         match edit {
             Edit::Stored(layer) => {
                 let key = layer.key();
-                commit_write::<ConfigLayer>(console, &key, reason, edited, async |change| {
-                    if version > 0 {
-                        change.update(version, layer).await.map(|v| v.version)
-                    } else {
-                        change.create(layer).await.map(|v| v.version)
-                    }
-                })
+                let mine =
+                    serde_json::to_value(&layer).map_err(|e| failed(StoreError::corrupt(e)))?;
+                commit_write::<ConfigLayer>(
+                    console,
+                    &key,
+                    reason,
+                    edited,
+                    Some(&mine),
+                    async |change| {
+                        if version > 0 {
+                            change.update(version, layer).await.map(|v| v.version)
+                        } else {
+                            change.create(layer).await.map(|v| v.version)
+                        }
+                    },
+                )
                 .await
             }
             Edit::Default(found) => {
                 let key = found.name.to_string();
-                commit_write::<Deployable>(console, &key, reason, edited, async |change| {
-                    change.update(version, found).await.map(|v| v.version)
-                })
+                let mine =
+                    serde_json::to_value(&found).map_err(|e| failed(StoreError::corrupt(e)))?;
+                commit_write::<Deployable>(
+                    console,
+                    &key,
+                    reason,
+                    edited,
+                    Some(&mine),
+                    async |change| change.update(version, found).await.map(|v| v.version),
+                )
                 .await
             }
         }

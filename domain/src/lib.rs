@@ -10,6 +10,7 @@ pub mod diff;
 pub mod health;
 pub mod layer;
 pub mod listing;
+pub mod merge;
 pub mod names;
 pub mod organization;
 pub mod product;

@@ -80,6 +80,23 @@ test('a domain admin adds a viewer and a token; the viewer is offered only readi
   await hydrated(viewer);
   await expect(viewer.getByTestId('read-only')).toBeVisible();
   await expect(viewer.getByTestId('preview')).toBeHidden();
+  // The layer's values show and take no typing.
+  const inputs = viewer.getByTestId('layer-form').locator('input, select, textarea');
+  expect(await inputs.count()).toBeGreaterThan(0);
+  for (const input of await inputs.all()) await expect(input).toBeDisabled();
+
+  // A form they may not use, typed as an address: a page that says so and why, answered 403.
+  for (const [address, why] of [
+    ['/tenants/acme-berlin/edit', 'changing it needs the editor role in its organization'],
+    ['/new/tiers', 'only a domain admin may create a tier'],
+    ['/new/tenants', 'creating a tenant needs the editor role in an organization'],
+  ]) {
+    const answer = await viewer.goto(address);
+    expect(answer?.status(), address).toBe(403);
+    await hydrated(viewer);
+    await expect(viewer.getByTestId('may-not-change')).toContainText(why);
+    await expect(viewer.getByTestId('entity-form')).toHaveCount(0);
+  }
   await context.close();
 
   // The admin still sees every button.

@@ -184,13 +184,51 @@ test('a second editor of the same entity sees what changed and can re-apply', as
   const conflict = second.getByTestId('conflict');
   await expect(conflict).toContainText('You edited version 1; version 2 is stored now');
   await expect(conflict.getByRole('row', { name: /\/display_name "Globex" "Globex Inc\."/ })).toBeVisible();
+  // Both changed the display name: nothing goes on until the person chooses.
+  const both = conflict.getByTestId('merge-conflict');
+  await expect(both).toHaveCount(1);
+  await expect(both).toContainText('/display_name');
+  await expect(conflict.getByTestId('reapply')).toBeDisabled();
+  await both.getByTestId('keep-mine').check();
   await screenshot(second, 'conflict');
   await conflict.getByTestId('reapply').click();
   await expect(second.getByTestId('editing-version')).toHaveText('editing version 2');
+  await expect(second.getByLabel('Display name')).toHaveValue('Globex Corporation');
   await save(second, 'full name, after reading the legal one');
   await expect(second).toHaveURL(/\/organizations\/globex$/);
   await expect(second.getByTestId('fields')).toContainText('Globex Corporation');
   await expect(second.getByTestId('version')).toHaveText('version 3');
+});
+
+test("keeping my edits on top of a colleague's applies only the fields I changed", async ({ browser }) => {
+  const first = await (await browser.newContext()).newPage();
+  const second = await (await browser.newContext()).newPage();
+  for (const page of [first, second]) {
+    await page.goto(`${editedURL}/tenants/acme-dublin/edit`);
+    await hydrated(page);
+  }
+  await first.getByLabel('Alias').fill('dub');
+  await save(first, 'an alias for Dublin');
+  await expect(first).toHaveURL(/\/tenants\/acme-dublin$/);
+
+  // The second editor, still on the version both loaded, changes only the protection.
+  const protectedBefore = await second.getByLabel('Termination protection').isChecked();
+  await second.getByLabel('Termination protection').setChecked(!protectedBefore);
+  await save(second, 'protect Dublin');
+  const conflict = second.getByTestId('conflict');
+  await expect(conflict).toContainText('is stored now');
+  await expect(conflict.getByTestId('merge-conflicts')).toHaveCount(0);
+  await conflict.getByTestId('reapply').click();
+  await expect(second.getByLabel('Alias')).toHaveValue('dub');
+  await expect(second.getByLabel('Termination protection')).toBeChecked({ checked: !protectedBefore });
+  // A reason is any text: accents, CJK, emoji, right-to-left.
+  const reason = 'protéger Dublin — 東京 🚀 שלום';
+  await save(second, reason);
+  await expect(second).toHaveURL(/\/tenants\/acme-dublin$/);
+  await expect(second.getByTestId('history').locator('tbody tr').first()).toContainText(reason);
+  const field = (name: string) => second.getByTestId('fields').locator(`dt:text-is("${name}") + dd`);
+  await expect(field('alias')).toHaveText('dub');
+  await expect(field('termination protection')).toHaveText(String(!protectedBefore));
 });
 
 test('a schema that existing configs break is refused with the tenants it would break', async ({ page }) => {

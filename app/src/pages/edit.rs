@@ -18,17 +18,21 @@ use crate::entities::{form_options, get_entity};
 use crate::failure::failure;
 use crate::forms::{FormField, Input, check_draft, parse_json_field, tenant_states};
 use crate::lists::EntityKind;
+use crate::overview::SharedOverview;
 use crate::pages::NotFound;
 use crate::pages::code_text::CodeText;
 use crate::pages::conflict::ConflictView;
+use crate::pages::read_only::MayNotChange;
 use crate::pages::reason::ReasonForm;
 use crate::toasts::Toasts;
 
-/// What the form starts from: the stored entity and its version, or a blank one.
+/// What the form starts from: the stored entity and its version, or a blank one, and whether
+/// the signed-in person may save it.
 #[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct Start {
     values: Map<String, Value>,
     version: i64,
+    may_save: bool,
 }
 
 #[component]
@@ -42,24 +46,35 @@ pub fn EditPage(kind: EntityKind, creating: bool) -> impl IntoView {
                 return Ok(Some(Start {
                     values: kind.blank(),
                     version: 0,
+                    // Known from the overview's grants, below.
+                    may_save: true,
                 }));
             }
             Ok(get_entity(kind, key).await?.and_then(|detail| {
                 Some(Start {
                     values: detail.document?.as_object()?.clone(),
                     version: detail.version,
+                    may_save: detail.rights.edit,
                 })
             }))
         },
     );
     let options = Resource::new(|| (), move |_| form_options(kind));
+    let overview = expect_context::<SharedOverview>();
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading the form…"</p> }>
             <ErrorBoundary fallback=failure("The server could not load this form. Reload the page; if it persists, check the server's log.")>
                 {move || {
+                    // Read first, so that the page waits for all three.
+                    let seen = overview.0.get()?.ok();
                     let (loaded, options) = (loaded.get()?, options.get()?);
+                    // Whom the form is for: the store refuses the rest anyway, but a person
+                    // who may not save is told so instead of being given a form.
+                    let grants = seen.and_then(|o| o.person).map(|p| p.grants);
+                    let may_create = !creating || grants.is_some_and(|g| kind.may_create(&g));
                     Some(loaded.and_then(|start| options.map(|options| match start {
-                        Some(start) => view! { <EntityForm kind creating start options/> }.into_any(),
+                        Some(start) if start.may_save && may_create => view! { <EntityForm kind creating start options/> }.into_any(),
+                        Some(_) => view! { <MayNotChange kind key=(!creating).then(|| key.get_untracked())/> }.into_any(),
                         None => view! { <NotFound/> }.into_any(),
                     })))
                 }}
@@ -361,8 +376,11 @@ fn EntityForm(
                 }
                 conflict.set(None);
             });
-            let on_keep = Callback::new(move |_: ()| {
-                form.version.set(current);
+            // The form goes on from the stored version with the person's edits merged in.
+            let on_keep = Callback::new(move |merged: Value| {
+                if let Some(values) = merged.as_object() {
+                    form.load(values, current);
+                }
                 conflict.set(None);
             });
             view! { <ConflictView found on_reload on_keep/> }

@@ -8,6 +8,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use serde_json::Value;
+use strata_domain::layer::Layer;
 use strata_domain::rules::FieldError;
 use strata_domain::schema::ConfigSchema;
 
@@ -70,6 +71,13 @@ fn LayerEditor(view: LayerView, reload: Callback<()>) -> impl IntoView {
         rights,
     } = view;
     let kind = scope.kind();
+    // Where the layer's config is in the entity written: the default layer is its
+    // deployable's default config.
+    let inside = if scope == Layer::Default {
+        "/default_config"
+    } else {
+        "/config"
+    };
     let (history_kind, history_key) = entity;
     let stored_version = version;
     let name = scope.name().unwrap_or_default().to_owned();
@@ -197,6 +205,8 @@ fn LayerEditor(view: LayerView, reload: Callback<()>) -> impl IntoView {
             <button type="button" role="tab" class="tab" aria-selected=move || (tab.get() == Tab::Raw).to_string() on:click=open_raw data-testid="tab-raw">"Raw JSON"</button>
         </div>
         <div class="entity-form layer-form" data-testid="layer-form">
+            // Read-only for those who may not change it: the values show, nothing takes typing.
+            <fieldset class="bare" disabled=!rights.edit>
             {move || match tab.get() {
                 Tab::Form => {
                     generation.get();
@@ -220,8 +230,9 @@ fn LayerEditor(view: LayerView, reload: Callback<()>) -> impl IntoView {
                     </div>
                 }.into_any(),
             }}
+            </fieldset>
             {(!rights.edit).then(|| view! {
-                <p class="notice" data-testid="read-only">"You may read this layer, not change it."</p>
+                <p class="notice" data-testid="read-only">{read_only_why(kind)}</p>
             })}
             <div class="actions" hidden=!rights.edit>
                 <button type="button" class="button primary" data-testid="preview"
@@ -254,12 +265,17 @@ fn LayerEditor(view: LayerView, reload: Callback<()>) -> impl IntoView {
         {move || answer.get().map(|outcome| match outcome {
             SaveOutcome::Conflict(found) => {
                 let current = found.current;
-                let on_keep = Callback::new(move |_: ()| {
+                // The layer goes on from the stored version with the person's edits merged in.
+                let on_keep = Callback::new(move |merged: Value| {
+                    let config = merged.pointer(inside).cloned().unwrap_or_default();
+                    raw.set(serde_json::to_string_pretty(&config).expect("JSON serializes"));
+                    layer.set(config);
                     version.set(current);
+                    generation.update(|g| *g += 1);
                     answer.set(None);
                     previewed.set(None);
                 });
-                view! { <ConflictView found on_reload=reload on_keep/> }.into_any()
+                view! { <ConflictView found on_reload=reload on_keep inside/> }.into_any()
             }
             SaveOutcome::Invalid(errors) => view! {
                 <ul class="notice error" role="alert">{errors.into_iter().map(|e| view! { <li>{e.field} ": " {e.rule}</li> }).collect_view()}</ul>
@@ -272,6 +288,18 @@ fn LayerEditor(view: LayerView, reload: Callback<()>) -> impl IntoView {
         {(!history.is_empty()).then(|| view! {
             <Versions kind=history_kind key=history_key version=stored_version history may_roll_back=rights.roll_back changed=reload/>
         })}
+    }
+}
+
+/// Why someone may read a layer of `kind` and not change it.
+fn read_only_why(kind: &str) -> &'static str {
+    match kind {
+        "product" | "tenant" => {
+            "You may read this layer, not change it: that needs the editor role in its organization."
+        }
+        _ => {
+            "You may read this layer, not change it: every organization shares it, so only a domain admin may."
+        }
     }
 }
 

@@ -13,6 +13,7 @@ pub(crate) mod list;
 mod members;
 mod not_found;
 mod publications;
+mod read_only;
 pub(crate) mod reason;
 pub(crate) mod resolved;
 mod revisions;

@@ -1,0 +1,60 @@
+//! What someone sees at a form they may not use: that they may not change this, and why
+//! (answered 403 when the page is rendered on the server), rather than a form refused only on
+//! save.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+use crate::lists::EntityKind;
+
+/// Why someone may not create (`key` `None`) or change an entity of `kind`.
+fn why_not(kind: EntityKind, key: Option<&str>) -> String {
+    let what = kind.store_kind();
+    match (kind, key) {
+        (EntityKind::Product | EntityKind::Tenant, None) => {
+            format!("creating a {what} needs the editor role in an organization")
+        }
+        (_, None) => {
+            format!("only a domain admin may create a {what}: every organization shares it")
+        }
+        (EntityKind::Organization, Some(key)) => {
+            format!("you may read organization {key}; changing it needs its admin role")
+        }
+        (EntityKind::Tier | EntityKind::Deployable, Some(key)) => format!(
+            "you may read {what} {key}; only a domain admin may change it: every organization shares it"
+        ),
+        (_, Some(key)) => {
+            format!(
+                "you may read {what} {key}; changing it needs the editor role in its organization"
+            )
+        }
+    }
+}
+
+/// The page shown instead of a form the signed-in person may not use.
+#[component]
+pub fn MayNotChange(kind: EntityKind, key: Option<String>) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::FORBIDDEN);
+    }
+    let why = why_not(kind, key.as_deref());
+    let back = match &key {
+        Some(key) => format!("/{}/{key}", kind.section()),
+        None => format!("/{}", kind.section()),
+    };
+    let title = match &key {
+        Some(key) => format!("Edit {key}"),
+        None => format!("New {}", kind.store_kind()),
+    };
+    view! {
+        <Title text=title.clone()/>
+        <p class="crumbs"><A href=format!("/{}", kind.section())>{kind.title()}</A> " / "</p>
+        <div class="page-head"><h1>{title}</h1></div>
+        <div class="notice" role="status" data-testid="may-not-change">
+            <p>"You may not change this: " {why} "."</p>
+            <p><A href=back>{if key.is_some() { "See it as it is" } else { "Back to the list" }}</A></p>
+        </div>
+    }
+}
