@@ -404,10 +404,48 @@ impl Compiled {
     }
 }
 
+/// How environment lines quote their values, for the loader that reads them. Every style is
+/// read back exactly by the loaders it names; see docs/ENV-FILES.md for the rules and what was
+/// tested.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EnvStyle {
+    /// For `sh` (`set -a; . ./file`), bash, and, for every value but one holding both a quote
+    /// or backslash and a `$` or backtick, python-dotenv and docker compose too: plain values
+    /// bare, others in single quotes, or double quotes, or sh's `'\''` form.
+    #[default]
+    Sh,
+    /// For python-dotenv and docker compose: as `Sh`, but a value with a quote or backslash in
+    /// double quotes with `\\` and `\"` escaped, whatever else it holds.
+    Dotenv,
+    /// For `docker run --env-file`, which takes everything after `=` as it is: values unquoted;
+    /// a value with a line break cannot be written.
+    Docker,
+}
+
+impl EnvStyle {
+    pub fn parse(text: &str) -> Option<EnvStyle> {
+        match text {
+            "sh" => Some(EnvStyle::Sh),
+            "dotenv" => Some(EnvStyle::Dotenv),
+            "docker" => Some(EnvStyle::Docker),
+            _ => None,
+        }
+    }
+}
+
+/// A value that environment lines of a style cannot carry, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{name}: {why}")]
+pub struct Unwritable {
+    pub name: String,
+    pub why: &'static str,
+}
+
 /// A config as environment variables: `KEY=value` lines, nested keys joined with `_` and
 /// upper-cased (characters other than letters and digits become `_`); strings as they are,
-/// other scalars as JSON, arrays and empty objects as compact JSON. Sorted by name.
-pub fn to_env(config: &Value) -> String {
+/// other scalars as JSON, arrays and empty objects as compact JSON; each value quoted as
+/// `style` reads it back exactly. Sorted by name.
+pub fn to_env(config: &Value, style: EnvStyle) -> Result<String, Unwritable> {
     fn walk(value: &Value, prefix: &str, out: &mut Vec<(String, String)>) {
         match value {
             Value::Object(map) if !map.is_empty() => {
@@ -430,18 +468,80 @@ pub fn to_env(config: &Value) -> String {
                     walk(inner, &name, out);
                 }
             }
-            Value::String(s) => out.push((prefix.to_owned(), s.replace('\n', "\\n"))),
+            Value::String(s) => out.push((prefix.to_owned(), s.clone())),
             other => out.push((prefix.to_owned(), other.to_string())),
         }
     }
     let mut lines = Vec::new();
     walk(config, "", &mut lines);
     lines.sort();
-    lines
-        .into_iter()
-        .filter(|(name, _)| !name.is_empty())
-        .map(|(name, value)| format!("{name}={value}\n"))
-        .collect()
+    let mut text = String::new();
+    for (name, value) in lines.into_iter().filter(|(name, _)| !name.is_empty()) {
+        let written = env_value(&value, style).map_err(|why| Unwritable {
+            name: name.clone(),
+            why,
+        })?;
+        text.push_str(&format!("{name}={written}\n"));
+    }
+    Ok(text)
+}
+
+/// Whether python-dotenv reads `value` unquoted exactly: one line, no quote or space at its
+/// start, no space at its end, no ` #` (a comment) in it.
+fn dotenv_bare(value: &str) -> bool {
+    !value.contains(['\n', '\r'])
+        && !value.starts_with(['\'', '"', ' ', '\t'])
+        && !value.ends_with([' ', '\t'])
+        && !value.contains(" #")
+        && !value.contains("\t#")
+}
+
+/// One value as `style` writes it.
+fn env_value(value: &str, style: EnvStyle) -> Result<String, &'static str> {
+    if value.contains('\0') {
+        return Err("holds the NUL character, which no process environment can");
+    }
+    let bare = value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_-./:@%+,=".contains(c));
+    if bare {
+        return Ok(value.to_owned());
+    }
+    if style == EnvStyle::Docker {
+        // Docker takes the rest of the line as it is: anything but a line break.
+        return match value.contains(['\n', '\r']) {
+            true => Err(
+                "holds a line break, which docker --env-file cannot carry: use style=dotenv with docker compose",
+            ),
+            false => Ok(value.to_owned()),
+        };
+    }
+    // python-dotenv cannot read a backslash just before a closing quote (it takes it for an
+    // escaped quote, and reads on into the next lines), but reads a value to the end of its
+    // line as it is when nothing in it looks like a quote, a comment or padding.
+    let trailing_backslash = value.ends_with('\\');
+    if style == EnvStyle::Dotenv && trailing_backslash {
+        return match dotenv_bare(value) {
+            true => Ok(value.to_owned()),
+            false => Err(
+                "ends with a backslash and is not one plain line, which python-dotenv cannot read: use style=sh",
+            ),
+        };
+    }
+    let quoted_in_single = !value.contains(['\'', '\\']);
+    if quoted_in_single {
+        return Ok(format!("'{value}'"));
+    }
+    let expands_in_sh = value.contains(['$', '`']);
+    if style == EnvStyle::Dotenv || !(expands_in_sh || trailing_backslash) {
+        let escaped = value.replace('\\', "\\\\").replace('"', "\\\"");
+        return Ok(format!("\"{escaped}\""));
+    }
+    // sh's own form: single quotes, a quote as '\'', and trailing backslashes escaped after
+    // the closing quote, so that a dotenv reader stops at that line and reads the next ones.
+    let head = value.trim_end_matches('\\');
+    let tail = "\\\\".repeat(value.len() - head.len());
+    Ok(format!("'{}'{tail}", head.replace('\'', "'\\''")))
 }
 
 #[cfg(test)]
@@ -592,8 +692,34 @@ mod tests {
     fn env_lines_join_nested_keys_upper_cased() {
         let config = json!({"db": {"host": "db.live", "port": 5432, "tls": {}}, "feature-flags": {"new": true}, "hosts": ["a", "b"], "motd": "hi\nthere"});
         assert_eq!(
-            to_env(&config),
-            "DB_HOST=db.live\nDB_PORT=5432\nDB_TLS={}\nFEATURE_FLAGS_NEW=true\nHOSTS=[\"a\",\"b\"]\nMOTD=hi\\nthere\n"
+            to_env(&config, EnvStyle::Sh).unwrap(),
+            "DB_HOST=db.live\nDB_PORT=5432\nDB_TLS='{}'\nFEATURE_FLAGS_NEW=true\nHOSTS='[\"a\",\"b\"]'\nMOTD='hi\nthere'\n"
         );
+    }
+
+    #[test]
+    fn env_values_are_quoted_as_the_style_reads_them() {
+        let line = |value: &str, style| to_env(&json!({"v": value}), style);
+        let sh = |value: &str| line(value, EnvStyle::Sh).unwrap();
+        assert_eq!(sh("plain-1.2:3@x/y"), "V=plain-1.2:3@x/y\n");
+        assert_eq!(sh(""), "V=\n");
+        assert_eq!(sh("a b $HOME `x` \"q\" #"), "V='a b $HOME `x` \"q\" #'\n");
+        assert_eq!(sh("it's C:\\dir"), "V=\"it's C:\\\\dir\"\n");
+        assert_eq!(sh("it's $5"), "V='it'\\''s $5'\n");
+        assert_eq!(sh("C:\\dir\\"), "V='C:\\dir'\\\\\n");
+        assert_eq!(
+            line("it's $5 \"x\"", EnvStyle::Dotenv).unwrap(),
+            "V=\"it's $5 \\\"x\\\"\"\n"
+        );
+        assert_eq!(
+            line("C:\\dir\\", EnvStyle::Dotenv).unwrap(),
+            "V=C:\\dir\\\n"
+        );
+        assert!(line("two\nlines\\", EnvStyle::Dotenv).is_err());
+        assert_eq!(line("a 'b' $c", EnvStyle::Docker).unwrap(), "V=a 'b' $c\n");
+        let refused = line("two\nlines", EnvStyle::Docker).unwrap_err();
+        assert_eq!(refused.name, "V");
+        assert!(refused.why.contains("line break"), "{refused}");
+        assert!(line("nul\0", EnvStyle::Sh).is_err());
     }
 }

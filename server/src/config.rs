@@ -226,6 +226,12 @@ pub enum Command {
         /// token with the secrets scope); without it they stay sealed.
         #[arg(long)]
         secrets: bool,
+        /// How values are quoted, for the loader that reads the lines: sh (`set -a; . ./file`;
+        /// python-dotenv and docker compose read it too, but for values holding both a quote or
+        /// backslash and a $ or backtick), dotenv (python-dotenv, docker compose) or docker
+        /// (`docker run --env-file`).
+        #[arg(long, default_value = "sh", value_parser = ["sh", "dotenv", "docker"])]
+        style: String,
         #[command(flatten)]
         author: Author,
     },

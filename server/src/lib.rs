@@ -246,11 +246,13 @@ async fn run(cli: Cli) -> Result<(), StartupError> {
         Command::Env {
             target,
             secrets,
+            style,
             author,
         } => {
             let client = client(&author).await?;
             let key = settings.secret_key.as_ref();
-            resolved::print(&client, &target, secrets, key, Printed::Env).await
+            let style = strata_domain::compile::EnvStyle::parse(&style).unwrap_or_default();
+            resolved::print(&client, &target, secrets, key, Printed::Env(style)).await
         }
         Command::SecretKey => {
             println!("{}", strata_store::sealing::SecretKey::generate());

@@ -2,9 +2,11 @@
 //! JSON or as `KEY=value` lines for a process environment. Secrets stay sealed, as a read
 //! token without the `secrets` scope gets them, unless `--secrets`: on a local database that
 //! opens them with STRATA_SECRET_KEY; against a server it reads the config from the read path
-//! (`/api/v1/config/…`), which opens them for a read token with the `secrets` scope.
+//! (`/api/v1/config/…`), which opens them for a read token with the `secrets` scope. Against a
+//! server, a token that acts in an organization reads the committed config (`/api/v1/resolve`),
+//! a read token the published one (the read path, secrets sealed unless `--secrets`).
 
-use strata_domain::compile::to_env;
+use strata_domain::compile::{EnvStyle, to_env};
 use strata_store::sealing::{Sealer, SecretKey};
 
 use super::client::{Client, segment};
@@ -15,7 +17,7 @@ use crate::startup::StartupError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Printed {
     Json,
-    Env,
+    Env(EnvStyle),
 }
 
 pub async fn print(
@@ -44,11 +46,29 @@ pub async fn print(
                 .0
                 .into_owned()
         }
-        (_, false) => client.get(format!("/api/v1/resolve/{parts}")).await?.body["config"].take(),
+        (Client::Remote { .. }, false) => {
+            match client.get(format!("/api/v1/resolve/{parts}")).await {
+                Ok(mut answer) => answer.body["config"].take(),
+                // A read token: the read path, secrets kept sealed.
+                Err(StartupError::Refused { status: 403, .. }) => {
+                    client
+                        .get(format!("/api/v1/config/{parts}?sealed=true"))
+                        .await?
+                        .body
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        (Client::Local { .. }, false) => {
+            client.get(format!("/api/v1/resolve/{parts}")).await?.body["config"].take()
+        }
     };
     match printed {
         Printed::Json => super::output::json(&config),
-        Printed::Env => print!("{}", to_env(&config)),
+        Printed::Env(style) => print!(
+            "{}",
+            to_env(&config, style).map_err(|e| StartupError::setting("--style", e.to_string()))?
+        ),
     }
     Ok(())
 }

@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 use serde_json::json;
-use strata_domain::compile::{Unknown, to_env};
+use strata_domain::compile::{EnvStyle, Unknown, to_env};
 use strata_domain::secret::SEALED_PREFIX;
 use strata_domain::token::{OutOfScope, TokenScope};
 use strata_store::sealing::{Sealer, Unopened};
@@ -111,6 +111,12 @@ fn opened(sealer: &Sealer, deployable: &str, bytes: Arc<[u8]>) -> Result<Arc<[u8
 #[derive(Deserialize)]
 struct Format {
     format: Option<String>,
+    /// How `format=env` quotes values: `sh` (the default), `dotenv` or `docker`.
+    style: Option<String>,
+    /// `true`: secret values stay sealed even for a token that may open them (`strata env`
+    /// without `--secrets`).
+    #[serde(default)]
+    sealed: bool,
 }
 
 /// A refusal in the API's shape; `part` names what is unknown ("tier", "tenant",
@@ -119,7 +125,7 @@ fn error(status: StatusCode, part: Option<&str>, message: String) -> Response {
     let code = match status {
         StatusCode::NOT_FOUND => "not_found",
         StatusCode::FORBIDDEN => "forbidden",
-        StatusCode::BAD_REQUEST => "invalid",
+        StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => "invalid",
         StatusCode::SERVICE_UNAVAILABLE => "unavailable",
         _ => "internal",
     };
@@ -141,8 +147,18 @@ async fn config(
         Err(refused) => return refused,
     };
     let env = match format.format.as_deref() {
-        None | Some("json") => false,
-        Some("env") => true,
+        None | Some("json") => None,
+        Some("env") => match format.style.as_deref().map(EnvStyle::parse) {
+            None => Some(EnvStyle::default()),
+            Some(Some(style)) => Some(style),
+            Some(None) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    None,
+                    "style: sh, dotenv or docker".to_owned(),
+                );
+            }
+        },
         Some(other) => {
             return error(
                 StatusCode::BAD_REQUEST,
@@ -188,7 +204,7 @@ async fn config(
             );
         }
     };
-    if scope.opens_secrets() {
+    if scope.opens_secrets() && !format.sealed {
         match opened(&path.sealer, &deployable, bytes) {
             Ok(plain) => bytes = plain,
             Err(unopened) => {
@@ -213,8 +229,18 @@ async fn config(
     if fresh {
         return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag_value)]).into_response();
     }
-    if env {
+    if let Some(style) = env {
         let config = serde_json::from_slice(&bytes).expect("compiled configs are JSON");
+        let text = match to_env(&config, style) {
+            Ok(text) => text,
+            Err(unwritable) => {
+                return error(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    None,
+                    unwritable.to_string(),
+                );
+            }
+        };
         return (
             [
                 (header::ETAG, etag_value),
@@ -223,7 +249,7 @@ async fn config(
                     HeaderValue::from_static("text/plain; charset=utf-8"),
                 ),
             ],
-            to_env(&config),
+            text,
         )
             .into_response();
     }
