@@ -725,3 +725,65 @@ async fn tokens_are_made_listed_and_revoked_over_the_api_by_whom_the_store_allow
     }
     assert_eq!(status, StatusCode::UNAUTHORIZED, "revoked within 10 s");
 }
+
+#[tokio::test]
+async fn a_reason_may_be_any_text_raw_utf8_or_percent_encoded_and_bad_encodings_are_named() {
+    let server = test_server().await.with_demo().await;
+    let api = format!("{}/api/v1", server.address);
+    let admin = signed_in(&server.address, &server.db).await;
+    let reasons = [
+        "für Berlin",
+        "東京の設定 🚀",
+        "עברית ו-English",
+        "two\nlines \"quoted\" </textarea><script>alert(1)</script>",
+    ];
+    let (_, stored) = send(admin.get(format!("{api}/tiers/STAGING"))).await;
+    let mut version = stored["item"]["version"].as_i64().unwrap();
+    let first = version as usize;
+    for (i, reason) in reasons.iter().enumerate() {
+        // Percent-encoded after UTF-8'' (any text), or as raw UTF-8 (no line breaks).
+        let header = if i % 2 == 0 || reason.contains('\n') {
+            reqwest::header::HeaderValue::from_str(&strata_server::api::reason::encode(reason))
+                .unwrap()
+        } else {
+            reqwest::header::HeaderValue::from_bytes(reason.as_bytes()).unwrap()
+        };
+        let (status, body) = send(
+            admin
+                .put(format!("{api}/tiers/STAGING"))
+                .header("strata-reason", header)
+                .header("if-match", format!("\"{version}\""))
+                .json(&json!({"name": "STAGING", "display_name": format!("Staging {i}"), "is_live": false, "state": "active"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{reason:?}: {body}");
+        version += 1;
+    }
+    let (_, history) = send(admin.get(format!("{api}/tiers/STAGING/history"))).await;
+    let kept: Vec<&str> = history["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .skip(first)
+        .map(|v| v["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(kept, reasons);
+
+    let (status, body) = send(
+        admin
+            .put(format!("{api}/tiers/STAGING"))
+            .header("strata-reason", "UTF-8''%FF%FE")
+            .header("if-match", format!("\"{version}\""))
+            .json(&json!({"name": "STAGING", "display_name": "Staging", "is_live": false, "state": "active"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["details"][0]["field"], "/reason", "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("percent-encoded UTF-8"),
+        "{body}"
+    );
+}

@@ -6,6 +6,8 @@ mod common;
 use std::process::{Command, Output};
 use std::time::Duration;
 
+use serde_json::json;
+
 fn strata(args: &[&str], env: &[(&str, &str)]) -> Output {
     let dir = tempfile::tempdir().unwrap();
     let mut command = Command::new(env!("CARGO_BIN_EXE_strata"));
@@ -938,6 +940,25 @@ fn a_server_nobody_can_sign_in_to_logs_a_setup_link() {
     assert!(token.chars().all(|c| c.is_ascii_hexdigit()), "{link}");
 }
 
+/// The value of `name` once `lines` are loaded by sh (`set -a; . ./file`).
+fn sourced(lines: &str, name: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("env"), lines).unwrap();
+    let out = Command::new("/bin/sh")
+        .arg("-c")
+        .arg(format!("set -a; . ./env; printf %s \"${name}\""))
+        .current_dir(dir.path())
+        .env_clear()
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// drift-config's everyday commands, one journey that runs the same on a local database and
 /// against a server: add, info, edit, view, set, get, env, history, diff and roll back; a
 /// duplicate exits 3, a value the schema refuses exits 1 naming the field, bad usage exits 2.
@@ -997,6 +1018,43 @@ fn everyday_journey(run: &dyn Fn(&[&str]) -> Output) {
         env.contains("RATE_LIMIT_REQUESTS_PER_SECOND=500\n"),
         "{env}"
     );
+    // Ordinary text, in a value and in a reason: accents, CJK, emoji, right-to-left, line
+    // breaks, quotes and a shell's special characters, back exactly through get, env and history.
+    let text = "Grüß Gott · 東京 · 🚀 · שלום\n\"quoted\" 'single' $HOME `x` # \\ end";
+    let reason = "für Berlin — 東京 🚀 שלום\nsecond line";
+    ok(&run(&[
+        "set",
+        layer,
+        &format!("database.host={text}"),
+        "--reason",
+        reason,
+    ]));
+    let config: serde_json::Value =
+        serde_json::from_str(&ok(&run(&["get", "STAGING", "acme-qa", "web-api"]))).unwrap();
+    assert_eq!(config["database"]["host"], text);
+    let lines = ok(&run(&["env", "STAGING", "acme-qa", "web-api"]));
+    assert_eq!(sourced(&lines, "DATABASE_HOST"), text, "{lines}");
+    // Without --reason, a multi-line value is set too, and the reason names the key alone.
+    ok(&run(&["set", layer, "database.host=one\ntwo"]));
+    let entity = "config-layers/web-api/tenant/acme-qa";
+    let versions: serde_json::Value =
+        serde_json::from_str(&ok(&run(&["history", entity, "--json"]))).unwrap();
+    let reasons: Vec<&str> = versions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(reasons[1..], [reason, "set database.host"], "{versions}");
+    ok(&run(&[
+        "set",
+        layer,
+        "--unset",
+        "database.host",
+        "--reason",
+        "undo",
+    ]));
+
     let set = ok(&run(&[
         "set",
         layer,
@@ -1005,20 +1063,19 @@ fn everyday_journey(run: &dyn Fn(&[&str]) -> Output) {
         "more traffic",
     ]));
     assert!(
-        set.starts_with("updated config layer web-api/tenant/acme-qa to version 2"),
+        set.starts_with("updated config layer web-api/tenant/acme-qa to version 5"),
         "{set}"
     );
 
-    let entity = "config-layers/web-api/tenant/acme-qa";
     let versions: serde_json::Value =
         serde_json::from_str(&ok(&run(&["history", entity, "--json"]))).unwrap();
-    assert_eq!(versions.as_array().unwrap().len(), 2, "{versions}");
-    assert_eq!(versions[1]["reason"], "more traffic");
-    let diff = ok(&run(&["diff", entity, "1", "2"]));
+    assert_eq!(versions.as_array().unwrap().len(), 5, "{versions}");
+    assert_eq!(versions[4]["reason"], "more traffic");
+    let diff = ok(&run(&["diff", entity, "4", "5"]));
     assert_eq!(diff, "~ /config/rate_limit/requests_per_second: 600\n");
     let rolled: serde_json::Value =
-        serde_json::from_str(&ok(&run(&["rollback", entity, "1", "--json"]))).unwrap();
-    assert_eq!(rolled["item"]["version"], 3, "{rolled}");
+        serde_json::from_str(&ok(&run(&["rollback", entity, "4", "--json"]))).unwrap();
+    assert_eq!(rolled["item"]["version"], 6, "{rolled}");
     assert_eq!(
         rolled["prev"]["config"]["rate_limit"]["requests_per_second"],
         600
@@ -1046,7 +1103,7 @@ fn everyday_journey(run: &dyn Fn(&[&str]) -> Output) {
         serde_json::from_str(&ok(&run(&["history", entity, "--json"]))).unwrap();
     assert_eq!(
         versions.as_array().unwrap().len(),
-        3,
+        6,
         "nothing was written: {versions}"
     );
     assert_eq!(run(&["tenant", "add"]).status.code(), Some(2));
@@ -1058,11 +1115,27 @@ fn everyday_journey(run: &dyn Fn(&[&str]) -> Output) {
     );
 }
 
+/// `strata set DEPLOYABLE/default …`, by someone who may change what every organization
+/// shares: the deployable's default config, as a new version of the deployable.
+fn default_layer_journey(run: &dyn Fn(&[&str]) -> Output) {
+    let set = ok(&run(&["set", "web-api/default", "log_level=warn"]));
+    assert!(
+        set.starts_with("updated deployable web-api to version 2"),
+        "{set}"
+    );
+    let versions: serde_json::Value =
+        serde_json::from_str(&ok(&run(&["history", "deployables/web-api", "--json"]))).unwrap();
+    assert_eq!(versions[1]["reason"], "set log_level", "{versions}");
+    let diff = ok(&run(&["diff", "deployables/web-api", "1", "2"]));
+    assert_eq!(diff, "~ /default_config/log_level: warn\n");
+}
+
 #[test]
 fn everyday_commands_work_on_a_local_database() {
     let (_dir, url) = demo_database();
     let env = as_operator(&url);
     everyday_journey(&|args| strata(args, &env));
+    default_layer_journey(&|args| strata(args, &env));
     let history = ok(&strata(&["history", "tenants/acme-qa"], &env));
     assert!(
         history.contains("  ops  "),
@@ -1128,6 +1201,10 @@ fn everyday_commands_work_against_a_server_with_a_token() {
     assert!(stderr.contains("token:cli-bot may not"), "{stderr}");
     let ci = runtime.block_on(token(&server, "ci", TokenScope::Admin));
     let as_ci = [env[0], ("STRATA_TOKEN", ci.as_str())];
+    default_layer_journey(&|args| strata(args, &as_ci));
+    // An organization's token may not change what every organization shares.
+    let refused = strata(&["set", "web-api/default", "log_level=debug"], &env);
+    assert_eq!(refused.status.code(), Some(1), "{refused:?}");
     let created = ok(&strata(&["deployable", "register", file], &as_ci));
     assert!(
         created.starts_with("created deployable audit-log (version 1"),
@@ -1161,9 +1238,127 @@ fn everyday_commands_work_against_a_server_with_a_token() {
         sealed.contains("\"password\": \"sealed:v2:tenant/acme-berlin:"),
         "{sealed}"
     );
+    // A read token reads configs through get and env without --secrets too, secrets sealed,
+    // whether or not it may open them.
+    let plain_reader = runtime.block_on(token(
+        &server,
+        "plain-reader",
+        TokenScope::Read {
+            tiers: vec!["LIVE".into()],
+            tenants: vec![],
+            deployables: vec![],
+            secrets: false,
+        },
+    ));
+    for read_token in [&plain_reader, &reader] {
+        let as_read = [env[0], ("STRATA_TOKEN", read_token.as_str())];
+        let lines = ok(&strata(
+            &["env", "LIVE", "acme-berlin", "web-api"],
+            &as_read,
+        ));
+        assert!(lines.contains("DATABASE_PASSWORD="), "{lines}");
+        assert!(lines.contains("sealed:v2:tenant/acme-berlin:"), "{lines}");
+        assert!(!lines.contains("acme-berlin-db-password"), "{lines}");
+        let json = ok(&strata(
+            &["get", "LIVE", "acme-berlin", "web-api"],
+            &as_read,
+        ));
+        assert!(json.contains("\"password\": \"sealed:v2:"), "{json}");
+    }
 
+    // A secret set without --reason: no reason, history or audit row quotes it.
+    let secret_value = "a-secret-from-the-cli-Ω";
+    let layer = "web-api/tenant/acme-berlin";
+    ok(&strata(
+        &["set", layer, &format!("database.password={secret_value}")],
+        &env,
+    ));
+    let history = ok(&strata(
+        &[
+            "history",
+            "config-layers/web-api/tenant/acme-berlin",
+            "--json",
+        ],
+        &env,
+    ));
+    assert!(!history.contains(secret_value), "{history}");
+    assert!(history.contains("\"set database.password\""), "{history}");
+    let audit = runtime.block_on(async {
+        reqwest::Client::new()
+            .get(format!("{}/api/v1/audit?limit=200", server.address))
+            .bearer_auth(&secret)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    });
+    assert!(audit.contains("set database.password"), "{audit}");
+    assert!(
+        !audit.contains(secret_value),
+        "the audit trail quotes no secret"
+    );
+
+    // Six people set six keys of one layer at once: each read the same version, and each
+    // write is merged into the others' (a three-way merge), so every key lands.
+    let assignments = [
+        "database.pool_size=20",
+        "database.tls=true",
+        "rate_limit.burst=7",
+        "rate_limit.requests_per_second=900",
+        "log_level=debug",
+        "cors_origins=[\"https://a.example\"]",
+    ];
+    let outputs: Vec<Output> = std::thread::scope(|scope| {
+        let runs: Vec<_> = assignments
+            .iter()
+            .map(|kv| scope.spawn(|| strata(&["set", "web-api/tenant/acme-madrid", kv], &env)))
+            .collect();
+        runs.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    for output in &outputs {
+        ok(output);
+    }
+    let stored: serde_json::Value = runtime.block_on(async {
+        reqwest::Client::new()
+            .get(format!(
+                "{}/api/v1/config-layers/web-api%2Ftenant%2Facme-madrid",
+                server.address
+            ))
+            .bearer_auth(&secret)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    let config = &stored["item"]["config"];
+    assert_eq!(
+        (
+            &config["database"]["pool_size"],
+            &config["database"]["tls"],
+            &config["rate_limit"]["burst"],
+            &config["rate_limit"]["requests_per_second"],
+            &config["log_level"],
+            &config["cors_origins"][0],
+        ),
+        (
+            &json!(20),
+            &json!(true),
+            &json!(7),
+            &json!(900),
+            &json!("debug"),
+            &json!("https://a.example"),
+        ),
+        "{stored}"
+    );
+
+    // Steps it saw on the way ("revision N is publishing") come first; the outcome is last.
     let published = ok(&strata(&["publish"], &env));
-    assert!(published.starts_with("published revision "), "{published}");
+    let outcome = published.lines().last().unwrap_or_default();
+    assert!(outcome.starts_with("published revision "), "{published}");
 
     let wrong = strata(
         &["list", "tiers"],

@@ -30,6 +30,7 @@ use strata_store::{Store, StoreError};
 use super::answers::{Item, Page, Written, shown};
 use super::caller::Caller;
 use super::error::ApiError;
+use super::reason;
 use super::resource::Resource;
 
 /// The largest body a write may send.
@@ -76,7 +77,7 @@ pub(super) async fn commit_write<E: Entity>(
         Err(StoreError::NotFound { .. }) => None,
         Err(e) => return Err(e.into()),
     };
-    let mut change = store.begin(actor, &reason(headers)).await?;
+    let mut change = store.begin(actor, &reason::decode(headers)?).await?;
     let item = write(&mut change).await?;
     let revision = change.commit().await?;
     Ok(written(item.as_ref(), prev.as_ref(), revision))
@@ -271,16 +272,6 @@ pub(super) fn edited(headers: &HeaderMap, named: Option<i64>) -> Result<i64, Api
     })
 }
 
-/// Why, from the `Strata-Reason` header (the store refuses a write without one, naming
-/// `/reason`).
-pub(super) fn reason(headers: &HeaderMap) -> String {
-    headers
-        .get("strata-reason")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
-}
-
 async fn create(
     State(store): State<Store>,
     Caller(actor): Caller,
@@ -291,7 +282,7 @@ async fn create(
     let kind = Resource::parse(&kind)?;
     with_resource_type!(kind, E => {
         let (entity, _) = entity_of::<E>(body)?;
-        let mut change = store.begin(&actor, &reason(&headers)).await?;
+        let mut change = store.begin(&actor, &reason::decode(&headers)?).await?;
         let created = change.create(entity).await?;
         let revision = change.commit().await?;
         let location = format!(

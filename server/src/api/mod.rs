@@ -14,6 +14,7 @@ mod limits;
 mod openapi;
 mod preview;
 mod publications;
+pub mod reason;
 mod revisions;
 mod tokens;
 

@@ -285,7 +285,7 @@ impl Doc {
 
     /// The read path services use (`http/config.rs`), with a read token.
     fn read_path(&mut self) {
-        let refusals: Map<String, Value> = [400, 401, 403, 404, 503]
+        let refusals: Map<String, Value> = [400, 401, 403, 404, 422, 503]
             .iter()
             .map(|status| {
                 (
@@ -330,6 +330,8 @@ impl Doc {
                     name("tenant", "acme-berlin"),
                     name("deployable", "web-api"),
                     query_param("format", "json (the default) or env: KEY=value lines", json!({"type": "string", "enum": ["json", "env"]}), false),
+                    query_param("style", "how format=env quotes values: sh (the default; read back exactly by sh, and but for values with both a quote or backslash and a $ or backtick by python-dotenv and docker compose), dotenv (python-dotenv, docker compose) or docker (docker run --env-file; refused with 422 for a value with a line break)", json!({"type": "string", "enum": ["sh", "dotenv", "docker"]}), false),
+                    query_param("sealed", "true: secret values stay sealed even for a token that may open them", json!({"type": "boolean"}), false),
                     {"name": "If-None-Match", "in": "header", "required": false,
                      "description": "the revision already held, in quotes", "schema": {"type": "string"}},
                 ],
@@ -566,7 +568,9 @@ fn if_match() -> Value {
 
 fn reason_header() -> Value {
     json!({"name": "Strata-Reason", "in": "header", "required": true,
-           "description": "why: history and the audit trail keep it",
+           "description": "why: history and the audit trail keep it. Plain ASCII as it is; any \
+                           other text (accents, CJK, emoji, line breaks) percent-encoded as UTF-8 \
+                           after UTF-8'' (RFC 8187): UTF-8''f%C3%BCr%20Berlin",
            "schema": {"type": "string", "minLength": 1}})
 }
 

@@ -12,8 +12,8 @@ use strata_store::Store;
 
 use super::answers::{Restored, StateAt};
 use super::caller::Caller;
-use super::entities::reason;
 use super::error::ApiError;
+use super::reason;
 
 pub fn router(store: Store) -> Router {
     Router::new()
@@ -60,7 +60,9 @@ async fn restore(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let (revision, current) = existing(&store, revision).await?;
-    let made = store.restore(&actor, &reason(&headers), revision).await?;
+    let made = store
+        .restore(&actor, &reason::decode(&headers)?, revision)
+        .await?;
     Ok(Json(Restored {
         restored_to: revision,
         revision: made,

@@ -49,13 +49,16 @@ impl Call {
         }
     }
 
-    /// A write, saying why.
+    /// A write, saying why (any text: the header carries it encoded when it must).
     pub fn write(method: Method, path: impl Into<String>, reason: &str) -> Call {
         Call {
             method,
             path: path.into(),
             body: None,
-            headers: vec![("strata-reason", reason.to_owned())],
+            headers: vec![(
+                crate::api::reason::HEADER,
+                crate::api::reason::encode(reason),
+            )],
         }
     }
 

@@ -4,6 +4,7 @@
 
 use axum::http::Method;
 use serde_json::{Map, Value, json};
+use strata_domain::merge::three_way;
 use strata_store::entity::Entity;
 
 use super::client::{Call, Client, segment};
@@ -291,8 +292,13 @@ pub async fn add(
     Ok(())
 }
 
+/// How many times a write is merged again into what someone else saved meanwhile.
+const MERGE_ATTEMPTS: usize = 10;
+
 /// Reads an entity, changes it with `change`, and writes it back as an edit of the version
-/// read; says what happened.
+/// read; says what happened. When someone else saved a newer version meanwhile, only what
+/// `change` changed is merged into theirs (a three-way merge) and written again; a field both
+/// changed is refused, naming it, rather than overwritten.
 async fn edit_with(
     client: &Client,
     entity: &EntityRef,
@@ -300,18 +306,46 @@ async fn edit_with(
     as_json: bool,
     change: impl FnOnce(&mut Value) -> Result<(), StartupError>,
 ) -> Result<(), StartupError> {
-    let found = client.get(entity.path()).await?;
-    let mut item = found.body["item"].clone();
-    let version = item["version"].as_i64().unwrap_or_default();
-    item.as_object_mut().map(|fields| fields.remove("version"));
-    change(&mut item)?;
-    let answer = client
-        .send(
-            Call::write(Method::PUT, entity.path(), &reason)
-                .body(item)
-                .edited(version),
-        )
-        .await?;
+    let (mut base, mut version) = read_for_edit(client, entity).await?;
+    let mut mine = base.clone();
+    change(&mut mine)?;
+    let mut attempts = 1;
+    let answer = loop {
+        let call = Call::write(Method::PUT, entity.path(), &reason)
+            .body(mine.clone())
+            .edited(version);
+        match client.send(call).await {
+            Ok(answer) => break answer,
+            Err(StartupError::Refused { code, .. })
+                if code == "conflict" && attempts < MERGE_ATTEMPTS =>
+            {
+                attempts += 1;
+                let (theirs, now) = read_for_edit(client, entity).await?;
+                let merge = three_way(&base, &theirs, &mine);
+                if !merge.is_clean() {
+                    let fields: Vec<&str> =
+                        merge.conflicts.iter().map(|c| c.pointer.as_str()).collect();
+                    return Err(StartupError::Refused {
+                        status: 409,
+                        code: "conflict".into(),
+                        message: format!(
+                            "{} changed meanwhile (now version {now}) where you change it too: {}. \
+                             Nothing of yours was written; look at its history and run the command again.",
+                            entity.named(),
+                            fields.join(", ")
+                        ),
+                        details: Vec::new(),
+                    });
+                }
+                eprintln!(
+                    "{} changed meanwhile (now version {now}): your changes go on top of it",
+                    entity.named()
+                );
+                (base, mine, version) = (theirs, merge.merged, now);
+            }
+            Err(e) => return Err(e),
+        }
+    };
     let now = answer.body["item"]["version"].as_i64().unwrap_or_default();
     output::written(as_json, &answer.body, || match now == version {
         true => format!("{} was already so: nothing changed", entity.named()),
@@ -322,6 +356,15 @@ async fn edit_with(
         ),
     });
     Ok(())
+}
+
+/// An entity as the API has it, without its version, and its version.
+async fn read_for_edit(client: &Client, entity: &EntityRef) -> Result<(Value, i64), StartupError> {
+    let found = client.get(entity.path()).await?;
+    let mut item = found.body["item"].clone();
+    let version = item["version"].as_i64().unwrap_or_default();
+    item.as_object_mut().map(|fields| fields.remove("version"));
+    Ok((item, version))
 }
 
 /// `strata KIND edit KEY FIELD=VALUE …`.
@@ -362,7 +405,8 @@ fn layer_key(text: &str) -> Result<(String, Value), StartupError> {
 }
 
 /// `strata set LAYER KEY=VALUE … [--unset KEY …]`: changes values in one config layer (made
-/// when it does not exist yet), validated as every write is.
+/// when it does not exist yet), validated as every write is. The default layer is its
+/// deployable's default config: setting it makes a new version of the deployable.
 pub async fn set(
     client: &Client,
     layer: &str,
@@ -378,15 +422,7 @@ pub async fn set(
         ));
     }
     let (key, mut new_layer) = layer_key(layer)?;
-    let entity = EntityRef {
-        kind: Resource::ConfigLayer,
-        key,
-    };
-    let reason = reason.unwrap_or_else(|| {
-        let mut said: Vec<String> = assignments.to_vec();
-        said.extend(unset.iter().map(|k| format!("unset {k}")));
-        format!("set {}", said.join(", "))
-    });
+    let reason = reason.unwrap_or_else(|| said(assignments, unset));
     let change = |config: &mut Value| -> Result<(), StartupError> {
         apply(config, assignments)?;
         for path in unset {
@@ -395,25 +431,55 @@ pub async fn set(
         }
         Ok(())
     };
-    match client.get(entity.path()).await {
-        Ok(_) => {
-            edit_with(client, &entity, reason, as_json, |item| {
-                let config = item
-                    .as_object_mut()
-                    .expect("an object")
-                    .entry("config")
-                    .or_insert_with(|| json!({}));
-                change(config)
-            })
-            .await
+    // The field of the entity written that holds the layer's values.
+    let in_config = |field: &'static str| {
+        move |item: &mut Value| {
+            let config = item
+                .as_object_mut()
+                .expect("an object")
+                .entry(field)
+                .or_insert_with(|| json!({}));
+            change(config)
         }
+    };
+    if new_layer["scope"]["kind"] == "default" {
+        let deployable = EntityRef {
+            kind: Resource::Deployable,
+            key: new_layer["deployable"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        };
+        return edit_with(
+            client,
+            &deployable,
+            reason,
+            as_json,
+            in_config("default_config"),
+        )
+        .await;
+    }
+    let entity = EntityRef {
+        kind: Resource::ConfigLayer,
+        key,
+    };
+    match client.get(entity.path()).await {
+        Ok(_) => edit_with(client, &entity, reason, as_json, in_config("config")).await,
         Err(StartupError::Refused { status: 404, .. }) => {
             let mut config = Value::Object(Map::new());
             change(&mut config)?;
             new_layer["config"] = config;
-            let answer = client
+            let created = client
                 .send(Call::write(Method::POST, "/api/v1/config-layers", &reason).body(new_layer))
-                .await?;
+                .await;
+            let answer = match created {
+                Ok(answer) => answer,
+                // Someone created it meanwhile: the values go on top of theirs.
+                Err(StartupError::Refused { code, .. }) if code == "duplicate" => {
+                    return edit_with(client, &entity, reason, as_json, in_config("config")).await;
+                }
+                Err(e) => return Err(e),
+            };
             output::written(as_json, &answer.body, || {
                 format!(
                     "created {} (version {}, revision {})",
@@ -426,6 +492,25 @@ pub async fn set(
         }
         Err(e) => Err(e),
     }
+}
+
+/// The reason `strata set` gives when none is given: the keys it sets and unsets, never their
+/// values (a value may be a secret, and history keeps reasons in the clear).
+fn said(assignments: &[String], unset: &[String]) -> String {
+    let keys = |texts: &[String]| -> Vec<String> {
+        texts
+            .iter()
+            .map(|t| t.split_once('=').map_or(t.as_str(), |(k, _)| k).to_owned())
+            .collect()
+    };
+    let mut parts = Vec::new();
+    if !assignments.is_empty() {
+        parts.push(format!("set {}", keys(assignments).join(", ")));
+    }
+    if !unset.is_empty() {
+        parts.push(format!("unset {}", keys(unset).join(", ")));
+    }
+    parts.join("; ")
 }
 
 /// `strata history ENTITY`: every version, oldest first.
