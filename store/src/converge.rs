@@ -254,6 +254,25 @@ impl Store {
         reason: &str,
         state: &State,
     ) -> Result<i64, StoreError> {
+        self.import_state_from(actor, reason, state, &|kind, key| {
+            let table = KINDS
+                .iter()
+                .find(|(k, _)| *k == kind)
+                .map_or(kind, |(_, t)| t);
+            format!("/{table}.json/{key}")
+        })
+        .await
+    }
+
+    /// [`Self::import_state`], with refusals placed where `source` says each entity of a kind
+    /// and key came from (a file of an export, a row of a Drift table).
+    pub(crate) async fn import_state_from(
+        &self,
+        actor: &Actor,
+        reason: &str,
+        state: &State,
+        source: &(dyn Fn(&str, &str) -> String + Sync),
+    ) -> Result<i64, StoreError> {
         if let Some(kind) = state
             .keys()
             .find(|k| !KINDS.iter().any(|(kind, _)| kind == k))
@@ -264,14 +283,7 @@ impl Store {
             ));
         }
         let mut change = self.begin(actor, reason).await?;
-        converge(&mut change, state, Mode::Import, &|kind, key| {
-            let table = KINDS
-                .iter()
-                .find(|(k, _)| *k == kind)
-                .map_or(kind, |(_, t)| t);
-            format!("/{table}.json/{key}")
-        })
-        .await?;
+        converge(&mut change, state, Mode::Import, source).await?;
         change.commit().await
     }
 

@@ -31,7 +31,19 @@ use crate::{KINDS, Store, StoreError};
 pub struct DriftReport {
     pub mapped: BTreeMap<String, usize>,
     pub not_mapped: Vec<String>,
+    /// Where each imported entity came from, kind → key → Drift file and row
+    /// (`/tenant-names.json/3`), so that a refusal names the row to fix.
+    pub origins: BTreeMap<String, BTreeMap<String, String>>,
 }
+
+/// The short name Drift gives a resource module in a tenant's config (its last part:
+/// `drift.core.resources.postgres` → `postgres`).
+fn resource_key(module: &str) -> &str {
+    module.rsplit('.').next().unwrap_or(module)
+}
+
+/// drift-config's cache of all tables, pickled; empty when the origin is in its JSON layout.
+const PICKLE: &str = "table-store.pickle";
 
 /// The tables this import reads; every other file of the directory is reported.
 const READ: [&str; 7] = [
@@ -46,7 +58,10 @@ const READ: [&str; 7] = [
 
 /// Fields of the rows that are keys or mapped; any other field is reported once per table.
 const MAPPED_FIELDS: [(&str, &[&str]); 6] = [
-    ("tiers.json", &["tier_name", "is_live", "state"]),
+    (
+        "tiers.json",
+        &["tier_name", "is_live", "state", "resources"],
+    ),
     (
         "organizations.json",
         &["organization_name", "short_name", "display_name", "state"],
@@ -57,7 +72,12 @@ const MAPPED_FIELDS: [(&str, &[&str]); 6] = [
     ),
     (
         "deployable-names.json",
-        &["deployable_name", "display_name", "resource_attributes"],
+        &[
+            "deployable_name",
+            "display_name",
+            "resources",
+            "resource_attributes",
+        ],
     ),
     (
         "deployables.json",
@@ -77,6 +97,7 @@ const MAPPED_FIELDS: [(&str, &[&str]); 6] = [
             "organization_name",
             "tier_name",
             "alias",
+            "termination_protection",
         ],
     ),
 ];
@@ -199,13 +220,25 @@ impl<'a> Reader<'a> {
 
 /// One row of Drift's `tenants` table: a deployable of a tenant, its state, and the config the
 /// row carries besides its keys.
-type DeployableRow<'a> = (String, &'a str, Map<String, Value>);
+type DeployableRow<'a> = (String, &'a str, Map<String, Value>, String);
 
 fn add<E: Entity>(state: &mut State, entity: &E) {
     state
         .entry(E::KIND.to_owned())
         .or_default()
         .insert(entity.key(), image(entity));
+}
+
+impl Reader<'_> {
+    /// Adds `entity`, made from the Drift row at `at`.
+    fn add<E: Entity>(&mut self, state: &mut State, at: &str, entity: &E) {
+        self.report
+            .origins
+            .entry(E::KIND.to_owned())
+            .or_default()
+            .insert(entity.key(), at.to_owned());
+        add(state, entity);
+    }
 }
 
 /// Reads a Drift origin directory into Strata's state, and what could not be mapped.
@@ -219,21 +252,54 @@ pub fn read_drift(dir: &Path) -> Result<(State, DriftReport), StoreError> {
         .map(|(kind, _)| (kind.to_string(), BTreeMap::new()))
         .collect();
 
-    let domain = reader.read("domain.json")?;
-    if let Some(name) = domain.get("domain_name").and_then(Value::as_str) {
-        reader.report.not_mapped.push(format!(
-            "domain.json: the domain's name {name:?} and origin are Strata's own settings; not changed"
+    // drift-config writes an empty pickle beside its JSON layout, and the tables pickled in it
+    // instead in its default format.
+    if std::fs::metadata(dir.join(PICKLE)).is_ok_and(|m| m.len() > 0) {
+        return Err(StoreError::invalid(
+            format!("/{PICKLE}"),
+            format!(
+                "this Drift origin is pickled (drift-config's default format on S3 and Redis), which Strata does not read: \
+                 convert it to drift-config's JSON layout first, in place, with \
+                 python3 -c \"from driftconfig.backends import FileBackend; b = FileBackend('{}'); b.save_table_store(b.load_table_store(), file_format='json')\"",
+                dir.display()
+            ),
         ));
+    }
+    let domain = reader.read("domain.json")?;
+    for (field, value) in domain.as_object().into_iter().flatten() {
+        let said = match field.as_str() {
+            "domain_name" | "origin" => {
+                format!("domain.json: {field} {value} is Strata's own setting; not changed")
+            }
+            "display_name" => format!(
+                "domain.json: the display name {value} is Strata's own setting; not changed"
+            ),
+            "custom_values" => format!(
+                "domain.json: custom values {} have no place in Strata; not imported",
+                value
+                    .as_object()
+                    .map(|o| o.keys().cloned().collect::<Vec<_>>().join(", "))
+                    .unwrap_or_else(|| value.to_string())
+            ),
+            _ => format!("domain.json: {field} has no place in Strata; not imported"),
+        };
+        reader.report.not_mapped.push(said);
     }
 
     let tiers = reader.read("tiers.json")?;
+    // Each tier's defaults for resource modules: module → attributes.
+    let mut tier_resources: BTreeMap<TierName, Map<String, Value>> = BTreeMap::new();
     for row in reader.rows("tiers.json", &tiers)? {
         let name = row.name("tier_name", TierName::parse)?;
         let Some(state_) = reader.entity_state(&row, &format!("tier {name}"))? else {
             continue;
         };
-        add(
+        if let Some(Value::Object(resources)) = row.fields.get("resources") {
+            tier_resources.insert(name.clone(), resources.clone());
+        }
+        reader.add(
             &mut state,
+            &row.at,
             &Tier {
                 display_name: name.to_string(),
                 name,
@@ -252,8 +318,9 @@ pub fn read_drift(dir: &Path) -> Result<(State, DriftReport), StoreError> {
         };
         let short_name = row.name("short_name", OrganizationName::parse)?;
         short_names.insert(name.clone(), short_name.clone());
-        add(
+        reader.add(
             &mut state,
+            &row.at,
             &Organization {
                 display_name: row
                     .optional("display_name")
@@ -267,14 +334,39 @@ pub fn read_drift(dir: &Path) -> Result<(State, DriftReport), StoreError> {
     }
 
     let deployable_names = reader.read("deployable-names.json")?;
+    // The resource modules each deployable uses.
+    let mut resources_of: BTreeMap<DeployableName, Vec<String>> = BTreeMap::new();
     for row in reader.rows("deployable-names.json", &deployable_names)? {
         let name = row.name("deployable_name", DeployableName::parse)?;
-        let defaults = match row.fields.get("resource_attributes") {
-            Some(Value::Object(attributes)) => Value::Object(attributes.clone()),
-            _ => json!({}),
-        };
-        add(
+        // Tenants' configs hold a module's attributes under its short name, so its defaults go
+        // there too (`accres.postgres` → `postgres`).
+        let mut defaults = Map::new();
+        if let Some(Value::Object(attributes)) = row.fields.get("resource_attributes") {
+            for (module, values) in attributes {
+                let key = resource_key(module);
+                if defaults.insert(key.to_owned(), values.clone()).is_some() {
+                    reader.report.not_mapped.push(format!(
+                        "{}/resource_attributes: two modules are both {key:?} in tenants' configs; the last, {module}, is kept",
+                        row.at
+                    ));
+                }
+            }
+        }
+        let modules: Vec<String> = row
+            .fields
+            .get("resources")
+            .and_then(Value::as_array)
+            .map(|m| {
+                m.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        resources_of.insert(name.clone(), modules);
+        reader.add(
             &mut state,
+            &row.at,
             &Deployable {
                 display_name: row
                     .optional("display_name")
@@ -283,9 +375,39 @@ pub fn read_drift(dir: &Path) -> Result<(State, DriftReport), StoreError> {
                 name,
                 // Drift has no config schema: an open one, to be tightened in Strata.
                 config_schema: json!({"type": "object"}),
-                default_config: defaults,
+                default_config: Value::Object(defaults),
             },
         );
+    }
+    // A tier's resource defaults: a tier layer of each deployable that uses the resource, as
+    // Drift gives them to every tenant made on that tier.
+    for (tier, resources) in &tier_resources {
+        for module in resources.keys() {
+            if !resources_of.values().flatten().any(|m| m == module) {
+                reader.report.not_mapped.push(format!(
+                    "tiers.json: tier {tier}'s defaults for resource {module}, which no deployable uses; not imported"
+                ));
+            }
+        }
+        for (deployable, modules) in &resources_of {
+            let config: Map<String, Value> = modules
+                .iter()
+                .filter_map(|m| Some((resource_key(m).to_owned(), resources.get(m)?.clone())))
+                .collect();
+            if config.is_empty() {
+                continue;
+            }
+            let at = format!("/tiers.json/{tier}/resources");
+            reader.add(
+                &mut state,
+                &at,
+                &ConfigLayer {
+                    deployable: deployable.clone(),
+                    scope: Layer::Tier(tier.clone()),
+                    config: Value::Object(config),
+                },
+            );
+        }
     }
     if !state[Deployable::KIND].is_empty() {
         reader.report.not_mapped.push(
@@ -319,8 +441,9 @@ pub fn read_drift(dir: &Path) -> Result<(State, DriftReport), StoreError> {
         }
         made_of.insert(name.clone(), deployables.clone());
         organization_of.insert(name.clone(), organization.clone());
-        add(
+        reader.add(
             &mut state,
+            &row.at,
             &Product {
                 display_name: name.to_string(),
                 name,
@@ -348,8 +471,9 @@ pub fn read_drift(dir: &Path) -> Result<(State, DriftReport), StoreError> {
             (false, Some(reason)) => Some(reason),
             (false, None) => Some("inactive in Drift (no reason given)".to_owned()),
         };
-        add(
+        reader.add(
             &mut state,
+            &row.at,
             &TierDeployable {
                 tier,
                 deployable,
@@ -395,6 +519,7 @@ pub fn read_drift(dir: &Path) -> Result<(State, DriftReport), StoreError> {
                 deployable.to_owned(),
                 row_state,
                 config,
+                at,
             ));
         }
     }
@@ -404,7 +529,7 @@ pub fn read_drift(dir: &Path) -> Result<(State, DriftReport), StoreError> {
         let name = row.name("tenant_name", TenantName::parse)?;
         let product = row.name("product_name", ProductName::parse)?;
         let deployables = per_deployable.remove(name.as_str()).unwrap_or_default();
-        let states: BTreeSet<&str> = deployables.iter().map(|(_, s, _)| *s).collect();
+        let states: BTreeSet<&str> = deployables.iter().map(|(_, s, _, _)| *s).collect();
         let tenant_state = [
             "active",
             "disabled",
@@ -423,7 +548,19 @@ pub fn read_drift(dir: &Path) -> Result<(State, DriftReport), StoreError> {
                 tenant_state.as_str()
             ));
         }
-        for (deployable, _, config) in deployables {
+        // A deleted product is not imported: its tenants cannot be either.
+        if !made_of.contains_key(&product) {
+            let deleted = match tenant_state {
+                TenantState::Deleted => "is deleted in Drift, as is",
+                _ => "names",
+            };
+            reader.report.not_mapped.push(format!(
+                "{}: tenant {name} {deleted} product {product}, which is not imported; nor is the tenant",
+                row.at
+            ));
+            continue;
+        }
+        for (deployable, _, config, at) in deployables {
             if config.is_empty() {
                 continue;
             }
@@ -439,8 +576,9 @@ pub fn read_drift(dir: &Path) -> Result<(State, DriftReport), StoreError> {
                 ));
                 continue;
             }
-            add(
+            reader.add(
                 &mut state,
+                &at,
                 &ConfigLayer {
                     deployable,
                     scope: Layer::Tenant(name.clone()),
@@ -448,8 +586,9 @@ pub fn read_drift(dir: &Path) -> Result<(State, DriftReport), StoreError> {
                 },
             );
         }
-        add(
+        reader.add(
             &mut state,
+            &row.at,
             &Tenant {
                 alias: row
                     .optional("alias")
@@ -459,7 +598,7 @@ pub fn read_drift(dir: &Path) -> Result<(State, DriftReport), StoreError> {
                 tier: row.name("tier_name", TierName::parse)?,
                 product,
                 name,
-                termination_protection: false,
+                termination_protection: row.flag("termination_protection", false),
                 state: tenant_state,
             },
         );
@@ -523,7 +662,7 @@ fn report_other_files(reader: &mut Reader<'_>, dir: &Path, prefix: &str) -> Resu
             }
             continue;
         }
-        if READ.contains(&name.as_str()) || name.starts_with("#ts") {
+        if READ.contains(&name.as_str()) || name.starts_with("#ts") || name == PICKLE {
             continue;
         }
         let rows = crate::files::read_text(dir, &name)
@@ -552,7 +691,16 @@ impl Store {
         dir: &Path,
     ) -> Result<(i64, DriftReport), StoreError> {
         let (state, report) = read_drift(dir)?;
-        let revision = self.import_state(actor, reason, &state).await?;
+        let revision = self
+            .import_state_from(actor, reason, &state, &|kind, key| {
+                report
+                    .origins
+                    .get(kind)
+                    .and_then(|rows| rows.get(key))
+                    .cloned()
+                    .unwrap_or_else(|| format!("/{kind}/{key}"))
+            })
+            .await?;
         Ok((revision, report))
     }
 }

@@ -10,6 +10,7 @@ use common::field_of;
 use serde_json::json;
 use strata_domain::deployable::Deployable;
 use strata_domain::layer::ConfigLayer;
+use strata_domain::names::{DeployableName, TenantName, TierName};
 use strata_domain::product::Product;
 use strata_domain::rules::EntityState;
 use strata_domain::tenant::{Tenant, TenantState};
@@ -46,11 +47,11 @@ async fn a_drift_origin_becomes_a_strata_domain_and_the_rest_is_reported() {
         assert_eq!(
             mapped,
             vec![
-                ("config layer", 1),
+                ("config layer", 2),
                 ("deployable", 3),
                 ("organization", 2),
-                ("product", 4),
-                ("tenant", 16),
+                ("product", 3),
+                ("tenant", 12),
                 ("tier", 2),
                 ("tier deployable", 6),
             ]
@@ -95,16 +96,64 @@ async fn a_drift_origin_becomes_a_strata_domain_and_the_rest_is_reported() {
         for expected in [
             "api-router/routing.json: a Drift table Strata has no place for (0 rows)",
             "authentication/users.json: a Drift table Strata has no place for (0 rows)",
-            "tiers.json: fields aws, resources have no place in Strata",
+            "tiers.json: fields aws have no place in Strata",
+            "domain.json: the display name \"Acme games, migrated\" is Strata's own setting; not changed",
+            "domain.json: custom values support_email have no place in Strata; not imported",
+            "tiers.json: tier LOCALTIERA's defaults for resource accres.redis, which no deployable uses; not imported",
+            "product acme1-prod0 is deleted in Drift; not imported",
+            "/tenant-names.json/8: tenant acme1-prod0-test0-localtiera is deleted in Drift, as is product acme1-prod0, which is not imported; nor is the tenant",
             "tenant-names.json: fields reserved_at, reserved_by have no place in Strata",
             "tenant acme0-prod0-test0-localtiera: its deployables are active and initializing in Drift; Strata keeps one state, active",
             "Drift has no config schemas",
         ] {
             assert!(report_text.contains(expected), "missing {expected:?} in:\n{report_text}");
         }
+        assert!(
+            !report_text.contains("termination_protection"),
+            "Strata has the field: {report_text}"
+        );
+        // Termination protection, as Drift had it.
+        for (tenant, protected) in [
+            ("acme0-prod0-test1-localtiera", true),
+            ("acme0-prod0-test0-localtiera", false),
+        ] {
+            let tenant = store.get::<Tenant>(tenant).await.unwrap().item;
+            assert_eq!(tenant.termination_protection, protected, "{}", tenant.name);
+        }
         // Importing the same origin again changes nothing.
         let (again, _) = store.import_drift(&Actor::operator("grace"), "again", &fixture()).await.unwrap();
         assert_eq!(again, 1);
+        // The tier's resource defaults are the tier's layer, under the key tenants use: a
+        // tenant made after the import resolves with the tier's database server.
+        let tier_layer = store
+            .get::<ConfigLayer>("svc1/tier/LOCALTIERA")
+            .await
+            .unwrap()
+            .item;
+        assert_eq!(
+            tier_layer.config,
+            json!({"postgres": {"server": "db.a.internal", "username": "postgres", "password": "tier-a-db-password"}})
+        );
+        let mut change = store.begin(&Actor::operator("grace"), "a new tenant").await.unwrap();
+        let new_tenant: Tenant = serde_json::from_value(json!({
+            "name": "acme0-prod0-new-localtiera", "product": "acme0-prod0", "tier": "LOCALTIERA",
+            "alias": null, "termination_protection": false, "state": "active"
+        }))
+        .unwrap();
+        change.create(new_tenant).await.unwrap();
+        change.commit().await.unwrap();
+        let resolved = store
+            .resolve(
+                &TierName::parse("LOCALTIERA".to_owned()).unwrap(),
+                &TenantName::parse("acme0-prod0-new-localtiera".to_owned()).unwrap(),
+                &DeployableName::parse("svc1".to_owned()).unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            resolved.resolved.config["postgres"],
+            json!({"server": "db.a.internal", "username": "postgres", "password": "tier-a-db-password", "port": 5432})
+        );
     })
     .await;
 }
@@ -128,6 +177,60 @@ async fn a_drift_row_that_breaks_a_strata_rule_fails_the_import_naming_file_row_
         assert_eq!(field, "/tiers.json/1/tier_name");
         assert!(rule.contains("^[A-Z][A-Z0-9]{2,19}$"), "{rule}");
         assert_eq!(store.domain().await.unwrap().revision, 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_refusal_of_strata_rules_names_the_drift_file_and_row() {
+    on_each_backend(async |_, _, store| {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&fixture(), dir.path());
+        // A tenant on a tier Drift does not have: refused by Strata's reference rule.
+        let path = dir.path().join("tenant-names.json");
+        let text = std::fs::read_to_string(&path).unwrap().replacen(
+            "\"tenant_name\": \"acme0-prod0-test0-localtierb\",\n        \"tier_name\": \"LOCALTIERB\"",
+            "\"tenant_name\": \"acme0-prod0-test0-localtierb\",\n        \"tier_name\": \"LOCALTIERC\"",
+            1,
+        );
+        std::fs::write(&path, text).unwrap();
+        let (field, rule) = field_of(
+            store
+                .import_drift(&Actor::operator("grace"), "bad", dir.path())
+                .await
+                .unwrap_err(),
+        );
+        assert_eq!(field, "/tenant-names.json/1/tier");
+        assert_eq!(rule, "tier \"LOCALTIERC\" does not exist");
+        assert_eq!(store.domain().await.unwrap().revision, 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_pickled_drift_origin_is_refused_saying_how_to_convert_it() {
+    on_each_backend(async |_, _, store| {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&fixture(), dir.path());
+        std::fs::write(dir.path().join("table-store.pickle"), b"\x80\x02}q\x00.").unwrap();
+        let (field, rule) = field_of(
+            store
+                .import_drift(&Actor::operator("grace"), "pickled", dir.path())
+                .await
+                .unwrap_err(),
+        );
+        assert_eq!(field, "/table-store.pickle");
+        assert!(rule.contains("pickled"), "{rule}");
+        assert!(
+            rule.contains("save_table_store(b.load_table_store(), file_format='json')"),
+            "{rule}"
+        );
+        // drift-config's empty pickle beside its JSON layout is no reason to refuse.
+        std::fs::write(dir.path().join("table-store.pickle"), b"").unwrap();
+        store
+            .import_drift(&Actor::operator("grace"), "json", dir.path())
+            .await
+            .unwrap();
     })
     .await;
 }
