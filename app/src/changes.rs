@@ -327,9 +327,28 @@ mod server {
                 let latest = history.iter().find(|r| r.entity_version == current.version);
                 let document = image(current.version);
                 let base = image(expected);
-                let merge = mine
+                let mut merge = mine
                     .filter(|_| !document.is_null() && !base.is_null())
                     .map(|mine| three_way(&base, &document, mine));
+                if let (Some(merge), Some(mine)) = (merge.as_mut(), mine) {
+                    // A secret typed in the form is shown masked in the conflict, as stored
+                    // ones are.
+                    let schema = match E::KIND {
+                        "deployable" => Some(("/default_config", mine["config_schema"].clone())),
+                        "config layer" => match mine["deployable"].as_str() {
+                            Some(d) => store
+                                .get::<strata_domain::deployable::Deployable>(d)
+                                .await
+                                .ok()
+                                .map(|found| ("/config", found.item.config_schema)),
+                            None => None,
+                        },
+                        _ => None,
+                    };
+                    if let Some((inside, schema)) = schema {
+                        merge.mark_secrets(&schema, inside, &[&document, mine]);
+                    }
+                }
                 SaveOutcome::Conflict(Conflict {
                     edited: expected,
                     current: current.version,

@@ -410,11 +410,11 @@ impl Compiled {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum EnvStyle {
     /// For `sh` (`set -a; . ./file`), bash, and, for every value but one holding both a quote
-    /// or backslash and a `$` or backtick, python-dotenv and docker compose too: plain values
+    /// or backslash and a `$` or backtick, or ending in a backslash, python-dotenv too: plain values
     /// bare, others in single quotes, or double quotes, or sh's `'\''` form.
     #[default]
     Sh,
-    /// For python-dotenv and docker compose: as `Sh`, but a value with a quote or backslash in
+    /// For python-dotenv: as `Sh`, but a value with a quote or backslash in
     /// double quotes with `\\` and `\"` escaped, whatever else it holds.
     Dotenv,
     /// For `docker run --env-file`, which takes everything after `=` as it is: values unquoted;
@@ -511,7 +511,7 @@ fn env_value(value: &str, style: EnvStyle) -> Result<String, &'static str> {
         // Docker takes the rest of the line as it is: anything but a line break.
         return match value.contains(['\n', '\r']) {
             true => Err(
-                "holds a line break, which docker --env-file cannot carry: use style=dotenv with docker compose",
+                "holds a line break, which docker --env-file cannot carry: use style=sh or style=dotenv with a loader that reads quotes",
             ),
             false => Ok(value.to_owned()),
         };

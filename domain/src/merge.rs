@@ -19,6 +19,9 @@ pub struct MergeConflict {
     pub base: Option<Value>,
     pub theirs: Option<Value>,
     pub mine: Option<Value>,
+    /// Whether a side holds a value the schema marks secret: shown masked, never as typed.
+    #[serde(default)]
+    pub secret: bool,
 }
 
 /// The result of a three-way merge: `theirs` with every change of `mine` that does not
@@ -33,6 +36,25 @@ impl Merge {
     /// Whether every change of `mine` could be applied.
     pub fn is_clean(&self) -> bool {
         self.conflicts.is_empty()
+    }
+
+    /// Marks the conflicts that touch a secret: a place `schema` marks secret in the config
+    /// found at `inside` (`/config` for a layer) of any of `documents`, or one inside it, or
+    /// one holding it.
+    pub fn mark_secrets(&mut self, schema: &Value, inside: &str, documents: &[&Value]) {
+        let secrets: Vec<String> = documents
+            .iter()
+            .filter_map(|d| d.pointer(inside))
+            .flat_map(|config| crate::secret::secret_pointers(schema, config))
+            .collect();
+        for conflict in &mut self.conflicts {
+            let Some(at) = conflict.pointer.strip_prefix(inside) else {
+                continue;
+            };
+            conflict.secret = secrets.iter().any(|s| {
+                s == at || s.starts_with(&format!("{at}/")) || at.starts_with(&format!("{s}/"))
+            });
+        }
     }
 
     /// The merged document once each conflict is resolved: `keep_mine(i)` says, for the
@@ -99,6 +121,7 @@ fn member(
         base: base.cloned(),
         theirs: theirs.cloned(),
         mine: mine.cloned(),
+        secret: false,
     });
     theirs.cloned()
 }
@@ -170,6 +193,7 @@ mod tests {
                 base: Some(json!("a")),
                 theirs: Some(json!("b")),
                 mine: Some(json!("c")),
+                secret: false,
             }]
         );
         assert_eq!(
@@ -228,6 +252,30 @@ mod tests {
             merge.resolved(|i| merge.conflicts[i].pointer == "/tags"),
             json!({"tags": [1, 3], "new": {"a": 1, "b": 2, "s": "x"}, "~/": 0})
         );
+    }
+
+    #[test]
+    fn a_conflict_over_a_secret_or_what_holds_one_is_marked() {
+        let schema = json!({"type": "object", "properties": {"db": {"type": "object", "properties": {
+            "password": {"type": "string", "writeOnly": true}, "host": {"type": "string"}}}}});
+        let base = json!({"config": {"db": {"password": "a", "host": "h"}}});
+        let theirs = json!({"config": {"db": {"password": "b", "host": "i"}}});
+        let mine = json!({"config": {"db": {"password": "typed in clear", "host": "j"}}});
+        let mut merge = three_way(&base, &theirs, &mine);
+        merge.mark_secrets(&schema, "/config", &[&theirs, &mine]);
+        let marked: Vec<(&str, bool)> = merge
+            .conflicts
+            .iter()
+            .map(|c| (c.pointer.as_str(), c.secret))
+            .collect();
+        assert_eq!(
+            marked,
+            [("/config/db/host", false), ("/config/db/password", true)]
+        );
+        // Removing the object that holds it: the whole object is a secret's conflict.
+        let mut merge = three_way(&base, &theirs, &json!({"config": {}}));
+        merge.mark_secrets(&schema, "/config", &[&theirs]);
+        assert!(merge.conflicts[0].secret, "{:?}", merge.conflicts);
     }
 
     #[test]

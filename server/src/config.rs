@@ -227,8 +227,8 @@ pub enum Command {
         #[arg(long)]
         secrets: bool,
         /// How values are quoted, for the loader that reads the lines: sh (`set -a; . ./file`;
-        /// python-dotenv and docker compose read it too, but for values holding both a quote or
-        /// backslash and a $ or backtick), dotenv (python-dotenv, docker compose) or docker
+        /// python-dotenv reads it too, but for values holding both a quote or backslash and a
+        /// $ or backtick, or ending in a backslash), dotenv (python-dotenv) or docker
         /// (`docker run --env-file`).
         #[arg(long, default_value = "sh", value_parser = ["sh", "dotenv", "docker"])]
         style: String,

@@ -107,6 +107,17 @@ impl Store {
                 "text without the NUL character, which no database of Strata's can store",
             ));
         }
+        // Reasons are shown in terminals (`strata history`) and pages: line breaks and tabs
+        // are text, other control characters would steer a terminal.
+        if reason
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t')
+        {
+            return Err(StoreError::invalid(
+                "/reason",
+                "text without control characters (line breaks and tabs are fine)",
+            ));
+        }
         let mut tx = self.pool.begin().await?;
         let revision: i64 = sqlx::query_scalar(
             "UPDATE domain SET revision = revision + 1 WHERE id = 1 RETURNING revision",

@@ -89,6 +89,7 @@ async fn a_bad_field_is_named_with_its_rule() {
             (field.as_str(), rule.as_str()),
             ("/display_name", "must not be empty")
         );
+        change.abandon().await.unwrap();
         let err = store
             .begin(&Actor::operator("alice"), " ")
             .await
@@ -96,6 +97,22 @@ async fn a_bad_field_is_named_with_its_rule() {
             .unwrap();
         assert!(
             matches!(err, StoreError::Invalid { ref field, .. } if field == "/reason"),
+            "{err}"
+        );
+        // A reason is any text, lines and tabs included; a control character that would steer
+        // the terminal that shows it (an escape sequence) is refused.
+        let fine = store
+            .begin(&Actor::operator("alice"), "für Berlin\n\tand 東京 🚀")
+            .await
+            .unwrap();
+        fine.abandon().await.unwrap();
+        let err = store
+            .begin(&Actor::operator("alice"), "hi \u{1b}]52;c;ZXZpbA==\u{7}")
+            .await
+            .err()
+            .unwrap();
+        assert!(
+            matches!(&err, StoreError::Invalid { field, rule } if field == "/reason" && rule.contains("control")),
             "{err}"
         );
     })

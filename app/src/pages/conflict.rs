@@ -115,24 +115,26 @@ fn ConflictRow(
                 <label>
                     <input type="radio" name=name.clone() data-testid="keep-theirs"
                         prop:checked=move || is(false) on:change=move |_| pick(false)/>
-                    " " <code>{shown(&conflict.theirs)}</code>
+                    " " <code>{shown(&conflict.theirs, conflict.secret)}</code>
                 </label>
             </td>
             <td>
                 <label>
                     <input type="radio" name=name data-testid="keep-mine"
                         prop:checked=move || is(true) on:change=move |_| pick(true)/>
-                    " " <code>{shown(&conflict.mine)}</code>
+                    " " <code>{shown(&conflict.mine, conflict.secret)}</code>
                 </label>
             </td>
         </tr>
     }
 }
 
-/// A side's value as compact JSON, a secret as its mask, or that it is absent.
-fn shown(value: &Option<Value>) -> String {
+/// A side's value as compact JSON, a sealed secret as its mask, or that it is absent; a side
+/// of a conflict over a secret never as typed.
+fn shown(value: &Option<Value>, secret: bool) -> String {
     match value {
-        Some(value) => masked(value).to_string(),
         None => "(removed)".to_owned(),
+        Some(_) if secret => "(a secret value)".to_owned(),
+        Some(value) => masked(value).to_string(),
     }
 }

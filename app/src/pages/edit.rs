@@ -65,13 +65,22 @@ pub fn EditPage(kind: EntityKind, creating: bool) -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading the form…"</p> }>
             <ErrorBoundary fallback=failure("The server could not load this form. Reload the page; if it persists, check the server's log.")>
                 {move || {
-                    // Read first, so that the page waits for all three.
-                    let seen = overview.0.get()?.ok();
+                    // Who may create is read from the overview (first, so that the page waits
+                    // for it); an edit form is never drawn again when the overview is read
+                    // anew, which would drop what was typed.
+                    let seen = match creating {
+                        true => Some(overview.0.get()?),
+                        false => None,
+                    };
                     let (loaded, options) = (loaded.get()?, options.get()?);
                     // Whom the form is for: the store refuses the rest anyway, but a person
                     // who may not save is told so instead of being given a form.
-                    let grants = seen.and_then(|o| o.person).map(|p| p.grants);
-                    let may_create = !creating || grants.is_some_and(|g| kind.may_create(&g));
+                    let may_create = match seen {
+                        None => true,
+                        Some(Ok(overview)) => overview.person.is_some_and(|p| kind.may_create(&p.grants)),
+                        // The overview failed: the page says so, rather than "you may not".
+                        Some(Err(e)) => return Some(Err(e)),
+                    };
                     Some(loaded.and_then(|start| options.map(|options| match start {
                         Some(start) if start.may_save && may_create => view! { <EntityForm kind creating start options/> }.into_any(),
                         Some(_) => view! { <MayNotChange kind key=(!creating).then(|| key.get_untracked())/> }.into_any(),

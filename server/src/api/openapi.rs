@@ -330,7 +330,7 @@ impl Doc {
                     name("tenant", "acme-berlin"),
                     name("deployable", "web-api"),
                     query_param("format", "json (the default) or env: KEY=value lines", json!({"type": "string", "enum": ["json", "env"]}), false),
-                    query_param("style", "how format=env quotes values: sh (the default; read back exactly by sh, and but for values with both a quote or backslash and a $ or backtick by python-dotenv and docker compose), dotenv (python-dotenv, docker compose) or docker (docker run --env-file; refused with 422 for a value with a line break)", json!({"type": "string", "enum": ["sh", "dotenv", "docker"]}), false),
+                    query_param("style", "how format=env quotes values: sh (the default; read back exactly by sh, and by python-dotenv but for values with a quote or backslash and a $ or backtick, or a trailing backslash), dotenv (python-dotenv) or docker (docker run --env-file; refused with 422 for a value with a line break)", json!({"type": "string", "enum": ["sh", "dotenv", "docker"]}), false),
                     query_param("sealed", "true: secret values stay sealed even for a token that may open them", json!({"type": "boolean"}), false),
                     {"name": "If-None-Match", "in": "header", "required": false,
                      "description": "the revision already held, in quotes", "schema": {"type": "string"}},

@@ -46,8 +46,11 @@ const NOT_ATTR_CHAR: &AsciiSet = &CONTROLS
 
 /// `reason` as a header value that carries it exactly.
 pub fn encode(reason: &str) -> String {
+    let looks_encoded = reason
+        .get(..EXTENDED.len())
+        .is_some_and(|prefix| prefix.eq_ignore_ascii_case(EXTENDED));
     let plain = reason.bytes().all(|b| b == b' ' || b.is_ascii_graphic())
-        && !reason.starts_with(EXTENDED)
+        && !looks_encoded
         && reason.trim() == reason;
     match plain {
         true => reason.to_owned(),
@@ -100,6 +103,8 @@ mod tests {
             "two\nlines\r\nand a tab\t",
             "  spaces around  ",
             "UTF-8''looks encoded",
+            "utf-8''50%25 off",
+            "utf-8''%FF",
             "quotes \" ' and </textarea><script>",
             "#$%&+=?",
         ];
