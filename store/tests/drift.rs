@@ -234,3 +234,276 @@ async fn a_pickled_drift_origin_is_refused_saying_how_to_convert_it() {
     })
     .await;
 }
+
+/// How the fields of the Drift origin fared: mapped to a value Strata holds, reported with a
+/// reason, or lost (neither).
+#[derive(Default)]
+struct Tally {
+    rows_mapped: usize,
+    rows_reported: usize,
+    fields_mapped: usize,
+    fields_reported: usize,
+    lost: Vec<String>,
+}
+
+impl Tally {
+    fn field(&mut self, at: &str, field: &str, mapped: bool, reported: bool) {
+        if mapped {
+            self.fields_mapped += 1;
+        } else if reported {
+            self.fields_reported += 1;
+        } else {
+            self.lost.push(format!("{at}/{field}"));
+        }
+    }
+}
+
+fn table(file: &str) -> Vec<serde_json::Map<String, serde_json::Value>> {
+    let text = std::fs::read_to_string(fixture().join(file)).unwrap();
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
+    rows.into_iter()
+        .map(|r| r.as_object().unwrap().clone())
+        .collect()
+}
+
+/// The last part of a Drift resource module's name, the key tenants' configs use.
+fn short(module: &str) -> &str {
+    module.rsplit('.').next().unwrap()
+}
+
+#[tokio::test]
+async fn every_field_of_every_drift_row_is_mapped_exactly_or_reported() {
+    use serde_json::Value;
+    on_each_backend(async |_, _, store| {
+        let (_, report) = store
+            .import_drift(&Actor::operator("grace"), "move from Drift", &fixture())
+            .await
+            .unwrap();
+        let state = store.current_state().await.unwrap();
+        let said = report.not_mapped.join("\n");
+        let get = |kind: &str, key: &str| state.get(kind).and_then(|t| t.get(key)).cloned();
+        // A field a table's report line names ("tiers.json: fields aws have no place").
+        let named = |file: &str, field: &str| {
+            report.not_mapped.iter().any(|line| {
+                line.starts_with(&format!("{file}: fields "))
+                    && line.split([' ', ',']).any(|word| word == field)
+            })
+        };
+        let mut t = Tally::default();
+
+        let domain: Value =
+            serde_json::from_str(&std::fs::read_to_string(fixture().join("domain.json")).unwrap())
+                .unwrap();
+        for field in domain.as_object().unwrap().keys() {
+            let reported = said.contains(&format!("domain.json: {field}"))
+                || (field == "display_name" && said.contains("domain.json: the display name"))
+                || (field == "custom_values" && said.contains("domain.json: custom values"));
+            t.field("/domain.json", field, false, reported);
+        }
+        t.rows_reported += 1;
+
+        let deployable_names = table("deployable-names.json");
+        let modules_used: Vec<String> = deployable_names
+            .iter()
+            .flat_map(|r| r["resources"].as_array().cloned().unwrap_or_default())
+            .filter_map(|m| m.as_str().map(str::to_owned))
+            .collect();
+        for (i, row) in table("tiers.json").iter().enumerate() {
+            let at = format!("/tiers.json/{i}");
+            let name = row["tier_name"].as_str().unwrap();
+            let Some(tier) = get("tier", name) else {
+                t.rows_reported += 1;
+                assert!(said.contains(&format!("tier {name} is deleted")), "{at}");
+                continue;
+            };
+            t.rows_mapped += 1;
+            for (field, value) in row {
+                let mapped = match field.as_str() {
+                    "tier_name" => tier["name"] == *value,
+                    "is_live" => tier["is_live"] == *value,
+                    "state" => tier["state"] == *value,
+                    // Each module's defaults: the tier layer of each deployable that uses it.
+                    "resources" => value.as_object().unwrap().iter().all(|(module, attributes)| {
+                        deployable_names
+                            .iter()
+                            .filter(|d| d["resources"].as_array().is_some_and(|m| m.contains(&json!(module))))
+                            .all(|d| {
+                                let key = format!("{}/tier/{name}", d["deployable_name"].as_str().unwrap());
+                                get("config layer", &key)
+                                    .is_some_and(|l| l["config"][short(module)] == *attributes)
+                            })
+                            && (modules_used.contains(module)
+                                || said.contains(&format!("resource {module}, which no deployable uses")))
+                    }),
+                    _ => false,
+                };
+                t.field(&at, field, mapped, named("tiers.json", field));
+            }
+        }
+
+        for (i, row) in table("organizations.json").iter().enumerate() {
+            let at = format!("/organizations.json/{i}");
+            let organization = get("organization", row["organization_name"].as_str().unwrap()).unwrap();
+            t.rows_mapped += 1;
+            for (field, value) in row {
+                let mapped = match field.as_str() {
+                    "organization_name" => organization["name"] == *value,
+                    "short_name" | "display_name" | "state" => organization[field] == *value,
+                    _ => false,
+                };
+                t.field(&at, field, mapped, named("organizations.json", field));
+            }
+        }
+
+        for (i, row) in table("products.json").iter().enumerate() {
+            let at = format!("/products.json/{i}");
+            let name = row["product_name"].as_str().unwrap();
+            let Some(product) = get("product", name) else {
+                assert!(said.contains(&format!("product {name} is deleted in Drift")), "{at}");
+                t.rows_reported += 1;
+                t.fields_reported += row.len();
+                continue;
+            };
+            t.rows_mapped += 1;
+            for (field, value) in row {
+                let mapped = match field.as_str() {
+                    "product_name" => product["name"] == *value,
+                    "organization_name" => product["organization"] == *value,
+                    "state" => product["state"] == *value,
+                    "deployables" => {
+                        let mut drift: Vec<&Value> = value.as_array().unwrap().iter().collect();
+                        drift.sort_by_key(|v| v.to_string());
+                        drift.dedup();
+                        product["deployables"].as_array().unwrap().iter().collect::<Vec<_>>() == drift
+                    }
+                    _ => false,
+                };
+                t.field(&at, field, mapped, named("products.json", field));
+            }
+        }
+
+        for (i, row) in deployable_names.iter().enumerate() {
+            let at = format!("/deployable-names.json/{i}");
+            let deployable = get("deployable", row["deployable_name"].as_str().unwrap()).unwrap();
+            t.rows_mapped += 1;
+            for (field, value) in row {
+                let mapped = match field.as_str() {
+                    "deployable_name" => deployable["name"] == *value,
+                    "display_name" => deployable["display_name"] == *value,
+                    // Checked with the tiers' resources, where they are used.
+                    "resources" => true,
+                    "resource_attributes" => value.as_object().unwrap().iter().all(|(module, attributes)| {
+                        deployable["default_config"][short(module)] == *attributes
+                    }),
+                    _ => false,
+                };
+                t.field(&at, field, mapped, named("deployable-names.json", field));
+            }
+        }
+
+        for (i, row) in table("deployables.json").iter().enumerate() {
+            let at = format!("/deployables.json/{i}");
+            let key = format!(
+                "{}/{}",
+                row["tier_name"].as_str().unwrap(),
+                row["deployable_name"].as_str().unwrap()
+            );
+            let td = get("tier deployable", &key).unwrap();
+            t.rows_mapped += 1;
+            for (field, value) in row {
+                let mapped = match field.as_str() {
+                    "tier_name" => td["tier"] == *value,
+                    "deployable_name" => td["deployable"] == *value,
+                    "is_active" => td["active"] == *value,
+                    "reason_inactive" => td["inactive_reason"] == *value,
+                    "release" => td["release"] == *value,
+                    _ => false,
+                };
+                t.field(&at, field, mapped, named("deployables.json", field));
+            }
+        }
+
+        let tenant_names = table("tenant-names.json");
+        for (i, row) in tenant_names.iter().enumerate() {
+            let at = format!("/tenant-names.json/{i}");
+            let name = row["tenant_name"].as_str().unwrap();
+            let Some(tenant) = get("tenant", name) else {
+                assert!(said.contains(&format!("{at}: tenant {name} ")), "{at}: {said}");
+                t.rows_reported += 1;
+                t.fields_reported += row.len();
+                continue;
+            };
+            t.rows_mapped += 1;
+            for (field, value) in row {
+                let mapped = match field.as_str() {
+                    "tenant_name" => tenant["name"] == *value,
+                    "product_name" => tenant["product"] == *value,
+                    "organization_name" => get("product", tenant["product"].as_str().unwrap())
+                        .is_some_and(|p| p["organization"] == *value),
+                    "tier_name" => tenant["tier"] == *value,
+                    "alias" => tenant["alias"] == *value,
+                    "termination_protection" => tenant["termination_protection"] == *value,
+                    _ => false,
+                };
+                t.field(&at, field, mapped, named("tenant-names.json", field));
+            }
+        }
+
+        let mut files: Vec<_> = std::fs::read_dir(fixture().join("tenants"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|f| f.starts_with("tenants."))
+            .collect();
+        files.sort();
+        for file in files {
+            for (i, row) in table(&format!("tenants/{file}")).iter().enumerate() {
+                let at = format!("/tenants/{file}/{i}");
+                let name = row["tenant_name"].as_str().unwrap();
+                let deployable = row["deployable_name"].as_str().unwrap();
+                let Some(tenant) = get("tenant", name) else {
+                    assert!(said.contains(&format!(": tenant {name} ")), "{at}");
+                    t.rows_reported += 1;
+                    t.fields_reported += row.len();
+                    continue;
+                };
+                t.rows_mapped += 1;
+                let layer = get("config layer", &format!("{deployable}/tenant/{name}"));
+                for (field, value) in row {
+                    let (mapped, reported) = match field.as_str() {
+                        "tenant_name" => (tenant["name"] == *value, false),
+                        "tier_name" => (tenant["tier"] == *value, false),
+                        "deployable_name" => (
+                            get("product", tenant["product"].as_str().unwrap()).is_some_and(|p| {
+                                p["deployables"].as_array().unwrap().contains(value)
+                            }),
+                            false,
+                        ),
+                        "state" => (
+                            tenant["state"] == *value,
+                            said.contains(&format!("tenant {name}: its deployables are")),
+                        ),
+                        // Anything else is the config this tenant runs the deployable with.
+                        _ => (
+                            layer.as_ref().is_some_and(|l| l["config"][field] == *value),
+                            said.contains(&format!("tenant {name}: config for {deployable}")),
+                        ),
+                    };
+                    t.field(&at, field, mapped, reported);
+                }
+            }
+        }
+
+        let rows = t.rows_mapped + t.rows_reported;
+        let fields = t.fields_mapped + t.fields_reported + t.lost.len();
+        println!(
+            "Drift origin: {rows} rows ({} mapped, {} reported), {fields} fields ({} mapped exactly, {} reported, {} lost)",
+            t.rows_mapped,
+            t.rows_reported,
+            t.fields_mapped,
+            t.fields_reported,
+            t.lost.len()
+        );
+        assert!(t.lost.is_empty(), "lost without a word: {:?}\n{said}", t.lost);
+    })
+    .await;
+}
