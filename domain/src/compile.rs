@@ -475,6 +475,24 @@ pub fn to_env(config: &Value, style: EnvStyle) -> Result<String, Unwritable> {
     let mut lines = Vec::new();
     walk(config, "", &mut lines);
     lines.sort();
+    // Two keys that give one name (`a-b` and `a_b`) would have one silently lose to the other;
+    // a name starting with a digit is not a variable to a shell.
+    if let Some(pair) = lines.windows(2).find(|w| w[0].0 == w[1].0) {
+        return Err(Unwritable {
+            name: pair[0].0.clone(),
+            why: "two keys of the config give this one name",
+        });
+    }
+    if style == EnvStyle::Sh
+        && let Some((name, _)) = lines
+            .iter()
+            .find(|(n, _)| n.starts_with(|c: char| c.is_ascii_digit()))
+    {
+        return Err(Unwritable {
+            name: name.clone(),
+            why: "starts with a digit, which no shell takes for a variable: use style=dotenv or style=docker",
+        });
+    }
     let mut text = String::new();
     for (name, value) in lines.into_iter().filter(|(name, _)| !name.is_empty()) {
         let written = env_value(&value, style).map_err(|why| Unwritable {
@@ -721,5 +739,13 @@ mod tests {
         assert_eq!(refused.name, "V");
         assert!(refused.why.contains("line break"), "{refused}");
         assert!(line("nul\0", EnvStyle::Sh).is_err());
+        let twice = to_env(&json!({"a-b": 1, "a_b": 2}), EnvStyle::Dotenv).unwrap_err();
+        assert_eq!(twice.name, "A_B");
+        let digit = to_env(&json!({"2fa": {"on": true}}), EnvStyle::Sh).unwrap_err();
+        assert_eq!(digit.name, "2FA_ON");
+        assert_eq!(
+            to_env(&json!({"2fa": {"on": true}}), EnvStyle::Docker).unwrap(),
+            "2FA_ON=true\n"
+        );
     }
 }

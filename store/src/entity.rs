@@ -239,8 +239,6 @@ impl ChangeSet {
         let current = self
             .current::<E>(&entity.key(), expected_version, Operation::Update)
             .await?;
-        self.refuse_unseen_new_owner(E::KIND, &entity.key(), &image(&entity))
-            .await?;
         self.replace_as(current, entity, Operation::Update).await
     }
 
@@ -405,6 +403,13 @@ impl ChangeSet {
             .await?;
         if current.item == entity {
             return Ok(current);
+        }
+        // Updated to name an owner the actor cannot see (a product of another organization):
+        // that owner does not exist for them, before any rule could name what it holds.
+        // (Creates are refused so in `may_write`.)
+        if operation == Operation::Update {
+            self.refuse_unseen_new_owner(E::KIND, &entity.key(), &image(&entity))
+                .await?;
         }
         // A restore returns to a state that was committed, so it is not held to the steps
         // (such as a tenant's life cycle) between the current state and that one.

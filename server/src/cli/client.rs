@@ -215,7 +215,8 @@ fn answer(status: StatusCode, headers: &HeaderMap, bytes: &[u8]) -> Result<Answe
     let etag = headers
         .get(header::ETAG)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim_matches('"').parse().ok());
+        // `"12"`, or `"12-env-sh"` for another answer of revision 12.
+        .and_then(|v| v.trim_matches('"').split('-').next()?.parse().ok());
     Ok(Answer { body, etag })
 }
 

@@ -51,10 +51,14 @@ pub async fn print(
                 Ok(mut answer) => answer.body["config"].take(),
                 // A read token: the read path, secrets kept sealed.
                 Err(StartupError::Refused { status: 403, .. }) => {
-                    client
+                    let answer = client
                         .get(format!("/api/v1/config/{parts}?sealed=true"))
-                        .await?
-                        .body
+                        .await?;
+                    eprintln!(
+                        "a read token: the config of the published revision{}, secrets sealed",
+                        answer.etag.map(|r| format!(" ({r})")).unwrap_or_default()
+                    );
+                    answer.body
                 }
                 Err(e) => return Err(e),
             }

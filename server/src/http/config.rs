@@ -220,7 +220,16 @@ async fn config(
             }
         }
     }
-    let etag = format!("\"{}\"", compiled.revision);
+    // The revision, and which of its answers this is: JSON, env lines in a style, secrets
+    // sealed or opened are different bodies, so they have different tags.
+    let sealed_on_request = scope.opens_secrets() && format.sealed;
+    let etag = match (env, sealed_on_request) {
+        (None, false) => format!("\"{}\"", compiled.revision),
+        (None, true) => format!("\"{}-sealed\"", compiled.revision),
+        (Some(style), false) => format!("\"{}-env-{style:?}\"", compiled.revision),
+        (Some(style), true) => format!("\"{}-env-{style:?}-sealed\"", compiled.revision),
+    }
+    .to_lowercase();
     let etag_value = HeaderValue::from_str(&etag).expect("a number in quotes is a header value");
     let fresh = headers
         .get(header::IF_NONE_MATCH)
