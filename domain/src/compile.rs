@@ -506,7 +506,7 @@ pub fn to_env(config: &Value, style: EnvStyle) -> Result<String, Unwritable> {
 
 /// Whether python-dotenv reads `value` unquoted exactly: one line, no quote or space at its
 /// start, no space at its end, no ` #` (a comment) in it.
-fn dotenv_bare(value: &str) -> bool {
+pub fn dotenv_bare(value: &str) -> bool {
     !value.contains(['\n', '\r'])
         && !value.starts_with(['\'', '"', ' ', '\t'])
         && !value.ends_with([' ', '\t'])

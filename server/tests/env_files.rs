@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
-use strata_domain::compile::{EnvStyle, to_env};
+use strata_domain::compile::{EnvStyle, dotenv_bare, to_env};
 
 /// The corpus's values, escapes decoded; NUL, which no environment can hold, left out.
 fn corpus() -> Vec<String> {
@@ -207,15 +207,6 @@ fn sh_only(value: &str) -> bool {
 /// A value python-dotenv cannot read quoted: a backslash just before the closing quote.
 fn ends_in_backslash(value: &str) -> bool {
     value.ends_with('\\')
-}
-
-/// Whether python-dotenv reads `value` written unquoted (docs/ENV-FILES.md).
-fn dotenv_bare(value: &str) -> bool {
-    !value.contains(['\n', '\r'])
-        && !value.starts_with(['\'', '"', ' ', '\t'])
-        && !value.ends_with([' ', '\t'])
-        && !value.contains(" #")
-        && !value.contains("\t#")
 }
 
 #[test]
