@@ -146,7 +146,7 @@ fn invalid(field: &str, rule: impl Into<String>) -> SaveOutcome {
 }
 
 #[cfg(feature = "ssr")]
-pub(crate) use server::commit_write;
+pub(crate) use server::{commit_write, conflict_with};
 
 #[cfg(feature = "ssr")]
 mod server {
@@ -303,6 +303,63 @@ mod server {
         .await
     }
 
+    /// What changed since `expected`, the version a form edited, up to `current`, and the
+    /// form's entity `mine` merged into it (a three-way merge), for the conflict view.
+    pub(crate) async fn conflict_with<E: Entity>(
+        store: &Store,
+        key: &str,
+        mine: Option<&Value>,
+        expected: i64,
+        current: strata_store::VersionStamp,
+    ) -> Result<Conflict, ServerFnError> {
+        let history = store.history(E::KIND, key).await.map_err(failed)?;
+        let image = |version: i64| {
+            history
+                .iter()
+                .find(|r| r.entity_version == version)
+                .and_then(|r| r.after.clone())
+                .unwrap_or(Value::Null)
+        };
+        let latest = history.iter().find(|r| r.entity_version == current.version);
+        let document = image(current.version);
+        let base = image(expected);
+        let mut merge = mine
+            .filter(|_| !document.is_null() && !base.is_null())
+            .map(|mine| three_way(&base, &document, mine));
+        if let (Some(merge), Some(mine)) = (merge.as_mut(), mine) {
+            // A secret typed in the form is shown masked in the conflict, as stored
+            // ones are.
+            let schema = match E::KIND {
+                "deployable" => Some(("/default_config", mine["config_schema"].clone())),
+                "config layer" => match mine["deployable"].as_str() {
+                    Some(d) => store
+                        .get::<strata_domain::deployable::Deployable>(d)
+                        .await
+                        .ok()
+                        .map(|found| ("/config", found.item.config_schema)),
+                    None => None,
+                },
+                _ => None,
+            };
+            if let Some((inside, schema)) = schema {
+                merge.mark_secrets(&schema, inside, &[&document, mine]);
+            }
+        }
+        Ok(Conflict {
+            edited: expected,
+            current: current.version,
+            actor: current.actor,
+            at: format_rfc3339_millis(current.at_ms),
+            reason: latest.map(|r| r.reason.clone()).unwrap_or_default(),
+            changes: side_by_side(&image(expected), &document)
+                .into_iter()
+                .filter(|row| row.changed())
+                .collect(),
+            document: (!document.is_null()).then_some(document),
+            merge,
+        })
+    }
+
     /// The answer for a refused write: a rule at its field, the conflict with what changed
     /// meanwhile (and `mine` merged into it), or the refusal with its list.
     async fn outcome_of<E: Entity>(
@@ -315,54 +372,7 @@ mod server {
             StoreError::Invalid { field, rule } => invalid(&field, rule),
             StoreError::Conflict {
                 expected, current, ..
-            } => {
-                let history = store.history(E::KIND, key).await.map_err(failed)?;
-                let image = |version: i64| {
-                    history
-                        .iter()
-                        .find(|r| r.entity_version == version)
-                        .and_then(|r| r.after.clone())
-                        .unwrap_or(Value::Null)
-                };
-                let latest = history.iter().find(|r| r.entity_version == current.version);
-                let document = image(current.version);
-                let base = image(expected);
-                let mut merge = mine
-                    .filter(|_| !document.is_null() && !base.is_null())
-                    .map(|mine| three_way(&base, &document, mine));
-                if let (Some(merge), Some(mine)) = (merge.as_mut(), mine) {
-                    // A secret typed in the form is shown masked in the conflict, as stored
-                    // ones are.
-                    let schema = match E::KIND {
-                        "deployable" => Some(("/default_config", mine["config_schema"].clone())),
-                        "config layer" => match mine["deployable"].as_str() {
-                            Some(d) => store
-                                .get::<strata_domain::deployable::Deployable>(d)
-                                .await
-                                .ok()
-                                .map(|found| ("/config", found.item.config_schema)),
-                            None => None,
-                        },
-                        _ => None,
-                    };
-                    if let Some((inside, schema)) = schema {
-                        merge.mark_secrets(&schema, inside, &[&document, mine]);
-                    }
-                }
-                SaveOutcome::Conflict(Conflict {
-                    edited: expected,
-                    current: current.version,
-                    actor: current.actor,
-                    at: format_rfc3339_millis(current.at_ms),
-                    reason: latest.map(|r| r.reason.clone()).unwrap_or_default(),
-                    changes: side_by_side(&image(expected), &document)
-                        .into_iter()
-                        .filter(|row| row.changed())
-                        .collect(),
-                    document: (!document.is_null()).then_some(document),
-                    merge,
-                })
-            }
+            } => SaveOutcome::Conflict(conflict_with::<E>(store, key, mine, expected, current).await?),
             StoreError::Unresolvable(violations) => SaveOutcome::Refused {
                 message: format!(
                     "Refused: the change would break {} rule(s) of resolved configs. Nothing was written.",

@@ -66,6 +66,9 @@ pub struct LayerImpact {
     pub violations_total: usize,
     /// A rule the layer itself breaks, or another reason the write would be refused.
     pub refusal: Option<String>,
+    /// Someone saved the layer after the version edited: what they changed, and these edits
+    /// merged into it, to go on from.
+    pub conflict: Option<crate::changes::Conflict>,
 }
 
 /// How many changed tenants a preview shows in detail; the count says how many in all.
@@ -205,7 +208,7 @@ mod server {
     use strata_store::{Store, StoreError};
 
     use super::{LayerImpact, LayerView, SHOWN_TENANTS, TenantImpact, scope_of};
-    use crate::changes::{SaveOutcome, commit_write};
+    use crate::changes::{SaveOutcome, commit_write, conflict_with};
     use crate::entities::HistoryRow;
     use crate::lists::EntityKind;
     use crate::ssr::Console;
@@ -367,6 +370,7 @@ mod server {
             violations: Vec::new(),
             violations_total: 0,
             refusal: None,
+            conflict: None,
         };
         let edit = match edit_from(store, deployable, kind, name, config).await? {
             Ok(edit) => edit,
@@ -377,12 +381,35 @@ mod server {
         };
         let expected = (version > 0).then_some(version);
         let actor = console.actor()?;
+        let (key, mine) = match &edit {
+            Edit::Stored(layer) => (layer.key(), serde_json::to_value(layer)),
+            Edit::Default(found) => (found.name.to_string(), serde_json::to_value(found)),
+        };
+        let mine = mine.map_err(|e| failed(StoreError::corrupt(e)))?;
+        let default = matches!(edit, Edit::Default(_));
         let impact = match edit {
             Edit::Stored(layer) => store.preview(&actor, layer, expected).await,
             Edit::Default(deployable) => store.preview(&actor, deployable, expected).await,
         };
         let impact = match impact {
             Ok(impact) => impact,
+            // Saved meanwhile: the person may go on from the stored version with their edits
+            // merged in, as after a save.
+            Err(StoreError::Conflict {
+                expected, current, ..
+            }) => {
+                answer.conflict = Some(match default {
+                    true => {
+                        conflict_with::<Deployable>(store, &key, Some(&mine), expected, current)
+                            .await?
+                    }
+                    false => {
+                        conflict_with::<ConfigLayer>(store, &key, Some(&mine), expected, current)
+                            .await?
+                    }
+                });
+                return Ok(answer);
+            }
             Err(e @ StoreError::Database(_)) => return Err(failed(e)),
             // Not one's to change: 403, as the save would be.
             Err(e @ StoreError::Forbidden(_)) => return Err(crate::ssr::store_failure(e)),

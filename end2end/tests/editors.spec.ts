@@ -231,6 +231,37 @@ test("keeping my edits on top of a colleague's applies only the fields I changed
   await expect(field('termination protection')).toHaveText(String(!protectedBefore));
 });
 
+test("a config layer saved by someone else meanwhile: only my values go on top of theirs", async ({ browser }) => {
+  const first = await (await browser.newContext()).newPage();
+  const second = await (await browser.newContext()).newPage();
+  for (const page of [first, second]) {
+    await page.goto(`${editedURL}/configs/web-api/tenant/acme-paris`);
+    await hydrated(page);
+  }
+  const saveLayer = async (page: Page, reason: string) => {
+    await page.getByTestId('preview').click();
+    await page.getByLabel('Why are you making this change?').fill(reason);
+    await page.getByTestId('save-layer').click();
+  };
+  await first.locator('[data-pointer="/log_level"]').getByRole('combobox').selectOption('"error"');
+  await saveLayer(first, 'quieter logs in Paris');
+  await expect(first.getByTestId('toasts')).toContainText('Saved the tenant acme-paris layer');
+
+  // The second editor, still on the version both loaded, sets only the database port.
+  // Its preview already finds the newer version and offers to merge.
+  await second.locator('[data-pointer="/database/port"]').getByRole('textbox').fill('6543');
+  await second.getByTestId('preview').click();
+  const conflict = second.getByTestId('conflict');
+  await expect(conflict).toContainText('is stored now');
+  await expect(conflict.getByTestId('merge-conflicts')).toHaveCount(0);
+  await conflict.getByTestId('reapply').click();
+  await saveLayer(second, 'the Paris database moved, on top of the quieter logs');
+  await expect(second.getByTestId('toasts')).toContainText('Saved the tenant acme-paris layer');
+  await second.getByTestId('tab-raw').click();
+  const raw = JSON.parse(await second.getByTestId('raw').inputValue());
+  expect(raw).toEqual({ cors_origins: ['https://shop.acme.fr'], log_level: 'error', database: { port: 6543 } });
+});
+
 test('a schema that existing configs break is refused with the tenants it would break', async ({ page }) => {
   await page.goto('/deployables/billing/edit');
   await hydrated(page);

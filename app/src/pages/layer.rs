@@ -186,6 +186,20 @@ fn LayerEditor(view: LayerView, reload: Callback<()>) -> impl IntoView {
             reason: reason.get_untracked(),
         });
     });
+    // After a conflict, the layer goes on from the stored version `current` with the person's
+    // edits merged in; the preview is asked for again.
+    let keep_merged = move |current: i64| {
+        Callback::new(move |merged: Value| {
+            let config = merged.pointer(inside).cloned().unwrap_or_default();
+            raw.set(serde_json::to_string_pretty(&config).expect("JSON serializes"));
+            layer.set(config);
+            version.set(current);
+            generation.update(|g| *g += 1);
+            answer.set(None);
+            previewed.set(None);
+            preview.clear();
+        })
+    };
     let crumb = deployable.clone();
     let scope_link = match scope.name() {
         Some(name) => format!("/{kind}s/{name}"),
@@ -247,6 +261,10 @@ fn LayerEditor(view: LayerView, reload: Callback<()>) -> impl IntoView {
         </div>
         {move || preview.value().get().map(|result| match result {
             Err(e) => view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any(),
+            Ok(LayerImpact { conflict: Some(found), .. }) => {
+                let on_keep = keep_merged(found.current);
+                view! { <ConflictView found on_reload=reload on_keep inside/> }.into_any()
+            }
             Ok(impact) => {
                 let can_save = impact.refusal.is_none() && impact.violations_total == 0;
                 view! {
@@ -264,17 +282,7 @@ fn LayerEditor(view: LayerView, reload: Callback<()>) -> impl IntoView {
         })}
         {move || answer.get().map(|outcome| match outcome {
             SaveOutcome::Conflict(found) => {
-                let current = found.current;
-                // The layer goes on from the stored version with the person's edits merged in.
-                let on_keep = Callback::new(move |merged: Value| {
-                    let config = merged.pointer(inside).cloned().unwrap_or_default();
-                    raw.set(serde_json::to_string_pretty(&config).expect("JSON serializes"));
-                    layer.set(config);
-                    version.set(current);
-                    generation.update(|g| *g += 1);
-                    answer.set(None);
-                    previewed.set(None);
-                });
+                let on_keep = keep_merged(found.current);
                 view! { <ConflictView found on_reload=reload on_keep inside/> }.into_any()
             }
             SaveOutcome::Invalid(errors) => view! {
@@ -313,6 +321,7 @@ fn Impact(impact: LayerImpact) -> impl IntoView {
         violations,
         violations_total,
         refusal,
+        conflict: _,
     } = impact;
     view! {
         <section class="impact" data-testid="impact">
