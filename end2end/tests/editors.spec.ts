@@ -189,11 +189,14 @@ test('a second editor of the same entity sees what changed and can re-apply', as
   await expect(both).toHaveCount(1);
   await expect(both).toContainText('/display_name');
   await expect(conflict.getByTestId('reapply')).toBeDisabled();
-  await both.getByTestId('keep-mine').check();
   await screenshot(second, 'conflict');
+  // Keeping theirs shows theirs in the form, over what was typed there.
+  await both.getByTestId('keep-theirs').check();
   await conflict.getByTestId('reapply').click();
   await expect(second.getByTestId('editing-version')).toHaveText('editing version 2');
-  await expect(second.getByLabel('Display name')).toHaveValue('Globex Corporation');
+  await expect(second.getByLabel('Display name')).toHaveValue('Globex Inc.');
+  await expect(second.getByTestId('toasts')).toContainText('save to write them');
+  await second.getByLabel('Display name').fill('Globex Corporation');
   await save(second, 'full name, after reading the legal one');
   await expect(second).toHaveURL(/\/organizations\/globex$/);
   await expect(second.getByTestId('fields')).toContainText('Globex Corporation');

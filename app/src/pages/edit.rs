@@ -391,6 +391,9 @@ fn EntityForm(
                     form.load(values, current);
                 }
                 conflict.set(None);
+                toasts.say(format!(
+                    "Your edits are on top of version {current} now: save to write them."
+                ));
             });
             view! { <ConflictView found on_reload on_keep/> }
         })}
@@ -428,6 +431,9 @@ fn FieldInput(
                     id=id.clone()
                     type="text"
                     value=value.as_str().unwrap_or_default().to_owned()
+                    // Drawn again after a reload or a merge: the property is what shows once
+                    // someone has typed, the attribute only what the server wrote.
+                    prop:value=value.as_str().unwrap_or_default().to_owned()
                     readonly=fixed
                     aria-invalid=invalid
                     aria-describedby=described.clone()
@@ -444,6 +450,7 @@ fn FieldInput(
                 id=id.clone()
                 type="checkbox"
                 checked=value.as_bool().unwrap_or(false)
+                prop:checked=value.as_bool().unwrap_or(false)
                 aria-describedby=described.clone()
                 on:change=move |ev| form.set(name, Value::Bool(event_target_checked(&ev)))
             />
@@ -464,7 +471,7 @@ fn FieldInput(
             }
             let placeholder = current
                 .is_empty()
-                .then(|| view! { <option value="" selected>"Choose…"</option> });
+                .then(|| view! { <option value="" selected prop:selected=true>"Choose…"</option> });
             view! {
                 <select
                     id=id.clone()
@@ -475,7 +482,7 @@ fn FieldInput(
                     {placeholder}
                     {offered.into_iter().map(|option| {
                         let selected = option == current;
-                        view! { <option value=option.clone() selected=selected>{option.clone()}</option> }
+                        view! { <option value=option.clone() selected=selected prop:selected=selected>{option.clone()}</option> }
                     }).collect_view()}
                 </select>
             }
@@ -508,6 +515,7 @@ fn FieldInput(
                                     type="checkbox"
                                     value=option.clone()
                                     checked=on
+                                    prop:checked=on
                                     on:change=move |ev| {
                                         let on = event_target_checked(&ev);
                                         let mut keys: Vec<Value> = form.values.with_untracked(|v| {

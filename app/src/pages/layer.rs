@@ -198,6 +198,9 @@ fn LayerEditor(view: LayerView, reload: Callback<()>) -> impl IntoView {
             answer.set(None);
             previewed.set(None);
             preview.clear();
+            toasts.say(format!(
+                "Your edits are on top of version {current} now: preview and save to write them."
+            ));
         })
     };
     let crumb = deployable.clone();

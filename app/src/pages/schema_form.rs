@@ -286,11 +286,11 @@ fn ChoiceField(
     view! {
         <Frame form path label help>
             <select id=id on:change=on_change>
-                <option value="" selected=current.is_none()>"(not set here)"</option>
+                <option value="" selected=current.is_none() prop:selected=current.is_none()>"(not set here)"</option>
                 {options.with_value(|o| o.iter().map(|option| {
                     let text = option.to_string();
                     let selected = current.as_ref() == Some(option);
-                    view! { <option value=text.clone() selected=selected>{text.clone()}</option> }
+                    view! { <option value=text.clone() selected=selected prop:selected=selected>{text.clone()}</option> }
                 }).collect_view())}
             </select>
         </Frame>
@@ -342,7 +342,7 @@ fn TextField(
     view! {
         <Frame form path label help>
             <input id=id type="text" inputmode=if number { "decimal" } else { "text" }
-                value=initial placeholder=placeholder on:input=on_input/>
+                value=initial.clone() prop:value=initial placeholder=placeholder on:input=on_input/>
         </Frame>
     }
 }
@@ -403,7 +403,7 @@ fn SecretField(form: LayerForm, path: Vec<String>, label: String, help: String) 
     view! {
         <Frame form path label help>
             <input id=id type="password" autocomplete="new-password" class="secret"
-                value=initial placeholder=placeholder on:input=on_input/>
+                value=initial.clone() prop:value=initial placeholder=placeholder on:input=on_input/>
             {(sealed_here && form.reveal.is_some()).then(|| view! {
                 <button type="button" class="link" on:click=ask>"Reveal the stored value"</button>
                 " "
