@@ -351,7 +351,7 @@ mod server {
             actor: current.actor,
             at: format_rfc3339_millis(current.at_ms),
             reason: latest.map(|r| r.reason.clone()).unwrap_or_default(),
-            changes: side_by_side(&image(expected), &document)
+            changes: side_by_side(&base, &document)
                 .into_iter()
                 .filter(|row| row.changed())
                 .collect(),

@@ -315,6 +315,18 @@ mod server {
         Default(Deployable),
     }
 
+    impl Edit {
+        /// The key of the entity written, and the entity as the form has it (to merge into a
+        /// version saved meanwhile).
+        fn key_and_image(&self) -> (String, Value) {
+            let (key, image) = match self {
+                Edit::Stored(layer) => (layer.key(), serde_json::to_value(layer)),
+                Edit::Default(found) => (found.name.to_string(), serde_json::to_value(found)),
+            };
+            (key, image.expect("entities serialize to JSON"))
+        }
+    }
+
     /// The edit a form sent, or the rule it breaks (a field and a rule).
     async fn edit_from(
         store: &Store,
@@ -381,11 +393,7 @@ mod server {
         };
         let expected = (version > 0).then_some(version);
         let actor = console.actor()?;
-        let (key, mine) = match &edit {
-            Edit::Stored(layer) => (layer.key(), serde_json::to_value(layer)),
-            Edit::Default(found) => (found.name.to_string(), serde_json::to_value(found)),
-        };
-        let mine = mine.map_err(|e| failed(StoreError::corrupt(e)))?;
+        let (key, mine) = edit.key_and_image();
         let default = matches!(edit, Edit::Default(_));
         let impact = match edit {
             Edit::Stored(layer) => store.preview(&actor, layer, expected).await,
@@ -466,11 +474,9 @@ mod server {
             }
         };
         let edited = (version > 0).then_some(version);
+        let (key, mine) = edit.key_and_image();
         match edit {
             Edit::Stored(layer) => {
-                let key = layer.key();
-                let mine =
-                    serde_json::to_value(&layer).map_err(|e| failed(StoreError::corrupt(e)))?;
                 commit_write::<ConfigLayer>(
                     console,
                     &key,
@@ -488,9 +494,6 @@ mod server {
                 .await
             }
             Edit::Default(found) => {
-                let key = found.name.to_string();
-                let mine =
-                    serde_json::to_value(&found).map_err(|e| failed(StoreError::corrupt(e)))?;
                 commit_write::<Deployable>(
                     console,
                     &key,

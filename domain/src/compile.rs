@@ -423,13 +423,19 @@ pub enum EnvStyle {
 }
 
 impl EnvStyle {
-    pub fn parse(text: &str) -> Option<EnvStyle> {
-        match text {
-            "sh" => Some(EnvStyle::Sh),
-            "dotenv" => Some(EnvStyle::Dotenv),
-            "docker" => Some(EnvStyle::Docker),
-            _ => None,
+    pub const ALL: [EnvStyle; 3] = [EnvStyle::Sh, EnvStyle::Dotenv, EnvStyle::Docker];
+
+    /// The style's name, as `?style=` and `--style` take it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EnvStyle::Sh => "sh",
+            EnvStyle::Dotenv => "dotenv",
+            EnvStyle::Docker => "docker",
         }
+    }
+
+    pub fn parse(text: &str) -> Option<EnvStyle> {
+        EnvStyle::ALL.into_iter().find(|s| s.as_str() == text)
     }
 }
 

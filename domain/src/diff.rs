@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::resolve::escape;
+use crate::resolve::{escape, unescape};
 
 /// One operation of an RFC 6902 patch.
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
@@ -135,7 +135,7 @@ pub fn apply(document: &Value, patch: &[PatchOp]) -> Result<Value, String> {
         let (parent, last) = path
             .rsplit_once('/')
             .ok_or(format!("{path}: not a pointer"))?;
-        let key = last.replace("~1", "/").replace("~0", "~");
+        let key = unescape(last);
         let target = document
             .pointer_mut(parent)
             .and_then(Value::as_object_mut)

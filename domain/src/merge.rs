@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::resolve::escape;
+use crate::resolve::{escape, unescape};
 
 /// A place both sides changed, differently: its JSON pointer and the value on each side
 /// (`None` where the member is absent).
@@ -133,10 +133,7 @@ fn put(document: &mut Value, pointer: &str, value: Option<Value>) {
         return;
     }
     let mut here = document;
-    let mut keys = pointer[1..]
-        .split('/')
-        .map(|k| k.replace("~1", "/").replace("~0", "~"))
-        .peekable();
+    let mut keys = pointer[1..].split('/').map(unescape).peekable();
     while let Some(key) = keys.next() {
         if !here.is_object() {
             *here = Value::Object(Map::new());

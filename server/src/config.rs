@@ -230,8 +230,8 @@ pub enum Command {
         /// python-dotenv reads it too, but for values holding both a quote or backslash and a
         /// $ or backtick, or ending in a backslash), dotenv (python-dotenv) or docker
         /// (`docker run --env-file`).
-        #[arg(long, default_value = "sh", value_parser = ["sh", "dotenv", "docker"])]
-        style: String,
+        #[arg(long, default_value = "sh", value_parser = env_style)]
+        style: strata_domain::compile::EnvStyle,
         #[command(flatten)]
         author: Author,
     },
@@ -649,6 +649,13 @@ pub fn duration(text: &str) -> Result<Duration, String> {
             "{text:?} is not a duration; expected a positive whole number and s, m, h or d"
         )),
     }
+}
+
+/// `--style`: a name `EnvStyle` knows.
+fn env_style(text: &str) -> Result<strata_domain::compile::EnvStyle, String> {
+    use strata_domain::compile::EnvStyle;
+    EnvStyle::parse(text)
+        .ok_or_else(|| format!("one of {}", EnvStyle::ALL.map(EnvStyle::as_str).join(", ")))
 }
 
 #[cfg(test)]

@@ -251,7 +251,6 @@ async fn run(cli: Cli) -> Result<(), StartupError> {
         } => {
             let client = client(&author).await?;
             let key = settings.secret_key.as_ref();
-            let style = strata_domain::compile::EnvStyle::parse(&style).unwrap_or_default();
             resolved::print(&client, &target, secrets, key, Printed::Env(style)).await
         }
         Command::SecretKey => {

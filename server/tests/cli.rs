@@ -944,19 +944,7 @@ fn a_server_nobody_can_sign_in_to_logs_a_setup_link() {
 fn sourced(lines: &str, name: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("env"), lines).unwrap();
-    let out = Command::new("/bin/sh")
-        .arg("-c")
-        .arg(format!("set -a; . ./env; printf %s \"${name}\""))
-        .current_dir(dir.path())
-        .env_clear()
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    common::loaded_by_shell("sh", dir.path(), &[name.to_owned()]).remove(0)
 }
 
 /// drift-config's everyday commands, one journey that runs the same on a local database and

@@ -3,6 +3,8 @@
 //! python-dotenv and `docker create --env-file`; each value must come back exactly wherever the
 //! style promises it (docs/ENV-FILES.md), and the test prints how many did per loader.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -69,27 +71,9 @@ fn config(values: &[String]) -> Value {
 
 /// The variables a shell sees after `set -a; . ./env`, for names V00…
 fn shell(program: &str, dir: &Path, count: usize) -> BTreeMap<String, String> {
-    let script: String = (0..count)
-        .map(|i| format!("printf '%s\\0' \"$V{i:02}\"; "))
-        .collect();
-    let out = Command::new(program)
-        .arg("-c")
-        .arg(format!("set -a; . ./env; {script}"))
-        .current_dir(dir)
-        .env_clear()
-        .output()
-        .unwrap_or_else(|e| panic!("{program}: {e}"));
-    assert!(
-        out.status.success(),
-        "{program}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
-    text.split('\0')
-        .take(count)
-        .enumerate()
-        .map(|(i, v)| (format!("V{i:02}"), v.to_owned()))
-        .collect()
+    let names: Vec<String> = (0..count).map(|i| format!("V{i:02}")).collect();
+    let values = common::loaded_by_shell(program, dir, &names);
+    names.into_iter().zip(values).collect()
 }
 
 fn tools() -> PathBuf {

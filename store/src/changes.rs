@@ -165,12 +165,8 @@ impl ChangeSet {
     /// organization the entity belongs to (before and after the write), roll backs the
     /// publisher role, and what the domain shares, or a restore, a domain admin.
     async fn authorize(&mut self, entry: &Entry<'_>) -> Result<(), StoreError> {
-        if let Some(before) = entry.before {
-            self.may_write(entry.kind, entry.key, before, entry.operation)
-                .await?;
-        }
-        if let Some(after) = entry.after {
-            self.may_write(entry.kind, entry.key, after, entry.operation)
+        for image in [entry.before, entry.after].into_iter().flatten() {
+            self.may_write(entry.kind, entry.key, image, entry.operation)
                 .await?;
         }
         Ok(())

@@ -218,16 +218,9 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// One row of Drift's `tenants` table: a deployable of a tenant, its state, and the config the
-/// row carries besides its keys.
+/// One row of Drift's `tenants` table: a deployable of a tenant, its state, the config the
+/// row carries besides its keys, and where the row is.
 type DeployableRow<'a> = (String, &'a str, Map<String, Value>, String);
-
-fn add<E: Entity>(state: &mut State, entity: &E) {
-    state
-        .entry(E::KIND.to_owned())
-        .or_default()
-        .insert(entity.key(), image(entity));
-}
 
 impl Reader<'_> {
     /// Adds `entity`, made from the Drift row at `at`.
@@ -237,7 +230,10 @@ impl Reader<'_> {
             .entry(E::KIND.to_owned())
             .or_default()
             .insert(entity.key(), at.to_owned());
-        add(state, entity);
+        state
+            .entry(E::KIND.to_owned())
+            .or_default()
+            .insert(entity.key(), image(entity));
     }
 }
 

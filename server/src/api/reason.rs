@@ -46,11 +46,8 @@ const NOT_ATTR_CHAR: &AsciiSet = &CONTROLS
 
 /// `reason` as a header value that carries it exactly.
 pub fn encode(reason: &str) -> String {
-    let looks_encoded = reason
-        .get(..EXTENDED.len())
-        .is_some_and(|prefix| prefix.eq_ignore_ascii_case(EXTENDED));
     let plain = reason.bytes().all(|b| b == b' ' || b.is_ascii_graphic())
-        && !looks_encoded
+        && after_prefix(reason).is_none()
         && reason.trim() == reason;
     match plain {
         true => reason.to_owned(),
@@ -67,15 +64,18 @@ pub fn decode(headers: &HeaderMap) -> Result<String, ApiError> {
     text_of(value).map_err(|rule| ApiError::invalid("/reason", format!("Strata-Reason: {rule}")))
 }
 
+/// What follows `UTF-8''` (in any case) at the start of `text`, if it starts so.
+fn after_prefix(text: &str) -> Option<&str> {
+    text.get(..EXTENDED.len())
+        .filter(|prefix| prefix.eq_ignore_ascii_case(EXTENDED))
+        .map(|_| &text[EXTENDED.len()..])
+}
+
 fn text_of(value: &HeaderValue) -> Result<String, &'static str> {
     let raw = std::str::from_utf8(value.as_bytes()).map_err(
         |_| "not UTF-8 text: send it percent-encoded after UTF-8'' (UTF-8''f%C3%BCr%20Berlin)",
     )?;
-    let Some(encoded) = raw
-        .get(..EXTENDED.len())
-        .filter(|prefix| prefix.eq_ignore_ascii_case(EXTENDED))
-        .map(|_| &raw[EXTENDED.len()..])
-    else {
+    let Some(encoded) = after_prefix(raw) else {
         return Ok(raw.to_owned());
     };
     percent_decode_str(encoded)

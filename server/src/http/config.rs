@@ -155,7 +155,10 @@ async fn config(
                 return error(
                     StatusCode::BAD_REQUEST,
                     None,
-                    "style: sh, dotenv or docker".to_owned(),
+                    format!(
+                        "style: one of {}",
+                        EnvStyle::ALL.map(EnvStyle::as_str).join(", ")
+                    ),
                 );
             }
         },
@@ -226,10 +229,11 @@ async fn config(
     let etag = match (env, sealed_on_request) {
         (None, false) => format!("\"{}\"", compiled.revision),
         (None, true) => format!("\"{}-sealed\"", compiled.revision),
-        (Some(style), false) => format!("\"{}-env-{style:?}\"", compiled.revision),
-        (Some(style), true) => format!("\"{}-env-{style:?}-sealed\"", compiled.revision),
-    }
-    .to_lowercase();
+        (Some(style), false) => format!("\"{}-env-{}\"", compiled.revision, style.as_str()),
+        (Some(style), true) => {
+            format!("\"{}-env-{}-sealed\"", compiled.revision, style.as_str())
+        }
+    };
     let etag_value = HeaderValue::from_str(&etag).expect("a number in quotes is a header value");
     let fresh = headers
         .get(header::IF_NONE_MATCH)

@@ -306,3 +306,29 @@ pub async fn race_publishers(store: &Store, origin: &Origin, count: usize) -> Ve
     }
     set.join_all().await
 }
+
+/// The values of `names` once `program` (sh, bash) has loaded `dir/env` as a shell loads an
+/// env file: `set -a; . ./env`.
+pub fn loaded_by_shell(program: &str, dir: &Path, names: &[String]) -> Vec<String> {
+    let script: String = names
+        .iter()
+        .map(|name| format!("printf '%s\\0' \"${name}\"; "))
+        .collect();
+    let out = std::process::Command::new(program)
+        .arg("-c")
+        .arg(format!("set -a; . ./env; {script}"))
+        .current_dir(dir)
+        .env_clear()
+        .output()
+        .unwrap_or_else(|e| panic!("{program}: {e}"));
+    assert!(
+        out.status.success(),
+        "{program}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    text.split('\0')
+        .take(names.len())
+        .map(str::to_owned)
+        .collect()
+}
