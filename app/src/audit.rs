@@ -53,7 +53,8 @@ pub async fn get_audit(
     let store = &console.store;
     let fail = crate::ssr::store_failure;
     let page = store
-        .audit_trail(&console.actor()?, &filter, offset, limit)
+        .as_actor(&console.actor()?)
+        .audit_trail(&filter, offset, limit)
         .await
         .map_err(fail)?;
     let chain = store.verify_chain().await.map_err(fail)?;

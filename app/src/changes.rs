@@ -134,10 +134,7 @@ pub async fn delete_entity(
     use crate::ssr::Console;
 
     let console = Console::current()?;
-    crate::with_entity_type!(kind, E => server::commit_write::<E>(&console, &key, &reason, None, None, async |change| {
-        change.delete::<E>(&key, version).await.map(|()| version + 1)
-    })
-    .await)
+    crate::with_entity_type!(kind, E => server::delete::<E>(&console, &key, version, &reason).await)
 }
 
 #[cfg(feature = "ssr")]
@@ -146,18 +143,19 @@ fn invalid(field: &str, rule: impl Into<String>) -> SaveOutcome {
 }
 
 #[cfg(feature = "ssr")]
-pub(crate) use server::{commit_write, conflict_with};
+pub(crate) use server::{conflict, outcome};
 
 #[cfg(feature = "ssr")]
 mod server {
     use leptos::prelude::ServerFnError;
     use serde_json::Value;
     use strata_domain::diff::side_by_side;
-    use strata_domain::merge::three_way;
     use strata_domain::time::format_rfc3339_millis;
-    use strata_store::changes::ChangeSet;
+    use strata_store::access::Reader;
+    use strata_store::conflicts::Meanwhile;
     use strata_store::entity::Entity;
-    use strata_store::{Store, StoreError};
+    use strata_store::write::Written;
+    use strata_store::{StoreError, VersionStamp};
 
     use super::{Conflict, RollbackPreview, SaveOutcome, invalid};
     use crate::ssr::Console;
@@ -178,112 +176,58 @@ mod server {
             Err(e) => return Ok(invalid("", e.to_string())),
         };
         let key = entity.key();
-        let edited = (!creating).then_some(version);
         // The form's document as the store writes it, to merge into a newer version.
         let mine = serde_json::to_value(&entity).map_err(|e| failed(StoreError::corrupt(e)))?;
-        commit_write::<E>(console, &key, reason, edited, Some(&mine), async |change| {
-            if creating {
-                change.create(entity).await.map(|v| v.version)
-            } else {
-                change.update(version, entity).await.map(|v| v.version)
-            }
-        })
+        let written = console
+            .store
+            .write::<E>(
+                &console.actor()?,
+                reason,
+                &key,
+                async |change| match creating {
+                    true => change.create(entity).await.map(Some),
+                    false => change.update(version, entity).await.map(Some),
+                },
+            )
+            .await;
+        outcome(
+            console,
+            E::KIND,
+            &key,
+            written,
+            async |reader, expected, current| {
+                reader
+                    .meanwhile(E::KIND, &key, Some(&mine), expected, current)
+                    .await
+            },
+        )
         .await
     }
 
-    /// Makes `write` in a change set by the console's actor for `reason` and commits it. A
-    /// refusal (from the write or at commit, such as configs the write would break) is the
-    /// answer the form shows; `edited` is the version the form held, so saving what is stored
-    /// already answers `unchanged`, and `mine` the entity the form wrote, merged into the
-    /// stored version when someone else saved first.
-    pub async fn commit_write<E: Entity>(
+    pub async fn delete<E: Entity>(
         console: &Console,
         key: &str,
+        version: i64,
         reason: &str,
-        edited: Option<i64>,
-        mine: Option<&Value>,
-        write: impl AsyncFnOnce(&mut ChangeSet) -> Result<i64, StoreError>,
     ) -> Result<SaveOutcome, ServerFnError> {
-        let store = &console.store;
-        let mut change = match store.begin(&console.actor()?, reason).await {
-            Ok(change) => change,
-            Err(e) => return outcome_of::<E>(store, key, mine, e).await,
-        };
-        let written = match write(&mut change).await {
-            Ok(written) => written,
-            Err(e) => {
-                change.abandon().await.map_err(failed)?;
-                return outcome_of::<E>(store, key, mine, e).await;
-            }
-        };
-        match change.commit().await {
-            Ok(_) => Ok(SaveOutcome::Saved {
-                key: key.to_owned(),
-                unchanged: edited == Some(written),
-                version: written,
-            }),
-            Err(e) => outcome_of::<E>(store, key, mine, e).await,
-        }
-    }
-
-    pub async fn preview_rollback<E: Entity>(
-        console: &Console,
-        key: &str,
-        to_version: i64,
-    ) -> Result<RollbackPreview, ServerFnError> {
-        let store = &console.store;
-        store
-            .check_read(&console.actor()?, E::KIND, key)
-            .await
-            .map_err(failed)?;
-        let history = store.history(E::KIND, key).await.map_err(failed)?;
-        let Some(target) = history.iter().find(|r| r.entity_version == to_version) else {
-            return Err(crate::ssr::bad_argument(format!(
-                "/version: {} {key:?} has no version {to_version}",
-                E::KIND
-            )));
-        };
-        let current = history.last().expect("the target version is in history");
-        let now = current.after.clone().unwrap_or(Value::Null);
-        let then = target.after.clone().unwrap_or(Value::Null);
-        let mut preview = RollbackPreview {
-            to_version,
-            current: if current.after.is_some() {
-                current.entity_version
-            } else {
-                0
+        let written = console
+            .store
+            .write::<E>(&console.actor()?, reason, key, async |change| {
+                change.delete::<E>(key, version).await.map(|()| None)
+            })
+            .await;
+        outcome(
+            console,
+            E::KIND,
+            key,
+            written,
+            async |reader, expected, current| {
+                reader
+                    .meanwhile(E::KIND, key, None, expected, current)
+                    .await
             },
-            rows: side_by_side(&now, &then),
-            configs_changed: 0,
-            refusal: None,
-        };
-        let entity = match serde_json::from_value::<E>(then) {
-            Ok(entity) => entity,
-            Err(_) if target.after.is_none() => {
-                preview.refusal = Some(format!(
-                    "version {to_version} is the deletion of {} {key:?}: there is nothing to roll back to",
-                    E::KIND
-                ));
-                return Ok(preview);
-            }
-            Err(e) => {
-                preview.refusal = Some(format!(
-                    "version {to_version} no longer reads as a {}: {e}",
-                    E::KIND
-                ));
-                return Ok(preview);
-            }
-        };
-        let expected = (preview.current > 0).then_some(preview.current);
-        match store.preview(&console.actor()?, entity, expected).await {
-            Ok(impact) if impact.violations.is_empty() => {
-                preview.configs_changed = impact.changed.len()
-            }
-            Ok(impact) => preview.refusal = Some(impact.violations.to_string()),
-            Err(StoreError::Database(e)) => return Err(failed(StoreError::Database(e))),
-            Err(e) => preview.refusal = Some(e.to_string()),
-        }
-        Ok(preview)
+        )
+        .await
     }
 
     pub async fn roll_back<E: Entity>(
@@ -294,85 +238,60 @@ mod server {
         reason: &str,
     ) -> Result<SaveOutcome, ServerFnError> {
         let expected = (expected > 0).then_some(expected);
-        commit_write::<E>(console, key, reason, expected, None, async |change| {
-            change
-                .rollback::<E>(key, to_version, expected)
-                .await
-                .map(|v| v.version)
-        })
+        let written = console
+            .store
+            .write::<E>(&console.actor()?, reason, key, async |change| {
+                change
+                    .rollback::<E>(key, to_version, expected)
+                    .await
+                    .map(Some)
+            })
+            .await;
+        outcome(
+            console,
+            E::KIND,
+            key,
+            written,
+            async |reader, expected, current| {
+                reader
+                    .meanwhile(E::KIND, key, None, expected, current)
+                    .await
+            },
+        )
         .await
     }
 
-    /// What changed since `expected`, the version a form edited, up to `current`, and the
-    /// form's entity `mine` merged into it (a three-way merge), for the conflict view.
-    pub(crate) async fn conflict_with<E: Entity>(
-        store: &Store,
+    /// The answer the form shows for a write of the entity of `kind` and `key`: saved, or
+    /// refused — a rule at its field, the conflict with what changed meanwhile (`meanwhile`
+    /// says what, with the form's edits merged in), or the refusal with its list.
+    pub async fn outcome<T>(
+        console: &Console,
+        kind: &'static str,
         key: &str,
-        mine: Option<&Value>,
-        expected: i64,
-        current: strata_store::VersionStamp,
-    ) -> Result<Conflict, ServerFnError> {
-        let history = store.history(E::KIND, key).await.map_err(failed)?;
-        let image = |version: i64| {
-            history
-                .iter()
-                .find(|r| r.entity_version == version)
-                .and_then(|r| r.after.clone())
-                .unwrap_or(Value::Null)
-        };
-        let latest = history.iter().find(|r| r.entity_version == current.version);
-        let document = image(current.version);
-        let base = image(expected);
-        let mut merge = mine
-            .filter(|_| !document.is_null() && !base.is_null())
-            .map(|mine| three_way(&base, &document, mine));
-        if let (Some(merge), Some(mine)) = (merge.as_mut(), mine) {
-            // A secret typed in the form is shown masked in the conflict, as stored
-            // ones are.
-            let schema = match E::KIND {
-                "deployable" => Some(("/default_config", mine["config_schema"].clone())),
-                "config layer" => match mine["deployable"].as_str() {
-                    Some(d) => store
-                        .get::<strata_domain::deployable::Deployable>(d)
-                        .await
-                        .ok()
-                        .map(|found| ("/config", found.item.config_schema)),
-                    None => None,
-                },
-                _ => None,
-            };
-            if let Some((inside, schema)) = schema {
-                merge.mark_secrets(&schema, inside, &[&document, mine]);
-            }
-        }
-        Ok(Conflict {
-            edited: expected,
-            current: current.version,
-            actor: current.actor,
-            at: format_rfc3339_millis(current.at_ms),
-            reason: latest.map(|r| r.reason.clone()).unwrap_or_default(),
-            changes: side_by_side(&base, &document)
-                .into_iter()
-                .filter(|row| row.changed())
-                .collect(),
-            document: (!document.is_null()).then_some(document),
-            merge,
-        })
-    }
-
-    /// The answer for a refused write: a rule at its field, the conflict with what changed
-    /// meanwhile (and `mine` merged into it), or the refusal with its list.
-    async fn outcome_of<E: Entity>(
-        store: &Store,
-        key: &str,
-        mine: Option<&Value>,
-        error: StoreError,
+        written: Result<Written<T>, StoreError>,
+        meanwhile: impl AsyncFnOnce(&Reader<'_>, i64, VersionStamp) -> Result<Meanwhile, StoreError>,
     ) -> Result<SaveOutcome, ServerFnError> {
+        let error = match written {
+            Ok(written) => {
+                return Ok(SaveOutcome::Saved {
+                    key: key.to_owned(),
+                    version: written.version(),
+                    unchanged: written.unchanged(),
+                });
+            }
+            Err(error) => error,
+        };
         Ok(match error {
             StoreError::Invalid { field, rule } => invalid(&field, rule),
             StoreError::Conflict {
                 expected, current, ..
-            } => SaveOutcome::Conflict(conflict_with::<E>(store, key, mine, expected, current).await?),
+            } => {
+                let actor = console.actor()?;
+                let found = meanwhile(&console.store.as_actor(&actor), expected, current)
+                    .await
+                    .map_err(failed)?;
+                SaveOutcome::Conflict(conflict(found))
+            }
             StoreError::Unresolvable(violations) => SaveOutcome::Refused {
                 message: format!(
                     "Refused: the change would break {} rule(s) of resolved configs. Nothing was written.",
@@ -396,7 +315,7 @@ mod server {
                 details: dependents,
             },
             // A layer is created by saving its page: someone else saved it first.
-            StoreError::Duplicate { .. } if E::KIND == "config layer" => SaveOutcome::Refused {
+            StoreError::Duplicate { .. } if kind == "config layer" => SaveOutcome::Refused {
                 message: "Someone created this layer meanwhile: reload the page to edit it. Nothing was written.".to_owned(),
                 details: Vec::new(),
             },
@@ -408,5 +327,66 @@ mod server {
             },
             other => return Err(failed(other)),
         })
+    }
+
+    /// The conflict view of what changed meanwhile.
+    pub(crate) fn conflict(meanwhile: Meanwhile) -> Conflict {
+        Conflict {
+            edited: meanwhile.edited,
+            current: meanwhile.current.version,
+            actor: meanwhile.current.actor,
+            at: format_rfc3339_millis(meanwhile.current.at_ms),
+            reason: meanwhile.reason,
+            changes: side_by_side(&meanwhile.base, &meanwhile.theirs)
+                .into_iter()
+                .filter(|row| row.changed())
+                .collect(),
+            document: (!meanwhile.theirs.is_null()).then_some(meanwhile.theirs),
+            merge: meanwhile.merge,
+        }
+    }
+
+    /// What rolling back would do, as the store would refuse or make it.
+    pub async fn preview_rollback<E: Entity>(
+        console: &Console,
+        key: &str,
+        to_version: i64,
+    ) -> Result<RollbackPreview, ServerFnError> {
+        let actor = console.actor()?;
+        let reader = console.store.as_actor(&actor);
+        let history = reader.history(E::KIND, key).await.map_err(failed)?;
+        // A version that is not there has no image; the store says why it cannot be had.
+        let then = history
+            .iter()
+            .find(|r| r.entity_version == to_version)
+            .and_then(|r| r.after.clone())
+            .unwrap_or(Value::Null);
+        let latest = history.last().expect("history is never empty");
+        let now = latest.after.clone().unwrap_or(Value::Null);
+        let current = if latest.after.is_some() {
+            latest.entity_version
+        } else {
+            0
+        };
+        let mut preview = RollbackPreview {
+            to_version,
+            current,
+            rows: side_by_side(&now, &then),
+            configs_changed: 0,
+            refusal: None,
+        };
+        let expected = (current > 0).then_some(current);
+        match reader
+            .preview_rollback::<E>(key, to_version, expected)
+            .await
+        {
+            Ok(impact) if impact.violations.is_empty() => {
+                preview.configs_changed = impact.changed.len()
+            }
+            Ok(impact) => preview.refusal = Some(impact.violations.to_string()),
+            Err(e @ StoreError::Database(_)) => return Err(failed(e)),
+            Err(e) => preview.refusal = Some(e.to_string()),
+        }
+        Ok(preview)
     }
 }

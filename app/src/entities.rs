@@ -75,15 +75,15 @@ pub async fn get_entity(
 
     let fail = crate::ssr::store_failure;
     let console = Console::current()?;
-    let store = &console.store;
     let actor = console.actor()?;
+    let reader = console.store.as_actor(&actor);
     // What the person may not read does not exist for them.
-    let rights = match store.rights_on(&actor, kind.store_kind(), &key).await {
+    let rights = match reader.rights(kind.store_kind(), &key).await {
         Ok(rights) => rights,
         Err(StoreError::NotFound { .. }) => return Ok(None),
         Err(e) => return Err(fail(e)),
     };
-    let found = crate::with_entity_type!(kind, E => match store.get::<E>(&key).await {
+    let found = crate::with_entity_type!(kind, E => match reader.get::<E>(&key).await {
         Ok(found) => Some((
             serde_json::to_value(&found.item).expect("entities serialize"),
             found.version,
@@ -91,10 +91,11 @@ pub async fn get_entity(
         Err(StoreError::NotFound { .. }) => None,
         Err(e) => return Err(fail(e)),
     });
-    let records = store.history(kind.store_kind(), &key).await.map_err(fail)?;
-    if found.is_none() && records.is_empty() {
-        return Ok(None);
-    }
+    let records = match reader.history(kind.store_kind(), &key).await {
+        Ok(records) => records,
+        Err(StoreError::NotFound { .. }) => return Ok(None),
+        Err(e) => return Err(fail(e)),
+    };
     let fields = found.as_ref().map(|(value, _)| {
         value
             .as_object()
@@ -153,12 +154,9 @@ pub async fn compare_versions(
     use crate::ssr::Console;
 
     let console = Console::current()?;
-    let store = &console.store;
-    store
-        .check_read(&console.actor()?, kind.store_kind(), &key)
-        .await
-        .map_err(crate::ssr::store_failure)?;
-    let (before, after) = store
+    let (before, after) = console
+        .store
+        .as_actor(&console.actor()?)
         .version_images(kind.store_kind(), &key, from, to)
         .await
         .map_err(crate::ssr::store_failure)?;
@@ -188,7 +186,8 @@ pub async fn form_options(
             ..ListQuery::default()
         };
         let keys = crate::with_entity_type!(referred, E => store
-            .list_page::<E>(&actor, &query)
+            .as_actor(&actor)
+            .list_page::<E>(&query)
             .await
             .map_err(crate::ssr::store_failure)?
             .items

@@ -74,22 +74,6 @@ pub struct LayerImpact {
 /// How many changed tenants a preview shows in detail; the count says how many in all.
 pub const SHOWN_TENANTS: usize = 20;
 
-/// `kind` and `name` of a scope as a [`Layer`]; errors name the rule.
-pub fn scope_of(kind: &str, name: &str) -> Result<Layer, String> {
-    use strata_domain::names::{ProductName, TenantName, TierName};
-    let wrong = |e: strata_domain::names::NameError| e.to_string();
-    match kind {
-        "default" if name.is_empty() => Ok(Layer::Default),
-        "default" => Err("the default layer has no name".to_owned()),
-        "tier" => TierName::parse(name).map(Layer::Tier).map_err(wrong),
-        "product" => ProductName::parse(name).map(Layer::Product).map_err(wrong),
-        "tenant" => TenantName::parse(name).map(Layer::Tenant).map_err(wrong),
-        other => Err(format!(
-            "{other:?} is not a layer's scope: default, tier, product or tenant"
-        )),
-    }
-}
-
 #[server(endpoint = "layers")]
 pub async fn list_layers() -> Result<Vec<LayerRow>, ServerFnError> {
     use strata_domain::layer::ConfigLayer;
@@ -158,7 +142,7 @@ pub async fn reveal_secret(
 
     let console = Console::current()?;
     let deployable = DeployableName::parse(deployable).map_err(crate::ssr::bad_argument)?;
-    let scope = scope_of(&kind, &name).map_err(crate::ssr::bad_argument)?;
+    let scope = Layer::parse(&kind, &name).map_err(|e| crate::ssr::bad_argument(e.rule))?;
     let value = console
         .store
         .reveal_secret(&console.actor()?, &deployable, &scope, &pointer)
@@ -198,17 +182,15 @@ pub async fn save_layer(
 mod server {
     use leptos::prelude::ServerFnError;
     use serde_json::Value;
-    use strata_domain::deployable::Deployable;
     use strata_domain::diff::{apply, side_by_side};
     use strata_domain::layer::{ConfigLayer, Layer};
     use strata_domain::names::DeployableName;
     use strata_domain::resolve::merged;
     use strata_domain::secret::masked;
-    use strata_domain::tenant::Tenant;
-    use strata_store::{Store, StoreError};
+    use strata_store::StoreError;
 
-    use super::{LayerImpact, LayerView, SHOWN_TENANTS, TenantImpact, scope_of};
-    use crate::changes::{SaveOutcome, commit_write, conflict_with};
+    use super::{LayerImpact, LayerView, SHOWN_TENANTS, TenantImpact};
+    use crate::changes::{SaveOutcome, conflict, outcome};
     use crate::entities::HistoryRow;
     use crate::lists::EntityKind;
     use crate::ssr::Console;
@@ -217,18 +199,21 @@ mod server {
         crate::ssr::store_failure(e)
     }
 
-    /// The layer's key parts as names, or the rule they break.
-    fn parse(deployable: &str, kind: &str, name: &str) -> Result<(DeployableName, Layer), String> {
-        let deployable = DeployableName::parse(deployable).map_err(|e| e.to_string())?;
-        Ok((deployable, scope_of(kind, name)?))
+    /// The layer's key parts as names, or the rule they break (a field and a rule).
+    fn parse(
+        deployable: &str,
+        kind: &str,
+        name: &str,
+    ) -> Result<(DeployableName, Layer), (String, String)> {
+        let deployable = DeployableName::parse(deployable)
+            .map_err(|e| ("/deployable".to_owned(), e.to_string()))?;
+        let scope = Layer::parse(kind, name).map_err(|e| (e.field, e.rule))?;
+        Ok((deployable, scope))
     }
 
-    async fn stored(store: &Store, key: &str) -> Result<Option<(ConfigLayer, i64)>, ServerFnError> {
-        match store.get::<ConfigLayer>(key).await {
-            Ok(found) => Ok(Some((found.item, found.version))),
-            Err(StoreError::NotFound { .. }) => Ok(None),
-            Err(e) => Err(failed(e)),
-        }
+    /// The config a form sent, or the rule it breaks.
+    fn config_of(config: &str) -> Result<Value, (String, String)> {
+        serde_json::from_str(config).map_err(|e| ("/config".to_owned(), format!("not JSON: {e}")))
     }
 
     pub async fn layer(
@@ -237,133 +222,39 @@ mod server {
         kind: &str,
         name: &str,
     ) -> Result<Option<LayerView>, ServerFnError> {
-        let store = &console.store;
         let Ok((deployable, scope)) = parse(deployable, kind, name) else {
             return Ok(None);
         };
-        // A layer is as readable as what it applies to (it may not exist yet).
-        let (owner_kind, owner) = match &scope {
-            Layer::Product(product) => ("product", product.to_string()),
-            Layer::Tenant(tenant) => ("tenant", tenant.to_string()),
-            Layer::Default | Layer::Tier(_) => ("deployable", deployable.to_string()),
-        };
         let actor = console.actor()?;
-        let rights = match store.rights_on(&actor, owner_kind, &owner).await {
-            Ok(rights) => rights,
+        let reader = console.store.as_actor(&actor);
+        let found = match reader.layer(&deployable, &scope).await {
+            Ok(found) => found,
             Err(StoreError::NotFound { .. }) => return Ok(None),
             Err(e) => return Err(failed(e)),
         };
-        let (found, deployable_version) = match store.get::<Deployable>(deployable.as_str()).await {
-            Ok(found) => (found.item, found.version),
-            Err(StoreError::NotFound { .. }) => return Ok(None),
+        let (holder_kind, holder_key) = found.holder;
+        let history = match reader.history(holder_kind, &holder_key).await {
+            Ok(records) => HistoryRow::newest_first(records),
+            // A layer not written yet has no history.
+            Err(StoreError::NotFound { .. }) => Vec::new(),
             Err(e) => return Err(failed(e)),
         };
-        // The default layer is the deployable's default config, versioned with it.
-        let (entity, config, version, mut below) = if scope == Layer::Default {
-            let entity = (EntityKind::Deployable, deployable.to_string());
-            (
-                entity,
-                found.default_config.clone(),
-                deployable_version,
-                vec![],
-            )
-        } else {
-            let key = ConfigLayer::key_of(&deployable, &scope);
-            let (config, version) = match stored(store, &key).await? {
-                Some((layer, version)) => (layer.config, version),
-                None => (Value::Object(Default::default()), 0),
-            };
-            let below = vec![found.default_config.clone()];
-            ((EntityKind::ConfigLayer, key), config, version, below)
+        let entity = match holder_kind {
+            "deployable" => EntityKind::Deployable,
+            _ => EntityKind::ConfigLayer,
         };
-        if let Layer::Tenant(tenant) = &scope
-            && let Ok(tenant) = store.get::<Tenant>(tenant.as_str()).await
-        {
-            let tenant = tenant.item;
-            for lower in [Layer::Tier(tenant.tier), Layer::Product(tenant.product)] {
-                if let Some((layer, _)) =
-                    stored(store, &ConfigLayer::key_of(&deployable, &lower)).await?
-                {
-                    below.push(layer.config);
-                }
-            }
-        }
-        let history = HistoryRow::newest_first(
-            store
-                .history(entity.0.store_kind(), &entity.1)
-                .await
-                .map_err(failed)?,
-        );
         Ok(Some(LayerView {
             deployable: deployable.to_string(),
             scope,
-            version,
-            config,
-            schema: found.config_schema,
+            version: found.version,
+            config: found.config,
+            schema: found.deployable.item.config_schema,
             // Shown, never sent back: secrets as masks.
-            below: masked(&merged(below.iter())),
-            entity,
+            below: masked(&merged(found.below.iter())),
+            entity: (entity, holder_key),
             history,
-            rights,
+            rights: found.rights,
         }))
-    }
-
-    /// What saving a layer writes: a stored layer, or for the default layer its deployable
-    /// with the new default config.
-    enum Edit {
-        Stored(ConfigLayer),
-        Default(Deployable),
-    }
-
-    impl Edit {
-        /// The key of the entity written, and the entity as the form has it (to merge into a
-        /// version saved meanwhile).
-        fn key_and_image(&self) -> (String, Value) {
-            let (key, image) = match self {
-                Edit::Stored(layer) => (layer.key(), serde_json::to_value(layer)),
-                Edit::Default(found) => (found.name.to_string(), serde_json::to_value(found)),
-            };
-            (key, image.expect("entities serialize to JSON"))
-        }
-    }
-
-    /// The edit a form sent, or the rule it breaks (a field and a rule).
-    async fn edit_from(
-        store: &Store,
-        deployable: &str,
-        kind: &str,
-        name: &str,
-        config: &str,
-    ) -> Result<Result<Edit, (String, String)>, ServerFnError> {
-        let (deployable, scope) = match parse(deployable, kind, name) {
-            Ok(parsed) => parsed,
-            Err(rule) => return Ok(Err((String::new(), rule))),
-        };
-        let config: Value = match serde_json::from_str(config) {
-            Ok(config) => config,
-            Err(e) => return Ok(Err(("/config".to_owned(), format!("not JSON: {e}")))),
-        };
-        if scope == Layer::Default {
-            let mut found = match store.get::<Deployable>(deployable.as_str()).await {
-                Ok(found) => found.item,
-                Err(e @ StoreError::Database(_)) => return Err(failed(e)),
-                Err(e) => return Ok(Err((String::new(), e.to_string()))),
-            };
-            found.default_config = config;
-            return Ok(match found.check() {
-                Ok(_) => Ok(Edit::Default(found)),
-                Err(e) => Err((e.field, e.rule)),
-            });
-        }
-        let layer = ConfigLayer {
-            deployable,
-            scope,
-            config,
-        };
-        Ok(match layer.check() {
-            Ok(()) => Ok(Edit::Stored(layer)),
-            Err(e) => Err((e.field, e.rule)),
-        })
     }
 
     pub async fn preview(
@@ -374,7 +265,6 @@ mod server {
         version: i64,
         config: &str,
     ) -> Result<LayerImpact, ServerFnError> {
-        let store = &console.store;
         let mut answer = LayerImpact {
             changed: 0,
             unchanged: 0,
@@ -384,43 +274,38 @@ mod server {
             refusal: None,
             conflict: None,
         };
-        let edit = match edit_from(store, deployable, kind, name, config).await? {
+        let ((deployable, scope), config) = match parse(deployable, kind, name)
+            .and_then(|parsed| Ok((parsed, config_of(config)?)))
+        {
             Ok(edit) => edit,
             Err((field, rule)) => {
                 answer.refusal = Some(format!("{field}: {rule}"));
                 return Ok(answer);
             }
         };
-        let expected = (version > 0).then_some(version);
         let actor = console.actor()?;
-        let (key, mine) = edit.key_and_image();
-        let default = matches!(edit, Edit::Default(_));
-        let impact = match edit {
-            Edit::Stored(layer) => store.preview(&actor, layer, expected).await,
-            Edit::Default(deployable) => store.preview(&actor, deployable, expected).await,
-        };
-        let impact = match impact {
+        let reader = console.store.as_actor(&actor);
+        let mine = config.clone();
+        let impact = match reader
+            .preview_layer(&deployable, &scope, config, version)
+            .await
+        {
             Ok(impact) => impact,
             // Saved meanwhile: the person may go on from the stored version with their edits
             // merged in, as after a save.
             Err(StoreError::Conflict {
                 expected, current, ..
             }) => {
-                answer.conflict = Some(match default {
-                    true => {
-                        conflict_with::<Deployable>(store, &key, Some(&mine), expected, current)
-                            .await?
-                    }
-                    false => {
-                        conflict_with::<ConfigLayer>(store, &key, Some(&mine), expected, current)
-                            .await?
-                    }
-                });
+                let found = reader
+                    .layer_meanwhile(&deployable, &scope, &mine, expected, current)
+                    .await
+                    .map_err(failed)?;
+                answer.conflict = Some(conflict(found));
                 return Ok(answer);
             }
             Err(e @ StoreError::Database(_)) => return Err(failed(e)),
             // Not one's to change: 403, as the save would be.
-            Err(e @ StoreError::Forbidden(_)) => return Err(crate::ssr::store_failure(e)),
+            Err(e @ StoreError::Forbidden(_)) => return Err(failed(e)),
             Err(e) => {
                 answer.refusal = Some(e.to_string());
                 return Ok(answer);
@@ -437,7 +322,7 @@ mod server {
             .collect();
         for change in impact.changed.iter().take(SHOWN_TENANTS) {
             let t = &change.target;
-            let before = match store.resolve(&t.tier, &t.tenant, &t.deployable).await {
+            let before = match reader.resolve(&t.tier, &t.tenant, &t.deployable).await {
                 Ok(config) => config.resolved.config,
                 Err(e @ StoreError::Database(_)) => return Err(failed(e)),
                 Err(_) => Value::Null,
@@ -465,7 +350,9 @@ mod server {
         config: &str,
         reason: &str,
     ) -> Result<SaveOutcome, ServerFnError> {
-        let edit = match edit_from(&console.store, deployable, kind, name, config).await? {
+        let ((deployable, scope), config) = match parse(deployable, kind, name)
+            .and_then(|parsed| Ok((parsed, config_of(config)?)))
+        {
             Ok(edit) => edit,
             Err((field, rule)) => {
                 return Ok(SaveOutcome::Invalid(vec![
@@ -473,37 +360,24 @@ mod server {
                 ]));
             }
         };
-        let edited = (version > 0).then_some(version);
-        let (key, mine) = edit.key_and_image();
-        match edit {
-            Edit::Stored(layer) => {
-                commit_write::<ConfigLayer>(
-                    console,
-                    &key,
-                    reason,
-                    edited,
-                    Some(&mine),
-                    async |change| {
-                        if version > 0 {
-                            change.update(version, layer).await.map(|v| v.version)
-                        } else {
-                            change.create(layer).await.map(|v| v.version)
-                        }
-                    },
-                )
-                .await
-            }
-            Edit::Default(found) => {
-                commit_write::<Deployable>(
-                    console,
-                    &key,
-                    reason,
-                    edited,
-                    Some(&mine),
-                    async |change| change.update(version, found).await.map(|v| v.version),
-                )
-                .await
-            }
-        }
+        let actor = console.actor()?;
+        let mine = config.clone();
+        let written = console
+            .store
+            .write_layer(&actor, reason, &deployable, &scope, config, version)
+            .await;
+        let (kind, key) = ConfigLayer::holder_of(&deployable, &scope);
+        outcome(
+            console,
+            kind,
+            &key,
+            written,
+            async |reader, expected, current| {
+                reader
+                    .layer_meanwhile(&deployable, &scope, &mine, expected, current)
+                    .await
+            },
+        )
+        .await
     }
 }

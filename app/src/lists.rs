@@ -263,5 +263,5 @@ pub async fn list_entities(kind: EntityKind, query: ListQuery) -> Result<ListVie
     }
     let console = Console::current()?;
     let actor = console.actor()?;
-    crate::with_entity_type!(kind, E => view(kind, console.store.list_page::<E>(&actor, &query).await))
+    crate::with_entity_type!(kind, E => view(kind, console.store.as_actor(&actor).list_page::<E>(&query).await))
 }

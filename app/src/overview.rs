@@ -99,10 +99,10 @@ pub async fn get_activity() -> Result<Activity, ServerFnError> {
     use crate::ssr::Console;
 
     let console = Console::current()?;
-    let store = &console.store;
+    let actor = console.actor()?;
+    let store = console.store.as_actor(&actor);
     let fail = crate::ssr::store_failure;
     let last_publication = store
-        .as_actor(&console.actor()?)
         .publications(1)
         .await
         .map_err(fail)?
@@ -110,7 +110,7 @@ pub async fn get_activity() -> Result<Activity, ServerFnError> {
         .next()
         .map(crate::publications::row_of);
     let recent = store
-        .audit_trail(&console.actor()?, &AuditFilter::default(), 0, RECENT)
+        .audit_trail(&AuditFilter::default(), 0, RECENT)
         .await
         .map_err(fail)?
         .items

@@ -44,12 +44,9 @@ pub async fn tenant_configs(tenant: String) -> Result<Vec<ResolvedView>, ServerF
 
     let fail = crate::ssr::store_failure;
     let console = Console::current()?;
-    let store = &console.store;
+    let actor = console.actor()?;
+    let store = console.store.as_actor(&actor);
     let name = TenantName::parse(tenant).map_err(crate::ssr::bad_argument)?;
-    store
-        .check_read(&console.actor()?, "tenant", name.as_str())
-        .await
-        .map_err(fail)?;
     let found = store.get::<Tenant>(name.as_str()).await.map_err(fail)?.item;
     let product = store
         .get::<Product>(found.product.as_str())

@@ -46,8 +46,9 @@ pub async fn compare_revisions(from: i64, to: i64) -> Result<RevisionDiff, Serve
         }
     }
     // Only what the person may read, at both revisions.
-    let before = store.state_at_for(&actor, from).await.map_err(fail)?;
-    let after = store.state_at_for(&actor, to).await.map_err(fail)?;
+    let reader = store.as_actor(&actor);
+    let before = reader.state_at(from).await.map_err(fail)?;
+    let after = reader.state_at(to).await.map_err(fail)?;
     Ok(differences(from, to, &before, &after))
 }
 

@@ -21,6 +21,35 @@ pub enum Layer {
 }
 
 impl Layer {
+    /// A scope from its kind (`default`, `tier`, `product`, `tenant`) and its name (empty for
+    /// the default layer), as people and paths name it; the refusal names the rule.
+    pub fn parse(kind: &str, name: &str) -> Result<Layer, FieldError> {
+        let named = |e: crate::names::NameError| FieldError::new("/scope/name", e.to_string());
+        match kind {
+            "default" if name.is_empty() => Ok(Layer::Default),
+            "default" => Err(FieldError::new(
+                "/scope/name",
+                "the default layer has no name",
+            )),
+            "tier" => TierName::parse(name).map(Layer::Tier).map_err(named),
+            "product" => ProductName::parse(name).map(Layer::Product).map_err(named),
+            "tenant" => TenantName::parse(name).map(Layer::Tenant).map_err(named),
+            other => Err(FieldError::new(
+                "/scope/kind",
+                format!("{other:?} is not a layer's scope: default, tier, product or tenant"),
+            )),
+        }
+    }
+
+    /// Where its holder's image (see [`ConfigLayer::holder_of`]) holds the layer's values, as
+    /// a JSON pointer: the deployable's `/default_config`, or the stored layer's `/config`.
+    pub fn values_pointer(&self) -> &'static str {
+        match self {
+            Layer::Default => "/default_config",
+            _ => "/config",
+        }
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             Layer::Default => "default",
@@ -95,6 +124,15 @@ impl ConfigLayer {
 
     pub fn key(&self) -> String {
         ConfigLayer::key_of(&self.deployable, &self.scope)
+    }
+
+    /// The entity holding `scope`'s layer of `deployable`, as its kind and key: the deployable
+    /// itself for the default layer (its default config), else the stored config layer.
+    pub fn holder_of(deployable: &DeployableName, scope: &Layer) -> (&'static str, String) {
+        match scope {
+            Layer::Default => ("deployable", deployable.to_string()),
+            _ => ("config layer", ConfigLayer::key_of(deployable, scope)),
+        }
     }
 
     pub fn check(&self) -> Result<(), FieldError> {

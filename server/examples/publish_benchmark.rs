@@ -101,7 +101,12 @@ async fn main() {
         let scope =
             Layer::Tenant(TenantName::parse(format!("big-t{:05}", round * 7 % tenants)).unwrap());
         let key = ConfigLayer::key_of(&deployable, &scope);
-        let expected = store.get::<ConfigLayer>(&key).await.ok().map(|v| v.version);
+        let expected = store
+            .as_operator()
+            .get::<ConfigLayer>(&key)
+            .await
+            .ok()
+            .map(|v| v.version);
         let layer = ConfigLayer {
             deployable: deployable.clone(),
             scope,

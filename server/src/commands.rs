@@ -18,7 +18,7 @@ use crate::startup::StartupError;
 
 pub async fn demo(store: &Store, actor: &str) -> Result<(), StartupError> {
     let revision = store.load_demo(actor).await?;
-    let state = store.current_state().await?;
+    let state = store.as_operator().current_state().await?;
     let counts: Vec<String> = state
         .iter()
         .map(|(kind, rows)| format!("{} {kind}(s)", rows.len()))
@@ -107,7 +107,12 @@ pub async fn publish(store: &Store, settings: &Settings) -> Result<(), StartupEr
             std::process::id()
         )))
         .await?;
-    let newest = store.publications(1).await?.into_iter().next();
+    let newest = store
+        .as_operator()
+        .publications(1)
+        .await?
+        .into_iter()
+        .next();
     let outcome = publisher.publish_next().await;
     bar.finish_and_clear();
     match outcome? {

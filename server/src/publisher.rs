@@ -183,7 +183,7 @@ impl Publisher {
 
     async fn publish(&self, claim: &Claim) -> Result<PublishFigures, PublishError> {
         let started = Instant::now();
-        let state = std::sync::Arc::new(self.store.state_at(claim.revision).await?);
+        let state = std::sync::Arc::new(self.store.as_operator().state_at(claim.revision).await?);
         let domain = self.store.domain().await?;
         let mut documents = BTreeMap::new();
         let mut contents = Vec::new();

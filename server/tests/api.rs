@@ -273,7 +273,11 @@ async fn a_token_acting_in_acme_changes_acme_only_and_history_names_it() {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{written}");
-    let history = store.history("tenant", "acme-berlin").await.unwrap();
+    let history = store
+        .as_operator()
+        .history("tenant", "acme-berlin")
+        .await
+        .unwrap();
     assert_eq!(history.last().unwrap().actor, "token:acme-bot");
 
     let (status, tier) = send(

@@ -564,6 +564,7 @@ async fn a_viewer_of_one_organization_sees_nothing_of_another() {
     // written.
     let store = server.db.store().await;
     let product = store
+        .as_operator()
         .get::<strata_domain::product::Product>("glx-billing")
         .await
         .unwrap();
@@ -589,6 +590,7 @@ async fn a_viewer_of_one_organization_sees_nothing_of_another() {
     );
     assert!(why.contains("needs the editor role"), "{why}");
     let stored = store
+        .as_operator()
         .get::<strata_domain::product::Product>("glx-billing")
         .await
         .unwrap();

@@ -98,7 +98,11 @@ async fn a_form_saves_names_broken_rules_and_answers_a_stale_version_with_the_co
         json!({"Saved": {"key": "SANDBOX", "version": 1, "unchanged": false}})
     );
     let store = console.server.db.store().await;
-    let history = store.history("tier", "SANDBOX").await.unwrap();
+    let history = store
+        .as_operator()
+        .history("tier", "SANDBOX")
+        .await
+        .unwrap();
     assert_eq!(
         (history[0].actor.as_str(), history[0].reason.as_str()),
         ("tester", "acceptance tests")
@@ -159,6 +163,7 @@ async fn a_form_saves_names_broken_rules_and_answers_a_stale_version_with_the_co
     );
     assert_eq!(conflict["document"]["display_name"], "Globex Inc.");
     let stored = store
+        .as_operator()
         .get::<strata_domain::organization::Organization>("globex")
         .await
         .unwrap();
@@ -211,7 +216,7 @@ async fn a_delete_is_refused_while_anything_refers_to_the_entity_and_keeps_its_h
     let deleted = console.call("delete", &delete("tier", "SPARE", 1)).await;
     assert_eq!(deleted["Saved"]["version"], 2, "{deleted}");
     let store = console.server.db.store().await;
-    let history = store.history("tier", "SPARE").await.unwrap();
+    let history = store.as_operator().history("tier", "SPARE").await.unwrap();
     assert_eq!(history[1].operation.as_str(), "delete");
     store.close().await;
 }
@@ -221,6 +226,7 @@ async fn a_schema_that_tenants_break_is_refused_with_them_and_nothing_is_written
     let console = console_with_demo().await;
     let store = console.server.db.store().await;
     let billing = store
+        .as_operator()
         .get::<strata_domain::deployable::Deployable>("billing")
         .await
         .unwrap();
@@ -249,6 +255,7 @@ async fn a_schema_that_tenants_break_is_refused_with_them_and_nothing_is_written
             .contains("Nothing was written")
     );
     let after = store
+        .as_operator()
         .get::<strata_domain::deployable::Deployable>("billing")
         .await
         .unwrap();
@@ -296,7 +303,11 @@ async fn a_roll_back_is_previewed_then_written_as_a_new_version() {
     let done = console.call("rollback", &roll).await;
     assert_eq!(done["Saved"]["version"], 3);
     let store = console.server.db.store().await;
-    let history = store.history("tier", "STAGING").await.unwrap();
+    let history = store
+        .as_operator()
+        .history("tier", "STAGING")
+        .await
+        .unwrap();
     assert_eq!(history[2].operation.as_str(), "rollback");
     assert_eq!(
         history[2].after.as_ref().unwrap()["display_name"],

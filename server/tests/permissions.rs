@@ -554,6 +554,7 @@ async fn fixture() -> Fixture {
     let store = store.with_secret_key(Some(common::test_key()));
     let editor = Actor::Person(store.signed_in_person("eda.acme").await.unwrap().unwrap());
     let berlin = store
+        .as_operator()
         .get::<ConfigLayer>("web-api/tenant/acme-berlin")
         .await
         .unwrap();
@@ -563,9 +564,15 @@ async fn fixture() -> Fixture {
     change.update(berlin.version, edited).await.unwrap();
     change.commit().await.unwrap();
 
-    let mut product = store.get::<Product>("acme-shop").await.unwrap().item;
+    let mut product = store
+        .as_operator()
+        .get::<Product>("acme-shop")
+        .await
+        .unwrap()
+        .item;
     product.display_name = "Acme Shop (renamed)".into();
     let layer = store
+        .as_operator()
         .get::<ConfigLayer>("web-api/tenant/acme-berlin")
         .await
         .unwrap()

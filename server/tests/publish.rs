@@ -59,12 +59,18 @@ async fn a_published_revision_is_a_manifest_of_checked_documents_named_by_head()
     assert_eq!(figures.documents_uploaded, 1);
     let (head, manifest) = head_of(&origin).await;
     assert_eq!((head.revision, manifest.parent), (2, Some(1)));
-    let state = store.state_at(2).await.unwrap();
+    let state = store.as_operator().state_at(2).await.unwrap();
     manifest
         .check_document("tiers.json", &render_document(&state["tier"]))
         .unwrap();
     assert_eq!(
-        store.publication(2).await.unwrap().unwrap().state,
+        store
+            .as_operator()
+            .publication(2)
+            .await
+            .unwrap()
+            .unwrap()
+            .state,
         PublicationState::Published
     );
 
@@ -172,7 +178,7 @@ async fn with_the_origin_down_commits_go_on_and_the_publication_waits_then_compl
         }
         other => panic!("expected a failure, got {other:?}"),
     }
-    let failed = store.publication(1).await.unwrap().unwrap();
+    let failed = store.as_operator().publication(1).await.unwrap().unwrap();
     assert_eq!(
         (failed.state, failed.attempts),
         (PublicationState::Failed, 1)
@@ -200,6 +206,7 @@ async fn with_the_origin_down_commits_go_on_and_the_publication_waits_then_compl
     assert_eq!(figures.documents_uploaded, 7);
     assert_eq!(head_of(&origin).await.0.revision, 2);
     let states: Vec<_> = store
+        .as_operator()
         .publications(10)
         .await
         .unwrap()
@@ -295,8 +302,14 @@ async fn a_server_killed_mid_publication_is_taken_over_within_seconds_of_its_res
     let origin_dir = dir.path().join("origin");
     let origin = Origin::Directory(DirectoryOrigin::new(&origin_dir));
     let mut server = spawn_server(&db, &origin_dir);
-    let state_of =
-        async |revision: i64| store.publication(revision).await.unwrap().map(|p| p.state);
+    let state_of = async |revision: i64| {
+        store
+            .as_operator()
+            .publication(revision)
+            .await
+            .unwrap()
+            .map(|p| p.state)
+    };
     common::until(
         "revision 1 to be published",
         Duration::from_secs(30),

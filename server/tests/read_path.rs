@@ -60,6 +60,7 @@ async fn services_read_resolved_configs_by_revision() {
     assert_eq!(response.headers()["content-type"], "application/json");
     let served: Value = response.json().await.unwrap();
     let resolved = store
+        .as_operator()
         .resolve(
             &TierName::parse("LIVE").unwrap(),
             &TenantName::parse("acme-berlin").unwrap(),
@@ -138,6 +139,7 @@ async fn services_read_resolved_configs_by_revision() {
 
     // A change is served as the next revision.
     let layer = store
+        .as_operator()
         .get::<ConfigLayer>("web-api/tenant/acme-berlin")
         .await
         .unwrap();
@@ -258,7 +260,12 @@ async fn every_replica_serves_what_one_of_them_published() {
             )
             .await;
         }
-        let publication = store.publication(revision).await.unwrap().unwrap();
+        let publication = store
+            .as_operator()
+            .publication(revision)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(
             publication.attempts, 1,
             "one replica published revision {revision}"

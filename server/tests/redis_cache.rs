@@ -96,6 +96,7 @@ async fn each_publication_is_compiled_into_redis_and_announced() {
         .unwrap();
     let config: Value = rmp_serde::from_slice(&packed).unwrap();
     let resolved = store
+        .as_operator()
         .resolve(
             &TierName::parse("LIVE").unwrap(),
             &TenantName::parse("acme-berlin").unwrap(),
@@ -148,6 +149,7 @@ async fn each_publication_is_compiled_into_redis_and_announced() {
 
     // A tenant taken down: its configs leave the next revision's hash.
     let berlin = store
+        .as_operator()
         .get::<strata_domain::tenant::Tenant>("acme-berlin")
         .await
         .unwrap();
@@ -178,6 +180,7 @@ async fn each_publication_is_compiled_into_redis_and_announced() {
         .await
         .unwrap();
     let amsterdam = store
+        .as_operator()
         .resolve(
             &TierName::parse("LIVE").unwrap(),
             &TenantName::parse("acme-amsterdam").unwrap(),
@@ -283,7 +286,15 @@ async fn a_running_server_fills_a_redis_that_was_stopped_and_restarted_empty() {
     let error = common::until(
         "a failed attempt at revision 2",
         Duration::from_secs(30),
-        async || store.publication(2).await.unwrap().unwrap().last_error,
+        async || {
+            store
+                .as_operator()
+                .publication(2)
+                .await
+                .unwrap()
+                .unwrap()
+                .last_error
+        },
     )
     .await;
     assert!(error.contains("the Redis cache at"), "{error}");

@@ -189,6 +189,7 @@ async fn with_s3_stopped_a_running_server_keeps_committing_and_publishes_once_it
     assert_eq!(store.domain().await.unwrap().revision, 4, "commits go on");
     let failed = until("a failed attempt at revision 4", WAIT, async || {
         store
+            .as_operator()
             .publication(4)
             .await
             .unwrap()
@@ -214,6 +215,7 @@ async fn with_s3_stopped_a_running_server_keeps_committing_and_publishes_once_it
     let fetched = fetch_current(&origin).await.unwrap().unwrap();
     assert_eq!(fetched.manifest.revision, 4);
     let states: Vec<_> = store
+        .as_operator()
         .publications(10)
         .await
         .unwrap()

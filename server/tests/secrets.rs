@@ -233,6 +233,7 @@ async fn secrets_reach_only_tokens_that_open_them_and_never_pages_answers_or_log
     let (_, history) = get(&admin, &format!("{address}/history"), None).await;
     assert_holds_none("the history page", &history);
     let stored = store
+        .as_operator()
         .history("config layer", "web-api/tenant/acme-berlin")
         .await
         .unwrap();

@@ -160,6 +160,7 @@ async fn the_config_read_path_answers_only_a_live_read_token_in_scope() {
     // Asked for a tenant of another tier, a LIVE token is not told which tier that is; a token
     // that reads both tiers is.
     let elsewhere = store
+        .as_operator()
         .list::<strata_domain::tenant::Tenant>()
         .await
         .unwrap()
@@ -240,7 +241,7 @@ async fn a_token_acting_in_an_organization_calls_the_console_as_that_role_only()
     let save = |token: String, key: &'static str, name: &'static str| {
         let (address, store) = (address.clone(), store.clone());
         async move {
-            let product = store.get::<Product>(key).await.unwrap();
+            let product = store.as_operator().get::<Product>(key).await.unwrap();
             let mut renamed = serde_json::to_value(&product.item).unwrap();
             renamed["display_name"] = name.into();
             let response = reqwest::Client::new()
@@ -261,13 +262,22 @@ async fn a_token_acting_in_an_organization_calls_the_console_as_that_role_only()
     };
     let (status, text) = save(editor.clone(), "acme-shop", "Acme Shop (bot)").await;
     assert_eq!(status, StatusCode::OK, "{text}");
-    let history = store.history("product", "acme-shop").await.unwrap();
+    let history = store
+        .as_operator()
+        .history("product", "acme-shop")
+        .await
+        .unwrap();
     assert_eq!(history.last().unwrap().actor, "token:acme-editor");
 
     let (status, text) = save(viewer, "acme-shop", "Acme Shop (viewer)").await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{text}");
     assert!(text.contains("token:acme-viewer may not change"), "{text}");
-    let before = store.get::<Product>("glx-billing").await.unwrap().version;
+    let before = store
+        .as_operator()
+        .get::<Product>("glx-billing")
+        .await
+        .unwrap()
+        .version;
     // Another organization's product does not exist for it, as when reading.
     let (_, text) = save(editor.clone(), "glx-billing", "Globex (acme's bot)").await;
     assert!(
@@ -275,7 +285,12 @@ async fn a_token_acting_in_an_organization_calls_the_console_as_that_role_only()
         "{text}"
     );
     assert!(!text.contains("globex"), "{text}");
-    let after = store.get::<Product>("glx-billing").await.unwrap().version;
+    let after = store
+        .as_operator()
+        .get::<Product>("glx-billing")
+        .await
+        .unwrap()
+        .version;
     assert_eq!(after, before, "nothing written");
 
     // A read token is not for the console; a bad token is 401, not a redirect.

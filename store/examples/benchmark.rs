@@ -42,6 +42,7 @@ fn ms(d: Duration) -> String {
 
 async fn commits_per_second(store: &Store, backend: Backend) {
     let tenants: Vec<Tenant> = store
+        .as_operator()
         .list::<Tenant>()
         .await
         .unwrap()
@@ -53,6 +54,7 @@ async fn commits_per_second(store: &Store, backend: Backend) {
     for i in 0..n {
         let tenant = &tenants[i % tenants.len()];
         let product = store
+            .as_operator()
             .get::<Product>(tenant.product.as_str())
             .await
             .unwrap()
@@ -60,7 +62,12 @@ async fn commits_per_second(store: &Store, backend: Backend) {
         let deployable = product.deployables.iter().next().unwrap().clone();
         let scope = Layer::Tenant(tenant.name.clone());
         let key = ConfigLayer::key_of(&deployable, &scope);
-        let expected = store.get::<ConfigLayer>(&key).await.ok().map(|v| v.version);
+        let expected = store
+            .as_operator()
+            .get::<ConfigLayer>(&key)
+            .await
+            .ok()
+            .map(|v| v.version);
         let layer = ConfigLayer {
             deployable,
             scope,
@@ -94,6 +101,7 @@ async fn commits_per_second(store: &Store, backend: Backend) {
 
 async fn resolve_latency(store: &Store, backend: Backend) {
     let tenants: Vec<Tenant> = store
+        .as_operator()
         .list::<Tenant>()
         .await
         .unwrap()
@@ -101,6 +109,7 @@ async fn resolve_latency(store: &Store, backend: Backend) {
         .map(|v| v.item)
         .collect();
     let products: Vec<Product> = store
+        .as_operator()
         .list::<Product>()
         .await
         .unwrap()
@@ -116,6 +125,7 @@ async fn resolve_latency(store: &Store, backend: Backend) {
         let deployable = deployables[dice.roll(deployables.len())];
         let start = Instant::now();
         let resolved = store
+            .as_operator()
             .resolve(&tenant.tier, &tenant.name, deployable)
             .await
             .unwrap();
@@ -152,7 +162,8 @@ async fn impact_preview(store: &Store, backend: Backend, tenants: usize) {
     };
     let start = Instant::now();
     let impact = store
-        .preview(&Actor::operator("preview"), proposed.clone(), None)
+        .as_actor(&Actor::operator("preview"))
+        .preview(proposed.clone(), None)
         .await
         .unwrap();
     let previewed = start.elapsed();

@@ -348,6 +348,11 @@ impl ChangeSet {
         self.touched.extend(touch);
     }
 
+    /// What the writes so far can change among resolved configs.
+    pub(crate) fn touched(&self) -> &BTreeSet<Touch> {
+        &self.touched
+    }
+
     /// Applies every write under this change set's revision, if every resolved config the
     /// writes touched still follows its deployable's schema; else applies nothing and names
     /// the configs that break. Writes are checked together, so a change set may pass through

@@ -288,7 +288,7 @@ impl Store {
     }
 
     /// The live state, kind → key → image, read in one snapshot.
-    pub async fn current_state(&self) -> Result<State, StoreError> {
+    pub(crate) async fn current_state(&self) -> Result<State, StoreError> {
         let mut read = self.snapshot().await?;
         let mut state = State::new();
         async fn add<E: Entity>(

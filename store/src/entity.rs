@@ -517,7 +517,7 @@ impl ChangeSet {
 }
 
 impl Store {
-    pub async fn get<E: Entity>(&self, key: &str) -> Result<Versioned<E>, StoreError> {
+    pub(crate) async fn get<E: Entity>(&self, key: &str) -> Result<Versioned<E>, StoreError> {
         let mut conn = self.pool.acquire().await?;
         fetch::<E>(&mut conn, key)
             .await?
@@ -525,12 +525,6 @@ impl Store {
                 kind: E::KIND,
                 key: key.to_owned(),
             })
-    }
-
-    /// Every entity of a kind, by key.
-    pub async fn list<E: Entity>(&self) -> Result<Vec<Versioned<E>>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        fetch_all::<E>(&mut conn).await
     }
 }
 

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 use sqlx::Row;
 use sqlx::any::AnyRow;
-use strata_domain::diff::{PatchOp, diff};
 
 use strata_domain::audit::AuditFilter;
 use strata_domain::listing::{ListPage, ListQuery, MAX_LIMIT};
@@ -49,7 +48,11 @@ const COLUMNS: &str = "seq, revision, entity_kind, entity_key, entity_version, o
 
 impl Store {
     /// Every version of one entity, oldest first.
-    pub async fn history(&self, kind: &str, key: &str) -> Result<Vec<ChangeRecord>, StoreError> {
+    pub(crate) async fn history(
+        &self,
+        kind: &str,
+        key: &str,
+    ) -> Result<Vec<ChangeRecord>, StoreError> {
         let rows = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM changes WHERE entity_kind = $1 AND entity_key = $2 ORDER BY entity_version"
         ))
@@ -60,26 +63,10 @@ impl Store {
         rows.iter().map(record_from_row).collect()
     }
 
-    /// The same for an entity one names: "does not exist" when it never did.
-    pub async fn history_of(
-        &self,
-        kind: &'static str,
-        key: &str,
-    ) -> Result<Vec<ChangeRecord>, StoreError> {
-        let records = self.history(kind, key).await?;
-        if records.is_empty() {
-            return Err(StoreError::NotFound {
-                kind,
-                key: key.to_owned(),
-            });
-        }
-        Ok(records)
-    }
-
     /// Changes across the whole domain that `actor` may read (a person: their organizations'
     /// and the domain's shared ones), newest first, filtered, a window at a time, with the
     /// number that match.
-    pub async fn audit_trail(
+    pub(crate) async fn audit_trail(
         &self,
         actor: &Actor,
         filter: &AuditFilter,
@@ -167,22 +154,8 @@ impl Store {
         })
     }
 
-    /// What changed in an entity from version `from` to version `to`, as an RFC 6902 patch
-    /// between their images. A deletion's image is `null`, so a patch to or from one replaces
-    /// the whole document.
-    pub async fn diff_versions(
-        &self,
-        kind: &str,
-        key: &str,
-        from: i64,
-        to: i64,
-    ) -> Result<Vec<PatchOp>, StoreError> {
-        let (before, after) = self.version_images(kind, key, from, to).await?;
-        Ok(diff(&before, &after))
-    }
-
     /// The images of an entity's versions `from` and `to`; a deletion's image is `null`.
-    pub async fn version_images(
+    pub(crate) async fn version_images(
         &self,
         kind: &str,
         key: &str,
@@ -202,20 +175,10 @@ impl Store {
         Ok((image_of("/from", from)?, image_of("/to", to)?))
     }
 
-    /// The part of the domain at `revision` that `actor` may read: a person sees the shared
-    /// entities and their organizations' ones, as they were then.
-    pub async fn state_at_for(&self, actor: &Actor, revision: i64) -> Result<State, StoreError> {
-        let state = self.state_at(revision).await?;
-        Ok(crate::access::visibility::visible_state(
-            &Visibility::of(actor),
-            &state,
-        ))
-    }
-
     /// Every entity as it stood right after `revision` was committed: kind → key → image.
     /// A revision past the current one answers the current state.
     /// Read from history alone, so it answers for any revision, however old.
-    pub async fn state_at(&self, revision: i64) -> Result<State, StoreError> {
+    pub(crate) async fn state_at(&self, revision: i64) -> Result<State, StoreError> {
         let rows = sqlx::query(
             "SELECT c.entity_kind, c.entity_key, c.after_image FROM changes c \
              WHERE c.revision <= $1 AND c.entity_version = ( \

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod audit;
 pub mod changes;
+pub mod conflicts;
 mod converge;
 pub use converge::KINDS;
 mod config_layers;
@@ -18,6 +19,7 @@ mod error;
 pub mod exchange;
 mod files;
 pub mod history;
+pub mod layer_editing;
 mod listing;
 mod organizations;
 pub mod outbox;
@@ -29,6 +31,7 @@ mod tenants;
 pub mod test_support;
 mod tier_deployables;
 mod tiers;
+pub mod write;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Row, Transaction};

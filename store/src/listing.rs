@@ -13,7 +13,7 @@ use crate::{Store, StoreError};
 impl Store {
     /// A page of what `actor` may read: a person sees their organizations' rows and what the
     /// domain shares, nothing of other organizations (counts included).
-    pub async fn list_page<E: Entity>(
+    pub(crate) async fn list_page<E: Entity>(
         &self,
         actor: &Actor,
         query: &ListQuery,

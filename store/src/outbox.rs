@@ -319,7 +319,7 @@ impl Store {
     }
 
     /// The latest publications, newest first.
-    pub async fn publications(&self, limit: i64) -> Result<Vec<Publication>, StoreError> {
+    pub(crate) async fn publications(&self, limit: i64) -> Result<Vec<Publication>, StoreError> {
         sqlx::query(&format!(
             "SELECT {COLUMNS} FROM publications ORDER BY revision DESC LIMIT $1"
         ))
@@ -340,7 +340,10 @@ impl Store {
         .await?)
     }
 
-    pub async fn publication(&self, revision: i64) -> Result<Option<Publication>, StoreError> {
+    pub(crate) async fn publication(
+        &self,
+        revision: i64,
+    ) -> Result<Option<Publication>, StoreError> {
         sqlx::query(&format!(
             "SELECT {COLUMNS} FROM publications WHERE revision = $1"
         ))

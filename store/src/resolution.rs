@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 use sqlx::AnyConnection;
 use strata_domain::deployable::Deployable;
-use strata_domain::diff::{PatchOp, diff};
+use strata_domain::diff::PatchOp;
 use strata_domain::layer::{ConfigLayer, Layer};
 use strata_domain::names::{DeployableName, ProductName, TenantName, TierName};
 use strata_domain::product::Product;
@@ -19,7 +19,6 @@ use strata_domain::schema::{ConfigSchema, MAX_REPORTED, Violations};
 use strata_domain::secret::hide_secrets_in;
 use strata_domain::tenant::Tenant;
 
-use crate::access::Actor;
 use crate::entity::{Entity, fetch, name_at};
 use crate::sealing::{Sealer, Unopened};
 use crate::{Store, StoreError};
@@ -85,7 +84,7 @@ impl ConfigViolations {
         self.total == 0
     }
 
-    fn add(&mut self, config: &ResolvedConfig) {
+    pub(crate) fn add(&mut self, config: &ResolvedConfig) {
         for FieldError { field, rule } in &config.violations.first {
             if self.first.len() < MAX_REPORTED {
                 self.first.push(ConfigViolation {
@@ -296,7 +295,7 @@ pub(crate) async fn check_touched(
 impl Store {
     /// The config `tenant` runs `deployable` with on `tier`, with the layer of every leaf and
     /// what it breaks of the schema (nothing, unless the schema was loaded from elsewhere).
-    pub async fn resolve(
+    pub(crate) async fn resolve(
         &self,
         tier: &TierName,
         tenant: &TenantName,
@@ -357,64 +356,5 @@ impl Store {
         configs
             .pop()
             .ok_or_else(|| StoreError::corrupt("resolving one config gave none"))
-    }
-
-    /// What writing `entity` (an update from `expected_version`, or a create when `None`) would
-    /// do to resolved configs, without writing it. The write's own rules apply: a write the
-    /// store would refuse for another reason is refused here too.
-    /// `actor` must be allowed to make the write.
-    pub async fn preview<E: Entity>(
-        &self,
-        actor: &Actor,
-        entity: E,
-        expected_version: Option<i64>,
-    ) -> Result<Impact, StoreError> {
-        let mut change = self.begin(actor, "impact preview").await?;
-        let mut touched = BTreeSet::new();
-        touched.extend(entity.touches());
-        if let Some(current) = fetch::<E>(change.conn(), &entity.key()).await? {
-            touched.extend(current.item.touches());
-        }
-        let before_targets = affected(change.conn(), &touched).await?;
-        let sealer = self.sealer.clone();
-        let before = resolve_targets(change.conn(), &sealer, &before_targets).await?;
-        match expected_version {
-            Some(version) => change.update(version, entity).await?,
-            None => change.create(entity).await?,
-        };
-        let after_targets = affected(change.conn(), &touched).await?;
-        let after = resolve_targets(change.conn(), &sealer, &after_targets).await?;
-        change.abandon().await?;
-
-        let mut before: BTreeMap<Target, Value> = before
-            .into_iter()
-            .map(|c| (c.target, c.resolved.config))
-            .collect();
-        let mut impact = Impact {
-            changed: Vec::new(),
-            unchanged: 0,
-            violations: ConfigViolations::default(),
-        };
-        for config in after {
-            impact.violations.add(&config);
-            let old = before.remove(&config.target).unwrap_or(Value::Null);
-            let patch = diff(&old, &config.resolved.config);
-            if patch.is_empty() {
-                impact.unchanged += 1;
-            } else {
-                impact.changed.push(ConfigChange {
-                    target: config.target,
-                    patch,
-                });
-            }
-        }
-        for (target, old) in before {
-            impact.changed.push(ConfigChange {
-                patch: diff(&old, &Value::Null),
-                target,
-            });
-        }
-        impact.changed.sort_by(|a, b| a.target.cmp(&b.target));
-        Ok(impact)
     }
 }

@@ -46,7 +46,12 @@ async fn a_deployable_is_stored_with_its_schema_and_default_config() {
         change.create(deployable.clone()).await.unwrap();
         change.commit().await.unwrap();
         assert_eq!(
-            store.get::<Deployable>("web-api").await.unwrap().item,
+            store
+                .as_operator()
+                .get::<Deployable>("web-api")
+                .await
+                .unwrap()
+                .item,
             deployable,
             "{backend:?}"
         );
@@ -121,7 +126,15 @@ async fn a_schema_change_that_the_default_config_breaks_is_refused() {
         assert_eq!(field, "/default_config/rate_limit");
         assert!(rule.contains("50"), "{rule}");
         drop(change);
-        assert_eq!(store.get::<Deployable>("web-api").await.unwrap().version, 1);
+        assert_eq!(
+            store
+                .as_operator()
+                .get::<Deployable>("web-api")
+                .await
+                .unwrap()
+                .version,
+            1
+        );
     })
     .await;
 }

@@ -56,33 +56,34 @@ async fn a_drift_origin_becomes_a_strata_domain_and_the_rest_is_reported() {
                 ("tier deployable", 6),
             ]
         );
-        let product = store.get::<Product>("acme0-prod0").await.unwrap().item;
+        let product = store.as_operator().get::<Product>("acme0-prod0").await.unwrap().item;
         assert_eq!(product.deployables.len(), 3, "Drift's duplicates are one set");
         assert_eq!(
-            store.get::<Product>("acme1-prod1").await.unwrap().item.state,
+            store.as_operator().get::<Product>("acme1-prod1").await.unwrap().item.state,
             EntityState::Disabled
         );
-        let tenant = store.get::<Tenant>("acme0-prod0-test0-localtiera").await.unwrap().item;
+        let tenant = store.as_operator().get::<Tenant>("acme0-prod0-test0-localtiera").await.unwrap().item;
         assert_eq!(tenant.alias.unwrap().as_str(), "acme0-main");
         assert_eq!(tenant.state, TenantState::Active);
         assert_eq!(
-            store.get::<Tenant>("acme1-prod1-test1-localtierb").await.unwrap().item.state,
+            store.as_operator().get::<Tenant>("acme1-prod1-test1-localtierb").await.unwrap().item.state,
             TenantState::Initializing
         );
-        let inactive = store.get::<TierDeployable>("LOCALTIERB/svc2").await.unwrap().item;
+        let inactive = store.as_operator().get::<TierDeployable>("LOCALTIERB/svc2").await.unwrap().item;
         assert_eq!(
             (inactive.active, inactive.inactive_reason.as_deref()),
             (false, Some("not deployed on B yet"))
         );
         assert_eq!(
-            store.get::<TierDeployable>("LOCALTIERA/svc0").await.unwrap().item.release.as_deref(),
+            store.as_operator().get::<TierDeployable>("LOCALTIERA/svc0").await.unwrap().item.release.as_deref(),
             Some("0.9.1")
         );
         assert_eq!(
-            store.get::<Deployable>("svc1").await.unwrap().item.default_config,
+            store.as_operator().get::<Deployable>("svc1").await.unwrap().item.default_config,
             json!({"postgres": {"port": 5432}})
         );
         let layer = store
+            .as_operator()
             .get::<ConfigLayer>("svc1/tenant/acme0-prod0-test0-localtiera")
             .await
             .unwrap()
@@ -117,7 +118,7 @@ async fn a_drift_origin_becomes_a_strata_domain_and_the_rest_is_reported() {
             ("acme0-prod0-test1-localtiera", true),
             ("acme0-prod0-test0-localtiera", false),
         ] {
-            let tenant = store.get::<Tenant>(tenant).await.unwrap().item;
+            let tenant = store.as_operator().get::<Tenant>(tenant).await.unwrap().item;
             assert_eq!(tenant.termination_protection, protected, "{}", tenant.name);
         }
         // Importing the same origin again changes nothing.
@@ -126,6 +127,7 @@ async fn a_drift_origin_becomes_a_strata_domain_and_the_rest_is_reported() {
         // The tier's resource defaults are the tier's layer, under the key tenants use: a
         // tenant made after the import resolves with the tier's database server.
         let tier_layer = store
+            .as_operator()
             .get::<ConfigLayer>("svc1/tier/LOCALTIERA")
             .await
             .unwrap()
@@ -143,6 +145,7 @@ async fn a_drift_origin_becomes_a_strata_domain_and_the_rest_is_reported() {
         change.create(new_tenant).await.unwrap();
         change.commit().await.unwrap();
         let resolved = store
+            .as_operator()
             .resolve(
                 &TierName::parse("LOCALTIERA".to_owned()).unwrap(),
                 &TenantName::parse("acme0-prod0-new-localtiera".to_owned()).unwrap(),
@@ -279,7 +282,7 @@ async fn every_field_of_every_drift_row_is_mapped_exactly_or_reported() {
             .import_drift(&Actor::operator("grace"), "move from Drift", &fixture())
             .await
             .unwrap();
-        let state = store.current_state().await.unwrap();
+        let state = store.as_operator().current_state().await.unwrap();
         let said = report.not_mapped.join("\n");
         let get = |kind: &str, key: &str| state.get(kind).and_then(|t| t.get(key)).cloned();
         // A field a table's report line names ("tiers.json: fields aws have no place").

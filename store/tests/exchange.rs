@@ -32,7 +32,7 @@ fn read_dir(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
 async fn the_demo_domain_is_believable_and_loads_only_into_an_empty_domain() {
     on_each_backend(async |_, _, store| {
         store.load_demo("demo").await.unwrap();
-        let state = store.current_state().await.unwrap();
+        let state = store.as_operator().current_state().await.unwrap();
         let count = |kind: &str| state[kind].len();
         assert_eq!(
             [
@@ -123,7 +123,13 @@ async fn an_import_that_breaks_a_rule_applies_nothing_and_names_the_file_and_key
             )
         );
         assert_eq!(store.domain().await.unwrap().revision, before);
-        assert!(store.get::<ConfigLayer>("web-api/tier/LIVE").await.is_ok());
+        assert!(
+            store
+                .as_operator()
+                .get::<ConfigLayer>("web-api/tier/LIVE")
+                .await
+                .is_ok()
+        );
 
         std::fs::write(
             dir.path().join("tenants.json"),
@@ -155,7 +161,7 @@ async fn an_import_that_breaks_a_rule_applies_nothing_and_names_the_file_and_key
 async fn restore_brings_back_every_kind_as_one_revision_of_restore_records() {
     on_each_backend(async |_, _, store| {
         store.load_demo("demo").await.unwrap();
-        let demo = store.current_state().await.unwrap();
+        let demo = store.as_operator().current_state().await.unwrap();
         // Change a layer, add a tenant with its own layer, and delete a disabled tenant.
         commit(store, async |c| {
             c.update(1, layer("web-api", tier_scope("LIVE"), json!({"database": {"host": "db2.live.internal"}})))
@@ -170,6 +176,7 @@ async fn restore_brings_back_every_kind_as_one_revision_of_restore_records() {
         .await
         .unwrap();
         let disabled: Vec<Tenant> = store
+            .as_operator()
             .list::<Tenant>()
             .await
             .unwrap()
@@ -184,9 +191,9 @@ async fn restore_brings_back_every_kind_as_one_revision_of_restore_records() {
                 .unwrap();
         }
         let revision = store.restore(&Actor::operator("frank"), "undo the morning", 1).await.unwrap();
-        assert_eq!(store.current_state().await.unwrap(), demo);
-        assert_eq!(store.state_at(revision).await.unwrap(), demo);
-        let records = store.history("tenant", "acme-quito").await.unwrap();
+        assert_eq!(store.as_operator().current_state().await.unwrap(), demo);
+        assert_eq!(store.as_operator().state_at(revision).await.unwrap(), demo);
+        let records = store.as_operator().history("tenant", "acme-quito").await.unwrap();
         assert_eq!(records.last().unwrap().operation, Operation::Restore);
         assert_eq!(records.last().unwrap().after, None);
         assert_eq!(store.verify_chain().await.unwrap().first_broken_seq, None);
@@ -200,7 +207,7 @@ async fn restore_brings_back_every_kind_as_one_revision_of_restore_records() {
             .unwrap();
         let err = store.restore(&Actor::operator("frank"), "again", 1).await.unwrap_err();
         assert!(matches!(err, StoreError::Invalid { ref field, .. } if field == "/tenant/acme-quito/termination_protection"), "{err}");
-        assert!(store.get::<Tenant>("acme-quito").await.is_ok());
+        assert!(store.as_operator().get::<Tenant>("acme-quito").await.is_ok());
         let (field, _) = field_of(store.restore(&Actor::operator("frank"), "future", 999).await.unwrap_err());
         assert_eq!(field, "/revision");
 

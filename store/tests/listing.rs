@@ -26,6 +26,7 @@ async fn lists_search_sort_and_page_in_the_database() {
         store.load_demo("ada").await.unwrap();
         let operator = Actor::operator("ada");
         let all: Vec<Tenant> = store
+            .as_operator()
             .list::<Tenant>()
             .await
             .unwrap()
@@ -37,7 +38,8 @@ async fn lists_search_sort_and_page_in_the_database() {
         let mut seen = Vec::new();
         for offset in [0, 15, 30] {
             let page = store
-                .list_page::<Tenant>(&operator, &query("", None, false, offset, 15))
+                .as_actor(&operator)
+                .list_page::<Tenant>(&query("", None, false, offset, 15))
                 .await
                 .unwrap();
             assert_eq!(page.total, all.len() as i64, "{backend:?}");
@@ -47,7 +49,8 @@ async fn lists_search_sort_and_page_in_the_database() {
 
         // Search is case-insensitive over the key and text columns (here the tier).
         let live = store
-            .list_page::<Tenant>(&operator, &query("live", None, false, 0, 200))
+            .as_actor(&operator)
+            .list_page::<Tenant>(&query("live", None, false, 0, 200))
             .await
             .unwrap();
         let expected: Vec<&Tenant> = all
@@ -59,7 +62,8 @@ async fn lists_search_sort_and_page_in_the_database() {
 
         // Sorted by tier, descending; the key, descending too, breaks ties.
         let sorted = store
-            .list_page::<Tenant>(&operator, &query("", Some("tier"), true, 0, 200))
+            .as_actor(&operator)
+            .list_page::<Tenant>(&query("", Some("tier"), true, 0, 200))
             .await
             .unwrap();
         let keys: Vec<(String, String)> = sorted
@@ -74,7 +78,8 @@ async fn lists_search_sort_and_page_in_the_database() {
         // Wildcards in a search are literal.
         assert_eq!(
             store
-                .list_page::<Tenant>(&operator, &query("%", None, false, 0, 10))
+                .as_actor(&operator)
+                .list_page::<Tenant>(&query("%", None, false, 0, 10))
                 .await
                 .unwrap()
                 .total,
@@ -82,7 +87,8 @@ async fn lists_search_sort_and_page_in_the_database() {
         );
         assert_eq!(
             store
-                .list_page::<Tier>(&operator, &query("_", None, false, 0, 10))
+                .as_actor(&operator)
+                .list_page::<Tier>(&query("_", None, false, 0, 10))
                 .await
                 .unwrap()
                 .total,
@@ -90,10 +96,8 @@ async fn lists_search_sort_and_page_in_the_database() {
         );
 
         match store
-            .list_page::<Tier>(
-                &operator,
-                &query("", Some("version; DROP TABLE tiers"), false, 0, 10),
-            )
+            .as_actor(&operator)
+            .list_page::<Tier>(&query("", Some("version; DROP TABLE tiers"), false, 0, 10))
             .await
         {
             Err(StoreError::Invalid { field, rule }) => {
@@ -118,7 +122,7 @@ async fn the_audit_trail_filters_changes_by_actor_kind_key_and_time() {
         // Apart in time from the demo's changes, whatever the clock's resolution.
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         let before_edit = strata_store::now_ms();
-        let mut tier = store.get::<Tier>("LIVE").await.unwrap();
+        let mut tier = store.as_operator().get::<Tier>("LIVE").await.unwrap();
         tier.item.display_name = "Production".into();
         let mut change = store
             .begin(&Actor::operator("bob"), "rename")
@@ -128,13 +132,15 @@ async fn the_audit_trail_filters_changes_by_actor_kind_key_and_time() {
         change.commit().await.unwrap();
 
         let all = store
-            .audit_trail(&operator, &AuditFilter::default(), 0, 200)
+            .as_actor(&operator)
+            .audit_trail(&AuditFilter::default(), 0, 200)
             .await
             .unwrap();
         assert!(all.total > 50, "{backend:?}: {}", all.total);
         assert_eq!(all.items[0].actor, "bob", "newest first");
         let page = store
-            .audit_trail(&operator, &AuditFilter::default(), 10, 5)
+            .as_actor(&operator)
+            .audit_trail(&AuditFilter::default(), 10, 5)
             .await
             .unwrap();
         assert_eq!(
@@ -143,8 +149,13 @@ async fn the_audit_trail_filters_changes_by_actor_kind_key_and_time() {
         );
 
         let operator = &operator;
-        let by =
-            |f: AuditFilter| async move { store.audit_trail(operator, &f, 0, 200).await.unwrap() };
+        let by = |f: AuditFilter| async move {
+            store
+                .as_actor(operator)
+                .audit_trail(&f, 0, 200)
+                .await
+                .unwrap()
+        };
         let bob = by(AuditFilter {
             actor: Some("bob".into()),
             ..Default::default()
@@ -179,7 +190,8 @@ async fn the_audit_trail_filters_changes_by_actor_kind_key_and_time() {
         assert_eq!(earlier.total, 0, "{backend:?}");
         assert!(
             store
-                .audit_trail(operator, &AuditFilter::default(), 0, 0)
+                .as_actor(operator)
+                .audit_trail(&AuditFilter::default(), 0, 0)
                 .await
                 .is_err()
         );

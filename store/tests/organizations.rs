@@ -61,6 +61,7 @@ async fn a_short_name_belongs_to_one_organization() {
         change.commit().await.unwrap();
 
         let names: Vec<String> = store
+            .as_operator()
             .list::<Organization>()
             .await
             .unwrap()

@@ -19,7 +19,7 @@ async fn the_newest_revision_is_claimed_once_and_supersedes_older_ones_when_publ
         commit(store, async |c| c.create(tier("DEV")).await)
             .await
             .unwrap();
-        let all = store.publications(10).await.unwrap();
+        let all = store.as_operator().publications(10).await.unwrap();
         assert_eq!(
             all.iter()
                 .map(|p| (p.revision, p.state))
@@ -38,6 +38,7 @@ async fn the_newest_revision_is_claimed_once_and_supersedes_older_ones_when_publ
         assert_eq!((claim.revision, claim.attempt), (2, 1));
 
         let holder = store
+            .as_operator()
             .publication(2)
             .await
             .unwrap()
@@ -57,7 +58,7 @@ async fn the_newest_revision_is_claimed_once_and_supersedes_older_ones_when_publ
                 .await
                 .unwrap()
         );
-        let failed = store.publication(2).await.unwrap().unwrap();
+        let failed = store.as_operator().publication(2).await.unwrap().unwrap();
         assert_eq!(failed.state, PublicationState::Failed);
         assert_eq!(failed.last_error.as_deref(), Some("origin unreachable"));
         assert!(
@@ -86,7 +87,7 @@ async fn the_newest_revision_is_claimed_once_and_supersedes_older_ones_when_publ
             ..Default::default()
         };
         store.finish_publication(2, &figures).await.unwrap();
-        let all = store.publications(10).await.unwrap();
+        let all = store.as_operator().publications(10).await.unwrap();
         assert_eq!(all[0].state, PublicationState::Published);
         assert_eq!(all[0].figures.as_ref(), Some(&figures));
         assert_eq!(all[1].state, PublicationState::Superseded);
@@ -121,7 +122,7 @@ async fn the_newest_revision_is_claimed_once_and_supersedes_older_ones_when_publ
                 .await
                 .unwrap()
         );
-        let publication = store.publication(3).await.unwrap().unwrap();
+        let publication = store.as_operator().publication(3).await.unwrap().unwrap();
         assert_eq!(publication.state, PublicationState::Publishing);
         assert_eq!(publication.claimed_by.as_deref(), Some("alive"));
         assert_eq!(publication.last_error, None);

@@ -481,7 +481,7 @@ async fn the_write_path_lets_each_person_change_only_what_their_role_allows() {
             let mut change = store.begin(actor, what).await?;
             match what {
                 "protect a tenant" => {
-                    let current = store.get::<Tenant>("acme-eu").await?;
+                    let current = store.as_operator().get::<Tenant>("acme-eu").await?;
                     let mut tenant = current.item.clone();
                     tenant.termination_protection = !tenant.termination_protection;
                     change.update(current.version, tenant).await?;
@@ -507,7 +507,7 @@ async fn the_write_path_lets_each_person_change_only_what_their_role_allows() {
                     change.create(tier("TEST")).await?;
                 }
                 "roll the tenant back" => {
-                    let version = store.get::<Tenant>("acme-eu").await?.version;
+                    let version = store.as_operator().get::<Tenant>("acme-eu").await?.version;
                     change
                         .rollback::<Tenant>("acme-eu", 1, Some(version))
                         .await?;
@@ -565,15 +565,26 @@ async fn the_write_path_lets_each_person_change_only_what_their_role_allows() {
         write(&publisher, "roll the tenant back").await.unwrap();
         write(&admin, "add a tier").await.unwrap();
         write(&admin, "layer a tier").await.unwrap();
-        let history = store.history("tenant", "acme-eu").await.unwrap();
+        let history = store
+            .as_operator()
+            .history("tenant", "acme-eu")
+            .await
+            .unwrap();
         let authors: Vec<&str> = history.iter().map(|r| r.actor.as_str()).collect();
         assert_eq!(authors, ["alice", "vera", "paul"]);
 
         // An impact preview is a write that is not kept: the same rules.
         let tier_layer = layer("web-api", tier_scope("LIVE"), json!({"rate_limit": 1}));
-        let refused = store.preview(&editor, tier_layer.clone(), None).await;
+        let refused = store
+            .as_actor(&editor)
+            .preview(tier_layer.clone(), None)
+            .await;
         assert!(matches!(refused, Err(StoreError::Forbidden(_))));
-        store.preview(&admin, tier_layer, None).await.unwrap();
+        store
+            .as_actor(&admin)
+            .preview(tier_layer, None)
+            .await
+            .unwrap();
         // A restore is the domain admin's.
         let refused = store.restore(&publisher, "back", revision).await;
         assert!(
@@ -640,7 +651,8 @@ async fn lists_show_a_person_their_organizations_rows_and_the_shared_ones_only()
             actor: &Actor,
         ) -> (Vec<String>, i64) {
             let page = store
-                .list_page::<E>(actor, &ListQuery::default())
+                .as_actor(actor)
+                .list_page::<E>(&ListQuery::default())
                 .await
                 .unwrap();
             (
@@ -681,7 +693,8 @@ async fn lists_show_a_person_their_organizations_rows_and_the_shared_ones_only()
         };
         assert_eq!(
             store
-                .list_page::<Tenant>(&viewer, &search)
+                .as_actor(&viewer)
+                .list_page::<Tenant>(&search)
                 .await
                 .unwrap()
                 .total,
@@ -689,7 +702,8 @@ async fn lists_show_a_person_their_organizations_rows_and_the_shared_ones_only()
         );
         assert_eq!(
             store
-                .list_page::<Tenant>(&admin, &search)
+                .as_actor(&admin)
+                .list_page::<Tenant>(&search)
                 .await
                 .unwrap()
                 .total,
@@ -717,11 +731,13 @@ async fn history_shows_a_person_the_changes_of_their_organizations_and_the_share
         let viewer = person(store, "olga", Some(Role::Viewer)).await;
         let nobody = person(store, "otto", None).await;
         let all = store
-            .audit_trail(&Actor::operator("root"), &AuditFilter::default(), 0, 200)
+            .as_actor(&Actor::operator("root"))
+            .audit_trail(&AuditFilter::default(), 0, 200)
             .await
             .unwrap();
         let seen = store
-            .audit_trail(&viewer, &AuditFilter::default(), 0, 200)
+            .as_actor(&viewer)
+            .audit_trail(&AuditFilter::default(), 0, 200)
             .await
             .unwrap();
         let keys: Vec<&str> = seen.items.iter().map(|r| r.entity_key.as_str()).collect();
@@ -749,20 +765,23 @@ async fn history_shows_a_person_the_changes_of_their_organizations_and_the_share
         };
         assert_eq!(
             store
-                .audit_trail(&viewer, &by_kind, 0, 200)
+                .as_actor(&viewer)
+                .audit_trail(&by_kind, 0, 200)
                 .await
                 .unwrap()
                 .total,
             2
         );
         let window = store
-            .audit_trail(&viewer, &AuditFilter::default(), 1, 2)
+            .as_actor(&viewer)
+            .audit_trail(&AuditFilter::default(), 1, 2)
             .await
             .unwrap();
         assert_eq!(window.items, seen.items[1..3]);
         assert_eq!(
             store
-                .audit_trail(&nobody, &AuditFilter::default(), 0, 200)
+                .as_actor(&nobody)
+                .audit_trail(&AuditFilter::default(), 0, 200)
                 .await
                 .unwrap()
                 .total,
@@ -779,7 +798,8 @@ async fn records_written_before_they_carried_an_organization_get_one_at_the_next
         seed(store).await;
         let viewer = person(store, "olga", Some(Role::Viewer)).await;
         let seen = store
-            .audit_trail(&viewer, &AuditFilter::default(), 0, 200)
+            .as_actor(&viewer)
+            .audit_trail(&AuditFilter::default(), 0, 200)
             .await
             .unwrap();
         sqlx::any::install_default_drivers();
@@ -790,7 +810,8 @@ async fn records_written_before_they_carried_an_organization_get_one_at_the_next
             .unwrap();
         raw.close().await;
         let before = store
-            .audit_trail(&viewer, &AuditFilter::default(), 0, 200)
+            .as_actor(&viewer)
+            .audit_trail(&AuditFilter::default(), 0, 200)
             .await
             .unwrap();
         assert_eq!(
@@ -799,7 +820,8 @@ async fn records_written_before_they_carried_an_organization_get_one_at_the_next
         );
         store.migrate().await.unwrap();
         let after = store
-            .audit_trail(&viewer, &AuditFilter::default(), 0, 200)
+            .as_actor(&viewer)
+            .audit_trail(&AuditFilter::default(), 0, 200)
             .await
             .unwrap();
         assert_eq!(after, seen);
@@ -819,13 +841,14 @@ async fn a_whole_revision_shows_a_person_what_their_lists_show() {
         let viewer = person(store, "olga", Some(Role::Viewer)).await;
         let nobody = person(store, "otto", None).await;
         let revision = store.domain().await.unwrap().revision;
-        let state = store.state_at_for(&viewer, revision).await.unwrap();
+        let state = store.as_actor(&viewer).state_at(revision).await.unwrap();
         async fn listed<E: strata_store::entity::Entity>(
             store: &strata_store::Store,
             actor: &Actor,
         ) -> Vec<String> {
             let page = store
-                .list_page::<E>(actor, &ListQuery::default())
+                .as_actor(actor)
+                .list_page::<E>(&ListQuery::default())
                 .await
                 .unwrap();
             page.items.iter().map(|v| v.item.key()).collect()
@@ -852,13 +875,14 @@ async fn a_whole_revision_shows_a_person_what_their_lists_show() {
         );
         assert_eq!(in_state("tier"), listed::<Tier>(store, &viewer).await);
         assert!(!in_state("tenant").contains(&"glx-one".to_owned()));
-        let nothing = store.state_at_for(&nobody, revision).await.unwrap();
+        let nothing = store.as_actor(&nobody).state_at(revision).await.unwrap();
         assert!(nothing.values().all(|entities| entities.is_empty()));
         let all = store
-            .state_at_for(&Actor::operator("root"), revision)
+            .as_actor(&Actor::operator("root"))
+            .state_at(revision)
             .await
             .unwrap();
-        assert_eq!(all, store.state_at(revision).await.unwrap());
+        assert_eq!(all, store.as_operator().state_at(revision).await.unwrap());
     })
     .await;
 }
@@ -873,7 +897,7 @@ async fn a_deleted_tenant_stays_its_organizations_after_its_product_is_gone_too(
             .unwrap();
         change.create(organization("globex", "glx")).await.unwrap();
         for name in ["acme-eu", "acme-us"] {
-            let current = store.get::<Tenant>(name).await.unwrap();
+            let current = store.as_operator().get::<Tenant>(name).await.unwrap();
             let mut disabled = current.item.clone();
             disabled.state = strata_domain::tenant::TenantState::Disabled;
             change.update(current.version, disabled).await.unwrap();
@@ -883,6 +907,7 @@ async fn a_deleted_tenant_stays_its_organizations_after_its_product_is_gone_too(
                 .unwrap();
         }
         let product = store
+            .as_operator()
             .get::<strata_domain::product::Product>("acme-shop")
             .await
             .unwrap();
@@ -909,15 +934,17 @@ async fn a_deleted_tenant_stays_its_organizations_after_its_product_is_gone_too(
         let globex_viewer = Actor::Person(store.signed_in_person("gina").await.unwrap().unwrap());
         // Its product's organization is read from history: still acme's, never everyone's.
         store
-            .check_read(&acme_viewer, "tenant", "acme-eu")
+            .as_actor(&acme_viewer)
+            .rights("tenant", "acme-eu")
             .await
             .unwrap();
         store
-            .check_read(&acme_viewer, "product", "acme-shop")
+            .as_actor(&acme_viewer)
+            .rights("product", "acme-shop")
             .await
             .unwrap();
         for (kind, key) in [("tenant", "acme-eu"), ("product", "acme-shop")] {
-            let refused = store.check_read(&globex_viewer, kind, key).await;
+            let refused = store.as_actor(&globex_viewer).rights(kind, key).await;
             assert!(
                 matches!(refused, Err(StoreError::NotFound { .. })),
                 "{kind} {key}: {refused:?}"
@@ -1186,7 +1213,11 @@ async fn only_an_organizations_admins_change_the_organization_itself() {
         seed(store).await;
         let editor = person(store, "eddie", Some(Role::Editor)).await;
         let admin = person(store, "ada", Some(Role::Admin)).await;
-        let acme = store.get::<Organization>("acme").await.unwrap();
+        let acme = store
+            .as_operator()
+            .get::<Organization>("acme")
+            .await
+            .unwrap();
         let mut renamed = acme.item.clone();
         renamed.display_name = "Acme, renamed by an editor".into();
         let mut change = store.begin(&editor, "rename us").await.unwrap();
@@ -1200,7 +1231,8 @@ async fn only_an_organizations_admins_change_the_organization_itself() {
         assert!(why.contains("admin"), "{why}");
         change.abandon().await.unwrap();
         let rights = store
-            .rights_on(&editor, "organization", "acme")
+            .as_actor(&editor)
+            .rights("organization", "acme")
             .await
             .unwrap();
         assert!(
@@ -1213,7 +1245,8 @@ async fn only_an_organizations_admins_change_the_organization_itself() {
         change.commit().await.unwrap();
         assert!(
             store
-                .rights_on(&admin, "organization", "acme")
+                .as_actor(&admin)
+                .rights("organization", "acme")
                 .await
                 .unwrap()
                 .edit
@@ -1280,11 +1313,11 @@ async fn a_refusal_never_names_an_organization_the_actor_cannot_see() {
             .begin(&Actor::operator("root"), "an alias")
             .await
             .unwrap();
-        let mut glx = store.get::<Tenant>("glx-one").await.unwrap();
+        let mut glx = store.as_operator().get::<Tenant>("glx-one").await.unwrap();
         glx.item.alias = Some(strata_domain::names::TenantAlias::parse("shared-alias").unwrap());
         change.update(glx.version, glx.item).await.unwrap();
         change.commit().await.unwrap();
-        let eu = store.get::<Tenant>("acme-eu").await.unwrap();
+        let eu = store.as_operator().get::<Tenant>("acme-eu").await.unwrap();
         let mut mine = eu.item.clone();
         mine.alias = Some(strata_domain::names::TenantAlias::parse("shared-alias").unwrap());
         let mut change = store.begin(&editor, "an alias").await.unwrap();

@@ -62,7 +62,7 @@ async fn random_write(
                 &strata_domain::names::DeployableName::parse(deployable).unwrap(),
                 &scope,
             );
-            let current = store.get::<ConfigLayer>(&key).await.ok();
+            let current = store.as_operator().get::<ConfigLayer>(&key).await.ok();
             let config = if deployable == "web-api" {
                 json!({"rate_limit": dice.roll(40) as i64 - 2, "database": {"port": 5000 + dice.roll(3) * 40000}})
             } else {
@@ -86,7 +86,7 @@ async fn random_write(
         // A tenant: create, move, step through the life cycle, protect, delete.
         2 | 3 => {
             let name = TENANTS[dice.roll(TENANTS.len())];
-            let Ok(current) = store.get::<Tenant>(name).await else {
+            let Ok(current) = store.as_operator().get::<Tenant>(name).await else {
                 let mut t = tenant(
                     name,
                     ["acme-shop", "acme-blog"][dice.roll(2)],
@@ -113,7 +113,7 @@ async fn random_write(
         // A product gains or loses worker.
         4 => {
             let name = ["acme-shop", "acme-blog"][dice.roll(2)];
-            let current = store.get::<Product>(name).await?;
+            let current = store.as_operator().get::<Product>(name).await?;
             let made_of: &[&str] = if dice.roll(2) == 0 {
                 &["web-api"]
             } else {
@@ -128,6 +128,7 @@ async fn random_write(
         // host moves (what every tenant without its own host then resolves to).
         _ => {
             let current = store
+                .as_operator()
                 .get::<strata_domain::deployable::Deployable>("web-api")
                 .await?;
             let mut d = web_api();
@@ -142,17 +143,22 @@ async fn random_write(
 
 /// Every resolved config of every served tenant, valid.
 async fn assert_all_valid(store: &Store, context: &str) {
-    for t in store.list::<Tenant>().await.unwrap() {
+    for t in store.as_operator().list::<Tenant>().await.unwrap() {
         if t.item.state == TenantState::Deleted {
             continue;
         }
         let product = store
+            .as_operator()
             .get::<Product>(t.item.product.as_str())
             .await
             .unwrap()
             .item;
         for d in &product.deployables {
-            let r = store.resolve(&t.item.tier, &t.item.name, d).await.unwrap();
+            let r = store
+                .as_operator()
+                .resolve(&t.item.tier, &t.item.name, d)
+                .await
+                .unwrap();
             assert!(
                 r.violations.is_empty(),
                 "{context}: {} {d}: {:?}",
@@ -222,7 +228,7 @@ async fn random_change_sets_keep_the_domain_valid_and_its_history_complete() {
         let mut seen: BTreeMap<i64, State> = BTreeMap::new();
         seen.insert(
             store.domain().await.unwrap().revision,
-            store.current_state().await.unwrap(),
+            store.as_operator().current_state().await.unwrap(),
         );
         let (mut committed, mut refused) = (0, BTreeMap::<&str, usize>::new());
         let mut compiled = Compiled::empty();
@@ -259,7 +265,7 @@ async fn random_change_sets_keep_the_domain_valid_and_its_history_complete() {
                 }
             }
             let revision = store.domain().await.unwrap().revision;
-            let state = store.current_state().await.unwrap();
+            let state = store.as_operator().current_state().await.unwrap();
             let context = format!("{backend:?} step {step}");
             let partial;
             (compiled, partial) = compile_alike(&compiled, revision, &state, &context);
@@ -276,7 +282,7 @@ async fn random_change_sets_keep_the_domain_valid_and_its_history_complete() {
         }
         for (revision, expected) in &seen {
             assert_eq!(
-                &store.state_at(*revision).await.unwrap(),
+                &store.as_operator().state_at(*revision).await.unwrap(),
                 expected,
                 "{backend:?} revision {revision}"
             );
@@ -289,11 +295,14 @@ async fn random_change_sets_keep_the_domain_valid_and_its_history_complete() {
                 Ok(new) => {
                     restored += 1;
                     assert_eq!(
-                        store.current_state().await.unwrap(),
+                        store.as_operator().current_state().await.unwrap(),
                         seen[&target],
                         "{backend:?} restore {target}"
                     );
-                    assert_eq!(store.state_at(new).await.unwrap(), seen[&target]);
+                    assert_eq!(
+                        store.as_operator().state_at(new).await.unwrap(),
+                        seen[&target]
+                    );
                     assert_all_valid(store, "after restore").await;
                     let context = format!("{backend:?} restore {target}");
                     (compiled, _) = compile_alike(&compiled, new, &seen[&target], &context);

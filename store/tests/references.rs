@@ -26,17 +26,22 @@ async fn a_product_is_stored_with_its_deployables() {
         })
         .await
         .unwrap();
-        let stored = store.get::<Product>("acme-shop").await.unwrap();
+        let stored = store
+            .as_operator()
+            .get::<Product>("acme-shop")
+            .await
+            .unwrap();
         assert_eq!(stored.version, 2);
         assert_eq!(
             stored.item,
             product("acme-shop", "acme", &["web-api", "worker"])
         );
-        let listed = store.list::<Product>().await.unwrap();
+        let listed = store.as_operator().list::<Product>().await.unwrap();
         assert_eq!(listed[0].item.deployables.len(), 2);
         assert_eq!(
             serde_json::to_value(
                 store
+                    .as_operator()
                     .diff_versions("product", "acme-shop", 1, 2)
                     .await
                     .unwrap()
@@ -46,6 +51,7 @@ async fn a_product_is_stored_with_its_deployables() {
         );
         let (field, rule) = field_of(
             store
+                .as_operator()
                 .diff_versions("product", "acme-shop", 1, 9)
                 .await
                 .unwrap_err(),
@@ -54,7 +60,11 @@ async fn a_product_is_stored_with_its_deployables() {
             (field.as_str(), rule.as_str()),
             ("/to", "product \"acme-shop\" has no version 9")
         );
-        let history = store.history("product", "acme-shop").await.unwrap();
+        let history = store
+            .as_operator()
+            .history("product", "acme-shop")
+            .await
+            .unwrap();
         assert_eq!(
             history[1].after.as_ref().unwrap()["deployables"],
             json!(["web-api", "worker"])
@@ -191,7 +201,7 @@ async fn deletes_are_refused_while_rows_point_at_the_entity() {
             .unwrap_err();
         assert!(matches!(err, StoreError::InUse { total: 1, .. }), "{err}");
         // Nothing was deleted.
-        assert!(store.get::<Tier>("LIVE").await.is_ok());
+        assert!(store.as_operator().get::<Tier>("LIVE").await.is_ok());
     })
     .await;
 }
@@ -200,7 +210,7 @@ async fn deletes_are_refused_while_rows_point_at_the_entity() {
 async fn tenants_follow_their_life_cycle_and_are_deleted_only_when_disabled_and_unprotected() {
     on_each_backend(async |_, _, store| {
         seed(store).await;
-        let mut eu = store.get::<Tenant>("acme-eu").await.unwrap();
+        let mut eu = store.as_operator().get::<Tenant>("acme-eu").await.unwrap();
         // active → initializing is not a step of the life cycle.
         eu.item.state = TenantState::Initializing;
         let (field, rule) = field_of(
@@ -234,7 +244,7 @@ async fn tenants_follow_their_life_cycle_and_are_deleted_only_when_disabled_and_
             .await
             .unwrap();
         assert!(matches!(
-            store.get::<Tenant>("acme-eu").await,
+            store.as_operator().get::<Tenant>("acme-eu").await,
             Err(StoreError::NotFound { .. })
         ));
 
@@ -304,6 +314,7 @@ async fn a_deployable_on_a_tier_needs_a_reason_when_inactive() {
             .unwrap();
         assert_eq!(
             store
+                .as_operator()
                 .get::<TierDeployable>("LIVE/web-api")
                 .await
                 .unwrap()

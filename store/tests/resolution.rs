@@ -28,6 +28,7 @@ fn names(tier: &str, tenant: &str, deployable: &str) -> (TierName, TenantName, D
 async fn resolved(store: &Store, tier: &str, tenant: &str) -> Value {
     let (tier, tenant, deployable) = names(tier, tenant, "web-api");
     store
+        .as_operator()
         .resolve(&tier, &tenant, &deployable)
         .await
         .unwrap()
@@ -57,7 +58,7 @@ async fn a_config_resolves_through_all_four_layers_with_the_provenance_of_each_l
         .await
         .unwrap();
         let (tier, tenant, deployable) = names("LIVE", "acme-eu", "web-api");
-        let config = store.resolve(&tier, &tenant, &deployable).await.unwrap();
+        let config = store.as_operator().resolve(&tier, &tenant, &deployable).await.unwrap();
         assert_eq!(
             config.resolved.config,
             json!({"database": {"host": "db.live", "port": 6432}, "rate_limit": 80})
@@ -92,6 +93,7 @@ async fn resolving_names_the_field_that_does_not_fit() {
         seed(store).await;
         let (_, tenant, web_api) = names("LIVE", "acme-eu", "web-api");
         let err = store
+            .as_operator()
             .resolve(&TierName::parse("DEV").unwrap(), &tenant, &web_api)
             .await
             .unwrap_err();
@@ -106,6 +108,7 @@ async fn resolving_names_the_field_that_does_not_fit() {
             .await
             .unwrap();
         let err = store
+            .as_operator()
             .resolve(
                 &TierName::parse("LIVE").unwrap(),
                 &tenant,
@@ -115,6 +118,7 @@ async fn resolving_names_the_field_that_does_not_fit() {
             .unwrap_err();
         assert_eq!(field_of(err).0, "/deployable");
         let err = store
+            .as_operator()
             .resolve(
                 &TierName::parse("LIVE").unwrap(),
                 &TenantName::parse("acme-zz").unwrap(),
@@ -161,7 +165,14 @@ async fn a_layer_that_breaks_a_resolved_config_is_refused_naming_tier_tenant_dep
         assert!(v.rule.contains("65535"), "{}", v.rule);
         // Nothing was written: no layer, no revision.
         assert_eq!(store.domain().await.unwrap().revision, before);
-        assert!(store.list::<ConfigLayer>().await.unwrap().is_empty());
+        assert!(
+            store
+                .as_operator()
+                .list::<ConfigLayer>()
+                .await
+                .unwrap()
+                .is_empty()
+        );
 
         // A null that removes a required key is caught the same way.
         let err = commit(store, async |c| {
@@ -240,7 +251,15 @@ async fn a_schema_change_that_breaks_a_resolved_config_is_refused_unless_the_sam
             ),
             (1, "acme-eu", "/rate_limit")
         );
-        assert_eq!(store.get::<Deployable>("web-api").await.unwrap().version, 1);
+        assert_eq!(
+            store
+                .as_operator()
+                .get::<Deployable>("web-api")
+                .await
+                .unwrap()
+                .version,
+            1
+        );
 
         // The schema and the layer that fits it, in one change set.
         commit(store, async |c| {
@@ -294,7 +313,15 @@ async fn adding_a_deployable_to_a_product_validates_the_configs_it_brings() {
         assert_eq!(violations.total, 1);
         assert_eq!(violations.first[0].target.deployable.as_str(), "worker");
         assert_eq!(violations.first[0].field, "/threads");
-        assert_eq!(store.get::<Product>("acme-shop").await.unwrap().version, 1);
+        assert_eq!(
+            store
+                .as_operator()
+                .get::<Product>("acme-shop")
+                .await
+                .unwrap()
+                .version,
+            1
+        );
     })
     .await;
 }
@@ -321,7 +348,8 @@ async fn an_impact_preview_shows_each_affected_config_s_patch_and_writes_nothing
             json!({"rate_limit": 60, "database": {"host": "db.live"}}),
         );
         let impact = store
-            .preview(&Actor::operator("preview"), proposed.clone(), None)
+            .as_actor(&Actor::operator("preview"))
+            .preview(proposed.clone(), None)
             .await
             .unwrap();
         assert!(impact.violations.is_empty());
@@ -359,12 +387,21 @@ async fn an_impact_preview_shows_each_affected_config_s_patch_and_writes_nothing
         );
         // Nothing was written.
         assert_eq!(store.domain().await.unwrap().revision, revision);
-        assert_eq!(store.list::<ConfigLayer>().await.unwrap().len(), 1);
+        assert_eq!(
+            store
+                .as_operator()
+                .list::<ConfigLayer>()
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
 
         // A breaking proposal is previewed with its violations instead of an error.
         let breaking = layer("web-api", tier_scope("LIVE"), json!({"rate_limit": -5}));
         let impact = store
-            .preview(&Actor::operator("preview"), breaking, None)
+            .as_actor(&Actor::operator("preview"))
+            .preview(breaking, None)
             .await
             .unwrap();
         assert_eq!(impact.violations.total, 1);

@@ -34,7 +34,11 @@ fn with_password(mut deployable: Deployable) -> Deployable {
 async fn seeded(store: &Store) -> Store {
     let store = store.clone().with_secret_key(key());
     seed(&store).await;
-    let current = store.get::<Deployable>("web-api").await.unwrap();
+    let current = store
+        .as_operator()
+        .get::<Deployable>("web-api")
+        .await
+        .unwrap();
     commit(&store, async |c| {
         c.update(current.version, with_password(current.item))
             .await?;
@@ -51,7 +55,11 @@ async fn seeded(store: &Store) -> Store {
 }
 
 async fn live_layer(store: &Store) -> strata_domain::rules::Versioned<ConfigLayer> {
-    store.get::<ConfigLayer>("web-api/tier/LIVE").await.unwrap()
+    store
+        .as_operator()
+        .get::<ConfigLayer>("web-api/tier/LIVE")
+        .await
+        .unwrap()
 }
 
 /// Creates web-api's layer for tenant acme-eu (on LIVE) in a change set of its own.
@@ -68,6 +76,7 @@ async fn acme_eu_config(store: &Store) -> ResolvedConfig {
     let tier = TierName::parse("LIVE").unwrap();
     let tenant = TenantName::parse("acme-eu").unwrap();
     store
+        .as_operator()
         .resolve(&tier, &tenant, &web_api_name())
         .await
         .unwrap()
@@ -87,6 +96,7 @@ async fn secrets_are_sealed_in_layers_history_exports_and_resolved_configs() {
         assert_eq!(stored.item.config["database"]["host"], "db.live");
 
         let history = store
+            .as_operator()
             .history("config layer", "web-api/tier/LIVE")
             .await
             .unwrap();
@@ -202,7 +212,11 @@ async fn without_a_key_a_secret_cannot_be_written_and_sealed_ones_show_as_unopen
 async fn marking_a_value_secret_seals_it_in_every_stored_layer_and_unmarking_opens_it() {
     on_each_backend(async |_, _, store| {
         let store = seeded(store).await;
-        let mut marked = store.get::<Deployable>("web-api").await.unwrap();
+        let mut marked = store
+            .as_operator()
+            .get::<Deployable>("web-api")
+            .await
+            .unwrap();
         marked.item.config_schema["properties"]["database"]["properties"]["host"]["x-secret"] =
             json!(true);
         commit(&store, async |c| {
@@ -213,7 +227,11 @@ async fn marking_a_value_secret_seals_it_in_every_stored_layer_and_unmarking_ope
         let stored = live_layer(&store).await;
         assert!(is_sealed(&stored.item.config["database"]["host"]));
         assert_eq!(stored.version, 2, "the rewrite is a version in history");
-        let deployable = store.get::<Deployable>("web-api").await.unwrap();
+        let deployable = store
+            .as_operator()
+            .get::<Deployable>("web-api")
+            .await
+            .unwrap();
         assert!(is_sealed(
             &deployable.item.default_config["database"]["host"]
         ));
@@ -235,6 +253,7 @@ async fn marking_a_value_secret_seals_it_in_every_stored_layer_and_unmarking_ope
         );
         assert_eq!(
             store
+                .as_operator()
                 .get::<Deployable>("web-api")
                 .await
                 .unwrap()
@@ -381,6 +400,7 @@ async fn a_sealed_value_copied_into_another_layer_is_refused_and_never_revealed_
             .unwrap();
         change.commit().await.unwrap();
         let ours = store
+            .as_operator()
             .get::<ConfigLayer>("web-api/product/acme-shop")
             .await
             .unwrap();
@@ -431,7 +451,7 @@ async fn values_sealed_before_layers_were_bound_come_back_from_an_old_export_and
         change.abandon().await.unwrap();
 
         // The operator imports an export made back then: accepted as it is, and it opens.
-        let mut state = store.current_state().await.unwrap();
+        let mut state = store.as_operator().current_state().await.unwrap();
         let image =
             serde_json::to_value(layer("web-api", tenant_scope("acme-eu"), config)).unwrap();
         state

@@ -35,13 +35,13 @@ async fn live_state(store: &Store) -> State {
         .iter()
         .map(|(kind, _)| (kind.to_string(), BTreeMap::new()))
         .collect();
-    for t in store.list::<Tier>().await.unwrap() {
+    for t in store.as_operator().list::<Tier>().await.unwrap() {
         state.entry("tier".to_owned()).or_default().insert(
             t.item.name.to_string(),
             serde_json::to_value(&t.item).unwrap(),
         );
     }
-    for o in store.list::<Organization>().await.unwrap() {
+    for o in store.as_operator().list::<Organization>().await.unwrap() {
         state.entry("organization".to_owned()).or_default().insert(
             o.item.name.to_string(),
             serde_json::to_value(&o.item).unwrap(),
@@ -62,7 +62,7 @@ async fn random_write(store: &Store, dice: &mut Dice, step: u64) -> Result<(), S
     for _ in 0..=dice.roll(3) {
         if dice.roll(2) == 0 {
             let name = TIERS[dice.roll(4) as usize];
-            let current = store.get::<Tier>(name).await.ok();
+            let current = store.as_operator().get::<Tier>(name).await.ok();
             let tier = Tier {
                 name: TierName::parse(name).unwrap(),
                 display_name: format!("{name} #{}", dice.roll(3)),
@@ -95,7 +95,7 @@ async fn random_write(store: &Store, dice: &mut Dice, step: u64) -> Result<(), S
                 display_name: format!("{} {}", ORGS[i], dice.roll(3)),
                 state: EntityState::Active,
             };
-            match store.get::<Organization>(ORGS[i]).await {
+            match store.as_operator().get::<Organization>(ORGS[i]).await {
                 Ok(current) => change.update(current.version, org).await.map(drop)?,
                 Err(_) => change.create(org).await.map(drop)?,
             }
@@ -136,7 +136,7 @@ async fn state_at_every_revision_equals_what_was_committed_then() {
         );
         for (revision, expected) in &seen {
             assert_eq!(
-                &store.state_at(*revision).await.unwrap(),
+                &store.as_operator().state_at(*revision).await.unwrap(),
                 expected,
                 "{backend:?} revision {revision}"
             );
@@ -157,8 +157,14 @@ async fn state_at_every_revision_equals_what_was_committed_then() {
                 seen[&target],
                 "{backend:?} {target}"
             );
-            assert_eq!(store.current_state().await.unwrap(), seen[&target]);
-            assert_eq!(store.state_at(new).await.unwrap(), seen[&target]);
+            assert_eq!(
+                store.as_operator().current_state().await.unwrap(),
+                seen[&target]
+            );
+            assert_eq!(
+                store.as_operator().state_at(new).await.unwrap(),
+                seen[&target]
+            );
         }
         assert_eq!(store.verify_chain().await.unwrap().first_broken_seq, None);
     })

@@ -32,12 +32,12 @@ async fn creating_a_tier_commits_revision_one_with_its_change_record() {
     on_each_backend(async |_, _, store| {
         let revision = create(store, tier("LIVE", "Live")).await;
         assert_eq!(revision, 1);
-        let stored = store.get::<Tier>("LIVE").await.unwrap();
+        let stored = store.as_operator().get::<Tier>("LIVE").await.unwrap();
         assert_eq!((stored.version, stored.revision), (1, 1));
         assert!(stored.item.is_live);
         assert_eq!(store.domain().await.unwrap().revision, 1);
 
-        let history = store.history("tier", "LIVE").await.unwrap();
+        let history = store.as_operator().history("tier", "LIVE").await.unwrap();
         assert_eq!(history.len(), 1);
         let record = &history[0];
         assert_eq!(
@@ -67,7 +67,13 @@ async fn a_duplicate_name_is_refused_and_nothing_is_written() {
         drop(change);
         assert_eq!(store.domain().await.unwrap().revision, 1);
         assert_eq!(
-            store.get::<Tier>("LIVE").await.unwrap().item.display_name,
+            store
+                .as_operator()
+                .get::<Tier>("LIVE")
+                .await
+                .unwrap()
+                .item
+                .display_name,
             "Live"
         );
     })
@@ -156,6 +162,7 @@ async fn a_write_naming_an_old_version_gets_a_conflict_with_the_current_author()
         drop(stale);
         assert_eq!(
             store
+                .as_operator()
                 .get::<Tier>("STAGING")
                 .await
                 .unwrap()
@@ -181,7 +188,15 @@ async fn writing_what_is_stored_records_nothing_and_keeps_the_revision() {
         );
         assert_eq!(change.commit().await.unwrap(), 1);
         assert_eq!(store.domain().await.unwrap().revision, 1);
-        assert_eq!(store.history("tier", "DEV").await.unwrap().len(), 1);
+        assert_eq!(
+            store
+                .as_operator()
+                .history("tier", "DEV")
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
     })
     .await;
 }
@@ -196,7 +211,7 @@ async fn a_change_set_that_is_not_committed_leaves_no_trace() {
         change.create(tier("DEV", "Dev")).await.unwrap();
         change.create(tier("LIVE", "Live")).await.unwrap();
         drop(change);
-        assert!(store.list::<Tier>().await.unwrap().is_empty());
+        assert!(store.as_operator().list::<Tier>().await.unwrap().is_empty());
         assert_eq!(store.domain().await.unwrap().revision, 0);
         assert_eq!(store.verify_chain().await.unwrap().records, 0);
     })
@@ -216,12 +231,13 @@ async fn a_tier_deleted_and_created_again_keeps_one_history() {
         change.delete::<Tier>("QA1", 1).await.unwrap();
         change.commit().await.unwrap();
         assert!(matches!(
-            store.get::<Tier>("QA1").await,
+            store.as_operator().get::<Tier>("QA1").await,
             Err(StoreError::NotFound { .. })
         ));
 
         create(store, tier("QA1", "QA again")).await;
         let versions: Vec<(i64, Operation)> = store
+            .as_operator()
             .history("tier", "QA1")
             .await
             .unwrap()
@@ -236,7 +252,15 @@ async fn a_tier_deleted_and_created_again_keeps_one_history() {
                 (3, Operation::Create)
             ]
         );
-        assert_eq!(store.get::<Tier>("QA1").await.unwrap().version, 3);
+        assert_eq!(
+            store
+                .as_operator()
+                .get::<Tier>("QA1")
+                .await
+                .unwrap()
+                .version,
+            3
+        );
 
         let mut change = store
             .begin(&Actor::operator("alice"), "gone")
@@ -282,7 +306,7 @@ async fn thirty_two_writers_on_one_version_one_wins_the_rest_conflict() {
         assert_eq!(wins.len(), 1, "exactly one writer wins: {wins:?}");
         assert_eq!(conflicts, 31);
         let (winner, revision) = wins[0];
-        let stored = store.get::<Tier>("LIVE").await.unwrap();
+        let stored = store.as_operator().get::<Tier>("LIVE").await.unwrap();
         assert_eq!((stored.version, stored.revision), (2, revision));
         assert_eq!(stored.item.display_name, format!("Live by {winner}"));
         assert_eq!(
@@ -346,7 +370,11 @@ async fn rollback_writes_a_new_version_equal_to_the_old_one() {
         );
         change.commit().await.unwrap();
 
-        let history = store.history("tier", "STAGING").await.unwrap();
+        let history = store
+            .as_operator()
+            .history("tier", "STAGING")
+            .await
+            .unwrap();
         let ops: Vec<_> = history
             .iter()
             .map(|r| (r.entity_version, r.operation))
@@ -396,7 +424,7 @@ async fn rollback_brings_back_a_deleted_entity_and_refuses_a_deletion_or_a_missi
         assert_eq!(back.version, 3);
         change.commit().await.unwrap();
         assert_eq!(
-            store.get::<Tier>("QA1").await.unwrap().item.display_name,
+            store.as_operator().get::<Tier>("QA1").await.unwrap().item.display_name,
             "QA"
         );
         assert_eq!(store.verify_chain().await.unwrap().first_broken_seq, None);
@@ -435,9 +463,9 @@ async fn the_domain_settings_are_versioned_checked_and_kept_out_of_the_state() {
         assert!(matches!(err, StoreError::Invalid { ref field, .. } if field == "/origin_url"), "{err}");
         drop(change);
 
-        let history = store.history("domain", "domain").await.unwrap();
+        let history = store.as_operator().history("domain", "domain").await.unwrap();
         assert_eq!(history[0].before.as_ref().unwrap()["name"], "strata");
-        assert!(!store.state_at(1).await.unwrap().contains_key("domain"));
+        assert!(!store.as_operator().state_at(1).await.unwrap().contains_key("domain"));
         assert_eq!(store.verify_chain().await.unwrap().first_broken_seq, None);
     })
     .await;

@@ -7,7 +7,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
 use crate::failure::failure;
-use crate::layers::{list_layers, scope_of};
+use crate::layers::list_layers;
 use crate::resolved::layer_href;
 
 #[component]
@@ -25,7 +25,7 @@ pub fn ConfigsPage() -> impl IntoView {
             problem.set(Some("Name the deployable.".to_owned()));
             return;
         }
-        match scope_of(&k, n.trim()) {
+        match strata_domain::layer::Layer::parse(&k, n.trim()).map_err(|e| e.rule) {
             Ok(scope) => navigate(&layer_href(d.trim(), &scope), Default::default()),
             Err(rule) => problem.set(Some(rule)),
         }

@@ -8,7 +8,6 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use serde_json::Value;
-use strata_domain::layer::Layer;
 use strata_domain::rules::FieldError;
 use strata_domain::schema::ConfigSchema;
 
@@ -71,13 +70,8 @@ fn LayerEditor(view: LayerView, reload: Callback<()>) -> impl IntoView {
         rights,
     } = view;
     let kind = scope.kind();
-    // Where the layer's config is in the entity written: the default layer is its
-    // deployable's default config.
-    let inside = if scope == Layer::Default {
-        "/default_config"
-    } else {
-        "/config"
-    };
+    // Where the layer's config is in the entity written.
+    let inside = scope.values_pointer();
     let (history_kind, history_key) = entity;
     let stored_version = version;
     let name = scope.name().unwrap_or_default().to_owned();

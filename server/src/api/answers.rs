@@ -53,6 +53,35 @@ pub struct Written<E> {
     pub revision: i64,
 }
 
+/// One layer of a deployable: its values (secrets sealed), and as `version` that of the
+/// entity holding it (0 when not written yet).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct LayerShown {
+    pub deployable: String,
+    pub scope: strata_domain::layer::Layer,
+    pub config: Value,
+    /// The entity whose versions are the layer's: the deployable for the default layer,
+    /// else the stored config layer.
+    pub held_by: HeldBy,
+}
+
+/// The entity holding a layer: its kind and key, and its path in this API.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct HeldBy {
+    /// `deployable` or `config layer`.
+    pub kind: String,
+    pub key: String,
+    /// `/api/v1/deployables/web-api`, `/api/v1/config-layers/web-api%2Ftier%2FLIVE`.
+    pub path: String,
+}
+
+/// A layer's values, as a write sends them and answers them.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct LayerValues {
+    /// A JSON object merged over the layers below; `null` removes a key.
+    pub config: Value,
+}
+
 /// One page of a list, and how many match in all.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct Page<E> {

@@ -47,7 +47,8 @@ async fn trail(
         ..AuditFilter::default()
     };
     let page = store
-        .audit_trail(&actor, &filter, params.offset, limit)
+        .as_actor(&actor)
+        .audit_trail(&filter, params.offset, limit)
         .await?;
     Ok(Json(AuditTrail {
         items: page.items.into_iter().map(AuditRecord::from).collect(),

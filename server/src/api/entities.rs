@@ -61,9 +61,8 @@ pub(super) fn written<E: Entity>(
     }
 }
 
-/// Makes `write` to the entity of `key` (which the caller must be able to read) in a change
-/// set for the reason the request gives, commits it, and answers what it wrote with the
-/// entity as it stood before (none when it did not exist).
+/// Makes `write` to the entity of `key` by `actor`, for the reason the request gives, and
+/// answers what it wrote with the entity as it stood before (none when it did not exist).
 pub(super) async fn commit_write<E: Entity>(
     store: &Store,
     actor: &Actor,
@@ -71,16 +70,14 @@ pub(super) async fn commit_write<E: Entity>(
     key: &str,
     write: impl AsyncFnOnce(&mut ChangeSet) -> Result<Option<Versioned<E>>, StoreError>,
 ) -> Result<Response, ApiError> {
-    store.check_read(actor, E::KIND, key).await?;
-    let prev = match store.get::<E>(key).await {
-        Ok(prev) => Some(prev),
-        Err(StoreError::NotFound { .. }) => None,
-        Err(e) => return Err(e.into()),
-    };
-    let mut change = store.begin(actor, &reason::decode(headers)?).await?;
-    let item = write(&mut change).await?;
-    let revision = change.commit().await?;
-    Ok(written(item.as_ref(), prev.as_ref(), revision))
+    let done = store
+        .write::<E>(actor, &reason::decode(headers)?, key, write)
+        .await?;
+    Ok(written(
+        done.item.as_ref(),
+        done.prev.as_ref(),
+        done.revision,
+    ))
 }
 
 pub(super) fn etag(version: i64) -> HeaderValue {
@@ -133,7 +130,7 @@ async fn list(
         limit: params.limit.unwrap_or(ListQuery::default().limit),
     };
     with_resource_type!(kind, E => {
-        let page = store.list_page::<E>(&actor, &list).await?;
+        let page = store.as_actor(&actor).list_page::<E>(&list).await?;
         Ok(Json(Page {
             items: page.items.iter().map(shown).collect(),
             total: page.total,
@@ -151,8 +148,7 @@ async fn read(
 ) -> Result<Response, ApiError> {
     let kind = Resource::parse(&kind)?;
     with_resource_type!(kind, E => {
-        store.check_read(&actor, E::KIND, &key).await?;
-        let found = store.get::<E>(&key).await?;
+        let found = store.as_actor(&actor).get::<E>(&key).await?;
         Ok(([(header::ETAG, etag(found.version))], Json(Item { item: shown(&found) })).into_response())
     })
 }
@@ -282,15 +278,18 @@ async fn create(
     let kind = Resource::parse(&kind)?;
     with_resource_type!(kind, E => {
         let (entity, _) = entity_of::<E>(body)?;
-        let mut change = store.begin(&actor, &reason::decode(&headers)?).await?;
-        let created = change.create(entity).await?;
-        let revision = change.commit().await?;
+        let key = entity.key();
+        let done = store
+            .write::<E>(&actor, &reason::decode(&headers)?, &key, async |change| {
+                change.create(entity).await.map(Some)
+            })
+            .await?;
         let location = format!(
             "/api/v1/{}/{}",
             kind.path(),
-            url::form_urlencoded::byte_serialize(created.item.key().as_bytes()).collect::<String>()
+            url::form_urlencoded::byte_serialize(key.as_bytes()).collect::<String>()
         );
-        let mut answer = written(Some(&created), None, revision);
+        let mut answer = written(done.item.as_ref(), None, done.revision);
         *answer.status_mut() = StatusCode::CREATED;
         answer.headers_mut().insert(
             header::LOCATION,

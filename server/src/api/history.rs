@@ -11,7 +11,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
-use strata_domain::diff::diff;
 use strata_domain::names::{DeployableName, TenantName, TierName};
 use strata_store::Store;
 
@@ -36,8 +35,10 @@ async fn history(
     Path((kind, key)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let kind = Resource::parse(&kind)?;
-    store.check_read(&actor, kind.stored_kind(), &key).await?;
-    let records = store.history_of(kind.stored_kind(), &key).await?;
+    let records = store
+        .as_actor(&actor)
+        .history(kind.stored_kind(), &key)
+        .await?;
     Ok(Json(Versions {
         versions: records.iter().map(version_shown).collect(),
     })
@@ -58,16 +59,11 @@ async fn difference(
 ) -> Result<Response, ApiError> {
     let kind = Resource::parse(&kind)?;
     let Between { from, to } = query(between)?;
-    store.check_read(&actor, kind.stored_kind(), &key).await?;
-    let (before, after) = store
-        .version_images(kind.stored_kind(), &key, from, to)
+    let patch = store
+        .as_actor(&actor)
+        .diff_versions(kind.stored_kind(), &key, from, to)
         .await?;
-    Ok(Json(Difference {
-        from,
-        to,
-        patch: diff(&before, &after),
-    })
-    .into_response())
+    Ok(Json(Difference { from, to, patch }).into_response())
 }
 
 async fn roll_back(
@@ -101,8 +97,10 @@ async fn resolve(
     let tier = TierName::parse(tier).map_err(|e| named("/tier", e))?;
     let tenant = TenantName::parse(tenant).map_err(|e| named("/tenant", e))?;
     let deployable = DeployableName::parse(deployable).map_err(|e| named("/deployable", e))?;
-    store.check_read(&actor, "tenant", tenant.as_str()).await?;
-    let resolved = store.resolve(&tier, &tenant, &deployable).await?;
+    let resolved = store
+        .as_actor(&actor)
+        .resolve(&tier, &tenant, &deployable)
+        .await?;
     Ok(Json(ResolvedConfig {
         provenance: resolved
             .resolved

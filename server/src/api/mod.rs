@@ -10,6 +10,7 @@ mod caller;
 mod entities;
 mod error;
 mod history;
+mod layers;
 mod limits;
 mod openapi;
 mod preview;
@@ -31,6 +32,7 @@ pub use resource::Resource;
 pub fn router(store: Store) -> Router {
     entities::router(store.clone())
         .merge(history::router(store.clone()))
+        .merge(layers::router(store.clone()))
         .merge(preview::router(store.clone()))
         .merge(revisions::router(store.clone()))
         .merge(publications::router(store.clone()))

@@ -283,6 +283,57 @@ impl Doc {
         });
     }
 
+    /// One layer of a deployable, whichever entity holds it (`api/layers.rs`).
+    fn layer_routes(&mut self) {
+        let found = self.schema::<Item<LayerShown>>();
+        let edit = self.schema::<Edit<LayerValues>>();
+        let written = self.schema::<Written<LayerValues>>();
+        let name = |n: &str, what: &str, example: &str| {
+            let mut p = path_param(n, what, json!({"type": "string"}));
+            p["example"] = json!(example);
+            p
+        };
+        let deployable = name("deployable", "a deployable", "web-api");
+        let scoped = vec![
+            deployable.clone(),
+            name("kind", "tier, product or tenant", "tier"),
+            name("name", "the tier's, product's or tenant's name", "LIVE"),
+        ];
+        for (path, parameters, which) in [
+            (
+                "/api/v1/layers/{deployable}/default",
+                vec![deployable],
+                "default",
+            ),
+            (
+                "/api/v1/layers/{deployable}/{kind}/{name}",
+                scoped,
+                "scoped",
+            ),
+        ] {
+            self.add(path, "get", Op {
+                id: format!("read_{which}_layer"),
+                tag: "config-layers",
+                summary: "One layer of a deployable: its values and the version of the entity holding it (0: not written yet; also the ETag)".into(),
+                parameters: parameters.clone(),
+                body: None,
+                answer: (200, found.clone()),
+                refusals: READ_REFUSALS,
+            });
+            let mut writing = parameters;
+            writing.extend([if_match(), reason_header()]);
+            self.add(path, "put", Op {
+                id: format!("write_{which}_layer"),
+                tag: "config-layers",
+                summary: "Writes one layer of a deployable (made when not written yet, as version 0): the version edited in If-Match or `version`".into(),
+                parameters: writing,
+                body: Some(edit.clone()),
+                answer: (200, written.clone()),
+                refusals: WRITE_REFUSALS,
+            });
+        }
+    }
+
     /// The read path services use (`http/config.rs`), with a read token.
     fn read_path(&mut self) {
         let refusals: Map<String, Value> = [400, 401, 403, 404, 422, 503]
@@ -587,6 +638,7 @@ fn build() -> Value {
         with_resource_type!(kind, E => doc.entity_routes::<E>(kind));
     }
     doc.domain_routes();
+    doc.layer_routes();
     doc.read_path();
     let refused = doc.schema::<ErrorBody>();
     let schemas = doc.schemas.take_definitions(true);

@@ -38,7 +38,7 @@ async fn impact(
             true => Some(edited(&headers, named)?),
             false => named,
         };
-        let impact = store.preview(&actor, entity, version).await?;
+        let impact = store.as_actor(&actor).preview(entity, version).await?;
         Ok(Json(impact).into_response())
     })
 }

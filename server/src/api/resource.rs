@@ -38,6 +38,14 @@ impl Resource {
         }
     }
 
+    /// The resource whose stored kind is `kind` (`tier`, `config layer`, …).
+    pub fn of_kind(kind: &str) -> Resource {
+        Resource::ALL
+            .into_iter()
+            .find(|r| r.stored_kind() == kind)
+            .expect("every stored kind is served")
+    }
+
     pub fn parse(segment: &str) -> Result<Resource, ApiError> {
         Resource::ALL
             .into_iter()

@@ -44,7 +44,7 @@ async fn state_at(
     revision: Result<Path<i64>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let (revision, current) = existing(&store, revision).await?;
-    let state = store.state_at_for(&actor, revision).await?;
+    let state = store.as_actor(&actor).state_at(revision).await?;
     Ok(Json(StateAt {
         revision,
         current,

@@ -3,7 +3,7 @@
 //! `history`, `diff` and `rollback` — each one call (or two) to the API through [`Client`].
 
 use axum::http::Method;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use strata_domain::merge::three_way;
 use strata_store::entity::Entity;
 
@@ -295,32 +295,81 @@ pub async fn add(
 /// How many times a write is merged again into what someone else saved meanwhile.
 const MERGE_ATTEMPTS: usize = 10;
 
-/// Reads an entity, changes it with `change`, and writes it back as an edit of the version
-/// read; says what happened. When someone else saved a newer version meanwhile, only what
-/// `change` changed is merged into theirs (a three-way merge) and written again; a field both
-/// changed is refused, naming it, rather than overwritten.
+/// What an edit reads and writes back: an entity as the API has it, or one layer of a
+/// deployable (whichever entity holds it, the server knows).
+enum Edited<'a> {
+    Entity(&'a EntityRef),
+    Layer { path: String },
+}
+
+impl Edited<'_> {
+    fn path(&self) -> String {
+        match self {
+            Edited::Entity(entity) => entity.path(),
+            Edited::Layer { path } => path.clone(),
+        }
+    }
+
+    /// The document edited out of what the API answered, without its version; and the
+    /// version; and how to name what holds it.
+    fn read(&self, item: &Value) -> (Value, i64, String) {
+        let version = item["version"].as_i64().unwrap_or_default();
+        match self {
+            Edited::Entity(entity) => {
+                let mut document = item.clone();
+                document
+                    .as_object_mut()
+                    .map(|fields| fields.remove("version"));
+                (document, version, entity.named())
+            }
+            Edited::Layer { .. } => {
+                let held_by = &item["held_by"];
+                let named = format!(
+                    "{} {}",
+                    output::cell(&held_by["kind"]),
+                    output::cell(&held_by["key"])
+                );
+                (item["config"].clone(), version, named)
+            }
+        }
+    }
+
+    /// What a write sends for `document`.
+    fn body(&self, document: Value) -> Value {
+        match self {
+            Edited::Entity(_) => document,
+            Edited::Layer { .. } => json!({"config": document}),
+        }
+    }
+}
+
+/// Reads what `edited` names, changes it with `change`, and writes it back as an edit of the
+/// version read; says what happened. When someone else saved a newer version meanwhile, only
+/// what `change` changed is merged into theirs (a three-way merge) and written again; a field
+/// both changed is refused, naming it, rather than overwritten.
 async fn edit_with(
     client: &Client,
-    entity: &EntityRef,
+    edited: Edited<'_>,
     reason: String,
     as_json: bool,
     change: impl FnOnce(&mut Value) -> Result<(), StartupError>,
 ) -> Result<(), StartupError> {
-    let (mut base, mut version) = read_for_edit(client, entity).await?;
+    let (mut base, mut version, named) = read_for_edit(client, &edited).await?;
     let mut mine = base.clone();
     change(&mut mine)?;
     let mut attempts = 1;
     let answer = loop {
-        let call = Call::write(Method::PUT, entity.path(), &reason)
-            .body(mine.clone())
+        let call = Call::write(Method::PUT, edited.path(), &reason)
+            .body(edited.body(mine.clone()))
             .edited(version);
         match client.send(call).await {
             Ok(answer) => break answer,
+            // Saved meanwhile, or (a layer) written for the first time meanwhile.
             Err(StartupError::Refused { code, .. })
-                if code == "conflict" && attempts < MERGE_ATTEMPTS =>
+                if (code == "conflict" || code == "duplicate") && attempts < MERGE_ATTEMPTS =>
             {
                 attempts += 1;
-                let (theirs, now) = read_for_edit(client, entity).await?;
+                let (theirs, now, _) = read_for_edit(client, &edited).await?;
                 let merge = three_way(&base, &theirs, &mine);
                 if !merge.is_clean() {
                     let fields: Vec<&str> =
@@ -329,17 +378,15 @@ async fn edit_with(
                         status: 409,
                         code: "conflict".into(),
                         message: format!(
-                            "{} changed meanwhile (now version {now}) where you change it too: {}. \
+                            "{named} changed meanwhile (now version {now}) where you change it too: {}. \
                              Nothing of yours was written; look at its history and run the command again.",
-                            entity.named(),
                             fields.join(", ")
                         ),
                         details: Vec::new(),
                     });
                 }
                 eprintln!(
-                    "{} changed meanwhile (now version {now}): your changes go on top of it",
-                    entity.named()
+                    "{named} changed meanwhile (now version {now}): your changes go on top of it"
                 );
                 (base, mine, version) = (theirs, merge.merged, now);
             }
@@ -347,24 +394,27 @@ async fn edit_with(
         }
     };
     let now = answer.body["item"]["version"].as_i64().unwrap_or_default();
-    output::written(as_json, &answer.body, || match now == version {
-        true => format!("{} was already so: nothing changed", entity.named()),
-        false => format!(
-            "updated {} to version {now} (revision {})",
-            entity.named(),
+    output::written(as_json, &answer.body, || match (version, now) {
+        (before, now) if before == now => format!("{named} was already so: nothing changed"),
+        (0, now) => format!(
+            "created {named} (version {now}, revision {})",
+            answer.body["revision"]
+        ),
+        (_, now) => format!(
+            "updated {named} to version {now} (revision {})",
             answer.body["revision"]
         ),
     });
     Ok(())
 }
 
-/// An entity as the API has it, without its version, and its version.
-async fn read_for_edit(client: &Client, entity: &EntityRef) -> Result<(Value, i64), StartupError> {
-    let found = client.get(entity.path()).await?;
-    let mut item = found.body["item"].clone();
-    let version = item["version"].as_i64().unwrap_or_default();
-    item.as_object_mut().map(|fields| fields.remove("version"));
-    Ok((item, version))
+/// What `edited` names as the API has it: the document, its version, and its name.
+async fn read_for_edit(
+    client: &Client,
+    edited: &Edited<'_>,
+) -> Result<(Value, i64, String), StartupError> {
+    let found = client.get(edited.path()).await?;
+    Ok(edited.read(&found.body["item"]))
 }
 
 /// `strata KIND edit KEY FIELD=VALUE …`.
@@ -376,37 +426,38 @@ pub async fn edit(
     as_json: bool,
 ) -> Result<(), StartupError> {
     let reason = reason.unwrap_or_else(|| format!("edit {}", entity.named()));
-    edit_with(client, entity, reason, as_json, |item| {
+    edit_with(client, Edited::Entity(entity), reason, as_json, |item| {
         apply(item, assignments)
     })
     .await
 }
 
-/// A layer's key as the API has it: `web-api/default/`, `web-api/tier/LIVE`, …
-fn layer_key(text: &str) -> Result<(String, Value), StartupError> {
+/// A layer as the API's path has it: `DEPLOYABLE/default`, `DEPLOYABLE/tier/TIER`, … (the
+/// server says which scopes there are).
+fn layer_path(text: &str) -> Result<String, StartupError> {
     let parts: Vec<&str> = text.trim_end_matches('/').split('/').collect();
-    let scope = match parts.as_slice() {
-        [_, "default"] => json!({"kind": "default"}),
-        [_, kind @ ("tier" | "product" | "tenant"), name] => json!({"kind": kind, "name": name}),
-        _ => {
-            return Err(usage(
-                "LAYER",
-                format!(
-                    "{text:?}: DEPLOYABLE/default, DEPLOYABLE/tier/TIER, DEPLOYABLE/product/PRODUCT or DEPLOYABLE/tenant/TENANT"
-                ),
-            ));
+    match parts.as_slice() {
+        [deployable, scope @ ..] if !deployable.is_empty() && (1..=2).contains(&scope.len()) => {
+            Ok(format!(
+                "/api/v1/layers/{}",
+                parts
+                    .iter()
+                    .map(|p| segment(p))
+                    .collect::<Vec<_>>()
+                    .join("/")
+            ))
         }
-    };
-    let key = match parts.len() {
-        2 => format!("{}/default/", parts[0]),
-        _ => parts.join("/"),
-    };
-    Ok((key, json!({"deployable": parts[0], "scope": scope})))
+        _ => Err(usage(
+            "LAYER",
+            format!(
+                "{text:?}: DEPLOYABLE/default, DEPLOYABLE/tier/TIER, DEPLOYABLE/product/PRODUCT or DEPLOYABLE/tenant/TENANT"
+            ),
+        )),
+    }
 }
 
 /// `strata set LAYER KEY=VALUE … [--unset KEY …]`: changes values in one config layer (made
-/// when it does not exist yet), validated as every write is. The default layer is its
-/// deployable's default config: setting it makes a new version of the deployable.
+/// when it was not written yet), validated as every write is.
 pub async fn set(
     client: &Client,
     layer: &str,
@@ -421,77 +472,17 @@ pub async fn set(
             "say what to set (KEY=VALUE) or --unset KEY",
         ));
     }
-    let (key, mut new_layer) = layer_key(layer)?;
+    let path = layer_path(layer)?;
     let reason = reason.unwrap_or_else(|| said(assignments, unset));
-    let change = |config: &mut Value| -> Result<(), StartupError> {
+    edit_with(client, Edited::Layer { path }, reason, as_json, |config| {
         apply(config, assignments)?;
         for path in unset {
             let path: Vec<String> = path.split('.').map(str::to_owned).collect();
             remove_at(config, &path);
         }
         Ok(())
-    };
-    // The field of the entity written that holds the layer's values.
-    let in_config = |field: &'static str| {
-        move |item: &mut Value| {
-            let config = item
-                .as_object_mut()
-                .expect("an object")
-                .entry(field)
-                .or_insert_with(|| json!({}));
-            change(config)
-        }
-    };
-    if new_layer["scope"]["kind"] == "default" {
-        let deployable = EntityRef {
-            kind: Resource::Deployable,
-            key: new_layer["deployable"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-        };
-        return edit_with(
-            client,
-            &deployable,
-            reason,
-            as_json,
-            in_config("default_config"),
-        )
-        .await;
-    }
-    let entity = EntityRef {
-        kind: Resource::ConfigLayer,
-        key,
-    };
-    match client.get(entity.path()).await {
-        Ok(_) => edit_with(client, &entity, reason, as_json, in_config("config")).await,
-        Err(StartupError::Refused { status: 404, .. }) => {
-            let mut config = Value::Object(Map::new());
-            change(&mut config)?;
-            new_layer["config"] = config;
-            let created = client
-                .send(Call::write(Method::POST, "/api/v1/config-layers", &reason).body(new_layer))
-                .await;
-            let answer = match created {
-                Ok(answer) => answer,
-                // Someone created it meanwhile: the values go on top of theirs.
-                Err(StartupError::Refused { code, .. }) if code == "duplicate" => {
-                    return edit_with(client, &entity, reason, as_json, in_config("config")).await;
-                }
-                Err(e) => return Err(e),
-            };
-            output::written(as_json, &answer.body, || {
-                format!(
-                    "created {} (version {}, revision {})",
-                    entity.named(),
-                    answer.body["item"]["version"],
-                    answer.body["revision"]
-                )
-            });
-            Ok(())
-        }
-        Err(e) => Err(e),
-    }
+    })
+    .await
 }
 
 /// The reason `strata set` gives when none is given: the keys it sets and unsets, never their

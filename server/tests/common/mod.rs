@@ -201,7 +201,7 @@ pub fn published(outcome: Option<Outcome>) -> PublishFigures {
 }
 
 pub async fn rename_tier(store: &Store, name: &str, display: &str) {
-    let mut tier = store.get::<Tier>(name).await.unwrap();
+    let mut tier = store.as_operator().get::<Tier>(name).await.unwrap();
     tier.item.display_name = display.into();
     let mut change = store
         .begin(&Actor::operator("judy"), "rename a tier")

@@ -16,6 +16,7 @@ pub(crate) mod visibility;
 pub use actor::Actor;
 pub use members::Member;
 pub use reader::Reader;
+pub(crate) use reading::rights_given;
 pub use sign_in::{SignInLimits, SignInRefusal, minutes_to_wait};
 pub use tokens::{ApiToken, NewToken, PresentedToken, TOKEN_PREFIX, TokenUses};
 pub use users::{NewUser, User};

@@ -15,7 +15,7 @@ use crate::{Store, StoreError};
 impl Store {
     /// Refuses unless `actor` may read the entity of `kind` and `key`. The refusal is "does
     /// not exist", as for an entity that never did: a stranger learns nothing, not even that.
-    pub async fn check_read(
+    pub(crate) async fn check_read(
         &self,
         actor: &Actor,
         kind: &'static str,
@@ -31,7 +31,7 @@ impl Store {
     /// What `actor` may do with the entity of `kind` and `key` as it stands: edit, delete,
     /// roll back. Like [`Store::check_read`], "does not exist" for what they may not read;
     /// nothing for what never existed.
-    pub async fn rights_on(
+    pub(crate) async fn rights_on(
         &self,
         actor: &Actor,
         kind: &'static str,
@@ -41,16 +41,29 @@ impl Store {
         let Some((image, owner)) = readable(&mut conn, actor, kind, key).await? else {
             return Ok(Rights::default());
         };
-        // Deleting an organization, unlike editing it, is the domain's business.
-        let deleting = scope_of(&mut conn, kind, key, &image, Operation::Delete).await?;
-        let rolling_back = scope_of(&mut conn, kind, key, &image, Operation::Rollback).await?;
-        Ok(Rights {
-            edit: actor.may(write_action(kind, Operation::Update), &owner),
-            delete: actor.may(write_action(kind, Operation::Delete), &deleting),
-            roll_back: actor.may(write_action(kind, Operation::Rollback), &rolling_back),
-            reveal: actor.may(Action::RevealSecrets, &owner),
-        })
+        rights_given(&mut conn, actor, kind, key, &image, &owner).await
     }
+}
+
+/// What `actor` may do with the entity of `kind` and `key` whose image is `image` and which
+/// belongs to `owner`.
+pub(crate) async fn rights_given(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    kind: &'static str,
+    key: &str,
+    image: &Value,
+    owner: &Scope,
+) -> Result<Rights, StoreError> {
+    // Deleting an organization, unlike editing it, is the domain's business.
+    let deleting = scope_of(conn, kind, key, image, Operation::Delete).await?;
+    let rolling_back = scope_of(conn, kind, key, image, Operation::Rollback).await?;
+    Ok(Rights {
+        edit: actor.may(write_action(kind, Operation::Update), owner),
+        delete: actor.may(write_action(kind, Operation::Delete), &deleting),
+        roll_back: actor.may(write_action(kind, Operation::Rollback), &rolling_back),
+        reveal: actor.may(Action::RevealSecrets, owner),
+    })
 }
 
 /// The entity's latest image and the scope it belongs to, if `actor` may read it; `None` when

@@ -79,9 +79,9 @@ impl Visibility {
 /// [`Visibility::All`]; else the shared ones and those of the listed organizations, each
 /// entity's organization read off the state itself (a tenant's through its product, a
 /// layer's through its product or tenant), so an older revision is judged as it was.
-pub(crate) fn visible_state(visibility: &Visibility, state: &State) -> State {
+pub(crate) fn visible_state(visibility: &Visibility, state: State) -> State {
     let organizations = match visibility {
-        Visibility::All => return state.clone(),
+        Visibility::All => return state,
         nothing if nothing.sees_nothing() => return State::new(),
         Visibility::Organizations(organizations) => organizations,
     };

@@ -1,0 +1,150 @@
+//! One write as every interface makes it: a change set by an actor for a reason, the write,
+//! the commit — or, for a preview, the same write and what it would do to resolved configs,
+//! then nothing applied. The console, the API and the command line all write through here, so
+//! a write is refused the same way whichever one asked.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use strata_domain::diff::diff;
+use strata_domain::rules::Versioned;
+
+use crate::access::Actor;
+use crate::changes::ChangeSet;
+use crate::entity::{Entity, fetch};
+use crate::resolution::{
+    ConfigChange, ConfigViolations, Impact, Target, affected, resolve_targets,
+};
+use crate::{Store, StoreError};
+
+/// What a write of one entity did: the entity as written (none when deleted), as it stood
+/// before (none when it did not exist), and the revision committed (the current one when the
+/// write changed nothing).
+#[derive(Debug, Clone)]
+pub struct Written<E> {
+    pub item: Option<Versioned<E>>,
+    pub prev: Option<Versioned<E>>,
+    pub revision: i64,
+}
+
+impl<E> Written<E> {
+    /// Whether the write left the entity as it was (it held what was stored already).
+    pub fn unchanged(&self) -> bool {
+        matches!((&self.item, &self.prev), (Some(item), Some(prev)) if item.version == prev.version)
+    }
+
+    /// The entity's version now: the deletion's when it was deleted.
+    pub fn version(&self) -> i64 {
+        match (&self.item, &self.prev) {
+            (Some(item), _) => item.version,
+            (None, Some(prev)) => prev.version + 1,
+            (None, None) => 0,
+        }
+    }
+}
+
+impl Store {
+    /// Makes `write` to the entity of kind `E` and `key` in a change set by `actor` for
+    /// `reason`, and commits it. Refused as a whole, with nothing applied, when the write or
+    /// the commit refuses (a rule, a stale version, configs the write would break).
+    pub async fn write<E: Entity>(
+        &self,
+        actor: &Actor,
+        reason: &str,
+        key: &str,
+        write: impl AsyncFnOnce(&mut ChangeSet) -> Result<Option<Versioned<E>>, StoreError>,
+    ) -> Result<Written<E>, StoreError> {
+        self.write_with(actor, reason, async |change| {
+            // Read under the write lock: exactly what the write replaces. Answered only when
+            // the write succeeds, which it does only for an actor who may read the entity.
+            let prev = fetch::<E>(change.conn(), key).await?;
+            Ok((write(change).await?, prev))
+        })
+        .await
+    }
+
+    /// Makes `write` (which answers what it wrote and what that replaced) in a change set by
+    /// `actor` for `reason` and commits it; applies nothing when the write or the commit
+    /// refuses.
+    pub(crate) async fn write_with<T>(
+        &self,
+        actor: &Actor,
+        reason: &str,
+        write: impl AsyncFnOnce(
+            &mut ChangeSet,
+        )
+            -> Result<(Option<Versioned<T>>, Option<Versioned<T>>), StoreError>,
+    ) -> Result<Written<T>, StoreError> {
+        let mut change = self.begin(actor, reason).await?;
+        let (item, prev) = match write(&mut change).await {
+            Ok(written) => written,
+            Err(e) => {
+                change.abandon().await?;
+                return Err(e);
+            }
+        };
+        let revision = change.commit().await?;
+        Ok(Written {
+            item,
+            prev,
+            revision,
+        })
+    }
+
+    /// What `write` would do to resolved configs, without applying it: every config whose
+    /// resolution changes, how many stay as they were, and the rules the changed ones would
+    /// break. Refused as the write itself would be. `actor` must be allowed to make it.
+    pub(crate) async fn preview_write<T>(
+        &self,
+        actor: &Actor,
+        write: impl AsyncFnOnce(&mut ChangeSet) -> Result<T, StoreError>,
+    ) -> Result<Impact, StoreError> {
+        let mut change = self.begin(actor, "impact preview").await?;
+        if let Err(e) = write(&mut change).await {
+            change.abandon().await?;
+            return Err(e);
+        }
+        let touched = change.touched().clone();
+        let sealer = self.sealer.clone();
+        let after_targets = affected(change.conn(), &touched).await?;
+        let after = resolve_targets(change.conn(), &sealer, &after_targets).await?;
+        // The state before the write, as committed: no other write can commit while this
+        // change set holds the write lock.
+        let mut read = self.snapshot().await?;
+        let before_targets = affected(&mut read, &touched).await?;
+        let before = resolve_targets(&mut read, &sealer, &before_targets).await?;
+        read.rollback().await?;
+        change.abandon().await?;
+
+        let mut before: BTreeMap<Target, Value> = before
+            .into_iter()
+            .map(|c| (c.target, c.resolved.config))
+            .collect();
+        let mut impact = Impact {
+            changed: Vec::new(),
+            unchanged: 0,
+            violations: ConfigViolations::default(),
+        };
+        for config in after {
+            impact.violations.add(&config);
+            let old = before.remove(&config.target).unwrap_or(Value::Null);
+            let patch = diff(&old, &config.resolved.config);
+            if patch.is_empty() {
+                impact.unchanged += 1;
+            } else {
+                impact.changed.push(ConfigChange {
+                    target: config.target,
+                    patch,
+                });
+            }
+        }
+        for (target, old) in before {
+            impact.changed.push(ConfigChange {
+                patch: diff(&old, &Value::Null),
+                target,
+            });
+        }
+        impact.changed.sort_by(|a, b| a.target.cmp(&b.target));
+        Ok(impact)
+    }
+}
