@@ -14,7 +14,7 @@ use strata_domain::diff::SideBySide;
 use strata_domain::merge::Merge;
 use strata_domain::rules::FieldError;
 
-use crate::lists::EntityKind;
+use strata_domain::kind::Kind;
 
 /// Someone else's change that landed after the version the form was loaded at.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,7 +72,7 @@ pub struct RollbackPreview {
 /// which was loaded at `version`.
 #[server(endpoint = "save")]
 pub async fn save_entity(
-    kind: EntityKind,
+    kind: Kind,
     creating: bool,
     version: i64,
     document: String,
@@ -90,27 +90,27 @@ pub async fn save_entity(
     if !errors.is_empty() {
         return Ok(SaveOutcome::Invalid(errors));
     }
-    crate::with_entity_type!(kind, E => server::save::<E>(&console, creating, version, draft, &reason).await)
+    strata_domain::with_kind!(kind, E => server::save::<E>(&console, creating, version, draft, &reason).await)
 }
 
 /// The preview of rolling `key` back to `to_version`: nothing is written.
 #[server(endpoint = "rollback-preview")]
 pub async fn preview_rollback(
-    kind: EntityKind,
+    kind: Kind,
     key: String,
     to_version: i64,
 ) -> Result<RollbackPreview, ServerFnError> {
     use crate::ssr::Console;
 
     let console = Console::current()?;
-    crate::with_entity_type!(kind, E => server::preview_rollback::<E>(&console, &key, to_version).await)
+    strata_domain::with_kind!(kind, E => server::preview_rollback::<E>(&console, &key, to_version).await)
 }
 
 /// Rolls `key` back to `to_version`; `expected` is the version the person saw (0 when the
 /// entity is deleted now).
 #[server(endpoint = "rollback")]
 pub async fn roll_back(
-    kind: EntityKind,
+    kind: Kind,
     key: String,
     to_version: i64,
     expected: i64,
@@ -119,14 +119,14 @@ pub async fn roll_back(
     use crate::ssr::Console;
 
     let console = Console::current()?;
-    crate::with_entity_type!(kind, E => server::roll_back::<E>(&console, &key, to_version, expected, &reason).await)
+    strata_domain::with_kind!(kind, E => server::roll_back::<E>(&console, &key, to_version, expected, &reason).await)
 }
 
 /// Deletes `key`, seen at `version`: refused while anything still refers to it, or while its
 /// own rules forbid it (a protected or active tenant). Its history remains.
 #[server(endpoint = "delete")]
 pub async fn delete_entity(
-    kind: EntityKind,
+    kind: Kind,
     key: String,
     version: i64,
     reason: String,
@@ -134,7 +134,7 @@ pub async fn delete_entity(
     use crate::ssr::Console;
 
     let console = Console::current()?;
-    crate::with_entity_type!(kind, E => server::delete::<E>(&console, &key, version, &reason).await)
+    strata_domain::with_kind!(kind, E => server::delete::<E>(&console, &key, version, &reason).await)
 }
 
 #[cfg(feature = "ssr")]

@@ -7,7 +7,7 @@ use serde_json::Value;
 use strata_domain::access::Rights;
 use strata_domain::diff::SideBySide;
 
-use crate::lists::EntityKind;
+use strata_domain::kind::Kind;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Field {
@@ -65,10 +65,7 @@ pub struct EntityDetail {
 
 /// The entity and its history; `None` when it never existed.
 #[server(endpoint = "entity")]
-pub async fn get_entity(
-    kind: EntityKind,
-    key: String,
-) -> Result<Option<EntityDetail>, ServerFnError> {
+pub async fn get_entity(kind: Kind, key: String) -> Result<Option<EntityDetail>, ServerFnError> {
     use strata_store::StoreError;
 
     use crate::ssr::Console;
@@ -78,12 +75,12 @@ pub async fn get_entity(
     let actor = console.actor()?;
     let reader = console.store.as_actor(&actor);
     // What the person may not read does not exist for them.
-    let rights = match reader.rights(kind.store_kind(), &key).await {
+    let rights = match reader.rights(kind.name(), &key).await {
         Ok(rights) => rights,
         Err(StoreError::NotFound { .. }) => return Ok(None),
         Err(e) => return Err(fail(e)),
     };
-    let found = crate::with_entity_type!(kind, E => match reader.get::<E>(&key).await {
+    let found = strata_domain::with_kind!(kind, E => match reader.get::<E>(&key).await {
         Ok(found) => Some((
             serde_json::to_value(&found.item).expect("entities serialize"),
             found.version,
@@ -91,7 +88,7 @@ pub async fn get_entity(
         Err(StoreError::NotFound { .. }) => None,
         Err(e) => return Err(fail(e)),
     });
-    let records = match reader.history(kind.store_kind(), &key).await {
+    let records = match reader.history(kind.name(), &key).await {
         Ok(records) => records,
         Err(StoreError::NotFound { .. }) => return Ok(None),
         Err(e) => return Err(fail(e)),
@@ -144,7 +141,7 @@ fn field(name: &str, value: &Value) -> Field {
 /// version that is a deletion has none).
 #[server(endpoint = "compare")]
 pub async fn compare_versions(
-    kind: EntityKind,
+    kind: Kind,
     key: String,
     from: i64,
     to: i64,
@@ -157,7 +154,7 @@ pub async fn compare_versions(
     let (before, after) = console
         .store
         .as_actor(&console.actor()?)
-        .version_images(kind.store_kind(), &key, from, to)
+        .version_images(kind.name(), &key, from, to)
         .await
         .map_err(crate::ssr::store_failure)?;
     Ok(side_by_side(&before, &after))
@@ -165,12 +162,10 @@ pub async fn compare_versions(
 
 /// The keys a form may pick from, for each kind of entity its fields refer to.
 #[server(endpoint = "form-options")]
-pub async fn form_options(
-    kind: EntityKind,
-) -> Result<Vec<(EntityKind, Vec<String>)>, ServerFnError> {
+pub async fn form_options(kind: Kind) -> Result<Vec<(Kind, Vec<String>)>, ServerFnError> {
     use strata_domain::listing::{ListQuery, MAX_LIMIT};
 
-    use crate::forms::Input;
+    use crate::forms::{Form, Input};
     use crate::ssr::Console;
 
     let console = Console::current()?;
@@ -185,7 +180,7 @@ pub async fn form_options(
             limit: MAX_LIMIT,
             ..ListQuery::default()
         };
-        let keys = crate::with_entity_type!(referred, E => store
+        let keys = strata_domain::with_kind!(referred, E => store
             .as_actor(&actor)
             .list_page::<E>(&query)
             .await

@@ -6,7 +6,7 @@
 //! show next to the field they name.
 
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 use strata_domain::deployable::Deployable;
 use strata_domain::layer::ConfigLayer;
 use strata_domain::names::{
@@ -18,8 +18,9 @@ use strata_domain::rules::{EntityState, FieldError, display_name};
 use strata_domain::schema::ConfigSchema;
 use strata_domain::tenant::{Tenant, TenantState};
 use strata_domain::tier::Tier;
+use strata_domain::tier_deployable::TierDeployable;
 
-use crate::lists::EntityKind;
+use strata_domain::kind::Kind;
 
 /// How a field is entered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,9 +36,9 @@ pub enum Input {
     /// may move to; when creating, the states a new tenant starts in.
     TenantState,
     /// The key of an existing entity of that kind.
-    Reference(EntityKind),
+    Reference(Kind),
     /// Any number of existing entities of that kind, as a set of keys.
-    References(EntityKind),
+    References(Kind),
     /// A JSON document, edited as text.
     Json,
 }
@@ -123,11 +124,17 @@ const STATE: FormField = FormField {
     check: typed::<EntityState>,
 };
 
-impl EntityKind {
+/// The console's forms.
+pub trait Form {
     /// The form's fields, the key first. The key names the entity and is fixed once it exists.
-    pub fn form(self) -> &'static [FormField] {
+    fn form(self) -> &'static [FormField];
+}
+
+impl Form for Kind {
+    /// The form's fields, the key first. The key names the entity and is fixed once it exists.
+    fn form(self) -> &'static [FormField] {
         match self {
-            EntityKind::Tier => &[
+            Kind::Tier => &[
                 FormField {
                     name: "name",
                     label: "Name",
@@ -145,7 +152,7 @@ impl EntityKind {
                 },
                 STATE,
             ],
-            EntityKind::Organization => &[
+            Kind::Organization => &[
                 FormField {
                     name: "name",
                     label: "Name",
@@ -163,7 +170,7 @@ impl EntityKind {
                 DISPLAY_NAME,
                 STATE,
             ],
-            EntityKind::Product => &[
+            Kind::Product => &[
                 FormField {
                     name: "name",
                     label: "Name",
@@ -174,7 +181,7 @@ impl EntityKind {
                 FormField {
                     name: "organization",
                     label: "Organization",
-                    input: Input::Reference(EntityKind::Organization),
+                    input: Input::Reference(Kind::Organization),
                     help: "Who offers the product.",
                     check: typed::<OrganizationName>,
                 },
@@ -182,13 +189,13 @@ impl EntityKind {
                 FormField {
                     name: "deployables",
                     label: "Deployables",
-                    input: Input::References(EntityKind::Deployable),
+                    input: Input::References(Kind::Deployable),
                     help: "What the product is made of: each tenant gets a config for each.",
                     check: typed::<std::collections::BTreeSet<DeployableName>>,
                 },
                 STATE,
             ],
-            EntityKind::Deployable => &[
+            Kind::Deployable => &[
                 FormField {
                     name: "name",
                     label: "Name",
@@ -212,7 +219,7 @@ impl EntityKind {
                     check: json_object,
                 },
             ],
-            EntityKind::Tenant => &[
+            Kind::Tenant => &[
                 FormField {
                     name: "name",
                     label: "Name",
@@ -223,14 +230,14 @@ impl EntityKind {
                 FormField {
                     name: "product",
                     label: "Product",
-                    input: Input::Reference(EntityKind::Product),
+                    input: Input::Reference(Kind::Product),
                     help: "What the tenant runs.",
                     check: typed::<ProductName>,
                 },
                 FormField {
                     name: "tier",
                     label: "Tier",
-                    input: Input::Reference(EntityKind::Tier),
+                    input: Input::Reference(Kind::Tier),
                     help: "Where it runs.",
                     check: typed::<TierName>,
                 },
@@ -257,45 +264,10 @@ impl EntityKind {
                 },
             ],
             // A layer is edited in the config editor, from its deployable's schema.
-            EntityKind::ConfigLayer => &[],
-        }
-    }
-
-    /// What a new entity's form starts with.
-    pub fn blank(self) -> Map<String, Value> {
-        let value = match self {
-            EntityKind::Tier => {
-                json!({"name": "", "display_name": "", "is_live": false, "state": "active"})
-            }
-            EntityKind::Organization => {
-                json!({"name": "", "short_name": "", "display_name": "", "state": "active"})
-            }
-            EntityKind::Product => json!({
-                "name": "", "organization": "", "display_name": "", "deployables": [], "state": "active"
-            }),
-            EntityKind::Deployable => json!({
-                "name": "",
-                "display_name": "",
-                "config_schema": {
-                    "$schema": "https://json-schema.org/draft/2020-12/schema",
-                    "type": "object",
-                    "properties": {},
-                },
-                "default_config": {},
-            }),
-            EntityKind::Tenant => json!({
-                "name": "", "product": "", "tier": "", "alias": null,
-                "termination_protection": false, "state": "initializing"
-            }),
-            EntityKind::ConfigLayer => json!({"config": {}}),
-        };
-        match value {
-            Value::Object(map) => map,
-            _ => unreachable!("blank entities are objects"),
+            Kind::ConfigLayer | Kind::TierDeployable => &[],
         }
     }
 }
-
 /// The states a tenant's form offers: when editing, `current` and where it may go next; a new
 /// tenant starts initializing or active.
 pub fn tenant_states(current: Option<TenantState>) -> Vec<TenantState> {
@@ -314,7 +286,7 @@ fn whole<E: DeserializeOwned>(draft: &Value) -> Result<E, FieldError> {
 /// Every rule `draft` breaks that can be checked without the database: each field's own rule,
 /// then (once they all pass) the entity's rules across fields. Empty when the draft may be
 /// sent. The server runs the same checks before the store's.
-pub fn check_draft(kind: EntityKind, draft: &Value) -> Vec<FieldError> {
+pub fn check_draft(kind: Kind, draft: &Value) -> Vec<FieldError> {
     let mut errors: Vec<FieldError> = kind
         .form()
         .iter()
@@ -326,12 +298,13 @@ pub fn check_draft(kind: EntityKind, draft: &Value) -> Vec<FieldError> {
         .collect();
     if errors.is_empty() {
         let checked = match kind {
-            EntityKind::Tier => whole::<Tier>(draft).and_then(|t| t.check()),
-            EntityKind::Organization => whole::<Organization>(draft).and_then(|o| o.check()),
-            EntityKind::Product => whole::<Product>(draft).and_then(|p| p.check()),
-            EntityKind::Deployable => whole::<Deployable>(draft).and_then(|d| d.check().map(drop)),
-            EntityKind::Tenant => whole::<Tenant>(draft).map(drop),
-            EntityKind::ConfigLayer => whole::<ConfigLayer>(draft).and_then(|l| l.check()),
+            Kind::Tier => whole::<Tier>(draft).and_then(|t| t.check()),
+            Kind::Organization => whole::<Organization>(draft).and_then(|o| o.check()),
+            Kind::Product => whole::<Product>(draft).and_then(|p| p.check()),
+            Kind::Deployable => whole::<Deployable>(draft).and_then(|d| d.check().map(drop)),
+            Kind::Tenant => whole::<Tenant>(draft).map(drop),
+            Kind::ConfigLayer => whole::<ConfigLayer>(draft).and_then(|l| l.check()),
+            Kind::TierDeployable => whole::<TierDeployable>(draft).and_then(|t| t.check()),
         };
         errors.extend(checked.err());
     }
@@ -359,9 +332,11 @@ pub fn parse_json_field(field: &FormField, text: &str) -> Result<Value, FieldErr
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
-    fn draft(kind: EntityKind, changes: Value) -> Value {
+    fn draft(kind: Kind, changes: Value) -> Value {
         let mut map = kind.blank();
         for (k, v) in changes.as_object().unwrap() {
             map.insert(k.clone(), v.clone());
@@ -371,7 +346,7 @@ mod tests {
 
     #[test]
     fn every_field_of_a_blank_form_that_needs_input_says_so() {
-        let errors = check_draft(EntityKind::Tier, &Value::Object(EntityKind::Tier.blank()));
+        let errors = check_draft(Kind::Tier, &Value::Object(Kind::Tier.blank()));
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["/name", "/display_name"]);
         assert!(errors[0].rule.contains("not valid"), "{errors:?}");
@@ -381,24 +356,21 @@ mod tests {
     #[test]
     fn a_filled_in_form_of_each_kind_passes() {
         let cases = [
+            (Kind::Tier, json!({"name": "LIVE", "display_name": "Live"})),
             (
-                EntityKind::Tier,
-                json!({"name": "LIVE", "display_name": "Live"}),
-            ),
-            (
-                EntityKind::Organization,
+                Kind::Organization,
                 json!({"name": "acme", "short_name": "acme", "display_name": "Acme"}),
             ),
             (
-                EntityKind::Product,
+                Kind::Product,
                 json!({"name": "acme-shop", "organization": "acme", "display_name": "Shop", "deployables": ["web"]}),
             ),
             (
-                EntityKind::Deployable,
+                Kind::Deployable,
                 json!({"name": "web", "display_name": "Web"}),
             ),
             (
-                EntityKind::Tenant,
+                Kind::Tenant,
                 json!({"name": "acme-eu", "product": "acme-shop", "tier": "LIVE", "alias": "eu-main"}),
             ),
         ];
@@ -410,7 +382,7 @@ mod tests {
     #[test]
     fn cross_field_rules_name_the_field_inside_the_document() {
         let deployable = draft(
-            EntityKind::Deployable,
+            Kind::Deployable,
             json!({
                 "name": "web",
                 "display_name": "Web",
@@ -418,25 +390,25 @@ mod tests {
                 "default_config": {"port": "eighty"},
             }),
         );
-        let errors = check_draft(EntityKind::Deployable, &deployable);
+        let errors = check_draft(Kind::Deployable, &deployable);
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].field, "/default_config/port");
-        let field = &EntityKind::Deployable.form()[3];
+        let field = &Kind::Deployable.form()[3];
         assert!(field.owns(&errors[0].field));
-        assert!(!EntityKind::Deployable.form()[2].owns(&errors[0].field));
+        assert!(!Kind::Deployable.form()[2].owns(&errors[0].field));
     }
 
     #[test]
     fn a_broken_schema_and_unparsable_json_are_reported_at_their_field() {
         let errors = check_draft(
-            EntityKind::Deployable,
+            Kind::Deployable,
             &draft(
-                EntityKind::Deployable,
+                Kind::Deployable,
                 json!({"name": "web", "display_name": "Web", "config_schema": {"type": "nonsense"}}),
             ),
         );
         assert_eq!(errors[0].field, "/config_schema");
-        let field = &EntityKind::Deployable.form()[2];
+        let field = &Kind::Deployable.form()[2];
         let error = parse_json_field(field, "{\"a\": }").unwrap_err();
         assert_eq!(error.field, "/config_schema");
         assert!(error.rule.contains("line 1, column 7"), "{}", error.rule);

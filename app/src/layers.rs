@@ -11,7 +11,7 @@ use strata_domain::layer::Layer;
 
 use crate::changes::SaveOutcome;
 use crate::entities::HistoryRow;
-use crate::lists::EntityKind;
+use strata_domain::kind::Kind;
 
 /// A stored layer in the list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,7 +38,7 @@ pub struct LayerView {
     pub below: Value,
     /// The entity whose history is the layer's: the stored layer, or for the default layer
     /// its deployable (whose versions hold the default config).
-    pub entity: (EntityKind, String),
+    pub entity: (Kind, String),
     /// Newest first.
     pub history: Vec<HistoryRow>,
     /// What the signed-in person may do with the layer: change it (edit) and roll it back,
@@ -192,7 +192,6 @@ mod server {
     use super::{LayerImpact, LayerView, SHOWN_TENANTS, TenantImpact};
     use crate::changes::{SaveOutcome, conflict, outcome};
     use crate::entities::HistoryRow;
-    use crate::lists::EntityKind;
     use crate::ssr::Console;
 
     fn failed(e: StoreError) -> ServerFnError {
@@ -233,15 +232,11 @@ mod server {
             Err(e) => return Err(failed(e)),
         };
         let (holder_kind, holder_key) = found.holder;
-        let history = match reader.history(holder_kind, &holder_key).await {
+        let history = match reader.history(holder_kind.name(), &holder_key).await {
             Ok(records) => HistoryRow::newest_first(records),
             // A layer not written yet has no history.
             Err(StoreError::NotFound { .. }) => Vec::new(),
             Err(e) => return Err(failed(e)),
-        };
-        let entity = match holder_kind {
-            "deployable" => EntityKind::Deployable,
-            _ => EntityKind::ConfigLayer,
         };
         Ok(Some(LayerView {
             deployable: deployable.to_string(),
@@ -251,7 +246,7 @@ mod server {
             schema: found.deployable.item.config_schema,
             // Shown, never sent back: secrets as masks.
             below: masked(&merged(found.below.iter())),
-            entity: (entity, holder_key),
+            entity: (holder_kind, holder_key),
             history,
             rights: found.rights,
         }))
@@ -369,7 +364,7 @@ mod server {
         let (kind, key) = ConfigLayer::holder_of(&deployable, &scope);
         outcome(
             console,
-            kind,
+            kind.name(),
             &key,
             written,
             async |reader, expected, current| {

@@ -29,11 +29,11 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::layout::{Frame, Layout};
-use crate::lists::EntityKind;
 use crate::pages::{
     AuditPage, ConfigsPage, EditPage, EntityPage, HomePage, LayerPage, ListPage, MembersPage,
     NotFound, PublicationsPage, SetupPage, SignInPage, TokensPage, UsersPage,
 };
+use strata_domain::kind::Kind;
 
 /// The HTML document around the console, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -93,27 +93,27 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=Layout ssr=SsrMode::Async>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
-                    <Route path=path!("/tiers") view=|| view! { <ListPage kind=EntityKind::Tier/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/tiers/:key") view=|| view! { <EntityPage kind=EntityKind::Tier/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/tiers/:key/edit") view=|| view! { <EditPage kind=EntityKind::Tier creating=false/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/new/tiers") view=|| view! { <EditPage kind=EntityKind::Tier creating=true/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/organizations") view=|| view! { <ListPage kind=EntityKind::Organization/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/organizations/:key") view=|| view! { <EntityPage kind=EntityKind::Organization/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/tiers") view=|| view! { <ListPage kind=Kind::Tier/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/tiers/:key") view=|| view! { <EntityPage kind=Kind::Tier/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/tiers/:key/edit") view=|| view! { <EditPage kind=Kind::Tier creating=false/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/new/tiers") view=|| view! { <EditPage kind=Kind::Tier creating=true/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/organizations") view=|| view! { <ListPage kind=Kind::Organization/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/organizations/:key") view=|| view! { <EntityPage kind=Kind::Organization/> } ssr=SsrMode::Async/>
                     <Route path=path!("/organizations/:key/members") view=MembersPage ssr=SsrMode::Async/>
-                    <Route path=path!("/organizations/:key/edit") view=|| view! { <EditPage kind=EntityKind::Organization creating=false/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/new/organizations") view=|| view! { <EditPage kind=EntityKind::Organization creating=true/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/products") view=|| view! { <ListPage kind=EntityKind::Product/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/products/:key") view=|| view! { <EntityPage kind=EntityKind::Product/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/products/:key/edit") view=|| view! { <EditPage kind=EntityKind::Product creating=false/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/new/products") view=|| view! { <EditPage kind=EntityKind::Product creating=true/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/deployables") view=|| view! { <ListPage kind=EntityKind::Deployable/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/deployables/:key") view=|| view! { <EntityPage kind=EntityKind::Deployable/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/deployables/:key/edit") view=|| view! { <EditPage kind=EntityKind::Deployable creating=false/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/new/deployables") view=|| view! { <EditPage kind=EntityKind::Deployable creating=true/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/tenants") view=|| view! { <ListPage kind=EntityKind::Tenant/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/tenants/:key") view=|| view! { <EntityPage kind=EntityKind::Tenant/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/tenants/:key/edit") view=|| view! { <EditPage kind=EntityKind::Tenant creating=false/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/new/tenants") view=|| view! { <EditPage kind=EntityKind::Tenant creating=true/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/organizations/:key/edit") view=|| view! { <EditPage kind=Kind::Organization creating=false/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/new/organizations") view=|| view! { <EditPage kind=Kind::Organization creating=true/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/products") view=|| view! { <ListPage kind=Kind::Product/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/products/:key") view=|| view! { <EntityPage kind=Kind::Product/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/products/:key/edit") view=|| view! { <EditPage kind=Kind::Product creating=false/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/new/products") view=|| view! { <EditPage kind=Kind::Product creating=true/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/deployables") view=|| view! { <ListPage kind=Kind::Deployable/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/deployables/:key") view=|| view! { <EntityPage kind=Kind::Deployable/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/deployables/:key/edit") view=|| view! { <EditPage kind=Kind::Deployable creating=false/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/new/deployables") view=|| view! { <EditPage kind=Kind::Deployable creating=true/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/tenants") view=|| view! { <ListPage kind=Kind::Tenant/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/tenants/:key") view=|| view! { <EntityPage kind=Kind::Tenant/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/tenants/:key/edit") view=|| view! { <EditPage kind=Kind::Tenant creating=false/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/new/tenants") view=|| view! { <EditPage kind=Kind::Tenant creating=true/> } ssr=SsrMode::Async/>
                     <Route path=path!("/configs") view=ConfigsPage ssr=SsrMode::Async/>
                     <Route path=path!("/configs/:deployable/:kind/:name") view=LayerPage ssr=SsrMode::Async/>
                     <Route path=path!("/configs/:deployable/default") view=LayerPage ssr=SsrMode::Async/>

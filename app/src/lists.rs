@@ -4,32 +4,8 @@
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-use strata_domain::access::{Grants, Role};
+use strata_domain::kind::Kind;
 use strata_domain::listing::ListQuery;
-
-/// The kinds of entity the console shows and edits. All but config layers have a list and a
-/// form of their own; a layer has its editor under Configs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EntityKind {
-    Tier,
-    Organization,
-    Product,
-    Deployable,
-    Tenant,
-    ConfigLayer,
-}
-
-impl EntityKind {
-    /// Whether someone with `grants` may create one of these somewhere: what all
-    /// organizations share is the domain admin's; products and tenants, any editor's.
-    pub fn may_create(self, grants: &Grants) -> bool {
-        match self {
-            EntityKind::Product | EntityKind::Tenant => grants.holds_somewhere(Role::Editor),
-            _ => grants.domain_admin,
-        }
-    }
-}
 
 /// A column of a list: the entity's field it shows and the stored column it sorts by (the
 /// same name), and its heading.
@@ -38,65 +14,57 @@ pub struct Column {
     pub label: &'static str,
 }
 
-impl EntityKind {
-    pub const LISTED: [EntityKind; 5] = [
-        EntityKind::Tier,
-        EntityKind::Organization,
-        EntityKind::Product,
-        EntityKind::Deployable,
-        EntityKind::Tenant,
-    ];
+/// The kinds with a section (a list and forms) of their own, in the sidebar's order. Tier
+/// deployables are edited by the API and command line; layers under Configs.
+pub const LISTED: [Kind; 5] = [
+    Kind::Tier,
+    Kind::Organization,
+    Kind::Product,
+    Kind::Deployable,
+    Kind::Tenant,
+];
 
+/// How the console shows a kind.
+pub trait Shown {
     /// The section's path: `/tiers`, `/tenants`, …
-    pub fn section(self) -> &'static str {
-        match self {
-            EntityKind::Tier => "tiers",
-            EntityKind::Organization => "organizations",
-            EntityKind::Product => "products",
-            EntityKind::Deployable => "deployables",
-            EntityKind::Tenant => "tenants",
-            EntityKind::ConfigLayer => "configs",
-        }
-    }
-
-    /// The kind as history, audit and errors name it: `tier`, `tenant`, …
-    pub fn store_kind(self) -> &'static str {
-        match self {
-            EntityKind::Tier => "tier",
-            EntityKind::Organization => "organization",
-            EntityKind::Product => "product",
-            EntityKind::Deployable => "deployable",
-            EntityKind::Tenant => "tenant",
-            EntityKind::ConfigLayer => "config layer",
-        }
-    }
-
-    pub fn title(self) -> &'static str {
-        match self {
-            EntityKind::Tier => "Tiers",
-            EntityKind::Organization => "Organizations",
-            EntityKind::Product => "Products",
-            EntityKind::Deployable => "Deployables",
-            EntityKind::Tenant => "Tenants",
-            EntityKind::ConfigLayer => "Configs",
-        }
-    }
-
+    fn section(self) -> &'static str;
+    /// The section's heading.
+    fn heading(self) -> &'static str;
     /// What a search matches, in words.
-    pub fn searched(self) -> &'static str {
+    fn searched(self) -> &'static str;
+    fn columns(self) -> &'static [Column];
+}
+
+impl Shown for Kind {
+    fn section(self) -> &'static str {
         match self {
-            EntityKind::Tier => "name, display name or state",
-            EntityKind::Organization => "name, short name, display name or state",
-            EntityKind::Product => "name, organization, display name or state",
-            EntityKind::Deployable => "name or display name",
-            EntityKind::Tenant => "name, product, tier, alias or state",
-            EntityKind::ConfigLayer => "deployable, tier, product or tenant",
+            Kind::ConfigLayer => "configs",
+            other => other.path(),
         }
     }
 
-    pub fn columns(self) -> &'static [Column] {
+    fn heading(self) -> &'static str {
         match self {
-            EntityKind::Tier => &[
+            Kind::ConfigLayer => "Configs",
+            other => other.title(),
+        }
+    }
+
+    fn searched(self) -> &'static str {
+        match self {
+            Kind::Tier => "name, display name or state",
+            Kind::Organization => "name, short name, display name or state",
+            Kind::Product => "name, organization, display name or state",
+            Kind::Deployable => "name or display name",
+            Kind::Tenant => "name, product, tier, alias or state",
+            Kind::ConfigLayer => "deployable, tier, product or tenant",
+            Kind::TierDeployable => "tier, deployable or release",
+        }
+    }
+
+    fn columns(self) -> &'static [Column] {
+        match self {
+            Kind::Tier => &[
                 Column {
                     sort: "name",
                     label: "Name",
@@ -114,7 +82,7 @@ impl EntityKind {
                     label: "State",
                 },
             ],
-            EntityKind::Organization => &[
+            Kind::Organization => &[
                 Column {
                     sort: "name",
                     label: "Name",
@@ -132,7 +100,7 @@ impl EntityKind {
                     label: "State",
                 },
             ],
-            EntityKind::Product => &[
+            Kind::Product => &[
                 Column {
                     sort: "name",
                     label: "Name",
@@ -150,7 +118,7 @@ impl EntityKind {
                     label: "State",
                 },
             ],
-            EntityKind::Deployable => &[
+            Kind::Deployable => &[
                 Column {
                     sort: "name",
                     label: "Name",
@@ -160,7 +128,7 @@ impl EntityKind {
                     label: "Display name",
                 },
             ],
-            EntityKind::Tenant => &[
+            Kind::Tenant => &[
                 Column {
                     sort: "name",
                     label: "Name",
@@ -186,7 +154,21 @@ impl EntityKind {
                     label: "State",
                 },
             ],
-            EntityKind::ConfigLayer => &[
+            Kind::TierDeployable => &[
+                Column {
+                    sort: "tier",
+                    label: "Tier",
+                },
+                Column {
+                    sort: "deployable",
+                    label: "Deployable",
+                },
+                Column {
+                    sort: "active",
+                    label: "Active",
+                },
+            ],
+            Kind::ConfigLayer => &[
                 Column {
                     sort: "deployable",
                     label: "Deployable",
@@ -217,7 +199,7 @@ pub struct ListView {
 }
 
 #[server(endpoint = "list")]
-pub async fn list_entities(kind: EntityKind, query: ListQuery) -> Result<ListView, ServerFnError> {
+pub async fn list_entities(kind: Kind, query: ListQuery) -> Result<ListView, ServerFnError> {
     use serde_json::Value;
     use strata_domain::listing::ListPage;
     use strata_domain::rules::Versioned;
@@ -237,7 +219,7 @@ pub async fn list_entities(kind: EntityKind, query: ListQuery) -> Result<ListVie
     }
 
     fn view<E: Entity>(
-        kind: EntityKind,
+        kind: Kind,
         page: Result<ListPage<Versioned<E>>, strata_store::StoreError>,
     ) -> Result<ListView, ServerFnError> {
         let page = page.map_err(crate::ssr::store_failure)?;
@@ -263,5 +245,5 @@ pub async fn list_entities(kind: EntityKind, query: ListQuery) -> Result<ListVie
     }
     let console = Console::current()?;
     let actor = console.actor()?;
-    crate::with_entity_type!(kind, E => view(kind, console.store.as_actor(&actor).list_page::<E>(&query).await))
+    strata_domain::with_kind!(kind, E => view(kind, console.store.as_actor(&actor).list_page::<E>(&query).await))
 }

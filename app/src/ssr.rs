@@ -100,38 +100,3 @@ fn set_status(status: u16) {
         response.set_status(status);
     }
 }
-
-/// Evaluates `$body` with the type alias `$entity` naming the stored entity type of `$kind`
-/// (an [`crate::lists::EntityKind`]): one match for every server function that works on any
-/// kind.
-#[macro_export]
-macro_rules! with_entity_type {
-    ($kind:expr, $entity:ident => $body:expr) => {
-        match $kind {
-            $crate::lists::EntityKind::Tier => {
-                type $entity = strata_domain::tier::Tier;
-                $body
-            }
-            $crate::lists::EntityKind::Organization => {
-                type $entity = strata_domain::organization::Organization;
-                $body
-            }
-            $crate::lists::EntityKind::Product => {
-                type $entity = strata_domain::product::Product;
-                $body
-            }
-            $crate::lists::EntityKind::Deployable => {
-                type $entity = strata_domain::deployable::Deployable;
-                $body
-            }
-            $crate::lists::EntityKind::Tenant => {
-                type $entity = strata_domain::tenant::Tenant;
-                $body
-            }
-            $crate::lists::EntityKind::ConfigLayer => {
-                type $entity = strata_domain::layer::ConfigLayer;
-                $body
-            }
-        }
-    };
-}

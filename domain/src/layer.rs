@@ -6,6 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::kind::Kind;
 use crate::names::{DeployableName, ProductName, TenantName, TierName};
 use crate::rules::FieldError;
 
@@ -128,10 +129,10 @@ impl ConfigLayer {
 
     /// The entity holding `scope`'s layer of `deployable`, as its kind and key: the deployable
     /// itself for the default layer (its default config), else the stored config layer.
-    pub fn holder_of(deployable: &DeployableName, scope: &Layer) -> (&'static str, String) {
+    pub fn holder_of(deployable: &DeployableName, scope: &Layer) -> (Kind, String) {
         match scope {
-            Layer::Default => ("deployable", deployable.to_string()),
-            _ => ("config layer", ConfigLayer::key_of(deployable, scope)),
+            Layer::Default => (Kind::Deployable, deployable.to_string()),
+            _ => (Kind::ConfigLayer, ConfigLayer::key_of(deployable, scope)),
         }
     }
 

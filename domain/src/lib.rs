@@ -8,6 +8,7 @@ pub mod compile;
 pub mod deployable;
 pub mod diff;
 pub mod health;
+pub mod kind;
 pub mod layer;
 pub mod listing;
 pub mod merge;

@@ -6,6 +6,10 @@ use serde::{Deserialize, Serialize};
 use crate::names::DomainName;
 use crate::rules::{FieldError, display_name};
 
+/// How history names the domain's settings (as kind, and as key): beside the entities'
+/// [`crate::kind::Kind`]s, the one other thing history keeps.
+pub const DOMAIN_KIND: &str = "domain";
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DomainSettings {
     pub name: DomainName,

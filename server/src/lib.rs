@@ -2,7 +2,6 @@
 
 #![recursion_limit = "256"]
 
-#[macro_use]
 pub mod api;
 pub mod auth;
 pub mod cache;

@@ -8,12 +8,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use strata_domain::compile::Compiled;
+use strata_domain::kind::Kind;
 use strata_domain::snapshot::{
     DocumentRef, FORMAT, Head, Manifest, document_path, manifest_path, render_document, sha256_hex,
 };
 use strata_store::audit::{AuditAction, NewAuditEvent};
 use strata_store::outbox::{Claim, PublishFigures};
-use strata_store::{KINDS, Store, StoreError};
+use strata_store::{Store, StoreError};
 
 use crate::origin::{Origin, OriginError, current_head, fetch_current};
 use crate::redis_cache::RedisCache;
@@ -187,7 +188,8 @@ impl Publisher {
         let domain = self.store.domain().await?;
         let mut documents = BTreeMap::new();
         let mut contents = Vec::new();
-        for (kind, table) in KINDS {
+        for kind in Kind::ALL {
+            let (table, kind) = (kind.table(), kind.name());
             let bytes = render_document(&state.get(kind).cloned().unwrap_or_default());
             let sha256 = sha256_hex(&bytes);
             documents.insert(
@@ -357,7 +359,7 @@ impl Publisher {
             build_ms,
             upload_ms,
             switch_ms,
-            documents: KINDS.len() as i64,
+            documents: Kind::ALL.len() as i64,
             documents_uploaded: uploaded,
             bytes_uploaded,
             checksum,

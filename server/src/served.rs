@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 
 use strata_domain::compile::{Compiled, Tables};
-use strata_store::KINDS;
+use strata_domain::kind::Kind;
 use tokio::sync::watch;
 
 use crate::origin::{Fetched, Origin, OriginError, fetch_current};
@@ -62,12 +62,12 @@ pub async fn load_from_origin(origin: &Origin) -> Result<Option<Compiled>, Origi
 /// Compiles a revision read from an origin, from `previous` (only what changed since).
 pub fn compile_fetched(fetched: &Fetched, previous: &Compiled) -> Result<Compiled, OriginError> {
     let mut tables = Tables::new();
-    for (kind, table) in KINDS {
-        let name = format!("{table}.json");
+    for kind in Kind::ALL {
+        let name = format!("{}.json", kind.table());
         if let Some(bytes) = fetched.documents.get(&name) {
             let rows: BTreeMap<String, serde_json::Value> = serde_json::from_slice(bytes)
                 .map_err(|e| OriginError::Unreadable(format!("{name}: {e}")))?;
-            tables.insert(kind.to_owned(), rows);
+            tables.insert(kind.name().to_owned(), rows);
         }
     }
     previous

@@ -965,7 +965,8 @@ fn everyday_journey(run: &dyn Fn(&[&str]) -> Output) {
     let info: serde_json::Value =
         serde_json::from_str(&ok(&run(&["tenant", "info", "acme-qa", "--json"]))).unwrap();
     assert_eq!(info["version"], 1);
-    assert_eq!(info["state"], "active");
+    // A new tenant starts its life cycle, as in the console.
+    assert_eq!(info["state"], "initializing");
     let edited = ok(&run(&["tenant", "edit", "acme-qa", "alias=acme-qa-eu"]));
     assert!(
         edited.starts_with("updated tenant acme-qa to version 2"),
@@ -1357,4 +1358,154 @@ fn everyday_commands_work_against_a_server_with_a_token() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     let local_only = strata(&["export", "x"], &env);
     assert_eq!(local_only.status.code(), Some(1));
+}
+
+/// The same input refused through the console, the API and the command line gets the same
+/// rule at the same field: the rules are the store's and the domain's, which all three call.
+#[test]
+fn the_console_the_api_and_the_command_line_refuse_the_same_input_alike() {
+    use serde_json::Value;
+    use strata_domain::token::TokenScope;
+    use strata_store::access::{Actor, NewToken};
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(async { common::test_server().await.with_demo().await });
+    let console = runtime.block_on(common::signed_in(&server.address, &server.db));
+    let secret = runtime.block_on(async {
+        let store = server.db.store().await;
+        let (_, secret) = store
+            .create_token(
+                &Actor::operator("root"),
+                NewToken {
+                    name: "same-rules",
+                    scope: TokenScope::Admin,
+                    days: 1,
+                },
+            )
+            .await
+            .unwrap();
+        secret
+    });
+    let env = [
+        ("STRATA_SERVER", server.address.as_str()),
+        ("STRATA_TOKEN", secret.as_str()),
+    ];
+    let address = &server.address;
+    let post_form = |endpoint: &str, args: &[(&str, String)]| -> Value {
+        runtime.block_on(async {
+            let answer = console
+                .post(format!("{address}/api/{endpoint}"))
+                .form(args)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(answer.status(), 200, "{endpoint}");
+            answer.json().await.unwrap()
+        })
+    };
+    let api = |method: reqwest::Method, path: &str, body: Value| -> Value {
+        runtime.block_on(async {
+            let answer = console
+                .request(method, format!("{address}{path}"))
+                .header("strata-reason", "same rules")
+                .header("if-match", "\"0\"")
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert!(answer.status().is_client_error(), "{path}");
+            answer.json().await.unwrap()
+        })
+    };
+    let cli_error = |args: &[&str]| -> String {
+        let output = strata(args, &env);
+        assert_eq!(output.status.code(), Some(1), "{output:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        stderr.lines().next().unwrap_or_default().to_owned()
+    };
+
+    // A tenant whose name breaks the naming rule.
+    let tenant = json!({"name": "Acme Berlin", "product": "acme-shop", "tier": "LIVE",
+        "alias": null, "termination_protection": false, "state": "initializing"});
+    let in_console = post_form(
+        "save",
+        &[
+            ("kind", "tenant".into()),
+            ("creating", "true".into()),
+            ("version", "0".into()),
+            ("document", tenant.to_string()),
+            ("reason", "same rules".into()),
+        ],
+    );
+    let in_api = api(reqwest::Method::POST, "/api/v1/tenants", tenant);
+    let in_cli = cli_error(&[
+        "tenant",
+        "add",
+        "name=Acme Berlin",
+        "product=acme-shop",
+        "tier=LIVE",
+    ]);
+    let rule = in_api["error"]["details"][0]["rule"].as_str().unwrap();
+    assert_eq!(in_api["error"]["details"][0]["field"], "/name");
+    assert_eq!(in_console["Invalid"][0]["field"], "/name", "{in_console}");
+    assert_eq!(in_console["Invalid"][0]["rule"], rule, "{in_console}");
+    assert_eq!(in_cli, format!("error: /name: {rule}"));
+
+    // A layer at a scope that is not one: the layer rule is the store's, for all three.
+    let in_console = post_form(
+        "layer-save",
+        &[
+            ("deployable", "web-api".into()),
+            ("kind", "galaxy".into()),
+            ("name", "far".into()),
+            ("version", "0".into()),
+            ("config", "{}".into()),
+            ("reason", "same rules".into()),
+        ],
+    );
+    let in_api = api(
+        reqwest::Method::PUT,
+        "/api/v1/layers/web-api/galaxy/far",
+        json!({"config": {}}),
+    );
+    let in_cli = cli_error(&["set", "web-api/galaxy/far", "log_level=warn"]);
+    let rule = in_api["error"]["details"][0]["rule"].as_str().unwrap();
+    assert_eq!(in_api["error"]["details"][0]["field"], "/scope/kind");
+    assert_eq!(in_console["Invalid"][0]["field"], "/scope/kind");
+    assert_eq!(in_console["Invalid"][0]["rule"], rule, "{in_console}");
+    assert_eq!(in_cli, format!("error: /scope/kind: {rule}"));
+
+    // The default layer (the deployable's default config) set to a value its schema refuses.
+    let loud = json!({"database": {"host": "localhost", "port": 5432, "pool_size": 10, "tls": false},
+        "rate_limit": {"requests_per_second": 100, "burst": 50},
+        "log_level": "loud", "cors_origins": []});
+    let in_console = post_form(
+        "layer-save",
+        &[
+            ("deployable", "web-api".into()),
+            ("kind", "default".into()),
+            ("name", String::new()),
+            ("version", "1".into()),
+            ("config", loud.to_string()),
+            ("reason", "same rules".into()),
+        ],
+    );
+    let in_cli = cli_error(&["set", "web-api/default", "log_level=loud"]);
+    let field = in_console["Invalid"][0]["field"].as_str().unwrap();
+    let rule = in_console["Invalid"][0]["rule"].as_str().unwrap();
+    assert_eq!(field, "/default_config/log_level", "{in_console}");
+    assert_eq!(in_cli, format!("error: {field}: {rule}"));
+    let in_api = runtime.block_on(async {
+        let answer = console
+            .put(format!("{address}/api/v1/layers/web-api/default"))
+            .header("strata-reason", "same rules")
+            .header("if-match", "\"1\"")
+            .json(&json!({"config": loud}))
+            .send()
+            .await
+            .unwrap();
+        answer.json::<Value>().await.unwrap()
+    });
+    assert_eq!(in_api["error"]["details"][0]["field"], field, "{in_api}");
+    assert_eq!(in_api["error"]["details"][0]["rule"], rule, "{in_api}");
 }

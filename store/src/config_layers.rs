@@ -4,6 +4,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use strata_domain::deployable::Deployable;
+use strata_domain::kind::Kind;
 use strata_domain::layer::{ConfigLayer, Layer};
 use strata_domain::names::{DeployableName, ProductName, TenantName, TierName};
 use strata_domain::product::Product;
@@ -18,8 +19,7 @@ use crate::sealing::Sealer;
 use crate::secrets::seal_layer;
 
 impl Entity for ConfigLayer {
-    const KIND: &'static str = "config layer";
-    const TABLE: &'static str = "config_layers";
+    const OF: Kind = Kind::ConfigLayer;
     const KEY_COLUMN: &'static str = "id";
     const COLUMNS: &'static [&'static str] = &[
         "deployable",
@@ -29,12 +29,6 @@ impl Entity for ConfigLayer {
         "tenant",
         "config",
     ];
-    /// Product and tenant layers belong to the product's organization; tier layers are shared.
-    const ORGANIZATION: Option<&'static str> = Some(
-        "COALESCE((SELECT p.organization FROM products p WHERE p.name = config_layers.product), \
-         (SELECT p.organization FROM tenants t JOIN products p ON p.name = t.product \
-         WHERE t.name = config_layers.tenant))",
-    );
 
     fn key(&self) -> String {
         ConfigLayer::key(self)

@@ -59,7 +59,8 @@ impl Reader<'_> {
             *mine.pointer_mut(scope.values_pointer())? = config.clone();
             Some(mine)
         };
-        self.meanwhile_with(kind, &key, mine, edited, current).await
+        self.meanwhile_with(kind.name(), &key, mine, edited, current)
+            .await
     }
 
     async fn meanwhile_with(

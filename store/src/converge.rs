@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 use strata_domain::deployable::Deployable;
+use strata_domain::kind::Kind;
 use strata_domain::layer::ConfigLayer;
 use strata_domain::organization::Organization;
 use strata_domain::product::Product;
@@ -19,17 +20,6 @@ use crate::changes::{ChangeSet, Operation};
 use crate::entity::{Entity, fetch_all, image};
 use crate::history::State;
 use crate::{Store, StoreError};
-
-/// Every kind of entity with its table, parents before children.
-pub const KINDS: [(&str, &str); 7] = [
-    (Tier::KIND, Tier::TABLE),
-    (Organization::KIND, Organization::TABLE),
-    (Deployable::KIND, Deployable::TABLE),
-    (Product::KIND, Product::TABLE),
-    (TierDeployable::KIND, TierDeployable::TABLE),
-    (Tenant::KIND, Tenant::TABLE),
-    (ConfigLayer::KIND, ConfigLayer::TABLE),
-];
 
 /// How the writes of a convergence are recorded.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -236,8 +226,8 @@ impl Store {
             ));
         }
         let mut target = self.state_at(revision).await?;
-        for (kind, _) in KINDS {
-            target.entry(kind.to_owned()).or_default();
+        for kind in Kind::ALL {
+            target.entry(kind.name().to_owned()).or_default();
         }
         converge(&mut change, &target, Mode::Restore, &|kind, key| {
             format!("/{kind}/{key}")
@@ -254,13 +244,15 @@ impl Store {
         reason: &str,
         state: &State,
     ) -> Result<i64, StoreError> {
-        self.import_state_from(actor, reason, state, &|kind, key| {
-            let table = KINDS
-                .iter()
-                .find(|(k, _)| *k == kind)
-                .map_or(kind, |(_, t)| t);
-            format!("/{table}.json/{key}")
-        })
+        self.import_state_from(
+            actor,
+            reason,
+            state,
+            &|kind, key| match Kind::from_name(kind) {
+                Some(kind) => format!("/{}.json/{key}", kind.table()),
+                None => format!("/{kind}.json/{key}"),
+            },
+        )
         .await
     }
 
@@ -273,10 +265,7 @@ impl Store {
         state: &State,
         source: &(dyn Fn(&str, &str) -> String + Sync),
     ) -> Result<i64, StoreError> {
-        if let Some(kind) = state
-            .keys()
-            .find(|k| !KINDS.iter().any(|(kind, _)| kind == k))
-        {
+        if let Some(kind) = state.keys().find(|k| Kind::from_name(k).is_none()) {
             return Err(StoreError::invalid(
                 "/",
                 format!("{kind:?} is not a kind of entity"),
@@ -303,13 +292,9 @@ impl Store {
             state.insert(E::KIND.to_owned(), images);
             Ok(())
         }
-        add::<Tier>(&mut state, &mut read).await?;
-        add::<Organization>(&mut state, &mut read).await?;
-        add::<Deployable>(&mut state, &mut read).await?;
-        add::<Product>(&mut state, &mut read).await?;
-        add::<TierDeployable>(&mut state, &mut read).await?;
-        add::<Tenant>(&mut state, &mut read).await?;
-        add::<ConfigLayer>(&mut state, &mut read).await?;
+        for kind in Kind::ALL {
+            strata_domain::with_kind!(kind, E => add::<E>(&mut state, &mut read).await?);
+        }
         read.rollback().await?;
         Ok(state)
     }

@@ -3,6 +3,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use strata_domain::deployable::Deployable;
+use strata_domain::kind::Kind;
 use strata_domain::names::DeployableName;
 use strata_domain::rules::FieldError;
 
@@ -13,8 +14,7 @@ use crate::sealing::Sealer;
 use crate::secrets::seal_default;
 
 impl Entity for Deployable {
-    const KIND: &'static str = "deployable";
-    const TABLE: &'static str = "deployables";
+    const OF: Kind = Kind::Deployable;
     const KEY_COLUMN: &'static str = "name";
     const COLUMNS: &'static [&'static str] = &["display_name", "config_schema", "default_config"];
     const SEARCHED: &'static [&'static str] = &["display_name"];

@@ -10,8 +10,8 @@ use crate::changes::{ChangeSet, Entry, Operation};
 use crate::error::VersionStamp;
 use crate::{Store, StoreError};
 
-pub const DOMAIN_KIND: &str = "domain";
-const DOMAIN_KEY: &str = "domain";
+pub use strata_domain::settings::DOMAIN_KIND;
+const DOMAIN_KEY: &str = DOMAIN_KIND;
 
 async fn read(conn: &mut sqlx::AnyConnection) -> Result<DomainSettings, StoreError> {
     let (name, display_name, origin_url): (String, String, String) =

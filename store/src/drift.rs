@@ -24,7 +24,7 @@ use strata_domain::tier_deployable::TierDeployable;
 use crate::access::Actor;
 use crate::entity::{Entity, image};
 use crate::history::State;
-use crate::{KINDS, Store, StoreError};
+use crate::{Store, StoreError};
 
 /// What a Drift import did: rows mapped per Strata kind, and everything it could not map.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -243,10 +243,7 @@ pub fn read_drift(dir: &Path) -> Result<(State, DriftReport), StoreError> {
         dir,
         report: DriftReport::default(),
     };
-    let mut state: State = KINDS
-        .iter()
-        .map(|(kind, _)| (kind.to_string(), BTreeMap::new()))
-        .collect();
+    let mut state = crate::history::empty_state();
 
     // drift-config writes an empty pickle beside its JSON layout, and the tables pickled in it
     // instead in its default format.

@@ -10,6 +10,7 @@ use serde_json::Value;
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
 use sqlx::{Any, AnyConnection, Row};
+use strata_domain::kind::Kind;
 use strata_domain::names::NameError;
 use strata_domain::rules::{EntityState, FieldError, Versioned};
 
@@ -21,20 +22,17 @@ use crate::{Store, StoreError};
 pub(crate) type AnyQuery<'q> = Query<'q, Any, AnyArguments<'q>>;
 
 pub trait Entity: Serialize + DeserializeOwned + Clone + PartialEq + Send + Sync + 'static {
+    /// Its kind.
+    const OF: Kind;
     /// The entity's name in history, errors and messages, e.g. "tier".
-    const KIND: &'static str;
-    const TABLE: &'static str;
+    const KIND: &'static str = Self::OF.name();
+    const TABLE: &'static str = Self::OF.table();
     const KEY_COLUMN: &'static str;
     /// The columns besides key, version and revision, in the order [`Entity::bind`] binds them.
     const COLUMNS: &'static [&'static str];
 
     /// Text columns a list search matches besides the key.
     const SEARCHED: &'static [&'static str] = &[];
-    /// SQL (over this table's unqualified columns) naming the organization a row belongs to,
-    /// NULL for a row the whole domain shares; `None` when every row is shared. Lists show a
-    /// person only the rows of their organizations and the shared ones.
-    const ORGANIZATION: Option<&'static str> = None;
-
     /// The rows of other kinds that point at this entity; a delete is refused while any exist.
     const REFERENCED_BY: &'static [Reference] = &[];
 

@@ -10,7 +10,9 @@ use serde_json::Value;
 
 use crate::access::Actor;
 use crate::history::State;
-use crate::{KINDS, Store, StoreError};
+use strata_domain::kind::Kind;
+
+use crate::{Store, StoreError};
 
 /// The text of one table's file: the snapshot document format.
 pub fn render_table(rows: &BTreeMap<String, Value>) -> String {
@@ -34,7 +36,8 @@ impl Store {
         let state = self.current_state().await?;
         std::fs::create_dir_all(dir).map_err(|e| file_error(dir, e))?;
         let mut summary = Vec::new();
-        for (kind, table) in KINDS {
+        for kind in Kind::ALL {
+            let (table, kind) = (kind.table(), kind.name());
             let rows = state.get(kind).cloned().unwrap_or_default();
             let path = dir.join(format!("{table}.json"));
             let partial = dir.join(format!(".{table}.json.partial"));
@@ -56,9 +59,9 @@ impl Store {
                 format!(
                     "{} holds none of the table files ({})",
                     dir.display(),
-                    KINDS
+                    Kind::ALL
                         .iter()
-                        .map(|(_, t)| format!("{t}.json"))
+                        .map(|k| format!("{}.json", k.table()))
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
@@ -82,7 +85,7 @@ pub fn read_export(dir: &Path) -> Result<State, StoreError> {
         if name.starts_with('.') {
             continue;
         }
-        let Some((kind, _)) = KINDS.iter().find(|(_, t)| *t == table) else {
+        let Some(kind) = Kind::ALL.into_iter().find(|k| k.table() == table) else {
             return Err(StoreError::invalid(
                 format!("/{name}"),
                 "not a table of a Strata export",
@@ -92,10 +95,10 @@ pub fn read_export(dir: &Path) -> Result<State, StoreError> {
         let rows: BTreeMap<String, Value> = serde_json::from_str(&text).map_err(|e| {
             StoreError::invalid(
                 format!("/{name}"),
-                format!("an object from key to {kind}: {e}"),
+                format!("an object from key to {}: {e}", kind.name()),
             )
         })?;
-        state.insert(kind.to_string(), rows);
+        state.insert(kind.name().to_owned(), rows);
     }
     Ok(state)
 }

@@ -36,6 +36,14 @@ pub struct ChangeRecord {
 /// The domain's entities by kind, then key, as their JSON images.
 pub type State = BTreeMap<String, BTreeMap<String, Value>>;
 
+/// A state that names every kind and holds no entity.
+pub fn empty_state() -> State {
+    strata_domain::kind::Kind::ALL
+        .into_iter()
+        .map(|kind| (kind.name().to_owned(), BTreeMap::new()))
+        .collect()
+}
+
 /// The outcome of checking the chain: how many records, and the first broken one if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainCheck {
@@ -189,10 +197,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         // Every kind is present, empty or not, as in [`Store::current_state`].
-        let mut state: State = crate::KINDS
-            .iter()
-            .map(|(kind, _)| (kind.to_string(), BTreeMap::new()))
-            .collect();
+        let mut state = empty_state();
         for row in &rows {
             let kind: String = row.try_get("entity_kind")?;
             // The domain's settings are history too, but not part of the state.

@@ -6,6 +6,7 @@
 use serde_json::Value;
 use strata_domain::access::{Action, Rights};
 use strata_domain::deployable::Deployable;
+use strata_domain::kind::Kind;
 use strata_domain::layer::{ConfigLayer, Layer};
 use strata_domain::names::DeployableName;
 use strata_domain::rules::Versioned;
@@ -25,7 +26,7 @@ pub struct LayerState {
     pub deployable: Versioned<Deployable>,
     pub scope: Layer,
     /// The kind and key of the entity holding the layer (see [`ConfigLayer::holder_of`]).
-    pub holder: (&'static str, String),
+    pub holder: (Kind, String),
     /// The layer's values, secrets sealed; `{}` for a stored layer not written yet.
     pub config: Value,
     /// The holder's version; 0 for a stored layer not written yet.
@@ -73,12 +74,16 @@ impl Reader<'_> {
                 (layer.config.clone(), version, image(&layer))
             }
         };
-        let owner = scope_of(&mut read, kind, &key, &held, Operation::Update).await?;
+        let owner = scope_of(&mut read, kind.name(), &key, &held, Operation::Update).await?;
         if !self.actor().may(Action::Read, &owner) {
-            return Err(StoreError::NotFound { kind, key });
+            return Err(StoreError::NotFound {
+                kind: kind.name(),
+                key,
+            });
         }
         let rights =
-            crate::access::rights_given(&mut read, self.actor(), kind, &key, &held, &owner).await?;
+            crate::access::rights_given(&mut read, self.actor(), kind.name(), &key, &held, &owner)
+                .await?;
         let mut below = Vec::new();
         if *scope != Layer::Default {
             below.push(found.item.default_config.clone());

@@ -5,10 +5,9 @@
 pub mod access;
 pub mod audit;
 pub mod changes;
+mod config_layers;
 pub mod conflicts;
 mod converge;
-pub use converge::KINDS;
-mod config_layers;
 mod database_url;
 mod demo;
 mod deployables;

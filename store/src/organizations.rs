@@ -2,6 +2,7 @@
 
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
+use strata_domain::kind::Kind;
 use strata_domain::names::OrganizationName;
 use strata_domain::organization::Organization;
 use strata_domain::rules::FieldError;
@@ -10,12 +11,10 @@ use crate::StoreError;
 use crate::entity::{AnyQuery, Entity, Reference, name_at, state_from_row};
 
 impl Entity for Organization {
-    const KIND: &'static str = "organization";
-    const TABLE: &'static str = "organizations";
+    const OF: Kind = Kind::Organization;
     const KEY_COLUMN: &'static str = "name";
     const COLUMNS: &'static [&'static str] = &["short_name", "display_name", "state"];
     const SEARCHED: &'static [&'static str] = &["short_name", "display_name", "state"];
-    const ORGANIZATION: Option<&'static str> = Some("name");
     const REFERENCED_BY: &'static [Reference] = &[Reference {
         kind: "product",
         table: "products",

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use strata_domain::deployable::Deployable;
+use strata_domain::kind::Kind;
 use strata_domain::names::{DeployableName, OrganizationName, ProductName, check_prefix};
 use strata_domain::organization::Organization;
 use strata_domain::product::Product;
@@ -16,12 +17,10 @@ use crate::entity::{AnyQuery, Entity, Reference, invalid, name_at, referenced, s
 use crate::resolution::Touch;
 
 impl Entity for Product {
-    const KIND: &'static str = "product";
-    const TABLE: &'static str = "products";
+    const OF: Kind = Kind::Product;
     const KEY_COLUMN: &'static str = "name";
     const COLUMNS: &'static [&'static str] = &["organization", "display_name", "state"];
     const SEARCHED: &'static [&'static str] = &["organization", "display_name", "state"];
-    const ORGANIZATION: Option<&'static str> = Some("organization");
     const REFERENCED_BY: &'static [Reference] = &[
         Reference {
             kind: "tenant",

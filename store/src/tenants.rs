@@ -3,6 +3,7 @@
 
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
+use strata_domain::kind::Kind;
 use strata_domain::names::{ProductName, TenantAlias, TenantName, TierName, check_prefix};
 use strata_domain::organization::Organization;
 use strata_domain::product::Product;
@@ -15,8 +16,7 @@ use crate::entity::{AnyQuery, Entity, Reference, invalid, name_at, referenced};
 use crate::resolution::Touch;
 
 impl Entity for Tenant {
-    const KIND: &'static str = "tenant";
-    const TABLE: &'static str = "tenants";
+    const OF: Kind = Kind::Tenant;
     const KEY_COLUMN: &'static str = "name";
     const COLUMNS: &'static [&'static str] = &[
         "product",
@@ -26,8 +26,6 @@ impl Entity for Tenant {
         "state",
     ];
     const SEARCHED: &'static [&'static str] = &["product", "tier", "alias", "state"];
-    const ORGANIZATION: Option<&'static str> =
-        Some("(SELECT p.organization FROM products p WHERE p.name = tenants.product)");
     const REFERENCED_BY: &'static [Reference] = &[Reference {
         kind: "config layer",
         table: "config_layers",

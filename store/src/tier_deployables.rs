@@ -3,6 +3,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use strata_domain::deployable::Deployable;
+use strata_domain::kind::Kind;
 use strata_domain::names::{DeployableName, TierName};
 use strata_domain::rules::FieldError;
 use strata_domain::tier::Tier;
@@ -12,8 +13,7 @@ use crate::StoreError;
 use crate::entity::{AnyQuery, Entity, name_at, referenced};
 
 impl Entity for TierDeployable {
-    const KIND: &'static str = "tier deployable";
-    const TABLE: &'static str = "tier_deployables";
+    const OF: Kind = Kind::TierDeployable;
     const KEY_COLUMN: &'static str = "id";
     const COLUMNS: &'static [&'static str] =
         &["tier", "deployable", "active", "inactive_reason", "release"];

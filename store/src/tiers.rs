@@ -2,6 +2,7 @@
 
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use strata_domain::kind::Kind;
 use strata_domain::names::TierName;
 use strata_domain::rules::FieldError;
 use strata_domain::tier::Tier;
@@ -10,8 +11,7 @@ use crate::StoreError;
 use crate::entity::{AnyQuery, Entity, Reference, name_at, state_from_row};
 
 impl Entity for Tier {
-    const KIND: &'static str = "tier";
-    const TABLE: &'static str = "tiers";
+    const OF: Kind = Kind::Tier;
     const KEY_COLUMN: &'static str = "name";
     const COLUMNS: &'static [&'static str] = &["display_name", "is_live", "state"];
     const SEARCHED: &'static [&'static str] = &["display_name", "state"];

@@ -31,10 +31,7 @@ const ORGS: [&str; 3] = ["acme", "globex", "initech"];
 
 /// What the tables hold now, in the shape of [`State`].
 async fn live_state(store: &Store) -> State {
-    let mut state: State = strata_store::KINDS
-        .iter()
-        .map(|(kind, _)| (kind.to_string(), BTreeMap::new()))
-        .collect();
+    let mut state: State = strata_store::history::empty_state();
     for t in store.as_operator().list::<Tier>().await.unwrap() {
         state.entry("tier".to_owned()).or_default().insert(
             t.item.name.to_string(),

@@ -7,6 +7,8 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use strata_domain::audit::AuditFilter;
+use strata_domain::kind::Kind;
+use strata_domain::settings::DOMAIN_KIND;
 use strata_domain::time::parse_date_ms;
 
 use crate::audit::{AuditRow, AuditView, get_audit, get_audit_events};
@@ -14,17 +16,6 @@ use crate::failure::failure;
 use crate::pager::Pager;
 
 const PAGE: i64 = 50;
-/// The kinds of entity history names, for the kind filter.
-const KINDS: [&str; 8] = [
-    "tier",
-    "organization",
-    "deployable",
-    "product",
-    "tier deployable",
-    "tenant",
-    "config layer",
-    "domain",
-];
 const FIELDS: [&str; 5] = ["actor", "kind", "key", "from", "until"];
 
 /// The URL's filter fields, as given (dates as `YYYY-MM-DD`).
@@ -124,7 +115,12 @@ pub fn AuditPage() -> impl IntoView {
             <label>"Kind"
                 <select name="kind" node_ref=kind prop:value=value("kind")>
                     <option value="">"any"</option>
-                    {KINDS.iter().map(|k| view! { <option value=*k>{*k}</option> }).collect_view()}
+                    {Kind::ALL
+                        .map(Kind::name)
+                        .into_iter()
+                        .chain([DOMAIN_KIND])
+                        .map(|k| view! { <option value=k>{k}</option> })
+                        .collect_view()}
                 </select>
             </label>
             <label>"Key contains" <input type="text" name="key" node_ref=inputs[1] prop:value=value("key")/></label>

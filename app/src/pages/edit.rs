@@ -16,8 +16,8 @@ use strata_domain::tenant::TenantState;
 use crate::changes::{Conflict, SaveEntity, SaveOutcome};
 use crate::entities::{form_options, get_entity};
 use crate::failure::failure;
-use crate::forms::{FormField, Input, check_draft, parse_json_field, tenant_states};
-use crate::lists::EntityKind;
+use crate::forms::{Form, FormField, Input, check_draft, parse_json_field, tenant_states};
+use crate::lists::Shown;
 use crate::overview::SharedOverview;
 use crate::pages::NotFound;
 use crate::pages::code_text::CodeText;
@@ -25,6 +25,7 @@ use crate::pages::conflict::ConflictView;
 use crate::pages::read_only::MayNotChange;
 use crate::pages::reason::ReasonForm;
 use crate::toasts::Toasts;
+use strata_domain::kind::Kind;
 
 /// What the form starts from: the stored entity and its version, or a blank one, and whether
 /// the signed-in person may save it.
@@ -36,7 +37,7 @@ struct Start {
 }
 
 #[component]
-pub fn EditPage(kind: EntityKind, creating: bool) -> impl IntoView {
+pub fn EditPage(kind: Kind, creating: bool) -> impl IntoView {
     let params = use_params_map();
     let key = Memo::new(move |_| params.read().get("key").unwrap_or_default());
     let loaded = Resource::new(
@@ -95,7 +96,7 @@ pub fn EditPage(kind: EntityKind, creating: bool) -> impl IntoView {
 /// The form's state: what is typed, the version it edits, and the server's last answer.
 #[derive(Clone, Copy)]
 struct FormState {
-    kind: EntityKind,
+    kind: Kind,
     values: RwSignal<Map<String, Value>>,
     /// JSON fields as typed, parsed when the draft is built.
     texts: RwSignal<BTreeMap<&'static str, String>>,
@@ -110,7 +111,7 @@ struct FormState {
 }
 
 impl FormState {
-    fn new(kind: EntityKind, start: &Start) -> FormState {
+    fn new(kind: Kind, start: &Start) -> FormState {
         let state = FormState {
             kind,
             values: RwSignal::new(Map::new()),
@@ -231,10 +232,10 @@ fn describe(field: &FormField, error: &FieldError) -> String {
 
 #[component]
 fn EntityForm(
-    kind: EntityKind,
+    kind: Kind,
     creating: bool,
     start: Start,
-    options: Vec<(EntityKind, Vec<String>)>,
+    options: Vec<(Kind, Vec<String>)>,
 ) -> impl IntoView {
     let form = FormState::new(kind, &start);
     let original_key = start
@@ -274,11 +275,11 @@ fn EntityForm(
                 unchanged,
             }) => {
                 toasts.say(if unchanged {
-                    format!("Nothing to save: {} {key} is as it was.", kind.store_kind())
+                    format!("Nothing to save: {} {key} is as it was.", kind.name())
                 } else if creating {
-                    format!("Created {} {key}.", kind.store_kind())
+                    format!("Created {} {key}.", kind.name())
                 } else {
-                    format!("Saved {} {key} as version {version}.", kind.store_kind())
+                    format!("Saved {} {key} as version {version}.", kind.name())
                 });
                 reason.set(String::new());
                 navigate(&format!("/{}/{key}", kind.section()), Default::default());
@@ -319,7 +320,7 @@ fn EntityForm(
         })
     };
     let title = if creating {
-        format!("New {}", kind.store_kind())
+        format!("New {}", kind.name())
     } else {
         format!("Edit {original_key}")
     };
@@ -331,7 +332,7 @@ fn EntityForm(
     let options = StoredValue::new(options);
     view! {
         <Title text=title.clone()/>
-        <p class="crumbs"><A href=format!("/{}", kind.section())>{kind.title()}</A> " / "</p>
+        <p class="crumbs"><A href=format!("/{}", kind.section())>{kind.heading()}</A> " / "</p>
         <div class="page-head">
             <h1>{title}</h1>
             {(!creating).then(|| view! {

@@ -10,15 +10,16 @@ use leptos_router::hooks::use_params_map;
 use crate::changes::{DeleteEntity, RollBack, SaveOutcome, preview_rollback};
 use crate::entities::{EntityDetail, HistoryRow, compare_versions, get_entity};
 use crate::failure::failure;
-use crate::lists::EntityKind;
+use crate::lists::Shown;
 use crate::pages::NotFound;
 use crate::pages::diff::DiffTable;
 use crate::pages::reason::ReasonForm;
 use crate::pages::resolved::TenantConfigs;
 use crate::toasts::Toasts;
+use strata_domain::kind::Kind;
 
 #[component]
-pub fn EntityPage(kind: EntityKind) -> impl IntoView {
+pub fn EntityPage(kind: Kind) -> impl IntoView {
     let params = use_params_map();
     let key = Memo::new(move |_| params.read().get("key").unwrap_or_default());
     let detail = Resource::new(move || key.get(), move |key| get_entity(kind, key));
@@ -36,7 +37,7 @@ pub fn EntityPage(kind: EntityKind) -> impl IntoView {
 }
 
 #[component]
-fn Detail(kind: EntityKind, detail: EntityDetail, changed: Callback<()>) -> impl IntoView {
+fn Detail(kind: Kind, detail: EntityDetail, changed: Callback<()>) -> impl IntoView {
     let EntityDetail {
         key,
         fields,
@@ -65,16 +66,16 @@ fn Detail(kind: EntityKind, detail: EntityDetail, changed: Callback<()>) -> impl
         None => view! { <p class="notice">"This entity was deleted. Its history remains."</p> }
             .into_any(),
     };
-    let configs = (kind == EntityKind::Tenant && exists)
-        .then(|| view! { <TenantConfigs tenant=key.clone()/> });
+    let configs =
+        (kind == Kind::Tenant && exists).then(|| view! { <TenantConfigs tenant=key.clone()/> });
     view! {
         <Title text=key.clone()/>
-        <p class="crumbs"><A href=format!("/{}", kind.section())>{kind.title()}</A> " / "</p>
+        <p class="crumbs"><A href=format!("/{}", kind.section())>{kind.heading()}</A> " / "</p>
         <div class="page-head">
             <h1>{key.clone()}</h1>
             <div class="actions">
                 {(version > 0).then(|| view! { <span class="badge" data-testid="version">"version " {version}</span> })}
-                {(exists && kind == EntityKind::Organization).then(|| view! {
+                {(exists && kind == Kind::Organization).then(|| view! {
                     <A href=format!("/organizations/{key}/members") attr:class="button" attr:data-testid="members">"Members"</A>
                 })}
                 {(exists && rights.edit).then(|| view! {
@@ -95,7 +96,7 @@ fn Detail(kind: EntityKind, detail: EntityDetail, changed: Callback<()>) -> impl
 /// The history: a row per version, two of them picked for comparison, and roll back.
 #[component]
 pub(crate) fn Versions(
-    kind: EntityKind,
+    kind: Kind,
     key: String,
     /// The version stored now; 0 when the entity is deleted.
     version: i64,
@@ -176,7 +177,7 @@ pub(crate) fn Versions(
 /// The preview of rolling back to `to_version`, and the confirmation with a reason.
 #[component]
 fn RollbackPanel(
-    kind: EntityKind,
+    kind: Kind,
     key: String,
     to_version: i64,
     current: i64,
@@ -196,7 +197,7 @@ fn RollbackPanel(
         Some(Ok(SaveOutcome::Saved { version, .. })) => {
             toasts.say(format!(
                 "Rolled {} {} back to version {to_version}: it is version {version} now.",
-                kind.store_kind(),
+                kind.name(),
                 key.get_value()
             ));
             rolling.set(None);
@@ -276,7 +277,7 @@ fn refusal(answer: Result<SaveOutcome, ServerFnError>) -> String {
 /// Deleting the entity, after a reason; refused while anything refers to it.
 #[component]
 fn DeletePanel(
-    kind: EntityKind,
+    kind: Kind,
     key: String,
     version: i64,
     deleting: RwSignal<bool>,
@@ -289,11 +290,7 @@ fn DeletePanel(
     let problem = RwSignal::new(None::<String>);
     Effect::new(move |_| match delete.value().get() {
         Some(Ok(SaveOutcome::Saved { .. })) => {
-            toasts.say(format!(
-                "Deleted {} {}.",
-                kind.store_kind(),
-                key.get_value()
-            ));
+            toasts.say(format!("Deleted {} {}.", kind.name(), key.get_value()));
             deleting.set(false);
             changed.run(());
         }

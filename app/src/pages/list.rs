@@ -12,15 +12,16 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use strata_domain::listing::ListQuery;
 
 use crate::failure::failure;
-use crate::lists::{EntityKind, ListView, list_entities};
+use crate::lists::{ListView, Shown, list_entities};
 use crate::overview::SharedOverview;
 use crate::pager::Pager;
+use strata_domain::kind::Kind;
 
 /// Rows per page unless `per` says otherwise (10 to 200).
 const PAGE: i64 = 50;
 
 /// The list's URL for a search, sort and page.
-fn href(kind: EntityKind, query: &ListQuery, page: i64) -> String {
+fn href(kind: Kind, query: &ListQuery, page: i64) -> String {
     let mut parts = Vec::new();
     if !query.search.is_empty() {
         parts.push(format!("q={}", encode(&query.search)));
@@ -58,7 +59,7 @@ pub(crate) fn encode(text: &str) -> String {
 }
 
 #[component]
-pub fn ListPage(kind: EntityKind) -> impl IntoView {
+pub fn ListPage(kind: Kind) -> impl IntoView {
     let params = use_query_map();
     let query = Memo::new(move |_| {
         let params = params.read();
@@ -96,13 +97,13 @@ pub fn ListPage(kind: EntityKind) -> impl IntoView {
         navigate(&href(kind, &target, 1), Default::default());
     };
     view! {
-        <Title text=kind.title()/>
+        <Title text=kind.heading()/>
         <div class="page-head">
-            <h1>{kind.title()}</h1>
+            <h1>{kind.heading()}</h1>
             <Transition fallback=|| ()>
                 {move || overview.allows(|grants| kind.may_create(grants)).then(|| view! {
                     <A href=format!("/new/{}", kind.section()) attr:class="button primary" attr:data-testid="new">
-                        "New " {kind.store_kind()}
+                        "New " {kind.name()}
                     </A>
                 })}
             </Transition>
@@ -114,7 +115,7 @@ pub fn ListPage(kind: EntityKind) -> impl IntoView {
                 id=search_id
                 node_ref=input
                 name="q"
-                placeholder=format!("{} by {}", kind.title(), kind.searched())
+                placeholder=format!("{} by {}", kind.heading(), kind.searched())
                 prop:value=move || query.get().search
             />
             {move || query.get().sort.map(|sort| view! { <input type="hidden" name="sort" value=sort/> })}
@@ -131,13 +132,13 @@ pub fn ListPage(kind: EntityKind) -> impl IntoView {
 }
 
 #[component]
-fn ListTable(kind: EntityKind, view: ListView, query: ListQuery) -> impl IntoView {
+fn ListTable(kind: Kind, view: ListView, query: ListQuery) -> impl IntoView {
     let ListView { rows, total } = view;
     let page = query.offset / query.limit + 1;
     let pages = ((total + query.limit - 1) / query.limit).max(1);
     let (first, last) = (query.offset + 1, query.offset + rows.len() as i64);
     let summary = match (total, query.search.is_empty()) {
-        (0, true) => format!("No {} yet.", kind.title().to_lowercase()),
+        (0, true) => format!("No {} yet.", kind.heading().to_lowercase()),
         (0, false) => format!("Nothing matches “{}”.", query.search),
         _ => format!("{first}–{last} of {total}"),
     };

@@ -6,25 +6,27 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use crate::lists::EntityKind;
+use strata_domain::kind::{Kind, OwnedBy};
+
+use crate::lists::Shown;
 
 /// Why someone may not create (`key` `None`) or change an entity of `kind`.
-fn why_not(kind: EntityKind, key: Option<&str>) -> String {
-    let what = kind.store_kind();
-    match (kind, key) {
-        (EntityKind::Product | EntityKind::Tenant, None) => {
+fn why_not(kind: Kind, key: Option<&str>) -> String {
+    let what = kind.name();
+    match (kind.owned_by(), key) {
+        (OwnedBy::Member { .. } | OwnedBy::Scope, None) => {
             format!("creating a {what} needs the editor role in an organization")
         }
-        (_, None) => {
+        (OwnedBy::Domain | OwnedBy::Itself, None) => {
             format!("only a domain admin may create a {what}: every organization shares it")
         }
-        (EntityKind::Organization, Some(key)) => {
-            format!("you may read organization {key}; changing it needs its admin role")
+        (OwnedBy::Itself, Some(key)) => {
+            format!("you may read {what} {key}; changing it needs its admin role")
         }
-        (EntityKind::Tier | EntityKind::Deployable, Some(key)) => format!(
+        (OwnedBy::Domain, Some(key)) => format!(
             "you may read {what} {key}; only a domain admin may change it: every organization shares it"
         ),
-        (_, Some(key)) => {
+        (OwnedBy::Member { .. } | OwnedBy::Scope, Some(key)) => {
             format!(
                 "you may read {what} {key}; changing it needs the editor role in its organization"
             )
@@ -34,7 +36,7 @@ fn why_not(kind: EntityKind, key: Option<&str>) -> String {
 
 /// The page shown instead of a form the signed-in person may not use.
 #[component]
-pub fn MayNotChange(kind: EntityKind, key: Option<String>) -> impl IntoView {
+pub fn MayNotChange(kind: Kind, key: Option<String>) -> impl IntoView {
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(http::StatusCode::FORBIDDEN);
@@ -46,11 +48,11 @@ pub fn MayNotChange(kind: EntityKind, key: Option<String>) -> impl IntoView {
     };
     let title = match &key {
         Some(key) => format!("Edit {key}"),
-        None => format!("New {}", kind.store_kind()),
+        None => format!("New {}", kind.name()),
     };
     view! {
         <Title text=title.clone()/>
-        <p class="crumbs"><A href=format!("/{}", kind.section())>{kind.title()}</A> " / "</p>
+        <p class="crumbs"><A href=format!("/{}", kind.section())>{kind.heading()}</A> " / "</p>
         <div class="page-head"><h1>{title}</h1></div>
         <div class="notice" role="status" data-testid="may-not-change">
             <p>"You may not change this: " {why} "."</p>

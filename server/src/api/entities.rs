@@ -31,7 +31,8 @@ use super::answers::{Item, Page, Written, shown};
 use super::caller::Caller;
 use super::error::ApiError;
 use super::reason;
-use super::resource::Resource;
+
+use super::resource::kind_at;
 
 /// The largest body a write may send.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -120,7 +121,7 @@ async fn list(
     Path(kind): Path<String>,
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let kind = Resource::parse(&kind)?;
+    let kind = kind_at(&kind)?;
     let params = query(params)?;
     let list = ListQuery {
         search: params.q,
@@ -129,7 +130,7 @@ async fn list(
         offset: params.offset,
         limit: params.limit.unwrap_or(ListQuery::default().limit),
     };
-    with_resource_type!(kind, E => {
+    strata_domain::with_kind!(kind, E => {
         let page = store.as_actor(&actor).list_page::<E>(&list).await?;
         Ok(Json(Page {
             items: page.items.iter().map(shown).collect(),
@@ -146,8 +147,8 @@ async fn read(
     Caller(actor): Caller,
     Path((kind, key)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let kind = Resource::parse(&kind)?;
-    with_resource_type!(kind, E => {
+    let kind = kind_at(&kind)?;
+    strata_domain::with_kind!(kind, E => {
         let found = store.as_actor(&actor).get::<E>(&key).await?;
         Ok(([(header::ETAG, etag(found.version))], Json(Item { item: shown(&found) })).into_response())
     })
@@ -275,8 +276,8 @@ async fn create(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let kind = Resource::parse(&kind)?;
-    with_resource_type!(kind, E => {
+    let kind = kind_at(&kind)?;
+    strata_domain::with_kind!(kind, E => {
         let (entity, _) = entity_of::<E>(body)?;
         let key = entity.key();
         let done = store
@@ -306,8 +307,8 @@ async fn update(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let kind = Resource::parse(&kind)?;
-    with_resource_type!(kind, E => {
+    let kind = kind_at(&kind)?;
+    strata_domain::with_kind!(kind, E => {
         let (entity, named) = entity_of::<E>(body)?;
         let version = edited(&headers, named)?;
         same_key(&entity, &key)?;
@@ -345,9 +346,9 @@ async fn remove(
     headers: HeaderMap,
     named: Result<Query<Version>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let kind = Resource::parse(&kind)?;
+    let kind = kind_at(&kind)?;
     let version = edited(&headers, query(named)?.version)?;
-    with_resource_type!(kind, E => {
+    strata_domain::with_kind!(kind, E => {
         commit_write::<E>(&store, &actor, &headers, &key, async |change| {
             change.delete::<E>(&key, version).await.map(|()| None)
         })

@@ -18,7 +18,8 @@ use super::answers::{Difference, ResolvedConfig, RollBack, Versions, version_sho
 use super::caller::Caller;
 use super::entities::{commit_write, edited, query};
 use super::error::ApiError;
-use super::resource::Resource;
+
+use super::resource::kind_at;
 
 pub fn router(store: Store) -> Router {
     Router::new()
@@ -34,11 +35,8 @@ async fn history(
     Caller(actor): Caller,
     Path((kind, key)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let kind = Resource::parse(&kind)?;
-    let records = store
-        .as_actor(&actor)
-        .history(kind.stored_kind(), &key)
-        .await?;
+    let kind = kind_at(&kind)?;
+    let records = store.as_actor(&actor).history(kind.name(), &key).await?;
     Ok(Json(Versions {
         versions: records.iter().map(version_shown).collect(),
     })
@@ -57,11 +55,11 @@ async fn difference(
     Path((kind, key)): Path<(String, String)>,
     between: Result<Query<Between>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let kind = Resource::parse(&kind)?;
+    let kind = kind_at(&kind)?;
     let Between { from, to } = query(between)?;
     let patch = store
         .as_actor(&actor)
-        .diff_versions(kind.stored_kind(), &key, from, to)
+        .diff_versions(kind.name(), &key, from, to)
         .await?;
     Ok(Json(Difference { from, to, patch }).into_response())
 }
@@ -73,13 +71,13 @@ async fn roll_back(
     headers: HeaderMap,
     body: Result<Json<RollBack>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let kind = Resource::parse(&kind)?;
+    let kind = kind_at(&kind)?;
     let Json(body) = body.map_err(|e| ApiError::invalid("", e.body_text()))?;
     let expected = match edited(&headers, body.version)? {
         0 => None,
         version => Some(version),
     };
-    with_resource_type!(kind, E => {
+    strata_domain::with_kind!(kind, E => {
         commit_write::<E>(&store, &actor, &headers, &key, async |change| {
             change.rollback::<E>(&key, body.to_version, expected).await.map(Some)
         })

@@ -20,7 +20,6 @@ use super::caller::Caller;
 use super::entities::{edited, etag, json_body, read_as};
 use super::error::ApiError;
 use super::reason;
-use super::resource::Resource;
 
 pub fn router(store: Store) -> Router {
     Router::new()
@@ -67,10 +66,10 @@ async fn read(
     let held_by = HeldBy {
         path: format!(
             "/api/v1/{}/{}",
-            Resource::of_kind(kind).path(),
+            kind.path(),
             url::form_urlencoded::byte_serialize(key.as_bytes()).collect::<String>()
         ),
-        kind: kind.to_owned(),
+        kind: kind.name().to_owned(),
         key,
     };
     let item = Shown {

@@ -2,8 +2,6 @@
 //! (`http/config.rs`): the same store service as the console, as the signed-in person or a
 //! token that acts in an organization, every refusal in one JSON shape.
 
-#[macro_use]
-mod resource;
 pub mod answers;
 mod audit;
 mod caller;
@@ -16,6 +14,7 @@ mod openapi;
 mod preview;
 mod publications;
 pub mod reason;
+mod resource;
 mod revisions;
 mod tokens;
 
@@ -27,7 +26,7 @@ pub use entities::MAX_BODY_BYTES;
 pub(crate) use entities::read_as;
 pub use error::{ApiError, always_json};
 pub use openapi::{docs_router, document};
-pub use resource::Resource;
+pub use resource::kind_at;
 
 pub fn router(store: Store) -> Router {
     entities::router(store.clone())

@@ -17,7 +17,8 @@ use strata_store::resolution::Impact;
 
 use super::answers::*;
 use super::entities::MAX_BODY_BYTES;
-use super::resource::Resource;
+use strata_domain::kind::Kind;
+
 use strata_domain::listing::MAX_LIMIT;
 
 /// Refusals any call may meet: the body is the API's one error shape.
@@ -113,7 +114,7 @@ impl Doc {
     }
 
     /// The routes of one kind of entity.
-    fn entity_routes<E: Entity + JsonSchema>(&mut self, kind: Resource) {
+    fn entity_routes<E: Entity + JsonSchema>(&mut self, kind: Kind) {
         let plural = kind.path();
         let one = E::KIND;
         let tag = plural;
@@ -571,15 +572,15 @@ impl Doc {
 }
 
 /// A key of each kind, as the demo domain has them, for people reading the document.
-fn example_key(kind: Resource) -> &'static str {
+fn example_key(kind: Kind) -> &'static str {
     match kind {
-        Resource::Tier => "LIVE",
-        Resource::Organization => "acme",
-        Resource::Product => "acme-shop",
-        Resource::Deployable => "web-api",
-        Resource::TierDeployable => "LIVE/web-api",
-        Resource::Tenant => "acme-berlin",
-        Resource::ConfigLayer => "web-api/tier/LIVE",
+        Kind::Tier => "LIVE",
+        Kind::Organization => "acme",
+        Kind::Product => "acme-shop",
+        Kind::Deployable => "web-api",
+        Kind::TierDeployable => "LIVE/web-api",
+        Kind::Tenant => "acme-berlin",
+        Kind::ConfigLayer => "web-api/tier/LIVE",
     }
 }
 
@@ -634,8 +635,8 @@ fn build() -> Value {
         schemas: settings.into_generator(),
         paths: Map::new(),
     };
-    for kind in Resource::ALL {
-        with_resource_type!(kind, E => doc.entity_routes::<E>(kind));
+    for kind in Kind::ALL {
+        strata_domain::with_kind!(kind, E => doc.entity_routes::<E>(kind));
     }
     doc.domain_routes();
     doc.layer_routes();

@@ -14,7 +14,8 @@ use strata_store::Store;
 use super::caller::Caller;
 use super::entities::{edited, entity_of, same_key};
 use super::error::ApiError;
-use super::resource::Resource;
+
+use super::resource::kind_at;
 
 pub fn router(store: Store) -> Router {
     Router::new()
@@ -29,8 +30,8 @@ async fn impact(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let kind = Resource::parse(&kind)?;
-    with_resource_type!(kind, E => {
+    let kind = kind_at(&kind)?;
+    strata_domain::with_kind!(kind, E => {
         let (entity, named) = entity_of::<E>(body)?;
         same_key(&entity, &key)?;
         // An update when a version is named (If-Match or the body), else a create.

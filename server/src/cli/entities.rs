@@ -9,8 +9,8 @@ use strata_store::entity::Entity;
 
 use super::client::{Call, Client, segment};
 use super::output;
-use crate::api::Resource;
 use crate::startup::StartupError;
+use strata_domain::kind::Kind;
 
 /// The largest page the API gives.
 const PAGE: i64 = 200;
@@ -21,25 +21,22 @@ fn usage(what: &'static str, why: impl Into<String>) -> StartupError {
 
 /// A kind by its API path (`tenants`), its name (`tenant`) or its name with a dash
 /// (`config-layer`).
-pub fn kind_of(text: &str) -> Result<Resource, StartupError> {
-    Resource::ALL
-        .into_iter()
-        .find(|r| r.path() == text || r.stored_kind().replace(' ', "-") == text)
-        .ok_or_else(|| {
-            usage(
-                "KIND",
-                format!(
-                    "no such kind {text:?}: one of {}",
-                    Resource::ALL.map(Resource::path).join(", ")
-                ),
-            )
-        })
+pub fn kind_of(text: &str) -> Result<Kind, StartupError> {
+    Kind::from_path(text).ok_or_else(|| {
+        usage(
+            "KIND",
+            format!(
+                "no such kind {text:?}: one of {}",
+                Kind::ALL.map(Kind::path).join(", ")
+            ),
+        )
+    })
 }
 
 /// One entity: `KIND/KEY` (`tenants/acme-berlin`, `config-layers/web-api/tier/LIVE`), or the
 /// kind and the key as two words.
 pub struct EntityRef {
-    pub kind: Resource,
+    pub kind: Kind,
     pub key: String,
 }
 
@@ -65,12 +62,12 @@ impl EntityRef {
     }
 
     fn named(&self) -> String {
-        format!("{} {}", self.kind.stored_kind(), self.key)
+        format!("{} {}", self.kind.name(), self.key)
     }
 }
 
 /// Every entity of `kind` matching `search`, page after page.
-async fn all(client: &Client, kind: Resource, search: &str) -> Result<Vec<Value>, StartupError> {
+async fn all(client: &Client, kind: Kind, search: &str) -> Result<Vec<Value>, StartupError> {
     let mut items = Vec::new();
     loop {
         let answer = client
@@ -94,8 +91,8 @@ async fn all(client: &Client, kind: Resource, search: &str) -> Result<Vec<Value>
 /// The key of an entity as the API shows it: the entity's own `key()`, so a tier deployable
 /// reads `LIVE/web-api` and a default layer `web-api/default/` as the store keys them. A
 /// new entity the command line is still filling in is named by its `name`.
-fn key_of(kind: Resource, item: &Value) -> String {
-    with_resource_type!(kind, E => serde_json::from_value::<E>(item.clone())
+fn key_of(kind: Kind, item: &Value) -> String {
+    strata_domain::with_kind!(kind, E => serde_json::from_value::<E>(item.clone())
         .map(|entity| entity.key())
         .unwrap_or_else(|_| item["name"].as_str().unwrap_or_default().to_owned()))
 }
@@ -244,47 +241,35 @@ fn apply(target: &mut Value, assignments: &[String]) -> Result<(), StartupError>
     Ok(())
 }
 
-/// What a new entity of `kind` holds unless the command line says otherwise.
-fn defaults(kind: Resource) -> Value {
-    match kind {
-        Resource::Tier => json!({"is_live": false, "state": "active"}),
-        Resource::Organization => json!({"state": "active"}),
-        Resource::Product => json!({"deployables": [], "state": "active"}),
-        Resource::Tenant => {
-            json!({"alias": null, "termination_protection": false, "state": "active"})
-        }
-        _ => json!({}),
-    }
-}
-
 /// `strata KIND add FIELD=VALUE …`: a new entity from its fields (a display name defaults to
 /// the name; a short name to the organization's name).
 pub async fn add(
     client: &Client,
-    kind: Resource,
+    kind: Kind,
     assignments: &[String],
     reason: Option<String>,
     as_json: bool,
 ) -> Result<(), StartupError> {
-    let mut item = defaults(kind);
+    let mut item = Value::Object(kind.blank());
     apply(&mut item, assignments)?;
-    let named = [Resource::Tier, Resource::Organization, Resource::Product].contains(&kind);
-    if let Some(name) = item.get("name").cloned().filter(|_| named) {
-        let fields = item.as_object_mut().expect("an object");
-        fields.entry("display_name").or_insert(name.clone());
-        if kind == Resource::Organization {
-            fields.entry("short_name").or_insert(name);
+    // Names left empty are the entity's name, as a person would most often write them.
+    let fields = item.as_object_mut().expect("an object");
+    if let Some(name) = fields.get("name").cloned() {
+        for same in ["display_name", "short_name"] {
+            if fields.get(same).is_some_and(|v| v == "") {
+                fields.insert(same.to_owned(), name.clone());
+            }
         }
     }
     let key = key_of(kind, &item);
-    let reason = reason.unwrap_or_else(|| format!("add {} {key}", kind.stored_kind()));
+    let reason = reason.unwrap_or_else(|| format!("add {} {key}", kind.name()));
     let answer = client
         .send(Call::write(Method::POST, format!("/api/v1/{}", kind.path()), &reason).body(item))
         .await?;
     output::written(as_json, &answer.body, || {
         format!(
             "created {} {key} (version {}, revision {})",
-            kind.stored_kind(),
+            kind.name(),
             answer.body["item"]["version"],
             answer.body["revision"]
         )

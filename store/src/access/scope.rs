@@ -5,10 +5,11 @@
 use serde_json::Value;
 use sqlx::AnyConnection;
 use strata_domain::access::{Action, Scope};
-use strata_domain::layer::{ConfigLayer, Layer};
+use strata_domain::kind::{Kind, Owner};
 
 use crate::StoreError;
 use crate::changes::Operation;
+use crate::entity::{fetch, image};
 
 /// How a change record stores its scope: '' for the domain's, else the organization's name.
 pub(crate) fn stored_owner(scope: &Scope) -> &str {
@@ -65,14 +66,15 @@ pub(crate) async fn fill_change_owners(pool: &sqlx::AnyPool) -> Result<(), Store
 /// by its admins; other roll backs are a publisher's; everything else is an editor's. With
 /// [`scope_of`], the whole write rule.
 pub(crate) fn write_action(kind: &str, operation: Operation) -> Action {
-    match (kind, operation) {
-        ("organization", _) => Action::Administer,
+    match (Kind::from_name(kind), operation) {
+        (Some(Kind::Organization), _) => Action::Administer,
         (_, Operation::Rollback) => Action::Publish,
         _ => Action::Change,
     }
 }
 
-/// The scope of an image of an entity of `kind` with `key`, as written by `operation`.
+/// The scope of an image of an entity of `kind` with `key`, as written by `operation`: whose
+/// the entity is ([`Kind::owner`]), found in the tables (or, once deleted, in history).
 pub(crate) async fn scope_of(
     conn: &mut AnyConnection,
     kind: &str,
@@ -80,29 +82,24 @@ pub(crate) async fn scope_of(
     image: &Value,
     operation: Operation,
 ) -> Result<Scope, StoreError> {
-    Ok(match kind {
-        // An organization's own admins may edit it and roll it back; making and removing
-        // organizations is the domain admin's.
-        "organization" => match operation {
-            Operation::Update | Operation::Rollback => Scope::Organization(key.to_owned()),
-            _ => Scope::Domain,
-        },
-        "product" => text_at(image, "organization").map_or_else(unknown, Scope::Organization),
-        "tenant" => match text_at(image, "product") {
-            Some(product) => of_product(conn, &product).await?,
-            None => unknown(),
-        },
-        "config layer" => {
-            let layer: ConfigLayer = serde_json::from_value(image.clone())
-                .map_err(|e| StoreError::corrupt(format!("config layer image {key:?}: {e}")))?;
-            match layer.scope {
-                Layer::Product(product) => of_product(conn, product.as_str()).await?,
-                Layer::Tenant(tenant) => of_tenant(conn, tenant.as_str()).await?,
-                Layer::Default | Layer::Tier(_) => Scope::Domain,
-            }
-        }
-        // Tiers, deployables (schemas, default configs), tier deployables: shared.
-        _ => Scope::Domain,
+    let Some(kind) = Kind::from_name(kind) else {
+        return Ok(Scope::Domain);
+    };
+    // An organization's own admins may edit it and roll it back; making and removing
+    // organizations is the domain admin's.
+    if kind == Kind::Organization && !matches!(operation, Operation::Update | Operation::Rollback) {
+        return Ok(Scope::Domain);
+    }
+    Ok(match kind.owner(key, image) {
+        Owner::Domain => Scope::Domain,
+        Owner::Organization(organization) => Scope::Organization(organization),
+        Owner::Through {
+            kind: Kind::Organization,
+            key,
+            ..
+        } => Scope::Organization(key),
+        Owner::Through { kind, key, .. } => Box::pin(owner_of(conn, kind, &key)).await?,
+        Owner::Unknown => unknown(),
     })
 }
 
@@ -113,22 +110,8 @@ pub(crate) fn owner_reference(
     kind: &str,
     image: &Value,
 ) -> Option<(&'static str, &'static str, String)> {
-    match kind {
-        "product" => Some((
-            "/organization",
-            "organization",
-            text_at(image, "organization")?,
-        )),
-        "tenant" => Some(("/product", "product", text_at(image, "product")?)),
-        "config layer" => {
-            let scope = image.get("scope")?;
-            let name = text_at(scope, "name")?;
-            match text_at(scope, "kind").as_deref() {
-                Some("product") => Some(("/scope/name", "product", name)),
-                Some("tenant") => Some(("/scope/name", "tenant", name)),
-                _ => None,
-            }
-        }
+    match Kind::from_name(kind)?.owner("", image) {
+        Owner::Through { kind, key, field } => Some((field, kind.name(), key)),
         _ => None,
     }
 }
@@ -165,40 +148,18 @@ pub(crate) async fn latest_image(
         .transpose()
 }
 
-/// The organization of a product, from the table or, once deleted, from its history.
-async fn of_product(conn: &mut AnyConnection, product: &str) -> Result<Scope, StoreError> {
-    let organization: Option<String> =
-        sqlx::query_scalar("SELECT organization FROM products WHERE name = $1")
-            .bind(product)
-            .fetch_optional(&mut *conn)
-            .await?;
-    let organization = match organization {
-        Some(organization) => Some(organization),
-        None => latest_image(conn, "product", product)
-            .await?
-            .and_then(|image| text_at(&image, "organization")),
+/// Whose the entity of `kind` and `key` is, read off it as stored or, once deleted, as
+/// history last recorded it.
+async fn owner_of(conn: &mut AnyConnection, kind: Kind, key: &str) -> Result<Scope, StoreError> {
+    let stored = strata_domain::with_kind!(kind, E => fetch::<E>(conn, key)
+        .await?
+        .map(|found| image(&found.item)));
+    let image = match stored {
+        Some(image) => Some(image),
+        None => latest_image(conn, kind.name(), key).await?,
     };
-    Ok(organization.map_or_else(unknown, Scope::Organization))
-}
-
-/// The organization of a tenant's product, from the tables or, once deleted, from history.
-async fn of_tenant(conn: &mut AnyConnection, tenant: &str) -> Result<Scope, StoreError> {
-    let product: Option<String> = sqlx::query_scalar("SELECT product FROM tenants WHERE name = $1")
-        .bind(tenant)
-        .fetch_optional(&mut *conn)
-        .await?;
-    let product = match product {
-        Some(product) => Some(product),
-        None => latest_image(conn, "tenant", tenant)
-            .await?
-            .and_then(|image| text_at(&image, "product")),
-    };
-    match product {
-        Some(product) => of_product(conn, &product).await,
+    match image {
+        Some(image) => scope_of(conn, kind.name(), key, &image, Operation::Update).await,
         None => Ok(unknown()),
     }
-}
-
-fn text_at(image: &Value, field: &str) -> Option<String> {
-    image.get(field).and_then(Value::as_str).map(str::to_owned)
 }

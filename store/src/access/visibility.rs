@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 use strata_domain::access::Person;
+use strata_domain::kind::{Kind, OwnedBy, Owner};
 
 use super::Actor;
 use crate::entity::Entity;
@@ -41,8 +42,8 @@ impl Visibility {
             next += 1;
             p
         };
-        match E::ORGANIZATION {
-            Some(owner) => self.restrict(owner, &format!("{owner} IS NULL"), placeholder),
+        match organization_sql(E::OF) {
+            Some(owner) => self.restrict(&owner, &format!("{owner} IS NULL"), placeholder),
             // Every row is shared: all of them, to anyone who may read anything.
             None if self.sees_nothing() => ("1 = 0".to_owned(), Vec::new()),
             None => ("1 = 1".to_owned(), Vec::new()),
@@ -75,6 +76,41 @@ impl Visibility {
     }
 }
 
+/// SQL over the table of `kind` (its columns qualified by the table's name) naming the
+/// organization a row belongs to, NULL for a row the whole domain shares; `None` when every row
+/// of the kind is shared. [`Kind::owned_by`] as SQL.
+pub(crate) fn organization_sql(kind: Kind) -> Option<String> {
+    let table = kind.table();
+    match kind.owned_by() {
+        OwnedBy::Domain => None,
+        OwnedBy::Itself => Some(format!(
+            "{table}.{}",
+            strata_domain::with_kind!(kind, E => E::KEY_COLUMN)
+        )),
+        OwnedBy::Member { field, of } => through(table, field.trim_start_matches('/'), of),
+        OwnedBy::Scope => Some(format!(
+            "COALESCE({}, {})",
+            through(table, "product", Kind::Product)?,
+            through(table, "tenant", Kind::Tenant)?
+        )),
+    }
+}
+
+/// SQL naming the organization that owns the entity of kind `of` whose key `table.column`
+/// holds.
+fn through(table: &str, column: &str, of: Kind) -> Option<String> {
+    if of == Kind::Organization {
+        return Some(format!("{table}.{column}"));
+    }
+    let key = strata_domain::with_kind!(of, E => E::KEY_COLUMN);
+    Some(format!(
+        "(SELECT {} FROM {} WHERE {}.{key} = {table}.{column})",
+        organization_sql(of)?,
+        of.table(),
+        of.table()
+    ))
+}
+
 /// The part of a whole domain's `state` that `visibility` lets one read: every entity for
 /// [`Visibility::All`]; else the shared ones and those of the listed organizations, each
 /// entity's organization read off the state itself (a tenant's through its product, a
@@ -85,46 +121,33 @@ pub(crate) fn visible_state(visibility: &Visibility, state: State) -> State {
         nothing if nothing.sees_nothing() => return State::new(),
         Visibility::Organizations(organizations) => organizations,
     };
-    let field =
-        |image: &Value, name: &str| image.get(name).and_then(Value::as_str).map(str::to_owned);
-    let owner_of = |kind: &str, key: &str| -> Option<String> {
-        state
-            .get(kind)?
-            .get(key)
-            .and_then(|image| field(image, "organization"))
-    };
-    let product_owner = |product: &str| owner_of("product", product);
-    let tenant_owner = |tenant: &str| {
-        let product = state
-            .get("tenant")?
-            .get(tenant)
-            .and_then(|t| field(t, "product"))?;
-        product_owner(&product)
-    };
-    // None: shared by the domain. Some(org): that organization's (unknown counts as no one's).
-    let owner = |kind: &str, key: &str, image: &Value| -> Option<Option<String>> {
-        match kind {
-            "organization" => Some(Some(key.to_owned())),
-            "product" => Some(field(image, "organization")),
-            "tenant" => Some(field(image, "product").and_then(|p| product_owner(&p))),
-            "config layer" => {
-                let scope = image.get("scope")?;
-                let name = field(scope, "name").unwrap_or_default();
-                match field(scope, "kind").as_deref() {
-                    Some("product") => Some(product_owner(&name)),
-                    Some("tenant") => Some(tenant_owner(&name)),
-                    _ => None,
-                }
-            }
-            _ => None,
+    // Whose an entity is, read off the state itself: None for the domain's, Some(None) for
+    // what no organization can be found for (nobody's but a domain admin's).
+    fn owner(state: &State, kind: &str, key: &str, image: &Value) -> Option<Option<String>> {
+        match Kind::from_name(kind)?.owner(key, image) {
+            Owner::Domain => None,
+            Owner::Organization(organization)
+            | Owner::Through {
+                kind: Kind::Organization,
+                key: organization,
+                ..
+            } => Some(Some(organization)),
+            // What the referred entity's owner is, if the state holds it; else no one's.
+            Owner::Through { kind, key, .. } => Some(
+                state
+                    .get(kind.name())
+                    .and_then(|entities| entities.get(&key))
+                    .and_then(|image| owner(state, kind.name(), &key, image).flatten()),
+            ),
+            Owner::Unknown => Some(None),
         }
-    };
+    }
     state
         .iter()
         .map(|(kind, entities)| {
             let seen = entities
                 .iter()
-                .filter(|(key, image)| match owner(kind, key, image) {
+                .filter(|(key, image)| match owner(&state, kind, key, image) {
                     None => true,
                     Some(Some(organization)) => organizations.contains(&organization),
                     Some(None) => false,
