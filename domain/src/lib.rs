@@ -18,6 +18,7 @@ pub mod product;
 pub mod resolve;
 pub mod rules;
 pub mod schema;
+pub mod schema_walk;
 pub mod secret;
 pub mod settings;
 pub mod snapshot;

@@ -4,6 +4,9 @@
 
 use serde_json::Value;
 
+pub use crate::schema_walk::follow_refs;
+use crate::schema_walk::{for_each_subschema, marks_secret};
+
 use crate::rules::FieldError;
 
 /// How many violations a report lists at most; the count says how many there were.
@@ -171,62 +174,9 @@ fn without_requirements(schema: &mut Value) {
 
 /// A subschema that marks its value secret checks nothing more: the value is sealed.
 fn without_secret_rule(schema: &mut Value) {
-    if crate::secret::marks_secret(schema) {
+    if marks_secret(schema) {
         *schema = serde_json::json!({"writeOnly": true});
     }
-}
-
-/// Calls `visit` on `schema` and then on every subschema below it (not on `properties` maps
-/// themselves, where "required" may be a property's name).
-fn for_each_subschema(schema: &mut Value, visit: &mut impl FnMut(&mut Value)) {
-    visit(schema);
-    let Value::Object(keywords) = schema else {
-        return;
-    };
-    for (keyword, value) in keywords.iter_mut() {
-        match keyword.as_str() {
-            "properties" | "patternProperties" | "$defs" | "definitions" | "dependentSchemas" => {
-                if let Value::Object(schemas) = value {
-                    for schema in schemas.values_mut() {
-                        for_each_subschema(schema, visit);
-                    }
-                }
-            }
-            "allOf" | "anyOf" | "oneOf" | "prefixItems" => {
-                if let Value::Array(schemas) = value {
-                    for schema in schemas.iter_mut() {
-                        for_each_subschema(schema, visit);
-                    }
-                }
-            }
-            "additionalProperties"
-            | "items"
-            | "not"
-            | "if"
-            | "then"
-            | "else"
-            | "contains"
-            | "propertyNames"
-            | "unevaluatedProperties"
-            | "unevaluatedItems" => for_each_subschema(value, visit),
-            _ => {}
-        }
-    }
-}
-
-/// What `schema` stands for inside the schema document `root`: its local `$ref`s (`#/…`)
-/// followed, a few levels at most.
-pub fn follow_refs<'a>(root: &'a Value, mut schema: &'a Value) -> &'a Value {
-    for _ in 0..16 {
-        match schema.get("$ref").and_then(Value::as_str) {
-            Some(reference) if reference.starts_with('#') => match root.pointer(&reference[1..]) {
-                Some(target) => schema = target,
-                None => break,
-            },
-            _ => break,
-        }
-    }
-    schema
 }
 
 fn without_nulls(value: &Value) -> Value {

@@ -12,7 +12,8 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::resolve::escape;
-use crate::schema::{Violations, follow_refs};
+use crate::schema::Violations;
+use crate::schema_walk::follow_refs;
 
 /// What every sealed value starts with; the version after it names the cipher and the layout.
 pub const SEALED_PREFIX: &str = "sealed:";
@@ -56,12 +57,7 @@ pub fn is_sealed(value: &Value) -> bool {
     value.as_str().is_some_and(is_sealed_text)
 }
 
-/// Whether a schema marks the value it describes secret.
-pub fn marks_secret(schema: &Value) -> bool {
-    ["writeOnly", "x-secret"]
-        .iter()
-        .any(|keyword| schema.get(*keyword) == Some(&Value::Bool(true)))
-}
+pub use crate::schema_walk::marks_secret;
 
 /// Whether the schema marks any value secret anywhere.
 pub fn has_secrets(schema: &Value) -> bool {

@@ -3,5 +3,5 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    strata_server::main(strata_server::config::Cli::parse())
+    strata_server::main(strata_server::cli::args::Cli::parse())
 }

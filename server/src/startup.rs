@@ -15,7 +15,7 @@ use tokio::net::TcpListener;
 use crate::auth::sessions::{CookiePolicy, Sessions};
 use crate::auth::{Auth, AuthPolicy, Bearer, announce_setup_link};
 use crate::cache::CacheSetting;
-use crate::config::Settings;
+use crate::config::{SettingError, Settings};
 use crate::health::Probe;
 use crate::http;
 use crate::publisher::Publisher;
@@ -28,82 +28,19 @@ const TOKEN_USES_EVERY: Duration = Duration::from_secs(5);
 /// Why the server could not start or stopped. Each message names what to fix.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
-    #[error("{variable}: {why}")]
-    Setting { variable: &'static str, why: String },
+    #[error("{0}")]
+    Setting(#[from] SettingError),
     #[error("{0}")]
     Store(#[from] StoreError),
-    #[error("{0}")]
-    Publish(String),
     #[error("the server stopped: {0}")]
     Serve(io::Error),
-    /// The API refused (over HTTP, or in process on a local database).
-    #[error("{message}{}", refusal_details(details))]
-    Refused {
-        status: u16,
-        code: String,
-        message: String,
-        details: Vec<serde_json::Value>,
-    },
-}
-
-/// A refusal's details, a line each: the broken configs, the fields and their rules, …
-fn refusal_details(details: &[serde_json::Value]) -> String {
-    let text = |v: &serde_json::Value, k: &str| v[k].as_str().unwrap_or_default().to_owned();
-    details
-        .iter()
-        .filter_map(|d| {
-            if d.get("tenant").is_some() {
-                Some(format!(
-                    "\n  {} {} {}: {}: {}",
-                    text(d, "tier"),
-                    text(d, "tenant"),
-                    text(d, "deployable"),
-                    text(d, "field"),
-                    text(d, "rule")
-                ))
-            } else if let Some(current) = d.get("current_version") {
-                Some(format!(
-                    "\n  now at version {current}, changed by {} at {}",
-                    text(d, "changed_by"),
-                    text(d, "changed_at")
-                ))
-            } else if d.get("used_by").is_some() {
-                Some(format!("\n  used by {}", d["used_by"]))
-            } else {
-                None
-            }
-        })
-        .collect()
-}
-
-impl StartupError {
-    /// The command's exit code: 3 when the domain changed under the caller or the write
-    /// collides with what is there (HTTP 409), else 1. (Usage errors exit 2, from clap.)
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            StartupError::Refused { status: 409, .. }
-            | StartupError::Store(
-                StoreError::Conflict { .. }
-                | StoreError::Duplicate { .. }
-                | StoreError::InUse { .. },
-            ) => 3,
-            _ => 1,
-        }
-    }
-
-    pub fn setting(variable: &'static str, why: impl Into<String>) -> StartupError {
-        StartupError::Setting {
-            variable,
-            why: why.into(),
-        }
-    }
 }
 
 /// Opens the database and brings its schema up to date.
 pub async fn open_store(settings: &Settings) -> Result<Store, StartupError> {
     let store = Store::connect(&settings.database_url)
         .await
-        .map_err(|e| StartupError::setting("STRATA_DATABASE_URL", e.to_string()))?
+        .map_err(|e| SettingError::new("STRATA_DATABASE_URL", e.to_string()))?
         .with_secret_key(settings.secret_key.clone());
     store.migrate().await?;
     Ok(store)
@@ -135,7 +72,7 @@ impl Application {
                 }
                 _ => format!("cannot listen on {}: {e}", settings.addr),
             };
-            StartupError::setting("STRATA_ADDR", why)
+            SettingError::new("STRATA_ADDR", why)
         })?;
         let store = open_store(&settings).await?;
         let addr = listener.local_addr().map_err(StartupError::Serve)?;

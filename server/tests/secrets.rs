@@ -3,6 +3,7 @@
 //! viewer's pages and the console's answers never hold them; revealing one is for publishers;
 //! a refused save does not quote one; and nothing the server logs holds one.
 
+#[path = "server/common/mod.rs"]
 mod common;
 
 use std::io::Write;

@@ -21,39 +21,7 @@ use crate::{Store, StoreError, now_ms};
 /// The hash before the first change record.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// What a change did to an entity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Operation {
-    Create,
-    Update,
-    Delete,
-    Rollback,
-    Restore,
-}
-
-impl Operation {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Operation::Create => "create",
-            Operation::Update => "update",
-            Operation::Delete => "delete",
-            Operation::Rollback => "rollback",
-            Operation::Restore => "restore",
-        }
-    }
-
-    pub(crate) fn parse(text: &str) -> Result<Operation, StoreError> {
-        Ok(match text {
-            "create" => Operation::Create,
-            "update" => Operation::Update,
-            "delete" => Operation::Delete,
-            "rollback" => Operation::Rollback,
-            "restore" => Operation::Restore,
-            other => return Err(StoreError::Corrupt(format!("unknown operation {other:?}"))),
-        })
-    }
-}
+pub use crate::operation::Operation;
 
 /// One write, as an entity module hands it to [`ChangeSet::record`].
 pub(crate) struct Entry<'a> {

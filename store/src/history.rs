@@ -1,8 +1,6 @@
 //! Reading the history back: every version of an entity, and a check that the hash chain over
 //! all change records is unbroken.
 
-use std::collections::BTreeMap;
-
 use serde_json::Value;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -33,16 +31,7 @@ pub struct ChangeRecord {
     pub hash: String,
 }
 
-/// The domain's entities by kind, then key, as their JSON images.
-pub type State = BTreeMap<String, BTreeMap<String, Value>>;
-
-/// A state that names every kind and holds no entity.
-pub fn empty_state() -> State {
-    strata_domain::kind::Kind::ALL
-        .into_iter()
-        .map(|kind| (kind.name().to_owned(), BTreeMap::new()))
-        .collect()
-}
+pub use crate::state::{State, empty_state};
 
 /// The outcome of checking the chain: how many records, and the first broken one if any.
 #[derive(Debug, Clone, PartialEq, Eq)]

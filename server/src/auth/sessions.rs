@@ -16,7 +16,7 @@ use tower_sessions::session_store::ExpiredDeletion;
 use tower_sessions::{Expiry, SessionManagerLayer, SessionStore};
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
-use crate::startup::StartupError;
+use crate::config::SettingError;
 
 /// The session cookie's name.
 pub const COOKIE: &str = "strata_session";
@@ -39,9 +39,9 @@ pub struct CookiePolicy {
 
 impl Sessions {
     /// Connects to the store's database and creates the session table when missing.
-    pub async fn open(url: &DatabaseUrl) -> Result<Sessions, StartupError> {
+    pub async fn open(url: &DatabaseUrl) -> Result<Sessions, SettingError> {
         let failed = |e: sqlx::Error| {
-            StartupError::setting("STRATA_DATABASE_URL", format!("cannot keep sessions: {e}"))
+            SettingError::new("STRATA_DATABASE_URL", format!("cannot keep sessions: {e}"))
         };
         let sessions = match url.backend() {
             Backend::Sqlite => {

@@ -10,7 +10,8 @@ use serde_json::Value;
 use strata_store::access::Actor;
 use tower::ServiceExt;
 
-use crate::startup::{StartupError, open_store};
+use crate::cli::CliError;
+use crate::startup::open_store;
 
 /// Where the domain is.
 pub enum Client {
@@ -81,14 +82,13 @@ impl Client {
         server: Option<&str>,
         token: Option<String>,
         actor: &str,
-    ) -> Result<Client, StartupError> {
+    ) -> Result<Client, CliError> {
         match server {
             Some(server) => {
-                let url = url::Url::parse(server).map_err(|e| {
-                    StartupError::setting("STRATA_SERVER", format!("{server:?}: {e}"))
-                })?;
+                let url = url::Url::parse(server)
+                    .map_err(|e| CliError::input("STRATA_SERVER", format!("{server:?}: {e}")))?;
                 if !matches!(url.scheme(), "http" | "https") {
-                    return Err(StartupError::setting(
+                    return Err(CliError::input(
                         "STRATA_SERVER",
                         format!("{server:?}: an http:// or https:// address"),
                     ));
@@ -96,7 +96,7 @@ impl Client {
                 let http = reqwest::Client::builder()
                     .user_agent(concat!("strata-cli/", env!("CARGO_PKG_VERSION")))
                     .build()
-                    .map_err(|e| StartupError::setting("STRATA_SERVER", e.to_string()))?;
+                    .map_err(|e| CliError::input("STRATA_SERVER", e.to_string()))?;
                 Ok(Client::Remote {
                     base: server.trim_end_matches('/').to_owned(),
                     token,
@@ -116,7 +116,7 @@ impl Client {
     }
 
     /// Sends `call`; an answer of 2xx is returned, anything else is the API's refusal.
-    pub async fn send(&self, call: Call) -> Result<Answer, StartupError> {
+    pub async fn send(&self, call: Call) -> Result<Answer, CliError> {
         let (status, headers, bytes) = match self {
             Client::Local { api, actor } => {
                 let mut request = Request::builder().method(call.method).uri(&call.path);
@@ -132,7 +132,7 @@ impl Client {
                 };
                 let mut request = request
                     .body(body)
-                    .map_err(|e| StartupError::setting("the request", e.to_string()))?;
+                    .map_err(|e| CliError::input("the request", e.to_string()))?;
                 request.extensions_mut().insert(actor.clone());
                 let response = api
                     .clone()
@@ -142,7 +142,7 @@ impl Client {
                 let (parts, body) = response.into_parts();
                 let bytes = axum::body::to_bytes(body, usize::MAX)
                     .await
-                    .map_err(|e| StartupError::Publish(e.to_string()))?;
+                    .map_err(|e| CliError::Failed(e.to_string()))?;
                 (parts.status, parts.headers, bytes.to_vec())
             }
             Client::Remote { base, token, http } => {
@@ -157,21 +157,21 @@ impl Client {
                     request = request.json(body);
                 }
                 let response = request.send().await.map_err(|e| {
-                    StartupError::setting("STRATA_SERVER", format!("{base}: {}", plain(&e)))
+                    CliError::input("STRATA_SERVER", format!("{base}: {}", plain(&e)))
                 })?;
                 let status = response.status();
                 let headers = response.headers().clone();
                 let bytes = response
                     .bytes()
                     .await
-                    .map_err(|e| StartupError::Publish(format!("{base}: {}", plain(&e))))?;
+                    .map_err(|e| CliError::Failed(format!("{base}: {}", plain(&e))))?;
                 (status, headers, bytes.to_vec())
             }
         };
         answer(status, &headers, &bytes)
     }
 
-    pub async fn get(&self, path: impl Into<String>) -> Result<Answer, StartupError> {
+    pub async fn get(&self, path: impl Into<String>) -> Result<Answer, CliError> {
         self.send(Call::get(path)).await
     }
 }
@@ -187,10 +187,10 @@ fn plain(e: &reqwest::Error) -> String {
     text
 }
 
-fn answer(status: StatusCode, headers: &HeaderMap, bytes: &[u8]) -> Result<Answer, StartupError> {
+fn answer(status: StatusCode, headers: &HeaderMap, bytes: &[u8]) -> Result<Answer, CliError> {
     let body: Value = match bytes.is_empty() {
         true => Value::Null,
-        false => serde_json::from_slice(bytes).map_err(|_| StartupError::Refused {
+        false => serde_json::from_slice(bytes).map_err(|_| CliError::Refused {
             status: status.as_u16(),
             code: "not_json".into(),
             message: format!(
@@ -202,7 +202,7 @@ fn answer(status: StatusCode, headers: &HeaderMap, bytes: &[u8]) -> Result<Answe
     };
     if !status.is_success() {
         let error = &body["error"];
-        return Err(StartupError::Refused {
+        return Err(CliError::Refused {
             status: status.as_u16(),
             code: error["code"].as_str().unwrap_or("refused").to_owned(),
             message: error["message"]

@@ -9,19 +9,19 @@ use strata_store::entity::Entity;
 
 use super::client::{Call, Client, segment};
 use super::output;
-use crate::startup::StartupError;
+use crate::cli::CliError;
 use strata_domain::kind::Kind;
 
 /// The largest page the API gives.
 const PAGE: i64 = 200;
 
-fn usage(what: &'static str, why: impl Into<String>) -> StartupError {
-    StartupError::setting(what, why)
+fn usage(what: &'static str, why: impl Into<String>) -> CliError {
+    CliError::input(what, why)
 }
 
 /// A kind by its API path (`tenants`), its name (`tenant`) or its name with a dash
 /// (`config-layer`).
-pub fn kind_of(text: &str) -> Result<Kind, StartupError> {
+pub fn kind_of(text: &str) -> Result<Kind, CliError> {
     Kind::from_path(text).ok_or_else(|| {
         usage(
             "KIND",
@@ -41,7 +41,7 @@ pub struct EntityRef {
 }
 
 impl EntityRef {
-    pub fn parse(entity: &str, key: Option<&str>) -> Result<EntityRef, StartupError> {
+    pub fn parse(entity: &str, key: Option<&str>) -> Result<EntityRef, CliError> {
         let (kind, key) = match key {
             Some(key) => (entity, key),
             None => entity.split_once('/').ok_or_else(|| {
@@ -67,7 +67,7 @@ impl EntityRef {
 }
 
 /// Every entity of `kind` matching `search`, page after page.
-async fn all(client: &Client, kind: Kind, search: &str) -> Result<Vec<Value>, StartupError> {
+async fn all(client: &Client, kind: Kind, search: &str) -> Result<Vec<Value>, CliError> {
     let mut items = Vec::new();
     loop {
         let answer = client
@@ -103,7 +103,7 @@ pub async fn list(
     kind: &str,
     search: &str,
     as_json: bool,
-) -> Result<(), StartupError> {
+) -> Result<(), CliError> {
     let kind = kind_of(kind)?;
     let items = all(client, kind, search).await?;
     if as_json {
@@ -139,7 +139,7 @@ pub async fn view(
     kind: &str,
     filters: &[String],
     as_json: bool,
-) -> Result<(), StartupError> {
+) -> Result<(), CliError> {
     let kind = kind_of(kind)?;
     let filters: Vec<(Vec<String>, Value)> = filters
         .iter()
@@ -172,7 +172,7 @@ pub async fn view(
 }
 
 /// `strata KIND info KEY`.
-pub async fn info(client: &Client, entity: &EntityRef, as_json: bool) -> Result<(), StartupError> {
+pub async fn info(client: &Client, entity: &EntityRef, as_json: bool) -> Result<(), CliError> {
     let item = client.get(entity.path()).await?.body["item"].clone();
     match as_json {
         true => output::json(&item),
@@ -182,7 +182,7 @@ pub async fn info(client: &Client, entity: &EntityRef, as_json: bool) -> Result<
 }
 
 /// `FIELD=VALUE`: a dotted path and a value, JSON when it reads as JSON, else text.
-fn assignment(text: &str) -> Result<(Vec<String>, Value), StartupError> {
+fn assignment(text: &str) -> Result<(Vec<String>, Value), CliError> {
     let (path, value) = text
         .split_once('=')
         .filter(|(path, _)| !path.is_empty())
@@ -192,7 +192,7 @@ fn assignment(text: &str) -> Result<(Vec<String>, Value), StartupError> {
 }
 
 /// Sets `value` at `path` inside `target`, making the objects on the way.
-fn set_at(target: &mut Value, path: &[String], value: Value) -> Result<(), StartupError> {
+fn set_at(target: &mut Value, path: &[String], value: Value) -> Result<(), CliError> {
     let (last, parents) = path.split_last().expect("a path has a field");
     let mut here = target;
     for part in parents {
@@ -233,7 +233,7 @@ fn remove_at(target: &mut Value, path: &[String]) -> bool {
         .is_some_and(|fields| fields.remove(last).is_some())
 }
 
-fn apply(target: &mut Value, assignments: &[String]) -> Result<(), StartupError> {
+fn apply(target: &mut Value, assignments: &[String]) -> Result<(), CliError> {
     for text in assignments {
         let (path, value) = assignment(text)?;
         set_at(target, &path, value)?;
@@ -249,7 +249,7 @@ pub async fn add(
     assignments: &[String],
     reason: Option<String>,
     as_json: bool,
-) -> Result<(), StartupError> {
+) -> Result<(), CliError> {
     let mut item = Value::Object(kind.blank());
     apply(&mut item, assignments)?;
     // Names left empty are the entity's name, as a person would most often write them.
@@ -337,8 +337,8 @@ async fn edit_with(
     edited: Edited<'_>,
     reason: String,
     as_json: bool,
-    change: impl FnOnce(&mut Value) -> Result<(), StartupError>,
-) -> Result<(), StartupError> {
+    change: impl FnOnce(&mut Value) -> Result<(), CliError>,
+) -> Result<(), CliError> {
     let (mut base, mut version, named) = read_for_edit(client, &edited).await?;
     let mut mine = base.clone();
     change(&mut mine)?;
@@ -350,7 +350,7 @@ async fn edit_with(
         match client.send(call).await {
             Ok(answer) => break answer,
             // Saved meanwhile, or (a layer) written for the first time meanwhile.
-            Err(StartupError::Refused { code, .. })
+            Err(CliError::Refused { code, .. })
                 if (code == "conflict" || code == "duplicate") && attempts < MERGE_ATTEMPTS =>
             {
                 attempts += 1;
@@ -359,7 +359,7 @@ async fn edit_with(
                 if !merge.is_clean() {
                     let fields: Vec<&str> =
                         merge.conflicts.iter().map(|c| c.pointer.as_str()).collect();
-                    return Err(StartupError::Refused {
+                    return Err(CliError::Refused {
                         status: 409,
                         code: "conflict".into(),
                         message: format!(
@@ -397,7 +397,7 @@ async fn edit_with(
 async fn read_for_edit(
     client: &Client,
     edited: &Edited<'_>,
-) -> Result<(Value, i64, String), StartupError> {
+) -> Result<(Value, i64, String), CliError> {
     let found = client.get(edited.path()).await?;
     Ok(edited.read(&found.body["item"]))
 }
@@ -409,7 +409,7 @@ pub async fn edit(
     assignments: &[String],
     reason: Option<String>,
     as_json: bool,
-) -> Result<(), StartupError> {
+) -> Result<(), CliError> {
     let reason = reason.unwrap_or_else(|| format!("edit {}", entity.named()));
     edit_with(client, Edited::Entity(entity), reason, as_json, |item| {
         apply(item, assignments)
@@ -419,7 +419,7 @@ pub async fn edit(
 
 /// A layer as the API's path has it: `DEPLOYABLE/default`, `DEPLOYABLE/tier/TIER`, … (the
 /// server says which scopes there are).
-fn layer_path(text: &str) -> Result<String, StartupError> {
+fn layer_path(text: &str) -> Result<String, CliError> {
     let parts: Vec<&str> = text.trim_end_matches('/').split('/').collect();
     match parts.as_slice() {
         [deployable, scope @ ..] if !deployable.is_empty() && (1..=2).contains(&scope.len()) => {
@@ -450,7 +450,7 @@ pub async fn set(
     unset: &[String],
     reason: Option<String>,
     as_json: bool,
-) -> Result<(), StartupError> {
+) -> Result<(), CliError> {
     if assignments.is_empty() && unset.is_empty() {
         return Err(usage(
             "KEY=VALUE",
@@ -490,11 +490,7 @@ fn said(assignments: &[String], unset: &[String]) -> String {
 }
 
 /// `strata history ENTITY`: every version, oldest first.
-pub async fn history(
-    client: &Client,
-    entity: &EntityRef,
-    as_json: bool,
-) -> Result<(), StartupError> {
+pub async fn history(client: &Client, entity: &EntityRef, as_json: bool) -> Result<(), CliError> {
     let answer = client.get(format!("{}/history", entity.path())).await?;
     let versions = answer.body["versions"]
         .as_array()
@@ -532,7 +528,7 @@ pub async fn diff(
     from: i64,
     to: i64,
     as_json: bool,
-) -> Result<(), StartupError> {
+) -> Result<(), CliError> {
     let answer = client
         .get(format!("{}/diff?from={from}&to={to}", entity.path()))
         .await?;
@@ -551,11 +547,11 @@ pub async fn rollback(
     to_version: i64,
     reason: Option<String>,
     as_json: bool,
-) -> Result<(), StartupError> {
+) -> Result<(), CliError> {
     // The version edited: the current one, or 0 when it is deleted now.
     let current = match client.get(entity.path()).await {
         Ok(found) => found.body["item"]["version"].as_i64().unwrap_or_default(),
-        Err(StartupError::Refused { status: 404, .. }) => 0,
+        Err(CliError::Refused { status: 404, .. }) => 0,
         Err(e) => return Err(e),
     };
     let reason =

@@ -3,9 +3,17 @@
 //! HTTP with a token), so the commands behave, refuse and print alike. Output is for people by
 //! default (aligned tables, colours on a terminal) and JSON with `--json`.
 
+pub mod args;
 pub mod client;
 pub mod entities;
+mod error;
+mod local;
 pub mod output;
 pub mod publish;
 pub mod register;
 pub mod resolved;
+pub mod run;
+mod tokens;
+mod users;
+
+pub use error::CliError;

@@ -8,9 +8,9 @@ use axum::http::Method;
 
 use super::client::{Call, Client};
 use super::output;
-use crate::startup::StartupError;
+use crate::cli::CliError;
 
-pub async fn publish(client: &Client, wait: Duration) -> Result<(), StartupError> {
+pub async fn publish(client: &Client, wait: Duration) -> Result<(), CliError> {
     let asked = client
         .send(Call::write(Method::POST, "/api/v1/publish", "publish"))
         .await?
@@ -42,7 +42,7 @@ pub async fn publish(client: &Client, wait: Duration) -> Result<(), StartupError
             }
             "failed" => {
                 bar.finish_and_clear();
-                return Err(StartupError::Publish(format!(
+                return Err(CliError::Failed(format!(
                     "revision {revision} was not published: {} (the server retries it)",
                     output::cell(&publication["last_error"])
                 )));
@@ -61,7 +61,7 @@ pub async fn publish(client: &Client, wait: Duration) -> Result<(), StartupError
         }
         if started.elapsed() > wait {
             bar.finish_and_clear();
-            return Err(StartupError::Publish(format!(
+            return Err(CliError::Failed(format!(
                 "revision {revision} is still {} after {} s; `strata publish` again, or look at the console's publications page",
                 output::cell(&publication["state"]),
                 wait.as_secs()

@@ -11,15 +11,15 @@ use strata_domain::deployable::Deployable;
 
 use super::client::{Call, Client, segment};
 use super::output;
-use crate::startup::StartupError;
+use crate::cli::CliError;
 
-fn refused(file: &Path, why: impl std::fmt::Display) -> StartupError {
-    StartupError::setting("deployable register", format!("{}: {why}", file.display()))
+fn refused(file: &Path, why: impl std::fmt::Display) -> CliError {
+    CliError::input("deployable register", format!("{}: {why}", file.display()))
 }
 
 /// Reads the deployable `file` describes; errors name the file and the field (as a JSON
 /// pointer, as the API names the fields of a body).
-fn read(file: &Path) -> Result<Deployable, StartupError> {
+fn read(file: &Path) -> Result<Deployable, CliError> {
     let text = std::fs::read_to_string(file).map_err(|e| refused(file, e))?;
     let document = serde_json::from_str(&text).map_err(|e| refused(file, e))?;
     crate::api::read_as(document).map_err(|e| refused(file, e.message))
@@ -30,7 +30,7 @@ pub async fn register(
     reason: Option<String>,
     file: &Path,
     as_json: bool,
-) -> Result<(), StartupError> {
+) -> Result<(), CliError> {
     let deployable = read(file)?;
     let name = deployable.name.to_string();
     let body = serde_json::to_value(&deployable).expect("a deployable serializes");
@@ -38,7 +38,7 @@ pub async fn register(
     let path = format!("/api/v1/deployables/{}", segment(&name));
     let current = match client.get(&path).await {
         Ok(found) => found.body["item"]["version"].as_i64(),
-        Err(StartupError::Refused { status: 404, .. }) => None,
+        Err(CliError::Refused { status: 404, .. }) => None,
         Err(e) => return Err(e),
     };
     let call = match current {
@@ -49,7 +49,7 @@ pub async fn register(
     };
     let answer = match client.send(call).await {
         Ok(answer) => answer,
-        Err(StartupError::Refused { code, details, .. }) if code == "breaks_configs" => {
+        Err(CliError::Refused { code, details, .. }) if code == "breaks_configs" => {
             for d in &details {
                 let text = |f: &str| d[f].as_str().unwrap_or_default().to_owned();
                 eprintln!(

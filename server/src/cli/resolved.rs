@@ -10,8 +10,8 @@ use strata_domain::compile::{EnvStyle, to_env};
 use strata_store::sealing::{Sealer, SecretKey};
 
 use super::client::{Client, segment};
-use crate::config::ConfigTarget;
-use crate::startup::StartupError;
+use crate::cli::CliError;
+use crate::cli::args::ConfigTarget;
 
 /// How the config is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,7 +26,7 @@ pub async fn print(
     secrets: bool,
     key: Option<&SecretKey>,
     printed: Printed,
-) -> Result<(), StartupError> {
+) -> Result<(), CliError> {
     let parts = format!(
         "{}/{}/{}",
         segment(&target.tier),
@@ -40,9 +40,7 @@ pub async fn print(
                 client.get(format!("/api/v1/resolve/{parts}")).await?.body["config"].take();
             Sealer::new(key.cloned())
                 .open_document(&target.deployable, &config)
-                .map_err(|u| {
-                    StartupError::setting("--secrets", format!("{}: {}", u.pointer, u.reason))
-                })?
+                .map_err(|u| CliError::input("--secrets", format!("{}: {}", u.pointer, u.reason)))?
                 .0
                 .into_owned()
         }
@@ -50,7 +48,7 @@ pub async fn print(
             match client.get(format!("/api/v1/resolve/{parts}")).await {
                 Ok(mut answer) => answer.body["config"].take(),
                 // A read token: the read path, secrets kept sealed.
-                Err(StartupError::Refused { status: 403, .. }) => {
+                Err(CliError::Refused { status: 403, .. }) => {
                     let answer = client
                         .get(format!("/api/v1/config/{parts}?sealed=true"))
                         .await?;
@@ -71,7 +69,7 @@ pub async fn print(
         Printed::Json => super::output::json(&config),
         Printed::Env(style) => print!(
             "{}",
-            to_env(&config, style).map_err(|e| StartupError::setting("--style", e.to_string()))?
+            to_env(&config, style).map_err(|e| CliError::input("--style", e.to_string()))?
         ),
     }
     Ok(())

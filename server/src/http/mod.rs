@@ -1,9 +1,9 @@
 //! The HTTP surface: one router per area, merged here.
 
-mod config;
 mod console;
 mod headers;
 mod health;
+mod read_path;
 mod server_fns;
 
 use std::sync::Arc;
@@ -43,7 +43,7 @@ pub fn router(
         .merge(health::router(probe))
         .merge(crate::api::docs_router())
         .merge(
-            config::router(served, bearer, sealer)
+            read_path::router(served, bearer, sealer)
                 .layer(middleware::from_fn(crate::api::always_json)),
         )
         .merge(sessions.around(guarded, policy))

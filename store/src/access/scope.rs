@@ -9,7 +9,6 @@ use strata_domain::kind::{Kind, Owner};
 
 use crate::StoreError;
 use crate::changes::Operation;
-use crate::entity::{fetch, image};
 
 /// How a change record stores its scope: '' for the domain's, else the organization's name.
 pub(crate) fn stored_owner(scope: &Scope) -> &str {
@@ -148,17 +147,10 @@ pub(crate) async fn latest_image(
         .transpose()
 }
 
-/// Whose the entity of `kind` and `key` is, read off it as stored or, once deleted, as
-/// history last recorded it.
+/// Whose the entity of `kind` and `key` is, read off its latest recorded image (every write
+/// records one; once deleted, the one before its deletion).
 async fn owner_of(conn: &mut AnyConnection, kind: Kind, key: &str) -> Result<Scope, StoreError> {
-    let stored = strata_domain::with_kind!(kind, E => fetch::<E>(conn, key)
-        .await?
-        .map(|found| image(&found.item)));
-    let image = match stored {
-        Some(image) => Some(image),
-        None => latest_image(conn, kind.name(), key).await?,
-    };
-    match image {
+    match latest_image(conn, kind.name(), key).await? {
         Some(image) => scope_of(conn, kind.name(), key, &image, Operation::Update).await,
         None => Ok(unknown()),
     }

@@ -1,7 +1,7 @@
 //! The real server on a free port with its own database: health, readiness, the console's
 //! first paint and a server function round trip.
 
-mod common;
+use crate::common;
 
 use common::{signed_in, start_server};
 use serde_json::Value;

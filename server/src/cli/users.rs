@@ -7,10 +7,10 @@ use strata_domain::access::Role;
 use strata_store::Store;
 use strata_store::access::{Actor, NewUser};
 
-use crate::config::UserAction;
-use crate::startup::StartupError;
+use crate::cli::CliError;
+use crate::cli::args::UserAction;
 
-pub async fn run(store: &Store, by: &str, action: UserAction) -> Result<(), StartupError> {
+pub async fn run(store: &Store, by: &str, action: UserAction) -> Result<(), CliError> {
     let by = &Actor::operator(by);
     match action {
         UserAction::Add {
@@ -116,16 +116,16 @@ pub async fn run(store: &Store, by: &str, action: UserAction) -> Result<(), Star
     Ok(())
 }
 
-fn parse_role(text: &str) -> Result<Role, StartupError> {
+fn parse_role(text: &str) -> Result<Role, CliError> {
     Role::parse(text).map_err(|e| usage(&format!("--role {text:?}: {}", e.rule)))
 }
 
-fn usage(why: &str) -> StartupError {
-    StartupError::setting("strata user", why)
+fn usage(why: &str) -> CliError {
+    CliError::input("strata user", why)
 }
 
 /// The password from stdin's first line, or asked twice at the terminal.
-fn read_password(from_stdin: bool) -> Result<String, StartupError> {
+fn read_password(from_stdin: bool) -> Result<String, CliError> {
     let stdin = std::io::stdin();
     if from_stdin || !stdin.is_terminal() {
         let mut line = String::new();

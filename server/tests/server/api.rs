@@ -4,7 +4,7 @@
 //! 422 with JSON pointers, 409 for a stale version or a duplicate, 404, 403, 413, 428 — as a
 //! domain admin's session and as a token acting in acme.
 
-mod common;
+use crate::common;
 
 use common::{signed_in, test_server};
 use reqwest::{RequestBuilder, StatusCode};

@@ -2,7 +2,7 @@
 //! carry the organization's short name, deletes are refused while anything points at the row,
 //! and tenants follow their life cycle. On SQLite and PostgreSQL.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::json;

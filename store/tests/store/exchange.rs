@@ -1,7 +1,7 @@
 //! The demo domain, export and import, and restore over a domain with every kind of entity.
 //! On SQLite and PostgreSQL.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::{Value, json};

@@ -3,7 +3,7 @@
 //! database (a restart, a replica), expiry on inactivity, cross-origin posts refused, and
 //! guessing rate-limited and audited. On SQLite.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

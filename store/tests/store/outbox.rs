@@ -2,7 +2,7 @@
 //! failures wait for their retry; a published revision supersedes older ones still waiting.
 //! On SQLite and PostgreSQL.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

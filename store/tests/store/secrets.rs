@@ -2,7 +2,7 @@
 //! to check resolved configs (whose rules never quote them) and to reveal one to someone
 //! allowed, audited; refused without a key or when moved. On SQLite and PostgreSQL.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::json;

@@ -1,8 +1,6 @@
 //! Lists a page at a time on both databases: search over key and text columns, sorting with
 //! the key breaking ties, windows and totals, and a bad sort column named.
 
-mod common;
-
 use strata_domain::listing::ListQuery;
 use strata_domain::tenant::Tenant;
 use strata_domain::tier::Tier;

@@ -7,10 +7,10 @@ use strata_domain::token::TokenScope;
 use strata_store::access::{Actor, NewToken};
 use strata_store::{Store, now_ms};
 
-use crate::config::TokenAction;
-use crate::startup::StartupError;
+use crate::cli::CliError;
+use crate::cli::args::TokenAction;
 
-pub async fn run(store: &Store, by: &str, action: TokenAction) -> Result<(), StartupError> {
+pub async fn run(store: &Store, by: &str, action: TokenAction) -> Result<(), CliError> {
     let by = &Actor::operator(by);
     match action {
         TokenAction::Create {
@@ -107,6 +107,6 @@ pub async fn run(store: &Store, by: &str, action: TokenAction) -> Result<(), Sta
     Ok(())
 }
 
-fn usage(why: &str) -> StartupError {
-    StartupError::setting("strata token", why)
+fn usage(why: &str) -> CliError {
+    CliError::input("strata token", why)
 }

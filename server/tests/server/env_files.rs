@@ -3,7 +3,7 @@
 //! python-dotenv and `docker create --env-file`; each value must come back exactly wherever the
 //! style promises it (docs/ENV-FILES.md), and the test prints how many did per loader.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -16,7 +16,7 @@ use strata_domain::compile::{EnvStyle, dotenv_bare, to_env};
 
 /// The corpus's values, escapes decoded; NUL, which no environment can hold, left out.
 fn corpus() -> Vec<String> {
-    let text = include_str!("../../end2end/tests/hostile-text.txt");
+    let text = include_str!("../../../end2end/tests/hostile-text.txt");
     let mut values: Vec<String> = text
         .lines()
         .filter(|line| !line.starts_with("# ") && !line.is_empty())

@@ -2,7 +2,7 @@
 //! (`scripts/make-drift-fixture`): its tables become Strata's, through the write path, and what
 //! has no place in Strata is reported. On SQLite and PostgreSQL.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -8,15 +8,16 @@ use strata_store::Store;
 use strata_store::access::Actor;
 
 use crate::cache::CacheSetting;
+use crate::cli::CliError;
+use crate::cli::args::CacheAction;
 use crate::cli::output;
-use crate::config::{CacheAction, Settings};
+use crate::config::Settings;
 use crate::origin::fetch_current;
 use crate::publisher::{Outcome, Publisher};
 use crate::redis_cache::RedisCache;
 use crate::served::compile_fetched;
-use crate::startup::StartupError;
 
-pub async fn demo(store: &Store, actor: &str) -> Result<(), StartupError> {
+pub async fn demo(store: &Store, actor: &str) -> Result<(), CliError> {
     let revision = store.load_demo(actor).await?;
     let state = store.as_operator().current_state().await?;
     let counts: Vec<String> = state
@@ -30,7 +31,7 @@ pub async fn demo(store: &Store, actor: &str) -> Result<(), StartupError> {
     Ok(())
 }
 
-pub async fn export(store: &Store, dir: &Path) -> Result<(), StartupError> {
+pub async fn export(store: &Store, dir: &Path) -> Result<(), CliError> {
     let revision = store.domain().await?.revision;
     let bar = output::spinner(format!(
         "exporting revision {revision} to {}",
@@ -51,11 +52,11 @@ pub async fn import(
     reason: &str,
     dir: &Path,
     drift: bool,
-) -> Result<(), StartupError> {
+) -> Result<(), CliError> {
     let before = store.domain().await?.revision;
     let bar = output::spinner(format!("importing {}", dir.display()));
     let imported = async {
-        Ok::<_, StartupError>(if drift {
+        Ok::<_, CliError>(if drift {
             let (revision, report) = store
                 .import_drift(&Actor::operator(actor), reason, dir)
                 .await?;
@@ -86,7 +87,7 @@ pub async fn import(
 
 /// Publishes the newest revision if it waits (also one whose retry is not due yet), then
 /// reports; fails when the publication fails.
-pub async fn publish(store: &Store, settings: &Settings) -> Result<(), StartupError> {
+pub async fn publish(store: &Store, settings: &Settings) -> Result<(), CliError> {
     let bar = output::spinner(format!("publishing to {}", settings.origin.location()));
     let steps = bar.clone();
     let mut publisher = Publisher::new(
@@ -134,7 +135,7 @@ pub async fn publish(store: &Store, settings: &Settings) -> Result<(), StartupEr
             revision,
             error,
             retry_in,
-        }) => Err(StartupError::Publish(format!(
+        }) => Err(CliError::Failed(format!(
             "revision {revision} was not published: {error} (a running server retries in {retry_in:?})"
         ))),
         None => {
@@ -152,9 +153,9 @@ pub async fn publish(store: &Store, settings: &Settings) -> Result<(), StartupEr
 }
 
 /// Compiles the origin's current revision into Redis; with `Watch`, again whenever HEAD moves.
-pub async fn cache(settings: &Settings, action: CacheAction) -> Result<(), StartupError> {
+pub async fn cache(settings: &Settings, action: CacheAction) -> Result<(), CliError> {
     let CacheSetting::Redis { client, location } = &settings.cache else {
-        return Err(StartupError::setting(
+        return Err(CliError::input(
             "STRATA_REDIS_URL",
             "the cache commands write to Redis: give --redis-url or STRATA_REDIS_URL",
         ));
@@ -183,16 +184,16 @@ pub async fn cache(settings: &Settings, action: CacheAction) -> Result<(), Start
         let tag = origin
             .head()
             .await
-            .map_err(|e| StartupError::Publish(e.to_string()))?
+            .map_err(|e| CliError::Failed(e.to_string()))?
             .map(|(_, tag)| tag);
         if tag.is_some() && tag != compiled_tag {
             let started = std::time::Instant::now();
             let fetched = fetch_current(&origin)
                 .await
-                .map_err(|e| StartupError::Publish(e.to_string()))?
-                .ok_or_else(|| StartupError::Publish("the origin's HEAD went away".into()))?;
+                .map_err(|e| CliError::Failed(e.to_string()))?
+                .ok_or_else(|| CliError::Failed("the origin's HEAD went away".into()))?;
             let compiled = compile_fetched(&fetched, &previous)
-                .map_err(|e| StartupError::Publish(e.to_string()))?;
+                .map_err(|e| CliError::Failed(e.to_string()))?;
             let written = redis
                 .compile(
                     &fetched.manifest.domain,
@@ -200,7 +201,7 @@ pub async fn cache(settings: &Settings, action: CacheAction) -> Result<(), Start
                     (previous.revision > 0).then_some(&*previous),
                 )
                 .await
-                .map_err(StartupError::Publish)?;
+                .map_err(CliError::Failed)?;
             println!(
                 "compiled revision {} of domain {} from {} into {location}: {written} configs in {} ms",
                 compiled.revision,
@@ -211,7 +212,7 @@ pub async fn cache(settings: &Settings, action: CacheAction) -> Result<(), Start
             compiled_tag = tag;
             previous = std::sync::Arc::new(compiled);
         } else if tag.is_none() && interval.is_none() {
-            return Err(StartupError::Publish(format!(
+            return Err(CliError::Failed(format!(
                 "{} has no published revision yet",
                 settings.origin.location()
             )));

@@ -2,7 +2,7 @@
 //! uploaded once, conditional writes of HEAD, local copies, an outage of S3 under a running
 //! server, and publishers killed at any moment.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 use std::time::Duration;

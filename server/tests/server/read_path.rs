@@ -2,7 +2,7 @@
 //! revision as ETag, env format, aliases, and 404s that name the unknown part. A new server
 //! serves what its origin holds before it publishes anything itself.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::time::Duration;

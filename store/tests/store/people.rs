@@ -1,7 +1,7 @@
 //! People: adding users with checked fields, roles per organization, the one-time setup link,
 //! and sign-in with its rate limits and audit trail. On SQLite and PostgreSQL.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::json;

@@ -7,7 +7,7 @@
 //! lack of rights, or "does not exist" for what the principal may not even see (null, or an
 //! error saying so). Anything else (a 500 for another reason) fails.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;

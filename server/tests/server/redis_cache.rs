@@ -3,7 +3,7 @@
 //! expiring after the grace period; with Redis down the publication waits and completes later;
 //! a Redis that restarts empty is filled again.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! validation of every affected config before a change set commits, and the impact preview.
 //! On SQLite and PostgreSQL.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

@@ -3,7 +3,7 @@
 //! configs it would break), rolling back after a preview, a config layer's impact preview
 //! and save, and the editor pages rendered on the server. Against the demo domain on SQLite.
 
-mod common;
+use crate::common;
 
 use common::{TestServer, signed_in, test_server};
 use serde_json::{Value, json};

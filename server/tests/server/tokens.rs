@@ -3,7 +3,7 @@
 //! looked up), revocation and expiry take effect within seconds, uses are counted; a token
 //! acting in an organization calls the console's functions as that role and no more.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -8,7 +8,7 @@
 //! - compiling each revision from the one before (only the tenants it touched) gives what
 //!   compiling it whole gives, also across restores that jump back.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

@@ -2,7 +2,7 @@
 //! them, HEAD moved last with a conditional write; one publisher per revision; an origin that
 //! is down leaves publications waiting while commits go on.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! The `strata` command line: its help, `migrate`, and what it says about bad settings:
 //! one line naming the variable, exit code 1, no panic.
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Output};
 use std::time::Duration;

@@ -1,0 +1,17 @@
+//! A whole domain as data: every entity by kind, then key, as its JSON image — what a revision
+//! held, what an export or import carries.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+/// The domain's entities by kind, then key, as their JSON images.
+pub type State = BTreeMap<String, BTreeMap<String, Value>>;
+
+/// A state that names every kind and holds no entity.
+pub fn empty_state() -> State {
+    strata_domain::kind::Kind::ALL
+        .into_iter()
+        .map(|kind| (kind.name().to_owned(), BTreeMap::new()))
+        .collect()
+}
