@@ -31,6 +31,7 @@ pub mod sealing;
 mod secrets;
 mod state;
 mod tenants;
+#[cfg(feature = "test-support")]
 pub mod test_support;
 mod tier_deployables;
 mod tiers;
