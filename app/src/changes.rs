@@ -190,18 +190,7 @@ mod server {
                 },
             )
             .await;
-        outcome(
-            console,
-            E::KIND,
-            &key,
-            written,
-            async |reader, expected, current| {
-                reader
-                    .meanwhile(E::KIND, &key, Some(&mine), expected, current)
-                    .await
-            },
-        )
-        .await
+        entity_outcome(console, &key, Some(&mine), written).await
     }
 
     pub async fn delete<E: Entity>(
@@ -216,18 +205,7 @@ mod server {
                 change.delete::<E>(key, version).await.map(|()| None)
             })
             .await;
-        outcome(
-            console,
-            E::KIND,
-            key,
-            written,
-            async |reader, expected, current| {
-                reader
-                    .meanwhile(E::KIND, key, None, expected, current)
-                    .await
-            },
-        )
-        .await
+        entity_outcome(console, key, None, written).await
     }
 
     pub async fn roll_back<E: Entity>(
@@ -247,6 +225,17 @@ mod server {
                     .map(Some)
             })
             .await;
+        entity_outcome(console, key, None, written).await
+    }
+
+    /// [`outcome`] for a write of one entity; `mine` is what the form wrote, merged into a
+    /// newer version when someone saved first.
+    async fn entity_outcome<E: Entity>(
+        console: &Console,
+        key: &str,
+        mine: Option<&Value>,
+        written: Result<Written<E>, StoreError>,
+    ) -> Result<SaveOutcome, ServerFnError> {
         outcome(
             console,
             E::KIND,
@@ -254,7 +243,7 @@ mod server {
             written,
             async |reader, expected, current| {
                 reader
-                    .meanwhile(E::KIND, key, None, expected, current)
+                    .meanwhile(E::KIND, key, mine, expected, current)
                     .await
             },
         )

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use strata_store::access::{PresentedToken, TokenUses, secret::token_hash};
+use strata_store::access::{PresentedToken, TokenUses, credentials::token_hash};
 use strata_store::{Store, now_ms};
 
 use crate::api::ApiError;

@@ -4,6 +4,7 @@
 //! default (aligned tables, colours on a terminal) and JSON with `--json`.
 
 pub mod args;
+mod cache;
 pub mod client;
 pub mod entities;
 mod error;

@@ -9,7 +9,7 @@ use super::args::{Author, Cli, Command, DeployableAction, EntityAction};
 use super::client::Client;
 use super::entities::{self, EntityRef};
 use super::resolved::{self, Printed};
-use super::{local, publish, register, tokens, users};
+use super::{cache, local, publish, register, tokens, users};
 use crate::{local_copy, startup};
 
 /// Runs one command line to completion. Errors end as a line on stderr (and one per detail)
@@ -85,11 +85,11 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Publish { wait_seconds } => match remote.server {
             Some(_) => {
                 let client = client(&Author { actor: None }).await?;
-                publish::publish(&client, std::time::Duration::from_secs(wait_seconds)).await
+                publish::publish_remote(&client, std::time::Duration::from_secs(wait_seconds)).await
             }
             None => {
                 let store = startup::open_store(&settings).await?;
-                local::publish(&store, &settings).await
+                publish::publish(&store, &settings).await
             }
         },
         Command::Init { origin, dir } => {
@@ -133,7 +133,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                 "give DIR (a copy made by init) or ENTITY V1 V2 (e.g. tenants/acme-berlin 1 2)",
             )),
         },
-        Command::Cache { action } => local::cache(&settings, action).await,
+        Command::Cache { action } => cache::cache(&settings, action).await,
         Command::Export { dir } => {
             let store = startup::open_store(&settings).await?;
             local::export(&store, &dir).await

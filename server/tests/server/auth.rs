@@ -8,7 +8,7 @@ use crate::common;
 use std::time::Duration;
 
 use common::{
-    TESTER, TESTER_PASSWORD, TestServer, browser, settings_for, sign_in_as, signed_in, start,
+    TESTER, TESTER_PASSWORD, TestApp, browser, settings_for, sign_in_as, signed_in, start,
     test_server,
 };
 use reqwest::StatusCode;
@@ -17,7 +17,7 @@ use strata_server::origin::OriginSetting;
 use strata_store::access::Actor;
 use strata_store::audit::AuditAction;
 
-impl TestServer {
+impl TestApp {
     /// Another server on the same database and origin: a restarted process, or a replica.
     async fn another(&self, idle: Option<Duration>) -> String {
         let mut settings = settings_for(
@@ -599,23 +599,23 @@ async fn a_viewer_of_one_organization_sees_nothing_of_another() {
 
     // The audit events show what happened to revisions (once the demo is published), not
     // who signed in.
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
-    let events = loop {
-        let events = val
-            .post(format!("{}/api/audit-events", server.address))
-            .form(&[("limit", "200")])
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        if events.contains("\"publish\"") || std::time::Instant::now() > deadline {
-            break events;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
-    assert!(events.contains("\"publish\""), "{events}");
+    let events = common::until(
+        "the demo's publication event",
+        Duration::from_secs(15),
+        async || {
+            let events = val
+                .post(format!("{}/api/audit-events", server.address))
+                .form(&[("limit", "200")])
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            events.contains("\"publish\"").then_some(events)
+        },
+    )
+    .await;
     assert!(!events.contains("sign-in"), "{events}");
 }
 

@@ -1139,7 +1139,7 @@ fn everyday_commands_work_against_a_server_with_a_token() {
     use strata_store::access::{Actor, NewToken};
 
     /// A token of `scope` on the server's database, and its secret.
-    async fn token(server: &common::TestServer, name: &str, scope: TokenScope) -> String {
+    async fn token(server: &common::TestApp, name: &str, scope: TokenScope) -> String {
         let store = server.db.store().await;
         let (_, secret) = store
             .create_token(

@@ -5,13 +5,13 @@
 
 use crate::common;
 
-use common::{TestServer, signed_in, test_server};
+use common::{TestApp, signed_in, test_server};
 use serde_json::{Value, json};
 
 struct Console {
     address: String,
     client: reqwest::Client,
-    server: TestServer,
+    server: TestApp,
 }
 
 async fn console_with_demo() -> Console {

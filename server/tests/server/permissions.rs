@@ -12,9 +12,7 @@ use crate::common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use common::{
-    READER_TOKEN, TESTER_PASSWORD, TestServer, browser, sign_in_as, signed_in, test_server,
-};
+use common::{READER_TOKEN, TESTER_PASSWORD, TestApp, browser, sign_in_as, signed_in, test_server};
 use strata_domain::access::Role;
 use strata_domain::layer::ConfigLayer;
 use strata_domain::product::Product;
@@ -472,7 +470,7 @@ struct Fixture {
     /// An acme tenant's web-api layer as JSON.
     layer: String,
     revision: i64,
-    _server: TestServer,
+    _server: TestApp,
 }
 
 async fn person(store: &Store, name: &str, organization: &str, role: Role) {

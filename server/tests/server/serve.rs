@@ -3,32 +3,13 @@
 
 use crate::common;
 
-use common::{signed_in, start_server};
+use common::{TestApp, spawn_app, start_server};
+use std::time::Duration;
+
 use serde_json::Value;
 use strata_server::cache::CacheSetting;
 use strata_store::Backend;
 use strata_store::test_support::TestDatabase;
-
-struct TestApp {
-    address: String,
-    /// Signed in as a domain admin.
-    client: reqwest::Client,
-    _db: TestDatabase,
-    _dir: tempfile::TempDir,
-}
-
-async fn spawn_app(cache: CacheSetting) -> TestApp {
-    let db = TestDatabase::new(Backend::Sqlite).await;
-    let dir = tempfile::tempdir().unwrap();
-    let address = start_server(&db, &dir.path().join("origin"), dir.path(), cache).await;
-    let client = signed_in(&address, &db).await;
-    TestApp {
-        address,
-        client,
-        _db: db,
-        _dir: dir,
-    }
-}
 
 /// The text of the first element carrying `data-testid="{id}"`.
 fn text_of(html: &str, id: &str) -> String {
@@ -94,7 +75,7 @@ async fn readyz_tells_anyone_whether_each_part_is_up_and_no_more() {
         serde_json::json!({"ready": true, "database": "up", "origin": "up", "cache": "up"})
     );
     // Where the parts are and which versions answer: for domain admins, on the home page.
-    let health = overview_health(&app, &app.client).await;
+    let health = overview_health(&app, app.client().await).await;
     assert_eq!(health["database"]["kind"], "SQLite");
     assert!(
         health["database"]["version"]
@@ -116,12 +97,12 @@ async fn readyz_tells_anyone_whether_each_part_is_up_and_no_more() {
 async fn the_home_page_names_versions_and_places_only_to_domain_admins() {
     let cache = CacheSetting::parse(Some(&redis_url())).unwrap();
     let app = spawn_app(cache).await;
-    let health = overview_health(&app, &app.client).await;
+    let health = overview_health(&app, app.client().await).await;
     assert_eq!(health["cache"]["kind"], "Redis");
     assert_eq!(health["cache"]["state"], "up", "{health}");
     assert!(health["cache"]["version"].as_str().unwrap().contains('.'));
 
-    let store = app._db.store().await;
+    let store = app.db.store().await;
     let viewer = strata_store::access::NewUser {
         name: "vera",
         display_name: "Vera",
@@ -172,7 +153,7 @@ async fn readyz_is_503_and_says_which_part_is_down() {
     assert_eq!(body["cache"], "down");
     assert_eq!(body["database"], "up");
     assert_eq!(body["ready"], false);
-    let health = overview_health(&app, &app.client).await;
+    let health = overview_health(&app, app.client().await).await;
     assert!(!health["cache"]["error"].as_str().unwrap().is_empty());
 }
 
@@ -180,7 +161,8 @@ async fn readyz_is_503_and_says_which_part_is_down() {
 async fn the_home_page_is_rendered_on_the_server_with_the_domain_and_revision() {
     let app = spawn_app(CacheSetting::InProcess).await;
     let response = app
-        .client
+        .client()
+        .await
         .get(format!("{}/", app.address))
         .send()
         .await
@@ -211,7 +193,8 @@ async fn the_home_page_is_rendered_on_the_server_with_the_domain_and_revision() 
 async fn the_overview_server_function_round_trips() {
     let app = spawn_app(CacheSetting::InProcess).await;
     let response = app
-        .client
+        .client()
+        .await
         .post(format!("{}/api/overview", app.address))
         .header("content-type", "application/x-www-form-urlencoded")
         .body("")
@@ -231,7 +214,8 @@ async fn the_overview_server_function_round_trips() {
 async fn unknown_pages_are_404_and_sections_are_200() {
     let app = spawn_app(CacheSetting::InProcess).await;
     let missing = app
-        .client
+        .client()
+        .await
         .get(format!("{}/no-such-page", app.address))
         .send()
         .await
@@ -239,7 +223,8 @@ async fn unknown_pages_are_404_and_sections_are_200() {
     assert_eq!(missing.status(), 404);
     assert!(missing.text().await.unwrap().contains("Not found"));
     let tiers = app
-        .client
+        .client()
+        .await
         .get(format!("{}/tiers", app.address))
         .send()
         .await
@@ -262,7 +247,7 @@ async fn pages_finish_while_other_servers_start_in_the_same_process() {
         started.store(true, std::sync::atomic::Ordering::SeqCst);
         others
     };
-    let client = app.client.clone();
+    let client = app.client().await.clone();
     let render_pages = async {
         let mut rendered = 0;
         while !started.load(std::sync::atomic::Ordering::SeqCst) || rendered < 20 {
@@ -295,19 +280,16 @@ async fn the_server_publishes_each_commit_to_its_origin() {
     // Another process's store: its commits reach the server through the outbox alone.
     let store = db.store().await;
     store.load_demo("kate").await.unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        if let Ok(text) = std::fs::read_to_string(origin.join("HEAD")) {
-            let head: Value = serde_json::from_str(&text).unwrap();
-            assert_eq!(head["revision"], 1);
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "revision 1 was not published"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let head: Value = common::until(
+        "revision 1 at the origin",
+        Duration::from_secs(10),
+        async || {
+            let text = std::fs::read_to_string(origin.join("HEAD")).ok()?;
+            Some(serde_json::from_str(&text).unwrap())
+        },
+    )
+    .await;
+    assert_eq!(head["revision"], 1);
     store.close().await;
 }
 
@@ -316,7 +298,8 @@ async fn the_server_publishes_each_commit_to_its_origin() {
 async fn the_publications_page_shows_each_revision_and_its_state() {
     let app = spawn_app(CacheSetting::InProcess).await;
     let empty = app
-        .client
+        .client()
+        .await
         .get(format!("{}/publications", app.address))
         .send()
         .await
@@ -326,38 +309,36 @@ async fn the_publications_page_shows_each_revision_and_its_state() {
         .unwrap();
     assert!(empty.contains("No revision was committed yet"), "{empty}");
 
-    let store = app._db.store().await;
+    let store = app.db.store().await;
     store.load_demo("olga").await.unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        let html = app
-            .client
-            .get(format!("{}/publications", app.address))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        if html.contains("badge up\">published") {
-            assert!(html.contains("data-revision=\"1\""), "{html}");
-            assert!(html.contains("olga"), "{html}");
-            assert!(html.contains("7 documents, 7 new"), "{html}");
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "not published: {html}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let html = common::until(
+        "revision 1 published",
+        Duration::from_secs(10),
+        async || {
+            let html = app
+                .client()
+                .await
+                .get(format!("{}/publications", app.address))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            html.contains("badge up\">published").then_some(html)
+        },
+    )
+    .await;
+    assert!(html.contains("data-revision=\"1\""), "{html}");
+    assert!(html.contains("olga"), "{html}");
+    assert!(html.contains("7 documents, 7 new"), "{html}");
     store.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_schema_that_refers_to_itself_is_edited_in_a_form_and_the_server_stays_up() {
     let app = spawn_app(CacheSetting::InProcess).await;
-    let store = app._db.store().await;
+    let store = app.db.store().await;
     let tree = strata_domain::deployable::Deployable {
         name: strata_domain::names::DeployableName::parse("tree-svc").unwrap(),
         display_name: "Tree".into(),
@@ -382,7 +363,8 @@ async fn a_schema_that_refers_to_itself_is_edited_in_a_form_and_the_server_stays
     change.commit().await.unwrap();
     store.close().await;
     let page = app
-        .client
+        .client()
+        .await
         .get(format!("{}/configs/tree-svc/default", app.address))
         .send()
         .await
@@ -418,7 +400,7 @@ async fn a_schema_that_refers_to_itself_is_edited_in_a_form_and_the_server_stays
         config_schema: serde_json::json!({"$defs": defs, "$ref": "#/$defs/level0"}),
         default_config: serde_json::json!({}),
     };
-    let store = app._db.store().await;
+    let store = app.db.store().await;
     let mut change = store
         .begin(&strata_store::access::Actor::operator("test"), "a maze")
         .await
@@ -427,7 +409,8 @@ async fn a_schema_that_refers_to_itself_is_edited_in_a_form_and_the_server_stays
     change.commit().await.unwrap();
     store.close().await;
     let page = app
-        .client
+        .client()
+        .await
         .get(format!("{}/configs/maze-svc/default", app.address))
         .timeout(std::time::Duration::from_secs(60))
         .send()
@@ -455,7 +438,8 @@ async fn console_pages_send_a_strict_content_security_policy_with_their_nonce() 
     let app = spawn_app(CacheSetting::InProcess).await;
     for path in ["/", "/sign-in", "/tenants", "/no-such-page"] {
         let response = app
-            .client
+            .client()
+            .await
             .get(format!("{}{path}", app.address))
             .send()
             .await

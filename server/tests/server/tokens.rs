@@ -5,7 +5,7 @@
 
 use crate::common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{READER_TOKEN, test_server};
 use reqwest::StatusCode;
@@ -58,15 +58,12 @@ async fn get(address: &str, path: &str, token: Option<&str>) -> (StatusCode, Str
 
 /// Waits (past the time servers keep tokens in memory) until `path` answers `status`.
 async fn until_status(address: &str, path: &str, token: &str, status: StatusCode) -> String {
-    let deadline = Instant::now() + TOKEN_KEEP + Duration::from_secs(5);
-    loop {
+    let what = format!("{path} to answer {status}");
+    common::until(&what, TOKEN_KEEP + Duration::from_secs(5), async || {
         let (got, error) = get(address, path, Some(token)).await;
-        if got == status {
-            return error;
-        }
-        assert!(Instant::now() < deadline, "{path} stays {got}: {error}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        (got == status).then_some(error)
+    })
+    .await
 }
 
 const BERLIN: &str = "/api/v1/config/LIVE/acme-berlin/web-api";
@@ -190,20 +187,18 @@ async fn the_config_read_path_answers_only_a_live_read_token_in_scope() {
     }
 
     // Uses are counted (in memory, written every few seconds).
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let tokens = store.tokens(&Actor::operator("root")).await.unwrap();
-        let berlin_token = tokens.iter().find(|t| t.name == "berlin-reader").unwrap();
-        if berlin_token.uses >= 2 {
-            assert!(berlin_token.last_used_at_ms.is_some());
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "uses never counted: {berlin_token:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    let berlin_token = common::until(
+        "the token's uses counted",
+        Duration::from_secs(15),
+        async || {
+            let tokens = store.tokens(&Actor::operator("root")).await.unwrap();
+            tokens
+                .into_iter()
+                .find(|t| t.name == "berlin-reader" && t.uses >= 2)
+        },
+    )
+    .await;
+    assert!(berlin_token.last_used_at_ms.is_some());
 
     // Revoked, or expired: 401 within the time servers keep tokens, saying which.
     store

@@ -1,25 +1,18 @@
-//! Who may get in: people with argon2id passwords, their roles per organization, the one-time
-//! link that creates the first admin, and rate-limited, audited sign-in.
+//! Access: who may do what (`policy/`: actors, owners, reading, reads bound to an actor) and
+//! who acts (`people/`: users, roles, sign-in, setup links, API tokens).
 
-mod actor;
-mod members;
-mod reader;
-mod reading;
-pub(crate) mod scope;
-pub mod secret;
-mod setup;
-mod sign_in;
-mod tokens;
-mod users;
-pub(crate) mod visibility;
+mod people;
+mod policy;
 
-pub use actor::Actor;
-pub use members::Member;
-pub use reader::Reader;
-pub(crate) use reading::rights_given;
-pub use sign_in::{SignInLimits, SignInRefusal, minutes_to_wait};
-pub use tokens::{ApiToken, NewToken, PresentedToken, TOKEN_PREFIX, TokenUses};
-pub use users::{NewUser, User};
+pub use people::credentials;
+pub use people::members::Member;
+pub use people::sign_in::{SignInLimits, SignInRefusal, minutes_to_wait};
+pub use people::tokens::{ApiToken, NewToken, PresentedToken, TOKEN_PREFIX, TokenUses};
+pub use people::users::{NewUser, User};
+pub use policy::actor::Actor;
+pub use policy::reader::Reader;
+pub(crate) use policy::reading::rights_given;
+pub(crate) use policy::{scope, visibility};
 
 use serde_json::Value;
 

@@ -1340,3 +1340,54 @@ async fn a_refusal_never_names_an_organization_the_actor_cannot_see() {
     })
     .await;
 }
+
+/// Tokens and people made at the same moment all land, however their transactions interleave:
+/// on SQLite a transaction that reads before it writes cannot take the write lock once another
+/// write committed after its read ("database is locked" at once, whatever the busy timeout), so
+/// each of these writes first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn tokens_and_people_made_at_once_all_land() {
+    on_each_backend(async |backend, _, store| {
+        store.load_demo("root").await.unwrap();
+        let root = Actor::operator("root");
+        let names: Vec<String> = (0..24).map(|i| format!("reader-{i}")).collect();
+        let tokens: Vec<_> = names
+            .iter()
+            .map(|name| {
+                let (store, root, name) = (store.clone(), root.clone(), name.clone());
+                tokio::spawn(async move {
+                    store
+                        .create_token(&root, new_token(&name, read_scope(&["LIVE"])))
+                        .await
+                        .map(drop)
+                })
+            })
+            .collect();
+        let people: Vec<_> = (0..6)
+            .map(|i| {
+                let (store, root) = (store.clone(), root.clone());
+                tokio::spawn(async move {
+                    let name = format!("person-{i}");
+                    let user = NewUser {
+                        name: &name,
+                        display_name: "Someone",
+                        password: "a long enough password",
+                        domain_admin: false,
+                    };
+                    store.add_user(&root, user).await.map(drop)
+                })
+            })
+            .collect();
+        for made in tokens.into_iter().chain(people) {
+            made.await
+                .unwrap()
+                .unwrap_or_else(|e| panic!("{backend:?}: {e}"));
+        }
+        assert_eq!(store.tokens(&root).await.unwrap().len(), 24, "{backend:?}");
+        let duplicate = store
+            .create_token(&root, new_token("reader-0", read_scope(&["LIVE"])))
+            .await;
+        assert!(matches!(duplicate, Err(StoreError::Duplicate { .. })));
+    })
+    .await;
+}

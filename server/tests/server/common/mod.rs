@@ -20,35 +20,53 @@ use strata_server::publisher::{Outcome, Publisher};
 use strata_server::startup::Application;
 use strata_store::Store;
 use strata_store::access::Actor;
-use strata_store::access::secret::token_hash;
+use strata_store::access::credentials::token_hash;
 use strata_store::outbox::PublishFigures;
 use strata_store::test_support::TestDatabase;
 
 /// A server on a throwaway SQLite database, with a directory origin and a site root of its
-/// own (in `dir`).
-pub struct TestServer {
+/// own (in `dir`): what every test that needs one starts, through [`spawn_app`].
+pub struct TestApp {
     pub address: String,
     pub db: TestDatabase,
     pub dir: tempfile::TempDir,
+    /// A client signed in as [`TESTER`], a domain admin, once asked for.
+    client: tokio::sync::OnceCell<reqwest::Client>,
 }
 
-/// Starts a [`TestServer`] with an empty domain.
-pub async fn test_server() -> TestServer {
+/// Starts a [`TestApp`] with an empty domain and `cache`.
+pub async fn spawn_app(cache: CacheSetting) -> TestApp {
     let db = TestDatabase::new(strata_store::Backend::Sqlite).await;
     let dir = tempfile::tempdir().unwrap();
-    let address = start_server(
-        &db,
-        &dir.path().join("origin"),
-        dir.path(),
-        CacheSetting::InProcess,
-    )
-    .await;
-    TestServer { address, db, dir }
+    let address = start_server(&db, &dir.path().join("origin"), dir.path(), cache).await;
+    TestApp {
+        address,
+        db,
+        dir,
+        client: Default::default(),
+    }
 }
 
-impl TestServer {
+/// Starts a [`TestApp`] with an empty domain and the cache in process.
+pub async fn test_server() -> TestApp {
+    spawn_app(CacheSetting::InProcess).await
+}
+
+impl TestApp {
+    /// `path` on this server.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// A client signed in as [`TESTER`], a domain admin (the same one every time).
+    pub async fn client(&self) -> &reqwest::Client {
+        self.client
+            .get_or_init(|| signed_in(&self.address, &self.db))
+            .await
+    }
+
     /// Loads the demo domain and waits until the server serves its first revision.
-    pub async fn with_demo(self) -> TestServer {
+    pub async fn with_demo(self) -> TestApp {
         let store = self.db.store().await.with_secret_key(Some(test_key()));
         store.load_demo("demo").await.unwrap();
         store.close().await;
@@ -268,27 +286,18 @@ pub async fn until_revision(url: &str, revision: i64, within: Duration) -> reqwe
         .timeout(Duration::from_secs(10))
         .build()
         .unwrap();
-    let deadline = Instant::now() + within;
-    loop {
+    let what = format!("{url} to serve revision {revision}");
+    until(&what, within, async || {
         let response = client
             .get(url)
             .bearer_auth(READER_TOKEN)
             .send()
             .await
             .unwrap();
-        let etag = response
-            .headers()
-            .get("etag")
-            .map(|v| v.to_str().unwrap().to_owned());
-        if etag.as_deref() == Some(&format!("\"{revision}\"")) {
-            return response;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{url} never served revision {revision} (last {etag:?})"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        let etag = response.headers().get("etag").and_then(|v| v.to_str().ok());
+        (etag == Some(&format!("\"{revision}\""))).then_some(response)
+    })
+    .await
 }
 
 /// Starts `count` publishers on one store at once and answers what each did: exactly one

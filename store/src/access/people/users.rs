@@ -10,8 +10,8 @@ use strata_domain::access::{Grants, Person, Role, check_password};
 use strata_domain::names::UserName;
 use strata_domain::rules::display_name;
 
-use super::Actor;
-use super::secret::hash_password;
+use crate::access::Actor;
+use crate::access::people::credentials::hash_password;
 use crate::audit::AuditAction;
 use crate::{Store, StoreError, now_ms};
 
@@ -245,20 +245,13 @@ pub(crate) async fn insert_user(
     user: &NewUser<'_>,
     hash: &str,
 ) -> Result<(), StoreError> {
-    let taken: Option<String> = sqlx::query_scalar("SELECT name FROM users WHERE name = $1")
-        .bind(user.name)
-        .fetch_optional(&mut **tx)
-        .await?;
-    if taken.is_some() {
-        return Err(StoreError::Duplicate {
-            kind: "user",
-            key: user.name.to_owned(),
-        });
-    }
+    // Writes first: a read before the write could not take SQLite's write lock once another
+    // write committed after the read.
     let now = now_ms();
-    sqlx::query(
+    let inserted = sqlx::query(
         "INSERT INTO users (name, display_name, password_hash, domain_admin, disabled, \
-         created_at_ms, changed_at_ms) VALUES ($1, $2, $3, $4, 0, $5, $5)",
+         created_at_ms, changed_at_ms) VALUES ($1, $2, $3, $4, 0, $5, $5) \
+         ON CONFLICT (name) DO NOTHING",
     )
     .bind(user.name)
     .bind(user.display_name.trim())
@@ -267,6 +260,12 @@ pub(crate) async fn insert_user(
     .bind(now)
     .execute(&mut **tx)
     .await?;
+    if inserted.rows_affected() == 0 {
+        return Err(StoreError::Duplicate {
+            kind: "user",
+            key: user.name.to_owned(),
+        });
+    }
     Ok(())
 }
 

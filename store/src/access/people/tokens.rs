@@ -12,8 +12,8 @@ use strata_domain::tenant::Tenant;
 use strata_domain::tier::Tier;
 use strata_domain::token::{TokenScope, check_token_days};
 
-use super::Actor;
-use super::secret::{new_token, token_hash};
+use crate::access::Actor;
+use crate::access::people::credentials::{new_token, token_hash};
 use crate::audit::AuditAction;
 use crate::entity::Entity;
 use crate::{Store, StoreError, now_ms};
@@ -124,23 +124,14 @@ impl Store {
         self.check_scope_names(&token.scope).await?;
         let secret = new_token(TOKEN_PREFIX);
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
-        let taken: Option<String> =
-            sqlx::query_scalar("SELECT name FROM api_tokens WHERE name = $1")
-                .bind(token.name)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if taken.is_some() {
-            return Err(StoreError::Duplicate {
-                kind: "token",
-                key: token.name.to_owned(),
-            });
-        }
         let scope = serde_json::to_string(&token.scope)
             .map_err(|e| StoreError::corrupt(format!("a token scope as JSON: {e}")))?;
-        sqlx::query(
+        // One statement that writes first: a read before the write could not take SQLite's
+        // write lock once another write committed after the read.
+        let inserted = sqlx::query(
             "INSERT INTO api_tokens (name, token_hash, scope, organization, created_by, \
-             created_at_ms, expires_at_ms, uses) VALUES ($1, $2, $3, $4, $5, $6, $7, 0)",
+             created_at_ms, expires_at_ms, uses) VALUES ($1, $2, $3, $4, $5, $6, $7, 0) \
+             ON CONFLICT (name) DO NOTHING",
         )
         .bind(token.name)
         .bind(token_hash(&secret))
@@ -149,9 +140,14 @@ impl Store {
         .bind(actor.name())
         .bind(now)
         .bind(now + token.days * DAY_MS)
-        .execute(&mut *tx)
+        .execute(&self.pool)
         .await?;
-        tx.commit().await?;
+        if inserted.rows_affected() == 0 {
+            return Err(StoreError::Duplicate {
+                kind: "token",
+                key: token.name.to_owned(),
+            });
+        }
         self.record_access(
             AuditAction::TokenCreated,
             actor.name(),

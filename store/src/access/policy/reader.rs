@@ -13,8 +13,8 @@ use strata_domain::listing::{ListPage, ListQuery};
 use strata_domain::names::{DeployableName, TenantName, TierName};
 use strata_domain::rules::Versioned;
 
-use super::Actor;
-use super::visibility::{Visibility, visible_state};
+use crate::access::Actor;
+use crate::access::policy::visibility::{Visibility, visible_state};
 use crate::entity::{Entity, select_sql, versioned_from_row};
 use crate::history::{ChangeRecord, State};
 use crate::outbox::Publication;

@@ -6,9 +6,9 @@ use serde_json::Value;
 use sqlx::AnyConnection;
 use strata_domain::access::{Action, Rights, Scope};
 
-use super::Actor;
-use super::scope::{latest_image, scope_of, write_action};
-use super::visibility::Visibility;
+use crate::access::Actor;
+use crate::access::policy::scope::{latest_image, scope_of, write_action};
+use crate::access::policy::visibility::Visibility;
 use crate::changes::Operation;
 use crate::{Store, StoreError};
 

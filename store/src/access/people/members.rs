@@ -5,8 +5,8 @@ use sqlx::Row;
 use strata_domain::access::{Action, Role, Scope};
 use strata_domain::organization::Organization;
 
-use super::Actor;
-use super::users::role_from_row;
+use crate::access::Actor;
+use crate::access::people::users::role_from_row;
 use crate::audit::AuditAction;
 use crate::entity::Entity;
 use crate::{Store, StoreError, now_ms};

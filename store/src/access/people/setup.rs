@@ -4,8 +4,8 @@
 
 use serde_json::json;
 
-use super::secret::{hash_password, new_token, token_hash};
-use super::users::{NewUser, User, insert_user};
+use crate::access::people::credentials::{hash_password, new_token, token_hash};
+use crate::access::people::users::{NewUser, User, insert_user};
 use crate::audit::AuditAction;
 use crate::{Store, StoreError, now_ms};
 

@@ -5,7 +5,7 @@ use serde_json::Value;
 use strata_domain::access::Person;
 use strata_domain::kind::{Kind, OwnedBy, Owner};
 
-use super::Actor;
+use crate::access::Actor;
 use crate::entity::Entity;
 use crate::history::State;
 

@@ -6,7 +6,7 @@ use serde_json::json;
 use strata_domain::access::Person;
 use strata_domain::names::UserName;
 
-use super::secret::{dummy_hash, verify_password};
+use crate::access::people::credentials::{dummy_hash, verify_password};
 use crate::audit::AuditAction;
 use crate::{Store, StoreError, now_ms};
 
