@@ -13,7 +13,7 @@ use sqlx::{Any, AnyConnection, Row, Transaction};
 use strata_domain::access::{Action, Scope};
 
 use crate::access::Actor;
-use crate::access::scope::{owner_reference, scope_of, stored_owner, write_action};
+use crate::access::scope::{latest_image, owner_reference, scope_of, stored_owner, write_action};
 use crate::error::VersionStamp;
 use crate::resolution::{self, Touch};
 use crate::{Store, StoreError, now_ms};
@@ -176,6 +176,30 @@ impl ChangeSet {
         }
         self.actor
             .check(action, &scope, format_args!("{kind} {key:?}"))
+    }
+
+    /// Refuses, as "does not exist", an entity that never existed or that the actor may not
+    /// read (judged by its latest recorded image, so a deleted one stays as private as it was).
+    pub(crate) async fn refuse_unreadable(
+        &mut self,
+        kind: &'static str,
+        key: &str,
+    ) -> Result<(), StoreError> {
+        let not_found = || StoreError::NotFound {
+            kind,
+            key: key.to_owned(),
+        };
+        let Some(image) = latest_image(self.conn(), kind, key).await? else {
+            return Err(not_found());
+        };
+        if let Actor::Operator(_) = self.actor {
+            return Ok(());
+        }
+        let owner = scope_of(self.conn(), kind, key, &image, Operation::Update).await?;
+        match self.actor.may(Action::Read, &owner) {
+            true => Ok(()),
+            false => Err(not_found()),
+        }
     }
 
     /// Refuses an entity written (created, or updated to this image) under an owner the actor

@@ -91,6 +91,9 @@ impl ChangeSet {
         to_version: i64,
         expected_version: Option<i64>,
     ) -> Result<Versioned<E>, StoreError> {
+        // Its versions are for those who may read it: to anyone else it does not exist, as
+        // one that never did, whatever version they name.
+        self.refuse_unreadable(E::KIND, key).await?;
         let stored: Option<Option<String>> = sqlx::query_scalar(
             "SELECT after_image FROM changes WHERE entity_kind = $1 AND entity_key = $2 AND entity_version = $3",
         )

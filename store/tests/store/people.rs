@@ -1391,3 +1391,40 @@ async fn tokens_and_people_made_at_once_all_land() {
     })
     .await;
 }
+
+/// Rolling back what one may not read tells nothing of it: not whether it exists, not how many
+/// versions it has — the same "does not exist" as for what never did, through every interface
+/// (the API's and the console's roll backs are this write).
+#[tokio::test]
+async fn a_roll_back_of_what_one_may_not_read_says_nothing_of_its_versions() {
+    on_each_backend(async |backend, _, store| {
+        seed_two_organizations(store).await;
+        let publisher = person(store, "pete", Some(Role::Publisher)).await;
+        for (key, to_version) in [("glx-one", 1), ("glx-one", 99), ("glx-nowhere", 1)] {
+            let mut change = store.begin(&publisher, "roll back").await.unwrap();
+            let refused = change
+                .rollback::<Tenant>(key, to_version, Some(1))
+                .await
+                .unwrap_err();
+            change.abandon().await.unwrap();
+            assert!(
+                matches!(&refused, StoreError::NotFound { .. }),
+                "{backend:?} {key} v{to_version}: {refused}"
+            );
+            assert_eq!(
+                refused.to_string(),
+                format!("tenant {key:?} does not exist"),
+                "{backend:?}"
+            );
+        }
+        // Of one's own, a version that is not there is said so.
+        let mut change = store.begin(&publisher, "roll back").await.unwrap();
+        let own = change
+            .rollback::<Tenant>("acme-eu", 99, Some(1))
+            .await
+            .unwrap_err();
+        change.abandon().await.unwrap();
+        assert!(own.to_string().contains("has no version 99"), "{own}");
+    })
+    .await;
+}
