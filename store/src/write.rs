@@ -100,6 +100,12 @@ impl Store {
         write: impl AsyncFnOnce(&mut ChangeSet) -> Result<T, StoreError>,
     ) -> Result<Impact, StoreError> {
         let mut change = self.begin(actor, "impact preview").await?;
+        // The state before the write, read again in the same transaction once the write is
+        // undone: no second connection (which a full pool could not give), and no other write
+        // can come between while this change set holds the write lock.
+        sqlx::query("SAVEPOINT strata_preview")
+            .execute(change.conn())
+            .await?;
         if let Err(e) = write(&mut change).await {
             change.abandon().await?;
             return Err(e);
@@ -108,12 +114,11 @@ impl Store {
         let sealer = self.sealer.clone();
         let after_targets = affected(change.conn(), &touched).await?;
         let after = resolve_targets(change.conn(), &sealer, &after_targets).await?;
-        // The state before the write, as committed: no other write can commit while this
-        // change set holds the write lock.
-        let mut read = self.snapshot().await?;
-        let before_targets = affected(&mut read, &touched).await?;
-        let before = resolve_targets(&mut read, &sealer, &before_targets).await?;
-        read.rollback().await?;
+        sqlx::query("ROLLBACK TO SAVEPOINT strata_preview")
+            .execute(change.conn())
+            .await?;
+        let before_targets = affected(change.conn(), &touched).await?;
+        let before = resolve_targets(change.conn(), &sealer, &before_targets).await?;
         change.abandon().await?;
 
         let mut before: BTreeMap<Target, Value> = before
