@@ -210,9 +210,17 @@ mod server {
         Ok((deployable, scope))
     }
 
-    /// The config a form sent, or the rule it breaks.
-    fn config_of(config: &str) -> Result<Value, (String, String)> {
-        serde_json::from_str(config).map_err(|e| ("/config".to_owned(), format!("not JSON: {e}")))
+    /// The layer and config a form sent, or the rule they break.
+    fn edit_of(
+        deployable: &str,
+        kind: &str,
+        name: &str,
+        config: &str,
+    ) -> Result<(DeployableName, Layer, Value), (String, String)> {
+        let (deployable, scope) = parse(deployable, kind, name)?;
+        let config = serde_json::from_str(config)
+            .map_err(|e| ("/config".to_owned(), format!("not JSON: {e}")))?;
+        Ok((deployable, scope, config))
     }
 
     pub async fn layer(
@@ -269,9 +277,7 @@ mod server {
             refusal: None,
             conflict: None,
         };
-        let ((deployable, scope), config) = match parse(deployable, kind, name)
-            .and_then(|parsed| Ok((parsed, config_of(config)?)))
-        {
+        let (deployable, scope, config) = match edit_of(deployable, kind, name, config) {
             Ok(edit) => edit,
             Err((field, rule)) => {
                 answer.refusal = Some(format!("{field}: {rule}"));
@@ -345,9 +351,7 @@ mod server {
         config: &str,
         reason: &str,
     ) -> Result<SaveOutcome, ServerFnError> {
-        let ((deployable, scope), config) = match parse(deployable, kind, name)
-            .and_then(|parsed| Ok((parsed, config_of(config)?)))
-        {
+        let (deployable, scope, config) = match edit_of(deployable, kind, name, config) {
             Ok(edit) => edit,
             Err((field, rule)) => {
                 return Ok(SaveOutcome::Invalid(vec![

@@ -98,6 +98,17 @@ pub struct Versioned<T> {
     pub revision: i64,
 }
 
+impl<T> Versioned<T> {
+    /// The same version of something made from the item (a part of it, say).
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Versioned<U> {
+        Versioned {
+            item: f(self.item),
+            version: self.version,
+            revision: self.revision,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

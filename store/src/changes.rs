@@ -13,7 +13,8 @@ use sqlx::{Any, AnyConnection, Row, Transaction};
 use strata_domain::access::{Action, Scope};
 
 use crate::access::Actor;
-use crate::access::scope::{latest_image, owner_reference, scope_of, stored_owner, write_action};
+use crate::access::reading::readable;
+use crate::access::scope::{owner_reference, scope_of, stored_owner, write_action};
 use crate::error::VersionStamp;
 use crate::resolution::{self, Touch};
 use crate::{Store, StoreError, now_ms};
@@ -185,20 +186,13 @@ impl ChangeSet {
         kind: &'static str,
         key: &str,
     ) -> Result<(), StoreError> {
-        let not_found = || StoreError::NotFound {
-            kind,
-            key: key.to_owned(),
-        };
-        let Some(image) = latest_image(self.conn(), kind, key).await? else {
-            return Err(not_found());
-        };
-        if let Actor::Operator(_) = self.actor {
-            return Ok(());
-        }
-        let owner = scope_of(self.conn(), kind, key, &image, Operation::Update).await?;
-        match self.actor.may(Action::Read, &owner) {
-            true => Ok(()),
-            false => Err(not_found()),
+        match readable(&mut self.tx, &self.actor, kind, key).await? {
+            Some(_) => Ok(()),
+            // Never existed, for one who sees everything.
+            None => Err(StoreError::NotFound {
+                kind,
+                key: key.to_owned(),
+            }),
         }
     }
 

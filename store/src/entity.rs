@@ -231,8 +231,16 @@ pub(crate) async fn fetch_all<E: Entity>(
 ) -> Result<Vec<Versioned<E>>, StoreError> {
     let sql = format!("{} ORDER BY {}", select_sql::<E>(), E::KEY_COLUMN);
     let rows = sqlx::query(&sql).fetch_all(&mut *conn).await?;
+    entities_from_rows(conn, &rows).await
+}
+
+/// The entities `rows` of [`select_sql`] hold, each with the rows it keeps in other tables.
+pub(crate) async fn entities_from_rows<E: Entity>(
+    conn: &mut AnyConnection,
+    rows: &[AnyRow],
+) -> Result<Vec<Versioned<E>>, StoreError> {
     let mut all = Vec::with_capacity(rows.len());
-    for row in &rows {
+    for row in rows {
         let mut found = versioned_from_row::<E>(row)?;
         found.item.read_children(conn).await?;
         all.push(found);

@@ -149,12 +149,9 @@ impl ChangeSet {
                     })?
                     .item;
                 found.default_config = config;
-                let written = self.update(expected, found).await?;
-                Versioned {
-                    item: written.item.default_config,
-                    version: written.version,
-                    revision: written.revision,
-                }
+                self.update(expected, found)
+                    .await?
+                    .map(|d| d.default_config)
             }
             _ => {
                 let layer = ConfigLayer {
@@ -166,11 +163,7 @@ impl ChangeSet {
                     0 => self.create(layer).await?,
                     version => self.update(version, layer).await?,
                 };
-                Versioned {
-                    item: written.item.config,
-                    version: written.version,
-                    revision: written.revision,
-                }
+                written.map(|l| l.config)
             }
         };
         Ok(written)
@@ -186,18 +179,10 @@ impl ChangeSet {
         Ok(match scope {
             Layer::Default => fetch::<Deployable>(self.conn(), &key)
                 .await?
-                .map(|d| Versioned {
-                    item: d.item.default_config,
-                    version: d.version,
-                    revision: d.revision,
-                }),
+                .map(|d| d.map(|d| d.default_config)),
             _ => fetch::<ConfigLayer>(self.conn(), &key)
                 .await?
-                .map(|l| Versioned {
-                    item: l.item.config,
-                    version: l.version,
-                    revision: l.revision,
-                }),
+                .map(|l| l.map(|l| l.config)),
         })
     }
 }

@@ -7,7 +7,7 @@ use strata_domain::rules::Versioned;
 
 use crate::access::Actor;
 use crate::access::visibility::Visibility;
-use crate::entity::{Entity, invalid, select_sql, versioned_from_row};
+use crate::entity::{Entity, entities_from_rows, invalid, select_sql};
 use crate::{Store, StoreError};
 
 impl Store {
@@ -53,12 +53,7 @@ impl Store {
             .bind(query.offset)
             .fetch_all(&mut *conn)
             .await?;
-        let mut items = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let mut found = versioned_from_row::<E>(row)?;
-            found.item.read_children(&mut conn).await?;
-            items.push(found);
-        }
+        let items = entities_from_rows(&mut conn, &rows).await?;
         Ok(ListPage { items, total })
     }
 }

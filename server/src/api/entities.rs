@@ -206,17 +206,20 @@ pub(super) fn entity_of<E: Entity>(
             format!("a {} is a JSON object", E::KIND),
         ));
     };
-    let version = match fields.remove("version") {
-        None | Some(Value::Null) => None,
-        Some(Value::Number(n)) if n.as_i64().is_some() => n.as_i64(),
-        Some(_) => {
-            return Err(ApiError::invalid(
-                "/version",
-                "the version edited, a whole number",
-            ));
-        }
-    };
+    let version = version_in(fields, "the version edited, a whole number")?;
     Ok((read_as(document)?, version))
+}
+
+/// The version a write's body names (its `version` member, taken out), or `rule` broken.
+pub(super) fn version_in(
+    fields: &mut serde_json::Map<String, Value>,
+    rule: &str,
+) -> Result<Option<i64>, ApiError> {
+    match fields.remove("version") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) if n.as_i64().is_some() => Ok(n.as_i64()),
+        Some(_) => Err(ApiError::invalid("/version", rule)),
+    }
 }
 
 /// Where `value` holds a NUL character (in a string or a member's name), which no database

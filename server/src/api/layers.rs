@@ -15,9 +15,11 @@ use strata_domain::layer::Layer;
 use strata_domain::names::DeployableName;
 use strata_store::Store;
 
-use super::answers::{HeldBy, Item, LayerShown, LayerValues, Shown, Written};
+use strata_domain::rules::Versioned;
+
+use super::answers::{HeldBy, Item, LayerShown, LayerValues, Shown, Written, shown};
 use super::caller::Caller;
-use super::entities::{edited, etag, json_body, read_as};
+use super::entities::{edited, etag, json_body, read_as, version_in};
 use super::error::ApiError;
 use super::reason;
 
@@ -104,15 +106,12 @@ async fn write(
 ) -> Result<Response, ApiError> {
     let (deployable, scope) = named(&deployable, &kind, &name)?;
     let mut document = json_body(body)?;
-    let named_version = match document.as_object_mut().map(|o| o.remove("version")) {
-        Some(Some(serde_json::Value::Number(n))) if n.as_i64().is_some() => n.as_i64(),
-        Some(None | Some(serde_json::Value::Null)) | None => None,
-        Some(Some(_)) => {
-            return Err(ApiError::invalid(
-                "/version",
-                "the version edited, a whole number (0: not written yet)",
-            ));
-        }
+    let named_version = match document.as_object_mut() {
+        Some(fields) => version_in(
+            fields,
+            "the version edited, a whole number (0: not written yet)",
+        )?,
+        None => None,
     };
     let LayerValues { config } = read_as(document)?;
     let version = edited(&headers, named_version)?;
@@ -126,16 +125,14 @@ async fn write(
             version,
         )
         .await?;
-    let shown = |v: &strata_domain::rules::Versioned<serde_json::Value>| Shown {
-        item: LayerValues {
-            config: v.item.clone(),
-        },
-        version: v.version,
+    let values = |v: Option<Versioned<serde_json::Value>>| {
+        v.map(|v| shown(&v.map(|config| LayerValues { config })))
     };
+    let version = done.version();
     let body = Json(Written {
-        item: done.item.as_ref().map(shown),
-        prev: done.prev.as_ref().map(shown),
+        item: values(done.item),
+        prev: values(done.prev),
         revision: done.revision,
     });
-    Ok(([(header::ETAG, etag(done.version()))], body).into_response())
+    Ok(([(header::ETAG, etag(version))], body).into_response())
 }

@@ -12,7 +12,7 @@ pub use people::users::{NewUser, User};
 pub use policy::actor::Actor;
 pub use policy::reader::Reader;
 pub(crate) use policy::reading::rights_given;
-pub(crate) use policy::{scope, visibility};
+pub(crate) use policy::{reading, scope, visibility};
 
 use serde_json::Value;
 

@@ -15,7 +15,7 @@ use strata_domain::rules::Versioned;
 
 use crate::access::Actor;
 use crate::access::policy::visibility::{Visibility, visible_state};
-use crate::entity::{Entity, select_sql, versioned_from_row};
+use crate::entity::{Entity, entities_from_rows, select_sql};
 use crate::history::{ChangeRecord, State};
 use crate::outbox::Publication;
 use crate::resolution::{Impact, ResolvedConfig};
@@ -77,13 +77,7 @@ impl Reader<'_> {
         }
         let mut conn = self.store.pool.acquire().await?;
         let rows = query.fetch_all(&mut *conn).await?;
-        let mut all = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let mut found = versioned_from_row::<E>(row)?;
-            found.item.read_children(&mut conn).await?;
-            all.push(found);
-        }
-        Ok(all)
+        entities_from_rows(&mut conn, &rows).await
     }
 
     /// A page of what the actor may read, searched and sorted; counts only what they may see.

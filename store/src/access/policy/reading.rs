@@ -68,7 +68,7 @@ pub(crate) async fn rights_given(
 
 /// The entity's latest image and the scope it belongs to, if `actor` may read it; `None` when
 /// it never existed and the actor sees everything; else "does not exist".
-async fn readable(
+pub(crate) async fn readable(
     conn: &mut AnyConnection,
     actor: &Actor,
     kind: &'static str,
