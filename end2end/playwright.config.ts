@@ -24,7 +24,10 @@ export default defineConfig({
     baseURL,
     storageState: signedInState,
     screenshot: 'only-on-failure',
-    trace: 'retain-on-failure',
+    // No trace by default: recording one (DOM snapshots of every action) cost 40% of the
+    // browser tests' CPU and a quarter of their time (docs/BENCHMARKS.md). To look into a
+    // failure, run them again with one: scripts/e2e --trace retain-on-failure
+    trace: 'off',
     launchOptions: {
       executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
       args: [
