@@ -19,12 +19,23 @@ export const test = base.extend<Fixtures & { problems: { seen: string[]; allowed
       }
     });
     page.on('pageerror', (error) => problems.seen.push(`uncaught: ${error.message}`));
+    // Each page the tab loaded, with what its console errors depend on: the status, the type
+    // and the Content-Security-Policy the server sent. Told only when the test fails.
+    const documents: string[] = [];
     page.on('response', (response) => {
       if (response.status() >= 400) problems.seen.push(`HTTP ${response.status()} for ${response.url()}`);
+      if (response.request().isNavigationRequest() && response.frame() === page.mainFrame()) {
+        const headers = response.headers();
+        documents.push(
+          `${response.status()} ${response.url()} (${headers['content-type'] ?? 'no type'}; ` +
+            `CSP ${headers['content-security-policy'] ?? 'none'})`,
+        );
+      }
     });
     await use(page);
     // A failed request shows up twice (as a response and as a console error); both must be allowed.
     const unexpected = problems.seen.filter((p) => !problems.allowed.some((a) => a.test(p)));
+    if (unexpected.length > 0) unexpected.push(...documents.map((d) => `(page loaded: ${d})`));
     expect(unexpected, 'the browser console stays clean').toEqual([]);
   },
 });
