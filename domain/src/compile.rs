@@ -375,6 +375,26 @@ impl Compiled {
         self.aliases.iter().map(|(a, t)| (a.as_str(), t.as_str()))
     }
 
+    /// How this revision's aliases differ from `base`'s: those it adds or points elsewhere
+    /// (alias, tenant), and the aliases of `base` it no longer has.
+    #[allow(clippy::type_complexity)]
+    pub fn alias_differences<'a>(
+        &'a self,
+        base: &'a Compiled,
+    ) -> (Vec<(&'a str, &'a str)>, Vec<&'a str>) {
+        let changed = self
+            .aliases()
+            .filter(|(alias, tenant)| base.aliases.get(*alias).map(String::as_str) != Some(tenant))
+            .collect();
+        let gone = base
+            .aliases
+            .keys()
+            .filter(|alias| !self.aliases.contains_key(*alias))
+            .map(String::as_str)
+            .collect();
+        (changed, gone)
+    }
+
     /// A tenant's own name, given its name or one of its aliases.
     pub fn own_name<'a>(&'a self, tenant: &'a str) -> &'a str {
         self.aliases.get(tenant).map_or(tenant, String::as_str)

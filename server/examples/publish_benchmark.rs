@@ -58,6 +58,13 @@ async fn main() {
         .query_async(&mut conn)
         .await
         .unwrap();
+    // Every command slower than 10 ms (Redis's default threshold) from here on is reported.
+    let _: () = redis::cmd("SLOWLOG")
+        .arg("RESET")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let memory_before = used_memory(&mut conn).await;
     let db = TestDatabase::new(Backend::Sqlite).await;
     let store = db.store().await;
     let dir = tempfile::tempdir().unwrap();
@@ -142,15 +149,57 @@ async fn main() {
         }
         samples.push(visible);
     }
-    let current: i64 = redis::cmd("GET")
-        .arg("strata:strata:current")
+    let current = RedisCache::new(
+        redis::Client::open(redis_url.as_str()).unwrap(),
+        redis_url.clone(),
+    )
+    .current("strata")
+    .await
+    .unwrap();
+    assert_eq!(
+        current,
+        Some(store.domain().await.unwrap().revision),
+        "Redis is current"
+    );
+    let configs_bytes: usize = served
+        .current()
+        .map_or(0, |c| c.configs().map(|(_, _, _, json)| json.len()).sum());
+    println!(
+        "Redis memory: {} MB more than before the first publication; one revision's configs are {} MB of JSON",
+        (used_memory(&mut conn).await - memory_before) / 1_000_000,
+        configs_bytes / 1_000_000
+    );
+    let slow: Vec<redis::Value> = redis::cmd("SLOWLOG")
+        .arg("GET")
+        .arg(1000)
         .query_async(&mut conn)
         .await
         .unwrap();
-    assert_eq!(
-        current,
-        store.domain().await.unwrap().revision,
-        "Redis is current"
+    let slowest = slow
+        .iter()
+        .filter_map(|entry| match entry {
+            redis::Value::Array(fields) => match (&fields[2], &fields[3]) {
+                (redis::Value::Int(us), redis::Value::Array(args)) => Some((
+                    *us,
+                    match args.first() {
+                        Some(redis::Value::BulkString(name)) => {
+                            String::from_utf8_lossy(name).into_owned()
+                        }
+                        _ => "?".to_owned(),
+                    },
+                )),
+                _ => None,
+            },
+            _ => None,
+        })
+        .max();
+    println!(
+        "Redis commands slower than 10 ms: {}{}",
+        slow.len(),
+        slowest.map_or(String::new(), |(us, name)| format!(
+            " (slowest {name}, {:.1} ms)",
+            us as f64 / 1000.0
+        ))
     );
     samples.sort();
     println!(
@@ -160,4 +209,17 @@ async fn main() {
         ms(samples[(samples.len() * 99 / 100).min(samples.len() - 1)])
     );
     store.close().await;
+}
+
+/// Redis's `used_memory`, in bytes.
+async fn used_memory(conn: &mut redis::aio::MultiplexedConnection) -> i64 {
+    let info: String = redis::cmd("INFO")
+        .arg("memory")
+        .query_async(conn)
+        .await
+        .unwrap();
+    info.lines()
+        .find_map(|l| l.strip_prefix("used_memory:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
 }

@@ -332,17 +332,23 @@ impl Publisher {
                 Ok(written) => Ok(serde_json::json!({
                     "cache": redis.location(),
                     "configs": compiled.len(),
-                    "written": written,
+                    "written": written.configs,
+                    "gone": written.gone,
+                    "whole": written.whole,
                     "ms": ms(caching),
                 })),
                 Err(e) => Err(e.clone()),
             };
             self.record_compile(claim, detail).await?;
-            redis_written = written.map_err(PublishError::Cache)?;
+            let written = written.map_err(PublishError::Cache)?;
+            redis_written = written.configs;
             self.step(|| {
                 format!(
-                    "Redis {}: {redis_written} configs written",
-                    redis.location()
+                    "Redis {}: {} configs written, {} gone{}",
+                    redis.location(),
+                    written.configs,
+                    written.gone,
+                    if written.whole { " (whole)" } else { "" }
                 )
             });
         }
@@ -438,7 +444,7 @@ impl Publisher {
             Ok(written) => Ok(serde_json::json!({
                 "cache": redis.location(),
                 "configs": served.len(),
-                "written": written,
+                "written": written.configs,
                 "ms": ms(started),
                 "why": match found {
                     Some(r) => format!("Redis named revision {r} current"),
@@ -465,6 +471,15 @@ impl Publisher {
         Ok(true)
     }
 
+    /// Removes part of a Redis generation superseded more than the grace period ago, if any.
+    pub async fn reap_cache(&self) -> Result<usize, String> {
+        let Some(redis) = &self.redis else {
+            return Ok(0);
+        };
+        let domain = self.store.domain().await.map_err(|e| e.to_string())?.name;
+        redis.reap(&domain).await
+    }
+
     /// Publishes after every commit until the process stops, and retries failed publications
     /// when they are due. Also looks every second, for commits made by other processes, and
     /// makes sure Redis still holds the served revision.
@@ -480,7 +495,10 @@ impl Publisher {
                         tracing::warn!(error = %e, "cannot load a revision published elsewhere");
                     }
                     // Said once per new error, not every second of an outage.
-                    let error = self.repair_cache().await.err().map(|e| e.to_string());
+                    let error = match self.repair_cache().await {
+                        Ok(_) => self.reap_cache().await.err(),
+                        Err(e) => Some(e.to_string()),
+                    };
                     if error.is_some() && error != cache_error {
                         tracing::warn!(error = error.as_deref(), "cannot check the Redis cache");
                     }

@@ -1,31 +1,83 @@
-//! The compiled cache in Redis, for services in other processes and networks: each revision's
-//! resolved configs in one hash, `strata:{domain}:rev:{R}`, field `TIER/tenant/deployable`,
-//! value the config in MessagePack; aliases in `strata:{domain}:rev:{R}:aliases`. Then, in one
-//! script, `strata:{domain}:current` moves to R (never backwards), the revision is published
-//! on `strata:{domain}:revisions`, and the previous revision's keys expire after a grace
-//! period, so readers that just read the old number still find its configs.
+//! The compiled cache in Redis, for services in other processes and networks. A publication
+//! writes only the configs that changed, in small commands, and then switches every reader to
+//! the new revision at once.
+//!
+//! Keys of a domain D (the braces are Redis Cluster's hash tag: a domain's keys share a slot):
+//! - `strata:{D}:current` — `"R G"`: the current revision R, written in generation G.
+//! - `strata:{D}:g{G}:config:TIER/tenant/deployable` — a sorted set of the config's versions:
+//!   score the revision it took effect in, member `"R:"` followed by the config in MessagePack;
+//!   `"R:"` alone says it is gone from R on. The newest two versions are kept, so a reader that
+//!   has just read the previous revision still finds its config.
+//! - `strata:{D}:g{G}:alias:ALIAS` — the same, the member `"R:tenant"`.
+//! - `strata:{D}:revisions` — a channel: each new current revision's number.
+//!
+//! A reader reads `current`, then the newest version at or before R:
+//! `ZRANGE strata:{D}:g{G}:config:TIER/tenant/deployable R -inf BYSCORE REV LIMIT 0 1`.
+//! Writers never change what a reader of R finds: versions they add have scores above R until
+//! `current` moves, in one script. A writer holds `strata:{D}:lock` (with a fencing token)
+//! and marks `strata:{D}:dirty` while it adds versions to the current generation; one that
+//! finds the mark left by a writer that stopped half-way writes the revision whole into a new
+//! generation instead, and the old generation is removed after a grace period.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use strata_domain::compile::Compiled;
 
-/// How long a superseded revision stays readable.
+/// How long a superseded generation stays readable (after a revision written whole).
 pub const GRACE: Duration = Duration::from_secs(300);
-/// Fields written per round trip.
-const BATCH: usize = 1000;
+/// How long a writer's lock holds: far longer than writing a million configs takes.
+const LOCK: Duration = Duration::from_secs(120);
+/// A generation allocated but never made current is garbage after this.
+const ABANDONED: Duration = Duration::from_secs(3600);
+/// Configs written per round trip (each a few small commands).
+const BATCH: usize = 500;
+/// Keys examined per SCAN call when removing an old generation, and calls per
+/// [`RedisCache::reap`].
+const SCAN_COUNT: usize = 1000;
+const SCANS_PER_REAP: usize = 20;
 
+/// Moves `current` to ARGV[1] (revision) in generation ARGV[2], unless the writer lost its
+/// lock (ARGV[3] its token) or a newer revision is current; announces it; schedules the
+/// generation it replaces for removal at ARGV[4] (unix seconds) and keeps the new one.
 const SWITCH: &str = r"
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-local new = tonumber(ARGV[1])
-if current >= new then return current end
-redis.call('SET', KEYS[1], ARGV[1])
-redis.call('PUBLISH', KEYS[2], ARGV[1])
-if current > 0 then
-  redis.call('EXPIRE', ARGV[2] .. current, ARGV[3])
-  redis.call('EXPIRE', ARGV[2] .. current .. ':aliases', ARGV[3])
+if redis.call('GET', KEYS[2]) ~= ARGV[3] then return -1 end
+local current = redis.call('GET', KEYS[1])
+local revision, generation = 0, nil
+if current then
+  local sp = string.find(current, ' ')
+  revision = tonumber(string.sub(current, 1, sp - 1))
+  generation = string.sub(current, sp + 1)
 end
-return current
+if revision >= tonumber(ARGV[1]) then return revision end
+redis.call('SET', KEYS[1], ARGV[1] .. ' ' .. ARGV[2])
+redis.call('DEL', KEYS[3])
+redis.call('ZREM', KEYS[4], ARGV[2])
+if generation and generation ~= ARGV[2] then
+  redis.call('ZADD', KEYS[4], ARGV[4], generation)
+end
+redis.call('PUBLISH', ARGV[5], ARGV[1])
+redis.call('DEL', KEYS[2])
+return revision
 ";
+
+/// Releases the lock if it is still the caller's.
+const UNLOCK: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+";
+
+/// Reads a config: the newest version at or before the current revision, in the current
+/// generation, following an alias. Used by [`RedisCache::read`]; services can do the same.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Read {
+    /// The config, and the revision it was read at.
+    Config(serde_json::Value, i64),
+    /// The revision has no such config.
+    Missing(i64),
+    /// No revision is current.
+    Empty,
+}
 
 #[derive(Debug, Clone)]
 pub struct RedisCache {
@@ -41,7 +93,7 @@ pub struct Keys {
 impl Keys {
     pub fn new(domain: &str) -> Keys {
         Keys {
-            prefix: format!("strata:{domain}"),
+            prefix: format!("strata:{{{domain}}}"),
         }
     }
     pub fn current(&self) -> String {
@@ -50,16 +102,86 @@ impl Keys {
     pub fn channel(&self) -> String {
         format!("{}:revisions", self.prefix)
     }
-    pub fn revision(&self, revision: i64) -> String {
-        format!("{}:rev:{revision}", self.prefix)
+    fn lock(&self) -> String {
+        format!("{}:lock", self.prefix)
     }
-    pub fn aliases(&self, revision: i64) -> String {
-        format!("{}:rev:{revision}:aliases", self.prefix)
+    fn dirty(&self) -> String {
+        format!("{}:dirty", self.prefix)
     }
-    pub fn field(tier: &str, tenant: &str, deployable: &str) -> String {
-        format!("{tier}/{tenant}/{deployable}")
+    fn generations(&self) -> String {
+        format!("{}:generations", self.prefix)
+    }
+    fn reap(&self) -> String {
+        format!("{}:reap", self.prefix)
+    }
+    fn reaping(&self) -> String {
+        format!("{}:reaping", self.prefix)
+    }
+    /// Every key of generation `generation` starts so.
+    pub fn generation(&self, generation: i64) -> String {
+        format!("{}:g{generation}:", self.prefix)
+    }
+    pub fn config(&self, generation: i64, tier: &str, tenant: &str, deployable: &str) -> String {
+        format!(
+            "{}config:{tier}/{tenant}/{deployable}",
+            self.generation(generation)
+        )
+    }
+    pub fn alias(&self, generation: i64, alias: &str) -> String {
+        format!("{}alias:{alias}", self.generation(generation))
     }
 }
+
+/// `current`'s value: (revision, generation).
+pub fn parse_current(value: &str) -> Option<(i64, i64)> {
+    let (revision, generation) = value.split_once(' ')?;
+    Some((revision.parse().ok()?, generation.parse().ok()?))
+}
+
+/// A version's member: the revision, `:`, the payload (empty: gone).
+fn member(revision: i64, payload: &[u8]) -> Vec<u8> {
+    let mut bytes = format!("{revision}:").into_bytes();
+    bytes.extend_from_slice(payload);
+    bytes
+}
+
+fn payload(member: &[u8]) -> &[u8] {
+    member
+        .iter()
+        .position(|b| *b == b':')
+        .map_or(&[][..], |at| &member[at + 1..])
+}
+
+fn now_seconds() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// A token no other writer holds: this process, this moment, this call.
+fn token() -> String {
+    static CALLS: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!(
+        "{}-{nanos}-{}",
+        std::process::id(),
+        CALLS.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// What one [`RedisCache::compile`] wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Written {
+    /// Configs written (new or changed), and configs marked gone.
+    pub configs: usize,
+    pub gone: usize,
+    /// Whether the revision was written whole into a new generation.
+    pub whole: bool,
+}
+
+type Conn = redis::aio::MultiplexedConnection;
 
 impl RedisCache {
     pub fn new(client: redis::Client, location: String) -> RedisCache {
@@ -75,7 +197,7 @@ impl RedisCache {
         format!("the Redis cache at {} is unavailable: {e}", self.location)
     }
 
-    async fn connect(&self) -> Result<redis::aio::MultiplexedConnection, String> {
+    async fn connect(&self) -> Result<Conn, String> {
         tokio::time::timeout(
             Duration::from_secs(5),
             self.client.get_multiplexed_async_connection(),
@@ -85,152 +207,446 @@ impl RedisCache {
         .map_err(|e| self.failed(e))
     }
 
+    async fn query<T: redis::FromRedisValue>(
+        &self,
+        conn: &mut Conn,
+        cmd: &redis::Cmd,
+    ) -> Result<T, String> {
+        cmd.query_async(conn).await.map_err(|e| self.failed(e))
+    }
+
+    async fn current_of(&self, conn: &mut Conn, keys: &Keys) -> Result<Option<(i64, i64)>, String> {
+        let value: Option<String> = self
+            .query(conn, redis::cmd("GET").arg(keys.current()))
+            .await?;
+        Ok(value.as_deref().and_then(parse_current))
+    }
+
     /// The revision Redis names current for `domain`; `None` when it names none (never
     /// compiled, or Redis restarted empty).
     pub async fn current(&self, domain: &str) -> Result<Option<i64>, String> {
         let mut conn = self.connect().await?;
-        redis::cmd("GET")
-            .arg(Keys::new(domain).current())
-            .query_async(&mut conn)
-            .await
-            .map_err(|e| self.failed(e))
+        Ok(self
+            .current_of(&mut conn, &Keys::new(domain))
+            .await?
+            .map(|(revision, _)| revision))
     }
 
     /// Takes the domain's repair lock for `ttl` unless another process holds it: one
     /// process at a time refills an emptied Redis. Answers whether it got it.
     pub async fn lock_repair(&self, domain: &str, ttl: Duration) -> Result<bool, String> {
         let mut conn = self.connect().await?;
-        let taken: Option<String> = redis::cmd("SET")
-            .arg(format!("{}:repair", Keys::new(domain).prefix))
-            .arg(std::process::id())
-            .arg("NX")
-            .arg("PX")
-            .arg(ttl.as_millis() as u64)
-            .query_async(&mut conn)
-            .await
-            .map_err(|e| self.failed(e))?;
+        let taken: Option<String> = self
+            .query(
+                &mut conn,
+                redis::cmd("SET")
+                    .arg(format!("{}:repair", Keys::new(domain).prefix))
+                    .arg(std::process::id())
+                    .arg("NX")
+                    .arg("PX")
+                    .arg(ttl.as_millis() as u64),
+            )
+            .await?;
         Ok(taken.is_some())
     }
 
-    /// Writes `compiled` and makes it current unless a newer revision is. Idempotent, so a
-    /// failed publication can simply be compiled again. When `previous` is the revision Redis
-    /// holds as current, its hash is copied inside Redis and only the configs that differ are
-    /// written. Answers how many configs were written.
+    /// Reads a config as a service would: the current revision, then the newest version of the
+    /// config at or before it; `tenant` may be an alias.
+    pub async fn read(
+        &self,
+        domain: &str,
+        tier: &str,
+        tenant: &str,
+        deployable: &str,
+    ) -> Result<Read, String> {
+        let keys = Keys::new(domain);
+        let mut conn = self.connect().await?;
+        // A reader one revision behind finds its version; one further behind may find it
+        // pruned, and reads the current revision again.
+        for _ in 0..3 {
+            let Some((revision, generation)) = self.current_of(&mut conn, &keys).await? else {
+                return Ok(Read::Empty);
+            };
+            let at = |key: String| {
+                redis::cmd("ZRANGE")
+                    .arg(key)
+                    .arg(revision)
+                    .arg("-inf")
+                    .arg("BYSCORE")
+                    .arg("REV")
+                    .arg("LIMIT")
+                    .arg(0)
+                    .arg(1)
+                    .clone()
+            };
+            let mut found: Vec<Vec<u8>> = self
+                .query(
+                    &mut conn,
+                    &at(keys.config(generation, tier, tenant, deployable)),
+                )
+                .await?;
+            if found.is_empty() {
+                let alias: Vec<Vec<u8>> = self
+                    .query(&mut conn, &at(keys.alias(generation, tenant)))
+                    .await?;
+                if let Some(name) = alias.first().map(|m| payload(m)).filter(|p| !p.is_empty()) {
+                    let name = String::from_utf8_lossy(name).into_owned();
+                    found = self
+                        .query(
+                            &mut conn,
+                            &at(keys.config(generation, tier, &name, deployable)),
+                        )
+                        .await?;
+                }
+            }
+            match found.first().map(|m| payload(m)) {
+                Some([]) => return Ok(Read::Missing(revision)),
+                Some(packed) => {
+                    let config = rmp_serde::from_slice(packed)
+                        .map_err(|e| format!("a config in Redis is not MessagePack: {e}"))?;
+                    return Ok(Read::Config(config, revision));
+                }
+                None => {
+                    let again = self.current_of(&mut conn, &keys).await?;
+                    if again == Some((revision, generation)) {
+                        return Ok(Read::Missing(revision));
+                    }
+                }
+            }
+        }
+        Err(self.failed("the current revision kept moving while reading"))
+    }
+
+    /// Writes `compiled` and makes it current, unless the same or a newer revision is.
+    /// `previous` is the revision the caller compiled it from: when Redis names it current
+    /// (and no writer stopped half-way since), only the configs that differ are written as new
+    /// versions; otherwise the revision is written whole into a new generation. Idempotent, so
+    /// a failed publication can simply be compiled again.
     pub async fn compile(
         &self,
         domain: &str,
         compiled: &Compiled,
         previous: Option<&Compiled>,
-    ) -> Result<usize, String> {
+    ) -> Result<Written, String> {
         let keys = Keys::new(domain);
         let mut conn = self.connect().await?;
-        let revision = compiled.revision;
-        let hash = keys.revision(revision);
-        let aliases = keys.aliases(revision);
-        // A failed attempt may have left part of the hash: start it over.
-        let _: () = redis::pipe()
-            .del(&hash)
-            .del(&aliases)
-            .query_async(&mut conn)
-            .await
-            .map_err(|e| self.failed(e))?;
-        // Only from the revision Redis names current: that one was written whole.
-        let mut base = None;
-        if let Some(previous) = previous.filter(|p| p.revision < revision) {
-            let current: Option<i64> = redis::cmd("GET")
-                .arg(keys.current())
-                .query_async(&mut conn)
-                .await
-                .map_err(|e| self.failed(e))?;
-            if current == Some(previous.revision) {
-                let copied: i64 = redis::cmd("COPY")
-                    .arg(keys.revision(previous.revision))
-                    .arg(&hash)
-                    .query_async(&mut conn)
-                    .await
-                    .map_err(|e| self.failed(e))?;
-                if copied == 1 {
-                    base = Some(previous);
-                }
-            }
+        let token = token();
+        let taken: Option<String> = self
+            .query(
+                &mut conn,
+                redis::cmd("SET")
+                    .arg(keys.lock())
+                    .arg(&token)
+                    .arg("NX")
+                    .arg("PX")
+                    .arg(LOCK.as_millis() as u64),
+            )
+            .await?;
+        if taken.is_none() {
+            return Err(format!(
+                "another process is writing into the Redis cache at {}; trying again later",
+                self.location
+            ));
         }
-        let (changed, gone) = match base {
-            Some(base) => compiled.differences(base),
-            None => (compiled.configs().collect(), Vec::new()),
-        };
-        let mut fields = Vec::with_capacity(BATCH);
-        let mut written = 0;
-        for (tier, tenant, deployable, json) in changed {
-            let value: serde_json::Value =
-                serde_json::from_slice(json).map_err(|e| format!("a compiled config: {e}"))?;
-            let packed = rmp_serde::to_vec(&value).map_err(|e| format!("MessagePack: {e}"))?;
-            fields.push((Keys::field(tier, tenant, deployable), packed));
-            if fields.len() == BATCH {
-                written += self.write(&mut conn, &hash, &mut fields).await?;
-            }
-        }
-        written += self.write(&mut conn, &hash, &mut fields).await?;
-        let gone: Vec<String> = gone
-            .into_iter()
-            .map(|(t, n, d)| Keys::field(t, n, d))
-            .collect();
-        for chunk in gone.chunks(BATCH) {
-            let _: () = redis::cmd("HDEL")
-                .arg(&hash)
-                .arg(chunk)
-                .query_async(&mut conn)
-                .await
-                .map_err(|e| self.failed(e))?;
-        }
-        let alias_fields: Vec<(&str, &str)> = compiled.aliases().collect();
-        if !alias_fields.is_empty() {
-            let _: () = redis::cmd("HSET")
-                .arg(&aliases)
-                .arg(alias_fields)
-                .query_async(&mut conn)
-                .await
-                .map_err(|e| self.failed(e))?;
-        }
-        let before: i64 = redis::cmd("EVAL")
-            .arg(SWITCH)
-            .arg(2)
-            .arg(keys.current())
-            .arg(keys.channel())
-            .arg(revision)
-            .arg(format!("{}:rev:", keys.prefix))
-            .arg(GRACE.as_secs())
-            .query_async(&mut conn)
-            .await
-            .map_err(|e| self.failed(e))?;
-        if before > revision {
-            // A newer revision is current already: this one is only kept for the grace period.
-            let _: () = redis::pipe()
-                .expire(&hash, GRACE.as_secs() as i64)
-                .expire(&aliases, GRACE.as_secs() as i64)
-                .query_async(&mut conn)
-                .await
-                .map_err(|e| self.failed(e))?;
-        }
-        Ok(written)
+        let written = self
+            .write(&mut conn, &keys, &token, compiled, previous)
+            .await;
+        // Released by the switch on success; otherwise here, so the next attempt need not
+        // wait for it to expire (the dirty mark stays: that attempt writes whole).
+        let _: Result<i64, String> = self
+            .query(
+                &mut conn,
+                redis::cmd("EVAL")
+                    .arg(UNLOCK)
+                    .arg(1)
+                    .arg(keys.lock())
+                    .arg(&token),
+            )
+            .await;
+        written
     }
 
     async fn write(
         &self,
-        conn: &mut redis::aio::MultiplexedConnection,
-        hash: &str,
-        fields: &mut Vec<(String, Vec<u8>)>,
-    ) -> Result<usize, String> {
-        if fields.is_empty() {
+        conn: &mut Conn,
+        keys: &Keys,
+        token: &str,
+        compiled: &Compiled,
+        previous: Option<&Compiled>,
+    ) -> Result<Written, String> {
+        let revision = compiled.revision;
+        let current = self.current_of(conn, keys).await?;
+        if current.is_some_and(|(r, _)| r >= revision) {
+            return Ok(Written {
+                configs: 0,
+                gone: 0,
+                whole: false,
+            });
+        }
+        let dirty: Option<i64> = self
+            .query(conn, redis::cmd("GET").arg(keys.dirty()))
+            .await?;
+        let base = match (previous, current) {
+            (Some(previous), Some((r, generation)))
+                if previous.revision == r && dirty != Some(generation) =>
+            {
+                Some((previous, generation))
+            }
+            _ => None,
+        };
+        let mut batch = Batch::new(self, revision);
+        let (mut configs, mut removed) = (0, 0);
+        let (generation, whole) = match base {
+            Some((base, generation)) => {
+                let _: () = self
+                    .query(conn, redis::cmd("SET").arg(keys.dirty()).arg(generation))
+                    .await?;
+                let (changed, gone) = compiled.differences(base);
+                (configs, removed) = (changed.len(), gone.len());
+                for (tier, tenant, deployable, json) in changed {
+                    let key = keys.config(generation, tier, tenant, deployable);
+                    batch.put(conn, key, &pack(json)?).await?;
+                }
+                for (tier, tenant, deployable) in gone {
+                    let key = keys.config(generation, tier, tenant, deployable);
+                    batch.remove(conn, key).await?;
+                }
+                let (aliases, gone) = compiled.alias_differences(base);
+                for (alias, tenant) in aliases {
+                    batch
+                        .put(conn, keys.alias(generation, alias), tenant.as_bytes())
+                        .await?;
+                }
+                for alias in gone {
+                    batch.remove(conn, keys.alias(generation, alias)).await?;
+                }
+                (generation, false)
+            }
+            None => {
+                let generation: i64 = self
+                    .query(conn, redis::cmd("INCR").arg(keys.generations()))
+                    .await?;
+                let _: () = self
+                    .query(
+                        conn,
+                        redis::cmd("ZADD")
+                            .arg(keys.reap())
+                            .arg(now_seconds() + ABANDONED.as_secs())
+                            .arg(generation),
+                    )
+                    .await?;
+                for (tier, tenant, deployable, json) in compiled.configs() {
+                    let key = keys.config(generation, tier, tenant, deployable);
+                    batch.put(conn, key, &pack(json)?).await?;
+                    configs += 1;
+                }
+                for (alias, tenant) in compiled.aliases() {
+                    batch
+                        .put(conn, keys.alias(generation, alias), tenant.as_bytes())
+                        .await?;
+                }
+                (generation, true)
+            }
+        };
+        batch.flush(conn).await?;
+        let before: i64 = self
+            .query(
+                conn,
+                redis::cmd("EVAL")
+                    .arg(SWITCH)
+                    .arg(4)
+                    .arg(keys.current())
+                    .arg(keys.lock())
+                    .arg(keys.dirty())
+                    .arg(keys.reap())
+                    .arg(revision)
+                    .arg(generation)
+                    .arg(token)
+                    .arg(now_seconds() + GRACE.as_secs())
+                    .arg(keys.channel()),
+            )
+            .await?;
+        if before == -1 {
+            return Err(format!(
+                "lost the lock on the Redis cache at {} while writing revision {revision}",
+                self.location
+            ));
+        }
+        Ok(Written {
+            configs,
+            gone: removed,
+            whole,
+        })
+    }
+
+    /// Removes part of a superseded generation whose grace period is over: at most
+    /// [`SCANS_PER_REAP`] SCAN calls, each followed by an UNLINK of what it found, so Redis is
+    /// never busy for long. Answers how many keys it removed.
+    pub async fn reap(&self, domain: &str) -> Result<usize, String> {
+        let keys = Keys::new(domain);
+        let mut conn = self.connect().await?;
+        let (generation, mut cursor) = {
+            let reaping: Option<String> = self
+                .query(&mut conn, redis::cmd("GET").arg(keys.reaping()))
+                .await?;
+            let parsed = reaping.as_deref().and_then(|r| {
+                let (generation, cursor) = r.split_once(' ')?;
+                Some((generation.parse::<i64>().ok()?, cursor.parse::<u64>().ok()?))
+            });
+            match parsed {
+                Some(reaping) => reaping,
+                None => {
+                    let due: Vec<i64> = self
+                        .query(
+                            &mut conn,
+                            redis::cmd("ZRANGE")
+                                .arg(keys.reap())
+                                .arg(now_seconds())
+                                .arg("-inf")
+                                .arg("BYSCORE")
+                                .arg("REV")
+                                .arg("LIMIT")
+                                .arg(0)
+                                .arg(1),
+                        )
+                        .await?;
+                    match due.first() {
+                        Some(generation) => (*generation, 0),
+                        None => return Ok(0),
+                    }
+                }
+            }
+        };
+        // Never the current generation, whatever the schedule says.
+        if self
+            .current_of(&mut conn, &keys)
+            .await?
+            .is_some_and(|(_, current)| current == generation)
+        {
+            let _: () = self
+                .query(
+                    &mut conn,
+                    redis::cmd("ZREM").arg(keys.reap()).arg(generation),
+                )
+                .await?;
+            let _: () = self
+                .query(&mut conn, redis::cmd("DEL").arg(keys.reaping()))
+                .await?;
             return Ok(0);
         }
-        let n = fields.len();
-        let _: () = redis::cmd("HSET")
-            .arg(hash)
-            .arg(&fields[..])
-            .query_async(conn)
-            .await
-            .map_err(|e| self.failed(e))?;
-        fields.clear();
-        Ok(n)
+        let pattern = format!("{}*", keys.generation(generation));
+        let mut removed = 0;
+        for _ in 0..SCANS_PER_REAP {
+            let (next, found): (u64, Vec<String>) = self
+                .query(
+                    &mut conn,
+                    redis::cmd("SCAN")
+                        .arg(cursor)
+                        .arg("MATCH")
+                        .arg(&pattern)
+                        .arg("COUNT")
+                        .arg(SCAN_COUNT),
+                )
+                .await?;
+            if !found.is_empty() {
+                removed += found.len();
+                let _: () = self
+                    .query(&mut conn, redis::cmd("UNLINK").arg(found))
+                    .await?;
+            }
+            cursor = next;
+            if cursor == 0 {
+                let _: () = self
+                    .query(
+                        &mut conn,
+                        redis::cmd("ZREM").arg(keys.reap()).arg(generation),
+                    )
+                    .await?;
+                let _: () = self
+                    .query(&mut conn, redis::cmd("DEL").arg(keys.reaping()))
+                    .await?;
+                return Ok(removed);
+            }
+        }
+        let _: () = self
+            .query(
+                &mut conn,
+                redis::cmd("SET")
+                    .arg(keys.reaping())
+                    .arg(format!("{generation} {cursor}")),
+            )
+            .await?;
+        Ok(removed)
+    }
+}
+
+fn pack(json: &[u8]) -> Result<Vec<u8>, String> {
+    let value: serde_json::Value =
+        serde_json::from_slice(json).map_err(|e| format!("a compiled config: {e}"))?;
+    rmp_serde::to_vec(&value).map_err(|e| format!("MessagePack: {e}"))
+}
+
+/// Versions to add, sent [`BATCH`] configs per round trip. Each is a few small commands:
+/// add the version, keep the newest two, and keep the key (or let a gone one expire).
+struct Batch<'a> {
+    cache: &'a RedisCache,
+    revision: i64,
+    pipe: redis::Pipeline,
+    queued: usize,
+}
+
+impl<'a> Batch<'a> {
+    fn new(cache: &'a RedisCache, revision: i64) -> Batch<'a> {
+        Batch {
+            cache,
+            revision,
+            pipe: redis::pipe(),
+            queued: 0,
+        }
+    }
+
+    async fn put(&mut self, conn: &mut Conn, key: String, payload: &[u8]) -> Result<(), String> {
+        self.pipe
+            .zadd(&key, member(self.revision, payload), self.revision)
+            .ignore()
+            .zremrangebyrank(&key, 0, -3)
+            .ignore()
+            .persist(&key)
+            .ignore();
+        self.queued(conn).await
+    }
+
+    /// Marks `key` gone from this revision on; the key expires after the grace period
+    /// unless a later revision brings it back.
+    async fn remove(&mut self, conn: &mut Conn, key: String) -> Result<(), String> {
+        self.pipe
+            .zadd(&key, member(self.revision, &[]), self.revision)
+            .ignore()
+            .zremrangebyrank(&key, 0, -3)
+            .ignore()
+            .expire(&key, GRACE.as_secs() as i64)
+            .ignore();
+        self.queued(conn).await
+    }
+
+    async fn queued(&mut self, conn: &mut Conn) -> Result<(), String> {
+        self.queued += 1;
+        if self.queued >= BATCH {
+            self.flush(conn).await?;
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self, conn: &mut Conn) -> Result<(), String> {
+        if self.queued > 0 {
+            let _: () = self
+                .pipe
+                .query_async(conn)
+                .await
+                .map_err(|e| self.cache.failed(e))?;
+            self.pipe.clear();
+            self.queued = 0;
+        }
+        Ok(())
     }
 }

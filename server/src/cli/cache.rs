@@ -60,10 +60,13 @@ pub async fn cache(settings: &Settings, action: CacheAction) -> Result<(), CliEr
                 .await
                 .map_err(CliError::Failed)?;
             println!(
-                "compiled revision {} of domain {} from {} into {location}: {written} configs in {} ms",
+                "compiled revision {} of domain {} from {} into {location}: {} configs written, {} gone{} in {} ms",
                 compiled.revision,
                 fetched.manifest.domain,
                 settings.origin.location(),
+                written.configs,
+                written.gone,
+                if written.whole { " (whole)" } else { "" },
                 started.elapsed().as_millis()
             );
             compiled_tag = tag;

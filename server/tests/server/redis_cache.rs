@@ -1,7 +1,8 @@
-//! Compiling published revisions into a real Redis: one hash per revision in MessagePack, the
-//! current-revision key moved last, a notification per revision, the superseded revision
-//! expiring after the grace period; with Redis down the publication waits and completes later;
-//! a Redis that restarts empty is filled again.
+//! Compiling published revisions into a real Redis: each config's versions in a sorted set,
+//! written only where they changed, the current revision switched last in one script and
+//! announced; readers one revision behind still find theirs; a writer that stopped half-way
+//! leaves nothing a reader sees; no command blocks Redis; with Redis down the publication
+//! waits and completes later; a Redis that restarts empty is filled again.
 
 use crate::common;
 
@@ -11,13 +12,14 @@ use common::redis_server::RedisServer;
 
 use futures_util::StreamExt;
 use serde_json::Value;
+use strata_domain::layer::{ConfigLayer, Layer};
 use strata_domain::names::{DeployableName, DomainName, TenantName, TierName};
 use strata_domain::settings::DomainSettings;
 use strata_server::origin::{DirectoryOrigin, Origin};
 use strata_server::publisher::{Outcome, Publisher};
-use strata_server::redis_cache::{GRACE, Keys, RedisCache};
+use strata_server::redis_cache::{GRACE, Keys, Read, RedisCache};
 use strata_store::access::Actor;
-use strata_store::test_support::TestDatabase;
+use strata_store::test_support::{TestDatabase, seed_large_domain};
 use strata_store::{Backend, Store};
 
 fn redis_url() -> String {
@@ -60,11 +62,12 @@ async fn store_with_unique_domain(db: &TestDatabase) -> (Store, String) {
 async fn redis_current(url: &str, domain: &str) -> Option<i64> {
     let client = redis::Client::open(url).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.ok()?;
-    redis::cmd("GET")
+    let current: Option<String> = redis::cmd("GET")
         .arg(Keys::new(domain).current())
         .query_async(&mut conn)
         .await
-        .ok()?
+        .ok()?;
+    strata_server::redis_cache::parse_current(&current?).map(|(revision, _)| revision)
 }
 
 fn is_published(outcome: Option<Outcome>) -> i64 {
@@ -74,53 +77,167 @@ fn is_published(outcome: Option<Outcome>) -> i64 {
     }
 }
 
+/// The newest version of `key` at or before `revision`, as a reader of that revision finds it.
+async fn version_at(
+    conn: &mut redis::aio::MultiplexedConnection,
+    key: &str,
+    revision: i64,
+) -> Option<Value> {
+    let found: Vec<Vec<u8>> = redis::cmd("ZRANGE")
+        .arg(key)
+        .arg(revision)
+        .arg("-inf")
+        .arg("BYSCORE")
+        .arg("REV")
+        .arg("LIMIT")
+        .arg(0)
+        .arg(1)
+        .query_async(conn)
+        .await
+        .unwrap();
+    let member = found.first()?;
+    let at = member.iter().position(|b| *b == b':').unwrap();
+    (at + 1 < member.len()).then(|| rmp_serde::from_slice(&member[at + 1..]).unwrap())
+}
+
+/// Keys matching `pattern`, counted with SCAN.
+async fn count_keys(conn: &mut redis::aio::MultiplexedConnection, pattern: &str) -> usize {
+    let (mut cursor, mut count) = (0u64, 0);
+    loop {
+        let (next, found): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(pattern)
+            .arg("COUNT")
+            .arg(1000)
+            .query_async(conn)
+            .await
+            .unwrap();
+        count += found.len();
+        if next == 0 {
+            return count;
+        }
+        cursor = next;
+    }
+}
+
+/// Removes every key of `domain` from the shared Redis.
+async fn remove_domain(conn: &mut redis::aio::MultiplexedConnection, domain: &str) {
+    let pattern = format!("strata:{{{domain}}}*");
+    loop {
+        let (next, found): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(0)
+            .arg("MATCH")
+            .arg(&pattern)
+            .arg("COUNT")
+            .arg(10_000)
+            .query_async(conn)
+            .await
+            .unwrap();
+        if !found.is_empty() {
+            let _: () = redis::cmd("UNLINK")
+                .arg(found)
+                .query_async(conn)
+                .await
+                .unwrap();
+        }
+        if next == 0 && count_keys(conn, &pattern).await == 0 {
+            return;
+        }
+    }
+}
+
+async fn resolved(store: &Store, tier: &str, tenant: &str, deployable: &str) -> Value {
+    store
+        .as_operator()
+        .resolve(
+            &TierName::parse(tier).unwrap(),
+            &TenantName::parse(tenant).unwrap(),
+            &DeployableName::parse(deployable).unwrap(),
+        )
+        .await
+        .unwrap()
+        .resolved
+        .config
+}
+
+/// Sets `tenant`'s own layer of `deployable` to `config`.
+async fn set_tenant_layer(store: &Store, tenant: &str, deployable: &str, config: Value) -> i64 {
+    let scope = Layer::Tenant(TenantName::parse(tenant).unwrap());
+    let deployable = DeployableName::parse(deployable).unwrap();
+    let key = ConfigLayer::key_of(&deployable, &scope);
+    let version = store
+        .as_operator()
+        .get::<ConfigLayer>(&key)
+        .await
+        .ok()
+        .map(|v| v.version);
+    let layer = ConfigLayer {
+        deployable,
+        scope,
+        config,
+    };
+    let mut change = store
+        .begin(&Actor::operator("nina"), "one tenant's layer")
+        .await
+        .unwrap();
+    match version {
+        Some(v) => change.update(v, layer).await.unwrap(),
+        None => change.create(layer).await.unwrap(),
+    };
+    change.commit().await.unwrap()
+}
+
+/// The figures of the newest compilation into Redis of `revision`, from the audit log.
+async fn redis_figures(store: &Store, revision: i64) -> Value {
+    store
+        .audit_events(Some(revision), 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.action.as_str() == "compile" && e.detail["cache"] != "in-process")
+        .expect("a compilation into Redis")
+        .detail
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn each_publication_is_compiled_into_redis_and_announced() {
+async fn each_publication_writes_what_changed_and_readers_see_one_whole_revision() {
     let db = TestDatabase::new(Backend::Sqlite).await;
     let (store, domain) = store_with_unique_domain(&db).await;
     let dir = tempfile::tempdir().unwrap();
     let origin = Origin::Directory(DirectoryOrigin::new(dir.path()));
-    let publisher = Publisher::new(store.clone(), origin, "test", Default::default())
-        .with_redis(cache(&redis_url()));
+    let redis = cache(&redis_url());
+    let publisher =
+        Publisher::new(store.clone(), origin, "test", Default::default()).with_redis(redis.clone());
     assert_eq!(is_published(publisher.publish_next().await.unwrap()), 2);
 
     assert_eq!(redis_current(&redis_url(), &domain).await, Some(2));
+    let berlin = resolved(&store, "LIVE", "acme-berlin", "web-api").await;
+    assert_eq!(
+        redis
+            .read(&domain, "LIVE", "acme-berlin", "web-api")
+            .await
+            .unwrap(),
+        Read::Config(berlin.clone(), 2)
+    );
+    let figures = redis_figures(&store, 2).await;
+    assert_eq!(figures["whole"], true, "{figures}");
+    assert!(figures["written"].as_i64().unwrap() > 100, "{figures}");
+    // Read by an alias.
+    let amsterdam = resolved(&store, "LIVE", "acme-amsterdam", "web-api").await;
+    assert_eq!(
+        redis
+            .read(&domain, "LIVE", "acme-amsterdam-main", "web-api")
+            .await
+            .unwrap(),
+        Read::Config(amsterdam.clone(), 2)
+    );
+
+    // A revision that changes no config is announced, and writes nothing.
     let client = redis::Client::open(redis_url()).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-    let keys = Keys::new(&domain);
-    let packed: Vec<u8> = redis::cmd("HGET")
-        .arg(keys.revision(2))
-        .arg(Keys::field("LIVE", "acme-berlin", "web-api"))
-        .query_async(&mut conn)
-        .await
-        .unwrap();
-    let config: Value = rmp_serde::from_slice(&packed).unwrap();
-    let resolved = store
-        .as_operator()
-        .resolve(
-            &TierName::parse("LIVE").unwrap(),
-            &TenantName::parse("acme-berlin").unwrap(),
-            &DeployableName::parse("web-api").unwrap(),
-        )
-        .await
-        .unwrap();
-    assert_eq!(config, resolved.resolved.config);
-    let fields: i64 = redis::cmd("HLEN")
-        .arg(keys.revision(2))
-        .query_async(&mut conn)
-        .await
-        .unwrap();
-    assert!(fields > 100, "{fields} configs");
-    let alias: String = redis::cmd("HGET")
-        .arg(keys.aliases(2))
-        .arg("acme-amsterdam-main")
-        .query_async(&mut conn)
-        .await
-        .unwrap();
-    assert_eq!(alias, "acme-amsterdam");
-
-    // The next revision is announced, and the one before expires after the grace period.
     let mut pubsub = client.get_async_pubsub().await.unwrap();
+    let keys = Keys::new(&domain);
     pubsub.subscribe(keys.channel()).await.unwrap();
     common::rename_tier(&store, "DEV", "Dev").await;
     assert_eq!(is_published(publisher.publish_next().await.unwrap()), 3);
@@ -129,25 +246,55 @@ async fn each_publication_is_compiled_into_redis_and_announced() {
         .expect("an announcement")
         .unwrap();
     assert_eq!(message.get_payload::<String>().unwrap(), "3");
-    let ttl: i64 = redis::cmd("TTL")
-        .arg(keys.revision(2))
-        .query_async(&mut conn)
-        .await
-        .unwrap();
-    assert!(ttl > 0 && ttl <= GRACE.as_secs() as i64, "ttl {ttl}");
-    let ttl: i64 = redis::cmd("TTL")
-        .arg(keys.revision(3))
-        .query_async(&mut conn)
-        .await
-        .unwrap();
-    assert_eq!(ttl, -1, "the current revision does not expire");
-    // Revision 3 was copied from 2 inside Redis: the same configs.
-    let hlen = |rev: i64| redis::cmd("HLEN").arg(keys.revision(rev)).clone();
-    let two: i64 = hlen(2).query_async(&mut conn).await.unwrap();
-    let three: i64 = hlen(3).query_async(&mut conn).await.unwrap();
-    assert_eq!(two, three);
+    let figures = redis_figures(&store, 3).await;
+    assert_eq!(
+        (figures["written"].clone(), figures["whole"].clone()),
+        (0.into(), false.into())
+    );
 
-    // A tenant taken down: its configs leave the next revision's hash.
+    // One tenant's layer: one config written; a reader still on revision 3 finds the old one.
+    let revision = set_tenant_layer(
+        &store,
+        "acme-berlin",
+        "web-api",
+        serde_json::json!({"log_level": "debug"}),
+    )
+    .await;
+    assert_eq!(
+        is_published(publisher.publish_next().await.unwrap()),
+        revision
+    );
+    let figures = redis_figures(&store, revision).await;
+    assert_eq!(
+        (figures["written"].clone(), figures["gone"].clone()),
+        (1.into(), 0.into()),
+        "{figures}"
+    );
+    let now = resolved(&store, "LIVE", "acme-berlin", "web-api").await;
+    assert_ne!(now, berlin);
+    assert_eq!(
+        redis
+            .read(&domain, "LIVE", "acme-berlin", "web-api")
+            .await
+            .unwrap(),
+        Read::Config(now.clone(), revision)
+    );
+    let (_, generation) = strata_server::redis_cache::parse_current(
+        &redis::cmd("GET")
+            .arg(keys.current())
+            .query_async::<String>(&mut conn)
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let key = keys.config(generation, "LIVE", "acme-berlin", "web-api");
+    assert_eq!(
+        version_at(&mut conn, &key, revision - 1).await,
+        Some(berlin)
+    );
+    assert_eq!(version_at(&mut conn, &key, revision).await, Some(now));
+
+    // A tenant taken down: its configs are gone from the next revision on.
     let berlin = store
         .as_operator()
         .get::<strata_domain::tenant::Tenant>("acme-berlin")
@@ -162,47 +309,214 @@ async fn each_publication_is_compiled_into_redis_and_announced() {
     change.update(berlin.version, down.clone()).await.unwrap();
     down.state = strata_domain::tenant::TenantState::Deleted;
     change.update(berlin.version + 1, down).await.unwrap();
-    change.commit().await.unwrap();
-    assert_eq!(is_published(publisher.publish_next().await.unwrap()), 4);
-    let four: i64 = hlen(4).query_async(&mut conn).await.unwrap();
-    assert_eq!(four, three - 4, "acme-shop has 4 deployables");
-    let gone: Option<Vec<u8>> = redis::cmd("HGET")
-        .arg(keys.revision(4))
-        .arg(Keys::field("LIVE", "acme-berlin", "web-api"))
-        .query_async(&mut conn)
-        .await
-        .unwrap();
-    assert_eq!(gone, None);
-    let kept: Vec<u8> = redis::cmd("HGET")
-        .arg(keys.revision(4))
-        .arg(Keys::field("LIVE", "acme-amsterdam", "web-api"))
-        .query_async(&mut conn)
-        .await
-        .unwrap();
-    let amsterdam = store
-        .as_operator()
-        .resolve(
-            &TierName::parse("LIVE").unwrap(),
-            &TenantName::parse("acme-amsterdam").unwrap(),
-            &DeployableName::parse("web-api").unwrap(),
-        )
-        .await
-        .unwrap();
+    let gone_at = change.commit().await.unwrap();
     assert_eq!(
-        rmp_serde::from_slice::<Value>(&kept).unwrap(),
-        amsterdam.resolved.config
+        is_published(publisher.publish_next().await.unwrap()),
+        gone_at
     );
-    let _: () = redis::cmd("DEL")
-        .arg(keys.revision(2))
-        .arg(keys.revision(3))
-        .arg(keys.revision(4))
-        .arg(keys.aliases(2))
-        .arg(keys.aliases(3))
-        .arg(keys.aliases(4))
-        .arg(keys.current())
+    assert_eq!(
+        redis_figures(&store, gone_at).await["gone"],
+        4,
+        "acme-shop has 4 deployables"
+    );
+    assert_eq!(
+        redis
+            .read(&domain, "LIVE", "acme-berlin", "web-api")
+            .await
+            .unwrap(),
+        Read::Missing(gone_at)
+    );
+    assert_eq!(
+        redis
+            .read(&domain, "LIVE", "acme-amsterdam", "web-api")
+            .await
+            .unwrap(),
+        Read::Config(amsterdam, gone_at)
+    );
+    // The gone config's key expires after the grace period; a kept one does not expire.
+    let ttl = |key: String| redis::cmd("TTL").arg(key).clone();
+    let gone_ttl: i64 = ttl(key).query_async(&mut conn).await.unwrap();
+    assert!(
+        gone_ttl > 0 && gone_ttl <= GRACE.as_secs() as i64,
+        "ttl {gone_ttl}"
+    );
+    let kept: i64 = ttl(keys.config(generation, "LIVE", "acme-amsterdam", "web-api"))
         .query_async(&mut conn)
         .await
         .unwrap();
+    assert_eq!(kept, -1);
+    remove_domain(&mut conn, &domain).await;
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_one_tenant_change_sends_redis_only_that_config_and_no_command_blocks_it() {
+    let redis_server = RedisServer::start();
+    let client = redis::Client::open(redis_server.url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    // Every command slower than 10 ms is logged.
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("slowlog-log-slower-than")
+        .arg(10_000)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let store = db.store().await;
+    seed_large_domain(&store, 3_000).await;
+    let dir = tempfile::tempdir().unwrap();
+    let origin = Origin::Directory(DirectoryOrigin::new(dir.path()));
+    let publisher = Publisher::new(store.clone(), origin, "test", Default::default())
+        .with_redis(cache(&redis_server.url()));
+    let first = is_published(publisher.publish_next().await.unwrap());
+    assert_eq!(redis_figures(&store, first).await["written"], 30_000);
+
+    let _: () = redis::cmd("CONFIG")
+        .arg("RESETSTAT")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let revision = set_tenant_layer(
+        &store,
+        "big-t00042",
+        "service-3",
+        serde_json::json!({"log_level": "debug"}),
+    )
+    .await;
+    assert_eq!(
+        is_published(publisher.publish_next().await.unwrap()),
+        revision
+    );
+    let stats: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    // cmdstat_NAME:calls=N,… per command (our own INFO above not yet counted).
+    let calls = |name: &str| {
+        stats
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("cmdstat_{name}:calls=")))
+            .map_or(0, |rest| {
+                rest.split(',').next().unwrap().parse::<u64>().unwrap()
+            })
+    };
+    assert_eq!(calls("zadd"), 1, "one version added:\n{stats}");
+    let total: u64 = stats
+        .lines()
+        .filter_map(|l| {
+            l.split_once(":calls=")
+                .map(|(_, rest)| rest.split(',').next().unwrap().parse::<u64>().unwrap())
+        })
+        .sum();
+    assert!(total <= 20, "{total} commands for one config:\n{stats}");
+    for whole in ["copy", "hset", "hgetall", "keys", "scan"] {
+        assert_eq!(calls(whole), 0, "{whole}:\n{stats}");
+    }
+    let slow: Vec<redis::Value> = redis::cmd("SLOWLOG")
+        .arg("GET")
+        .arg(100)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(slow.is_empty(), "commands slower than 10 ms: {slow:?}");
+    assert_eq!(
+        cache(&redis_server.url())
+            .read("strata", "LIVE", "big-t00042", "service-3")
+            .await
+            .unwrap(),
+        Read::Config(
+            resolved(&store, "LIVE", "big-t00042", "service-3").await,
+            revision
+        )
+    );
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_writer_that_stopped_half_way_leaves_nothing_a_reader_sees() {
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let (store, domain) = store_with_unique_domain(&db).await;
+    let dir = tempfile::tempdir().unwrap();
+    let origin = Origin::Directory(DirectoryOrigin::new(dir.path()));
+    let redis = cache(&redis_url());
+    let publisher =
+        Publisher::new(store.clone(), origin, "test", Default::default()).with_redis(redis.clone());
+    let published = is_published(publisher.publish_next().await.unwrap());
+    let client = redis::Client::open(redis_url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let keys = Keys::new(&domain);
+
+    // A writer of the next revision added a version and stopped: its mark stays.
+    let next = published + 1;
+    let amsterdam = keys.config(1, "LIVE", "acme-amsterdam", "web-api");
+    let mut garbage = format!("{next}:").into_bytes();
+    garbage.extend(rmp_serde::to_vec(&serde_json::json!({"half": "written"})).unwrap());
+    let _: () = redis::pipe()
+        .cmd("SET")
+        .arg(format!("strata:{{{domain}}}:dirty"))
+        .arg(1)
+        .ignore()
+        .zadd(&amsterdam, garbage, next)
+        .ignore()
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    // The next revision changes another tenant: it is written whole, in a new generation.
+    let revision = set_tenant_layer(
+        &store,
+        "acme-berlin",
+        "web-api",
+        serde_json::json!({"log_level": "debug"}),
+    )
+    .await;
+    assert_eq!(revision, next);
+    assert_eq!(
+        is_published(publisher.publish_next().await.unwrap()),
+        revision
+    );
+    assert_eq!(redis_figures(&store, revision).await["whole"], true);
+    let expected = resolved(&store, "LIVE", "acme-amsterdam", "web-api").await;
+    assert_eq!(
+        redis
+            .read(&domain, "LIVE", "acme-amsterdam", "web-api")
+            .await
+            .unwrap(),
+        Read::Config(expected.clone(), revision)
+    );
+
+    // The old generation is removed once its grace period is over, a part per call.
+    assert_eq!(redis.reap(&domain).await.unwrap(), 0, "not due yet");
+    let _: () = redis::cmd("ZADD")
+        .arg(format!("strata:{{{domain}}}:reap"))
+        .arg("XX")
+        .arg(0)
+        .arg(1)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let old = format!("{}*", keys.generation(1));
+    let before = count_keys(&mut conn, &old).await;
+    assert!(before > 100, "{before} keys in the old generation");
+    let mut removed = 0;
+    loop {
+        let now = redis.reap(&domain).await.unwrap();
+        if now == 0 {
+            break;
+        }
+        removed += now;
+    }
+    assert_eq!(removed, before);
+    assert_eq!(count_keys(&mut conn, &old).await, 0);
+    assert_eq!(
+        redis
+            .read(&domain, "LIVE", "acme-amsterdam", "web-api")
+            .await
+            .unwrap(),
+        Read::Config(expected, revision)
+    );
+    remove_domain(&mut conn, &domain).await;
     store.close().await;
 }
 
@@ -250,14 +564,7 @@ async fn with_redis_down_the_publication_waits_and_completes_when_it_is_back() {
     assert_eq!(redis_current(&redis_url(), &domain).await, Some(3));
     let client = redis::Client::open(redis_url()).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-    let keys = Keys::new(&domain);
-    let _: () = redis::cmd("DEL")
-        .arg(keys.revision(3))
-        .arg(keys.aliases(3))
-        .arg(keys.current())
-        .query_async(&mut conn)
-        .await
-        .unwrap();
+    remove_domain(&mut conn, &domain).await;
     store.close().await;
 }
 
@@ -308,11 +615,14 @@ async fn a_running_server_fills_a_redis_that_was_stopped_and_restarted_empty() {
     until_redis_current(&redis.url(), 2).await;
     let client = redis::Client::open(redis.url()).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-    let fields: usize = redis::cmd("HLEN")
-        .arg(Keys::new("strata").revision(2))
+    let current: String = redis::cmd("GET")
+        .arg(Keys::new("strata").current())
         .query_async(&mut conn)
         .await
         .unwrap();
+    let (_, generation) = strata_server::redis_cache::parse_current(&current).unwrap();
+    let pattern = format!("{}config:*", Keys::new("strata").generation(generation));
+    let fields = count_keys(&mut conn, &pattern).await;
     let served = strata_server::served::load_from_origin(&Origin::Directory(DirectoryOrigin::new(
         dir.path().join("origin"),
     )))
