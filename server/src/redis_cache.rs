@@ -4,17 +4,17 @@
 //!
 //! Keys of a domain D (the braces are Redis Cluster's hash tag: a domain's keys share a slot):
 //! - `strata:{D}:current` — `"R G"`: the current revision R, written in generation G.
-//! - `strata:{D}:g{G}:config:TIER/tenant/deployable` — a sorted set of the config's versions:
-//!   score the revision it took effect in, member `"R:"` followed by the config in MessagePack;
-//!   `"R:"` alone says it is gone from R on. The newest two versions are kept, so a reader that
-//!   has just read the previous revision still finds its config.
-//! - `strata:{D}:g{G}:alias:ALIAS` — the same, the member `"R:tenant"`.
+//! - `strata:{D}:g{G}:config:TIER/tenant/deployable` — a string of the config's newest one or
+//!   two versions, newest first, each `R:N:` and N bytes: the revision it took effect in, and
+//!   the config in MessagePack (N = 0: gone from R on). Keeping the version before the newest
+//!   lets a reader that has just read the previous revision still find its config.
+//! - `strata:{D}:g{G}:alias:ALIAS` — the same, each version's bytes the tenant's own name.
 //! - `strata:{D}:revisions` — a channel: each new current revision's number.
 //!
-//! A reader reads `current`, then the newest version at or before R:
-//! `ZRANGE strata:{D}:g{G}:config:TIER/tenant/deployable R -inf BYSCORE REV LIMIT 0 1`.
-//! Writers never change what a reader of R finds: versions they add have scores above R until
-//! `current` moves, in one script. A writer holds `strata:{D}:lock` (with a fencing token)
+//! A reader reads `current`, then the config's key, and takes the first version at or before
+//! R. Writers never change what a reader of R finds: the versions they add are for revisions
+//! above R until `current` moves, in one script. (Strings rather than sorted sets: a sorted set
+//! of members over 64 bytes takes Redis about 1 KB per config, four times a string's.) A writer holds `strata:{D}:lock` (with a fencing token)
 //! and marks `strata:{D}:dirty` while it adds versions to the current generation; one that
 //! finds the mark left by a writer that stopped half-way writes the revision whole into a new
 //! generation instead, and the old generation is removed after a grace period.
@@ -59,6 +59,31 @@ end
 redis.call('PUBLISH', ARGV[5], ARGV[1])
 redis.call('DEL', KEYS[2])
 return revision
+";
+
+/// Adds a version to KEYS[1]: ARGV[1] the revision, ARGV[2] the bytes, ARGV[3] seconds to
+/// expire in (0: never). Keeps the newest version before it, and drops anything older (or a
+/// version of the same revision, written again).
+const PUT: &str = r"
+local entry = ARGV[1] .. ':' .. #ARGV[2] .. ':' .. ARGV[2]
+local old = redis.call('GET', KEYS[1])
+local keep = ''
+if old then
+  local a = string.find(old, ':', 1, true)
+  local b = string.find(old, ':', a + 1, true)
+  local first = b + tonumber(string.sub(old, a + 1, b - 1))
+  if tonumber(string.sub(old, 1, a - 1)) < tonumber(ARGV[1]) then
+    keep = string.sub(old, 1, first)
+  else
+    keep = string.sub(old, first + 1)
+  end
+end
+if ARGV[3] == '0' then
+  redis.call('SET', KEYS[1], entry .. keep)
+else
+  redis.call('SET', KEYS[1], entry .. keep, 'EX', ARGV[3])
+end
+return 1
 ";
 
 /// Releases the lock if it is still the caller's.
@@ -132,24 +157,35 @@ impl Keys {
     }
 }
 
+/// The bytes of the newest version at or before `revision` in a key's value; `None` when
+/// there is none, `Some(&[])` when the thing is gone at that revision.
+pub fn version_at(value: &[u8], revision: i64) -> Option<&[u8]> {
+    let mut rest = value;
+    while !rest.is_empty() {
+        let mut parts = rest.splitn(3, |b| *b == b':');
+        let at: i64 = std::str::from_utf8(parts.next()?).ok()?.parse().ok()?;
+        let len: usize = std::str::from_utf8(parts.next()?).ok()?.parse().ok()?;
+        let tail = parts.next()?;
+        let bytes = tail.get(..len)?;
+        if at <= revision {
+            return Some(bytes);
+        }
+        rest = &tail[len..];
+    }
+    None
+}
+
 /// `current`'s value: (revision, generation).
 pub fn parse_current(value: &str) -> Option<(i64, i64)> {
     let (revision, generation) = value.split_once(' ')?;
     Some((revision.parse().ok()?, generation.parse().ok()?))
 }
 
-/// A version's member: the revision, `:`, the payload (empty: gone).
-fn member(revision: i64, payload: &[u8]) -> Vec<u8> {
-    let mut bytes = format!("{revision}:").into_bytes();
-    bytes.extend_from_slice(payload);
-    bytes
-}
-
-fn payload(member: &[u8]) -> &[u8] {
-    member
-        .iter()
-        .position(|b| *b == b':')
-        .map_or(&[][..], |at| &member[at + 1..])
+/// A version: `R:N:` and the N bytes.
+fn version(revision: i64, bytes: &[u8]) -> Vec<u8> {
+    let mut version = format!("{revision}:{}:", bytes.len()).into_bytes();
+    version.extend_from_slice(bytes);
+    version
 }
 
 fn now_seconds() -> u64 {
@@ -267,39 +303,34 @@ impl RedisCache {
             let Some((revision, generation)) = self.current_of(&mut conn, &keys).await? else {
                 return Ok(Read::Empty);
             };
-            let at = |key: String| {
-                redis::cmd("ZRANGE")
-                    .arg(key)
-                    .arg(revision)
-                    .arg("-inf")
-                    .arg("BYSCORE")
-                    .arg("REV")
-                    .arg("LIMIT")
-                    .arg(0)
-                    .arg(1)
-                    .clone()
-            };
-            let mut found: Vec<Vec<u8>> = self
+            let get = |key: String| redis::cmd("GET").arg(key).clone();
+            let mut found: Option<Vec<u8>> = self
                 .query(
                     &mut conn,
-                    &at(keys.config(generation, tier, tenant, deployable)),
+                    &get(keys.config(generation, tier, tenant, deployable)),
                 )
                 .await?;
-            if found.is_empty() {
-                let alias: Vec<Vec<u8>> = self
-                    .query(&mut conn, &at(keys.alias(generation, tenant)))
+            let mut bytes = found.as_deref().and_then(|v| version_at(v, revision));
+            if bytes.is_none() {
+                let alias: Option<Vec<u8>> = self
+                    .query(&mut conn, &get(keys.alias(generation, tenant)))
                     .await?;
-                if let Some(name) = alias.first().map(|m| payload(m)).filter(|p| !p.is_empty()) {
-                    let name = String::from_utf8_lossy(name).into_owned();
+                if let Some(name) = alias
+                    .as_deref()
+                    .and_then(|v| version_at(v, revision))
+                    .filter(|name| !name.is_empty())
+                {
+                    let own_name = String::from_utf8_lossy(name).into_owned();
                     found = self
                         .query(
                             &mut conn,
-                            &at(keys.config(generation, tier, &name, deployable)),
+                            &get(keys.config(generation, tier, &own_name, deployable)),
                         )
                         .await?;
+                    bytes = found.as_deref().and_then(|v| version_at(v, revision));
                 }
             }
-            match found.first().map(|m| payload(m)) {
+            match bytes {
                 Some([]) => return Ok(Read::Missing(revision)),
                 Some(packed) => {
                     let config = rmp_serde::from_slice(packed)
@@ -394,10 +425,14 @@ impl RedisCache {
             }
             _ => None,
         };
-        let mut batch = Batch::new(self, revision);
         let (mut configs, mut removed) = (0, 0);
+        let mut batch;
         let (generation, whole) = match base {
             Some((base, generation)) => {
+                let sha: String = self
+                    .query(conn, redis::cmd("SCRIPT").arg("LOAD").arg(PUT))
+                    .await?;
+                batch = Batch::new(self, revision, Some(sha));
                 let _: () = self
                     .query(conn, redis::cmd("SET").arg(keys.dirty()).arg(generation))
                     .await?;
@@ -423,6 +458,7 @@ impl RedisCache {
                 (generation, false)
             }
             None => {
+                batch = Batch::new(self, revision, None);
                 let generation: i64 = self
                     .query(conn, redis::cmd("INCR").arg(keys.generations()))
                     .await?;
@@ -586,45 +622,63 @@ fn pack(json: &[u8]) -> Result<Vec<u8>, String> {
     rmp_serde::to_vec(&value).map_err(|e| format!("MessagePack: {e}"))
 }
 
-/// Versions to add, sent [`BATCH`] configs per round trip. Each is a few small commands:
-/// add the version, keep the newest two, and keep the key (or let a gone one expire).
+/// Versions to add, sent [`BATCH`] at a time per round trip: written whole into a new
+/// generation, each a plain SET; beside the versions readers have, each through [`PUT`].
 struct Batch<'a> {
     cache: &'a RedisCache,
     revision: i64,
+    /// The loaded [`PUT`] script; `None` when writing a new generation whole.
+    put: Option<String>,
     pipe: redis::Pipeline,
     queued: usize,
 }
 
 impl<'a> Batch<'a> {
-    fn new(cache: &'a RedisCache, revision: i64) -> Batch<'a> {
+    fn new(cache: &'a RedisCache, revision: i64, put: Option<String>) -> Batch<'a> {
         Batch {
             cache,
             revision,
+            put,
             pipe: redis::pipe(),
             queued: 0,
         }
     }
 
-    async fn put(&mut self, conn: &mut Conn, key: String, payload: &[u8]) -> Result<(), String> {
-        self.pipe
-            .zadd(&key, member(self.revision, payload), self.revision)
-            .ignore()
-            .zremrangebyrank(&key, 0, -3)
-            .ignore()
-            .persist(&key)
-            .ignore();
+    async fn put(&mut self, conn: &mut Conn, key: String, bytes: &[u8]) -> Result<(), String> {
+        match &self.put {
+            None => {
+                self.pipe.set(key, version(self.revision, bytes)).ignore();
+            }
+            Some(sha) => {
+                self.pipe
+                    .cmd("EVALSHA")
+                    .arg(sha)
+                    .arg(1)
+                    .arg(key)
+                    .arg(self.revision)
+                    .arg(bytes)
+                    .arg(0)
+                    .ignore();
+            }
+        }
         self.queued(conn).await
     }
 
     /// Marks `key` gone from this revision on; the key expires after the grace period
     /// unless a later revision brings it back.
     async fn remove(&mut self, conn: &mut Conn, key: String) -> Result<(), String> {
+        let sha = self
+            .put
+            .as_deref()
+            .expect("only beside the versions readers have");
         self.pipe
-            .zadd(&key, member(self.revision, &[]), self.revision)
-            .ignore()
-            .zremrangebyrank(&key, 0, -3)
-            .ignore()
-            .expire(&key, GRACE.as_secs() as i64)
+            .cmd("EVALSHA")
+            .arg(sha)
+            .arg(1)
+            .arg(key)
+            .arg(self.revision)
+            .arg(&[][..] as &[u8])
+            .arg(GRACE.as_secs())
             .ignore();
         self.queued(conn).await
     }
@@ -648,5 +702,25 @@ impl<'a> Batch<'a> {
             self.queued = 0;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reader_takes_the_newest_version_at_or_before_its_revision() {
+        let mut value = version(7, b"seven");
+        value.extend(version(3, b"three:with:colons"));
+        assert_eq!(version_at(&value, 9), Some(&b"seven"[..]));
+        assert_eq!(version_at(&value, 7), Some(&b"seven"[..]));
+        assert_eq!(version_at(&value, 6), Some(&b"three:with:colons"[..]));
+        assert_eq!(version_at(&value, 2), None);
+        let gone = version(8, b"");
+        assert_eq!(version_at(&gone, 8), Some(&b""[..]));
+        assert_eq!(version_at(b"8:99:short", 8), None, "a cut value is nothing");
+        assert_eq!(parse_current("12 3"), Some((12, 3)));
+        assert_eq!(parse_current("12"), None);
     }
 }

@@ -83,21 +83,10 @@ async fn version_at(
     key: &str,
     revision: i64,
 ) -> Option<Value> {
-    let found: Vec<Vec<u8>> = redis::cmd("ZRANGE")
-        .arg(key)
-        .arg(revision)
-        .arg("-inf")
-        .arg("BYSCORE")
-        .arg("REV")
-        .arg("LIMIT")
-        .arg(0)
-        .arg(1)
-        .query_async(conn)
-        .await
-        .unwrap();
-    let member = found.first()?;
-    let at = member.iter().position(|b| *b == b':').unwrap();
-    (at + 1 < member.len()).then(|| rmp_serde::from_slice(&member[at + 1..]).unwrap())
+    let value: Option<Vec<u8>> = redis::cmd("GET").arg(key).query_async(conn).await.unwrap();
+    let value = value?;
+    let bytes = strata_server::redis_cache::version_at(&value, revision)?;
+    (!bytes.is_empty()).then(|| rmp_serde::from_slice(bytes).unwrap())
 }
 
 /// Keys matching `pattern`, counted with SCAN.
@@ -292,7 +281,23 @@ async fn each_publication_writes_what_changed_and_readers_see_one_whole_revision
         version_at(&mut conn, &key, revision - 1).await,
         Some(berlin)
     );
-    assert_eq!(version_at(&mut conn, &key, revision).await, Some(now));
+    assert_eq!(
+        version_at(&mut conn, &key, revision).await,
+        Some(now.clone())
+    );
+    // Changed again: the version before the newest is kept, older ones go.
+    let again = set_tenant_layer(
+        &store,
+        "acme-berlin",
+        "web-api",
+        serde_json::json!({"log_level": "warn"}),
+    )
+    .await;
+    assert_eq!(is_published(publisher.publish_next().await.unwrap()), again);
+    let newest = resolved(&store, "LIVE", "acme-berlin", "web-api").await;
+    assert_eq!(version_at(&mut conn, &key, again).await, Some(newest));
+    assert_eq!(version_at(&mut conn, &key, again - 1).await, Some(now));
+    assert_eq!(version_at(&mut conn, &key, revision - 1).await, None);
 
     // A tenant taken down: its configs are gone from the next revision on.
     let berlin = store
@@ -402,7 +407,7 @@ async fn a_one_tenant_change_sends_redis_only_that_config_and_no_command_blocks_
                 rest.split(',').next().unwrap().parse::<u64>().unwrap()
             })
     };
-    assert_eq!(calls("zadd"), 1, "one version added:\n{stats}");
+    assert_eq!(calls("evalsha"), 1, "one version added:\n{stats}");
     let total: u64 = stats
         .lines()
         .filter_map(|l| {
@@ -451,14 +456,21 @@ async fn a_writer_that_stopped_half_way_leaves_nothing_a_reader_sees() {
     // A writer of the next revision added a version and stopped: its mark stays.
     let next = published + 1;
     let amsterdam = keys.config(1, "LIVE", "acme-amsterdam", "web-api");
-    let mut garbage = format!("{next}:").into_bytes();
-    garbage.extend(rmp_serde::to_vec(&serde_json::json!({"half": "written"})).unwrap());
+    let packed = rmp_serde::to_vec(&serde_json::json!({"half": "written"})).unwrap();
+    let mut garbage = format!("{next}:{}:", packed.len()).into_bytes();
+    garbage.extend(packed);
+    let kept: Vec<u8> = redis::cmd("GET")
+        .arg(&amsterdam)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    garbage.extend(kept);
     let _: () = redis::pipe()
         .cmd("SET")
         .arg(format!("strata:{{{domain}}}:dirty"))
         .arg(1)
         .ignore()
-        .zadd(&amsterdam, garbage, next)
+        .set(&amsterdam, garbage)
         .ignore()
         .query_async(&mut conn)
         .await
