@@ -151,20 +151,25 @@ impl<'a> Inputs<'a> {
     }
 }
 
-/// The keys of `kind` whose rows differ between two revisions (added, removed or changed).
-fn changed_keys<'a>(before: &'a Tables, after: &'a Tables, kind: &str) -> Vec<&'a String> {
+/// Each entity that differs between two states, (kind, key): added, removed or changed.
+pub fn changed_entities(before: &Tables, after: &Tables) -> Vec<(String, String)> {
     static EMPTY: BTreeMap<String, Value> = BTreeMap::new();
-    let (old, new) = (
-        before.get(kind).unwrap_or(&EMPTY),
-        after.get(kind).unwrap_or(&EMPTY),
-    );
-    let mut keys: Vec<&String> = new
-        .iter()
-        .filter(|(key, row)| old.get(*key) != Some(row))
-        .map(|(key, _)| key)
-        .collect();
-    keys.extend(old.keys().filter(|key| !new.contains_key(*key)));
-    keys
+    let mut changed = Vec::new();
+    for (kind, rows) in after {
+        let old = before.get(kind).unwrap_or(&EMPTY);
+        for (key, row) in rows {
+            if old.get(key) != Some(row) {
+                changed.push((kind.clone(), key.clone()));
+            }
+        }
+    }
+    for (kind, rows) in before {
+        let new = after.get(kind).unwrap_or(&EMPTY);
+        for key in rows.keys().filter(|key| !new.contains_key(*key)) {
+            changed.push((kind.clone(), key.clone()));
+        }
+    }
+    changed
 }
 
 fn text<'a>(row: &'a Value, pointer: &str) -> Option<&'a str> {
@@ -196,32 +201,53 @@ impl Compiled {
     /// one of its deployables); the others share this revision's compiled configs. The result
     /// equals [`Compiled::build`] of the same tables.
     pub fn next(&self, revision: i64, tables: Arc<Tables>) -> Result<Compiled, String> {
+        let changed = changed_entities(&self.source, &tables);
+        self.next_changed(revision, tables, &changed)
+    }
+
+    /// [`Compiled::next`] when the caller knows which entities changed, (kind, key): compares
+    /// nothing else, so its cost follows the change, not the domain.
+    pub fn next_changed(
+        &self,
+        revision: i64,
+        tables: Arc<Tables>,
+        changed: &[(String, String)],
+    ) -> Result<Compiled, String> {
         let (before, after) = (&*self.source, &*tables);
-        let mut tenants_hit: HashSet<&str> = changed_keys(before, after, "tenant")
-            .into_iter()
-            .map(String::as_str)
-            .collect();
-        let (mut tiers_hit, mut products_hit) = (HashSet::new(), HashSet::new());
-        for key in changed_keys(before, after, "config layer") {
-            let row = after
-                .get("config layer")
+        let row_of = |kind: &str, key: &str| {
+            after
+                .get(kind)
                 .and_then(|rows| rows.get(key))
-                .or_else(|| before.get("config layer").and_then(|rows| rows.get(key)))
-                .expect("a changed key is in one of the revisions");
-            let name = text(row, "/scope/name").unwrap_or_default();
-            match text(row, "/scope/kind") {
-                Some("tier") => tiers_hit.insert(name),
-                Some("product") => products_hit.insert(name),
-                Some("tenant") => tenants_hit.insert(name),
-                _ => return Err(format!("config layer {key:?} has no scope")),
-            };
+                .or_else(|| before.get(kind).and_then(|rows| rows.get(key)))
+        };
+        let (mut tenants_hit, mut tiers_hit, mut products_hit) =
+            (HashSet::new(), HashSet::new(), HashSet::new());
+        let mut deployables_hit = Vec::new();
+        for (kind, key) in changed {
+            match kind.as_str() {
+                "tenant" => {
+                    tenants_hit.insert(key.as_str());
+                }
+                "product" => {
+                    products_hit.insert(key.as_str());
+                }
+                "deployable" => deployables_hit.push(key),
+                "config layer" => {
+                    // Made and removed again in between: nothing resolves with it at either end.
+                    let Some(row) = row_of(kind, key) else {
+                        continue;
+                    };
+                    let name = text(row, "/scope/name").unwrap_or_default();
+                    match text(row, "/scope/kind") {
+                        Some("tier") => tiers_hit.insert(name),
+                        Some("product") => products_hit.insert(name),
+                        Some("tenant") => tenants_hit.insert(name),
+                        _ => return Err(format!("config layer {key:?} has no scope")),
+                    };
+                }
+                _ => {}
+            }
         }
-        products_hit.extend(
-            changed_keys(before, after, "product")
-                .into_iter()
-                .map(String::as_str),
-        );
-        let deployables_hit = changed_keys(before, after, "deployable");
         if !deployables_hit.is_empty() {
             for (name, product) in before
                 .get("product")
@@ -252,7 +278,18 @@ impl Compiled {
             }
         }
         let mut recompiled = 0;
-        for (name, row) in rows {
+        // Only a tier's or product's change can reach tenants not named by the change.
+        let candidates: Box<dyn Iterator<Item = (&String, &Value)>> =
+            if tiers_hit.is_empty() && products_hit.is_empty() {
+                Box::new(
+                    tenants_hit
+                        .iter()
+                        .filter_map(|name| rows.get_key_value(*name)),
+                )
+            } else {
+                Box::new(rows.iter())
+            };
+        for (name, row) in candidates {
             let hit = tenants_hit.contains(name.as_str())
                 || text(row, "/tier").is_some_and(|t| tiers_hit.contains(t))
                 || text(row, "/product").is_some_and(|p| products_hit.contains(p));
@@ -284,6 +321,11 @@ impl Compiled {
             only_tier: self.only_tier.clone(),
             recompiled_tenants: recompiled,
         })
+    }
+
+    /// The tables it was compiled from: the whole domain at its revision.
+    pub fn source(&self) -> &Arc<Tables> {
+        &self.source
     }
 
     /// Keeps only the tenants of `tier`: for a cache that serves one tier.

@@ -34,7 +34,7 @@ fn ms(d: Duration) -> String {
 async fn main() {
     // The publisher logs how long compiling and Redis took.
     tracing_subscriber::fmt()
-        .with_env_filter("warn,strata_server::publisher=info")
+        .with_env_filter("warn,strata_server::publisher=debug")
         .with_writer(std::io::stderr)
         .init();
     let tenants = benchmark_tenants();

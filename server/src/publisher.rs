@@ -4,7 +4,7 @@
 //! with backoff; commits never wait for it.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use strata_domain::compile::Compiled;
@@ -61,6 +61,9 @@ pub struct Publisher {
     served: Served,
     redis: Option<RedisCache>,
     progress: Option<Progress>,
+    /// The newest revision this publisher put in the origin, and its documents: the kinds a
+    /// later change does not touch keep theirs.
+    last: Arc<Mutex<Option<(i64, BTreeMap<String, DocumentRef>)>>>,
 }
 
 /// Told each step of a publication as it completes, in words (for `strata publish`).
@@ -86,6 +89,7 @@ impl Publisher {
             served,
             redis: None,
             progress: None,
+            last: Arc::default(),
         }
     }
 
@@ -184,16 +188,48 @@ impl Publisher {
 
     async fn publish(&self, claim: &Claim) -> Result<PublishFigures, PublishError> {
         let started = Instant::now();
-        let state = std::sync::Arc::new(self.store.as_operator().state_at(claim.revision).await?);
+        // From the served revision, when it is older: only the changes since are read, and
+        // only the documents of the kinds they touch are rendered again.
+        let previous = self.served.current();
+        let reader = self.store.as_operator();
+        let (state, changed) = match previous.as_ref().filter(|p| p.revision < claim.revision) {
+            Some(previous) => {
+                let base = (**previous.source()).clone();
+                let (state, changed) = reader
+                    .state_after(base, previous.revision, claim.revision)
+                    .await?;
+                (Arc::new(state), Some(changed))
+            }
+            None => (Arc::new(reader.state_at(claim.revision).await?), None),
+        };
+        let state_ms = ms(started);
         let domain = self.store.domain().await?;
+        let last = self
+            .last
+            .lock()
+            .expect("the last publication's documents")
+            .clone()
+            .filter(|(revision, _)| previous.as_ref().is_some_and(|p| p.revision == *revision));
+        let empty = BTreeMap::new();
         let mut documents = BTreeMap::new();
         let mut contents = Vec::new();
         for kind in Kind::ALL {
-            let (table, kind) = (kind.table(), kind.name());
-            let bytes = render_document(&state.get(kind).cloned().unwrap_or_default());
+            let name = format!("{}.json", kind.table());
+            let untouched = changed
+                .as_ref()
+                .is_some_and(|changed| changed.iter().all(|(k, _)| k != kind.name()));
+            if let Some(unchanged) = last
+                .as_ref()
+                .filter(|_| untouched)
+                .and_then(|(_, documents)| documents.get(&name))
+            {
+                documents.insert(name, unchanged.clone());
+                continue;
+            }
+            let bytes = render_document(state.get(kind.name()).unwrap_or(&empty));
             let sha256 = sha256_hex(&bytes);
             documents.insert(
-                format!("{table}.json"),
+                name,
                 DocumentRef {
                     sha256: sha256.clone(),
                     size: bytes.len() as u64,
@@ -202,7 +238,14 @@ impl Publisher {
             contents.push((sha256, bytes));
         }
         let checksum = Manifest::checksum_of(claim.revision, &documents);
+        let published_documents = documents.clone();
         let build_ms = ms(started);
+        tracing::debug!(
+            revision = claim.revision,
+            state_ms,
+            render_ms = build_ms - state_ms,
+            "state read and documents rendered"
+        );
         self.step(|| {
             format!(
                 "revision {}: {} documents rendered ({} bytes) in {build_ms} ms",
@@ -292,15 +335,20 @@ impl Publisher {
             }
         }
         let switch_ms = ms(switching);
+        *self.last.lock().expect("the last publication's documents") =
+            Some((claim.revision, published_documents));
         self.step(|| format!("HEAD names revision {} ({switch_ms} ms)", claim.revision));
         let compiling = Instant::now();
         // From the served revision: only the tenants whose inputs changed are resolved again.
-        let previous = self.served.current();
         let base = previous
             .clone()
             .unwrap_or_else(|| Arc::new(Compiled::empty()));
+        let compiled = match &changed {
+            Some(changed) => base.next_changed(claim.revision, state.clone(), changed),
+            None => base.next(claim.revision, state.clone()),
+        };
         let compiled =
-            Arc::new(base.next(claim.revision, state.clone()).map_err(|e| {
+            Arc::new(compiled.map_err(|e| {
                 PublishError::Unreadable(format!("revision {}", claim.revision), e)
             })?);
         self.served.install(compiled.clone());
@@ -323,11 +371,12 @@ impl Publisher {
         )
         .await?;
         let caching = Instant::now();
-        let mut redis_written = 0;
+        let (mut redis_written, mut redis_ms) = (0, 0);
         if let Some(redis) = &self.redis {
             let written = redis
                 .compile(&domain.name, &compiled, previous.as_deref())
                 .await;
+            redis_ms = ms(caching);
             let detail = match &written {
                 Ok(written) => Ok(serde_json::json!({
                     "cache": redis.location(),
@@ -335,7 +384,7 @@ impl Publisher {
                     "written": written.configs,
                     "gone": written.gone,
                     "whole": written.whole,
-                    "ms": ms(caching),
+                    "ms": redis_ms,
                 })),
                 Err(e) => Err(e.clone()),
             };
@@ -357,7 +406,7 @@ impl Publisher {
             configs = compiled.len(),
             tenants_compiled = compiled.recompiled_tenants,
             compile_ms,
-            redis_ms = ms(caching),
+            redis_ms,
             redis_written,
             "compiled"
         );

@@ -200,6 +200,40 @@ impl Store {
         Ok(state)
     }
 
+    /// The state right after `revision` from `base`, the state right after `from`, and the
+    /// changes committed between: reads only those changes, not the whole history. Answers
+    /// the state and each changed entity's (kind, key), once.
+    pub(crate) async fn state_after(
+        &self,
+        mut base: State,
+        from: i64,
+        revision: i64,
+    ) -> Result<(State, Vec<(String, String)>), StoreError> {
+        let rows = sqlx::query(
+            "SELECT entity_kind, entity_key, after_image FROM changes \
+             WHERE revision > $1 AND revision <= $2 ORDER BY seq",
+        )
+        .bind(from)
+        .bind(revision)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut changed = std::collections::BTreeSet::new();
+        for row in &rows {
+            let kind: String = row.try_get("entity_kind")?;
+            // The domain's settings are history too, but not part of the state.
+            let Some(entities) = base.get_mut(&kind) else {
+                continue;
+            };
+            let key: String = row.try_get("entity_key")?;
+            match image(row.try_get("after_image")?)? {
+                Some(after) => entities.insert(key.clone(), after),
+                None => entities.remove(&key),
+            };
+            changed.insert((kind, key));
+        }
+        Ok((base, changed.into_iter().collect()))
+    }
+
     /// Recomputes every record's hash in order and compares it with what is stored.
     pub async fn verify_chain(&self) -> Result<ChainCheck, StoreError> {
         let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM changes ORDER BY seq"))

@@ -143,6 +143,24 @@ impl Reader<'_> {
         Ok(visible_state(&Visibility::of(&self.actor), state))
     }
 
+    /// What [`Reader::state_at`] answers for `revision`, computed from `base` — what it
+    /// answered for `from` — and only the changes committed since; with them, each changed
+    /// entity's (kind, key). For an actor who sees only some organizations, whose part may
+    /// change with an entity's owner, the whole state is read again.
+    pub async fn state_after(
+        &self,
+        base: State,
+        from: i64,
+        revision: i64,
+    ) -> Result<(State, Vec<(String, String)>), StoreError> {
+        if Visibility::of(&self.actor) != Visibility::All || from > revision {
+            let state = self.state_at(revision).await?;
+            let changed = strata_domain::compile::changed_entities(&base, &state);
+            return Ok((state, changed));
+        }
+        self.store.state_after(base, from, revision).await
+    }
+
     /// The part of the live domain the actor may read, kind → key → image.
     pub async fn current_state(&self) -> Result<State, StoreError> {
         let state = self.store.current_state().await?;
