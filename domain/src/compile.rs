@@ -81,6 +81,10 @@ pub struct Compiled {
     only_tier: Option<String>,
     /// How many tenants were compiled for this revision (the others were carried over).
     pub recompiled_tenants: usize,
+    /// The tables of the revision this one was compiled from (not kept alive by it), and
+    /// every tenant whose configs may differ from it (compiled again or dropped): what
+    /// [`Compiled::differences`] with that revision looks at.
+    touched: Option<(std::sync::Weak<Tables>, Vec<String>)>,
 }
 
 fn entities<T: serde::de::DeserializeOwned>(tables: &Tables, kind: &str) -> Result<Vec<T>, String> {
@@ -187,6 +191,7 @@ impl Compiled {
             source: Arc::new(Tables::new()),
             only_tier: None,
             recompiled_tenants: 0,
+            touched: None,
         }
     }
 
@@ -278,6 +283,7 @@ impl Compiled {
             }
         }
         let mut recompiled = 0;
+        let mut touched: Vec<String> = tenants_hit.iter().map(|name| (*name).to_owned()).collect();
         // Only a tier's or product's change can reach tenants not named by the change.
         let candidates: Box<dyn Iterator<Item = (&String, &Value)>> =
             if tiers_hit.is_empty() && products_hit.is_empty() {
@@ -297,6 +303,9 @@ impl Compiled {
                 continue;
             }
             tenants.remove(name);
+            if !tenants_hit.contains(name.as_str()) {
+                touched.push(name.clone());
+            }
             let tenant: Tenant =
                 serde_json::from_value(row.clone()).map_err(|e| format!("tenant {name:?}: {e}"))?;
             let wanted = self
@@ -320,6 +329,7 @@ impl Compiled {
             source: tables,
             only_tier: self.only_tier.clone(),
             recompiled_tenants: recompiled,
+            touched: Some((Arc::downgrade(&self.source), touched)),
         })
     }
 
@@ -370,8 +380,18 @@ impl Compiled {
         Vec<(&'a str, &'a str, &'a str, &'a [u8])>,
         Vec<(&'a str, &'a str, &'a str)>,
     ) {
+        // Compiled from `base`: only the tenants it touched can differ.
+        let touched = self
+            .touched
+            .as_ref()
+            .filter(|(from, _)| std::ptr::eq(from.as_ptr(), Arc::as_ptr(&base.source)))
+            .map(|(_, names)| names);
+        let tenants: Box<dyn Iterator<Item = (&String, &Arc<CompiledTenant>)>> = match touched {
+            Some(names) => Box::new(names.iter().filter_map(|n| self.tenants.get_key_value(n))),
+            None => Box::new(self.tenants.iter()),
+        };
         let mut changed = Vec::new();
-        for (name, tenant) in &self.tenants {
+        for (name, tenant) in tenants {
             let old = base.tenants.get(name);
             if old.is_some_and(|old| Arc::ptr_eq(old, tenant)) {
                 continue;
@@ -394,8 +414,12 @@ impl Compiled {
                 }
             }
         }
+        let olds: Box<dyn Iterator<Item = (&String, &Arc<CompiledTenant>)>> = match touched {
+            Some(names) => Box::new(names.iter().filter_map(|n| base.tenants.get_key_value(n))),
+            None => Box::new(base.tenants.iter()),
+        };
         let mut gone = Vec::new();
-        for (name, old) in &base.tenants {
+        for (name, old) in olds {
             let new = self.tenants.get(name);
             if new.is_some_and(|new| Arc::ptr_eq(new, old)) {
                 continue;

@@ -310,6 +310,18 @@ async fn random_change_sets_keep_the_domain_valid_and_its_history_complete() {
                 .unwrap();
             let whole = Compiled::build(*to, std::sync::Arc::new(seen[to].clone())).unwrap();
             assert_eq!(served(&next), served(&whole), "{context}");
+            // What differs from the base, looked for among the tenants the change touched
+            // only, is what a comparison of every tenant finds.
+            let sorted = |(mut changed, mut gone): (Vec<_>, Vec<_>)| {
+                changed.sort();
+                gone.sort();
+                (changed, gone)
+            };
+            assert_eq!(
+                sorted(next.differences(&base)),
+                sorted(whole.differences(&base)),
+                "{context}"
+            );
         }
         let mut restored = 0;
         for _ in 0..8 {
