@@ -63,8 +63,11 @@ pub struct Publisher {
     progress: Option<Progress>,
     /// The newest revision this publisher put in the origin, and its documents: the kinds a
     /// later change does not touch keep theirs.
-    last: Arc<Mutex<Option<(i64, BTreeMap<String, DocumentRef>)>>>,
+    last: Arc<Mutex<Option<Published>>>,
 }
+
+/// A revision's documents as the manifest names them, by the revision.
+type Published = (i64, BTreeMap<String, DocumentRef>);
 
 /// Told each step of a publication as it completes, in words (for `strata publish`).
 pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;
