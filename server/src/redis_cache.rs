@@ -28,8 +28,9 @@ use strata_domain::compile::Compiled;
 pub const GRACE: Duration = Duration::from_secs(300);
 /// How long a writer's lock holds: far longer than writing a million configs takes.
 const LOCK: Duration = Duration::from_secs(120);
-/// A generation allocated but never made current is garbage after this.
-const ABANDONED: Duration = Duration::from_secs(3600);
+/// A generation allocated but never made current is garbage after this: its writer's lock
+/// has long expired, and the switch refuses a writer that lost its lock.
+const ABANDONED: Duration = Duration::from_secs(2 * LOCK.as_secs());
 /// Configs written per round trip (each a few small commands).
 const BATCH: usize = 500;
 /// Keys examined per SCAN call when removing an old generation, and calls per
@@ -61,10 +62,12 @@ redis.call('DEL', KEYS[2])
 return revision
 ";
 
-/// Adds a version to KEYS[1]: ARGV[1] the revision, ARGV[2] the bytes, ARGV[3] seconds to
-/// expire in (0: never). Keeps the newest version before it, and drops anything older (or a
-/// version of the same revision, written again).
+/// Adds a version to KEYS[1]: ARGV[1] the revision, ARGV[2] the bytes. Keeps the newest
+/// version before it, and drops anything older (or a version of the same revision, written
+/// again). Only while the writer still holds the lock (KEYS[2], ARGV[3] its token): one that
+/// stalled past it cannot overwrite what the next writer wrote.
 const PUT: &str = r"
+if redis.call('GET', KEYS[2]) ~= ARGV[3] then return redis.error_reply('lost the lock') end
 local entry = ARGV[1] .. ':' .. #ARGV[2] .. ':' .. ARGV[2]
 local old = redis.call('GET', KEYS[1])
 local keep = ''
@@ -78,11 +81,7 @@ if old then
     keep = string.sub(old, first + 1)
   end
 end
-if ARGV[3] == '0' then
-  redis.call('SET', KEYS[1], entry .. keep)
-else
-  redis.call('SET', KEYS[1], entry .. keep, 'EX', ARGV[3])
-end
+redis.call('SET', KEYS[1], entry .. keep)
 return 1
 ";
 
@@ -311,7 +310,8 @@ impl RedisCache {
                 )
                 .await?;
             let mut bytes = found.as_deref().and_then(|v| version_at(v, revision));
-            if bytes.is_none() {
+            // Not a tenant of this revision (never, or gone): perhaps an alias.
+            if bytes.is_none_or(<[u8]>::is_empty) {
                 let alias: Option<Vec<u8>> = self
                     .query(&mut conn, &get(keys.alias(generation, tenant)))
                     .await?;
@@ -328,6 +328,8 @@ impl RedisCache {
                         )
                         .await?;
                     bytes = found.as_deref().and_then(|v| version_at(v, revision));
+                } else if bytes.is_some() {
+                    return Ok(Read::Missing(revision));
                 }
             }
             match bytes {
@@ -432,7 +434,7 @@ impl RedisCache {
                 let sha: String = self
                     .query(conn, redis::cmd("SCRIPT").arg("LOAD").arg(PUT))
                     .await?;
-                batch = Batch::new(self, revision, Some(sha));
+                batch = Batch::new(self, revision, Some((sha, keys.lock(), token.to_owned())));
                 let _: () = self
                     .query(conn, redis::cmd("SET").arg(keys.dirty()).arg(generation))
                     .await?;
@@ -627,14 +629,19 @@ fn pack(json: &[u8]) -> Result<Vec<u8>, String> {
 struct Batch<'a> {
     cache: &'a RedisCache,
     revision: i64,
-    /// The loaded [`PUT`] script; `None` when writing a new generation whole.
-    put: Option<String>,
+    /// The loaded [`PUT`] script, the lock's key and the writer's token; `None` when writing
+    /// a new generation whole.
+    put: Option<(String, String, String)>,
     pipe: redis::Pipeline,
     queued: usize,
 }
 
 impl<'a> Batch<'a> {
-    fn new(cache: &'a RedisCache, revision: i64, put: Option<String>) -> Batch<'a> {
+    fn new(
+        cache: &'a RedisCache,
+        revision: i64,
+        put: Option<(String, String, String)>,
+    ) -> Batch<'a> {
         Batch {
             cache,
             revision,
@@ -649,38 +656,27 @@ impl<'a> Batch<'a> {
             None => {
                 self.pipe.set(key, version(self.revision, bytes)).ignore();
             }
-            Some(sha) => {
+            Some((sha, lock, token)) => {
                 self.pipe
                     .cmd("EVALSHA")
                     .arg(sha)
-                    .arg(1)
+                    .arg(2)
                     .arg(key)
+                    .arg(lock)
                     .arg(self.revision)
                     .arg(bytes)
-                    .arg(0)
+                    .arg(token)
                     .ignore();
             }
         }
         self.queued(conn).await
     }
 
-    /// Marks `key` gone from this revision on; the key expires after the grace period
-    /// unless a later revision brings it back.
+    /// Marks `key` gone from this revision on. (It keeps no expiry: a writer that stopped
+    /// before the switch must not take away what readers of the current revision read. Gone
+    /// keys go with their generation.)
     async fn remove(&mut self, conn: &mut Conn, key: String) -> Result<(), String> {
-        let sha = self
-            .put
-            .as_deref()
-            .expect("only beside the versions readers have");
-        self.pipe
-            .cmd("EVALSHA")
-            .arg(sha)
-            .arg(1)
-            .arg(key)
-            .arg(self.revision)
-            .arg(&[][..] as &[u8])
-            .arg(GRACE.as_secs())
-            .ignore();
-        self.queued(conn).await
+        self.put(conn, key, &[]).await
     }
 
     async fn queued(&mut self, conn: &mut Conn) -> Result<(), String> {

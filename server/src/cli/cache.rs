@@ -37,6 +37,7 @@ pub async fn cache(settings: &Settings, action: CacheAction) -> Result<(), CliEr
         previous.retain_tier(tier);
     }
     let mut previous = std::sync::Arc::new(previous);
+    let mut domain = None;
     loop {
         let tag = origin
             .head()
@@ -71,11 +72,17 @@ pub async fn cache(settings: &Settings, action: CacheAction) -> Result<(), CliEr
             );
             compiled_tag = tag;
             previous = std::sync::Arc::new(compiled);
+            domain = Some(fetched.manifest.domain);
         } else if tag.is_none() && interval.is_none() {
             return Err(CliError::Failed(format!(
                 "{} has no published revision yet",
                 settings.origin.location()
             )));
+        }
+        // Generations this or an earlier run replaced, once their grace period is over: with
+        // no server beside it, nobody else removes them.
+        if let Some(domain) = &domain {
+            while redis.reap(domain).await.map_err(CliError::Failed)? > 0 {}
         }
         match interval {
             None => return Ok(()),

@@ -17,7 +17,7 @@ use strata_domain::names::{DeployableName, DomainName, TenantName, TierName};
 use strata_domain::settings::DomainSettings;
 use strata_server::origin::{DirectoryOrigin, Origin};
 use strata_server::publisher::{Outcome, Publisher};
-use strata_server::redis_cache::{GRACE, Keys, Read, RedisCache};
+use strata_server::redis_cache::{Keys, Read, RedisCache};
 use strata_store::access::Actor;
 use strata_store::test_support::{TestDatabase, seed_large_domain};
 use strata_store::{Backend, Store};
@@ -338,18 +338,9 @@ async fn each_publication_writes_what_changed_and_readers_see_one_whole_revision
             .unwrap(),
         Read::Config(amsterdam, gone_at)
     );
-    // The gone config's key expires after the grace period; a kept one does not expire.
-    let ttl = |key: String| redis::cmd("TTL").arg(key).clone();
-    let gone_ttl: i64 = ttl(key).query_async(&mut conn).await.unwrap();
-    assert!(
-        gone_ttl > 0 && gone_ttl <= GRACE.as_secs() as i64,
-        "ttl {gone_ttl}"
-    );
-    let kept: i64 = ttl(keys.config(generation, "LIVE", "acme-amsterdam", "web-api"))
-        .query_async(&mut conn)
-        .await
-        .unwrap();
-    assert_eq!(kept, -1);
+    // Gone is a version too: a reader one revision behind still finds the config.
+    assert_eq!(version_at(&mut conn, &key, gone_at).await, None);
+    assert!(version_at(&mut conn, &key, gone_at - 1).await.is_some());
     remove_domain(&mut conn, &domain).await;
     store.close().await;
 }
@@ -652,4 +643,45 @@ async fn a_running_server_fills_a_redis_that_was_stopped_and_restarted_empty() {
     assert!(refill.succeeded);
     assert_eq!(refill.detail["why"], "Redis named no revision current");
     store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_name_gone_as_a_tenant_is_read_as_the_alias_it_became() {
+    let domain = format!("alias-{}", std::process::id());
+    let keys = Keys::new(&domain);
+    let client = redis::Client::open(redis_url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let version = |revision: i64, bytes: &[u8]| {
+        let mut v = format!("{revision}:{}:", bytes.len()).into_bytes();
+        v.extend_from_slice(bytes);
+        v
+    };
+    let config = serde_json::json!({"log_level": "debug"});
+    // Revision 5 took tenant "old-name" away and gave its name to "new-name" as an alias.
+    let _: () = redis::pipe()
+        .set(keys.current(), "5 1")
+        .ignore()
+        .set(
+            keys.config(1, "LIVE", "old-name", "web-api"),
+            version(5, b""),
+        )
+        .ignore()
+        .set(keys.alias(1, "old-name"), version(5, b"new-name"))
+        .ignore()
+        .set(
+            keys.config(1, "LIVE", "new-name", "web-api"),
+            version(3, &rmp_serde::to_vec(&config).unwrap()),
+        )
+        .ignore()
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        cache(&redis_url())
+            .read(&domain, "LIVE", "old-name", "web-api")
+            .await
+            .unwrap(),
+        Read::Config(config, 5)
+    );
+    remove_domain(&mut conn, &domain).await;
 }
