@@ -187,12 +187,6 @@ fn version(revision: i64, bytes: &[u8]) -> Vec<u8> {
     version
 }
 
-fn now_seconds() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
 /// A token no other writer holds: this process, this moment, this call.
 fn token() -> String {
     static CALLS: AtomicU64 = AtomicU64::new(0);
@@ -248,6 +242,13 @@ impl RedisCache {
         cmd: &redis::Cmd,
     ) -> Result<T, String> {
         cmd.query_async(conn).await.map_err(|e| self.failed(e))
+    }
+
+    /// Redis's own clock, in unix seconds: every process that schedules or removes
+    /// generations reads the same one, whatever its own clock says.
+    async fn now(&self, conn: &mut Conn) -> Result<u64, String> {
+        let (seconds, _): (u64, u64) = self.query(conn, &redis::cmd("TIME")).await?;
+        Ok(seconds)
     }
 
     async fn current_of(&self, conn: &mut Conn, keys: &Keys) -> Result<Option<(i64, i64)>, String> {
@@ -464,12 +465,13 @@ impl RedisCache {
                 let generation: i64 = self
                     .query(conn, redis::cmd("INCR").arg(keys.generations()))
                     .await?;
+                let abandoned = self.now(conn).await? + ABANDONED.as_secs();
                 let _: () = self
                     .query(
                         conn,
                         redis::cmd("ZADD")
                             .arg(keys.reap())
-                            .arg(now_seconds() + ABANDONED.as_secs())
+                            .arg(abandoned)
                             .arg(generation),
                     )
                     .await?;
@@ -487,6 +489,7 @@ impl RedisCache {
             }
         };
         batch.flush(conn).await?;
+        let reap_at = self.now(conn).await? + GRACE.as_secs();
         let before: i64 = self
             .query(
                 conn,
@@ -500,7 +503,7 @@ impl RedisCache {
                     .arg(revision)
                     .arg(generation)
                     .arg(token)
-                    .arg(now_seconds() + GRACE.as_secs())
+                    .arg(reap_at)
                     .arg(keys.channel()),
             )
             .await?;
@@ -534,12 +537,13 @@ impl RedisCache {
             match parsed {
                 Some(reaping) => reaping,
                 None => {
+                    let now = self.now(&mut conn).await?;
                     let due: Vec<i64> = self
                         .query(
                             &mut conn,
                             redis::cmd("ZRANGE")
                                 .arg(keys.reap())
-                                .arg(now_seconds())
+                                .arg(now)
                                 .arg("-inf")
                                 .arg("BYSCORE")
                                 .arg("REV")

@@ -406,7 +406,9 @@ async fn a_one_tenant_change_sends_redis_only_that_config_and_no_command_blocks_
                 .map(|(_, rest)| rest.split(',').next().unwrap().parse::<u64>().unwrap())
         })
         .sum();
-    assert!(total <= 20, "{total} commands for one config:\n{stats}");
+    // The lock, the dirty mark, the clock, the script, the switch: a fixed few, whatever the
+    // domain holds.
+    assert!(total <= 25, "{total} commands for one config:\n{stats}");
     for whole in ["copy", "hset", "hgetall", "keys", "scan"] {
         assert_eq!(calls(whole), 0, "{whole}:\n{stats}");
     }
