@@ -124,7 +124,13 @@ impl<'a> Inputs<'a> {
     }
 
     /// Resolves each deployable of the tenant's product: default ← tier ← product ← tenant.
-    fn compile(&self, tenant: &Tenant) -> Result<CompiledTenant, String> {
+    /// With `keep`, the tenant as compiled before and the deployables whose layers changed:
+    /// the others keep their configs.
+    fn compile(
+        &self,
+        tenant: &Tenant,
+        keep: Option<(&CompiledTenant, &HashSet<&str>)>,
+    ) -> Result<CompiledTenant, String> {
         let product = self
             .products
             .get(tenant.product.as_str())
@@ -132,6 +138,13 @@ impl<'a> Inputs<'a> {
         let scopes = Layer::scopes_of(&tenant.tier, &tenant.product, &tenant.name);
         let mut configs = HashMap::with_capacity(product.deployables.len());
         for name in &product.deployables {
+            if let Some((old, redo)) = keep
+                && !redo.contains(name.as_str())
+                && let Some(bytes) = old.configs.get(name.as_str())
+            {
+                configs.insert(name.to_string(), bytes.clone());
+                continue;
+            }
             let deployable = self.deployables.get(name.as_str()).ok_or_else(|| {
                 format!(
                     "product {:?} names a missing deployable",
@@ -227,14 +240,20 @@ impl Compiled {
         };
         let (mut tenants_hit, mut tiers_hit, mut products_hit) =
             (HashSet::new(), HashSet::new(), HashSet::new());
+        // Tenants and products whose own rows changed: compiled whole. Otherwise only the
+        // deployables whose layers changed, by (scope kind, scope name), are resolved again.
+        let (mut whole_tenants, mut whole_products) = (HashSet::new(), HashSet::new());
+        let mut layers_hit: HashMap<(&str, &str), HashSet<&str>> = HashMap::new();
         let mut deployables_hit = Vec::new();
         for (kind, key) in changed {
             match kind.as_str() {
                 "tenant" => {
                     tenants_hit.insert(key.as_str());
+                    whole_tenants.insert(key.as_str());
                 }
                 "product" => {
                     products_hit.insert(key.as_str());
+                    whole_products.insert(key.as_str());
                 }
                 "deployable" => deployables_hit.push(key),
                 "config layer" => {
@@ -243,12 +262,17 @@ impl Compiled {
                         continue;
                     };
                     let name = text(row, "/scope/name").unwrap_or_default();
-                    match text(row, "/scope/kind") {
-                        Some("tier") => tiers_hit.insert(name),
-                        Some("product") => products_hit.insert(name),
-                        Some("tenant") => tenants_hit.insert(name),
+                    let scope = text(row, "/scope/kind").unwrap_or_default();
+                    match scope {
+                        "tier" => tiers_hit.insert(name),
+                        "product" => products_hit.insert(name),
+                        "tenant" => tenants_hit.insert(name),
                         _ => return Err(format!("config layer {key:?} has no scope")),
                     };
+                    layers_hit
+                        .entry((scope, name))
+                        .or_default()
+                        .insert(text(row, "/deployable").unwrap_or_default());
                 }
                 _ => {}
             }
@@ -267,6 +291,7 @@ impl Compiled {
                 };
                 if deployables_hit.iter().any(runs) {
                     products_hit.insert(name.as_str());
+                    whole_products.insert(name.as_str());
                 }
             }
         }
@@ -315,7 +340,23 @@ impl Compiled {
             if !tenant.state.is_served() || !wanted {
                 continue;
             }
-            tenants.insert(name.clone(), Arc::new(inputs.compile(&tenant)?));
+            let old = self.tenants.get(name).filter(|old| {
+                old.tier == tenant.tier.as_str()
+                    && !whole_tenants.contains(name.as_str())
+                    && !whole_products.contains(tenant.product.as_str())
+            });
+            let redo: HashSet<&str> = [
+                ("tier", tenant.tier.as_str()),
+                ("product", tenant.product.as_str()),
+                ("tenant", name.as_str()),
+            ]
+            .iter()
+            .filter_map(|scope| layers_hit.get(scope))
+            .flatten()
+            .copied()
+            .collect();
+            let keep = old.map(|old| (&**old, &redo));
+            tenants.insert(name.clone(), Arc::new(inputs.compile(&tenant, keep)?));
             if let Some(alias) = &tenant.alias {
                 aliases.insert(alias.to_string(), name.clone());
             }

@@ -149,6 +149,45 @@ async fn main() {
         }
         samples.push(visible);
     }
+    // A tier layer: every LIVE tenant's service-3 config changes.
+    let scope = Layer::Tier(strata_domain::names::TierName::parse("LIVE").unwrap());
+    let key = ConfigLayer::key_of(&deployable, &scope);
+    let expected = store
+        .as_operator()
+        .get::<ConfigLayer>(&key)
+        .await
+        .ok()
+        .map(|v| v.version);
+    let layer = ConfigLayer {
+        deployable: deployable.clone(),
+        scope,
+        config: json!({"log_level": "warn"}),
+    };
+    let started = Instant::now();
+    let mut change = store
+        .begin(&Actor::operator("benchmark"), "a tier layer")
+        .await
+        .unwrap();
+    match expected {
+        Some(v) => change.update(v, layer).await.unwrap(),
+        None => change.create(layer).await.unwrap(),
+    };
+    let revision = change.commit().await.unwrap();
+    let committed = Instant::now();
+    let Some(Outcome::Published { .. }) = publisher.publish_next().await.unwrap() else {
+        panic!("publication {revision} failed");
+    };
+    while *watcher.borrow_and_update() < revision {
+        watcher.changed().await.unwrap();
+    }
+    println!(
+        "a tier layer changing {} configs: commit {} (validating every config it changes), then served {} later ({} tenants compiled)",
+        tenants,
+        ms(committed - started),
+        ms(committed.elapsed()),
+        served.current().map_or(0, |c| c.recompiled_tenants)
+    );
+
     let current = RedisCache::new(
         redis::Client::open(redis_url.as_str()).unwrap(),
         redis_url.clone(),
