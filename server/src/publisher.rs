@@ -195,14 +195,7 @@ impl Publisher {
         // only the documents of the kinds they touch are rendered again.
         let previous = self.served.current();
         let reader = self.store.as_operator();
-        // (A revision loaded from a snapshot that lacks a kind's document is no base.)
-        let base = previous.as_ref().filter(|p| {
-            p.revision < claim.revision
-                && Kind::ALL
-                    .iter()
-                    .all(|kind| p.source().contains_key(kind.name()))
-        });
-        let (state, changed) = match base {
+        let (state, changed) = match previous.as_ref().filter(|p| p.revision < claim.revision) {
             Some(previous) => {
                 let base = (**previous.source()).clone();
                 let (state, changed) = reader

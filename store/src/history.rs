@@ -6,7 +6,6 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use strata_domain::audit::AuditFilter;
-use strata_domain::kind::Kind;
 use strata_domain::listing::{ListPage, ListQuery, MAX_LIMIT};
 
 use crate::access::Actor;
@@ -201,9 +200,9 @@ impl Store {
         Ok(state)
     }
 
-    /// The state right after `revision` from `base`, the state right after `from`, and the
-    /// changes committed between: reads only those changes, not the whole history. Answers
-    /// the state and each changed entity's (kind, key), once.
+    /// The state right after `revision` from `base`, the whole state right after `from`
+    /// (every kind named), and the changes committed between: reads only those changes, not
+    /// the whole history. Answers the state and each changed entity's (kind, key), once.
     pub(crate) async fn state_after(
         &self,
         mut base: State,
@@ -221,12 +220,10 @@ impl Store {
         let mut changed = std::collections::BTreeSet::new();
         for row in &rows {
             let kind: String = row.try_get("entity_kind")?;
-            // The domain's settings are history too, but not part of the state; a kind the base
-            // lacks (a snapshot without its document) starts empty.
-            if !Kind::ALL.iter().any(|k| k.name() == kind) {
+            // The domain's settings are history too, but not part of the state.
+            let Some(entities) = base.get_mut(&kind) else {
                 continue;
-            }
-            let entities = base.entry(kind.clone()).or_default();
+            };
             let key: String = row.try_get("entity_key")?;
             match image(row.try_get("after_image")?)? {
                 Some(after) => entities.insert(key.clone(), after),

@@ -9,6 +9,7 @@ use serde_json::Value;
 use strata_domain::access::Rights;
 use strata_domain::audit::AuditFilter;
 use strata_domain::diff::{PatchOp, diff};
+use strata_domain::kind::Kind;
 use strata_domain::listing::{ListPage, ListQuery};
 use strata_domain::names::{DeployableName, TenantName, TierName};
 use strata_domain::rules::Versioned;
@@ -145,15 +146,17 @@ impl Reader<'_> {
 
     /// What [`Reader::state_at`] answers for `revision`, computed from `base` — what it
     /// answered for `from` — and only the changes committed since; with them, each changed
-    /// entity's (kind, key). For an actor who sees only some organizations, whose part may
-    /// change with an entity's owner, the whole state is read again.
+    /// entity's (kind, key). The whole state is read again for an actor who sees only some
+    /// organizations (whose part may change with an entity's owner), and for a base that does
+    /// not name every kind (one read from a snapshot without that kind's document).
     pub async fn state_after(
         &self,
         base: State,
         from: i64,
         revision: i64,
     ) -> Result<(State, Vec<(String, String)>), StoreError> {
-        if Visibility::of(&self.actor) != Visibility::All || from > revision {
+        let whole = Kind::ALL.iter().all(|kind| base.contains_key(kind.name()));
+        if Visibility::of(&self.actor) != Visibility::All || from > revision || !whole {
             let state = self.state_at(revision).await?;
             let changed = strata_domain::compile::changed_entities(&base, &state);
             return Ok((state, changed));
