@@ -189,6 +189,17 @@ pub fn changed_entities(before: &Tables, after: &Tables) -> Vec<(String, String)
     changed
 }
 
+/// The compiled tenants named in `names`, or all of them.
+fn among<'a>(
+    tenants: &'a HashMap<String, Arc<CompiledTenant>>,
+    names: Option<&'a Vec<String>>,
+) -> Box<dyn Iterator<Item = (&'a String, &'a Arc<CompiledTenant>)> + 'a> {
+    match names {
+        Some(names) => Box::new(names.iter().filter_map(|n| tenants.get_key_value(n))),
+        None => Box::new(tenants.iter()),
+    }
+}
+
 fn text<'a>(row: &'a Value, pointer: &str) -> Option<&'a str> {
     row.pointer(pointer).and_then(Value::as_str)
 }
@@ -427,12 +438,8 @@ impl Compiled {
             .as_ref()
             .filter(|(from, _)| std::ptr::eq(from.as_ptr(), Arc::as_ptr(&base.source)))
             .map(|(_, names)| names);
-        let tenants: Box<dyn Iterator<Item = (&String, &Arc<CompiledTenant>)>> = match touched {
-            Some(names) => Box::new(names.iter().filter_map(|n| self.tenants.get_key_value(n))),
-            None => Box::new(self.tenants.iter()),
-        };
         let mut changed = Vec::new();
-        for (name, tenant) in tenants {
+        for (name, tenant) in among(&self.tenants, touched) {
             let old = base.tenants.get(name);
             if old.is_some_and(|old| Arc::ptr_eq(old, tenant)) {
                 continue;
@@ -455,12 +462,8 @@ impl Compiled {
                 }
             }
         }
-        let olds: Box<dyn Iterator<Item = (&String, &Arc<CompiledTenant>)>> = match touched {
-            Some(names) => Box::new(names.iter().filter_map(|n| base.tenants.get_key_value(n))),
-            None => Box::new(base.tenants.iter()),
-        };
         let mut gone = Vec::new();
-        for (name, old) in olds {
+        for (name, old) in among(&base.tenants, touched) {
             let new = self.tenants.get(name);
             if new.is_some_and(|new| Arc::ptr_eq(new, old)) {
                 continue;
@@ -484,7 +487,6 @@ impl Compiled {
 
     /// How this revision's aliases differ from `base`'s: those it adds or points elsewhere
     /// (alias, tenant), and the aliases of `base` it no longer has.
-    #[allow(clippy::type_complexity)]
     pub fn alias_differences<'a>(
         &'a self,
         base: &'a Compiled,

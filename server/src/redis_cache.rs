@@ -14,10 +14,12 @@
 //! A reader reads `current`, then the config's key, and takes the first version at or before
 //! R. Writers never change what a reader of R finds: the versions they add are for revisions
 //! above R until `current` moves, in one script. (Strings rather than sorted sets: a sorted set
-//! of members over 64 bytes takes Redis about 1 KB per config, four times a string's.) A writer holds `strata:{D}:lock` (with a fencing token)
-//! and marks `strata:{D}:dirty` while it adds versions to the current generation; one that
-//! finds the mark left by a writer that stopped half-way writes the revision whole into a new
-//! generation instead, and the old generation is removed after a grace period.
+//! of members over 64 bytes takes Redis about 1 KB per config, four times a string's.)
+//!
+//! A writer holds `strata:{D}:lock` (with a fencing token) and marks `strata:{D}:dirty` while
+//! it adds versions to the current generation; one that finds the mark left by a writer that
+//! stopped half-way writes the revision whole into a new generation instead, and the old
+//! generation is removed after a grace period.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -129,13 +131,15 @@ impl Keys {
     fn lock(&self) -> String {
         format!("{}:lock", self.prefix)
     }
-    fn dirty(&self) -> String {
+    /// Names the generation a writer is adding versions to, until its switch.
+    pub fn dirty(&self) -> String {
         format!("{}:dirty", self.prefix)
     }
     fn generations(&self) -> String {
         format!("{}:generations", self.prefix)
     }
-    fn reap(&self) -> String {
+    /// Generations to remove, each scored with when (unix seconds, Redis's clock).
+    pub fn reap(&self) -> String {
         format!("{}:reap", self.prefix)
     }
     fn reaping(&self) -> String {
@@ -181,7 +185,7 @@ pub fn parse_current(value: &str) -> Option<(i64, i64)> {
 }
 
 /// A version: `R:N:` and the N bytes.
-fn version(revision: i64, bytes: &[u8]) -> Vec<u8> {
+pub fn version(revision: i64, bytes: &[u8]) -> Vec<u8> {
     let mut version = format!("{revision}:{}:", bytes.len()).into_bytes();
     version.extend_from_slice(bytes);
     version
@@ -428,9 +432,8 @@ impl RedisCache {
             }
             _ => None,
         };
-        let (mut configs, mut removed) = (0, 0);
         let mut batch;
-        let (generation, whole) = match base {
+        let (generation, whole, configs, removed) = match base {
             Some((base, generation)) => {
                 let sha: String = self
                     .query(conn, redis::cmd("SCRIPT").arg("LOAD").arg(PUT))
@@ -440,7 +443,7 @@ impl RedisCache {
                     .query(conn, redis::cmd("SET").arg(keys.dirty()).arg(generation))
                     .await?;
                 let (changed, gone) = compiled.differences(base);
-                (configs, removed) = (changed.len(), gone.len());
+                let (configs, removed) = (changed.len(), gone.len());
                 for (tier, tenant, deployable, json) in changed {
                     let key = keys.config(generation, tier, tenant, deployable);
                     batch.put(conn, key, &pack(json)?).await?;
@@ -458,7 +461,7 @@ impl RedisCache {
                 for alias in gone {
                     batch.remove(conn, keys.alias(generation, alias)).await?;
                 }
-                (generation, false)
+                (generation, false, configs, removed)
             }
             None => {
                 batch = Batch::new(self, revision, None);
@@ -478,14 +481,13 @@ impl RedisCache {
                 for (tier, tenant, deployable, json) in compiled.configs() {
                     let key = keys.config(generation, tier, tenant, deployable);
                     batch.put(conn, key, &pack(json)?).await?;
-                    configs += 1;
                 }
                 for (alias, tenant) in compiled.aliases() {
                     batch
                         .put(conn, keys.alias(generation, alias), tenant.as_bytes())
                         .await?;
                 }
-                (generation, true)
+                (generation, true, compiled.len(), 0)
             }
         };
         batch.flush(conn).await?;
@@ -565,15 +567,7 @@ impl RedisCache {
             .await?
             .is_some_and(|(_, current)| current == generation)
         {
-            let _: () = self
-                .query(
-                    &mut conn,
-                    redis::cmd("ZREM").arg(keys.reap()).arg(generation),
-                )
-                .await?;
-            let _: () = self
-                .query(&mut conn, redis::cmd("DEL").arg(keys.reaping()))
-                .await?;
+            self.reaped(&mut conn, &keys, generation).await?;
             return Ok(0);
         }
         let pattern = format!("{}*", keys.generation(generation));
@@ -598,15 +592,7 @@ impl RedisCache {
             }
             cursor = next;
             if cursor == 0 {
-                let _: () = self
-                    .query(
-                        &mut conn,
-                        redis::cmd("ZREM").arg(keys.reap()).arg(generation),
-                    )
-                    .await?;
-                let _: () = self
-                    .query(&mut conn, redis::cmd("DEL").arg(keys.reaping()))
-                    .await?;
+                self.reaped(&mut conn, &keys, generation).await?;
                 return Ok(removed);
             }
         }
@@ -619,6 +605,18 @@ impl RedisCache {
             )
             .await?;
         Ok(removed)
+    }
+
+    /// Takes `generation` off the schedule, and forgets where its removal had got to.
+    async fn reaped(&self, conn: &mut Conn, keys: &Keys, generation: i64) -> Result<(), String> {
+        redis::pipe()
+            .zrem(keys.reap(), generation)
+            .ignore()
+            .del(keys.reaping())
+            .ignore()
+            .query_async(conn)
+            .await
+            .map_err(|e| self.failed(e))
     }
 }
 
