@@ -14,16 +14,15 @@
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use strata_domain::layer::{ConfigLayer, Layer};
+use strata_domain::layer::Layer;
 use strata_domain::names::{DeployableName, TenantName};
 use strata_server::origin::{DirectoryOrigin, Origin, OriginSetting};
 use strata_server::publisher::{Outcome, Publisher};
 use strata_server::redis_cache::RedisCache;
 use strata_server::served::Served;
 use strata_store::Backend;
-use strata_store::access::Actor;
 use strata_store::test_support::{
-    TestDatabase, benchmark_machine, benchmark_tenants, seed_large_domain,
+    TestDatabase, benchmark_machine, benchmark_tenants, seed_large_domain, set_layer,
 };
 
 fn ms(d: Duration) -> String {
@@ -107,27 +106,8 @@ async fn main() {
     for round in 0..30 {
         let scope =
             Layer::Tenant(TenantName::parse(format!("big-t{:05}", round * 7 % tenants)).unwrap());
-        let key = ConfigLayer::key_of(&deployable, &scope);
-        let expected = store
-            .as_operator()
-            .get::<ConfigLayer>(&key)
-            .await
-            .ok()
-            .map(|v| v.version);
-        let layer = ConfigLayer {
-            deployable: deployable.clone(),
-            scope,
-            config: json!({"timeouts": {"read": 10 + round}}),
-        };
-        let mut change = store
-            .begin(&Actor::operator("benchmark"), "one layer")
-            .await
-            .unwrap();
-        match expected {
-            Some(v) => change.update(v, layer).await.unwrap(),
-            None => change.create(layer).await.unwrap(),
-        };
-        let revision = change.commit().await.unwrap();
+        let config = json!({"timeouts": {"read": 10 + round}});
+        let revision = set_layer(&store, &deployable, &scope, config, "one layer").await;
         let committed = Instant::now();
         let Some(Outcome::Published { figures, .. }) = publisher.publish_next().await.unwrap()
         else {
@@ -151,28 +131,9 @@ async fn main() {
     }
     // A tier layer: every LIVE tenant's service-3 config changes.
     let scope = Layer::Tier(strata_domain::names::TierName::parse("LIVE").unwrap());
-    let key = ConfigLayer::key_of(&deployable, &scope);
-    let expected = store
-        .as_operator()
-        .get::<ConfigLayer>(&key)
-        .await
-        .ok()
-        .map(|v| v.version);
-    let layer = ConfigLayer {
-        deployable: deployable.clone(),
-        scope,
-        config: json!({"log_level": "warn"}),
-    };
     let started = Instant::now();
-    let mut change = store
-        .begin(&Actor::operator("benchmark"), "a tier layer")
-        .await
-        .unwrap();
-    match expected {
-        Some(v) => change.update(v, layer).await.unwrap(),
-        None => change.create(layer).await.unwrap(),
-    };
-    let revision = change.commit().await.unwrap();
+    let config = json!({"log_level": "warn"});
+    let revision = set_layer(&store, &deployable, &scope, config, "a tier layer").await;
     let committed = Instant::now();
     let Some(Outcome::Published { .. }) = publisher.publish_next().await.unwrap() else {
         panic!("publication {revision} failed");

@@ -278,3 +278,26 @@ pub async fn seed_large_domain(store: &Store, tenants: usize) {
     }
     change.commit().await.unwrap();
 }
+
+/// Sets `scope`'s layer of `deployable` to `config` as the operator, over whatever version it
+/// is at, through the store's one layer write: the revision it committed.
+pub async fn set_layer(
+    store: &Store,
+    deployable: &DeployableName,
+    scope: &Layer,
+    config: serde_json::Value,
+    reason: &str,
+) -> i64 {
+    let actor = Actor::operator("test");
+    let version = store
+        .as_actor(&actor)
+        .layer(deployable, scope)
+        .await
+        .unwrap()
+        .version;
+    store
+        .write_layer(&actor, reason, deployable, scope, config, version)
+        .await
+        .unwrap()
+        .revision
+}

@@ -12,14 +12,14 @@ use common::redis_server::RedisServer;
 
 use futures_util::StreamExt;
 use serde_json::Value;
-use strata_domain::layer::{ConfigLayer, Layer};
+use strata_domain::layer::Layer;
 use strata_domain::names::{DeployableName, DomainName, TenantName, TierName};
 use strata_domain::settings::DomainSettings;
 use strata_server::origin::{DirectoryOrigin, Origin};
 use strata_server::publisher::{Outcome, Publisher};
-use strata_server::redis_cache::{Keys, Read, RedisCache};
+use strata_server::redis_cache::{Keys, Read, RedisCache, parse_current, version};
 use strata_store::access::Actor;
-use strata_store::test_support::{TestDatabase, seed_large_domain};
+use strata_store::test_support::{TestDatabase, seed_large_domain, set_layer};
 use strata_store::{Backend, Store};
 
 fn redis_url() -> String {
@@ -67,7 +67,7 @@ async fn redis_current(url: &str, domain: &str) -> Option<i64> {
         .query_async(&mut conn)
         .await
         .ok()?;
-    strata_server::redis_cache::parse_current(&current?).map(|(revision, _)| revision)
+    parse_current(&current?).map(|(revision, _)| revision)
 }
 
 fn is_published(outcome: Option<Outcome>) -> i64 {
@@ -150,31 +150,40 @@ async fn resolved(store: &Store, tier: &str, tenant: &str, deployable: &str) -> 
         .config
 }
 
-/// Sets `tenant`'s own layer of `deployable` to `config`.
-async fn set_tenant_layer(store: &Store, tenant: &str, deployable: &str, config: Value) -> i64 {
-    let scope = Layer::Tenant(TenantName::parse(tenant).unwrap());
-    let deployable = DeployableName::parse(deployable).unwrap();
-    let key = ConfigLayer::key_of(&deployable, &scope);
-    let version = store
-        .as_operator()
-        .get::<ConfigLayer>(&key)
-        .await
-        .ok()
-        .map(|v| v.version);
-    let layer = ConfigLayer {
-        deployable,
-        scope,
+/// Sets `tenant`'s own layer of `deployable` to `config`, and publishes it: the revision.
+async fn publish_tenant_layer(
+    store: &Store,
+    publisher: &Publisher,
+    tenant: &str,
+    deployable: &str,
+    config: Value,
+) -> i64 {
+    let revision = set_layer(
+        store,
+        &DeployableName::parse(deployable).unwrap(),
+        &Layer::Tenant(TenantName::parse(tenant).unwrap()),
         config,
-    };
-    let mut change = store
-        .begin(&Actor::operator("nina"), "one tenant's layer")
+        "one tenant's layer",
+    )
+    .await;
+    assert_eq!(
+        is_published(publisher.publish_next().await.unwrap()),
+        revision
+    );
+    revision
+}
+
+/// What `current` names for `domain`: (revision, generation).
+async fn current_of(
+    conn: &mut redis::aio::MultiplexedConnection,
+    domain: &str,
+) -> Option<(i64, i64)> {
+    let current: Option<String> = redis::cmd("GET")
+        .arg(Keys::new(domain).current())
+        .query_async(conn)
         .await
         .unwrap();
-    match version {
-        Some(v) => change.update(v, layer).await.unwrap(),
-        None => change.create(layer).await.unwrap(),
-    };
-    change.commit().await.unwrap()
+    parse_current(&current?)
 }
 
 /// The figures of the newest compilation into Redis of `revision`, from the audit log.
@@ -242,17 +251,14 @@ async fn each_publication_writes_what_changed_and_readers_see_one_whole_revision
     );
 
     // One tenant's layer: one config written; a reader still on revision 3 finds the old one.
-    let revision = set_tenant_layer(
+    let revision = publish_tenant_layer(
         &store,
+        &publisher,
         "acme-berlin",
         "web-api",
         serde_json::json!({"log_level": "debug"}),
     )
     .await;
-    assert_eq!(
-        is_published(publisher.publish_next().await.unwrap()),
-        revision
-    );
     let figures = redis_figures(&store, revision).await;
     assert_eq!(
         (figures["written"].clone(), figures["gone"].clone()),
@@ -268,14 +274,7 @@ async fn each_publication_writes_what_changed_and_readers_see_one_whole_revision
             .unwrap(),
         Read::Config(now.clone(), revision)
     );
-    let (_, generation) = strata_server::redis_cache::parse_current(
-        &redis::cmd("GET")
-            .arg(keys.current())
-            .query_async::<String>(&mut conn)
-            .await
-            .unwrap(),
-    )
-    .unwrap();
+    let (_, generation) = current_of(&mut conn, &domain).await.unwrap();
     let key = keys.config(generation, "LIVE", "acme-berlin", "web-api");
     assert_eq!(
         version_at(&mut conn, &key, revision - 1).await,
@@ -286,14 +285,14 @@ async fn each_publication_writes_what_changed_and_readers_see_one_whole_revision
         Some(now.clone())
     );
     // Changed again: the version before the newest is kept, older ones go.
-    let again = set_tenant_layer(
+    let again = publish_tenant_layer(
         &store,
+        &publisher,
         "acme-berlin",
         "web-api",
         serde_json::json!({"log_level": "warn"}),
     )
     .await;
-    assert_eq!(is_published(publisher.publish_next().await.unwrap()), again);
     let newest = resolved(&store, "LIVE", "acme-berlin", "web-api").await;
     assert_eq!(version_at(&mut conn, &key, again).await, Some(newest));
     assert_eq!(version_at(&mut conn, &key, again - 1).await, Some(now));
@@ -373,17 +372,14 @@ async fn a_one_tenant_change_sends_redis_only_that_config_and_no_command_blocks_
         .query_async(&mut conn)
         .await
         .unwrap();
-    let revision = set_tenant_layer(
+    let revision = publish_tenant_layer(
         &store,
+        &publisher,
         "big-t00042",
         "service-3",
         serde_json::json!({"log_level": "debug"}),
     )
     .await;
-    assert_eq!(
-        is_published(publisher.publish_next().await.unwrap()),
-        revision
-    );
     let stats: String = redis::cmd("INFO")
         .arg("commandstats")
         .query_async(&mut conn)
@@ -450,8 +446,7 @@ async fn a_writer_that_stopped_half_way_leaves_nothing_a_reader_sees() {
     let next = published + 1;
     let amsterdam = keys.config(1, "LIVE", "acme-amsterdam", "web-api");
     let packed = rmp_serde::to_vec(&serde_json::json!({"half": "written"})).unwrap();
-    let mut garbage = format!("{next}:{}:", packed.len()).into_bytes();
-    garbage.extend(packed);
+    let mut garbage = version(next, &packed);
     let kept: Vec<u8> = redis::cmd("GET")
         .arg(&amsterdam)
         .query_async(&mut conn)
@@ -460,7 +455,7 @@ async fn a_writer_that_stopped_half_way_leaves_nothing_a_reader_sees() {
     garbage.extend(kept);
     let _: () = redis::pipe()
         .cmd("SET")
-        .arg(format!("strata:{{{domain}}}:dirty"))
+        .arg(keys.dirty())
         .arg(1)
         .ignore()
         .set(&amsterdam, garbage)
@@ -469,18 +464,15 @@ async fn a_writer_that_stopped_half_way_leaves_nothing_a_reader_sees() {
         .await
         .unwrap();
     // The next revision changes another tenant: it is written whole, in a new generation.
-    let revision = set_tenant_layer(
+    let revision = publish_tenant_layer(
         &store,
+        &publisher,
         "acme-berlin",
         "web-api",
         serde_json::json!({"log_level": "debug"}),
     )
     .await;
     assert_eq!(revision, next);
-    assert_eq!(
-        is_published(publisher.publish_next().await.unwrap()),
-        revision
-    );
     assert_eq!(redis_figures(&store, revision).await["whole"], true);
     let expected = resolved(&store, "LIVE", "acme-amsterdam", "web-api").await;
     assert_eq!(
@@ -494,7 +486,7 @@ async fn a_writer_that_stopped_half_way_leaves_nothing_a_reader_sees() {
     // The old generation is removed once its grace period is over, a part per call.
     assert_eq!(redis.reap(&domain).await.unwrap(), 0, "not due yet");
     let _: () = redis::cmd("ZADD")
-        .arg(format!("strata:{{{domain}}}:reap"))
+        .arg(keys.reap())
         .arg("XX")
         .arg(0)
         .arg(1)
@@ -620,12 +612,7 @@ async fn a_running_server_fills_a_redis_that_was_stopped_and_restarted_empty() {
     until_redis_current(&redis.url(), 2).await;
     let client = redis::Client::open(redis.url()).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-    let current: String = redis::cmd("GET")
-        .arg(Keys::new("strata").current())
-        .query_async(&mut conn)
-        .await
-        .unwrap();
-    let (_, generation) = strata_server::redis_cache::parse_current(&current).unwrap();
+    let (_, generation) = current_of(&mut conn, "strata").await.unwrap();
     let pattern = format!("{}config:*", Keys::new("strata").generation(generation));
     let fields = count_keys(&mut conn, &pattern).await;
     let served = strata_server::served::load_from_origin(&Origin::Directory(DirectoryOrigin::new(
@@ -653,11 +640,6 @@ async fn a_name_gone_as_a_tenant_is_read_as_the_alias_it_became() {
     let keys = Keys::new(&domain);
     let client = redis::Client::open(redis_url()).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-    let version = |revision: i64, bytes: &[u8]| {
-        let mut v = format!("{revision}:{}:", bytes.len()).into_bytes();
-        v.extend_from_slice(bytes);
-        v
-    };
     let config = serde_json::json!({"log_level": "debug"});
     // Revision 5 took tenant "old-name" away and gave its name to "new-name" as an alias.
     let _: () = redis::pipe()
