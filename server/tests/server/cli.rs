@@ -398,14 +398,15 @@ fn cli_redis_url() -> String {
     format!("{}/7", base.trim_end_matches('/'))
 }
 
-/// The revision Redis names current for the domain `strata` ("R G": revision, generation).
-fn current_revision(url: &str) -> Option<String> {
+/// The revision Redis names current for the domain `strata`.
+fn current_revision(url: &str) -> Option<i64> {
+    use strata_server::redis_cache::{Keys, parse_current};
     let mut conn = redis::Client::open(url).unwrap().get_connection().unwrap();
     let current: Option<String> = redis::cmd("GET")
-        .arg("strata:{strata}:current")
+        .arg(Keys::new("strata").current())
         .query(&mut conn)
         .unwrap();
-    Some(current?.split(' ').next()?.to_owned())
+    parse_current(&current?).map(|(revision, _)| revision)
 }
 
 #[test]
@@ -445,7 +446,7 @@ fn cache_rebuild_and_watch_compile_the_origin_into_redis_without_a_database() {
         out.contains("compiled revision 1 of domain strata"),
         "{out}"
     );
-    assert_eq!(current_revision(&redis).as_deref(), Some("1"));
+    assert_eq!(current_revision(&redis), Some(1));
 
     // watch follows HEAD.
     let mut watch = std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
@@ -471,7 +472,7 @@ fn cache_rebuild_and_watch_compile_the_origin_into_redis_without_a_database() {
     ok(&strata(&["import", export.to_str().unwrap()], &env));
     ok(&strata(&["publish"], &env));
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    while current_revision(&redis).as_deref() != Some("2") {
+    while current_revision(&redis) != Some(2) {
         assert!(
             std::time::Instant::now() < deadline,
             "watch did not compile revision 2"
