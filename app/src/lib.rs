@@ -37,8 +37,6 @@ use strata_domain::kind::Kind;
 
 /// The HTML document around the console, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    ssr::send_content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">

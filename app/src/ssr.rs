@@ -52,26 +52,6 @@ impl Console {
     }
 }
 
-/// Sends the page's Content-Security-Policy: scripts only from this server's files and the
-/// inline ones this render marks with its nonce (the hydration script), and WebAssembly; styles, images and requests only from this server; no plugins, no
-/// `<base>`, forms only to this server, and no framing by any page.
-pub fn send_content_security_policy() {
-    let (Some(nonce), Some(response)) = (
-        leptos::nonce::use_nonce(),
-        use_context::<leptos_axum::ResponseOptions>(),
-    ) else {
-        return;
-    };
-    let policy = format!(
-        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
-         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-    );
-    if let Ok(value) = http::HeaderValue::from_str(&policy) {
-        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
-    }
-}
-
 /// A store error as a server function's error, with the status the store gives it (422 a
 /// broken rule, 404 what does not exist, 403 a lack of rights, 409 a collision, …), so the
 /// browser and the tests tell a refusal from a failure, and a failure's detail stays in the

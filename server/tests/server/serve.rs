@@ -433,6 +433,27 @@ async fn a_schema_that_refers_to_itself_is_edited_in_a_form_and_the_server_stays
     assert_eq!(alive.status(), 200);
 }
 
+/// Every script on the page carries the nonce the policy names, and only those run.
+fn assert_scripts_carry_the_policys_nonce(path: &str, policy: &str, html: &str) {
+    let nonce = policy
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .unwrap_or_else(|| panic!("{path}: no nonce in {policy}"));
+    let tags: Vec<&str> = html
+        .split("<script")
+        .skip(1)
+        .map(|rest| rest.split('>').next().unwrap_or(rest))
+        .collect();
+    assert!(!tags.is_empty(), "{path}: no script");
+    for tag in tags {
+        assert!(
+            tag.contains(&format!("nonce=\"{nonce}\"")),
+            "{path}: a script without the nonce of {policy}: <script{tag}>"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn console_pages_send_a_strict_content_security_policy_with_their_nonce() {
     let app = spawn_app(CacheSetting::InProcess).await;
@@ -458,24 +479,7 @@ async fn console_pages_send_a_strict_content_security_policy_with_their_nonce() 
         );
         assert!(!policy.contains("unsafe-inline"), "{path}: {policy}");
         let html = response.text().await.unwrap();
-        // Every script on the page carries the nonce the policy names, and only those run.
-        let nonce = policy
-            .split("'nonce-")
-            .nth(1)
-            .and_then(|rest| rest.split('\'').next())
-            .unwrap_or_else(|| panic!("{path}: no nonce in {policy}"));
-        let tags: Vec<&str> = html
-            .split("<script")
-            .skip(1)
-            .map(|rest| rest.split('>').next().unwrap_or(rest))
-            .collect();
-        assert!(!tags.is_empty(), "{path}: no script");
-        for tag in tags {
-            assert!(
-                tag.contains(&format!("nonce=\"{nonce}\"")),
-                "{path}: a script without the nonce: <script{tag}>"
-            );
-        }
+        assert_scripts_carry_the_policys_nonce(path, &policy, &html);
     }
     for path in ["/healthz", "/api/openapi.json", "/pkg/strata.css"] {
         let response = client()
@@ -496,4 +500,65 @@ async fn console_pages_send_a_strict_content_security_policy_with_their_nonce() 
             "{path}"
         );
     }
+}
+
+/// Pages rendered side by side, and right after a server function's save, each send the policy
+/// with the nonce their own scripts carry (once in a while a page came with the policy for
+/// answers that set none, and the browser refused all its scripts).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_console_pages_each_name_their_own_nonce() {
+    let app = spawn_app(CacheSetting::InProcess).await.with_demo().await;
+    let client = app.client().await.clone();
+    let store = app.db.store().await;
+    let paths = [
+        "/",
+        "/tenants",
+        "/tenants/acme-berlin",
+        "/products",
+        "/deployables/web-api",
+        "/new/products",
+        "/audit",
+        "/publications",
+        "/no-such-page",
+    ];
+    for round in 0..8 {
+        let mut pages = tokio::task::JoinSet::new();
+        for path in paths {
+            let (client, url) = (client.clone(), format!("{}{path}", app.address));
+            pages.spawn(async move {
+                let response = client.get(url).send().await.unwrap();
+                let policy = response.headers()["content-security-policy"]
+                    .to_str()
+                    .unwrap()
+                    .to_owned();
+                (path, policy, response.text().await.unwrap())
+            });
+        }
+        // A save through a server function while the pages render.
+        let product = store
+            .as_operator()
+            .get::<strata_domain::product::Product>("glx-billing")
+            .await
+            .unwrap();
+        let mut renamed = serde_json::to_value(&product.item).unwrap();
+        renamed["display_name"] = format!("Billing {round}").into();
+        let saved = client
+            .post(format!("{}/api/save", app.address))
+            .form(&[
+                ("kind", "product".to_owned()),
+                ("creating", "false".to_owned()),
+                ("version", product.version.to_string()),
+                ("document", renamed.to_string()),
+                ("reason", "nonce test".to_owned()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert!(saved.status().is_success(), "{}", saved.status());
+        while let Some(page) = pages.join_next().await {
+            let (path, policy, html) = page.unwrap();
+            assert_scripts_carry_the_policys_nonce(path, &policy, &html);
+        }
+    }
+    store.close().await;
 }
