@@ -2,6 +2,7 @@
 //! all change records is unbroken.
 
 use serde_json::Value;
+use futures_util::TryStreamExt;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -234,17 +235,53 @@ impl Store {
         Ok((base, changed.into_iter().collect()))
     }
 
-    /// Recomputes every record's hash in order and compares it with what is stored.
+    /// Recomputes every record's hash in order and compares it with what is stored: finds
+    /// any record edited behind the store's back. Reads the whole history; a check that finds
+    /// nothing broken remembers where it got to for [`Store::verify_chain_since_checkpoint`].
     pub async fn verify_chain(&self) -> Result<ChainCheck, StoreError> {
-        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM changes ORDER BY seq"))
-            .fetch_all(&self.pool)
+        self.verify_chain_from(None).await
+    }
+
+    /// The chain checked from the newest record an earlier check verified: only the records
+    /// after it are hashed, once the remembered record is found still holding the hash it was
+    /// verified with (a rewrite that recomputed the hashes after an edit changes it too; then
+    /// the whole chain is checked to find where). An edit that left a verified record's stored
+    /// hash alone shows only in [`Store::verify_chain`]. What the History page shows: its
+    /// cost follows the records added since, not the length of history.
+    pub async fn verify_chain_since_checkpoint(&self) -> Result<ChainCheck, StoreError> {
+        let checkpoint: Option<(i64, String, i64)> =
+            sqlx::query_as("SELECT seq, hash, records FROM chain_checkpoint WHERE id = 1")
+                .fetch_optional(&self.pool)
+                .await?;
+        let Some((seq, hash, records)) = checkpoint else {
+            return self.verify_chain_from(None).await;
+        };
+        let stored: Option<String> = sqlx::query_scalar("SELECT hash FROM changes WHERE seq = $1")
+            .bind(seq)
+            .fetch_optional(&self.pool)
             .await?;
-        let mut prev = GENESIS_HASH.to_owned();
+        if stored.as_deref() != Some(hash.as_str()) {
+            return self.verify_chain_from(None).await;
+        }
+        self.verify_chain_from(Some((seq, hash, records))).await
+    }
+
+    /// Checks the records after `checkpoint` (seq, hash, records verified up to it), or all;
+    /// remembers the newest record when none is broken.
+    async fn verify_chain_from(
+        &self,
+        checkpoint: Option<(i64, String, i64)>,
+    ) -> Result<ChainCheck, StoreError> {
+        let (after_seq, mut prev, records) =
+            checkpoint.unwrap_or((0, GENESIS_HASH.to_owned(), 0));
         let mut check = ChainCheck {
-            records: 0,
+            records,
             first_broken_seq: None,
         };
-        for row in &rows {
+        let sql = format!("SELECT {COLUMNS} FROM changes WHERE seq > $1 ORDER BY seq");
+        let mut rows = sqlx::query(&sql).bind(after_seq).fetch(&self.pool);
+        let mut last = None;
+        while let Some(row) = rows.try_next().await? {
             let before: Option<String> = row.try_get("before_image")?;
             let after: Option<String> = row.try_get("after_image")?;
             let stored_prev: String = row.try_get("prev_hash")?;
@@ -270,7 +307,21 @@ impl Store {
             if stored_prev != prev || stored != expected {
                 check.first_broken_seq.get_or_insert(seq);
             }
+            last = Some(seq);
             prev = stored;
+        }
+        drop(rows);
+        if let (Some(seq), None) = (last, check.first_broken_seq) {
+            sqlx::query(
+                "INSERT INTO chain_checkpoint (id, seq, hash, records) VALUES (1, $1, $2, $3) \
+                 ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, \
+                 records = excluded.records WHERE chain_checkpoint.seq < excluded.seq",
+            )
+            .bind(seq)
+            .bind(&prev)
+            .bind(check.records)
+            .execute(&self.pool)
+            .await?;
         }
         Ok(check)
     }

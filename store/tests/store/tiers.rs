@@ -334,6 +334,44 @@ async fn the_hash_chain_finds_a_record_edited_behind_the_stores_back() {
     .await;
 }
 
+/// The History page's check hashes only what was added since the last check, yet still finds
+/// a rewrite of what it verified before (hashes recomputed after an edit) and a broken new
+/// record.
+#[tokio::test]
+async fn the_chain_check_goes_on_from_the_last_record_it_verified() {
+    on_each_backend(async |_, db, store| {
+        let check = async || {
+            let chain = store.verify_chain_since_checkpoint().await.unwrap();
+            (chain.records, chain.first_broken_seq)
+        };
+        assert_eq!(check().await, (0, None));
+        create(store, tier("DEV", "Dev")).await;
+        create(store, tier("LIVE", "Live")).await;
+        assert_eq!(check().await, (2, None));
+        // Record 1 edited with its hash left alone: only the full check reads it again.
+        db.execute_raw("UPDATE changes SET reason = 'nothing to see' WHERE seq = 1")
+            .await;
+        assert_eq!(check().await, (2, None), "verified records are not hashed again");
+        assert_eq!(store.verify_chain().await.unwrap().first_broken_seq, Some(1));
+        db.execute_raw("UPDATE changes SET reason = 'set up the tiers' WHERE seq = 1")
+            .await;
+        create(store, tier("STAGING", "Staging")).await;
+        assert_eq!(check().await, (3, None));
+        // A new record edited behind the store's back: found.
+        create(store, tier("QA1", "QA")).await;
+        db.execute_raw("UPDATE changes SET reason = 'hidden' WHERE seq = 4")
+            .await;
+        assert_eq!(check().await, (4, Some(4)));
+        // The remembered record's hash rewritten: the whole chain is checked again.
+        db.execute_raw("UPDATE changes SET reason = 'set up the tiers' WHERE seq = 4")
+            .await;
+        db.execute_raw("UPDATE changes SET hash = 'rewritten' WHERE seq = 3")
+            .await;
+        assert_eq!(check().await.1, Some(3));
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn rollback_writes_a_new_version_equal_to_the_old_one() {
     on_each_backend(async |_, _, store| {
