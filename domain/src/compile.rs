@@ -13,8 +13,13 @@ use crate::product::Product;
 use crate::resolve::merged;
 use crate::tenant::Tenant;
 
-/// A revision's tables: kind (`tenant`, `config layer`, …) → key → entity as JSON.
-pub type Tables = BTreeMap<String, BTreeMap<String, Value>>;
+/// One kind's entities: key → entity as JSON, in key order. A persistent map: a copy costs
+/// nothing and shares every part it does not change, so the next revision's tables cost what
+/// changed, not what exists.
+pub type Table = imbl::OrdMap<String, Value>;
+
+/// A revision's tables: kind (`tenant`, `config layer`, …) → its [`Table`].
+pub type Tables = BTreeMap<String, Table>;
 
 /// Why a (tier, tenant, deployable) has no config: which part is unknown.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,9 +76,10 @@ struct CompiledTenant {
 /// Every resolved config of one revision, ready to serve.
 pub struct Compiled {
     pub revision: i64,
-    /// Shared with the revision it was compiled from where a tenant's inputs did not change.
-    tenants: HashMap<String, Arc<CompiledTenant>>,
-    aliases: HashMap<String, String>,
+    /// Shared with the revision it was compiled from where a tenant's inputs did not change;
+    /// persistent maps, so the next revision's copy costs what changed.
+    tenants: imbl::HashMap<String, Arc<CompiledTenant>>,
+    aliases: imbl::HashMap<String, String>,
     deployables: HashMap<String, ()>,
     /// The tables it was compiled from: what the next revision is compared with.
     source: Arc<Tables>,
@@ -105,7 +111,7 @@ fn entities<T: serde::de::DeserializeOwned>(tables: &Tables, kind: &str) -> Resu
 struct Inputs<'a> {
     deployables: HashMap<String, Deployable>,
     products: HashMap<String, Product>,
-    layers: Option<&'a BTreeMap<String, Value>>,
+    layers: Option<&'a Table>,
 }
 
 impl<'a> Inputs<'a> {
@@ -168,21 +174,21 @@ impl<'a> Inputs<'a> {
     }
 }
 
-/// Each entity that differs between two states, (kind, key): added, removed or changed.
+/// Each entity that differs between two states, (kind, key): added, removed or changed. Parts
+/// the two tables share are skipped unread, so the cost follows what changed.
 pub fn changed_entities(before: &Tables, after: &Tables) -> Vec<(String, String)> {
-    static EMPTY: BTreeMap<String, Value> = BTreeMap::new();
+    let empty = Table::new();
+    let kinds: std::collections::BTreeSet<&String> = before.keys().chain(after.keys()).collect();
     let mut changed = Vec::new();
-    for (kind, rows) in after {
-        let old = before.get(kind).unwrap_or(&EMPTY);
-        for (key, row) in rows {
-            if old.get(key) != Some(row) {
-                changed.push((kind.clone(), key.clone()));
-            }
-        }
-    }
-    for (kind, rows) in before {
-        let new = after.get(kind).unwrap_or(&EMPTY);
-        for key in rows.keys().filter(|key| !new.contains_key(*key)) {
+    for kind in kinds {
+        let old = before.get(kind).unwrap_or(&empty);
+        let new = after.get(kind).unwrap_or(&empty);
+        for difference in old.diff(new) {
+            let key = match difference {
+                imbl::ordmap::DiffItem::Add(key, _)
+                | imbl::ordmap::DiffItem::Remove(key, _)
+                | imbl::ordmap::DiffItem::Update { new: (key, _), .. } => key,
+            };
             changed.push((kind.clone(), key.clone()));
         }
     }
@@ -191,7 +197,7 @@ pub fn changed_entities(before: &Tables, after: &Tables) -> Vec<(String, String)
 
 /// The compiled tenants named in `names`, or all of them.
 fn among<'a>(
-    tenants: &'a HashMap<String, Arc<CompiledTenant>>,
+    tenants: &'a imbl::HashMap<String, Arc<CompiledTenant>>,
     names: Option<&'a Vec<String>>,
 ) -> Box<dyn Iterator<Item = (&'a String, &'a Arc<CompiledTenant>)> + 'a> {
     match names {
@@ -209,8 +215,8 @@ impl Compiled {
     pub fn empty() -> Compiled {
         Compiled {
             revision: 0,
-            tenants: HashMap::new(),
-            aliases: HashMap::new(),
+            tenants: imbl::HashMap::new(),
+            aliases: imbl::HashMap::new(),
             deployables: HashMap::new(),
             source: Arc::new(Tables::new()),
             only_tier: None,
@@ -308,14 +314,23 @@ impl Compiled {
         }
 
         let inputs = Inputs::new(after)?;
-        let empty = BTreeMap::new();
+        let empty = Table::new();
         let rows = after.get("tenant").unwrap_or(&empty);
         let mut tenants = self.tenants.clone();
         let mut aliases = self.aliases.clone();
-        aliases.retain(|_, tenant| !tenants_hit.contains(tenant.as_str()));
         for name in &tenants_hit {
             if !rows.contains_key(*name) {
                 tenants.remove(*name);
+            }
+            // Its alias comes back below with its row, if it is still served and has one.
+            let old_alias = before
+                .get("tenant")
+                .and_then(|rows| rows.get(*name))
+                .and_then(|row| text(row, "/alias"));
+            if let Some(alias) = old_alias
+                && aliases.get(alias).is_some_and(|owner| owner == name)
+            {
+                aliases.remove(alias);
             }
         }
         let mut recompiled = 0;

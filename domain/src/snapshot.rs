@@ -11,7 +11,6 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 /// The version of this layout, written in every manifest.
@@ -20,7 +19,7 @@ pub const HEAD_PATH: &str = "HEAD";
 
 /// The bytes of one table's document: an object from key to entity, pretty printed, keys
 /// sorted at every level, ending in a newline. The same rows always give the same bytes.
-pub fn render_document(rows: &BTreeMap<String, Value>) -> Vec<u8> {
+pub fn render_document(rows: &crate::compile::Table) -> Vec<u8> {
     // serde_json's maps are sorted by key, so this is canonical for the same rows.
     let mut text = serde_json::to_vec_pretty(rows).expect("JSON values serialize");
     text.push(b'\n');
@@ -114,8 +113,8 @@ mod tests {
 
     #[test]
     fn documents_are_canonical_and_manifests_check_them() {
-        let rows: BTreeMap<String, Value> =
-            [("LIVE".to_owned(), json!({"z": 1, "a": {"y": 2, "b": 3}}))].into();
+        let rows: crate::compile::Table =
+            [("LIVE".to_owned(), json!({"z": 1, "a": {"y": 2, "b": 3}}))].into_iter().collect();
         let bytes = render_document(&rows);
         assert_eq!(
             String::from_utf8(bytes.clone()).unwrap(),

@@ -213,7 +213,7 @@ impl Publisher {
             .expect("the last publication's documents")
             .clone()
             .filter(|(revision, _)| previous.as_ref().is_some_and(|p| p.revision == *revision));
-        let empty = BTreeMap::new();
+        let empty = strata_domain::compile::Table::new();
         let mut documents = BTreeMap::new();
         let mut contents = Vec::new();
         for kind in Kind::ALL {

@@ -2,7 +2,6 @@
 //! newer one is published, so a reader sees one revision or the next, never a mix. Filled at
 //! start from the origin alone, then by the publisher after each publication.
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 
 use strata_domain::compile::{Compiled, Tables};
@@ -65,7 +64,7 @@ pub fn compile_fetched(fetched: &Fetched, previous: &Compiled) -> Result<Compile
     for kind in Kind::ALL {
         let name = format!("{}.json", kind.table());
         if let Some(bytes) = fetched.documents.get(&name) {
-            let rows: BTreeMap<String, serde_json::Value> = serde_json::from_slice(bytes)
+            let rows: strata_domain::compile::Table = serde_json::from_slice(bytes)
                 .map_err(|e| OriginError::Unreadable(format!("{name}: {e}")))?;
             tables.insert(kind.name().to_owned(), rows);
         }

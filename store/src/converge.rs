@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
 use strata_domain::deployable::Deployable;
 use strata_domain::kind::Kind;
 use strata_domain::layer::ConfigLayer;
@@ -284,7 +283,7 @@ impl Store {
             state: &mut State,
             conn: &mut sqlx::AnyConnection,
         ) -> Result<(), StoreError> {
-            let images: BTreeMap<String, Value> = fetch_all::<E>(conn)
+            let images: strata_domain::compile::Table = fetch_all::<E>(conn)
                 .await?
                 .into_iter()
                 .map(|v| (v.item.key(), image(&v.item)))

@@ -3,10 +3,8 @@
 //! printed with keys sorted at every level, so the same state always gives the same bytes and
 //! a diff of two exports reads like a review.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde_json::Value;
 
 use crate::access::Actor;
 use crate::history::State;
@@ -15,7 +13,7 @@ use strata_domain::kind::Kind;
 use crate::{Store, StoreError};
 
 /// The text of one table's file: the snapshot document format.
-pub fn render_table(rows: &BTreeMap<String, Value>) -> String {
+pub fn render_table(rows: &strata_domain::compile::Table) -> String {
     String::from_utf8(strata_domain::snapshot::render_document(rows)).expect("JSON is UTF-8")
 }
 
@@ -92,7 +90,7 @@ pub fn read_export(dir: &Path) -> Result<State, StoreError> {
             ));
         };
         let text = crate::files::read_text(dir, &name)?;
-        let rows: BTreeMap<String, Value> = serde_json::from_str(&text).map_err(|e| {
+        let rows: strata_domain::compile::Table = serde_json::from_str(&text).map_err(|e| {
             StoreError::invalid(
                 format!("/{name}"),
                 format!("an object from key to {}: {e}", kind.name()),

@@ -48,7 +48,10 @@ async fn state_at(
     Ok(Json(StateAt {
         revision,
         current,
-        state,
+        state: state
+            .into_iter()
+            .map(|(kind, table)| (kind, table.into_iter().collect()))
+            .collect(),
     })
     .into_response())
 }
