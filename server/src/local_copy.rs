@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use strata_domain::snapshot::Manifest;
+use strata_domain::snapshot::{Manifest, sha256_hex};
 
 use crate::origin::{Fetched, OriginError, OriginSetting, fetch_current as fetch};
 
@@ -61,24 +61,44 @@ fn read_manifest(dir: &Path) -> Result<(Manifest, String), CopyError> {
     Ok((manifest, origin.trim().to_owned()))
 }
 
-/// The tables whose local file no longer has the bytes the manifest names.
+/// The tables whose local file no longer has the bytes the copy wrote: their SHA-256 in
+/// `.strata/tables.json`, or, in a copy made before it was written (origins of format 1, one
+/// document per table), the manifest's.
 fn edited(dir: &Path, manifest: &Manifest) -> Vec<String> {
-    manifest
-        .documents
-        .keys()
-        .filter(|name| {
-            std::fs::read(dir.join(name.as_str()))
-                .map_or(true, |bytes| manifest.check_document(name, &bytes).is_err())
-        })
-        .cloned()
+    let written: Option<BTreeMap<String, String>> = std::fs::read(meta(dir).join("tables.json"))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok());
+    let changed = |name: &String, bytes: &[u8]| match &written {
+        Some(written) => written.get(name) != Some(&sha256_hex(bytes)),
+        None => manifest.check_document(name, bytes).is_err(),
+    };
+    let names: Vec<String> = match &written {
+        Some(written) => written.keys().cloned().collect(),
+        None => manifest.documents.keys().cloned().collect(),
+    };
+    names
+        .into_iter()
+        .filter(|name| std::fs::read(dir.join(name)).map_or(true, |bytes| changed(name, &bytes)))
         .collect()
 }
 
-fn store(dir: &Path, origin: &str, fetched: &Fetched) -> Result<(), CopyError> {
+/// Writes each table whole into `dir`, and what it wrote under `.strata/`.
+fn store(
+    dir: &Path,
+    origin: &str,
+    fetched: &Fetched,
+    tables: &BTreeMap<String, Vec<u8>>,
+) -> Result<(), CopyError> {
     std::fs::create_dir_all(meta(dir)).map_err(|e| file(&meta(dir), e))?;
-    for (name, bytes) in &fetched.documents {
+    for (name, bytes) in tables {
         write(&dir.join(name), bytes)?;
     }
+    let written: BTreeMap<&String, String> = tables
+        .iter()
+        .map(|(name, bytes)| (name, sha256_hex(bytes)))
+        .collect();
+    let written = serde_json::to_vec_pretty(&written).expect("hashes serialize");
+    write(&meta(dir).join("tables.json"), &written)?;
     write(&meta(dir).join("origin"), format!("{origin}\n").as_bytes())?;
     write(&meta(dir).join("manifest.json"), &fetched.manifest_bytes)
 }
@@ -105,13 +125,14 @@ pub async fn init(
     }
     std::fs::create_dir_all(dir).map_err(|e| file(dir, e))?;
     let fetched = fetch_from(&setting, origin_url).await?;
-    store(dir, &setting.url(), &fetched)?;
+    let tables = fetched.table_files()?;
+    store(dir, &setting.url(), &fetched, &tables)?;
     Ok(format!(
         "copied revision {} of {} into {}: {} tables, every hash checked",
         fetched.manifest.revision,
         setting.location(),
         dir.display(),
-        fetched.documents.len()
+        tables.len()
     ))
 }
 
@@ -197,13 +218,14 @@ pub async fn pull(
         "revision {} → {}",
         manifest.revision, fetched.manifest.revision
     )];
-    for (name, bytes) in &fetched.documents {
+    let tables = fetched.table_files()?;
+    for (name, bytes) in &tables {
         let old = std::fs::read(dir.join(name)).unwrap_or_default();
         if let Some(line) = describe(name, &table_diff(&old, bytes)) {
             lines.push(line);
         }
     }
-    store(dir, &origin_url, &fetched)?;
+    store(dir, &origin_url, &fetched, &tables)?;
     Ok(lines)
 }
 
@@ -216,7 +238,7 @@ pub async fn diff(dir: &Path, s3_endpoint: Option<&str>) -> Result<Vec<String>, 
         "local copy of revision {}, origin at revision {}",
         manifest.revision, fetched.manifest.revision
     )];
-    for (name, bytes) in &fetched.documents {
+    for (name, bytes) in &fetched.table_files()? {
         let local = std::fs::read(dir.join(name)).unwrap_or_default();
         // Read as "what the origin would do to the local copy".
         if let Some(line) = describe(name, &table_diff(&local, bytes)) {

@@ -3,14 +3,13 @@
 //! write) and records the publication with its figures. Failures are recorded and retried
 //! with backoff; commits never wait for it.
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use futures_util::StreamExt;
 use strata_domain::compile::Compiled;
-use strata_domain::kind::Kind;
 use strata_domain::snapshot::{
-    DocumentRef, FORMAT, Head, Manifest, document_path, manifest_path, render_document, sha256_hex,
+    Documents, FORMAT, Head, Manifest, document_path, manifest_path, sha256_hex,
 };
 use strata_store::audit::{AuditAction, NewAuditEvent};
 use strata_store::outbox::{Claim, PublishFigures};
@@ -61,13 +60,16 @@ pub struct Publisher {
     served: Served,
     redis: Option<RedisCache>,
     progress: Option<Progress>,
-    /// The newest revision this publisher put in the origin, and its documents: the kinds a
+    /// The newest revision this publisher put in the origin, and its documents: the shards a
     /// later change does not touch keep theirs.
     last: Arc<Mutex<Option<Published>>>,
 }
 
-/// A revision's documents as the manifest names them, by the revision.
-type Published = (i64, BTreeMap<String, DocumentRef>);
+/// How many documents a publication uploads side by side.
+const UPLOADS_AT_ONCE: usize = 16;
+
+/// A revision's documents, by the revision.
+type Published = (i64, Documents);
 
 /// Told each step of a publication as it completes, in words (for `strata publish`).
 pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;
@@ -192,7 +194,7 @@ impl Publisher {
     async fn publish(&self, claim: &Claim) -> Result<PublishFigures, PublishError> {
         let started = Instant::now();
         // From the served revision, when it is older: only the changes since are read, and
-        // only the documents of the kinds they touch are rendered again.
+        // only the shards they touch are rendered again.
         let previous = self.served.current();
         let reader = self.store.as_operator();
         let (state, changed) = match previous.as_ref().filter(|p| p.revision < claim.revision) {
@@ -213,35 +215,13 @@ impl Publisher {
             .expect("the last publication's documents")
             .clone()
             .filter(|(revision, _)| previous.as_ref().is_some_and(|p| p.revision == *revision));
-        let empty = strata_domain::compile::Table::new();
-        let mut documents = BTreeMap::new();
-        let mut contents = Vec::new();
-        for kind in Kind::ALL {
-            let name = format!("{}.json", kind.table());
-            let untouched = changed
-                .as_ref()
-                .is_some_and(|changed| changed.iter().all(|(k, _)| k != kind.name()));
-            if let Some(unchanged) = last
-                .as_ref()
-                .filter(|_| untouched)
-                .and_then(|(_, documents)| documents.get(&name))
-            {
-                documents.insert(name, unchanged.clone());
-                continue;
-            }
-            let bytes = render_document(state.get(kind.name()).unwrap_or(&empty));
-            let sha256 = sha256_hex(&bytes);
-            documents.insert(
-                name,
-                DocumentRef {
-                    sha256: sha256.clone(),
-                    size: bytes.len() as u64,
-                },
-            );
-            contents.push((sha256, bytes));
-        }
-        let checksum = Manifest::checksum_of(claim.revision, &documents);
-        let published_documents = documents.clone();
+        let (published, contents) = match (&last, &changed) {
+            (Some((_, last)), Some(changed)) => last.next(&state, changed),
+            _ => Documents::of(&state),
+        };
+        let documents = published.refs.clone();
+        let document_count = documents.len() as i64;
+        let checksum = Manifest::checksum_of(FORMAT, claim.revision, &documents);
         let build_ms = ms(started);
         tracing::debug!(
             revision = claim.revision,
@@ -260,17 +240,24 @@ impl Publisher {
 
         let uploading = Instant::now();
         let (mut uploaded, mut bytes_uploaded) = (0, 0);
-        for (sha256, bytes) in contents {
-            let size = bytes.len() as i64;
-            if self
-                .origin
-                .put_immutable(&document_path(&sha256), bytes)
-                .await?
-            {
+        // Several at once: a whole domain is hundreds of shards, each a round trip to S3.
+        let mut uploads = futures_util::stream::iter(contents)
+            .map(|(sha256, bytes)| async move {
+                let size = bytes.len() as i64;
+                let path = document_path(&sha256);
+                self.origin
+                    .put_immutable(&path, bytes)
+                    .await
+                    .map(|new| new.then_some(size))
+            })
+            .buffer_unordered(UPLOADS_AT_ONCE);
+        while let Some(upload) = uploads.next().await {
+            if let Some(size) = upload? {
                 uploaded += 1;
                 bytes_uploaded += size;
             }
         }
+        drop(uploads);
         let head = current_head(&self.origin).await?;
         let path = manifest_path(claim.revision);
         let manifest_bytes = match self.origin.get(&path).await? {
@@ -339,7 +326,7 @@ impl Publisher {
         }
         let switch_ms = ms(switching);
         *self.last.lock().expect("the last publication's documents") =
-            Some((claim.revision, published_documents));
+            Some((claim.revision, published));
         self.step(|| format!("HEAD names revision {} ({switch_ms} ms)", claim.revision));
         let compiling = Instant::now();
         // From the served revision: only the tenants whose inputs changed are resolved again.
@@ -417,7 +404,7 @@ impl Publisher {
             build_ms,
             upload_ms,
             switch_ms,
-            documents: Kind::ALL.len() as i64,
+            documents: document_count,
             documents_uploaded: uploaded,
             bytes_uploaded,
             checksum,

@@ -4,8 +4,7 @@
 
 use std::sync::{Arc, RwLock};
 
-use strata_domain::compile::{Compiled, Tables};
-use strata_domain::kind::Kind;
+use strata_domain::compile::Compiled;
 use tokio::sync::watch;
 
 use crate::origin::{Fetched, Origin, OriginError, fetch_current};
@@ -60,15 +59,8 @@ pub async fn load_from_origin(origin: &Origin) -> Result<Option<Compiled>, Origi
 
 /// Compiles a revision read from an origin, from `previous` (only what changed since).
 pub fn compile_fetched(fetched: &Fetched, previous: &Compiled) -> Result<Compiled, OriginError> {
-    let mut tables = Tables::new();
-    for kind in Kind::ALL {
-        let name = format!("{}.json", kind.table());
-        if let Some(bytes) = fetched.documents.get(&name) {
-            let rows: strata_domain::compile::Table = serde_json::from_slice(bytes)
-                .map_err(|e| OriginError::Unreadable(format!("{name}: {e}")))?;
-            tables.insert(kind.name().to_owned(), rows);
-        }
-    }
+    let tables = strata_domain::snapshot::tables_of_documents(&fetched.documents)
+        .map_err(OriginError::Unreadable)?;
     previous
         .next(fetched.manifest.revision, Arc::new(tables))
         .map_err(OriginError::Unreadable)

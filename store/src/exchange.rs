@@ -5,7 +5,6 @@
 
 use std::path::Path;
 
-
 use crate::access::Actor;
 use crate::history::State;
 use strata_domain::kind::Kind;

@@ -1,8 +1,8 @@
 //! Reading the history back: every version of an entity, and a check that the hash chain over
 //! all change records is unbroken.
 
-use serde_json::Value;
 use futures_util::TryStreamExt;
+use serde_json::Value;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -272,8 +272,7 @@ impl Store {
         &self,
         checkpoint: Option<(i64, String, i64)>,
     ) -> Result<ChainCheck, StoreError> {
-        let (after_seq, mut prev, records) =
-            checkpoint.unwrap_or((0, GENESIS_HASH.to_owned(), 0));
+        let (after_seq, mut prev, records) = checkpoint.unwrap_or((0, GENESIS_HASH.to_owned(), 0));
         let mut check = ChainCheck {
             records,
             first_broken_seq: None,

@@ -3,11 +3,11 @@
 
 use std::sync::OnceLock;
 
+use axum::Router;
 use axum::extract::Request;
 use axum::http::header;
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::nonce::Nonce;
 use leptos::prelude::{provide_context, use_context};

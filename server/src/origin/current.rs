@@ -3,7 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use strata_domain::snapshot::{Head, Manifest, document_path, sha256_hex};
+use futures_util::StreamExt;
+
+use strata_domain::compile::Table;
+use strata_domain::kind::Kind;
+use strata_domain::snapshot::{
+    Head, Manifest, document_path, render_document, sha256_hex, tables_of_documents,
+};
 
 use super::{Origin, OriginError};
 
@@ -11,8 +17,24 @@ use super::{Origin, OriginError};
 pub struct Fetched {
     pub manifest: Manifest,
     pub manifest_bytes: Vec<u8>,
-    /// File name → bytes.
+    /// The manifest's name (`tenants/3f.json`) → bytes.
     pub documents: BTreeMap<String, Vec<u8>>,
+}
+
+impl Fetched {
+    /// Each table whole, in the export format: file name (`tenants.json`) → bytes, every kind
+    /// named. What a local copy holds, whatever the layout the origin stores it in.
+    pub fn table_files(&self) -> Result<BTreeMap<String, Vec<u8>>, OriginError> {
+        let tables = tables_of_documents(&self.documents).map_err(OriginError::Unreadable)?;
+        let empty = Table::new();
+        Ok(Kind::ALL
+            .into_iter()
+            .map(|kind| {
+                let rows = tables.get(kind.name()).unwrap_or(&empty);
+                (format!("{}.json", kind.table()), render_document(rows))
+            })
+            .collect())
+    }
 }
 
 /// HEAD as read, with its tag for a conditional write; `None` before the first publication.
@@ -48,17 +70,29 @@ pub async fn fetch_current(origin: &Origin) -> Result<Option<Fetched>, OriginErr
             "its checksum does not match its documents".into(),
         ));
     }
+    // Several at once: a revision is hundreds of shards, each a round trip to S3.
+    let checking = &manifest;
+    let wanted: Vec<(String, String)> = (manifest.documents.iter())
+        .map(|(name, doc)| (name.clone(), document_path(&doc.sha256)))
+        .collect();
+    let mut reads = futures_util::stream::iter(wanted)
+        .map(|(name, path)| async move {
+            let bytes = origin
+                .get(&path)
+                .await?
+                .ok_or_else(|| unreadable(&name, "missing".into()))?;
+            checking
+                .check_document(&name, &bytes)
+                .map_err(|e| unreadable(&name, e))?;
+            Ok::<_, OriginError>((name, bytes))
+        })
+        .buffer_unordered(16);
     let mut documents = BTreeMap::new();
-    for (name, doc) in &manifest.documents {
-        let bytes = origin
-            .get(&document_path(&doc.sha256))
-            .await?
-            .ok_or_else(|| unreadable(name, "missing".into()))?;
-        manifest
-            .check_document(name, &bytes)
-            .map_err(|e| unreadable(name, e))?;
-        documents.insert(name.clone(), bytes);
+    while let Some(read) = reads.next().await {
+        let (name, bytes) = read?;
+        documents.insert(name, bytes);
     }
+    drop(reads);
     Ok(Some(Fetched {
         manifest,
         manifest_bytes,

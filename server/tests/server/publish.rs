@@ -7,7 +7,9 @@ use crate::common;
 use std::time::Duration;
 
 use common::{head_of, published, race_publishers, rename_tier};
-use strata_domain::snapshot::{document_path, render_document};
+use strata_domain::snapshot::{
+    document_path, render_document, shard_name, shard_of, tables_of_documents,
+};
 use strata_server::origin::{DirectoryOrigin, Origin, OriginError};
 use strata_server::publisher::{Outcome, Publisher};
 use strata_store::Backend;
@@ -30,8 +32,9 @@ async fn a_published_revision_is_a_manifest_of_checked_documents_named_by_head()
 
     store.load_demo("judy").await.unwrap();
     let figures = published(publisher.publish_next().await.unwrap());
-    assert_eq!((figures.documents, figures.documents_uploaded), (7, 7));
     let (head, manifest) = head_of(&origin).await;
+    assert_eq!(figures.documents, manifest.documents.len() as i64);
+    assert_eq!(figures.documents_uploaded, figures.documents);
     assert_eq!(
         (head.revision, manifest.revision, manifest.parent),
         (1, 1, None)
@@ -39,6 +42,7 @@ async fn a_published_revision_is_a_manifest_of_checked_documents_named_by_head()
     assert_eq!(manifest.actor, "judy");
     assert!(manifest.is_consistent());
     assert_eq!(manifest.checksum, figures.checksum);
+    let mut documents = std::collections::BTreeMap::new();
     for (name, doc) in &manifest.documents {
         let bytes = origin
             .get(&document_path(&doc.sha256))
@@ -46,22 +50,38 @@ async fn a_published_revision_is_a_manifest_of_checked_documents_named_by_head()
             .unwrap()
             .unwrap();
         manifest.check_document(name, &bytes).unwrap();
+        documents.insert(name.clone(), bytes);
     }
-    // The documents are the export format.
+    // Each table lies in shards of the export format, each entity in the shard its key names.
+    let tables = tables_of_documents(&documents).unwrap();
+    assert_eq!(tables, store.as_operator().state_at(1).await.unwrap());
+    assert!(
+        manifest.documents.len() > 7,
+        "{:?}",
+        manifest.documents.keys()
+    );
     let export = tempfile::tempdir().unwrap();
     store.export(export.path()).await.unwrap();
     let tenants = std::fs::read(export.path().join("tenants.json")).unwrap();
-    manifest.check_document("tenants.json", &tenants).unwrap();
+    assert_eq!(tenants, render_document(&tables["tenant"]));
+    for (key, _) in &tables["tenant"] {
+        let shard = &documents[&shard_name("tenants", shard_of(key))];
+        assert!(String::from_utf8_lossy(shard).contains(&format!("\"{key}\": {{")));
+    }
 
-    // One table changes: one document is uploaded.
+    // One entity changes: one shard is uploaded.
     rename_tier(&store, "LIVE", "Production").await;
     let figures = published(publisher.publish_next().await.unwrap());
     assert_eq!(figures.documents_uploaded, 1);
     let (head, manifest) = head_of(&origin).await;
     assert_eq!((head.revision, manifest.parent), (2, Some(1)));
     let state = store.as_operator().state_at(2).await.unwrap();
+    let shard = shard_of("LIVE");
+    let rows = state["tier"]
+        .iter()
+        .filter(|(key, _)| shard_of(key) == shard);
     manifest
-        .check_document("tiers.json", &render_document(&state["tier"]))
+        .check_document(&shard_name("tiers", shard), &render_document(rows))
         .unwrap();
     assert_eq!(
         store
@@ -203,7 +223,7 @@ async fn with_the_origin_down_commits_go_on_and_the_publication_waits_then_compl
     // The origin comes back: the newest revision is published, the older one superseded.
     std::fs::remove_file(&root).unwrap();
     let figures = published(publisher.publish_next().await.unwrap());
-    assert_eq!(figures.documents_uploaded, 7);
+    assert_eq!(figures.documents_uploaded, figures.documents);
     assert_eq!(head_of(&origin).await.0.revision, 2);
     let states: Vec<_> = store
         .as_operator()
@@ -354,4 +374,144 @@ async fn a_server_killed_mid_publication_is_taken_over_within_seconds_of_its_res
     assert_eq!(head_of(&origin).await.0.revision, 2);
     restarted.kill().unwrap();
     restarted.wait().unwrap();
+}
+
+/// Origins published before tables were stored in shards (format 1: each table one document)
+/// still load, follow and copy.
+#[tokio::test]
+async fn a_snapshot_of_whole_table_documents_still_loads_and_copies() {
+    use strata_domain::snapshot::{DocumentRef, Head, Manifest, manifest_path, sha256_hex};
+
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let store = db.store().await;
+    store.load_demo("judy").await.unwrap();
+    let state = store.as_operator().state_at(1).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let origin = Origin::Directory(DirectoryOrigin::new(dir.path()));
+    let mut documents = std::collections::BTreeMap::new();
+    for kind in strata_domain::kind::Kind::ALL {
+        let bytes = render_document(&state[kind.name()]);
+        let sha256 = sha256_hex(&bytes);
+        let size = bytes.len() as u64;
+        origin
+            .put_immutable(&document_path(&sha256), bytes)
+            .await
+            .unwrap();
+        documents.insert(
+            format!("{}.json", kind.table()),
+            DocumentRef { sha256, size },
+        );
+    }
+    let manifest = Manifest {
+        format: 1,
+        domain: "strata".into(),
+        revision: 1,
+        parent: None,
+        published_at: "2026-11-23T12:00:00.000Z".into(),
+        actor: "judy".into(),
+        checksum: Manifest::checksum_of(1, 1, &documents),
+        documents,
+    };
+    let manifest_bytes = serde_json::to_vec_pretty(&manifest).unwrap();
+    origin
+        .put_immutable(&manifest_path(1), manifest_bytes.clone())
+        .await
+        .unwrap();
+    let head = Head {
+        revision: 1,
+        manifest: manifest_path(1),
+        manifest_sha256: sha256_hex(&manifest_bytes),
+    };
+    origin
+        .swap_head(None, serde_json::to_vec(&head).unwrap())
+        .await
+        .unwrap();
+
+    let loaded = strata_server::served::load_from_origin(&origin)
+        .await
+        .unwrap()
+        .unwrap();
+    let built = strata_domain::compile::Compiled::build(1, std::sync::Arc::new(state)).unwrap();
+    let configs = |c: &strata_domain::compile::Compiled| {
+        let mut all: Vec<_> = c
+            .configs()
+            .map(|(tier, tenant, deployable, bytes)| {
+                (
+                    tier.to_owned(),
+                    tenant.to_owned(),
+                    deployable.to_owned(),
+                    bytes.to_vec(),
+                )
+            })
+            .collect();
+        all.sort();
+        all
+    };
+    assert_eq!(loaded.revision, 1);
+    assert_eq!(configs(&loaded), configs(&built));
+    assert!(!configs(&loaded).is_empty());
+
+    let copy = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", dir.path().display());
+    strata_server::local_copy::init(&url, None, copy.path())
+        .await
+        .unwrap();
+    let export = tempfile::tempdir().unwrap();
+    store.export(export.path()).await.unwrap();
+    for kind in strata_domain::kind::Kind::ALL {
+        let name = format!("{}.json", kind.table());
+        assert_eq!(
+            std::fs::read(copy.path().join(&name)).unwrap(),
+            std::fs::read(export.path().join(&name)).unwrap(),
+            "{name}"
+        );
+    }
+    store.close().await;
+}
+
+/// A change to one tenant's layer uploads the one shard of `config_layers` that holds it; every
+/// other document of the manifest keeps its hash.
+#[tokio::test]
+async fn a_one_tenant_change_uploads_only_the_shard_it_touches() {
+    use strata_domain::layer::Layer;
+    use strata_domain::names::{DeployableName, TenantName};
+
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let store = db.store().await;
+    strata_store::test_support::seed_large_domain(&store, 2_000).await;
+    let dir = tempfile::tempdir().unwrap();
+    let origin = Origin::Directory(DirectoryOrigin::new(dir.path()));
+    let publisher = Publisher::new(store.clone(), origin.clone(), "test", Default::default());
+    let whole = published(publisher.publish_next().await.unwrap());
+    let (_, before) = head_of(&origin).await;
+    assert!(before.documents.len() > 256, "{}", before.documents.len());
+
+    strata_store::test_support::set_layer(
+        &store,
+        &DeployableName::parse("service-3").unwrap(),
+        &Layer::Tenant(TenantName::parse("big-t00042").unwrap()),
+        serde_json::json!({"log_level": "debug"}),
+        "one tenant's layer",
+    )
+    .await;
+    let figures = published(publisher.publish_next().await.unwrap());
+    let (_, after) = head_of(&origin).await;
+    let differing: Vec<&String> = after
+        .documents
+        .iter()
+        .filter(|(name, doc)| before.documents.get(*name) != Some(*doc))
+        .map(|(name, _)| name)
+        .collect();
+    assert_eq!(differing.len(), 1, "{differing:?}");
+    assert!(differing[0].starts_with("config_layers/"), "{differing:?}");
+    assert_eq!(after.documents.len(), before.documents.len());
+    assert_eq!(figures.documents_uploaded, 1);
+    let shard = after.documents[differing[0]].size as i64;
+    assert!(
+        figures.bytes_uploaded < shard + 200_000 && whole.bytes_uploaded > 50 * shard,
+        "{} bytes uploaded of {} for the whole domain",
+        figures.bytes_uploaded,
+        whole.bytes_uploaded
+    );
+    store.close().await;
 }

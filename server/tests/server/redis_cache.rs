@@ -435,7 +435,10 @@ async fn a_one_tenant_change_sends_redis_only_that_config_and_no_command_blocks_
             !matches!(command.as_deref(), Some("SET" | "GET" | "TIME"))
         })
         .collect();
-    assert!(blocking.is_empty(), "commands slower than 10 ms: {blocking:?}");
+    assert!(
+        blocking.is_empty(),
+        "commands slower than 10 ms: {blocking:?}"
+    );
     assert_eq!(
         cache(&redis_server.url())
             .read("strata", "LIVE", "big-t00042", "service-3")

@@ -331,7 +331,17 @@ async fn the_publications_page_shows_each_revision_and_its_state() {
     .await;
     assert!(html.contains("data-revision=\"1\""), "{html}");
     assert!(html.contains("olga"), "{html}");
-    assert!(html.contains("7 documents, 7 new"), "{html}");
+    let figures = store
+        .as_operator()
+        .publication(1)
+        .await
+        .unwrap()
+        .unwrap()
+        .figures
+        .unwrap();
+    let documents = format!("{0} documents, {0} new", figures.documents);
+    assert!(figures.documents > 7, "{figures:?}");
+    assert!(html.contains(&documents), "{documents} in {html}");
     store.close().await;
 }
 

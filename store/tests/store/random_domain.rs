@@ -19,6 +19,7 @@ use strata_domain::compile::{Compiled, changed_entities};
 use strata_domain::layer::{ConfigLayer, Layer};
 use strata_domain::names::TenantAlias;
 use strata_domain::product::Product;
+use strata_domain::snapshot::Documents;
 use strata_domain::tenant::{Tenant, TenantState};
 use strata_store::access::Actor;
 use strata_store::history::State;
@@ -310,6 +311,15 @@ async fn random_change_sets_keep_the_domain_valid_and_its_history_complete() {
                 .unwrap();
             let whole = Compiled::build(*to, std::sync::Arc::new(seen[to].clone())).unwrap();
             assert_eq!(served(&next), served(&whole), "{context}");
+            // The snapshot's shards rendered again for the changes only are those of the
+            // whole revision.
+            let (documents, _) = Documents::of(&seen[&from]);
+            let (next_documents, _) = documents.next(&seen[to], &changed);
+            assert_eq!(
+                next_documents.refs,
+                Documents::of(&seen[to]).0.refs,
+                "{context}"
+            );
             // What differs from the base, looked for among the tenants the change touched
             // only, is what a comparison of every tenant finds.
             let sorted = |(mut changed, mut gone): (Vec<_>, Vec<_>)| {

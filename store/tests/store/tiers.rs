@@ -351,8 +351,15 @@ async fn the_chain_check_goes_on_from_the_last_record_it_verified() {
         // Record 1 edited with its hash left alone: only the full check reads it again.
         db.execute_raw("UPDATE changes SET reason = 'nothing to see' WHERE seq = 1")
             .await;
-        assert_eq!(check().await, (2, None), "verified records are not hashed again");
-        assert_eq!(store.verify_chain().await.unwrap().first_broken_seq, Some(1));
+        assert_eq!(
+            check().await,
+            (2, None),
+            "verified records are not hashed again"
+        );
+        assert_eq!(
+            store.verify_chain().await.unwrap().first_broken_seq,
+            Some(1)
+        );
         db.execute_raw("UPDATE changes SET reason = 'set up the tiers' WHERE seq = 1")
             .await;
         create(store, tier("STAGING", "Staging")).await;
