@@ -24,6 +24,9 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use futures_util::StreamExt;
+use futures_util::future::BoxFuture;
+use futures_util::stream::FuturesUnordered;
 use strata_domain::compile::Compiled;
 
 /// How long a superseded generation stays readable (after a revision written whole).
@@ -35,6 +38,8 @@ const LOCK: Duration = Duration::from_secs(120);
 const ABANDONED: Duration = Duration::from_secs(2 * LOCK.as_secs());
 /// Configs written per round trip (each a few small commands).
 const BATCH: usize = 500;
+/// How many batches may be on their way to Redis at once.
+const IN_FLIGHT: usize = 4;
 /// Keys examined per SCAN call when removing an old generation, and calls per
 /// [`RedisCache::reap`].
 const SCAN_COUNT: usize = 1000;
@@ -490,7 +495,7 @@ impl RedisCache {
                 (generation, true, compiled.len(), 0)
             }
         };
-        batch.flush(conn).await?;
+        batch.finish(conn).await?;
         let reap_at = self.now(conn).await? + GRACE.as_secs();
         let before: i64 = self
             .query(
@@ -626,8 +631,10 @@ fn pack(json: &[u8]) -> Result<Vec<u8>, String> {
     rmp_serde::to_vec(&value).map_err(|e| format!("MessagePack: {e}"))
 }
 
-/// Versions to add, sent [`BATCH`] at a time per round trip: written whole into a new
+/// Versions to add, sent [`BATCH`] at a time per round trip, up to [`IN_FLIGHT`] round trips
+/// at once (the next batch is encoded while Redis runs the last): written whole into a new
 /// generation, each a plain SET; beside the versions readers have, each through [`PUT`].
+/// Each key is written once per publication, so the batches may land in any order.
 struct Batch<'a> {
     cache: &'a RedisCache,
     revision: i64,
@@ -636,6 +643,7 @@ struct Batch<'a> {
     put: Option<(String, String, String)>,
     pipe: redis::Pipeline,
     queued: usize,
+    in_flight: FuturesUnordered<BoxFuture<'static, redis::RedisResult<()>>>,
 }
 
 impl<'a> Batch<'a> {
@@ -650,6 +658,7 @@ impl<'a> Batch<'a> {
             put,
             pipe: redis::pipe(),
             queued: 0,
+            in_flight: FuturesUnordered::new(),
         }
     }
 
@@ -689,17 +698,35 @@ impl<'a> Batch<'a> {
         Ok(())
     }
 
+    /// Sends what is queued, once fewer than [`IN_FLIGHT`] batches are on their way.
     async fn flush(&mut self, conn: &mut Conn) -> Result<(), String> {
         if self.queued > 0 {
-            let _: () = self
-                .pipe
-                .query_async(conn)
-                .await
-                .map_err(|e| self.cache.failed(e))?;
-            self.pipe.clear();
+            let pipe = std::mem::replace(&mut self.pipe, redis::pipe());
+            let mut conn = conn.clone();
+            self.in_flight
+                .push(Box::pin(async move { pipe.query_async(&mut conn).await }));
             self.queued = 0;
         }
+        while self.in_flight.len() >= IN_FLIGHT {
+            self.landed().await?;
+        }
         Ok(())
+    }
+
+    /// Sends what is queued and waits until every batch has landed.
+    async fn finish(&mut self, conn: &mut Conn) -> Result<(), String> {
+        self.flush(conn).await?;
+        while !self.in_flight.is_empty() {
+            self.landed().await?;
+        }
+        Ok(())
+    }
+
+    async fn landed(&mut self) -> Result<(), String> {
+        match self.in_flight.next().await {
+            Some(result) => result.map_err(|e| self.cache.failed(e)),
+            None => Ok(()),
+        }
     }
 }
 
