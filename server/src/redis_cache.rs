@@ -69,36 +69,28 @@ redis.call('DEL', KEYS[2])
 return revision
 ";
 
-/// Adds a version to each of KEYS[2], KEYS[3], …: ARGV[2] the revision, ARGV[3], ARGV[4], …
-/// their bytes. Keeps each key's newest version before it, and drops anything older (or a
-/// version of the same revision, written again). Only while the writer still holds the lock
-/// (KEYS[1], ARGV[1] its token): one that stalled past it cannot overwrite what the next
-/// writer wrote. At most [`KEYS_PER_PUT`] keys a call, so no call keeps Redis long.
+/// Adds a version to KEYS[1]: ARGV[1] the revision, ARGV[2] the bytes. Keeps the newest
+/// version before it, and drops anything older (or a version of the same revision, written
+/// again). Only while the writer still holds the lock (KEYS[2], ARGV[3] its token): one that
+/// stalled past it cannot overwrite what the next writer wrote.
 const PUT: &str = r"
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return redis.error_reply('lost the lock') end
-local revision = tonumber(ARGV[2])
-for i = 2, #KEYS do
-  local bytes = ARGV[i + 1]
-  local entry = ARGV[2] .. ':' .. #bytes .. ':' .. bytes
-  local old = redis.call('GET', KEYS[i])
-  local keep = ''
-  if old then
-    local a = string.find(old, ':', 1, true)
-    local b = string.find(old, ':', a + 1, true)
-    local first = b + tonumber(string.sub(old, a + 1, b - 1))
-    if tonumber(string.sub(old, 1, a - 1)) < revision then
-      keep = string.sub(old, 1, first)
-    else
-      keep = string.sub(old, first + 1)
-    end
+if redis.call('GET', KEYS[2]) ~= ARGV[3] then return redis.error_reply('lost the lock') end
+local entry = ARGV[1] .. ':' .. #ARGV[2] .. ':' .. ARGV[2]
+local old = redis.call('GET', KEYS[1])
+local keep = ''
+if old then
+  local a = string.find(old, ':', 1, true)
+  local b = string.find(old, ':', a + 1, true)
+  local first = b + tonumber(string.sub(old, a + 1, b - 1))
+  if tonumber(string.sub(old, 1, a - 1)) < tonumber(ARGV[1]) then
+    keep = string.sub(old, 1, first)
+  else
+    keep = string.sub(old, first + 1)
   end
-  redis.call('SET', KEYS[i], entry .. keep)
 end
-return #KEYS - 1
+redis.call('SET', KEYS[1], entry .. keep)
+return 1
 ";
-
-/// Keys one call of [`PUT`] writes.
-const KEYS_PER_PUT: usize = 50;
 
 /// Releases the lock if it is still the caller's.
 const UNLOCK: &str = r"
@@ -650,8 +642,6 @@ struct Batch<'a> {
     /// a new generation whole.
     put: Option<(String, String, String)>,
     pipe: redis::Pipeline,
-    /// Versions for the next call of [`PUT`]: key and bytes.
-    puts: Vec<(String, Vec<u8>)>,
     queued: usize,
     in_flight: FuturesUnordered<BoxFuture<'static, redis::RedisResult<()>>>,
 }
@@ -667,7 +657,6 @@ impl<'a> Batch<'a> {
             revision,
             put,
             pipe: redis::pipe(),
-            puts: Vec::new(),
             queued: 0,
             in_flight: FuturesUnordered::new(),
         }
@@ -678,39 +667,20 @@ impl<'a> Batch<'a> {
             None => {
                 self.pipe.set(key, version(self.revision, bytes)).ignore();
             }
-            Some(_) => {
-                self.puts.push((key, bytes.to_vec()));
-                if self.puts.len() >= KEYS_PER_PUT {
-                    self.queue_puts();
-                }
+            Some((sha, lock, token)) => {
+                self.pipe
+                    .cmd("EVALSHA")
+                    .arg(sha)
+                    .arg(2)
+                    .arg(key)
+                    .arg(lock)
+                    .arg(self.revision)
+                    .arg(bytes)
+                    .arg(token)
+                    .ignore();
             }
         }
         self.queued(conn).await
-    }
-
-    /// One call of [`PUT`] for the versions waiting, into the pipeline.
-    fn queue_puts(&mut self) {
-        let Some((sha, lock, token)) = &self.put else {
-            return;
-        };
-        if self.puts.is_empty() {
-            return;
-        }
-        let call = self
-            .pipe
-            .cmd("EVALSHA")
-            .arg(sha)
-            .arg(1 + self.puts.len())
-            .arg(lock);
-        for (key, _) in &self.puts {
-            call.arg(key);
-        }
-        call.arg(token).arg(self.revision);
-        for (_, bytes) in &self.puts {
-            call.arg(bytes);
-        }
-        call.ignore();
-        self.puts.clear();
     }
 
     /// Marks `key` gone from this revision on. (It keeps no expiry: a writer that stopped
@@ -730,7 +700,6 @@ impl<'a> Batch<'a> {
 
     /// Sends what is queued, once fewer than [`IN_FLIGHT`] batches are on their way.
     async fn flush(&mut self, conn: &mut Conn) -> Result<(), String> {
-        self.queue_puts();
         if self.queued > 0 {
             let pipe = std::mem::replace(&mut self.pipe, redis::pipe());
             let mut conn = conn.clone();
