@@ -55,9 +55,13 @@ pub fn table_of(name: &str) -> Option<&str> {
 }
 
 /// A revision's tables read back from its documents (document name → bytes, every hash
-/// checked by the caller), whole or in shards: kind → table.
+/// checked by the caller), whole or in shards: kind → table, every kind named (a kind with no
+/// entity has no shard).
 pub fn tables_of_documents(documents: &BTreeMap<String, Vec<u8>>) -> Result<Tables, String> {
-    let mut tables = Tables::new();
+    let mut tables: Tables = Kind::ALL
+        .into_iter()
+        .map(|kind| (kind.name().to_owned(), Table::new()))
+        .collect();
     for (name, bytes) in documents {
         let Some(kind) =
             table_of(name).and_then(|t| Kind::ALL.into_iter().find(|k| k.table() == t))

@@ -265,7 +265,11 @@ impl Publisher {
             Some(existing) => {
                 let manifest: Manifest = serde_json::from_slice(&existing)
                     .map_err(|e| PublishError::Unreadable(path.clone(), e.to_string()))?;
-                if manifest.checksum != checksum || !manifest.is_consistent() {
+                // One of an older format (a publisher not yet upgraded) names documents that
+                // are there too: readers take either.
+                if !manifest.is_consistent()
+                    || (manifest.format == FORMAT && manifest.checksum != checksum)
+                {
                     return Err(PublishError::Unreadable(
                         path,
                         "its checksum does not match this revision's documents".into(),

@@ -239,13 +239,14 @@ impl Store {
     /// any record edited behind the store's back. Reads the whole history; a check that finds
     /// nothing broken remembers where it got to for [`Store::verify_chain_since_checkpoint`].
     pub async fn verify_chain(&self) -> Result<ChainCheck, StoreError> {
-        self.verify_chain_from(None).await
+        self.verify_chain_from(None, true).await
     }
 
     /// The chain checked from the newest record an earlier check verified: only the records
     /// after it are hashed, once the remembered record is found still holding the hash it was
-    /// verified with (a rewrite that recomputed the hashes after an edit changes it too; then
-    /// the whole chain is checked to find where). An edit that left a verified record's stored
+    /// verified with. A record that no longer does (or is gone) was rewritten: the chain is
+    /// broken there, or earlier where the whole chain shows it, even if every hash was
+    /// recomputed after it; the checkpoint stays. An edit that left a verified record's stored
     /// hash alone shows only in [`Store::verify_chain`]. What the History page shows: its
     /// cost follows the records added since, not the length of history.
     pub async fn verify_chain_since_checkpoint(&self) -> Result<ChainCheck, StoreError> {
@@ -254,23 +255,29 @@ impl Store {
                 .fetch_optional(&self.pool)
                 .await?;
         let Some((seq, hash, records)) = checkpoint else {
-            return self.verify_chain_from(None).await;
+            return self.verify_chain_from(None, true).await;
         };
         let stored: Option<String> = sqlx::query_scalar("SELECT hash FROM changes WHERE seq = $1")
             .bind(seq)
             .fetch_optional(&self.pool)
             .await?;
         if stored.as_deref() != Some(hash.as_str()) {
-            return self.verify_chain_from(None).await;
+            let whole = self.verify_chain_from(None, false).await?;
+            return Ok(ChainCheck {
+                first_broken_seq: Some(whole.first_broken_seq.map_or(seq, |at| at.min(seq))),
+                ..whole
+            });
         }
-        self.verify_chain_from(Some((seq, hash, records))).await
+        self.verify_chain_from(Some((seq, hash, records)), true)
+            .await
     }
 
     /// Checks the records after `checkpoint` (seq, hash, records verified up to it), or all;
-    /// remembers the newest record when none is broken.
+    /// when none is broken and `remember`, remembers the newest record.
     async fn verify_chain_from(
         &self,
         checkpoint: Option<(i64, String, i64)>,
+        remember: bool,
     ) -> Result<ChainCheck, StoreError> {
         let (after_seq, mut prev, records) = checkpoint.unwrap_or((0, GENESIS_HASH.to_owned(), 0));
         let mut check = ChainCheck {
@@ -310,7 +317,7 @@ impl Store {
             prev = stored;
         }
         drop(rows);
-        if let (Some(seq), None) = (last, check.first_broken_seq) {
+        if let (Some(seq), None, true) = (last, check.first_broken_seq, remember) {
             sqlx::query(
                 "INSERT INTO chain_checkpoint (id, seq, hash, records) VALUES (1, $1, $2, $3) \
                  ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, \

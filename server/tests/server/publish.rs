@@ -55,6 +55,11 @@ async fn a_published_revision_is_a_manifest_of_checked_documents_named_by_head()
     // Each table lies in shards of the export format, each entity in the shard its key names.
     let tables = tables_of_documents(&documents).unwrap();
     assert_eq!(tables, store.as_operator().state_at(1).await.unwrap());
+    // A kind without entities has no shard, and is named all the same.
+    assert_eq!(
+        tables_of_documents(&Default::default()).unwrap(),
+        strata_store::history::empty_state()
+    );
     assert!(
         manifest.documents.len() > 7,
         "{:?}",
