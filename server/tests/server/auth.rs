@@ -568,20 +568,14 @@ async fn a_viewer_of_one_organization_sees_nothing_of_another() {
         .get::<strata_domain::product::Product>("glx-billing")
         .await
         .unwrap();
-    let mut renamed = serde_json::to_value(&product.item).unwrap();
-    renamed["display_name"] = "Renamed by a viewer".into();
-    let refused = val
-        .post(format!("{}/api/save", server.address))
-        .form(&[
-            ("kind", "product".to_owned()),
-            ("creating", "false".to_owned()),
-            ("version", product.version.to_string()),
-            ("document", renamed.to_string()),
-            ("reason", "try".to_owned()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let refused = common::save_product_renamed(
+        &store,
+        val.post(format!("{}/api/save", server.address)),
+        "glx-billing",
+        "Renamed by a viewer",
+        "try",
+    )
+    .await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     let why = refused.text().await.unwrap();
     assert!(

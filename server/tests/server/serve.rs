@@ -545,25 +545,14 @@ async fn concurrent_console_pages_each_name_their_own_nonce() {
             });
         }
         // A save through a server function while the pages render.
-        let product = store
-            .as_operator()
-            .get::<strata_domain::product::Product>("glx-billing")
-            .await
-            .unwrap();
-        let mut renamed = serde_json::to_value(&product.item).unwrap();
-        renamed["display_name"] = format!("Billing {round}").into();
-        let saved = client
-            .post(format!("{}/api/save", app.address))
-            .form(&[
-                ("kind", "product".to_owned()),
-                ("creating", "false".to_owned()),
-                ("version", product.version.to_string()),
-                ("document", renamed.to_string()),
-                ("reason", "nonce test".to_owned()),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let saved = common::save_product_renamed(
+            &store,
+            client.post(format!("{}/api/save", app.address)),
+            "glx-billing",
+            &format!("Billing {round}"),
+            "nonce test",
+        )
+        .await;
         assert!(saved.status().is_success(), "{}", saved.status());
         while let Some(page) = pages.join_next().await {
             let (path, policy, html) = page.unwrap();

@@ -236,22 +236,12 @@ async fn a_token_acting_in_an_organization_calls_the_console_as_that_role_only()
     let save = |token: String, key: &'static str, name: &'static str| {
         let (address, store) = (address.clone(), store.clone());
         async move {
-            let product = store.as_operator().get::<Product>(key).await.unwrap();
-            let mut renamed = serde_json::to_value(&product.item).unwrap();
-            renamed["display_name"] = name.into();
-            let response = reqwest::Client::new()
+            let request = reqwest::Client::new()
                 .post(format!("{address}/api/save"))
-                .bearer_auth(token)
-                .form(&[
-                    ("kind", "product".to_owned()),
-                    ("creating", "false".to_owned()),
-                    ("version", product.version.to_string()),
-                    ("document", renamed.to_string()),
-                    ("reason", "renamed by automation".to_owned()),
-                ])
-                .send()
-                .await
-                .unwrap();
+                .bearer_auth(token);
+            let response =
+                common::save_product_renamed(&store, request, key, name, "renamed by automation")
+                    .await;
             (response.status(), response.text().await.unwrap())
         }
     };

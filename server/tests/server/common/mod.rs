@@ -218,6 +218,36 @@ pub fn published(outcome: Option<Outcome>) -> PublishFigures {
     }
 }
 
+/// Renames product `key` to `display` through the console's save server function, from the
+/// version the store holds now: `request` is the POST to `/api/save` with the caller's session
+/// or token.
+pub async fn save_product_renamed(
+    store: &Store,
+    request: reqwest::RequestBuilder,
+    key: &str,
+    display: &str,
+    reason: &str,
+) -> reqwest::Response {
+    let product = store
+        .as_operator()
+        .get::<strata_domain::product::Product>(key)
+        .await
+        .unwrap();
+    let mut renamed = serde_json::to_value(&product.item).unwrap();
+    renamed["display_name"] = display.into();
+    request
+        .form(&[
+            ("kind", "product".to_owned()),
+            ("creating", "false".to_owned()),
+            ("version", product.version.to_string()),
+            ("document", renamed.to_string()),
+            ("reason", reason.to_owned()),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
 pub async fn rename_tier(store: &Store, name: &str, display: &str) {
     let mut tier = store.as_operator().get::<Tier>(name).await.unwrap();
     tier.item.display_name = display.into();
