@@ -69,10 +69,9 @@ pub fn tables_of_documents(documents: &BTreeMap<String, Vec<u8>>) -> Result<Tabl
             continue;
         };
         let rows: Table = serde_json::from_slice(bytes).map_err(|e| format!("{name}: {e}"))?;
-        tables
-            .entry(kind.name().to_owned())
-            .or_default()
-            .extend(rows);
+        if let Some(table) = tables.get_mut(kind.name()) {
+            table.extend(rows);
+        }
     }
     Ok(tables)
 }

@@ -15,7 +15,7 @@ use strata_store::audit::{AuditAction, NewAuditEvent};
 use strata_store::outbox::{Claim, PublishFigures};
 use strata_store::{Store, StoreError};
 
-use crate::origin::{Origin, OriginError, current_head, fetch_current};
+use crate::origin::{DOCUMENTS_AT_ONCE, Origin, OriginError, current_head, fetch_current};
 use crate::redis_cache::RedisCache;
 use crate::served::{Served, compile_fetched};
 
@@ -64,9 +64,6 @@ pub struct Publisher {
     /// later change does not touch keep theirs.
     last: Arc<Mutex<Option<Published>>>,
 }
-
-/// How many documents a publication uploads side by side.
-const UPLOADS_AT_ONCE: usize = 16;
 
 /// A revision's documents, by the revision.
 type Published = (i64, Documents);
@@ -240,7 +237,6 @@ impl Publisher {
 
         let uploading = Instant::now();
         let (mut uploaded, mut bytes_uploaded) = (0, 0);
-        // Several at once: a whole domain is hundreds of shards, each a round trip to S3.
         let mut uploads = futures_util::stream::iter(contents)
             .map(|(sha256, bytes)| async move {
                 let size = bytes.len() as i64;
@@ -250,7 +246,7 @@ impl Publisher {
                     .await
                     .map(|new| new.then_some(size))
             })
-            .buffer_unordered(UPLOADS_AT_ONCE);
+            .buffer_unordered(DOCUMENTS_AT_ONCE);
         while let Some(upload) = uploads.next().await {
             if let Some(size) = upload? {
                 uploaded += 1;

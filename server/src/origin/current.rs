@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 
 use futures_util::StreamExt;
 
-use strata_domain::compile::Table;
 use strata_domain::kind::Kind;
 use strata_domain::snapshot::{
     Head, Manifest, document_path, render_document, sha256_hex, tables_of_documents,
@@ -26,11 +25,10 @@ impl Fetched {
     /// named. What a local copy holds, whatever the layout the origin stores it in.
     pub fn table_files(&self) -> Result<BTreeMap<String, Vec<u8>>, OriginError> {
         let tables = tables_of_documents(&self.documents).map_err(OriginError::Unreadable)?;
-        let empty = Table::new();
         Ok(Kind::ALL
             .into_iter()
             .map(|kind| {
-                let rows = tables.get(kind.name()).unwrap_or(&empty);
+                let rows = &tables[kind.name()];
                 (format!("{}.json", kind.table()), render_document(rows))
             })
             .collect())
@@ -70,7 +68,6 @@ pub async fn fetch_current(origin: &Origin) -> Result<Option<Fetched>, OriginErr
             "its checksum does not match its documents".into(),
         ));
     }
-    // Several at once: a revision is hundreds of shards, each a round trip to S3.
     let checking = &manifest;
     let wanted: Vec<(String, String)> = (manifest.documents.iter())
         .map(|(name, doc)| (name.clone(), document_path(&doc.sha256)))
@@ -86,7 +83,7 @@ pub async fn fetch_current(origin: &Origin) -> Result<Option<Fetched>, OriginErr
                 .map_err(|e| unreadable(&name, e))?;
             Ok::<_, OriginError>((name, bytes))
         })
-        .buffer_unordered(16);
+        .buffer_unordered(super::DOCUMENTS_AT_ONCE);
     let mut documents = BTreeMap::new();
     while let Some(read) = reads.next().await {
         let (name, bytes) = read?;

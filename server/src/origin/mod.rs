@@ -9,6 +9,10 @@ pub use current::{Fetched, current_head, fetch_current};
 pub use directory::DirectoryOrigin;
 pub use s3::{S3Location, S3Origin};
 
+/// How many documents a publication uploads, or a reader fetches, side by side: a revision
+/// is hundreds of shards, each a round trip to S3.
+pub const DOCUMENTS_AT_ONCE: usize = 16;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
