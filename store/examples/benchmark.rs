@@ -3,7 +3,10 @@
 //! - validated commits per second: one writer committing change sets that each update a
 //!   tenant's config layer, validated against the resolved config it changes;
 //! - resolve latency, p50 and p99, over random (tier, tenant, deployable) of the demo domain;
-//! - impact preview of a tier-layer change in a domain of 10,000 tenants × 10 deployables.
+//! - impact preview of a tier-layer change in a domain of 10,000 tenants × 10 deployables;
+//! - small commits (one tenant's layer) alone, then while that preview runs over and over:
+//!   latency p50 and p99 side by side, since a preview must not keep writers waiting;
+//! - the commit of that tier-layer change, which validates every config it changes.
 //!
 //! Run: `scripts/services.sh` (for PostgreSQL), then
 //! `cargo run --release -p strata-store --example benchmark [-- TENANTS]`.
@@ -12,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use strata_domain::layer::{ConfigLayer, Layer};
-use strata_domain::names::{DeployableName, TierName};
+use strata_domain::names::{DeployableName, TenantName, TierName};
 use strata_domain::product::Product;
 use strata_domain::tenant::Tenant;
 use strata_store::access::Actor;
@@ -175,6 +178,7 @@ async fn impact_preview(store: &Store, backend: Backend, tenants: usize) {
         impact.violations.total,
         ms(previewed)
     );
+    small_commits_beside_previews(store, backend, &proposed).await;
     let start = Instant::now();
     let mut change = store
         .begin(&Actor::operator("benchmark"), "the tier layer")
@@ -188,7 +192,74 @@ async fn impact_preview(store: &Store, backend: Backend, tenants: usize) {
     );
 }
 
-#[tokio::main]
+/// Commits `n` small changes one after another (a tenant layer of service-1 each): the
+/// latency of each.
+async fn small_commits(store: &Store, round: &str, n: usize) -> Vec<Duration> {
+    let mut samples = Vec::with_capacity(n);
+    for i in 0..n {
+        let layer = ConfigLayer {
+            deployable: DeployableName::parse("service-1").unwrap(),
+            scope: Layer::Tenant(TenantName::parse(format!("big-t{:05}", i)).unwrap()),
+            config: json!({"timeouts": {"read": i % 100}, "features": [round]}),
+        };
+        let start = Instant::now();
+        let mut change = store
+            .begin(&Actor::operator("benchmark"), "a small change")
+            .await
+            .unwrap();
+        let version = store
+            .as_operator()
+            .get::<ConfigLayer>(&ConfigLayer::key_of(&layer.deployable, &layer.scope))
+            .await
+            .ok()
+            .map(|v| v.version);
+        match version {
+            Some(v) => change.update(v, layer).await.unwrap(),
+            None => change.create(layer).await.unwrap(),
+        };
+        change.commit().await.unwrap();
+        samples.push(start.elapsed());
+    }
+    samples.sort();
+    samples
+}
+
+async fn small_commits_beside_previews(store: &Store, backend: Backend, proposed: &ConfigLayer) {
+    let n = 100;
+    // The first round creates the layers; the two measured rounds update them.
+    small_commits(store, "created", n).await;
+    let alone = small_commits(store, "alone", n).await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let previewing = tokio::spawn({
+        let (store, proposed, stop) = (store.clone(), proposed.clone(), stop.clone());
+        async move {
+            let mut previews = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                store
+                    .as_actor(&Actor::operator("preview"))
+                    .preview(proposed.clone(), None)
+                    .await
+                    .unwrap();
+                previews += 1;
+            }
+            previews
+        }
+    });
+    let beside = small_commits(store, "beside", n).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let previews = previewing.await.unwrap();
+    for (what, samples) in [("alone", alone), ("during previews", beside)] {
+        println!(
+            "{backend:?}: {n} small commits {what}: p50 {}, p99 {}, max {}",
+            ms(percentile(&samples, 0.5)),
+            ms(percentile(&samples, 0.99)),
+            ms(*samples.last().unwrap())
+        );
+    }
+    println!("{backend:?}: ({previews} tier-layer previews ran beside the commits)");
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let tenants = benchmark_tenants();
     println!("strata-store benchmark: {}", benchmark_machine());

@@ -16,7 +16,7 @@ use crate::access::Actor;
 use crate::access::reading::readable;
 use crate::access::scope::{owner_reference, scope_of, stored_owner, write_action};
 use crate::error::VersionStamp;
-use crate::resolution::{self, Touch};
+use crate::resolution::{self, Proposed, Touch};
 use crate::{Store, StoreError, now_ms};
 
 /// The hash before the first change record.
@@ -322,6 +322,32 @@ impl ChangeSet {
         self.prev_hash = hash;
         self.recorded += 1;
         Ok(())
+    }
+
+    /// The entities this change set's writes leave, as resolution reads them.
+    pub(crate) async fn proposed(&mut self) -> Result<Proposed, StoreError> {
+        let rows = sqlx::query(
+            "SELECT entity_kind, before_image, after_image FROM changes \
+             WHERE revision = $1 ORDER BY seq",
+        )
+        .bind(self.revision)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        let mut proposed = Proposed::default();
+        for row in rows {
+            let image = |column: &str| -> Result<Option<Value>, StoreError> {
+                row.try_get::<Option<String>, _>(column)?
+                    .map(|text| {
+                        serde_json::from_str(&text).map_err(|e| {
+                            StoreError::corrupt(format!("a change record's {column}: {e}"))
+                        })
+                    })
+                    .transpose()
+            };
+            let kind: String = row.try_get("entity_kind")?;
+            proposed.take(&kind, image("before_image")?, image("after_image")?)?;
+        }
+        Ok(proposed)
     }
 
     /// Gives the change set up: nothing it wrote is applied.

@@ -1,6 +1,7 @@
 //! Resolved configs in the store: which (tier, tenant, deployable) a write can change, their
 //! resolution from the stored layers, the validation every change set passes before it
-//! commits, and the impact preview of a write that is not made.
+//! commits, and the impact preview of a write that is not made — read over the store as it
+//! is, with the entities the write would leave ([`Proposed`]) in place of the stored ones.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -14,7 +15,7 @@ use strata_domain::resolve::resolve;
 use strata_domain::rules::FieldError;
 use strata_domain::schema::{ConfigSchema, Violations};
 use strata_domain::secret::hide_secrets_in;
-use strata_domain::tenant::Tenant;
+use strata_domain::tenant::{Tenant, TenantState};
 
 use crate::entity::{Entity, fetch, name_at};
 use crate::sealing::{Sealer, Unopened};
@@ -24,14 +25,74 @@ pub use crate::impact::{
     ConfigChange, ConfigViolation, ConfigViolations, Impact, ResolvedConfig, Target, Touch,
 };
 
+/// The entities a write would leave, by kind and name (`None`: deleted), for reading the
+/// store as if the write were made without making it: what an impact preview resolves its
+/// "after" from, over a read snapshot, so it never holds the write lock.
+#[derive(Debug, Default)]
+pub(crate) struct Proposed {
+    tenants: BTreeMap<TenantName, Option<Tenant>>,
+    products: BTreeMap<ProductName, Option<Product>>,
+    deployables: HashMap<DeployableName, Option<Deployable>>,
+    layers: HashMap<DeployableName, HashMap<Layer, Option<Value>>>,
+}
+
+impl Proposed {
+    /// Takes in one write's record: its entity's image before and after (`None` when it did
+    /// not exist or is deleted). Kinds that resolution does not read are passed over.
+    pub(crate) fn take(
+        &mut self,
+        kind: &str,
+        before: Option<Value>,
+        after: Option<Value>,
+    ) -> Result<(), StoreError> {
+        fn parse<E: Entity>(image: Value) -> Result<E, StoreError> {
+            serde_json::from_value(image).map_err(|e| {
+                StoreError::corrupt(format!("a written {} does not read back: {e}", E::KIND))
+            })
+        }
+        let Some(either) = after.clone().or(before) else {
+            return Ok(());
+        };
+        match kind {
+            Tenant::KIND => {
+                let name = parse::<Tenant>(either)?.name;
+                let after = after.map(parse::<Tenant>).transpose()?;
+                self.tenants.insert(name, after);
+            }
+            Product::KIND => {
+                let name = parse::<Product>(either)?.name;
+                let after = after.map(parse::<Product>).transpose()?;
+                self.products.insert(name, after);
+            }
+            Deployable::KIND => {
+                let name = parse::<Deployable>(either)?.name;
+                let after = after.map(parse::<Deployable>).transpose()?;
+                self.deployables.insert(name, after);
+            }
+            ConfigLayer::KIND => {
+                let layer = parse::<ConfigLayer>(either)?;
+                let after = after.map(parse::<ConfigLayer>).transpose()?;
+                self.layers
+                    .entry(layer.deployable)
+                    .or_default()
+                    .insert(layer.scope, after.map(|l| l.config));
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
 const TARGETS: &str = "SELECT t.tier, t.name, t.product, pd.deployable FROM tenants t \
                        JOIN product_deployables pd ON pd.product = t.product \
                        WHERE t.state <> 'deleted'";
 
-/// The resolved configs that `touched` can change, of tenants that are not deleted.
+/// The resolved configs that `touched` can change, of tenants that are not deleted, as the
+/// store holds them with `proposed` in place.
 pub(crate) async fn affected(
     conn: &mut AnyConnection,
     touched: &BTreeSet<Touch>,
+    proposed: &Proposed,
 ) -> Result<BTreeSet<Target>, StoreError> {
     let mut targets = BTreeSet::new();
     for touch in touched {
@@ -68,10 +129,67 @@ pub(crate) async fn affected(
             });
         }
     }
+    if proposed.tenants.is_empty() && proposed.products.is_empty() {
+        return Ok(targets);
+    }
+    // A proposed tenant or product changes which configs there are: every config of that
+    // tenant, or of that product's tenants, is made again from the proposed entities. The
+    // write that proposes one touches it, so each of those configs is among the touched.
+    targets.retain(|t| {
+        !proposed.tenants.contains_key(&t.tenant) && !proposed.products.contains_key(&t.product)
+    });
+    let mut tenants: Vec<(TenantName, TierName, ProductName)> = proposed
+        .tenants
+        .values()
+        .flatten()
+        .filter(|t| t.state != TenantState::Deleted)
+        .map(|t| (t.name.clone(), t.tier.clone(), t.product.clone()))
+        .collect();
+    for product in proposed.products.keys() {
+        let rows = sqlx::query(
+            "SELECT name, tier, product FROM tenants WHERE product = $1 AND state <> 'deleted'",
+        )
+        .bind(product.as_str())
+        .fetch_all(&mut *conn)
+        .await?;
+        for row in rows {
+            let name = name_at(&row, 0, TenantName::parse)?;
+            if !proposed.tenants.contains_key(&name) {
+                tenants.push((
+                    name,
+                    name_at(&row, 1, TierName::parse)?,
+                    name_at(&row, 2, ProductName::parse)?,
+                ));
+            }
+        }
+    }
+    let mut made_of: HashMap<ProductName, BTreeSet<DeployableName>> = HashMap::new();
+    for (tenant, tier, product) in tenants {
+        if !made_of.contains_key(&product) {
+            let deployables = match proposed.products.get(&product) {
+                Some(found) => found
+                    .as_ref()
+                    .map(|p| p.deployables.clone())
+                    .unwrap_or_default(),
+                None => fetch::<Product>(conn, product.as_str())
+                    .await?
+                    .map(|p| p.item.deployables)
+                    .unwrap_or_default(),
+            };
+            made_of.insert(product.clone(), deployables);
+        }
+        for deployable in &made_of[&product] {
+            targets.insert(Target {
+                tier: tier.clone(),
+                tenant: tenant.clone(),
+                deployable: deployable.clone(),
+                product: product.clone(),
+            });
+        }
+    }
     Ok(targets)
 }
 
-/// One deployable's stored layers, by scope name.
 /// One deployable's stored layers, by scope.
 async fn layers_of(
     conn: &mut AnyConnection,
@@ -105,13 +223,14 @@ async fn layers_of(
         .collect()
 }
 
-/// Resolves and validates each target from the stored deployables and layers. Secrets stay
-/// sealed in what is answered; they are opened to check the config against its schema, and no
-/// rule reported quotes one.
+/// Resolves and validates each target from the stored deployables and layers, with
+/// `proposed` in place. Secrets stay sealed in what is answered; they are opened to check the
+/// config against its schema, and no rule reported quotes one.
 pub(crate) async fn resolve_targets(
     conn: &mut AnyConnection,
     sealer: &Sealer,
     targets: &BTreeSet<Target>,
+    proposed: &Proposed,
 ) -> Result<Vec<ResolvedConfig>, StoreError> {
     let mut by_deployable: BTreeMap<&DeployableName, Vec<&Target>> = BTreeMap::new();
     for target in targets {
@@ -122,16 +241,25 @@ pub(crate) async fn resolve_targets(
     }
     let mut resolved = Vec::with_capacity(targets.len());
     for (name, targets) in by_deployable {
-        let deployable = fetch::<Deployable>(conn, name.as_str())
-            .await?
-            .ok_or_else(|| {
-                StoreError::corrupt(format!("deployable {name} is referenced but missing"))
-            })?
-            .item;
+        let deployable = match proposed.deployables.get(name) {
+            Some(found) => found.clone(),
+            None => fetch::<Deployable>(conn, name.as_str())
+                .await?
+                .map(|d| d.item),
+        }
+        .ok_or_else(|| {
+            StoreError::corrupt(format!("deployable {name} is referenced but missing"))
+        })?;
         let schema = ConfigSchema::parse("/config_schema", deployable.config_schema.clone())
             .map_err(|e| StoreError::corrupt(format!("the stored schema of {name}: {e}")))?;
         let only = (targets.len() == 1).then(|| targets[0]);
-        let layers = layers_of(conn, name, only).await?;
+        let mut layers = layers_of(conn, name, only).await?;
+        for (scope, config) in proposed.layers.get(name).into_iter().flatten() {
+            match config {
+                Some(config) => layers.insert(scope.clone(), config.clone()),
+                None => layers.remove(scope),
+            };
+        }
         for target in targets {
             let scopes = Layer::scopes_of(&target.tier, &target.product, &target.tenant);
             let stack = std::iter::once((Layer::Default, &deployable.default_config)).chain(
@@ -172,8 +300,9 @@ pub(crate) async fn check_touched(
     if touched.is_empty() {
         return Ok(report);
     }
-    let targets = affected(conn, touched).await?;
-    for config in resolve_targets(conn, sealer, &targets).await? {
+    let none = Proposed::default();
+    let targets = affected(conn, touched, &none).await?;
+    for config in resolve_targets(conn, sealer, &targets, &none).await? {
         report.add(&config);
     }
     Ok(report)
@@ -237,8 +366,13 @@ impl Store {
             deployable: deployable.clone(),
             product: product.name,
         };
-        let mut configs =
-            resolve_targets(&mut read, &self.sealer, &BTreeSet::from([target])).await?;
+        let mut configs = resolve_targets(
+            &mut read,
+            &self.sealer,
+            &BTreeSet::from([target]),
+            &Proposed::default(),
+        )
+        .await?;
         read.rollback().await?;
         configs
             .pop()

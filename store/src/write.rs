@@ -13,7 +13,7 @@ use crate::access::Actor;
 use crate::changes::ChangeSet;
 use crate::entity::{Entity, fetch};
 use crate::resolution::{
-    ConfigChange, ConfigViolations, Impact, Target, affected, resolve_targets,
+    ConfigChange, ConfigViolations, Impact, Proposed, Target, affected, resolve_targets,
 };
 use crate::{Store, StoreError};
 
@@ -94,36 +94,51 @@ impl Store {
     /// What `write` would do to resolved configs, without applying it: every config whose
     /// resolution changes, how many stay as they were, and the rules the changed ones would
     /// break. Refused as the write itself would be. `actor` must be allowed to make it.
+    ///
+    /// Only the write itself runs under the write lock, in a change set given up at once; the
+    /// configs are resolved before and after it over a read snapshot, with the entities the
+    /// write would leave in place of the stored ones, so a preview of a change to 100,000
+    /// configs never keeps other writers waiting.
     pub(crate) async fn preview_write<T>(
         &self,
         actor: &Actor,
         write: impl AsyncFnOnce(&mut ChangeSet) -> Result<T, StoreError>,
     ) -> Result<Impact, StoreError> {
         let mut change = self.begin(actor, "impact preview").await?;
-        // The state before the write, read again in the same transaction once the write is
-        // undone: no second connection (which a full pool could not give), and no other write
-        // can come between while this change set holds the write lock.
-        sqlx::query("SAVEPOINT strata_preview")
-            .execute(change.conn())
-            .await?;
         if let Err(e) = write(&mut change).await {
             change.abandon().await?;
             return Err(e);
         }
         let touched = change.touched().clone();
-        let sealer = self.sealer.clone();
-        let after_targets = affected(change.conn(), &touched).await?;
-        let after = resolve_targets(change.conn(), &sealer, &after_targets).await?;
-        sqlx::query("ROLLBACK TO SAVEPOINT strata_preview")
-            .execute(change.conn())
-            .await?;
-        let before_targets = affected(change.conn(), &touched).await?;
-        let before = resolve_targets(change.conn(), &sealer, &before_targets).await?;
+        let proposed = change.proposed().await;
+        let base = change.revision() - 1;
         change.abandon().await?;
+        let proposed = proposed?;
 
-        let mut before: BTreeMap<Target, Value> = before
+        let mut read = self.snapshot().await?;
+        let seen: i64 = sqlx::query_scalar("SELECT revision FROM domain WHERE id = 1")
+            .fetch_one(&mut *read)
+            .await?;
+        if seen != base {
+            // A commit came between: the write was judged on the revision before it. The
+            // preview still shows that write over what is stored now; a stale version is
+            // refused when the write is made.
+            tracing::debug!(base, seen, "an impact preview reads a newer revision");
+        }
+        let sealer = &self.sealer;
+        let after_targets = affected(&mut read, &touched, &proposed).await?;
+        let after = resolve_targets(&mut read, sealer, &after_targets, &proposed).await?;
+        let none = Proposed::default();
+        let before_targets = affected(&mut read, &touched, &none).await?;
+        let before = resolve_targets(&mut read, sealer, &before_targets, &none).await?;
+        read.rollback().await?;
+
+        // A config is where it is served: a tenant that moves to another product keeps the
+        // configs of the deployables both products have.
+        let served_at = |t: &Target| (t.tier.clone(), t.tenant.clone(), t.deployable.clone());
+        let mut before: BTreeMap<_, (Target, Value)> = before
             .into_iter()
-            .map(|c| (c.target, c.resolved.config))
+            .map(|c| (served_at(&c.target), (c.target, c.resolved.config)))
             .collect();
         let mut impact = Impact {
             changed: Vec::new(),
@@ -132,7 +147,9 @@ impl Store {
         };
         for config in after {
             impact.violations.add(&config);
-            let old = before.remove(&config.target).unwrap_or(Value::Null);
+            let old = before
+                .remove(&served_at(&config.target))
+                .map_or(Value::Null, |(_, old)| old);
             let patch = diff(&old, &config.resolved.config);
             if patch.is_empty() {
                 impact.unchanged += 1;
@@ -143,7 +160,7 @@ impl Store {
                 });
             }
         }
-        for (target, old) in before {
+        for (target, old) in before.into_values() {
             impact.changed.push(ConfigChange {
                 patch: diff(&old, &Value::Null),
                 target,

@@ -13,8 +13,12 @@ use strata_domain::diff::PatchOp;
 use strata_domain::layer::ConfigLayer;
 use strata_domain::names::{DeployableName, TenantName, TierName};
 use strata_domain::product::Product;
+use strata_domain::tenant::{Tenant, TenantState};
+use strata_domain::tier::Tier;
 use strata_store::access::Actor;
-use strata_store::test_support::on_each_backend;
+use strata_store::entity::Entity;
+use strata_store::resolution::Impact;
+use strata_store::test_support::{on_each_backend, seed_large_domain};
 use strata_store::{Store, StoreError};
 
 fn names(tier: &str, tenant: &str, deployable: &str) -> (TierName, TenantName, DeployableName) {
@@ -407,6 +411,213 @@ async fn an_impact_preview_shows_each_affected_config_s_patch_and_writes_nothing
         assert_eq!(impact.violations.total, 1);
         assert_eq!(impact.violations.first[0].target.tenant.as_str(), "acme-eu");
         assert_eq!(impact.unchanged, 1);
+    })
+    .await;
+}
+
+/// Every resolved config the operator can read, by tenant and deployable.
+async fn every_config(store: &Store) -> BTreeMap<(String, String), Value> {
+    let reader = store.as_operator();
+    let mut configs = BTreeMap::new();
+    for tenant in reader.list::<Tenant>().await.unwrap() {
+        let tenant = tenant.item;
+        if tenant.state == TenantState::Deleted {
+            continue;
+        }
+        let product = reader
+            .get::<Product>(tenant.product.as_str())
+            .await
+            .unwrap()
+            .item;
+        for deployable in product.deployables {
+            let config = reader
+                .resolve(&tenant.tier, &tenant.name, &deployable)
+                .await
+                .unwrap()
+                .resolved
+                .config;
+            configs.insert((tenant.name.to_string(), deployable.to_string()), config);
+        }
+    }
+    configs
+}
+
+/// Previews writing `entity` (an update of its stored version, or a create), checks the
+/// preview wrote nothing, makes the same write, and answers the preview and the configs that
+/// changed: each with its patch, in the preview's order.
+async fn preview_then_write<E: Entity>(
+    store: &Store,
+    entity: E,
+) -> (Impact, Vec<(String, String, Vec<PatchOp>)>) {
+    let version = store
+        .as_operator()
+        .get::<E>(&entity.key())
+        .await
+        .ok()
+        .map(|v| v.version);
+    let before = every_config(store).await;
+    let impact = store
+        .as_operator()
+        .preview(entity.clone(), version)
+        .await
+        .unwrap();
+    assert_eq!(every_config(store).await, before, "the preview wrote");
+    commit(store, async |c| match version {
+        Some(version) => c.update(version, entity).await,
+        None => c.create(entity).await,
+    })
+    .await
+    .unwrap();
+    let after = every_config(store).await;
+    let keys: std::collections::BTreeSet<_> = before.keys().chain(after.keys()).collect();
+    let mut changed = Vec::new();
+    for key in keys {
+        let old = before.get(key).unwrap_or(&Value::Null);
+        let new = after.get(key).unwrap_or(&Value::Null);
+        let patch = strata_domain::diff::diff(old, new);
+        if !patch.is_empty() {
+            changed.push((key.0.clone(), key.1.clone(), patch));
+        }
+    }
+    (impact, changed)
+}
+
+#[tokio::test]
+async fn an_impact_preview_names_exactly_the_configs_the_write_then_changes() {
+    on_each_backend(async |_, _, store| {
+        seed(store).await;
+        commit(store, async |c| {
+            c.create(deployable("worker")).await?;
+            c.create(product("acme-jobs", "acme", &["worker"])).await?;
+            c.create(tenant("acme-de", "acme-shop", "LIVE")).await?;
+            c.create(layer(
+                "web-api",
+                tenant_scope("acme-de"),
+                json!({"rate_limit": 7}),
+            ))
+            .await
+        })
+        .await
+        .unwrap();
+        let taken_down = Tenant {
+            state: TenantState::Uninitializing,
+            ..tenant("acme-de", "acme-shop", "LIVE")
+        };
+        // Writes that change which configs there are, then ones that change their values.
+        let steps: Vec<(&str, Step)> = vec![
+            (
+                "a product gains a deployable",
+                Step::Product(product("acme-shop", "acme", &["web-api", "worker"])),
+            ),
+            (
+                "a tenant moves to another product",
+                Step::Tenant(tenant("acme-us", "acme-jobs", "DEV")),
+            ),
+            (
+                "a new tenant",
+                Step::Tenant(tenant("acme-fr", "acme-shop", "DEV")),
+            ),
+            (
+                "a tier layer",
+                Step::Layer(layer("worker", tier_scope("DEV"), json!({"threads": 4}))),
+            ),
+            (
+                "a deployable's default config",
+                Step::Deployable(Deployable {
+                    default_config: json!({"threads": 1, "queue": "jobs"}),
+                    ..deployable("worker")
+                }),
+            ),
+            (
+                "a tenant is taken down (its configs stay)",
+                Step::Tenant(taken_down),
+            ),
+            (
+                "a product loses a deployable",
+                Step::Product(product("acme-jobs", "acme", &[])),
+            ),
+        ];
+        for (what, step) in steps {
+            let (impact, changed) = match step {
+                Step::Product(p) => preview_then_write(store, p).await,
+                Step::Tenant(t) => preview_then_write(store, t).await,
+                Step::Layer(l) => preview_then_write(store, l).await,
+                Step::Deployable(d) => preview_then_write(store, d).await,
+            };
+            assert_eq!(
+                changed.is_empty(),
+                what.contains("stay"),
+                "{what}: which configs change"
+            );
+            let mut previewed: Vec<(String, String, Vec<PatchOp>)> = impact
+                .changed
+                .iter()
+                .map(|c| {
+                    let t = &c.target;
+                    (
+                        t.tenant.to_string(),
+                        t.deployable.to_string(),
+                        c.patch.clone(),
+                    )
+                })
+                .collect();
+            previewed.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+            assert_eq!(previewed, changed, "{what}");
+        }
+    })
+    .await;
+}
+
+enum Step {
+    Product(Product),
+    Tenant(Tenant),
+    Layer(ConfigLayer),
+    Deployable(Deployable),
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_impact_preview_keeps_no_writer_waiting_while_it_resolves() {
+    on_each_backend(async |_, _, store| {
+        seed_large_domain(store, 1_500).await;
+        // A product's write reaches each of its 1,500 tenants' 10 configs: resolved before and
+        // after, they take far longer than the commit below.
+        let big_app = store.as_operator().get::<Product>("big-app").await.unwrap();
+        let renamed = Product {
+            display_name: "Bigger app".into(),
+            ..big_app.item
+        };
+        let previewing = tokio::spawn({
+            let store = store.clone();
+            async move {
+                let started = std::time::Instant::now();
+                let impact = store
+                    .as_operator()
+                    .preview(renamed, Some(big_app.version))
+                    .await;
+                (impact, started.elapsed())
+            }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+        assert!(!previewing.is_finished(), "the preview is under way");
+        let started = std::time::Instant::now();
+        commit(store, async |c| c.create(tier("QAX")).await)
+            .await
+            .unwrap();
+        let committed_in = started.elapsed();
+        let finished_first = previewing.is_finished();
+        let (impact, took) = previewing.await.unwrap();
+        let impact = impact.unwrap();
+        assert!(
+            !finished_first,
+            "a commit made while a preview resolves finishes before it \
+             (commit {committed_in:?}, preview {took:?})"
+        );
+        assert_eq!((impact.changed.len(), impact.unchanged), (0, 15_000));
+        assert!(impact.violations.is_empty());
+        // The commit is in; the preview wrote nothing.
+        assert!(store.as_operator().get::<Tier>("QAX").await.is_ok());
+        let product = store.as_operator().get::<Product>("big-app").await.unwrap();
+        assert_eq!(product.version, big_app.version);
     })
     .await;
 }
