@@ -4,6 +4,7 @@
 //! is, with the entities the write would leave ([`Proposed`]) in place of the stored ones.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use serde_json::Value;
 use sqlx::AnyConnection;
@@ -11,7 +12,7 @@ use strata_domain::deployable::Deployable;
 use strata_domain::layer::{ConfigLayer, Layer};
 use strata_domain::names::{DeployableName, ProductName, TenantName, TierName};
 use strata_domain::product::Product;
-use strata_domain::resolve::resolve;
+use strata_domain::resolve::{Resolved, resolve};
 use strata_domain::rules::FieldError;
 use strata_domain::schema::{ConfigSchema, Violations};
 use strata_domain::secret::hide_secrets_in;
@@ -250,7 +251,7 @@ pub(crate) async fn resolve_targets(
         .ok_or_else(|| {
             StoreError::corrupt(format!("deployable {name} is referenced but missing"))
         })?;
-        let schema = ConfigSchema::parse("/config_schema", deployable.config_schema.clone())
+        let schema = ConfigSchema::parse("/config_schema", deployable.config_schema)
             .map_err(|e| StoreError::corrupt(format!("the stored schema of {name}: {e}")))?;
         let only = (targets.len() == 1).then(|| targets[0]);
         let mut layers = layers_of(conn, name, only).await?;
@@ -260,33 +261,106 @@ pub(crate) async fn resolve_targets(
                 None => layers.remove(scope),
             };
         }
-        for target in targets {
-            let scopes = Layer::scopes_of(&target.tier, &target.product, &target.tenant);
-            let stack = std::iter::once((Layer::Default, &deployable.default_config)).chain(
-                scopes
-                    .into_iter()
-                    .filter_map(|scope| layers.get(&scope).map(|v| (scope, v))),
-            );
-            let merged = resolve(stack);
-            let violations = match sealer.open_document(name.as_str(), &merged.config) {
-                Ok((opened, secrets)) => {
-                    let mut violations = schema.violations("", &opened);
-                    hide_secrets_in(&mut violations, &secrets);
-                    violations
-                }
-                Err(Unopened { pointer, reason }) => Violations {
-                    first: vec![FieldError::new(pointer, reason)],
-                    total: 1,
-                },
-            };
-            resolved.push(ResolvedConfig {
-                target: target.clone(),
-                resolved: merged,
-                violations,
-            });
+        let stack = Stack {
+            name: name.clone(),
+            default: deployable.default_config,
+            layers,
+            schema,
+            sealer: sealer.clone(),
+        };
+        if targets.len() < RESOLVED_IN_PLACE {
+            resolved.extend(stack.resolve_each(targets.into_iter().cloned()));
+            continue;
+        }
+        // Many configs: resolved off the async workers (so other requests go on meanwhile),
+        // a part on each core.
+        let stack = Arc::new(stack);
+        let parts = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let targets: Vec<Target> = targets.into_iter().cloned().collect();
+        let mut running = Vec::with_capacity(parts);
+        for part in targets.chunks(targets.len().div_ceil(parts)) {
+            let (stack, part) = (stack.clone(), part.to_vec());
+            running.push(tokio::task::spawn_blocking(move || {
+                stack.resolve_each(part.into_iter())
+            }));
+        }
+        for part in running {
+            match part.await {
+                Ok(part) => resolved.extend(part),
+                Err(e) => std::panic::resume_unwind(e.into_panic()),
+            }
         }
     }
     Ok(resolved)
+}
+
+/// Fewer configs of one deployable than this are resolved where they are asked for.
+const RESOLVED_IN_PLACE: usize = 1_000;
+
+/// What one deployable's configs are made of: its default config and stored layers, and the
+/// schema they must follow.
+struct Stack {
+    name: DeployableName,
+    default: Value,
+    layers: HashMap<Layer, Value>,
+    schema: ConfigSchema,
+    sealer: Sealer,
+}
+
+impl Stack {
+    /// Resolves and validates each target. A tenant without a layer of its own for the
+    /// deployable runs what every such tenant of its product on its tier runs: that config is
+    /// resolved and checked once and shared.
+    fn resolve_each(&self, targets: impl Iterator<Item = Target>) -> Vec<ResolvedConfig> {
+        let mut shared: HashMap<(TierName, ProductName), (Resolved, Violations)> = HashMap::new();
+        targets
+            .map(|target| {
+                let own = self
+                    .layers
+                    .contains_key(&Layer::Tenant(target.tenant.clone()));
+                let (resolved, violations) = if own {
+                    self.resolve(&target)
+                } else {
+                    shared
+                        .entry((target.tier.clone(), target.product.clone()))
+                        .or_insert_with(|| self.resolve(&target))
+                        .clone()
+                };
+                ResolvedConfig {
+                    target,
+                    resolved,
+                    violations,
+                }
+            })
+            .collect()
+    }
+
+    /// One config: merged from its layers, with its secrets opened to check it against the
+    /// schema; no rule reported quotes a secret.
+    fn resolve(&self, target: &Target) -> (Resolved, Violations) {
+        let scopes = Layer::scopes_of(&target.tier, &target.product, &target.tenant);
+        let stack = std::iter::once((Layer::Default, &self.default)).chain(
+            scopes
+                .into_iter()
+                .filter_map(|scope| self.layers.get(&scope).map(|v| (scope, v))),
+        );
+        let merged = resolve(stack);
+        let violations = match self
+            .sealer
+            .open_document(self.name.as_str(), &merged.config)
+        {
+            Ok((opened, secrets)) => {
+                let mut violations = self.schema.violations("", &opened);
+                hide_secrets_in(&mut violations, &secrets);
+                violations
+            }
+            Err(Unopened { pointer, reason }) => Violations {
+                first: vec![FieldError::new(pointer, reason)],
+                total: 1,
+            },
+        };
+        (merged, violations)
+    }
 }
 
 /// Validates every resolved config `touched` can change: what a change set checks before it

@@ -621,3 +621,64 @@ async fn an_impact_preview_keeps_no_writer_waiting_while_it_resolves() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_change_to_many_configs_names_each_one_it_breaks_and_only_those() {
+    on_each_backend(async |_, _, store| {
+        // 1,200 tenants; one in ten (big-t00000, big-t00010, …) sets its own service-0
+        // pool size of 20.
+        seed_large_domain(store, 1_200).await;
+        let err = commit(store, async |c| {
+            c.create(layer(
+                "service-0",
+                tier_scope("LIVE"),
+                json!({"database": {"pool_size": 0}}),
+            ))
+            .await
+        })
+        .await
+        .unwrap_err();
+        let violations = violations_of(err);
+        assert_eq!(violations.total, 1_080);
+        let named: Vec<&str> = violations
+            .first
+            .iter()
+            .map(|v| v.target.tenant.as_str())
+            .collect();
+        assert_eq!(named.len(), 20);
+        assert!(named.iter().all(|t| !t.ends_with('0')), "{named:?}");
+        assert!(violations.first.iter().all(
+            |v| v.field == "/database/pool_size" && v.target.deployable.as_str() == "service-0"
+        ));
+        // The tenants with their own pool size are fine with a tier layer their own overrides.
+        let mut change = store
+            .begin(&Actor::operator("bob"), "a tier layer")
+            .await
+            .unwrap();
+        change
+            .create(layer(
+                "service-0",
+                tier_scope("LIVE"),
+                json!({"database": {"pool_size": 3}}),
+            ))
+            .await
+            .unwrap();
+        change.commit().await.unwrap();
+        let own = resolved_in(store, "big-t00010", "service-0").await;
+        let shared = resolved_in(store, "big-t00011", "service-0").await;
+        assert_eq!(own["database"]["pool_size"], 20);
+        assert_eq!(shared["database"]["pool_size"], 3);
+    })
+    .await;
+}
+
+async fn resolved_in(store: &Store, tenant: &str, deployable: &str) -> Value {
+    let (tier, tenant, deployable) = names("LIVE", tenant, deployable);
+    store
+        .as_operator()
+        .resolve(&tier, &tenant, &deployable)
+        .await
+        .unwrap()
+        .resolved
+        .config
+}
