@@ -112,6 +112,10 @@ struct Inputs<'a> {
     deployables: HashMap<String, Deployable>,
     products: HashMap<String, Product>,
     layers: Option<&'a Table>,
+    /// Configs of tenants without a layer of their own for the deployable, by (deployable,
+    /// tier, product): every such tenant of a product on a tier runs the same config, compiled
+    /// once and shared (in memory too).
+    shared: std::cell::RefCell<HashMap<(String, String, String), Arc<[u8]>>>,
 }
 
 impl<'a> Inputs<'a> {
@@ -126,6 +130,7 @@ impl<'a> Inputs<'a> {
                 .map(|p| (p.name.to_string(), p))
                 .collect(),
             layers: tables.get("config layer"),
+            shared: Default::default(),
         })
     }
 
@@ -157,15 +162,38 @@ impl<'a> Inputs<'a> {
                     product.name.as_str()
                 )
             })?;
-            let stack = std::iter::once(&deployable.default_config).chain(
-                scopes.iter().filter_map(|scope| {
+            let layers: Vec<Option<&Value>> = scopes
+                .iter()
+                .map(|scope| {
                     self.layers?
                         .get(&ConfigLayer::key_of(name, scope))?
                         .get("config")
-                }),
-            );
-            let bytes = serde_json::to_vec(&merged(stack)).expect("JSON serializes");
-            configs.insert(name.to_string(), Arc::from(bytes));
+                })
+                .collect();
+            let compile = || -> Arc<[u8]> {
+                let stack = std::iter::once(&deployable.default_config)
+                    .chain(layers.iter().flatten().copied());
+                Arc::from(serde_json::to_vec(&merged(stack)).expect("JSON serializes"))
+            };
+            // Without a layer of the tenant's own, the config is its product's on its tier.
+            let own = scopes
+                .iter()
+                .zip(&layers)
+                .any(|(scope, layer)| matches!(scope, Layer::Tenant(_)) && layer.is_some());
+            let bytes = match own {
+                false => self
+                    .shared
+                    .borrow_mut()
+                    .entry((
+                        name.to_string(),
+                        tenant.tier.to_string(),
+                        tenant.product.to_string(),
+                    ))
+                    .or_insert_with(compile)
+                    .clone(),
+                true => compile(),
+            };
+            configs.insert(name.to_string(), bytes);
         }
         Ok(CompiledTenant {
             tier: tenant.tier.to_string(),

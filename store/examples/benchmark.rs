@@ -225,38 +225,50 @@ async fn small_commits(store: &Store, round: &str, n: usize) -> Vec<Duration> {
 }
 
 async fn small_commits_beside_previews(store: &Store, backend: Backend, proposed: &ConfigLayer) {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     let n = 100;
-    // The first round creates the layers; the two measured rounds update them.
+    // The first round creates the layers; the measured rounds update them.
     small_commits(store, "created", n).await;
     let alone = small_commits(store, "alone", n).await;
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let previews = std::sync::Arc::new(AtomicUsize::new(0));
     let previewing = tokio::spawn({
-        let (store, proposed, stop) = (store.clone(), proposed.clone(), stop.clone());
+        let (store, proposed) = (store.clone(), proposed.clone());
+        let (stop, previews) = (stop.clone(), previews.clone());
         async move {
-            let mut previews = 0;
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            while !stop.load(Ordering::Relaxed) {
                 store
                     .as_actor(&Actor::operator("preview"))
                     .preview(proposed.clone(), None)
                     .await
                     .unwrap();
-                previews += 1;
+                previews.fetch_add(1, Ordering::Relaxed);
             }
-            previews
         }
     });
-    let beside = small_commits(store, "beside", n).await;
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    let previews = previewing.await.unwrap();
+    // Rounds of small commits until five previews have run beside them.
+    let mut beside = Vec::new();
+    let mut round = 0;
+    while previews.load(Ordering::Relaxed) < 5 {
+        round += 1;
+        beside.extend(small_commits(store, &format!("beside {round}"), n).await);
+    }
+    stop.store(true, Ordering::Relaxed);
+    previewing.await.unwrap();
+    beside.sort();
     for (what, samples) in [("alone", alone), ("during previews", beside)] {
         println!(
-            "{backend:?}: {n} small commits {what}: p50 {}, p99 {}, max {}",
+            "{backend:?}: {} small commits {what}: p50 {}, p99 {}, max {}",
+            samples.len(),
             ms(percentile(&samples, 0.5)),
             ms(percentile(&samples, 0.99)),
             ms(*samples.last().unwrap())
         );
     }
-    println!("{backend:?}: ({previews} tier-layer previews ran beside the commits)");
+    println!(
+        "{backend:?}: ({} tier-layer previews ran beside the commits)",
+        previews.load(Ordering::Relaxed)
+    );
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]

@@ -14,7 +14,7 @@ use crate::common;
 use std::collections::BTreeMap;
 
 use common::*;
-use serde_json::json;
+use serde_json::{Value, json};
 use strata_domain::compile::{Compiled, changed_entities};
 use strata_domain::layer::{ConfigLayer, Layer};
 use strata_domain::names::TenantAlias;
@@ -143,8 +143,8 @@ async fn random_write(
     }
 }
 
-/// Every resolved config of every served tenant, valid.
-async fn assert_all_valid(store: &Store, context: &str) {
+/// Every resolved config of every served tenant, valid, and what `compiled` serves for it.
+async fn assert_all_valid(store: &Store, compiled: &Compiled, context: &str) {
     for t in store.as_operator().list::<Tenant>().await.unwrap() {
         if t.item.state == TenantState::Deleted {
             continue;
@@ -167,6 +167,17 @@ async fn assert_all_valid(store: &Store, context: &str) {
                 t.item.name,
                 r.violations
             );
+            if t.item.state.is_served() {
+                let served = compiled
+                    .get(t.item.tier.as_str(), t.item.name.as_str(), d.as_str())
+                    .unwrap();
+                assert_eq!(
+                    serde_json::from_slice::<Value>(&served).unwrap(),
+                    r.resolved.config,
+                    "{context}: {} {d} as compiled and as resolved",
+                    t.item.name
+                );
+            }
         }
     }
 }
@@ -273,7 +284,7 @@ async fn random_change_sets_keep_the_domain_valid_and_its_history_complete() {
             (compiled, partial) = compile_alike(&compiled, revision, &state, &context);
             partial_compilations += usize::from(partial);
             seen.insert(revision, state);
-            assert_all_valid(store, &context).await;
+            assert_all_valid(store, &compiled, &context).await;
         }
         assert!(committed > 40, "{backend:?}: {committed} committed");
         for kind in ["conflict", "invalid", "unresolvable"] {
@@ -348,9 +359,9 @@ async fn random_change_sets_keep_the_domain_valid_and_its_history_complete() {
                         store.as_operator().state_at(new).await.unwrap(),
                         seen[&target]
                     );
-                    assert_all_valid(store, "after restore").await;
                     let context = format!("{backend:?} restore {target}");
                     (compiled, _) = compile_alike(&compiled, new, &seen[&target], &context);
+                    assert_all_valid(store, &compiled, &context).await;
                 }
                 // A restore that would delete a protected or running tenant is refused.
                 Err(StoreError::Invalid { field, .. }) if field.starts_with("/tenant/") => {}
