@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::deployable::Deployable;
@@ -98,9 +99,7 @@ fn entities<T: serde::de::DeserializeOwned>(tables: &Tables, kind: &str) -> Resu
         .get(kind)
         .map(|rows| {
             rows.iter()
-                .map(|(key, v)| {
-                    serde_json::from_value(v.clone()).map_err(|e| format!("{kind} {key:?}: {e}"))
-                })
+                .map(|(key, v)| T::deserialize(v).map_err(|e| format!("{kind} {key:?}: {e}")))
                 .collect()
         })
         .unwrap_or_else(|| Ok(Vec::new()))
@@ -386,7 +385,7 @@ impl Compiled {
                 touched.push(name.clone());
             }
             let tenant: Tenant =
-                serde_json::from_value(row.clone()).map_err(|e| format!("tenant {name:?}: {e}"))?;
+                Tenant::deserialize(row).map_err(|e| format!("tenant {name:?}: {e}"))?;
             let wanted = self
                 .only_tier
                 .as_deref()

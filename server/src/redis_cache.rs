@@ -438,6 +438,7 @@ impl RedisCache {
             _ => None,
         };
         let mut batch;
+        let mut packing = Packing::default();
         let (generation, whole, configs, removed) = match base {
             Some((base, generation)) => {
                 let sha: String = self
@@ -451,7 +452,7 @@ impl RedisCache {
                 let (configs, removed) = (changed.len(), gone.len());
                 for (tier, tenant, deployable, json) in changed {
                     let key = keys.config(generation, tier, tenant, deployable);
-                    batch.put(conn, key, &pack(json)?).await?;
+                    batch.put(conn, key, packing.pack(json)?).await?;
                 }
                 for (tier, tenant, deployable) in gone {
                     let key = keys.config(generation, tier, tenant, deployable);
@@ -485,7 +486,7 @@ impl RedisCache {
                     .await?;
                 for (tier, tenant, deployable, json) in compiled.configs() {
                     let key = keys.config(generation, tier, tenant, deployable);
-                    batch.put(conn, key, &pack(json)?).await?;
+                    batch.put(conn, key, packing.pack(json)?).await?;
                 }
                 for (alias, tenant) in compiled.aliases() {
                     batch
@@ -622,6 +623,33 @@ impl RedisCache {
             .query_async(conn)
             .await
             .map_err(|e| self.failed(e))
+    }
+}
+
+/// Packs the configs of one compilation, once each config it shares among tenants (one
+/// allocation, told apart by where its bytes are). Remembers the first [`Packing::KEPT`]
+/// configs it packs, which holds every shared one in all but very large domains, and packs
+/// the others each time.
+#[derive(Default)]
+struct Packing {
+    packed: std::collections::HashMap<(usize, usize), Vec<u8>>,
+    last: Vec<u8>,
+}
+
+impl Packing {
+    const KEPT: usize = 4096;
+
+    fn pack(&mut self, json: &[u8]) -> Result<&[u8], String> {
+        let at = (json.as_ptr() as usize, json.len());
+        if self.packed.contains_key(&at) {
+            return Ok(&self.packed[&at]);
+        }
+        let packed = pack(json)?;
+        if self.packed.len() < Self::KEPT {
+            return Ok(self.packed.entry(at).or_insert(packed));
+        }
+        self.last = packed;
+        Ok(&self.last)
     }
 }
 

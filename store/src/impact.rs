@@ -74,17 +74,25 @@ impl ConfigViolations {
         self.total == 0
     }
 
-    pub(crate) fn add(&mut self, config: &ResolvedConfig) {
-        for FieldError { field, rule } in &config.violations.first {
+    /// Adds what `target`'s config breaks.
+    pub(crate) fn add(&mut self, target: &Target, violations: &Violations) {
+        for FieldError { field, rule } in &violations.first {
             if self.first.len() < MAX_REPORTED {
                 self.first.push(ConfigViolation {
-                    target: config.target.clone(),
+                    target: target.clone(),
                     field: field.clone(),
                     rule: rule.clone(),
                 });
             }
         }
-        self.total += config.violations.total;
+        self.total += violations.total;
+    }
+
+    /// Adds a report of configs after these.
+    pub(crate) fn join(&mut self, later: ConfigViolations) {
+        let room = MAX_REPORTED.saturating_sub(self.first.len());
+        self.first.extend(later.first.into_iter().take(room));
+        self.total += later.total;
     }
 }
 

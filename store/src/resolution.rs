@@ -251,6 +251,45 @@ pub(crate) async fn resolve_targets(
     targets: &BTreeSet<Target>,
     proposed: &Proposed,
 ) -> Result<Vec<ResolvedConfig>, StoreError> {
+    let parts = in_parts(conn, sealer, targets, proposed, |stack, part| {
+        stack.resolve_each(part)
+    })
+    .await?;
+    Ok(parts.into_iter().flatten().collect())
+}
+
+/// The rules the targets' configs break, resolved as [`resolve_targets`] does, without
+/// keeping the configs.
+async fn check_targets(
+    conn: &mut AnyConnection,
+    sealer: &Sealer,
+    targets: &BTreeSet<Target>,
+) -> Result<ConfigViolations, StoreError> {
+    let parts = in_parts(
+        conn,
+        sealer,
+        targets,
+        &Proposed::default(),
+        |stack, part| stack.check_each(part),
+    )
+    .await?;
+    let mut report = ConfigViolations::default();
+    for part in parts {
+        report.join(part);
+    }
+    Ok(report)
+}
+
+/// Reads what each deployable's targets are made of and hands them to `each`, in order of
+/// deployable then target, a part at a time: many configs are worked off the async workers
+/// (so other requests go on meanwhile), a part on each core.
+async fn in_parts<T: Send + 'static>(
+    conn: &mut AnyConnection,
+    sealer: &Sealer,
+    targets: &BTreeSet<Target>,
+    proposed: &Proposed,
+    each: fn(&Stack, Vec<Target>) -> T,
+) -> Result<Vec<T>, StoreError> {
     let mut by_deployable: BTreeMap<&DeployableName, Vec<&Target>> = BTreeMap::new();
     for target in targets {
         by_deployable
@@ -258,7 +297,7 @@ pub(crate) async fn resolve_targets(
             .or_default()
             .push(target);
     }
-    let mut resolved = Vec::with_capacity(targets.len());
+    let mut done = Vec::new();
     for (name, targets) in by_deployable {
         let deployable = match proposed.deployables.get(name) {
             Some(found) => found.clone(),
@@ -286,30 +325,26 @@ pub(crate) async fn resolve_targets(
             schema,
             sealer: sealer.clone(),
         };
+        let targets: Vec<Target> = targets.into_iter().cloned().collect();
         if targets.len() < RESOLVED_IN_PLACE {
-            resolved.extend(stack.resolve_each(targets.into_iter().cloned()));
+            done.push(each(&stack, targets));
             continue;
         }
-        // Many configs: resolved off the async workers (so other requests go on meanwhile),
-        // a part on each core.
         let stack = Arc::new(stack);
         let parts = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let targets: Vec<Target> = targets.into_iter().cloned().collect();
         let mut running = Vec::with_capacity(parts);
         for part in targets.chunks(targets.len().div_ceil(parts)) {
             let (stack, part) = (stack.clone(), part.to_vec());
-            running.push(tokio::task::spawn_blocking(move || {
-                stack.resolve_each(part.into_iter())
-            }));
+            running.push(tokio::task::spawn_blocking(move || each(&stack, part)));
         }
         for part in running {
             match part.await {
-                Ok(part) => resolved.extend(part),
+                Ok(part) => done.push(part),
                 Err(e) => std::panic::resume_unwind(e.into_panic()),
             }
         }
     }
-    Ok(resolved)
+    Ok(done)
 }
 
 /// Fewer configs of one deployable than this are resolved where they are asked for.
@@ -329,14 +364,12 @@ impl Stack {
     /// Resolves and validates each target. A tenant without a layer of its own for the
     /// deployable runs what every such tenant of its product on its tier runs: that config is
     /// resolved and checked once and shared.
-    fn resolve_each(&self, targets: impl Iterator<Item = Target>) -> Vec<ResolvedConfig> {
+    fn resolve_each(&self, targets: Vec<Target>) -> Vec<ResolvedConfig> {
         let mut shared: HashMap<(TierName, ProductName), (Resolved, Violations)> = HashMap::new();
         targets
+            .into_iter()
             .map(|target| {
-                let own = self
-                    .layers
-                    .contains_key(&Layer::Tenant(target.tenant.clone()));
-                let (resolved, violations) = if own {
+                let (resolved, violations) = if self.is_own(&target) {
                     self.resolve(&target)
                 } else {
                     shared
@@ -351,6 +384,30 @@ impl Stack {
                 }
             })
             .collect()
+    }
+
+    /// What [`Stack::resolve_each`] finds broken, without keeping the configs.
+    fn check_each(&self, targets: Vec<Target>) -> ConfigViolations {
+        let mut shared: HashMap<(TierName, ProductName), Violations> = HashMap::new();
+        let mut report = ConfigViolations::default();
+        for target in targets {
+            if self.is_own(&target) {
+                report.add(&target, &self.resolve(&target).1);
+            } else {
+                let violations = shared
+                    .entry((target.tier.clone(), target.product.clone()))
+                    .or_insert_with(|| self.resolve(&target).1);
+                report.add(&target, violations);
+            }
+        }
+        report
+    }
+
+    /// Whether the target's tenant has a layer of its own for the deployable; if not, its
+    /// config is every such tenant's of its product on its tier.
+    fn is_own(&self, target: &Target) -> bool {
+        self.layers
+            .contains_key(&Layer::Tenant(target.tenant.clone()))
     }
 
     /// One config: merged from its layers, with its secrets opened to check it against the
@@ -388,16 +445,11 @@ pub(crate) async fn check_touched(
     sealer: &Sealer,
     touched: &BTreeSet<Touch>,
 ) -> Result<ConfigViolations, StoreError> {
-    let mut report = ConfigViolations::default();
     if touched.is_empty() {
-        return Ok(report);
+        return Ok(ConfigViolations::default());
     }
-    let none = Proposed::default();
-    let targets = affected(conn, touched, &none).await?;
-    for config in resolve_targets(conn, sealer, &targets, &none).await? {
-        report.add(&config);
-    }
-    Ok(report)
+    let targets = affected(conn, touched, &Proposed::default()).await?;
+    check_targets(conn, sealer, &targets).await
 }
 
 impl Store {

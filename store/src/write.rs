@@ -146,7 +146,7 @@ impl Store {
             violations: ConfigViolations::default(),
         };
         for config in after {
-            impact.violations.add(&config);
+            impact.violations.add(&config.target, &config.violations);
             let old = before
                 .remove(&served_at(&config.target))
                 .map_or(Value::Null, |(_, old)| old);
