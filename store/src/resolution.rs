@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
+use futures_util::TryStreamExt;
 use serde_json::Value;
 use sqlx::AnyConnection;
 use strata_domain::deployable::Deployable;
@@ -138,7 +139,10 @@ pub(crate) async fn affected(
             for key in keys {
                 query = query.bind(*key);
             }
-            for row in query.fetch_all(&mut *conn).await? {
+            // Read as they come: a change set that touches every tenant reads every config's
+            // row once per shape, which need not all be held at once.
+            let mut rows = query.fetch(&mut *conn);
+            while let Some(row) = rows.try_next().await? {
                 targets.insert(Target {
                     tier: name_at(&row, 0, TierName::parse)?,
                     tenant: name_at(&row, 1, TenantName::parse)?,
