@@ -114,8 +114,11 @@ struct Inputs<'a> {
     /// Configs of tenants without a layer of their own for the deployable, by (deployable,
     /// tier, product): every such tenant of a product on a tier runs the same config, compiled
     /// once and shared (in memory too).
-    shared: std::cell::RefCell<HashMap<(String, String, String), Arc<[u8]>>>,
+    shared: std::cell::RefCell<HashMap<SharedBy, Arc<[u8]>>>,
 }
+
+/// (deployable, tier, product): who shares a config.
+type SharedBy = (String, String, String);
 
 impl<'a> Inputs<'a> {
     fn new(tables: &'a Tables) -> Result<Inputs<'a>, String> {
