@@ -177,13 +177,14 @@ impl<'a> Inputs<'a> {
                     .chain(layers.iter().flatten().copied());
                 Arc::from(serde_json::to_vec(&merged(stack)).expect("JSON serializes"))
             };
-            // Without a layer of the tenant's own, the config is its product's on its tier.
-            let own = scopes
-                .iter()
-                .zip(&layers)
-                .any(|(scope, layer)| matches!(scope, Layer::Tenant(_)) && layer.is_some());
-            let bytes = match own {
-                false => self
+            let set = |scope: &Layer| {
+                scopes
+                    .iter()
+                    .zip(&layers)
+                    .any(|(s, layer)| s == scope && layer.is_some())
+            };
+            let bytes = match Layer::is_shared(&scopes, set) {
+                true => self
                     .shared
                     .borrow_mut()
                     .entry((
@@ -193,7 +194,7 @@ impl<'a> Inputs<'a> {
                     ))
                     .or_insert_with(compile)
                     .clone(),
-                true => compile(),
+                false => compile(),
             };
             configs.insert(name.to_string(), bytes);
         }

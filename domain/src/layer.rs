@@ -70,6 +70,15 @@ impl Layer {
         ]
     }
 
+    /// Whether a tenant's config is the one every tenant of its product on its tier runs:
+    /// true when none of the layers of [`Layer::scopes_of`] that `is_set` finds is the tenant's
+    /// own. Such configs are resolved once and shared.
+    pub fn is_shared(scopes: &[Layer], is_set: impl Fn(&Layer) -> bool) -> bool {
+        !scopes
+            .iter()
+            .any(|scope| matches!(scope, Layer::Tenant(_)) && is_set(scope))
+    }
+
     /// The layer as a path, `default` or `tier/LIVE`: how a sealed value names the layer it
     /// was sealed for.
     pub fn path(&self) -> String {

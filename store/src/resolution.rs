@@ -365,21 +365,20 @@ struct Stack {
 }
 
 impl Stack {
-    /// Resolves and validates each target. A tenant without a layer of its own for the
-    /// deployable runs what every such tenant of its product on its tier runs: that config is
-    /// resolved and checked once and shared.
+    /// Resolves and validates each target; a config shared by the tenants of a product on a
+    /// tier is resolved and checked once.
     fn resolve_each(&self, targets: Vec<Target>) -> Vec<ResolvedConfig> {
         let mut shared: HashMap<(TierName, ProductName), (Resolved, Violations)> = HashMap::new();
         targets
             .into_iter()
             .map(|target| {
-                let (resolved, violations) = if self.is_own(&target) {
-                    self.resolve(&target)
-                } else {
+                let (resolved, violations) = if self.is_shared(&target) {
                     shared
                         .entry((target.tier.clone(), target.product.clone()))
                         .or_insert_with(|| self.resolve(&target))
                         .clone()
+                } else {
+                    self.resolve(&target)
                 };
                 ResolvedConfig {
                     target,
@@ -395,23 +394,23 @@ impl Stack {
         let mut shared: HashMap<(TierName, ProductName), Violations> = HashMap::new();
         let mut report = ConfigViolations::default();
         for target in targets {
-            if self.is_own(&target) {
-                report.add(&target, &self.resolve(&target).1);
-            } else {
+            if self.is_shared(&target) {
                 let violations = shared
                     .entry((target.tier.clone(), target.product.clone()))
                     .or_insert_with(|| self.resolve(&target).1);
                 report.add(&target, violations);
+            } else {
+                report.add(&target, &self.resolve(&target).1);
             }
         }
         report
     }
 
-    /// Whether the target's tenant has a layer of its own for the deployable; if not, its
-    /// config is every such tenant's of its product on its tier.
-    fn is_own(&self, target: &Target) -> bool {
-        self.layers
-            .contains_key(&Layer::Tenant(target.tenant.clone()))
+    /// Whether the target's config is every tenant's of its product on its tier
+    /// ([`Layer::is_shared`]).
+    fn is_shared(&self, target: &Target) -> bool {
+        let scopes = Layer::scopes_of(&target.tier, &target.product, &target.tenant);
+        Layer::is_shared(&scopes, |scope| self.layers.contains_key(scope))
     }
 
     /// One config: merged from its layers, with its secrets opened to check it against the
