@@ -69,28 +69,42 @@ redis.call('DEL', KEYS[2])
 return revision
 ";
 
-/// Adds a version to KEYS[1]: ARGV[1] the revision, ARGV[2] the bytes. Keeps the newest
-/// version before it, and drops anything older (or a version of the same revision, written
-/// again). Only while the writer still holds the lock (KEYS[2], ARGV[3] its token): one that
-/// stalled past it cannot overwrite what the next writer wrote.
-const PUT: &str = r"
-if redis.call('GET', KEYS[2]) ~= ARGV[3] then return redis.error_reply('lost the lock') end
-local entry = ARGV[1] .. ':' .. #ARGV[2] .. ':' .. ARGV[2]
-local old = redis.call('GET', KEYS[1])
-local keep = ''
-if old then
-  local a = string.find(old, ':', 1, true)
-  local b = string.find(old, ':', a + 1, true)
-  local first = b + tonumber(string.sub(old, a + 1, b - 1))
-  if tonumber(string.sub(old, 1, a - 1)) < tonumber(ARGV[1]) then
-    keep = string.sub(old, 1, first)
-  else
-    keep = string.sub(old, first + 1)
-  end
-end
-redis.call('SET', KEYS[1], entry .. keep)
-return 1
+/// Sets each of KEYS but the last to ARGV[i + 1], only while the writer still holds the lock
+/// (the last key, ARGV[1] its token): one that stalled past it cannot overwrite what the next
+/// writer wrote. The values are composed by the writer from what the keys held (see
+/// [`beside`]); under the lock nobody else writes them meanwhile.
+const SET_ALL: &str = r"
+if redis.call('GET', KEYS[#KEYS]) ~= ARGV[1] then return redis.error_reply('lost the lock') end
+for i = 1, #KEYS - 1 do redis.call('SET', KEYS[i], ARGV[i + 1]) end
+return #KEYS - 1
 ";
+
+/// A key's new value: the `entry` for `revision`, then the newest version `old` holds before
+/// that revision. Anything older goes, and so does a version of this revision or a later one
+/// (left by a writer that stopped before its switch).
+fn beside(entry: Vec<u8>, old: Option<&[u8]>, revision: i64) -> Vec<u8> {
+    let mut value = entry;
+    let mut rest = old.unwrap_or_default();
+    while let Some((at, end)) = first_version(rest) {
+        if at < revision {
+            value.extend_from_slice(&rest[..end]);
+            break;
+        }
+        rest = &rest[end..];
+    }
+    value
+}
+
+/// The revision of the first version in `value` and where that version ends.
+fn first_version(value: &[u8]) -> Option<(i64, usize)> {
+    let mut parts = value.splitn(3, |b| *b == b':');
+    let at_text = parts.next()?;
+    let len_text = parts.next()?;
+    let at: i64 = std::str::from_utf8(at_text).ok()?.parse().ok()?;
+    let len: usize = std::str::from_utf8(len_text).ok()?.parse().ok()?;
+    let end = at_text.len() + 1 + len_text.len() + 1 + len;
+    (end <= value.len()).then_some((at, end))
+}
 
 /// Releases the lock if it is still the caller's.
 const UNLOCK: &str = r"
@@ -442,7 +456,7 @@ impl RedisCache {
         let (generation, whole, configs, removed) = match base {
             Some((base, generation)) => {
                 let sha: String = self
-                    .query(conn, redis::cmd("SCRIPT").arg("LOAD").arg(PUT))
+                    .query(conn, redis::cmd("SCRIPT").arg("LOAD").arg(SET_ALL))
                     .await?;
                 batch = Batch::new(self, revision, Some((sha, keys.lock(), token.to_owned())));
                 let _: () = self
@@ -626,26 +640,29 @@ impl RedisCache {
     }
 }
 
-/// Packs the configs of one compilation, once each config it shares among tenants (one
-/// allocation, told apart by where its bytes are). Remembers the first [`Packing::KEPT`]
-/// configs it packs, which holds every shared one in all but very large domains, and packs
-/// the others each time.
+/// Packs the configs of one compilation, each config it shares among tenants once: those
+/// are one allocation, told apart by where their bytes are (borrowed for `'a`, so no other
+/// config can take their place meanwhile). Remembers what it packed up to
+/// [`Packing::KEPT_BYTES`]; past that it packs each config as it comes.
 #[derive(Default)]
-struct Packing {
+struct Packing<'a> {
     packed: std::collections::HashMap<(usize, usize), Vec<u8>>,
+    kept_bytes: usize,
     last: Vec<u8>,
+    configs: std::marker::PhantomData<&'a [u8]>,
 }
 
-impl Packing {
-    const KEPT: usize = 4096;
+impl<'a> Packing<'a> {
+    const KEPT_BYTES: usize = 16 << 20;
 
-    fn pack(&mut self, json: &[u8]) -> Result<&[u8], String> {
+    fn pack(&mut self, json: &'a [u8]) -> Result<&[u8], String> {
         let at = (json.as_ptr() as usize, json.len());
         if self.packed.contains_key(&at) {
             return Ok(&self.packed[&at]);
         }
         let packed = pack(json)?;
-        if self.packed.len() < Self::KEPT {
+        if self.kept_bytes + packed.len() <= Self::KEPT_BYTES {
+            self.kept_bytes += packed.len();
             return Ok(self.packed.entry(at).or_insert(packed));
         }
         self.last = packed;
@@ -659,17 +676,20 @@ fn pack(json: &[u8]) -> Result<Vec<u8>, String> {
     rmp_serde::to_vec(&value).map_err(|e| format!("MessagePack: {e}"))
 }
 
-/// Versions to add, sent [`BATCH`] at a time per round trip, up to [`IN_FLIGHT`] round trips
-/// at once (the next batch is encoded while Redis runs the last): written whole into a new
-/// generation, each a plain SET; beside the versions readers have, each through [`PUT`].
+/// Versions to add, sent [`BATCH`] at a time, up to [`IN_FLIGHT`] batches at once (the next
+/// batch is encoded while Redis runs the last): written whole into a new generation, each a
+/// plain SET; beside the versions readers have, the batch's keys read with one MGET, each new
+/// value composed here ([`beside`]) and all set by one [`SET_ALL`] while the lock holds.
 /// Each key is written once per publication, so the batches may land in any order.
 struct Batch<'a> {
     cache: &'a RedisCache,
     revision: i64,
-    /// The loaded [`PUT`] script, the lock's key and the writer's token; `None` when writing
-    /// a new generation whole.
+    /// The loaded [`SET_ALL`] script, the lock's key and the writer's token; `None` when
+    /// writing a new generation whole.
     put: Option<(String, String, String)>,
     pipe: redis::Pipeline,
+    /// Beside: each key and its new version, waiting for the batch.
+    beside: Vec<(String, Vec<u8>)>,
     queued: usize,
     in_flight: FuturesUnordered<BoxFuture<'static, redis::RedisResult<()>>>,
 }
@@ -685,6 +705,7 @@ impl<'a> Batch<'a> {
             revision,
             put,
             pipe: redis::pipe(),
+            beside: Vec::new(),
             queued: 0,
             in_flight: FuturesUnordered::new(),
         }
@@ -695,18 +716,7 @@ impl<'a> Batch<'a> {
             None => {
                 self.pipe.set(key, version(self.revision, bytes)).ignore();
             }
-            Some((sha, lock, token)) => {
-                self.pipe
-                    .cmd("EVALSHA")
-                    .arg(sha)
-                    .arg(2)
-                    .arg(key)
-                    .arg(lock)
-                    .arg(self.revision)
-                    .arg(bytes)
-                    .arg(token)
-                    .ignore();
-            }
+            Some(_) => self.beside.push((key, version(self.revision, bytes))),
         }
         self.queued(conn).await
     }
@@ -729,10 +739,35 @@ impl<'a> Batch<'a> {
     /// Sends what is queued, once fewer than [`IN_FLIGHT`] batches are on their way.
     async fn flush(&mut self, conn: &mut Conn) -> Result<(), String> {
         if self.queued > 0 {
-            let pipe = std::mem::replace(&mut self.pipe, redis::pipe());
             let mut conn = conn.clone();
-            self.in_flight
-                .push(Box::pin(async move { pipe.query_async(&mut conn).await }));
+            match &self.put {
+                None => {
+                    let pipe = std::mem::replace(&mut self.pipe, redis::pipe());
+                    self.in_flight
+                        .push(Box::pin(async move { pipe.query_async(&mut conn).await }));
+                }
+                Some((sha, lock, token)) => {
+                    let batch = std::mem::take(&mut self.beside);
+                    let (sha, lock, token) = (sha.clone(), lock.clone(), token.clone());
+                    let revision = self.revision;
+                    self.in_flight.push(Box::pin(async move {
+                        let (keys, entries): (Vec<String>, Vec<Vec<u8>>) =
+                            batch.into_iter().unzip();
+                        let old: Vec<Option<Vec<u8>>> =
+                            redis::cmd("MGET").arg(&keys).query_async(&mut conn).await?;
+                        let mut set = redis::cmd("EVALSHA");
+                        set.arg(&sha)
+                            .arg(keys.len() + 1)
+                            .arg(&keys)
+                            .arg(&lock)
+                            .arg(&token);
+                        for (entry, old) in entries.into_iter().zip(&old) {
+                            set.arg(beside(entry, old.as_deref(), revision));
+                        }
+                        set.query_async::<()>(&mut conn).await
+                    }));
+                }
+            }
             self.queued = 0;
         }
         while self.in_flight.len() >= IN_FLIGHT {
@@ -775,5 +810,89 @@ mod tests {
         assert_eq!(version_at(b"8:99:short", 8), None, "a cut value is nothing");
         assert_eq!(parse_current("12 3"), Some((12, 3)));
         assert_eq!(parse_current("12"), None);
+    }
+
+    #[test]
+    fn a_new_version_keeps_the_newest_one_before_its_revision_and_nothing_else() {
+        let entry = || version(9, b"nine");
+        assert_eq!(beside(entry(), None, 9), version(9, b"nine"));
+        let mut two = version(7, b"seven");
+        two.extend(version(3, b"three"));
+        let mut expected = version(9, b"nine");
+        expected.extend(version(7, b"seven"));
+        assert_eq!(beside(entry(), Some(&two), 9), expected, "the oldest goes");
+        // A version of this revision (or later) left by a writer that stopped goes too.
+        let mut left = version(9, b"half");
+        left.extend(version(7, b"seven"));
+        assert_eq!(beside(entry(), Some(&left), 9), expected);
+        let mut later = version(11, b"eleven");
+        later.extend(version(10, b"ten"));
+        assert_eq!(beside(entry(), Some(&later), 9), version(9, b"nine"));
+        assert_eq!(beside(entry(), Some(b"7:99:cut"), 9), version(9, b"nine"));
+        assert_eq!(beside(entry(), Some(b""), 9), version(9, b"nine"));
+    }
+
+    /// The script that sets a batch refuses a writer whose token no longer holds the lock,
+    /// and sets nothing then. Against the Redis the tests use.
+    #[tokio::test]
+    async fn a_batch_is_set_only_while_its_writer_holds_the_lock() {
+        let url = std::env::var("STRATA_TEST_REDIS_URL")
+            .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+        let client = redis::Client::open(url).unwrap();
+        let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+        let prefix = format!("strata-test:{{{}}}", token());
+        let (lock, a, b) = (
+            format!("{prefix}:lock"),
+            format!("{prefix}:a"),
+            format!("{prefix}:b"),
+        );
+        let sha: String = redis::cmd("SCRIPT")
+            .arg("LOAD")
+            .arg(SET_ALL)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        let set = |token: &str, value: &str| {
+            let mut cmd = redis::cmd("EVALSHA");
+            cmd.arg(&sha).arg(3).arg(&a).arg(&b).arg(&lock).arg(token);
+            cmd.arg(value).arg(value);
+            cmd
+        };
+        let _: () = redis::cmd("SET")
+            .arg(&lock)
+            .arg("mine")
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        let set_two: i64 = set("mine", "one").query_async(&mut conn).await.unwrap();
+        assert_eq!(set_two, 2);
+        let _: () = redis::cmd("SET")
+            .arg(&lock)
+            .arg("theirs")
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        let refused = set("mine", "two").query_async::<i64>(&mut conn).await;
+        assert!(
+            refused
+                .as_ref()
+                // Redis answers the script's error as code "lost", detail "the lock".
+                .is_err_and(|e| e.to_string() == r#""lost": the lock"#),
+            "{refused:?}"
+        );
+        let values: Vec<String> = redis::cmd("MGET")
+            .arg(&a)
+            .arg(&b)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(values, ["one", "one"]);
+        let _: () = redis::cmd("DEL")
+            .arg(&lock)
+            .arg(&a)
+            .arg(&b)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
     }
 }

@@ -121,8 +121,14 @@ impl Reader<'_> {
         expected: i64,
     ) -> Result<Impact, StoreError> {
         self.store()
-            .preview_write(self.actor(), async |change| {
-                change.set_layer(deployable, scope, config, expected).await
+            .preview_write(self.actor(), |change| {
+                let (deployable, scope, config) =
+                    (deployable.clone(), scope.clone(), config.clone());
+                Box::pin(async move {
+                    change
+                        .set_layer(&deployable, &scope, config, expected)
+                        .await
+                })
             })
             .await
     }

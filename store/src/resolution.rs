@@ -344,7 +344,9 @@ async fn in_parts<T: Send + 'static>(
         for part in running {
             match part.await {
                 Ok(part) => done.push(part),
-                Err(e) => std::panic::resume_unwind(e.into_panic()),
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                // Only when the runtime shuts down.
+                Err(e) => return Err(StoreError::corrupt(format!("resolving stopped: {e}"))),
             }
         }
     }

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use futures_util::future::BoxFuture;
 use serde_json::Value;
 use strata_domain::diff::diff;
 use strata_domain::rules::Versioned;
@@ -42,6 +43,10 @@ impl<E> Written<E> {
         }
     }
 }
+
+/// How many times a preview makes its write again when a commit came between the write and
+/// the snapshot it reads.
+const PREVIEW_ATTEMPTS: u32 = 5;
 
 impl Store {
     /// Makes `write` to the entity of kind `E` and `key` in a change set by `actor` for
@@ -102,29 +107,34 @@ impl Store {
     pub(crate) async fn preview_write<T>(
         &self,
         actor: &Actor,
-        write: impl AsyncFnOnce(&mut ChangeSet) -> Result<T, StoreError>,
+        write: impl Fn(&mut ChangeSet) -> BoxFuture<'_, Result<T, StoreError>>,
     ) -> Result<Impact, StoreError> {
-        let mut change = self.begin(actor, "impact preview").await?;
-        if let Err(e) = write(&mut change).await {
+        let mut attempt = 1;
+        let (touched, proposed, mut read) = loop {
+            let mut change = self.begin(actor, "impact preview").await?;
+            if let Err(e) = write(&mut change).await {
+                change.abandon().await?;
+                return Err(e);
+            }
+            let touched = change.touched().clone();
+            let proposed = change.proposed().await;
+            let base = change.revision() - 1;
             change.abandon().await?;
-            return Err(e);
-        }
-        let touched = change.touched().clone();
-        let proposed = change.proposed().await;
-        let base = change.revision() - 1;
-        change.abandon().await?;
-        let proposed = proposed?;
-
-        let mut read = self.snapshot().await?;
-        let seen: i64 = sqlx::query_scalar("SELECT revision FROM domain WHERE id = 1")
-            .fetch_one(&mut *read)
-            .await?;
-        if seen != base {
-            // A commit came between: the write was judged on the revision before it. The
-            // preview still shows that write over what is stored now; a stale version is
-            // refused when the write is made.
-            tracing::debug!(base, seen, "an impact preview reads a newer revision");
-        }
+            let proposed = proposed?;
+            let mut read = self.snapshot().await?;
+            let seen: i64 = sqlx::query_scalar("SELECT revision FROM domain WHERE id = 1")
+                .fetch_one(&mut *read)
+                .await?;
+            // The snapshot must hold the revision the write was judged on: a commit that came
+            // between could, say, delete what the write refers to. Made again over the newer
+            // revision, the write is judged there; after a few tries (a stream of commits),
+            // it shows the write over the newest state, which its commit judges again.
+            if seen == base || attempt == PREVIEW_ATTEMPTS {
+                break (touched, proposed, read);
+            }
+            read.rollback().await?;
+            attempt += 1;
+        };
         let sealer = &self.sealer;
         let after_targets = affected(&mut read, &touched, &proposed).await?;
         let after = resolve_targets(&mut read, sealer, &after_targets, &proposed).await?;

@@ -192,9 +192,14 @@ impl Reader<'_> {
         expected_version: Option<i64>,
     ) -> Result<Impact, StoreError> {
         self.store
-            .preview_write(&self.actor, async |change| match expected_version {
-                Some(version) => change.update(version, entity).await.map(drop),
-                None => change.create(entity).await.map(drop),
+            .preview_write(&self.actor, |change| {
+                let entity = entity.clone();
+                Box::pin(async move {
+                    match expected_version {
+                        Some(version) => change.update(version, entity).await.map(drop),
+                        None => change.create(entity).await.map(drop),
+                    }
+                })
             })
             .await
     }
@@ -209,11 +214,14 @@ impl Reader<'_> {
         expected_version: Option<i64>,
     ) -> Result<Impact, StoreError> {
         self.store
-            .preview_write(&self.actor, async |change| {
-                change
-                    .rollback::<E>(key, to_version, expected_version)
-                    .await
-                    .map(drop)
+            .preview_write(&self.actor, |change| {
+                let key = key.to_owned();
+                Box::pin(async move {
+                    change
+                        .rollback::<E>(&key, to_version, expected_version)
+                        .await
+                        .map(drop)
+                })
             })
             .await
     }
