@@ -415,8 +415,8 @@ async fn an_impact_preview_shows_each_affected_config_s_patch_and_writes_nothing
     .await;
 }
 
-/// Every resolved config the operator can read, by tenant and deployable.
-async fn every_config(store: &Store) -> BTreeMap<(String, String), Value> {
+/// Every resolved config the operator can read, by where it is served: `TIER/tenant/deployable`.
+async fn every_config(store: &Store) -> BTreeMap<String, Value> {
     let reader = store.as_operator();
     let mut configs = BTreeMap::new();
     for tenant in reader.list::<Tenant>().await.unwrap() {
@@ -436,7 +436,8 @@ async fn every_config(store: &Store) -> BTreeMap<(String, String), Value> {
                 .unwrap()
                 .resolved
                 .config;
-            configs.insert((tenant.name.to_string(), deployable.to_string()), config);
+            let at = format!("{}/{}/{deployable}", tenant.tier, tenant.name);
+            configs.insert(at, config);
         }
     }
     configs
@@ -448,7 +449,7 @@ async fn every_config(store: &Store) -> BTreeMap<(String, String), Value> {
 async fn preview_then_write<E: Entity>(
     store: &Store,
     entity: E,
-) -> (Impact, Vec<(String, String, Vec<PatchOp>)>) {
+) -> (Impact, Vec<(String, Vec<PatchOp>)>) {
     let version = store
         .as_operator()
         .get::<E>(&entity.key())
@@ -476,7 +477,7 @@ async fn preview_then_write<E: Entity>(
         let new = after.get(key).unwrap_or(&Value::Null);
         let patch = strata_domain::diff::diff(old, new);
         if !patch.is_empty() {
-            changed.push((key.0.clone(), key.1.clone(), patch));
+            changed.push((key.clone(), patch));
         }
     }
     (impact, changed)
@@ -518,6 +519,10 @@ async fn an_impact_preview_names_exactly_the_configs_the_write_then_changes() {
                 Step::Tenant(tenant("acme-fr", "acme-shop", "DEV")),
             ),
             (
+                "a tenant moves to another tier",
+                Step::Tenant(tenant("acme-fr", "acme-shop", "LIVE")),
+            ),
+            (
                 "a tier layer",
                 Step::Layer(layer("worker", tier_scope("DEV"), json!({"threads": 4}))),
             ),
@@ -549,19 +554,16 @@ async fn an_impact_preview_names_exactly_the_configs_the_write_then_changes() {
                 what.contains("stay"),
                 "{what}: which configs change"
             );
-            let mut previewed: Vec<(String, String, Vec<PatchOp>)> = impact
+            let mut previewed: Vec<(String, Vec<PatchOp>)> = impact
                 .changed
                 .iter()
                 .map(|c| {
                     let t = &c.target;
-                    (
-                        t.tenant.to_string(),
-                        t.deployable.to_string(),
-                        c.patch.clone(),
-                    )
+                    let at = format!("{}/{}/{}", t.tier, t.tenant, t.deployable);
+                    (at, c.patch.clone())
                 })
                 .collect();
-            previewed.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+            previewed.sort_by(|a, b| a.0.cmp(&b.0));
             assert_eq!(previewed, changed, "{what}");
         }
     })
