@@ -47,33 +47,36 @@ impl Proposed {
         before: Option<Value>,
         after: Option<Value>,
     ) -> Result<(), StoreError> {
-        fn parse<E: Entity>(image: Value) -> Result<E, StoreError> {
-            serde_json::from_value(image).map_err(|e| {
-                StoreError::corrupt(format!("a written {} does not read back: {e}", E::KIND))
-            })
+        /// The entity (after the write, or before it when deleted) and its image after.
+        fn images<E: Entity>(
+            either: Value,
+            after: Option<Value>,
+        ) -> Result<(E, Option<E>), StoreError> {
+            let parse = |image| {
+                serde_json::from_value::<E>(image).map_err(|e| {
+                    StoreError::corrupt(format!("a written {} does not read back: {e}", E::KIND))
+                })
+            };
+            Ok((parse(either)?, after.map(parse).transpose()?))
         }
         let Some(either) = after.clone().or(before) else {
             return Ok(());
         };
         match kind {
             Tenant::KIND => {
-                let name = parse::<Tenant>(either)?.name;
-                let after = after.map(parse::<Tenant>).transpose()?;
-                self.tenants.insert(name, after);
+                let (tenant, after) = images::<Tenant>(either, after)?;
+                self.tenants.insert(tenant.name, after);
             }
             Product::KIND => {
-                let name = parse::<Product>(either)?.name;
-                let after = after.map(parse::<Product>).transpose()?;
-                self.products.insert(name, after);
+                let (product, after) = images::<Product>(either, after)?;
+                self.products.insert(product.name, after);
             }
             Deployable::KIND => {
-                let name = parse::<Deployable>(either)?.name;
-                let after = after.map(parse::<Deployable>).transpose()?;
-                self.deployables.insert(name, after);
+                let (deployable, after) = images::<Deployable>(either, after)?;
+                self.deployables.insert(deployable.name, after);
             }
             ConfigLayer::KIND => {
-                let layer = parse::<ConfigLayer>(either)?;
-                let after = after.map(parse::<ConfigLayer>).transpose()?;
+                let (layer, after) = images::<ConfigLayer>(either, after)?;
                 self.layers
                     .entry(layer.deployable)
                     .or_default()
@@ -367,45 +370,45 @@ struct Stack {
 }
 
 impl Stack {
-    /// Resolves and validates each target; a config shared by the tenants of a product on a
-    /// tier is resolved and checked once.
+    /// Resolves and validates each target.
     fn resolve_each(&self, targets: Vec<Target>) -> Vec<ResolvedConfig> {
-        let mut shared: HashMap<(TierName, ProductName), (Resolved, Violations)> = HashMap::new();
-        targets
-            .into_iter()
-            .map(|target| {
-                let (resolved, violations) = if self.is_shared(&target) {
-                    shared
-                        .entry((target.tier.clone(), target.product.clone()))
-                        .or_insert_with(|| self.resolve(&target))
-                        .clone()
-                } else {
-                    self.resolve(&target)
-                };
-                ResolvedConfig {
-                    target,
-                    resolved,
-                    violations,
-                }
+        self.each(targets, Stack::resolve)
+            .map(|(target, (resolved, violations))| ResolvedConfig {
+                target,
+                resolved,
+                violations,
             })
             .collect()
     }
 
     /// What [`Stack::resolve_each`] finds broken, without keeping the configs.
     fn check_each(&self, targets: Vec<Target>) -> ConfigViolations {
-        let mut shared: HashMap<(TierName, ProductName), Violations> = HashMap::new();
         let mut report = ConfigViolations::default();
-        for target in targets {
-            if self.is_shared(&target) {
-                let violations = shared
-                    .entry((target.tier.clone(), target.product.clone()))
-                    .or_insert_with(|| self.resolve(&target).1);
-                report.add(&target, violations);
-            } else {
-                report.add(&target, &self.resolve(&target).1);
-            }
+        for (target, violations) in self.each(targets, |stack, target| stack.resolve(target).1) {
+            report.add(&target, &violations);
         }
         report
+    }
+
+    /// Each target with `of` its config: worked out once for a config the tenants of a
+    /// product on a tier share.
+    fn each<'a, T: Clone + 'a>(
+        &'a self,
+        targets: Vec<Target>,
+        of: impl Fn(&Stack, &Target) -> T + 'a,
+    ) -> impl Iterator<Item = (Target, T)> + 'a {
+        let mut shared: HashMap<(TierName, ProductName), T> = HashMap::new();
+        targets.into_iter().map(move |target| {
+            let found = if self.is_shared(&target) {
+                shared
+                    .entry((target.tier.clone(), target.product.clone()))
+                    .or_insert_with(|| of(self, &target))
+                    .clone()
+            } else {
+                of(self, &target)
+            };
+            (target, found)
+        })
     }
 
     /// Whether the target's config is every tenant's of its product on its tier
