@@ -43,6 +43,37 @@ fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
+/// p50, p99 and max of sorted samples.
+fn spread(sorted: &[Duration]) -> String {
+    format!(
+        "p50 {}, p99 {}, max {}",
+        ms(percentile(sorted, 0.5)),
+        ms(percentile(sorted, 0.99)),
+        ms(*sorted.last().unwrap())
+    )
+}
+
+/// Writes `layer` over whatever version it is at (creates it when there is none), in a
+/// change set of its own, validated at commit.
+async fn write_over(store: &Store, layer: ConfigLayer, reason: &str) {
+    let key = ConfigLayer::key_of(&layer.deployable, &layer.scope);
+    let expected = store
+        .as_operator()
+        .get::<ConfigLayer>(&key)
+        .await
+        .ok()
+        .map(|v| v.version);
+    let mut change = store
+        .begin(&Actor::operator("benchmark"), reason)
+        .await
+        .unwrap();
+    match expected {
+        Some(v) => change.update(v, layer).await.unwrap(),
+        None => change.create(layer).await.unwrap(),
+    };
+    change.commit().await.unwrap();
+}
+
 async fn commits_per_second(store: &Store, backend: Backend) {
     let tenants: Vec<Tenant> = store
         .as_operator()
@@ -62,37 +93,20 @@ async fn commits_per_second(store: &Store, backend: Backend) {
             .await
             .unwrap()
             .item;
-        let deployable = product.deployables.iter().next().unwrap().clone();
-        let scope = Layer::Tenant(tenant.name.clone());
-        let key = ConfigLayer::key_of(&deployable, &scope);
-        let expected = store
-            .as_operator()
-            .get::<ConfigLayer>(&key)
-            .await
-            .ok()
-            .map(|v| v.version);
-        let layer = ConfigLayer {
-            deployable,
-            scope,
-            config: json!({"benchmark_round": i}),
-        };
-        let config = match layer.deployable.as_str() {
+        let deployable = product.deployables.iter().next().unwrap();
+        let config = match deployable.as_str() {
             // The demo's schemas are closed; write a key each of them allows.
             "web-api" => json!({"rate_limit": {"requests_per_second": 100 + i}}),
             "worker" => json!({"queue": {"url": "redis://q/1", "concurrency": 1 + i % 64}}),
             "billing" => json!({"invoice_day": 1 + i % 28}),
             _ => json!({}),
         };
-        let layer = ConfigLayer { config, ..layer };
-        let mut change = store
-            .begin(&Actor::operator("benchmark"), "measure commits")
-            .await
-            .unwrap();
-        match expected {
-            Some(v) => change.update(v, layer).await.unwrap(),
-            None => change.create(layer).await.unwrap(),
+        let layer = ConfigLayer {
+            deployable: deployable.clone(),
+            scope: Layer::Tenant(tenant.name.clone()),
+            config,
         };
-        change.commit().await.unwrap();
+        write_over(store, layer, "measure commits").await;
     }
     let elapsed = start.elapsed();
     println!(
@@ -137,11 +151,9 @@ async fn resolve_latency(store: &Store, backend: Backend) {
     }
     samples.sort();
     println!(
-        "{backend:?}: resolve over {} calls: p50 {}, p99 {}, max {}",
+        "{backend:?}: resolve over {} calls: {}",
         samples.len(),
-        ms(percentile(&samples, 0.5)),
-        ms(percentile(&samples, 0.99)),
-        ms(*samples.last().unwrap())
+        spread(&samples)
     );
 }
 
@@ -193,31 +205,17 @@ async fn impact_preview(store: &Store, backend: Backend, tenants: usize) {
 }
 
 /// Commits `n` small changes one after another (a tenant layer of service-1 each): the
-/// latency of each.
+/// latency of each, sorted.
 async fn small_commits(store: &Store, round: &str, n: usize) -> Vec<Duration> {
     let mut samples = Vec::with_capacity(n);
     for i in 0..n {
         let layer = ConfigLayer {
             deployable: DeployableName::parse("service-1").unwrap(),
-            scope: Layer::Tenant(TenantName::parse(format!("big-t{:05}", i)).unwrap()),
+            scope: Layer::Tenant(TenantName::parse(format!("big-t{i:05}")).unwrap()),
             config: json!({"timeouts": {"read": i % 100}, "features": [round]}),
         };
         let start = Instant::now();
-        let mut change = store
-            .begin(&Actor::operator("benchmark"), "a small change")
-            .await
-            .unwrap();
-        let version = store
-            .as_operator()
-            .get::<ConfigLayer>(&ConfigLayer::key_of(&layer.deployable, &layer.scope))
-            .await
-            .ok()
-            .map(|v| v.version);
-        match version {
-            Some(v) => change.update(v, layer).await.unwrap(),
-            None => change.create(layer).await.unwrap(),
-        };
-        change.commit().await.unwrap();
+        write_over(store, layer, "a small change").await;
         samples.push(start.elapsed());
     }
     samples.sort();
@@ -258,11 +256,9 @@ async fn small_commits_beside_previews(store: &Store, backend: Backend, proposed
     beside.sort();
     for (what, samples) in [("alone", alone), ("during previews", beside)] {
         println!(
-            "{backend:?}: {} small commits {what}: p50 {}, p99 {}, max {}",
+            "{backend:?}: {} small commits {what}: {}",
             samples.len(),
-            ms(percentile(&samples, 0.5)),
-            ms(percentile(&samples, 0.99)),
-            ms(*samples.last().unwrap())
+            spread(&samples)
         );
     }
     println!(

@@ -145,39 +145,24 @@ async fn random_write(
 
 /// Every resolved config of every served tenant, valid, and what `compiled` serves for it.
 async fn assert_all_valid(store: &Store, compiled: &Compiled, context: &str) {
-    for t in store.as_operator().list::<Tenant>().await.unwrap() {
-        if t.item.state == TenantState::Deleted {
-            continue;
-        }
-        let product = store
-            .as_operator()
-            .get::<Product>(t.item.product.as_str())
-            .await
-            .unwrap()
-            .item;
-        for d in &product.deployables {
-            let r = store
-                .as_operator()
-                .resolve(&t.item.tier, &t.item.name, d)
-                .await
+    for (tenant, r) in every_resolved(store).await {
+        let d = &r.target.deployable;
+        assert!(
+            r.violations.is_empty(),
+            "{context}: {} {d}: {:?}",
+            tenant.name,
+            r.violations
+        );
+        if tenant.state.is_served() {
+            let served = compiled
+                .get(tenant.tier.as_str(), tenant.name.as_str(), d.as_str())
                 .unwrap();
-            assert!(
-                r.violations.is_empty(),
-                "{context}: {} {d}: {:?}",
-                t.item.name,
-                r.violations
+            assert_eq!(
+                serde_json::from_slice::<Value>(&served).unwrap(),
+                r.resolved.config,
+                "{context}: {} {d} as compiled and as resolved",
+                tenant.name
             );
-            if t.item.state.is_served() {
-                let served = compiled
-                    .get(t.item.tier.as_str(), t.item.name.as_str(), d.as_str())
-                    .unwrap();
-                assert_eq!(
-                    serde_json::from_slice::<Value>(&served).unwrap(),
-                    r.resolved.config,
-                    "{context}: {} {d} as compiled and as resolved",
-                    t.item.name
-                );
-            }
         }
     }
 }

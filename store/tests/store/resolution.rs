@@ -29,8 +29,13 @@ fn names(tier: &str, tenant: &str, deployable: &str) -> (TierName, TenantName, D
     )
 }
 
+/// The config `tenant` runs web-api with on `tier`.
 async fn resolved(store: &Store, tier: &str, tenant: &str) -> Value {
-    let (tier, tenant, deployable) = names(tier, tenant, "web-api");
+    resolved_of(store, tier, tenant, "web-api").await
+}
+
+async fn resolved_of(store: &Store, tier: &str, tenant: &str, deployable: &str) -> Value {
+    let (tier, tenant, deployable) = names(tier, tenant, deployable);
     store
         .as_operator()
         .resolve(&tier, &tenant, &deployable)
@@ -417,30 +422,17 @@ async fn an_impact_preview_shows_each_affected_config_s_patch_and_writes_nothing
 
 /// Every resolved config the operator can read, by where it is served: `TIER/tenant/deployable`.
 async fn every_config(store: &Store) -> BTreeMap<String, Value> {
-    let reader = store.as_operator();
-    let mut configs = BTreeMap::new();
-    for tenant in reader.list::<Tenant>().await.unwrap() {
-        let tenant = tenant.item;
-        if tenant.state == TenantState::Deleted {
-            continue;
-        }
-        let product = reader
-            .get::<Product>(tenant.product.as_str())
-            .await
-            .unwrap()
-            .item;
-        for deployable in product.deployables {
-            let config = reader
-                .resolve(&tenant.tier, &tenant.name, &deployable)
-                .await
-                .unwrap()
-                .resolved
-                .config;
-            let at = format!("{}/{}/{deployable}", tenant.tier, tenant.name);
-            configs.insert(at, config);
-        }
-    }
-    configs
+    every_resolved(store)
+        .await
+        .into_iter()
+        .map(|(tenant, config)| {
+            let at = format!(
+                "{}/{}/{}",
+                tenant.tier, tenant.name, config.target.deployable
+            );
+            (at, config.resolved.config)
+        })
+        .collect()
 }
 
 /// Previews writing `entity` (an update of its stored version, or a create), checks the
@@ -653,34 +645,20 @@ async fn a_change_to_many_configs_names_each_one_it_breaks_and_only_those() {
             |v| v.field == "/database/pool_size" && v.target.deployable.as_str() == "service-0"
         ));
         // The tenants with their own pool size are fine with a tier layer their own overrides.
-        let mut change = store
-            .begin(&Actor::operator("bob"), "a tier layer")
-            .await
-            .unwrap();
-        change
-            .create(layer(
+        commit(store, async |c| {
+            c.create(layer(
                 "service-0",
                 tier_scope("LIVE"),
                 json!({"database": {"pool_size": 3}}),
             ))
             .await
-            .unwrap();
-        change.commit().await.unwrap();
-        let own = resolved_in(store, "big-t00010", "service-0").await;
-        let shared = resolved_in(store, "big-t00011", "service-0").await;
+        })
+        .await
+        .unwrap();
+        let own = resolved_of(store, "LIVE", "big-t00010", "service-0").await;
+        let shared = resolved_of(store, "LIVE", "big-t00011", "service-0").await;
         assert_eq!(own["database"]["pool_size"], 20);
         assert_eq!(shared["database"]["pool_size"], 3);
     })
     .await;
-}
-
-async fn resolved_in(store: &Store, tenant: &str, deployable: &str) -> Value {
-    let (tier, tenant, deployable) = names("LIVE", tenant, deployable);
-    store
-        .as_operator()
-        .resolve(&tier, &tenant, &deployable)
-        .await
-        .unwrap()
-        .resolved
-        .config
 }

@@ -17,6 +17,7 @@ use strata_domain::rules::EntityState;
 use strata_domain::tenant::{Tenant, TenantState};
 use strata_domain::tier::Tier;
 use strata_store::access::{Actor, NewUser};
+use strata_store::resolution::ResolvedConfig;
 use strata_store::{Store, StoreError};
 
 pub fn tier(name: &str) -> Tier {
@@ -177,4 +178,30 @@ pub async fn person(store: &strata_store::Store, name: &str, role: Option<Role>)
             .unwrap();
     }
     Actor::Person(store.signed_in_person(name).await.unwrap().unwrap())
+}
+
+/// Every resolved config of every tenant that is not deleted, with its tenant, as the
+/// operator reads them one by one.
+pub async fn every_resolved(store: &Store) -> Vec<(Tenant, ResolvedConfig)> {
+    let reader = store.as_operator();
+    let mut configs = Vec::new();
+    for tenant in reader.list::<Tenant>().await.unwrap() {
+        let tenant = tenant.item;
+        if tenant.state == TenantState::Deleted {
+            continue;
+        }
+        let product = reader
+            .get::<Product>(tenant.product.as_str())
+            .await
+            .unwrap()
+            .item;
+        for deployable in &product.deployables {
+            let resolved = reader
+                .resolve(&tenant.tier, &tenant.name, deployable)
+                .await
+                .unwrap();
+            configs.push((tenant.clone(), resolved));
+        }
+    }
+    configs
 }
