@@ -20,6 +20,7 @@ use strata_domain::tenant::{Tenant, TenantState};
 use strata_domain::tier::Tier;
 
 use crate::access::Actor;
+use crate::entity::Entity;
 use crate::{Backend, DatabaseUrl, Store};
 
 /// The PostgreSQL server tests create their databases on.
@@ -206,77 +207,84 @@ pub fn benchmark_machine() -> String {
     )
 }
 
-pub async fn seed_large_domain(store: &Store, tenants: usize) {
-    let mut change = store
-        .begin(&Actor::operator("benchmark"), "a large domain")
-        .await
-        .unwrap();
-    for tier in ["LIVE", "STAGING"] {
-        change
-            .create(Tier {
-                name: TierName::parse(tier).unwrap(),
-                display_name: tier.into(),
-                is_live: tier == "LIVE",
-                state: EntityState::Active,
-            })
-            .await
-            .unwrap();
+/// The large domain as an import would hold it: kind → key → image.
+pub fn large_domain_state(tenants: usize) -> crate::history::State {
+    fn add<E: Entity>(state: &mut crate::history::State, entity: E) {
+        state
+            .entry(E::KIND.to_owned())
+            .or_default()
+            .insert(entity.key(), crate::entity::image(&entity));
     }
-    change
-        .create(Organization {
-            name: OrganizationName::parse("big").unwrap(),
-            short_name: OrganizationName::parse("big").unwrap(),
-            display_name: "Big".into(),
+    let mut state = crate::history::State::new();
+    for tier in ["LIVE", "STAGING"] {
+        let tier_entity = Tier {
+            name: TierName::parse(tier).unwrap(),
+            display_name: tier.into(),
+            is_live: tier == "LIVE",
             state: EntityState::Active,
-        })
-        .await
-        .unwrap();
+        };
+        add(&mut state, tier_entity);
+    }
+    let organization = Organization {
+        name: OrganizationName::parse("big").unwrap(),
+        short_name: OrganizationName::parse("big").unwrap(),
+        display_name: "Big".into(),
+        state: EntityState::Active,
+    };
+    add(&mut state, organization);
     let mut names = BTreeSet::new();
     for d in 0..10 {
         let name = DeployableName::parse(format!("service-{d}")).unwrap();
-        change.create(Deployable {
+        let deployable = Deployable {
             name: name.clone(),
             display_name: format!("Service {d}"),
             config_schema: large_domain_schema(),
             default_config: json!({"database": {"host": "localhost", "port": 5432, "pool_size": 5}, "timeouts": {"connect": 5, "read": 30}, "features": [], "log_level": "info"}),
-        }).await.unwrap();
+        };
+        add(&mut state, deployable);
         names.insert(name);
     }
-    change
-        .create(Product {
-            name: ProductName::parse("big-app").unwrap(),
-            organization: OrganizationName::parse("big").unwrap(),
-            display_name: "Big app".into(),
-            deployables: names,
-            state: EntityState::Active,
-        })
-        .await
-        .unwrap();
+    let product = Product {
+        name: ProductName::parse("big-app").unwrap(),
+        organization: OrganizationName::parse("big").unwrap(),
+        display_name: "Big app".into(),
+        deployables: names,
+        state: EntityState::Active,
+    };
+    add(&mut state, product);
     for t in 0..tenants {
         let name = TenantName::parse(format!("big-t{t:05}")).unwrap();
-        change
-            .create(Tenant {
-                name: name.clone(),
-                product: ProductName::parse("big-app").unwrap(),
-                tier: TierName::parse("LIVE").unwrap(),
-                alias: None,
-                termination_protection: false,
-                state: TenantState::Active,
-            })
-            .await
-            .unwrap();
+        let tenant = Tenant {
+            name: name.clone(),
+            product: ProductName::parse("big-app").unwrap(),
+            tier: TierName::parse("LIVE").unwrap(),
+            alias: None,
+            termination_protection: false,
+            state: TenantState::Active,
+        };
+        add(&mut state, tenant);
         if t % 10 == 0 {
-            change
-                .create(ConfigLayer {
-                    deployable: DeployableName::parse("service-0").unwrap(),
-                    scope: Layer::Tenant(name),
-                    config: json!({"database": {"pool_size": 20}, "timeouts": {"read": 60}}),
-                })
-                .await
-                .unwrap();
+            let layer = ConfigLayer {
+                deployable: DeployableName::parse("service-0").unwrap(),
+                scope: Layer::Tenant(name),
+                config: json!({"database": {"pool_size": 20}, "timeouts": {"read": 60}}),
+            };
+            add(&mut state, layer);
         }
     }
-    change.commit().await.unwrap();
+    state
+}
+
+/// Seeds [`large_domain_state`] into an empty store, imported in one change set.
+pub async fn seed_large_domain(store: &Store, tenants: usize) {
+    store
+        .import_state(
+            &Actor::operator("benchmark"),
+            "a large domain",
+            &large_domain_state(tenants),
+        )
+        .await
+        .unwrap();
 }
 
 /// Sets `scope`'s layer of `deployable` to `config` as the operator, over whatever version it
