@@ -68,7 +68,9 @@ macro_rules! name_type {
         $(#[$doc])*
         #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(try_from = "String", into = "String")]
-        pub struct $ty(String);
+        // Shared: a clone counts a reference instead of copying the text, so a million
+        // resolved configs naming one tier hold its name once.
+        pub struct $ty(std::sync::Arc<str>);
 
         /// Quoted like a string, so messages read `tenant "acme-eu"`.
         impl fmt::Debug for $ty {
@@ -84,7 +86,7 @@ macro_rules! name_type {
             pub fn parse(value: impl Into<String>) -> Result<Self, NameError> {
                 let value = value.into();
                 Self::RULE.check(&value)?;
-                Ok(Self(value))
+                Ok(Self(value.into()))
             }
 
             /// The rule as the design writes it, for error messages and form hints.
@@ -106,7 +108,7 @@ macro_rules! name_type {
 
         impl From<$ty> for String {
             fn from(name: $ty) -> String {
-                name.0
+                name.0.to_string()
             }
         }
 

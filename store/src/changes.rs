@@ -11,12 +11,16 @@ use sha2::{Digest, Sha256};
 use sqlx::{Any, AnyConnection, Row, Transaction};
 
 use strata_domain::access::{Action, Scope};
+use strata_domain::rules::Versioned;
 
 use crate::access::Actor;
 use crate::access::reading::readable;
 use crate::access::scope::{owner_reference, scope_of, stored_owner, write_action};
+use crate::entity::AnyQuery;
 use crate::error::VersionStamp;
+use crate::pending::{Pending, PendingRow};
 use crate::resolution::{self, Proposed, Touch};
+use crate::seen::{Reads, Seen};
 use crate::{Store, StoreError, now_ms};
 
 /// The hash before the first change record.
@@ -48,6 +52,10 @@ pub struct ChangeSet {
     /// Told when the change set commits (publishers wait on it).
     committed: std::sync::Arc<tokio::sync::Notify>,
     sealer: crate::sealing::Sealer,
+    /// What the writes so far have read, kept while nothing but this change set can change it.
+    seen: Seen,
+    /// Rows written but not yet sent; sent before the connection is used again.
+    pending: Pending,
 }
 
 impl Store {
@@ -112,6 +120,8 @@ impl Store {
             touched: BTreeSet::new(),
             committed: self.committed.clone(),
             sealer: self.sealer.clone(),
+            seen: Seen::default(),
+            pending: Pending::default(),
         })
     }
 }
@@ -126,8 +136,50 @@ impl ChangeSet {
         &self.sealer
     }
 
-    pub(crate) fn conn(&mut self) -> &mut AnyConnection {
-        &mut self.tx
+    /// The change set's connection, once every row written so far is sent.
+    pub(crate) async fn conn(&mut self) -> Result<&mut AnyConnection, StoreError> {
+        self.pending.send(&mut self.tx).await?;
+        Ok(&mut self.tx)
+    }
+
+    /// Writes `row` when the connection is next used (or when many rows wait).
+    pub(crate) async fn insert_later(
+        &mut self,
+        row: Box<dyn PendingRow>,
+    ) -> Result<(), StoreError> {
+        self.pending.push(&mut self.tx, row).await
+    }
+
+    /// The database as this change set's writes read it, remembering what they read.
+    pub(crate) fn reads(&mut self) -> Reads<'_> {
+        Reads::remembering(&mut self.tx, &mut self.seen, &mut self.pending)
+    }
+
+    /// Forgets what was read of the entity, which a write is about to change.
+    pub(crate) fn forget(&mut self, kind: &'static str, key: &str) {
+        self.seen.forget(kind, key);
+    }
+
+    /// Keeps the entity as just written, for later writes of this change set to read.
+    pub(crate) fn remember<E: crate::entity::Entity>(&mut self, written: &Versioned<E>) {
+        self.seen.remember(&written.item.key(), Some(written));
+    }
+
+    /// Reads the latest version of every entity of `kind` at once, so writing many of them
+    /// (an import) does not ask for each one's.
+    pub(crate) async fn read_versions(&mut self, kind: &'static str) -> Result<(), StoreError> {
+        if self.seen.knows_versions(kind) {
+            return Ok(());
+        }
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT entity_key, MAX(entity_version) FROM changes WHERE entity_kind = $1 \
+             GROUP BY entity_key",
+        )
+        .bind(kind)
+        .fetch_all(self.conn().await?)
+        .await?;
+        self.seen.know_versions(kind, rows.into_iter().collect());
+        Ok(())
     }
 
     /// Refuses a write the actor may not make: changes need the editor role in the
@@ -157,7 +209,7 @@ impl ChangeSet {
         let action = write_action(kind, operation);
         let scope = match operation {
             Operation::Restore => Scope::Domain,
-            operation => scope_of(self.conn(), kind, key, image, operation).await?,
+            operation => scope_of(&mut self.reads(), kind, key, image, operation).await?,
         };
         if operation == Operation::Create {
             self.refuse_unseen_owner(kind, &scope, image)?;
@@ -167,7 +219,7 @@ impl ChangeSet {
             Operation::Update | Operation::Delete | Operation::Rollback
         );
         if existing && !self.actor.may(action, &scope) {
-            let readable = scope_of(self.conn(), kind, key, image, Operation::Update).await?;
+            let readable = scope_of(&mut self.reads(), kind, key, image, Operation::Update).await?;
             if !self.actor.may(Action::Read, &readable) {
                 return Err(StoreError::NotFound {
                     kind,
@@ -186,6 +238,7 @@ impl ChangeSet {
         kind: &'static str,
         key: &str,
     ) -> Result<(), StoreError> {
+        self.pending.send(&mut self.tx).await?;
         match readable(&mut self.tx, &self.actor, kind, key).await? {
             Some(_) => Ok(()),
             // Never existed, for one who sees everything.
@@ -224,7 +277,7 @@ impl ChangeSet {
         if let Actor::Operator(_) = self.actor {
             return Ok(());
         }
-        let scope = scope_of(self.conn(), kind, key, image, Operation::Update).await?;
+        let scope = scope_of(&mut self.reads(), kind, key, image, Operation::Update).await?;
         self.refuse_unseen_owner(kind, &scope, image)
     }
 
@@ -249,7 +302,7 @@ impl ChangeSet {
         )
         .bind(kind)
         .bind(key)
-        .fetch_optional(&mut *self.tx)
+        .fetch_optional(self.conn().await?)
         .await?;
         row.map(|row| {
             Ok(VersionStamp {
@@ -264,6 +317,9 @@ impl ChangeSet {
     /// The version a new write to the entity gets: one past its last recorded version, so an
     /// entity deleted and created again keeps one unbroken history.
     pub(crate) async fn next_version(&mut self, kind: &str, key: &str) -> Result<i64, StoreError> {
+        if let Some(version) = self.seen.next_version(kind, key) {
+            return Ok(version);
+        }
         Ok(self.stamp(kind, key).await?.map_or(1, |s| s.version + 1))
     }
 
@@ -273,8 +329,14 @@ impl ChangeSet {
         self.authorize(&entry).await?;
         let organization = match entry.after.or(entry.before) {
             Some(image) => {
-                let scope =
-                    scope_of(self.conn(), entry.kind, entry.key, image, Operation::Update).await?;
+                let scope = scope_of(
+                    &mut self.reads(),
+                    entry.kind,
+                    entry.key,
+                    image,
+                    Operation::Update,
+                )
+                .await?;
                 stored_owner(&scope).to_owned()
             }
             None => String::new(),
@@ -297,30 +359,33 @@ impl ChangeSet {
                 after: after.as_deref(),
             },
         );
-        sqlx::query(
-            "INSERT INTO changes (seq, revision, entity_kind, entity_key, entity_version, operation, \
-             actor, at_ms, reason, before_image, after_image, prev_hash, hash, organization) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-        )
-        .bind(self.next_seq)
-        .bind(self.revision)
-        .bind(entry.kind)
-        .bind(entry.key)
-        .bind(entry.version)
-        .bind(entry.operation.as_str())
-        .bind(self.actor.name())
-        .bind(self.at_ms)
-        .bind(&self.reason)
-        .bind(before)
-        .bind(after)
-        .bind(&self.prev_hash)
-        .bind(&hash)
-        .bind(organization)
-        .execute(&mut *self.tx)
-        .await?;
+        let record = RecordRow {
+            seq: self.next_seq,
+            revision: self.revision,
+            kind: entry.kind,
+            key: entry.key.to_owned(),
+            version: entry.version,
+            operation: entry.operation.as_str(),
+            actor: self.actor.name().to_owned(),
+            at_ms: self.at_ms,
+            reason: self.reason.clone(),
+            before,
+            after,
+            prev_hash: self.prev_hash.clone(),
+            hash: hash.clone(),
+            organization,
+        };
+        self.insert_later(Box::new(record)).await?;
         self.next_seq += 1;
         self.prev_hash = hash;
         self.recorded += 1;
+        self.seen.wrote(
+            entry.kind,
+            entry.key,
+            entry.version,
+            entry.before,
+            entry.after,
+        );
         Ok(())
     }
 
@@ -331,7 +396,7 @@ impl ChangeSet {
              WHERE revision = $1 ORDER BY seq",
         )
         .bind(self.revision)
-        .fetch_all(&mut *self.tx)
+        .fetch_all(self.conn().await?)
         .await?;
         let mut proposed = Proposed::default();
         for row in rows {
@@ -376,6 +441,9 @@ impl ChangeSet {
             self.tx.rollback().await?;
             return Ok(self.revision - 1);
         }
+        self.pending.send(&mut self.tx).await?;
+        // What the writes read is not needed to check them: its memory goes back first.
+        self.seen = Seen::default();
         let touched = std::mem::take(&mut self.touched);
         let violations = resolution::check_touched(&mut self.tx, &self.sealer, &touched).await?;
         if !violations.is_empty() {
@@ -394,6 +462,58 @@ impl ChangeSet {
         self.tx.commit().await?;
         self.committed.notify_one();
         Ok(self.revision)
+    }
+}
+
+/// A change record waiting to be written.
+struct RecordRow {
+    seq: i64,
+    revision: i64,
+    kind: &'static str,
+    key: String,
+    version: i64,
+    operation: &'static str,
+    actor: String,
+    at_ms: i64,
+    reason: String,
+    before: Option<String>,
+    after: Option<String>,
+    prev_hash: String,
+    hash: String,
+    organization: String,
+}
+
+impl PendingRow for RecordRow {
+    fn head(&self) -> String {
+        "INSERT INTO changes (seq, revision, entity_kind, entity_key, entity_version, operation, \
+         actor, at_ms, reason, before_image, after_image, prev_hash, hash, organization)"
+            .to_owned()
+    }
+
+    fn width(&self) -> usize {
+        14
+    }
+
+    fn refers_to_nothing(&self) -> bool {
+        true
+    }
+
+    fn bind<'q>(&'q self, query: AnyQuery<'q>) -> AnyQuery<'q> {
+        query
+            .bind(self.seq)
+            .bind(self.revision)
+            .bind(self.kind)
+            .bind(&self.key)
+            .bind(self.version)
+            .bind(self.operation)
+            .bind(&self.actor)
+            .bind(self.at_ms)
+            .bind(&self.reason)
+            .bind(&self.before)
+            .bind(&self.after)
+            .bind(&self.prev_hash)
+            .bind(&self.hash)
+            .bind(&self.organization)
     }
 }
 

@@ -1,8 +1,8 @@
 //! Config layers as stored: the `config_layers` table, keyed by `deployable/kind/name`, with
 //! the scope's name in the column of its kind.
 
+use sqlx::Row;
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
 use strata_domain::deployable::Deployable;
 use strata_domain::kind::Kind;
 use strata_domain::layer::{ConfigLayer, Layer};
@@ -17,6 +17,7 @@ use crate::entity::{AnyQuery, Entity, json_at, name_at, referenced};
 use crate::resolution::Touch;
 use crate::sealing::Sealer;
 use crate::secrets::seal_layer;
+use crate::seen::Reads;
 
 impl Entity for ConfigLayer {
     const OF: Kind = Kind::ConfigLayer;
@@ -73,22 +74,22 @@ impl Entity for ConfigLayer {
     /// its product is made of.
     async fn check_in_store(
         &self,
-        conn: &mut AnyConnection,
+        reads: &mut Reads<'_>,
         _before: Option<&ConfigLayer>,
     ) -> Result<(), StoreError> {
-        referenced::<Deployable>(conn, "/deployable", self.deployable.as_str()).await?;
+        referenced::<Deployable>(reads, "/deployable", self.deployable.as_str()).await?;
         let product = match &self.scope {
             Layer::Default => None,
             Layer::Tier(tier) => {
-                referenced::<Tier>(conn, "/scope/name", tier.as_str()).await?;
+                referenced::<Tier>(reads, "/scope/name", tier.as_str()).await?;
                 None
             }
             Layer::Product(name) => {
-                Some(referenced::<Product>(conn, "/scope/name", name.as_str()).await?)
+                Some(referenced::<Product>(reads, "/scope/name", name.as_str()).await?)
             }
             Layer::Tenant(name) => {
-                let tenant = referenced::<Tenant>(conn, "/scope/name", name.as_str()).await?;
-                Some(referenced::<Product>(conn, "/scope/name", tenant.product.as_str()).await?)
+                let tenant = referenced::<Tenant>(reads, "/scope/name", name.as_str()).await?;
+                Some(referenced::<Product>(reads, "/scope/name", tenant.product.as_str()).await?)
             }
         };
         if let Some(product) = product
@@ -113,11 +114,11 @@ impl Entity for ConfigLayer {
 
     async fn seal(
         &mut self,
-        conn: &mut AnyConnection,
+        reads: &mut Reads<'_>,
         sealer: &Sealer,
         before: Option<&ConfigLayer>,
         accept_unbound: bool,
     ) -> Result<(), StoreError> {
-        seal_layer(self, conn, sealer, before, accept_unbound).await
+        seal_layer(self, reads, sealer, before, accept_unbound).await
     }
 }

@@ -48,7 +48,7 @@ async fn remove_missing<E: Entity>(
     let Some(wanted) = target.get(E::KIND) else {
         return Ok(());
     };
-    for current in fetch_all::<E>(change.conn()).await? {
+    for current in fetch_all::<E>(change.conn().await?).await? {
         if !wanted.contains_key(&current.item.key()) {
             let at = placed(source(E::KIND, &current.item.key()));
             change
@@ -113,7 +113,8 @@ async fn write_wanted<E: Entity>(
     let Some(wanted) = wanted else {
         return Ok(());
     };
-    let mut current: BTreeMap<String, _> = fetch_all::<E>(change.conn())
+    change.read_versions(E::KIND).await?;
+    let mut current: BTreeMap<String, _> = fetch_all::<E>(change.conn().await?)
         .await?
         .into_iter()
         .map(|v| (v.item.key(), v))

@@ -1,7 +1,7 @@
 //! Deployables as stored: the `deployables` table, schema and default config as JSON text.
 
+use sqlx::Row;
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
 use strata_domain::deployable::Deployable;
 use strata_domain::kind::Kind;
 use strata_domain::names::DeployableName;
@@ -12,6 +12,7 @@ use crate::entity::{AnyQuery, Entity, Reference, json_at, name_at};
 use crate::resolution::Touch;
 use crate::sealing::Sealer;
 use crate::secrets::seal_default;
+use crate::seen::Reads;
 
 impl Entity for Deployable {
     const OF: Kind = Kind::Deployable;
@@ -60,7 +61,7 @@ impl Entity for Deployable {
 
     async fn seal(
         &mut self,
-        _conn: &mut AnyConnection,
+        _reads: &mut Reads<'_>,
         sealer: &Sealer,
         before: Option<&Deployable>,
         accept_unbound: bool,

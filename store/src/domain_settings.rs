@@ -61,9 +61,9 @@ impl ChangeSet {
                 }),
             });
         }
-        let current = read(self.conn()).await?;
+        let current = read(self.conn().await?).await?;
         if current == settings {
-            let (version, revision) = version_of(self.conn()).await?;
+            let (version, revision) = version_of(self.conn().await?).await?;
             return Ok(Versioned {
                 item: current,
                 version,
@@ -74,7 +74,7 @@ impl ChangeSet {
             .bind(settings.name.as_str())
             .bind(&settings.display_name)
             .bind(&settings.origin_url)
-            .execute(self.conn())
+            .execute(self.conn().await?)
             .await?;
         let before = serde_json::to_value(&current).expect("settings serialize");
         let after = serde_json::to_value(&settings).expect("settings serialize");

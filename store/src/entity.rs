@@ -14,8 +14,10 @@ use strata_domain::kind::Kind;
 use strata_domain::names::NameError;
 use strata_domain::rules::{EntityState, FieldError, Versioned};
 
+use crate::changes::ChangeSet;
 use crate::resolution::Touch;
 use crate::sealing::Sealer;
+use crate::seen::Reads;
 use crate::{Store, StoreError};
 
 pub(crate) type AnyQuery<'q> = Query<'q, Any, AnyArguments<'q>>;
@@ -46,7 +48,7 @@ pub trait Entity: Serialize + DeserializeOwned + Clone + PartialEq + Send + Sync
     /// allowed changes from `before`, the stored entity this write replaces (if any).
     fn check_in_store(
         &self,
-        _conn: &mut AnyConnection,
+        _reads: &mut Reads<'_>,
         _before: Option<&Self>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
         async { Ok(()) }
@@ -58,7 +60,7 @@ pub trait Entity: Serialize + DeserializeOwned + Clone + PartialEq + Send + Sync
     /// where they did not stand ([`crate::changes::ChangeSet::accepts_unbound_seals`]).
     fn seal(
         &mut self,
-        _conn: &mut AnyConnection,
+        _reads: &mut Reads<'_>,
         _sealer: &Sealer,
         _before: Option<&Self>,
         _accept_unbound: bool,
@@ -81,7 +83,7 @@ pub trait Entity: Serialize + DeserializeOwned + Clone + PartialEq + Send + Sync
     /// own row was inserted or updated.
     fn write_children(
         &self,
-        _conn: &mut AnyConnection,
+        _change: &mut ChangeSet,
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
         async { Ok(()) }
     }
@@ -141,11 +143,11 @@ pub(crate) async fn fetch<E: Entity>(
 
 /// The stored entity a write refers to, or a field error at `field` saying it does not exist.
 pub(crate) async fn referenced<E: Entity>(
-    conn: &mut AnyConnection,
+    reads: &mut Reads<'_>,
     field: &str,
     key: &str,
 ) -> Result<E, StoreError> {
-    match fetch::<E>(conn, key).await? {
+    match reads.entity::<E>(key).await? {
         Some(found) => Ok(found.item),
         None => Err(StoreError::invalid(
             field,

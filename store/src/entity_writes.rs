@@ -7,7 +7,8 @@ use strata_domain::rules::Versioned;
 
 use crate::StoreError;
 use crate::changes::{ChangeSet, Entry, Operation};
-use crate::entity::{Entity, dependents, fetch, image, invalid};
+use crate::entity::{AnyQuery, Entity, dependents, fetch, image, invalid};
+use crate::pending::PendingRow;
 
 impl ChangeSet {
     pub async fn create<E: Entity>(&mut self, entity: E) -> Result<Versioned<E>, StoreError> {
@@ -15,7 +16,7 @@ impl ChangeSet {
         let key = entity.key();
         self.may_write(E::KIND, &key, &image(&entity), Operation::Create)
             .await?;
-        if fetch::<E>(self.conn(), &key).await?.is_some() {
+        if fetch::<E>(self.conn().await?, &key).await?.is_some() {
             return Err(StoreError::Duplicate { kind: E::KIND, key });
         }
         self.insert_as(entity, Operation::Create).await
@@ -56,8 +57,9 @@ impl ChangeSet {
         operation: Operation,
     ) -> Result<(), StoreError> {
         let key = current.item.key();
+        self.forget(E::KIND, &key);
         current.item.check_delete().map_err(invalid)?;
-        let (named, total) = dependents::<E>(self.conn(), &key).await?;
+        let (named, total) = dependents::<E>(self.conn().await?, &key).await?;
         if total > 0 {
             return Err(StoreError::InUse {
                 kind: E::KIND,
@@ -68,7 +70,10 @@ impl ChangeSet {
         }
         self.touch(current.item.touches());
         let sql = format!("DELETE FROM {} WHERE {} = $1", E::TABLE, E::KEY_COLUMN);
-        sqlx::query(&sql).bind(&key).execute(self.conn()).await?;
+        sqlx::query(&sql)
+            .bind(&key)
+            .execute(self.conn().await?)
+            .await?;
         let before = image(&current.item);
         self.record(Entry {
             kind: E::KIND,
@@ -100,7 +105,7 @@ impl ChangeSet {
         .bind(E::KIND)
         .bind(key)
         .bind(to_version)
-        .fetch_optional(self.conn())
+        .fetch_optional(self.conn().await?)
         .await?;
         let text = match stored {
             None => {
@@ -127,7 +132,7 @@ impl ChangeSet {
             )
         })?;
         entity.check().map_err(invalid)?;
-        let current = fetch::<E>(self.conn(), key).await?;
+        let current = fetch::<E>(self.conn().await?, key).await?;
         for stored in [Some(&entity), current.as_ref().map(|c| &c.item)]
             .into_iter()
             .flatten()
@@ -153,34 +158,29 @@ impl ChangeSet {
         operation: Operation,
     ) -> Result<Versioned<E>, StoreError> {
         let mut entity = entity;
+        self.forget(E::KIND, &entity.key());
         let sealer = self.sealer().clone();
         let accept_unbound = self.accepts_unbound_seals(operation);
         entity
-            .seal(self.conn(), &sealer, None, accept_unbound)
+            .seal(&mut self.reads(), &sealer, None, accept_unbound)
             .await?;
-        entity.check_in_store(self.conn(), None).await?;
+        entity.check_in_store(&mut self.reads(), None).await?;
         let key = entity.key();
         let version = self.next_version(E::KIND, &key).await?;
-        let sql = format!(
-            "INSERT INTO {} ({}, {}, version, revision) VALUES ({})",
-            E::TABLE,
-            E::KEY_COLUMN,
-            E::COLUMNS.join(", "),
-            (1..=E::COLUMNS.len() + 3)
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        let revision = self.revision();
-        entity
-            .bind(sqlx::query(&sql).bind(&key))
-            .bind(version)
-            .bind(revision)
-            .execute(self.conn())
-            .await?;
-        entity.write_children(self.conn()).await?;
+        let row = EntityRow {
+            key,
+            entity: entity.clone(),
+            version,
+            revision: self.revision(),
+        };
+        self.insert_later(Box::new(row)).await?;
+        entity.write_children(self).await?;
         self.touch(entity.touches());
-        self.record_version(entity, version, operation, None).await
+        let written = self
+            .record_version(entity, version, operation, None)
+            .await?;
+        self.remember(&written);
+        Ok(written)
     }
 
     /// Replaces `current` with a checked `entity` of the same key, recording it as
@@ -192,10 +192,16 @@ impl ChangeSet {
         operation: Operation,
     ) -> Result<Versioned<E>, StoreError> {
         let mut entity = entity;
+        self.forget(E::KIND, &entity.key());
         let sealer = self.sealer().clone();
         let accept_unbound = self.accepts_unbound_seals(operation);
         entity
-            .seal(self.conn(), &sealer, Some(&current.item), accept_unbound)
+            .seal(
+                &mut self.reads(),
+                &sealer,
+                Some(&current.item),
+                accept_unbound,
+            )
             .await?;
         if current.item == entity {
             return Ok(current);
@@ -210,7 +216,7 @@ impl ChangeSet {
         // A restore returns to a state that was committed, so it is not held to the steps
         // (such as a tenant's life cycle) between the current state and that one.
         let before = (operation != Operation::Restore).then_some(&current.item);
-        entity.check_in_store(self.conn(), before).await?;
+        entity.check_in_store(&mut self.reads(), before).await?;
         let key = entity.key();
         let version = current.version + 1;
         let columns = E::COLUMNS.len();
@@ -234,9 +240,9 @@ impl ChangeSet {
             .bind(version)
             .bind(revision)
             .bind(&key)
-            .execute(self.conn())
+            .execute(self.conn().await?)
             .await?;
-        entity.write_children(self.conn()).await?;
+        entity.write_children(self).await?;
         self.touch(current.item.touches());
         self.touch(entity.touches());
         let before = image(&current.item);
@@ -244,6 +250,7 @@ impl ChangeSet {
             .record_version(entity, version, operation, Some(&before))
             .await?;
         self.after_replace(&current.item, &written.item).await?;
+        self.remember(&written);
         Ok(written)
     }
 
@@ -297,17 +304,48 @@ impl ChangeSet {
         expected_version: i64,
         operation: Operation,
     ) -> Result<Versioned<E>, StoreError> {
-        let current = fetch::<E>(self.conn(), key)
-            .await?
-            .ok_or_else(|| StoreError::NotFound {
-                kind: E::KIND,
-                key: key.to_owned(),
-            })?;
+        let current =
+            fetch::<E>(self.conn().await?, key)
+                .await?
+                .ok_or_else(|| StoreError::NotFound {
+                    kind: E::KIND,
+                    key: key.to_owned(),
+                })?;
         self.may_write(E::KIND, key, &image(&current.item), operation)
             .await?;
         if current.version != expected_version {
             return Err(self.conflict::<E>(key, expected_version).await);
         }
         Ok(current)
+    }
+}
+
+/// A new entity's row, waiting to be written with others ([`crate::pending`]).
+struct EntityRow<E> {
+    key: String,
+    entity: E,
+    version: i64,
+    revision: i64,
+}
+
+impl<E: Entity> PendingRow for EntityRow<E> {
+    fn head(&self) -> String {
+        format!(
+            "INSERT INTO {} ({}, {}, version, revision)",
+            E::TABLE,
+            E::KEY_COLUMN,
+            E::COLUMNS.join(", ")
+        )
+    }
+
+    fn width(&self) -> usize {
+        E::COLUMNS.len() + 3
+    }
+
+    fn bind<'q>(&'q self, query: AnyQuery<'q>) -> AnyQuery<'q> {
+        self.entity
+            .bind(query.bind(&self.key))
+            .bind(self.version)
+            .bind(self.revision)
     }
 }

@@ -17,6 +17,7 @@ use crate::access::{Actor, Reader};
 use crate::changes::{ChangeSet, Operation};
 use crate::entity::{fetch, image};
 use crate::resolution::Impact;
+use crate::seen::Reads;
 use crate::write::Written;
 use crate::{Store, StoreError};
 
@@ -74,7 +75,14 @@ impl Reader<'_> {
                 (layer.config.clone(), version, image(&layer))
             }
         };
-        let owner = scope_of(&mut read, kind.name(), &key, &held, Operation::Update).await?;
+        let owner = scope_of(
+            &mut Reads::plain(&mut read),
+            kind.name(),
+            &key,
+            &held,
+            Operation::Update,
+        )
+        .await?;
         if !self.actor().may(Action::Read, &owner) {
             return Err(StoreError::NotFound {
                 kind: kind.name(),
@@ -147,7 +155,7 @@ impl ChangeSet {
     ) -> Result<Versioned<Value>, StoreError> {
         let written = match scope {
             Layer::Default => {
-                let mut found = fetch::<Deployable>(self.conn(), deployable.as_str())
+                let mut found = fetch::<Deployable>(self.conn().await?, deployable.as_str())
                     .await?
                     .ok_or_else(|| StoreError::NotFound {
                         kind: "deployable",
@@ -183,10 +191,10 @@ impl ChangeSet {
     ) -> Result<Option<Versioned<Value>>, StoreError> {
         let (_, key) = ConfigLayer::holder_of(deployable, scope);
         Ok(match scope {
-            Layer::Default => fetch::<Deployable>(self.conn(), &key)
+            Layer::Default => fetch::<Deployable>(self.conn().await?, &key)
                 .await?
                 .map(|d| d.map(|d| d.default_config)),
-            _ => fetch::<ConfigLayer>(self.conn(), &key)
+            _ => fetch::<ConfigLayer>(self.conn().await?, &key)
                 .await?
                 .map(|l| l.map(|l| l.config)),
         })

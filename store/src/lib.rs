@@ -25,10 +25,12 @@ mod listing;
 mod operation;
 mod organizations;
 pub mod outbox;
+mod pending;
 mod products;
 pub mod resolution;
 pub mod sealing;
 mod secrets;
+mod seen;
 mod state;
 mod tenants;
 #[cfg(feature = "test-support")]

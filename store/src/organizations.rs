@@ -1,7 +1,7 @@
 //! Organizations as stored: the `organizations` table, with a unique short name.
 
+use sqlx::Row;
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
 use strata_domain::kind::Kind;
 use strata_domain::names::OrganizationName;
 use strata_domain::organization::Organization;
@@ -9,6 +9,7 @@ use strata_domain::rules::FieldError;
 
 use crate::StoreError;
 use crate::entity::{AnyQuery, Entity, Reference, name_at, state_from_row};
+use crate::seen::Reads;
 
 impl Entity for Organization {
     const OF: Kind = Kind::Organization;
@@ -49,7 +50,7 @@ impl Entity for Organization {
     /// The short name prefixes tenant names, so two organizations may not share one.
     async fn check_in_store(
         &self,
-        conn: &mut AnyConnection,
+        reads: &mut Reads<'_>,
         _before: Option<&Organization>,
     ) -> Result<(), StoreError> {
         let holder: Option<String> = sqlx::query_scalar(
@@ -57,7 +58,7 @@ impl Entity for Organization {
         )
         .bind(self.short_name.as_str())
         .bind(self.name.as_str())
-        .fetch_optional(conn)
+        .fetch_optional(reads.conn().await?)
         .await?;
         match holder {
             Some(holder) => Err(StoreError::invalid(

@@ -13,8 +13,10 @@ use strata_domain::product::Product;
 use strata_domain::rules::FieldError;
 
 use crate::StoreError;
+use crate::changes::ChangeSet;
 use crate::entity::{AnyQuery, Entity, Reference, invalid, name_at, referenced, state_from_row};
 use crate::resolution::Touch;
+use crate::seen::Reads;
 
 impl Entity for Product {
     const OF: Kind = Kind::Product;
@@ -65,24 +67,29 @@ impl Entity for Product {
     /// organization's short name.
     async fn check_in_store(
         &self,
-        conn: &mut AnyConnection,
+        reads: &mut Reads<'_>,
         before: Option<&Product>,
     ) -> Result<(), StoreError> {
         if let Some(before) = before {
             for dropped in before.deployables.difference(&self.deployables) {
-                let layers = layers_for(conn, dropped, "product = $2", self.name.as_str())
-                    .await?
-                    .into_iter()
-                    .chain(
-                        layers_for(
-                            conn,
-                            dropped,
-                            "tenant IN (SELECT name FROM tenants WHERE product = $2)",
-                            self.name.as_str(),
-                        )
-                        .await?,
+                let layers = layers_for(
+                    reads.conn().await?,
+                    dropped,
+                    "product = $2",
+                    self.name.as_str(),
+                )
+                .await?
+                .into_iter()
+                .chain(
+                    layers_for(
+                        reads.conn().await?,
+                        dropped,
+                        "tenant IN (SELECT name FROM tenants WHERE product = $2)",
+                        self.name.as_str(),
                     )
-                    .collect::<Vec<_>>();
+                    .await?,
+                )
+                .collect::<Vec<_>>();
                 if !layers.is_empty() {
                     return Err(StoreError::invalid(
                         "/deployables",
@@ -95,10 +102,10 @@ impl Entity for Product {
             }
         }
         let organization =
-            referenced::<Organization>(conn, "/organization", self.organization.as_str()).await?;
+            referenced::<Organization>(reads, "/organization", self.organization.as_str()).await?;
         check_prefix("/name", self.name.as_str(), &organization.short_name).map_err(invalid)?;
         for (i, deployable) in self.deployables.iter().enumerate() {
-            referenced::<Deployable>(conn, &format!("/deployables/{i}"), deployable.as_str())
+            referenced::<Deployable>(reads, &format!("/deployables/{i}"), deployable.as_str())
                 .await?;
         }
         Ok(())
@@ -108,7 +115,8 @@ impl Entity for Product {
         Some(Touch::Product(self.name.clone()))
     }
 
-    async fn write_children(&self, conn: &mut AnyConnection) -> Result<(), StoreError> {
+    async fn write_children(&self, change: &mut ChangeSet) -> Result<(), StoreError> {
+        let conn = change.conn().await?;
         sqlx::query("DELETE FROM product_deployables WHERE product = $1")
             .bind(self.name.as_str())
             .execute(&mut *conn)

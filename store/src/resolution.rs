@@ -3,15 +3,16 @@
 //! commits, and the impact preview of a write that is not made — read over the store as it
 //! is, with the entities the write would leave ([`Proposed`]) in place of the stored ones.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use futures_util::TryStreamExt;
 use serde_json::Value;
-use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 use strata_domain::deployable::Deployable;
 use strata_domain::layer::{ConfigLayer, Layer};
-use strata_domain::names::{DeployableName, ProductName, TenantName, TierName};
+use strata_domain::names::{DeployableName, NameError, ProductName, TenantName, TierName};
 use strata_domain::product::Product;
 use strata_domain::resolve::{Resolved, resolve};
 use strata_domain::rules::FieldError;
@@ -92,8 +93,39 @@ const TARGETS: &str = "SELECT t.tier, t.name, t.product, pd.deployable FROM tena
                        JOIN product_deployables pd ON pd.product = t.product \
                        WHERE t.state <> 'deleted'";
 
+/// Names read from many rows, each kept once and shared.
+struct Names<T>(HashMap<String, T>);
+
+impl<T: Clone> Names<T> {
+    fn new() -> Self {
+        Names(HashMap::new())
+    }
+
+    /// The name in `column` of `row`, parsed the first time it is seen.
+    fn at(
+        &mut self,
+        row: &AnyRow,
+        column: usize,
+        parse: fn(String) -> Result<T, NameError>,
+    ) -> Result<T, StoreError> {
+        let text: &str = row.try_get(column)?;
+        if let Some(name) = self.0.get(text) {
+            return Ok(name.clone());
+        }
+        let name = parse(text.to_owned()).map_err(StoreError::corrupt)?;
+        self.0.insert(text.to_owned(), name.clone());
+        Ok(name)
+    }
+}
+
+/// The columns [`TARGETS`] selects, in order.
+const COLUMNS: [&str; 4] = ["t.tier", "t.name", "t.product", "pd.deployable"];
+
 /// How many names one query of [`affected`] asks for at most.
 const KEYS_PER_QUERY: usize = 500;
+
+/// Above this many names touched, [`affected`] reads every config once instead.
+const SCANNED_ABOVE: usize = 10 * KEYS_PER_QUERY;
 
 /// The resolved configs that `touched` can change, of tenants that are not deleted, as the
 /// store holds them with `proposed` in place.
@@ -120,38 +152,70 @@ pub(crate) async fn affected(
         asked.entry((deployable, column)).or_default().push(key);
     }
     let mut targets = BTreeSet::new();
-    for ((deployable, column), keys) in asked {
-        for keys in keys.chunks(KEYS_PER_QUERY) {
-            let first = 1 + usize::from(deployable.is_some());
-            let list: Vec<String> = (first..first + keys.len())
-                .map(|i| format!("${i}"))
-                .collect();
-            let sql = format!(
-                "{TARGETS}{} AND {column} IN ({})",
-                if deployable.is_some() {
-                    " AND pd.deployable = $1"
-                } else {
-                    ""
-                },
-                list.join(", ")
-            );
-            let mut query = sqlx::query(&sql);
-            if let Some(d) = deployable {
-                query = query.bind(d.as_str());
+    // Each name read once: a tenant's configs, and the tenants of a tier or product, share it.
+    let (mut tiers, mut tenants, mut products, mut deployables) =
+        (Names::new(), Names::new(), Names::new(), Names::new());
+    let mut read = |row: &AnyRow| -> Result<Target, StoreError> {
+        Ok(Target {
+            tier: tiers.at(row, 0, TierName::parse)?,
+            tenant: tenants.at(row, 1, TenantName::parse)?,
+            product: products.at(row, 2, ProductName::parse)?,
+            deployable: deployables.at(row, 3, DeployableName::parse)?,
+        })
+    };
+    if asked.values().map(Vec::len).sum::<usize>() > SCANNED_ABOVE {
+        // So many names that reading every config once and keeping those touched is cheaper
+        // than asking for them in parts (an import touches every tenant).
+        let asked: Vec<_> = asked
+            .into_iter()
+            .map(|((deployable, column), keys)| {
+                let at = COLUMNS
+                    .iter()
+                    .position(|c| *c == column)
+                    .expect("a column of TARGETS");
+                (deployable, at, keys.into_iter().collect::<HashSet<&str>>())
+            })
+            .collect();
+        let mut rows = sqlx::query(TARGETS).fetch(&mut *conn);
+        while let Some(row) = rows.try_next().await? {
+            let deployable: &str = row.try_get(3)?;
+            let touched = asked.iter().any(|(only, at, keys)| {
+                only.is_none_or(|d| d.as_str() == deployable)
+                    && row.try_get::<&str, _>(*at).is_ok_and(|v| keys.contains(v))
+            });
+            if touched {
+                targets.insert(read(&row)?);
             }
-            for key in keys {
-                query = query.bind(*key);
-            }
-            // Read as they come: a change set that touches every tenant reads every config's
-            // row once per shape, which need not all be held at once.
-            let mut rows = query.fetch(&mut *conn);
-            while let Some(row) = rows.try_next().await? {
-                targets.insert(Target {
-                    tier: name_at(&row, 0, TierName::parse)?,
-                    tenant: name_at(&row, 1, TenantName::parse)?,
-                    product: name_at(&row, 2, ProductName::parse)?,
-                    deployable: name_at(&row, 3, DeployableName::parse)?,
-                });
+        }
+    } else {
+        for ((deployable, column), keys) in asked {
+            for keys in keys.chunks(KEYS_PER_QUERY) {
+                let first = 1 + usize::from(deployable.is_some());
+                let list: Vec<String> = (first..first + keys.len())
+                    .map(|i| format!("${i}"))
+                    .collect();
+                let sql = format!(
+                    "{TARGETS}{} AND {column} IN ({})",
+                    if deployable.is_some() {
+                        " AND pd.deployable = $1"
+                    } else {
+                        ""
+                    },
+                    list.join(", ")
+                );
+                let mut query = sqlx::query(&sql);
+                if let Some(d) = deployable {
+                    query = query.bind(d.as_str());
+                }
+                for key in keys {
+                    query = query.bind(*key);
+                }
+                // Read as they come: a change set that touches every tenant reads every
+                // config's row once per shape, which need not all be held at once.
+                let mut rows = query.fetch(&mut *conn);
+                while let Some(row) = rows.try_next().await? {
+                    targets.insert(read(&row)?);
+                }
             }
         }
     }

@@ -6,7 +6,6 @@ use std::future::Future;
 use std::pin::Pin;
 
 use serde_json::{Value, json};
-use sqlx::AnyConnection;
 use strata_domain::access::Action;
 use strata_domain::deployable::Deployable;
 use strata_domain::layer::{ConfigLayer, Layer};
@@ -20,18 +19,22 @@ use crate::audit::{AuditAction, NewAuditEvent};
 use crate::changes::{ChangeSet, Operation};
 use crate::entity::{Entity, fetch, image, select_sql, versioned_from_row};
 use crate::sealing::Sealer;
+use crate::seen::Reads;
 use crate::{Store, StoreError};
 
 /// Seals a layer's secrets by its deployable's schema (a layer of a deployable that does not
 /// exist is left to the reference check, which names it).
 pub(crate) async fn seal_layer(
     layer: &mut ConfigLayer,
-    conn: &mut AnyConnection,
+    reads: &mut Reads<'_>,
     sealer: &Sealer,
     before: Option<&ConfigLayer>,
     accept_unbound: bool,
 ) -> Result<(), StoreError> {
-    let Some(deployable) = fetch::<Deployable>(conn, layer.deployable.as_str()).await? else {
+    let Some(deployable) = reads
+        .entity::<Deployable>(layer.deployable.as_str())
+        .await?
+    else {
         return Ok(());
     };
     sealer.seal_document(
@@ -121,7 +124,7 @@ impl ChangeSet {
             );
             let rows = sqlx::query(&sql)
                 .bind(deployable.name.as_str())
-                .fetch_all(self.conn())
+                .fetch_all(self.conn().await?)
                 .await?;
             let layers = rows
                 .iter()
@@ -189,7 +192,14 @@ impl Store {
         };
         let document = document.ok_or_else(not_found)?;
         let image = json!({"deployable": deployable, "scope": layer, "config": {}});
-        let owner = scope_of(&mut conn, kind, &key, &image, Operation::Update).await?;
+        let owner = scope_of(
+            &mut Reads::plain(&mut conn),
+            kind,
+            &key,
+            &image,
+            Operation::Update,
+        )
+        .await?;
         drop(conn);
         if !actor.may(Action::Read, &owner) {
             return Err(not_found());

@@ -1,8 +1,8 @@
 //! Tenants as stored: the `tenants` table, with a unique alias and the life cycle enforced on
 //! every write.
 
+use sqlx::Row;
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
 use strata_domain::kind::Kind;
 use strata_domain::names::{ProductName, TenantAlias, TenantName, TierName, check_prefix};
 use strata_domain::organization::Organization;
@@ -14,6 +14,27 @@ use strata_domain::tier::Tier;
 use crate::StoreError;
 use crate::entity::{AnyQuery, Entity, Reference, invalid, name_at, referenced};
 use crate::resolution::Touch;
+use crate::seen::Reads;
+
+/// How a refusal names the tenant `holder` to one writing a tenant of `product`: by name when
+/// it is of the same organization.
+async fn holder_of(
+    reads: &mut Reads<'_>,
+    holder: &str,
+    product: &Product,
+) -> Result<String, StoreError> {
+    let organization = match reads.entity::<Tenant>(holder).await? {
+        Some(tenant) => reads
+            .entity::<Product>(tenant.item.product.as_str())
+            .await?
+            .map(|p| p.item.organization),
+        None => None,
+    };
+    Ok(match organization.as_ref() == Some(&product.organization) {
+        true => format!("tenant {holder:?}"),
+        false => "a tenant of another organization".to_owned(),
+    })
+}
 
 impl Entity for Tenant {
     const OF: Kind = Kind::Tenant;
@@ -72,13 +93,13 @@ impl Entity for Tenant {
     /// cycle.
     async fn check_in_store(
         &self,
-        conn: &mut AnyConnection,
+        reads: &mut Reads<'_>,
         before: Option<&Tenant>,
     ) -> Result<(), StoreError> {
         if let Some(before) = before {
             Tenant::check_transition(before.state, self.state).map_err(invalid)?;
         }
-        let product = referenced::<Product>(conn, "/product", self.product.as_str()).await?;
+        let product = referenced::<Product>(reads, "/product", self.product.as_str()).await?;
         if before.is_some_and(|b| b.product != self.product) {
             // The tenant's own layers must be for deployables of its new product.
             let orphans: Vec<String> = sqlx::query_scalar(
@@ -87,7 +108,7 @@ impl Entity for Tenant {
             )
             .bind(self.name.as_str())
             .bind(self.product.as_str())
-            .fetch_all(&mut *conn)
+            .fetch_all(reads.conn().await?)
             .await?;
             if !orphans.is_empty() {
                 return Err(StoreError::invalid(
@@ -99,53 +120,43 @@ impl Entity for Tenant {
                 ));
             }
         }
-        referenced::<Tier>(conn, "/tier", self.tier.as_str()).await?;
+        referenced::<Tier>(reads, "/tier", self.tier.as_str()).await?;
         let organization =
-            referenced::<Organization>(conn, "/product", product.organization.as_str()).await?;
+            referenced::<Organization>(reads, "/product", product.organization.as_str()).await?;
         check_prefix("/name", self.name.as_str(), &organization.short_name).map_err(invalid)?;
-        // Aliases are unique across organizations; the tenant holding one is named only when
-        // it is of the same organization (a refusal reveals no other organization's tenants).
-        let holder_of = |holder: String, organization: String| match organization
-            == product.organization.as_str()
-        {
-            true => format!("tenant {holder:?}"),
-            false => "a tenant of another organization".to_owned(),
-        };
+        // Names and aliases of tenants are one name space, across organizations; the tenant
+        // holding a name is named only when it is of the same organization (a refusal reveals
+        // no other organization's tenants).
         if let Some(alias) = &self.alias {
-            let holder: Option<(String, String)> = sqlx::query_as(
-                "SELECT t.name, p.organization FROM tenants t JOIN products p ON p.name = t.product \
-                 WHERE (t.alias = $1 OR t.name = $1) AND t.name <> $2",
-            )
-            .bind(alias.as_str())
-            .bind(self.name.as_str())
-            .fetch_optional(&mut *conn)
-            .await?;
-            if let Some((holder, organization)) = holder {
+            let as_alias = reads.alias_holder(alias.as_str()).await?;
+            let as_name = reads.entity::<Tenant>(alias.as_str()).await?;
+            let holder = as_alias
+                .into_iter()
+                .chain(as_name.map(|t| t.item.name.to_string()))
+                .find(|h| h != self.name.as_str());
+            if let Some(holder) = holder {
                 return Err(StoreError::invalid(
                     "/alias",
                     format!(
                         "{:?} already names {}",
                         alias.as_str(),
-                        holder_of(holder, organization)
+                        holder_of(reads, &holder, &product).await?
                     ),
                 ));
             }
         }
         // A new tenant's name must not be another tenant's alias either.
-        let alias_holder: Option<(String, String)> = sqlx::query_as(
-            "SELECT t.name, p.organization FROM tenants t JOIN products p ON p.name = t.product \
-             WHERE t.alias = $1 AND t.name <> $1",
-        )
-        .bind(self.name.as_str())
-        .fetch_optional(&mut *conn)
-        .await?;
-        if let Some((holder, organization)) = alias_holder {
+        if let Some(holder) = reads
+            .alias_holder(self.name.as_str())
+            .await?
+            .filter(|h| h != self.name.as_str())
+        {
             return Err(StoreError::invalid(
                 "/name",
                 format!(
                     "{:?} is the alias of {}",
                     self.name.as_str(),
-                    holder_of(holder, organization)
+                    holder_of(reads, &holder, &product).await?
                 ),
             ));
         }

@@ -1,7 +1,7 @@
 //! Deployables on tiers as stored: the `tier_deployables` table, keyed by `TIER/deployable`.
 
+use sqlx::Row;
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
 use strata_domain::deployable::Deployable;
 use strata_domain::kind::Kind;
 use strata_domain::names::{DeployableName, TierName};
@@ -11,6 +11,7 @@ use strata_domain::tier_deployable::TierDeployable;
 
 use crate::StoreError;
 use crate::entity::{AnyQuery, Entity, name_at, referenced};
+use crate::seen::Reads;
 
 impl Entity for TierDeployable {
     const OF: Kind = Kind::TierDeployable;
@@ -48,11 +49,11 @@ impl Entity for TierDeployable {
 
     async fn check_in_store(
         &self,
-        conn: &mut AnyConnection,
+        reads: &mut Reads<'_>,
         _before: Option<&TierDeployable>,
     ) -> Result<(), StoreError> {
-        referenced::<Tier>(conn, "/tier", self.tier.as_str()).await?;
-        referenced::<Deployable>(conn, "/deployable", self.deployable.as_str()).await?;
+        referenced::<Tier>(reads, "/tier", self.tier.as_str()).await?;
+        referenced::<Deployable>(reads, "/deployable", self.deployable.as_str()).await?;
         Ok(())
     }
 }

@@ -62,7 +62,7 @@ impl Store {
         self.write_with(actor, reason, async |change| {
             // Read under the write lock: exactly what the write replaces. Answered only when
             // the write succeeds, which it does only for an actor who may read the entity.
-            let prev = fetch::<E>(change.conn(), key).await?;
+            let prev = fetch::<E>(change.conn().await?, key).await?;
             Ok((write(change).await?, prev))
         })
         .await

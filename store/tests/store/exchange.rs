@@ -232,3 +232,62 @@ async fn restore_brings_back_every_kind_as_one_revision_of_restore_records() {
     })
     .await;
 }
+
+/// An import large enough that the commit's check reads every config once instead of asking
+/// for each tenant's (more than 5,000 tenants touched) still finds the one config it breaks,
+/// and applies nothing; without it, the import applies every tenant and layer.
+#[tokio::test]
+async fn a_large_import_checks_every_config_it_touches() {
+    on_each_backend(async |_, _, store| {
+        let tenants = 5_100;
+        let mut state = strata_store::test_support::large_domain_state(tenants);
+        let layers = state.get_mut("config layer").unwrap();
+        assert_eq!(layers.len(), tenants / 10);
+        layers.get_mut("service-0/tenant/big-t05010").unwrap()["config"]["database"]["pool_size"] =
+            json!(0);
+        let actor = Actor::operator("erin");
+        let err = store
+            .import_state(&actor, "a large import", &state)
+            .await
+            .unwrap_err();
+        let StoreError::Unresolvable(broken) = err else {
+            panic!("expected broken configs, got {err}");
+        };
+        assert_eq!(broken.total, 1, "{broken}");
+        let only = &broken.first[0];
+        assert_eq!(
+            (
+                only.target.tenant.as_str(),
+                only.target.deployable.as_str(),
+                only.field.as_str()
+            ),
+            ("big-t05010", "service-0", "/database/pool_size")
+        );
+        assert_eq!(store.domain().await.unwrap().revision, 0);
+
+        let layers = state.get_mut("config layer").unwrap();
+        layers.get_mut("service-0/tenant/big-t05010").unwrap()["config"]["database"]["pool_size"] =
+            json!(3);
+        let revision = store
+            .import_state(&actor, "a large import", &state)
+            .await
+            .unwrap();
+        let last = store
+            .as_operator()
+            .get::<Tenant>("big-t05099")
+            .await
+            .unwrap();
+        assert_eq!((last.version, last.revision), (1, 1));
+        let layer = store
+            .as_operator()
+            .get::<ConfigLayer>("service-0/tenant/big-t05010")
+            .await
+            .unwrap();
+        assert_eq!(layer.item.config["database"]["pool_size"], json!(3));
+        let chain = store.verify_chain().await.unwrap();
+        assert_eq!(chain.records, (tenants + tenants / 10 + 14) as i64);
+        assert_eq!(chain.first_broken_seq, None);
+        assert_eq!(revision, 1);
+    })
+    .await;
+}

@@ -291,6 +291,56 @@ async fn aliases_are_unique_among_tenant_aliases_and_names() {
     .await;
 }
 
+/// A change set remembers what it read and wrote (`store/src/seen.rs`): names and aliases
+/// written earlier in the same change set count, and an alias it let go is free again.
+#[tokio::test]
+async fn aliases_written_earlier_in_one_change_set_count() {
+    on_each_backend(async |_, _, store| {
+        seed(store).await;
+        let with_alias = |name: &str, tier: &str, alias: &str| {
+            let mut t = tenant(name, "acme-shop", tier);
+            t.alias = Some(TenantAlias::parse(alias).unwrap());
+            t
+        };
+        let (field, rule) = field_of(
+            commit(store, async |c| {
+                c.update(1, with_alias("acme-eu", "LIVE", "europe")).await?;
+                c.update(1, with_alias("acme-us", "DEV", "europe")).await
+            })
+            .await
+            .unwrap_err(),
+        );
+        assert_eq!(
+            (field.as_str(), rule.as_str()),
+            ("/alias", "\"europe\" already names tenant \"acme-eu\"")
+        );
+        let (field, rule) = field_of(
+            commit(store, async |c| {
+                c.update(1, with_alias("acme-eu", "LIVE", "acme-ch"))
+                    .await?;
+                c.create(tenant("acme-ch", "acme-shop", "LIVE")).await
+            })
+            .await
+            .unwrap_err(),
+        );
+        assert_eq!(
+            (field.as_str(), rule.as_str()),
+            ("/name", "\"acme-ch\" is the alias of tenant \"acme-eu\"")
+        );
+        commit(store, async |c| {
+            c.update(1, with_alias("acme-eu", "LIVE", "europe")).await?;
+            c.update(2, with_alias("acme-eu", "LIVE", "emea")).await?;
+            c.update(1, with_alias("acme-us", "DEV", "europe")).await
+        })
+        .await
+        .unwrap();
+        let us = store.as_operator().get::<Tenant>("acme-us").await.unwrap();
+        assert_eq!(us.item.alias.unwrap().as_str(), "europe");
+        assert_eq!(us.version, 2);
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_deployable_on_a_tier_needs_a_reason_when_inactive() {
     on_each_backend(async |_, _, store| {

@@ -10,6 +10,7 @@ use crate::access::Actor;
 use crate::access::policy::scope::{latest_image, scope_of, write_action};
 use crate::access::policy::visibility::Visibility;
 use crate::changes::Operation;
+use crate::seen::Reads;
 use crate::{Store, StoreError};
 
 impl Store {
@@ -56,8 +57,9 @@ pub(crate) async fn rights_given(
     owner: &Scope,
 ) -> Result<Rights, StoreError> {
     // Deleting an organization, unlike editing it, is the domain's business.
-    let deleting = scope_of(conn, kind, key, image, Operation::Delete).await?;
-    let rolling_back = scope_of(conn, kind, key, image, Operation::Rollback).await?;
+    let reads = &mut Reads::plain(conn);
+    let deleting = scope_of(reads, kind, key, image, Operation::Delete).await?;
+    let rolling_back = scope_of(reads, kind, key, image, Operation::Rollback).await?;
     Ok(Rights {
         edit: actor.may(write_action(kind, Operation::Update), owner),
         delete: actor.may(write_action(kind, Operation::Delete), &deleting),
@@ -78,13 +80,14 @@ pub(crate) async fn readable(
         kind,
         key: key.to_owned(),
     };
-    let Some(image) = latest_image(conn, kind, key).await? else {
+    let reads = &mut Reads::plain(conn);
+    let Some(image) = latest_image(reads, kind, key).await? else {
         return match Visibility::of(actor) {
             Visibility::All => Ok(None),
             Visibility::Organizations(_) => Err(not_found()),
         };
     };
-    let owner = scope_of(conn, kind, key, &image, Operation::Update).await?;
+    let owner = scope_of(reads, kind, key, &image, Operation::Update).await?;
     match actor.may(Action::Read, &owner) {
         true => Ok(Some((image, owner))),
         false => Err(not_found()),

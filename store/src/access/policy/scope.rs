@@ -3,12 +3,12 @@
 //! set's transaction, so a product created in the same change set counts.
 
 use serde_json::Value;
-use sqlx::AnyConnection;
 use strata_domain::access::{Action, Scope};
 use strata_domain::kind::{Kind, Owner};
 
 use crate::StoreError;
 use crate::changes::Operation;
+use crate::seen::Reads;
 
 /// How a change record stores its scope: '' for the domain's, else the organization's name.
 pub(crate) fn stored_owner(scope: &Scope) -> &str {
@@ -41,7 +41,14 @@ pub(crate) async fn fill_change_owners(pool: &sqlx::AnyPool) -> Result<(), Store
             Some(text) => {
                 let image: Value = serde_json::from_str(&text)
                     .map_err(|e| StoreError::corrupt(format!("change {seq}: {e}")))?;
-                let scope = scope_of(&mut tx, &kind, &key, &image, Operation::Update).await?;
+                let scope = scope_of(
+                    &mut Reads::plain(&mut tx),
+                    &kind,
+                    &key,
+                    &image,
+                    Operation::Update,
+                )
+                .await?;
                 stored_owner(&scope).to_owned()
             }
             None => String::new(),
@@ -75,7 +82,7 @@ pub(crate) fn write_action(kind: &str, operation: Operation) -> Action {
 /// The scope of an image of an entity of `kind` with `key`, as written by `operation`: whose
 /// the entity is ([`Kind::owner`]), found in the tables (or, once deleted, in history).
 pub(crate) async fn scope_of(
-    conn: &mut AnyConnection,
+    reads: &mut Reads<'_>,
     kind: &str,
     key: &str,
     image: &Value,
@@ -97,7 +104,7 @@ pub(crate) async fn scope_of(
             key,
             ..
         } => Scope::Organization(key),
-        Owner::Through { kind, key, .. } => Box::pin(owner_of(conn, kind, &key)).await?,
+        Owner::Through { kind, key, .. } => Box::pin(owner_of(reads, kind, &key)).await?,
         Owner::Unknown => unknown(),
     })
 }
@@ -126,32 +133,37 @@ fn unknown() -> Scope {
 
 /// The latest recorded image of an entity (its deletion's before image if deleted).
 pub(crate) async fn latest_image(
-    conn: &mut AnyConnection,
-    kind: &str,
+    reads: &mut Reads<'_>,
+    kind: &'static str,
     key: &str,
 ) -> Result<Option<Value>, StoreError> {
+    if let Some(known) = reads.recall_latest(kind, key) {
+        return Ok(known);
+    }
     let latest: Option<Option<String>> = sqlx::query_scalar(
         "SELECT COALESCE(after_image, before_image) FROM changes \
          WHERE entity_kind = $1 AND entity_key = $2 ORDER BY entity_version DESC LIMIT 1",
     )
     .bind(kind)
     .bind(key)
-    .fetch_optional(conn)
+    .fetch_optional(reads.conn().await?)
     .await?;
-    latest
+    let image = latest
         .flatten()
         .map(|text| {
             serde_json::from_str(&text)
                 .map_err(|e| StoreError::corrupt(format!("{kind} {key:?} image: {e}")))
         })
-        .transpose()
+        .transpose()?;
+    reads.keep_latest(kind, key, &image);
+    Ok(image)
 }
 
 /// Whose the entity of `kind` and `key` is, read off its latest recorded image (every write
 /// records one; once deleted, the one before its deletion).
-async fn owner_of(conn: &mut AnyConnection, kind: Kind, key: &str) -> Result<Scope, StoreError> {
-    match latest_image(conn, kind.name(), key).await? {
-        Some(image) => scope_of(conn, kind.name(), key, &image, Operation::Update).await,
+async fn owner_of(reads: &mut Reads<'_>, kind: Kind, key: &str) -> Result<Scope, StoreError> {
+    match latest_image(reads, kind.name(), key).await? {
+        Some(image) => scope_of(reads, kind.name(), key, &image, Operation::Update).await,
         None => Ok(unknown()),
     }
 }
