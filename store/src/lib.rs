@@ -29,6 +29,7 @@ mod pending;
 mod products;
 pub mod resolution;
 pub mod sealing;
+mod search_index;
 mod secrets;
 mod seen;
 mod state;
@@ -143,6 +144,7 @@ impl Store {
         };
         migrator.run(&self.pool).await?;
         access::scope::fill_change_owners(&self.pool).await?;
+        search_index::make_all(&self.pool, self.url.backend()).await?;
         Ok(())
     }
 

@@ -1,0 +1,170 @@
+//! The index a list's search goes through, so searching 100,000 tenants reads the rows that
+//! match instead of testing every row's text. A kind's searched text is its key and
+//! [`Entity::SEARCHED`] columns joined by a separator no column holds ([`searched_text`]),
+//! indexed by trigrams: on SQLite an FTS5 table kept by triggers, on PostgreSQL a GIN index of
+//! `pg_trgm` over that expression. [`Store::migrate`] makes them, and makes them again when a
+//! kind's searched columns change (their names carry a digest of the text they index).
+//!
+//! A search shorter than three characters, or one with `%`, `_` or `\` in it, still reads
+//! every row of the index; it finds the same rows.
+
+use sha2::{Digest, Sha256};
+use sqlx::AnyPool;
+use strata_domain::kind::Kind;
+
+use crate::entity::Entity;
+use crate::{Backend, StoreError};
+
+/// Between two columns in the searched text: a control character, which no searched column
+/// holds, so a search never matches across two columns.
+const SEPARATOR: char = '\u{1f}';
+
+/// The searched text of a row of `E` as SQL, each column prefixed by `prefix` (`NEW.` in a
+/// trigger).
+fn searched_text<E: Entity>(prefix: &str) -> String {
+    let parts: Vec<String> = std::iter::once(E::KEY_COLUMN)
+        .chain(E::SEARCHED.iter().copied())
+        .map(|column| format!("COALESCE({prefix}{column}, '')"))
+        .collect();
+    parts.join(&format!(" || '{SEPARATOR}' || "))
+}
+
+/// The name of `E`'s index, which changes with the text it indexes.
+fn index_name<E: Entity>() -> String {
+    let digest = Sha256::digest(searched_text::<E>("").as_bytes());
+    format!("{}_search_{}", E::TABLE, &hex::encode(digest)[..8])
+}
+
+/// The condition a list of `E` searches with: rows whose searched text is `LIKE $1`, escaped
+/// by `\` when `escaped` (the index is only used without an `ESCAPE` clause on SQLite).
+pub(crate) fn condition<E: Entity>(backend: Backend, escaped: bool) -> String {
+    let escape = if escaped { " ESCAPE '\\'" } else { "" };
+    match backend {
+        Backend::Sqlite => format!(
+            "{key} IN (SELECT key FROM {index}_rows WHERE id IN \
+             (SELECT rowid FROM {index} WHERE text LIKE $1{escape}))",
+            key = E::KEY_COLUMN,
+            index = index_name::<E>()
+        ),
+        Backend::Postgres => format!("LOWER({}) LIKE $1{escape}", searched_text::<E>("")),
+    }
+}
+
+/// Whether a search can match at all: no searched column holds a control character.
+pub(crate) fn can_match(search: &str) -> bool {
+    !search.chars().any(char::is_control)
+}
+
+/// Makes every kind's index, unless it is there already.
+pub(crate) async fn make_all(pool: &AnyPool, backend: Backend) -> Result<(), StoreError> {
+    if backend == Backend::Postgres
+        && let Err(e) = sqlx::query("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+            .execute(pool)
+            .await
+    {
+        tracing::warn!(
+            error = %e,
+            "pg_trgm is not available: list searches read every row"
+        );
+        return Ok(());
+    }
+    for kind in Kind::ALL {
+        strata_domain::with_kind!(kind, E => make::<E>(pool, backend).await?);
+    }
+    Ok(())
+}
+
+async fn make<E: Entity>(pool: &AnyPool, backend: Backend) -> Result<(), StoreError> {
+    let name = index_name::<E>();
+    let existing = match backend {
+        Backend::Sqlite => "SELECT name FROM sqlite_master WHERE name LIKE $1",
+        Backend::Postgres => {
+            "SELECT CAST(indexname AS TEXT) FROM pg_indexes WHERE indexname LIKE $1"
+        }
+    };
+    let prefix = format!("{}_search_", E::TABLE);
+    let found: Vec<String> = sqlx::query_scalar(existing)
+        .bind(format!("{prefix}%"))
+        .fetch_all(pool)
+        .await?;
+    // The indexes themselves, not the tables and triggers that go with one on SQLite.
+    let found: Vec<String> = found
+        .into_iter()
+        .filter(|n| n.starts_with(&prefix) && n.len() == name.len())
+        .collect();
+    if found.contains(&name) {
+        return Ok(());
+    }
+    let mut statements = Vec::new();
+    // An index of other columns, from before they changed.
+    for old in &found {
+        match backend {
+            Backend::Sqlite => {
+                for trigger in ["insert", "update", "delete"] {
+                    statements.push(format!("DROP TRIGGER IF EXISTS {old}_{trigger}"));
+                }
+                statements.push(format!("DROP TABLE IF EXISTS {old}"));
+                statements.push(format!("DROP TABLE IF EXISTS {old}_rows"));
+            }
+            Backend::Postgres => statements.push(format!("DROP INDEX IF EXISTS {old}")),
+        }
+    }
+    statements.extend(match backend {
+        Backend::Sqlite => sqlite_index::<E>(&name),
+        Backend::Postgres => vec![format!(
+            "CREATE INDEX {name} ON {} USING gin ((LOWER({})) gin_trgm_ops)",
+            E::TABLE,
+            searched_text::<E>("")
+        )],
+    });
+    let mut tx = pool.begin().await?;
+    for statement in statements {
+        sqlx::query(&statement).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    tracing::info!(table = E::TABLE, index = %name, "made the search index of a list");
+    Ok(())
+}
+
+/// On SQLite: the FTS5 table of searched texts, a table from each of its rows to the entity's
+/// key, the triggers that keep both, and the texts of the rows already stored. (The rows are
+/// found by key: an ordinary table's own rowids may change on `VACUUM`.)
+fn sqlite_index<E: Entity>(name: &str) -> Vec<String> {
+    let (table, key) = (E::TABLE, E::KEY_COLUMN);
+    let insert = |row: &str| {
+        format!(
+            "INSERT INTO {name}_rows (key) VALUES ({row}{key}); \
+             INSERT INTO {name} (rowid, text) VALUES (last_insert_rowid(), {text});",
+            text = searched_text::<E>(row)
+        )
+    };
+    let delete = |row: &str| {
+        format!(
+            "DELETE FROM {name} WHERE rowid = (SELECT id FROM {name}_rows WHERE key = {row}{key}); \
+             DELETE FROM {name}_rows WHERE key = {row}{key};"
+        )
+    };
+    vec![
+        format!("CREATE VIRTUAL TABLE {name} USING fts5(text, tokenize = 'trigram')"),
+        format!("CREATE TABLE {name}_rows (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE)"),
+        format!("INSERT INTO {name}_rows (key) SELECT {key} FROM {table} ORDER BY {key}"),
+        format!(
+            "INSERT INTO {name} (rowid, text) SELECT r.id, {text} FROM {table} \
+             JOIN {name}_rows r ON r.key = {table}.{key}",
+            text = searched_text::<E>(&format!("{table}."))
+        ),
+        format!(
+            "CREATE TRIGGER {name}_insert AFTER INSERT ON {table} BEGIN {} END",
+            insert("NEW.")
+        ),
+        format!(
+            "CREATE TRIGGER {name}_update AFTER UPDATE ON {table} BEGIN {} {} END",
+            delete("OLD."),
+            insert("NEW.")
+        ),
+        format!(
+            "CREATE TRIGGER {name}_delete AFTER DELETE ON {table} BEGIN {} END",
+            delete("OLD.")
+        ),
+    ]
+}
