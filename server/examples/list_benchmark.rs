@@ -3,6 +3,11 @@
 //! TENANTS tenants, each fetched 30 times after one warm-up; p50 and p99, and the HTML size.
 //! Then the editor pages (a tenant's page with its ten resolved configs, a tier layer's
 //! editor) and the impact preview of a tier-layer edit that changes every tenant's config.
+//! Last, the History page once history holds about ten change records per tenant (1,000,000 at
+//! 100,000 tenants): its first load after they were written (which checks the hash chain over
+//! every record not checked before), then loads that check only what is new.
+//!
+//! On SQLite, then PostgreSQL (`scripts/services.sh` starts one).
 //!
 //! Run: `cargo run --release -p strata-server --example list_benchmark [-- TENANTS]`.
 
@@ -10,11 +15,12 @@ use std::time::{Duration, Instant};
 
 use strata_server::config::Settings;
 use strata_server::startup::Application;
-use strata_store::Backend;
 use strata_store::access::{Actor, NewUser};
 use strata_store::test_support::{
-    TestDatabase, benchmark_machine, benchmark_tenants, seed_large_domain,
+    BACKENDS, TestDatabase, benchmark_machine, benchmark_tenants, large_domain_state,
+    seed_large_domain,
 };
+use strata_store::{Backend, Store};
 
 fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
@@ -24,10 +30,17 @@ fn ms(d: Duration) -> String {
 async fn main() {
     let tenants = benchmark_tenants();
     println!(
-        "strata list benchmark: {}, SQLite store, {tenants} tenants",
+        "strata list benchmark: {}, {tenants} tenants",
         benchmark_machine()
     );
-    let db = TestDatabase::new(Backend::Sqlite).await;
+    for backend in BACKENDS {
+        println!("{backend:?} store:");
+        run(backend, tenants).await;
+    }
+}
+
+async fn run(backend: Backend, tenants: usize) {
+    let db = TestDatabase::new(backend).await;
     let store = db.store().await;
     seed_large_domain(&store, tenants).await;
     let dir = tempfile::tempdir().unwrap();
@@ -71,6 +84,7 @@ async fn main() {
         ("first page", "/tenants".to_owned()),
         ("last page", format!("/tenants?page={last_page}")),
         ("search", "/tenants?q=t0999".to_owned()),
+        ("search of two characters", "/tenants?q=t9".to_owned()),
         (
             "sorted by state, descending",
             "/tenants?sort=state&desc=1".to_owned(),
@@ -147,7 +161,62 @@ async fn main() {
         ms(samples[samples.len() / 2]),
         ms(samples[samples.len() - 1])
     );
+    history_page(&store, &client, &base, tenants).await;
     store.close().await;
+    db.drop_database().await;
+}
+
+/// Grows history to about ten records per tenant (rounds of an import that turns every
+/// tenant's termination protection on or off), then measures the History page.
+async fn history_page(store: &Store, client: &reqwest::Client, base: &str, tenants: usize) {
+    let started = Instant::now();
+    for round in 1..=9 {
+        let mut state = large_domain_state(tenants);
+        for tenant in state.get_mut("tenant").unwrap().values_mut() {
+            tenant["termination_protection"] = serde_json::json!(round % 2 == 1);
+        }
+        store
+            .import_state(&Actor::operator("benchmark"), "grow history", &state)
+            .await
+            .unwrap();
+    }
+    // Two tiers, an organization, ten deployables and a product, then each tenant and layer,
+    // then a record per tenant each round.
+    let records = 14 + tenants + tenants / 10 + 9 * tenants;
+    println!(
+        "history grown to {records} change records in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let url = format!("{base}/history");
+    let page = || async {
+        let response = client.get(&url).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{url}");
+        response.text().await.unwrap().len()
+    };
+    let started = Instant::now();
+    page().await;
+    println!(
+        "GET /history, first load after the records were written: {}",
+        ms(started.elapsed())
+    );
+    for (what, path) in [
+        ("newest records", "/history".to_owned()),
+        ("one tenant's records", "/history?key=big-t00042".to_owned()),
+        ("a page deep in history", "/history?page=5000".to_owned()),
+    ] {
+        let url = format!("{base}{path}");
+        let (samples, size) = sampled(31, || async {
+            let response = client.get(&url).send().await.unwrap();
+            assert_eq!(response.status(), 200, "{url}");
+            response.text().await.unwrap().len()
+        })
+        .await;
+        println!(
+            "GET {path} ({what}, {records} records): p50 {}, p99 {}, {size} bytes of HTML",
+            ms(samples[samples.len() / 2]),
+            ms(samples[samples.len() - 1])
+        );
+    }
 }
 
 /// Runs `request` `rounds` times, the first as a warm-up: the other rounds' times sorted, and
