@@ -172,9 +172,12 @@ async fn history_page(store: &Store, client: &reqwest::Client, base: &str, tenan
     let started = Instant::now();
     for round in 1..=9 {
         let mut state = large_domain_state(tenants);
-        for tenant in state.get_mut("tenant").unwrap().values_mut() {
+        let table = state.remove("tenant").unwrap();
+        let toggled = table.into_iter().map(|(key, mut tenant)| {
             tenant["termination_protection"] = serde_json::json!(round % 2 == 1);
-        }
+            (key, tenant)
+        });
+        state.insert("tenant".to_owned(), toggled.collect());
         store
             .import_state(&Actor::operator("benchmark"), "grow history", &state)
             .await

@@ -104,6 +104,12 @@ impl Store {
         }
         // Texts are bound before times: this condition goes before the time conditions.
         let visibility = Visibility::of(actor);
+        // Every record, for one who sees them all: numbered 1, 2, 3… by the chain, so the
+        // newest number is how many there are, without counting a million rows.
+        let every_record = conditions.is_empty()
+            && filter.from_ms.is_none()
+            && filter.until_ms.is_none()
+            && matches!(visibility, Visibility::All);
         if visibility.sees_nothing() {
             return Ok(ListPage {
                 items: Vec::new(),
@@ -128,7 +134,10 @@ impl Store {
             format!("WHERE {}", conditions.join(" AND "))
         };
         let window = format!("LIMIT {} OFFSET {}", param(), param());
-        let count_sql = format!("SELECT COUNT(*) FROM changes {filter_sql}");
+        let count_sql = match every_record {
+            true => "SELECT COALESCE(MAX(seq), 0) FROM changes".to_owned(),
+            false => format!("SELECT COUNT(*) FROM changes {filter_sql}"),
+        };
         let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
         for t in &texts {
             count = count.bind(t);
