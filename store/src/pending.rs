@@ -32,6 +32,9 @@ const VALUES_PER_STATEMENT: usize = 500;
 #[derive(Default)]
 pub(crate) struct Pending {
     rows: Vec<Box<dyn PendingRow>>,
+    /// A send failed: some of its rows may be written and others not, so the change set
+    /// must be given up; every later send (and so its commit) is refused.
+    failed: bool,
 }
 
 impl Pending {
@@ -50,9 +53,15 @@ impl Pending {
 
     /// Sends every waiting row, in the order they were written.
     pub(crate) async fn send(&mut self, conn: &mut AnyConnection) -> Result<(), StoreError> {
+        if self.failed {
+            return Err(StoreError::corrupt(
+                "an earlier write of this change set failed half-way; give the change set up",
+            ));
+        }
         if self.rows.is_empty() {
             return Ok(());
         }
+        self.failed = true;
         // Rows in the order written, but those that refer to nothing after the others, so
         // rows of one table (a change record after each entity) are sent together.
         let (mut rows, free): (Vec<_>, Vec<_>) = std::mem::take(&mut self.rows)
@@ -83,6 +92,7 @@ impl Pending {
             query.execute(&mut *conn).await?;
             start = end;
         }
+        self.failed = false;
         Ok(())
     }
 }

@@ -76,37 +76,65 @@ pub(crate) async fn make_all(pool: &AnyPool, backend: Backend) -> Result<(), Sto
 
 async fn make<E: Entity>(pool: &AnyPool, backend: Backend) -> Result<(), StoreError> {
     let name = index_name::<E>();
+    let prefix = format!("{}_search_", E::TABLE);
+    let mut tx = pool.begin().await?;
+    // One process at a time (replicas may migrate together): the domain row's lock, which is
+    // the database's write lock on SQLite.
+    sqlx::query("UPDATE domain SET revision = revision WHERE id = 1")
+        .execute(&mut *tx)
+        .await?;
     let existing = match backend {
-        Backend::Sqlite => "SELECT name FROM sqlite_master WHERE name LIKE $1",
+        Backend::Sqlite => "SELECT name, type FROM sqlite_master WHERE name LIKE $1",
         Backend::Postgres => {
-            "SELECT CAST(indexname AS TEXT) FROM pg_indexes WHERE indexname LIKE $1"
+            "SELECT CAST(indexname AS TEXT), 'index' FROM pg_indexes \
+             WHERE indexname LIKE $1 AND schemaname = current_schema()"
         }
     };
-    let prefix = format!("{}_search_", E::TABLE);
-    let found: Vec<String> = sqlx::query_scalar(existing)
+    let found: Vec<(String, String)> = sqlx::query_as(existing)
         .bind(format!("{prefix}%"))
-        .fetch_all(pool)
+        .fetch_all(&mut *tx)
         .await?;
-    // The indexes themselves, not the tables and triggers that go with one on SQLite.
-    let found: Vec<String> = found
+    let found: Vec<(String, String)> = found
         .into_iter()
-        .filter(|n| n.starts_with(&prefix) && n.len() == name.len())
+        .filter(|(n, _)| n.starts_with(&prefix))
         .collect();
-    if found.contains(&name) {
+    // Whole: on SQLite the table, its key table and the three triggers that keep them (a
+    // table rebuilt by a later migration loses its triggers).
+    let parts = match backend {
+        Backend::Sqlite => ["", "_rows", "_insert", "_update", "_delete"]
+            .iter()
+            .map(|part| format!("{name}{part}"))
+            .collect(),
+        Backend::Postgres => vec![name.clone()],
+    };
+    if parts
+        .iter()
+        .all(|part| found.iter().any(|(n, _)| n == part))
+    {
+        tx.rollback().await?;
         return Ok(());
     }
     let mut statements = Vec::new();
-    // An index of other columns, from before they changed.
-    for old in &found {
-        match backend {
-            Backend::Sqlite => {
-                for trigger in ["insert", "update", "delete"] {
-                    statements.push(format!("DROP TRIGGER IF EXISTS {old}_{trigger}"));
-                }
+    // Whatever is there of an index: of other columns, from before they changed, or a part.
+    // Triggers first, then the FTS5 tables (their own tables go with them), then the rest.
+    let base = |n: &str| n.len() == name.len();
+    for (old, what) in &found {
+        if what == "trigger" {
+            statements.push(format!("DROP TRIGGER IF EXISTS {old}"));
+        }
+    }
+    for (old, what) in &found {
+        match (backend, what.as_str()) {
+            (Backend::Postgres, _) => statements.push(format!("DROP INDEX IF EXISTS {old}")),
+            (Backend::Sqlite, "table") if base(old) => {
                 statements.push(format!("DROP TABLE IF EXISTS {old}"));
-                statements.push(format!("DROP TABLE IF EXISTS {old}_rows"));
             }
-            Backend::Postgres => statements.push(format!("DROP INDEX IF EXISTS {old}")),
+            _ => {}
+        }
+    }
+    for (old, what) in &found {
+        if backend == Backend::Sqlite && what == "table" && old.ends_with("_rows") {
+            statements.push(format!("DROP TABLE IF EXISTS {old}"));
         }
     }
     statements.extend(match backend {
@@ -117,7 +145,6 @@ async fn make<E: Entity>(pool: &AnyPool, backend: Backend) -> Result<(), StoreEr
             searched_text::<E>("")
         )],
     });
-    let mut tx = pool.begin().await?;
     for statement in statements {
         sqlx::query(&statement).execute(&mut *tx).await?;
     }

@@ -335,3 +335,54 @@ async fn a_search_finds_exactly_the_rows_that_hold_it_through_its_index() {
     })
     .await;
 }
+
+/// A trigger of the SQLite index gone (a later migration that rebuilds a table drops its
+/// triggers): the next migration makes the index whole again, and searches see new writes.
+#[tokio::test]
+async fn a_search_index_missing_a_trigger_is_made_whole_by_the_next_migration() {
+    use sqlx::Connection;
+    use strata_domain::names::TenantAlias;
+    use strata_store::Backend;
+    use strata_store::test_support::TestDatabase;
+
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let store = db.store().await;
+    store.load_demo("ada").await.unwrap();
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(db.url.as_sqlx())
+        .await
+        .unwrap();
+    let trigger: String = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'tenants_search_%_update'",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    sqlx::query(&format!("DROP TRIGGER {trigger}"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+
+    store.migrate().await.unwrap();
+    let operator = Actor::operator("ada");
+    let first = store
+        .as_operator()
+        .list::<Tenant>()
+        .await
+        .unwrap()
+        .remove(0);
+    let mut tenant = first.item.clone();
+    tenant.alias = Some(TenantAlias::parse("walrus-bay").unwrap());
+    let mut change = store.begin(&operator, "an alias").await.unwrap();
+    change.update(first.version, tenant).await.unwrap();
+    change.commit().await.unwrap();
+    let found = store
+        .as_actor(&operator)
+        .list_page::<Tenant>(&query("walrus", None, false, 0, 10))
+        .await
+        .unwrap();
+    assert_eq!(found.total, 1);
+    assert_eq!(found.items[0].item.name, first.item.name);
+    store.close().await;
+}
