@@ -114,7 +114,7 @@ async fn run(backend: Backend, tenants: usize) {
             ms(samples[samples.len() - 1])
         );
     }
-    for (what, path) in [
+    let editors = [
         (
             "a tenant with 10 resolved configs",
             "/tenants/big-t00000".to_owned(),
@@ -123,20 +123,8 @@ async fn run(backend: Backend, tenants: usize) {
             "a tier layer's editor",
             "/configs/service-0/tier/LIVE".to_owned(),
         ),
-    ] {
-        let url = format!("{base}{path}");
-        let (samples, size) = sampled(31, || async {
-            let response = client.get(&url).send().await.unwrap();
-            assert_eq!(response.status(), 200, "{url}");
-            response.text().await.unwrap().len()
-        })
-        .await;
-        println!(
-            "GET {path} ({what}): p50 {}, p99 {}, {size} bytes of HTML",
-            ms(samples[samples.len() / 2]),
-            ms(samples[samples.len() - 1])
-        );
-    }
+    ];
+    pages(&client, &base, &editors, "").await;
     let preview = [
         ("deployable", "service-0"),
         ("kind", "tier"),
@@ -190,32 +178,35 @@ async fn history_page(store: &Store, client: &reqwest::Client, base: &str, tenan
         "history grown to {records} change records in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    let url = format!("{base}/history");
-    let page = || async {
-        let response = client.get(&url).send().await.unwrap();
-        assert_eq!(response.status(), 200, "{url}");
-        response.text().await.unwrap().len()
-    };
     let started = Instant::now();
-    page().await;
+    fetch(client, &format!("{base}/history")).await;
     println!(
         "GET /history, first load after the records were written: {}",
         ms(started.elapsed())
     );
-    for (what, path) in [
+    let history = [
         ("newest records", "/history".to_owned()),
         ("one tenant's records", "/history?key=big-t00042".to_owned()),
         ("a page deep in history", "/history?page=5000".to_owned()),
-    ] {
+    ];
+    pages(client, base, &history, &format!(", {records} records")).await;
+}
+
+/// GETs `url`, which must answer 200: the size of its body.
+async fn fetch(client: &reqwest::Client, url: &str) -> usize {
+    let response = client.get(url).send().await.unwrap();
+    assert_eq!(response.status(), 200, "{url}");
+    response.text().await.unwrap().len()
+}
+
+/// Fetches each page 31 times, the first as a warm-up, and prints p50, p99 and its size;
+/// `about` follows each page's description.
+async fn pages(client: &reqwest::Client, base: &str, pages: &[(&str, String)], about: &str) {
+    for (what, path) in pages {
         let url = format!("{base}{path}");
-        let (samples, size) = sampled(31, || async {
-            let response = client.get(&url).send().await.unwrap();
-            assert_eq!(response.status(), 200, "{url}");
-            response.text().await.unwrap().len()
-        })
-        .await;
+        let (samples, size) = sampled(31, || fetch(client, &url)).await;
         println!(
-            "GET {path} ({what}, {records} records): p50 {}, p99 {}, {size} bytes of HTML",
+            "GET {path} ({what}{about}): p50 {}, p99 {}, {size} bytes of HTML",
             ms(samples[samples.len() / 2]),
             ms(samples[samples.len() - 1])
         );

@@ -162,7 +162,7 @@ impl ChangeSet {
 
     /// Keeps the entity as just written, for later writes of this change set to read.
     pub(crate) fn remember<E: crate::entity::Entity>(&mut self, written: &Versioned<E>) {
-        self.seen.remember(&written.item.key(), Some(written));
+        self.seen.remember(written);
     }
 
     /// Reads the latest version of every entity of `kind` at once, so writing many of them

@@ -73,10 +73,11 @@ impl Seen {
         }
     }
 
-    /// Keeps the entity as the change set has just written it (or its absence, once deleted).
-    pub(crate) fn remember<E: Entity>(&mut self, key: &str, written: Option<&Versioned<E>>) {
-        let kept = written.map(|w| Arc::new(w.clone()) as Arc<dyn Any + Send + Sync>);
-        self.entities.insert((E::KIND, key.to_owned()), kept);
+    /// Keeps the entity as the change set has just written it.
+    pub(crate) fn remember<E: Entity>(&mut self, written: &Versioned<E>) {
+        let kept: Arc<dyn Any + Send + Sync> = Arc::new(written.clone());
+        self.entities
+            .insert((E::KIND, written.item.key()), Some(kept));
     }
 
     /// The version the next write of the entity gets, if the kind's versions were read.

@@ -1,6 +1,8 @@
 //! Lists a page at a time on both databases: search over key and text columns, sorting with
 //! the key breaking ties, windows and totals, and a bad sort column named.
 
+use crate::common;
+
 use strata_domain::listing::ListQuery;
 use strata_domain::tenant::Tenant;
 use strata_domain::tier::Tier;
@@ -23,14 +25,7 @@ async fn lists_search_sort_and_page_in_the_database() {
     on_each_backend(async |backend, _, store| {
         store.load_demo("ada").await.unwrap();
         let operator = Actor::operator("ada");
-        let all: Vec<Tenant> = store
-            .as_operator()
-            .list::<Tenant>()
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|v| v.item)
-            .collect();
+        let all = common::all_tenants(store).await;
 
         // Pages of 15 in key order add up to the whole list.
         let mut seen = Vec::new();
@@ -247,21 +242,7 @@ async fn a_search_finds_exactly_the_rows_that_hold_it_through_its_index() {
             assert_eq!(got, found_by(tenants, search), "{backend:?}: {search:?}");
             assert_eq!(page.total, got.len() as i64, "{backend:?}: {search:?}");
         };
-        let tenants = |store: &strata_store::Store| {
-            let store = store.clone();
-            async move {
-                let all: Vec<Tenant> = store
-                    .as_operator()
-                    .list::<Tenant>()
-                    .await
-                    .unwrap()
-                    .into_iter()
-                    .map(|v| v.item)
-                    .collect();
-                all
-            }
-        };
-        let all = tenants(store).await;
+        let all = common::all_tenants(store).await;
         let first = all[0].clone();
         let mut searches: Vec<String> = vec![
             "e".into(),
@@ -298,12 +279,12 @@ async fn a_search_finds_exactly_the_rows_that_hold_it_through_its_index() {
         let mut change = store.begin(&operator, "an alias").await.unwrap();
         change.update(version, changed.clone()).await.unwrap();
         change.commit().await.unwrap();
-        check(&tenants(store).await, "zebra").await;
+        check(&common::all_tenants(store).await, "zebra").await;
         changed.alias = Some(TenantAlias::parse("okapi-crossing").unwrap());
         let mut change = store.begin(&operator, "another alias").await.unwrap();
         change.update(version + 1, changed).await.unwrap();
         change.commit().await.unwrap();
-        let now = tenants(store).await;
+        let now = common::all_tenants(store).await;
         for search in ["zebra", "okapi", "crossing"] {
             check(&now, search).await;
         }

@@ -180,6 +180,12 @@ pub async fn person(store: &strata_store::Store, name: &str, role: Option<Role>)
     Actor::Person(store.signed_in_person(name).await.unwrap().unwrap())
 }
 
+/// Every tenant, as the operator reads them, in key order.
+pub async fn all_tenants(store: &Store) -> Vec<Tenant> {
+    let all = store.as_operator().list::<Tenant>().await.unwrap();
+    all.into_iter().map(|v| v.item).collect()
+}
+
 /// Every resolved config of every tenant that is not deleted, with its tenant, as the
 /// operator reads them one by one.
 pub async fn every_resolved(store: &Store) -> Vec<(Tenant, ResolvedConfig)> {
