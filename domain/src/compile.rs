@@ -3,13 +3,14 @@
 //! store's state), so any process that can read an origin can build it.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 
 use serde::Deserialize;
 use serde_json::Value;
 
 use crate::deployable::Deployable;
 use crate::layer::{ConfigLayer, Layer};
+use crate::names::{DeployableName, ProductName, TierName};
 use crate::product::Product;
 use crate::resolve::merged;
 use crate::tenant::Tenant;
@@ -69,9 +70,10 @@ impl Unknown {
 }
 
 struct CompiledTenant {
-    tier: String,
-    /// deployable → the resolved config as compact JSON.
-    configs: HashMap<String, Arc<[u8]>>,
+    tier: TierName,
+    /// deployable → the resolved config as compact JSON. (Names, not strings: a million
+    /// configs hold each name once.)
+    configs: HashMap<DeployableName, Arc<[u8]>>,
 }
 
 /// Every resolved config of one revision, ready to serve.
@@ -88,6 +90,8 @@ pub struct Compiled {
     only_tier: Option<String>,
     /// How many tenants were compiled for this revision (the others were carried over).
     pub recompiled_tenants: usize,
+    /// How many configs it holds (counted as tenants come and go, not by walking them).
+    configs: usize,
     /// The tables of the revision this one was compiled from (not kept alive by it), and
     /// every tenant whose configs may differ from it (compiled again or dropped): what
     /// [`Compiled::differences`] with that revision looks at.
@@ -113,12 +117,22 @@ struct Inputs<'a> {
     layers: Option<&'a Table>,
     /// Configs of tenants without a layer of their own for the deployable, by (deployable,
     /// tier, product): every such tenant of a product on a tier runs the same config, compiled
-    /// once and shared (in memory too).
-    shared: std::cell::RefCell<HashMap<SharedBy, Arc<[u8]>>>,
+    /// once and shared (in memory too), also by tenants compiled on other threads.
+    shared: std::sync::RwLock<HashMap<SharedBy, Arc<[u8]>>>,
+}
+
+/// The deployables of a tenant whose layers changed, by the scopes of its tier, its product
+/// and its own.
+struct Redo<'a>([Option<&'a HashSet<&'a str>>; 3]);
+
+impl Redo<'_> {
+    fn contains(&self, deployable: &str) -> bool {
+        self.0.iter().flatten().any(|set| set.contains(deployable))
+    }
 }
 
 /// (deployable, tier, product): who shares a config.
-type SharedBy = (String, String, String);
+type SharedBy = (DeployableName, TierName, ProductName);
 
 impl<'a> Inputs<'a> {
     fn new(tables: &'a Tables) -> Result<Inputs<'a>, String> {
@@ -142,7 +156,7 @@ impl<'a> Inputs<'a> {
     fn compile(
         &self,
         tenant: &Tenant,
-        keep: Option<(&CompiledTenant, &HashSet<&str>)>,
+        keep: Option<(&CompiledTenant, &Redo)>,
     ) -> Result<CompiledTenant, String> {
         let product = self
             .products
@@ -155,7 +169,7 @@ impl<'a> Inputs<'a> {
                 && !redo.contains(name.as_str())
                 && let Some(bytes) = old.configs.get(name.as_str())
             {
-                configs.insert(name.to_string(), bytes.clone());
+                configs.insert(name.clone(), bytes.clone());
                 continue;
             }
             let deployable = self.deployables.get(name.as_str()).ok_or_else(|| {
@@ -184,25 +198,50 @@ impl<'a> Inputs<'a> {
                     .any(|(s, layer)| s == scope && layer.is_some())
             };
             let bytes = match Layer::is_shared(&scopes, set) {
-                true => self
-                    .shared
-                    .borrow_mut()
-                    .entry((
-                        name.to_string(),
-                        tenant.tier.to_string(),
-                        tenant.product.to_string(),
-                    ))
-                    .or_insert_with(compile)
-                    .clone(),
+                true => {
+                    let by = (name.clone(), tenant.tier.clone(), tenant.product.clone());
+                    let shared = self.shared.read().unwrap_or_else(PoisonError::into_inner);
+                    match shared.get(&by) {
+                        Some(bytes) => bytes.clone(),
+                        None => {
+                            drop(shared);
+                            let mut shared =
+                                self.shared.write().unwrap_or_else(PoisonError::into_inner);
+                            shared.entry(by).or_insert_with(compile).clone()
+                        }
+                    }
+                }
                 false => compile(),
             };
-            configs.insert(name.to_string(), bytes);
+            configs.insert(name.clone(), bytes);
         }
         Ok(CompiledTenant {
-            tier: tenant.tier.to_string(),
+            tier: tenant.tier.clone(),
             configs,
         })
     }
+}
+
+/// Fewer items than this are worked through on the caller's thread.
+const PARTS_FROM: usize = 2_000;
+
+/// `each` of `items`, in order: a part per core on threads of their own when there are many.
+fn in_parts<T: Sync, R: Send>(items: &[T], each: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if items.len() < PARTS_FROM || cores == 1 {
+        return items.iter().map(each).collect();
+    }
+    let each = &each;
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = items
+            .chunks(items.len().div_ceil(cores))
+            .map(|part| scope.spawn(move || part.iter().map(each).collect::<Vec<R>>()))
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|part| part.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 /// Each entity that differs between two states, (kind, key): added, removed or changed. Parts
@@ -226,17 +265,6 @@ pub fn changed_entities(before: &Tables, after: &Tables) -> Vec<(String, String)
     changed
 }
 
-/// The compiled tenants named in `names`, or all of them.
-fn among<'a>(
-    tenants: &'a imbl::HashMap<String, Arc<CompiledTenant>>,
-    names: Option<&'a Vec<String>>,
-) -> Box<dyn Iterator<Item = (&'a String, &'a Arc<CompiledTenant>)> + 'a> {
-    match names {
-        Some(names) => Box::new(names.iter().filter_map(|n| tenants.get_key_value(n))),
-        None => Box::new(tenants.iter()),
-    }
-}
-
 fn text<'a>(row: &'a Value, pointer: &str) -> Option<&'a str> {
     row.pointer(pointer).and_then(Value::as_str)
 }
@@ -252,6 +280,7 @@ impl Compiled {
             source: Arc::new(Tables::new()),
             only_tier: None,
             recompiled_tenants: 0,
+            configs: 0,
             touched: None,
         }
     }
@@ -349,9 +378,12 @@ impl Compiled {
         let rows = after.get("tenant").unwrap_or(&empty);
         let mut tenants = self.tenants.clone();
         let mut aliases = self.aliases.clone();
+        let mut configs = self.configs;
+        // How many configs a tenant held: what the count loses when it goes or is replaced.
+        let held = |tenant: Option<Arc<CompiledTenant>>| tenant.map_or(0, |t| t.configs.len());
         for name in &tenants_hit {
             if !rows.contains_key(*name) {
-                tenants.remove(*name);
+                configs -= held(tenants.remove(*name));
             }
             // Its alias comes back below with its row, if it is still served and has one.
             let old_alias = before
@@ -364,7 +396,6 @@ impl Compiled {
                 aliases.remove(alias);
             }
         }
-        let mut recompiled = 0;
         let mut touched: Vec<String> = tenants_hit.iter().map(|name| (*name).to_owned()).collect();
         // Only a tier's or product's change can reach tenants not named by the change.
         let candidates: Box<dyn Iterator<Item = (&String, &Value)>> =
@@ -377,6 +408,7 @@ impl Compiled {
             } else {
                 Box::new(rows.iter())
             };
+        let mut hits = Vec::new();
         for (name, row) in candidates {
             let hit = tenants_hit.contains(name.as_str())
                 || text(row, "/tier").is_some_and(|t| tiers_hit.contains(t))
@@ -384,38 +416,49 @@ impl Compiled {
             if !hit {
                 continue;
             }
-            tenants.remove(name);
             if !tenants_hit.contains(name.as_str()) {
                 touched.push(name.clone());
             }
+            hits.push((name, row));
+        }
+        // Each hit tenant compiled again, or `None` when it is not served here.
+        let compile = |(name, row): &(&String, &Value)| {
             let tenant: Tenant =
-                Tenant::deserialize(row).map_err(|e| format!("tenant {name:?}: {e}"))?;
+                Tenant::deserialize(*row).map_err(|e| format!("tenant {name:?}: {e}"))?;
             let wanted = self
                 .only_tier
                 .as_deref()
                 .is_none_or(|tier| tenant.tier.as_str() == tier);
             if !tenant.state.is_served() || !wanted {
-                continue;
+                return Ok(None);
             }
-            let old = self.tenants.get(name).filter(|old| {
-                old.tier == tenant.tier.as_str()
+            let old = self.tenants.get(*name).filter(|old| {
+                old.tier == tenant.tier
                     && !whole_tenants.contains(name.as_str())
                     && !whole_products.contains(tenant.product.as_str())
             });
-            let redo: HashSet<&str> = [
-                ("tier", tenant.tier.as_str()),
-                ("product", tenant.product.as_str()),
-                ("tenant", name.as_str()),
-            ]
-            .iter()
-            .filter_map(|scope| layers_hit.get(scope))
-            .flatten()
-            .copied()
-            .collect();
+            let redo = Redo(
+                [
+                    ("tier", tenant.tier.as_str()),
+                    ("product", tenant.product.as_str()),
+                    ("tenant", name.as_str()),
+                ]
+                .map(|scope| layers_hit.get(&scope)),
+            );
             let keep = old.map(|old| (&**old, &redo));
-            tenants.insert(name.clone(), Arc::new(inputs.compile(&tenant, keep)?));
-            if let Some(alias) = &tenant.alias {
-                aliases.insert(alias.to_string(), name.clone());
+            let compiled = Arc::new(inputs.compile(&tenant, keep)?);
+            Ok::<_, String>(Some((compiled, tenant.alias)))
+        };
+        let mut recompiled = 0;
+        for ((name, _), compiled) in hits.iter().zip(in_parts(&hits, compile)) {
+            let Some((compiled, alias)) = compiled? else {
+                configs -= held(tenants.remove(*name));
+                continue;
+            };
+            configs += compiled.configs.len();
+            configs -= held(tenants.insert((*name).clone(), compiled));
+            if let Some(alias) = alias {
+                aliases.insert(alias.to_string(), (*name).clone());
             }
             recompiled += 1;
         }
@@ -427,6 +470,7 @@ impl Compiled {
             source: tables,
             only_tier: self.only_tier.clone(),
             recompiled_tenants: recompiled,
+            configs,
             touched: Some((Arc::downgrade(&self.source), touched)),
         })
     }
@@ -439,14 +483,15 @@ impl Compiled {
     /// Keeps only the tenants of `tier`: for a cache that serves one tier.
     pub fn retain_tier(&mut self, tier: &str) {
         self.only_tier = Some(tier.to_owned());
-        self.tenants.retain(|_, t| t.tier == tier);
+        self.tenants.retain(|_, t| t.tier.as_str() == tier);
+        self.configs = self.tenants.values().map(|t| t.configs.len()).sum();
         let tenants = &self.tenants;
         self.aliases.retain(|_, name| tenants.contains_key(name));
     }
 
     /// How many resolved configs the revision holds.
     pub fn len(&self) -> usize {
-        self.tenants.values().map(|t| t.configs.len()).sum()
+        self.configs
     }
 
     pub fn is_empty(&self) -> bool {
@@ -484,42 +529,52 @@ impl Compiled {
             .as_ref()
             .filter(|(from, _)| std::ptr::eq(from.as_ptr(), Arc::as_ptr(&base.source)))
             .map(|(_, names)| names);
-        let mut changed = Vec::new();
-        for (name, tenant) in among(&self.tenants, touched) {
-            let old = base.tenants.get(name);
-            if old.is_some_and(|old| Arc::ptr_eq(old, tenant)) {
-                continue;
+        let (mut changed, mut gone) = (Vec::new(), Vec::new());
+        // One tenant in both revisions: what it adds or changes, and what it no longer has.
+        let mut compare = |name: &'a str,
+                           new: Option<&'a Arc<CompiledTenant>>,
+                           old: Option<&'a Arc<CompiledTenant>>| {
+            if let (Some(new), Some(old)) = (new, old)
+                && Arc::ptr_eq(new, old)
+            {
+                return;
             }
-            for (deployable, bytes) in &tenant.configs {
-                let same = old.is_some_and(|old| {
-                    old.tier == tenant.tier
-                        && old
-                            .configs
-                            .get(deployable)
-                            .is_some_and(|b| b[..] == bytes[..])
-                });
-                if !same {
-                    changed.push((
-                        tenant.tier.as_str(),
-                        name.as_str(),
-                        deployable.as_str(),
-                        &bytes[..],
-                    ));
+            // What the other revision holds of the tenant, on the same tier.
+            let on_tier = |other: Option<&'a Arc<CompiledTenant>>, tier: &TierName| {
+                other.filter(|other| other.tier == *tier)
+            };
+            if let Some(new) = new {
+                let old = on_tier(old, &new.tier);
+                for (deployable, bytes) in &new.configs {
+                    let same = old.and_then(|old| old.configs.get(deployable));
+                    if !same.is_some_and(|b| Arc::ptr_eq(b, bytes) || b[..] == bytes[..]) {
+                        changed.push((new.tier.as_str(), name, deployable.as_str(), &bytes[..]));
+                    }
                 }
             }
-        }
-        let mut gone = Vec::new();
-        for (name, old) in among(&base.tenants, touched) {
-            let new = self.tenants.get(name);
-            if new.is_some_and(|new| Arc::ptr_eq(new, old)) {
-                continue;
+            if let Some(old) = old {
+                let new = on_tier(new, &old.tier);
+                for deployable in old.configs.keys() {
+                    if !new.is_some_and(|new| new.configs.contains_key(deployable)) {
+                        gone.push((old.tier.as_str(), name, deployable.as_str()));
+                    }
+                }
             }
-            for deployable in old.configs.keys() {
-                let kept = new.is_some_and(|new| {
-                    new.tier == old.tier && new.configs.contains_key(deployable)
-                });
-                if !kept {
-                    gone.push((old.tier.as_str(), name.as_str(), deployable.as_str()));
+        };
+        match touched {
+            Some(names) => {
+                for name in names {
+                    compare(name, self.tenants.get(name), base.tenants.get(name));
+                }
+            }
+            None => {
+                for (name, new) in &self.tenants {
+                    compare(name, Some(new), base.tenants.get(name));
+                }
+                for (name, old) in &base.tenants {
+                    if !self.tenants.contains_key(name) {
+                        compare(name, None, Some(old));
+                    }
                 }
             }
         }
@@ -550,6 +605,18 @@ impl Compiled {
         (changed, gone)
     }
 
+    /// The tenant `alias` names, if any.
+    pub fn alias(&self, alias: &str) -> Option<&str> {
+        self.aliases.get(alias).map(String::as_str)
+    }
+
+    /// A config as compact JSON, by the tenant's own name (not an alias).
+    pub fn config(&self, tier: &str, tenant: &str, deployable: &str) -> Option<&[u8]> {
+        let compiled = self.tenants.get(tenant)?;
+        let bytes = compiled.configs.get(deployable)?;
+        (compiled.tier.as_str() == tier).then_some(&bytes[..])
+    }
+
     /// A tenant's own name, given its name or one of its aliases.
     pub fn own_name<'a>(&'a self, tenant: &'a str) -> &'a str {
         self.aliases.get(tenant).map_or(tenant, String::as_str)
@@ -561,11 +628,11 @@ impl Compiled {
         let Some(compiled) = self.tenants.get(name) else {
             return Err(Unknown::Tenant(tenant.to_owned()));
         };
-        if compiled.tier != tier {
+        if compiled.tier.as_str() != tier {
             return Err(Unknown::Tier {
                 tier: tier.to_owned(),
                 tenant: name.to_owned(),
-                runs_on: compiled.tier.clone(),
+                runs_on: compiled.tier.to_string(),
             });
         }
         match compiled.configs.get(deployable) {
@@ -820,6 +887,54 @@ mod tests {
             unknown("LIVE", "acme-eu", "worker").message(),
             "tenant \"acme-eu\" does not run deployable \"worker\""
         );
+    }
+
+    /// Enough tenants that they are compiled a part per core: each still gets exactly its own
+    /// stack of layers, a config its product shares on its tier is one allocation whichever
+    /// part compiled it, and the count of configs is what it holds.
+    #[test]
+    fn many_tenants_compiled_on_several_threads_each_get_their_own_configs() {
+        let mut tables = tables();
+        let tenants = 3 * PARTS_FROM;
+        for t in 0..tenants {
+            let (name, tier) = (format!("many-{t:05}"), ["LIVE", "DEV"][t % 2]);
+            tables.get_mut("tenant").unwrap().insert(
+                name.clone(),
+                json!({"name": name, "product": "acme-shop", "tier": tier, "alias": format!("many-alias-{t}"), "termination_protection": false, "state": "active"}),
+            );
+            if t % 7 == 0 {
+                tables.get_mut("config layer").unwrap().insert(
+                    format!("web-api/tenant/{name}"),
+                    json!({"deployable": "web-api", "scope": {"kind": "tenant", "name": name}, "config": {"db": {"port": t}}}),
+                );
+            }
+        }
+        let compiled = Compiled::build(3, Arc::new(tables)).unwrap();
+        assert_eq!(compiled.len(), tenants + 1);
+        assert_eq!(compiled.len(), compiled.configs().count());
+        let config = |tier: &str, t: usize| {
+            let bytes = compiled
+                .get(tier, &format!("many-alias-{t}"), "web-api")
+                .unwrap();
+            (serde_json::from_slice::<Value>(&bytes).unwrap(), bytes)
+        };
+        for t in 0..tenants {
+            let tier = ["LIVE", "DEV"][t % 2];
+            let host = if tier == "LIVE" {
+                "db.live"
+            } else {
+                "localhost"
+            };
+            let port = if t % 7 == 0 { t } else { 5432 };
+            let expected = json!({"db": {"host": host, "port": port}, "debug": false});
+            assert_eq!(config(tier, t).0, expected, "tenant {t}");
+        }
+        // The first and the last tenant on LIVE without a layer of their own: different parts.
+        let last = (0..tenants)
+            .rev()
+            .find(|t| t % 2 == 0 && t % 7 != 0)
+            .unwrap();
+        assert!(Arc::ptr_eq(&config("LIVE", 2).1, &config("LIVE", last).1));
     }
 
     #[test]

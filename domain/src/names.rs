@@ -99,6 +99,13 @@ macro_rules! name_type {
             }
         }
 
+        /// Looked up by its text in maps keyed by names.
+        impl std::borrow::Borrow<str> for $ty {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
+
         impl TryFrom<String> for $ty {
             type Error = NameError;
             fn try_from(value: String) -> Result<Self, NameError> {

@@ -205,6 +205,23 @@ impl Publisher {
             None => (Arc::new(reader.state_at(claim.revision).await?), None),
         };
         let state_ms = ms(started);
+        // Compiled on threads of its own while the documents are rendered and uploaded; served
+        // only once HEAD names the revision. From the served revision: only the tenants whose
+        // inputs changed are resolved again.
+        let compiling = {
+            let base = previous
+                .clone()
+                .unwrap_or_else(|| Arc::new(Compiled::empty()));
+            let (state, changed, revision) = (state.clone(), changed.clone(), claim.revision);
+            tokio::task::spawn_blocking(move || {
+                let started = Instant::now();
+                let compiled = match &changed {
+                    Some(changed) => base.next_changed(revision, state, changed),
+                    None => base.next(revision, state),
+                };
+                (compiled, ms(started))
+            })
+        };
         let domain = self.store.domain().await?;
         let last = self
             .last
@@ -328,24 +345,24 @@ impl Publisher {
         *self.last.lock().expect("the last publication's documents") =
             Some((claim.revision, published));
         self.step(|| format!("HEAD names revision {} ({switch_ms} ms)", claim.revision));
-        let compiling = Instant::now();
-        // From the served revision: only the tenants whose inputs changed are resolved again.
-        let base = previous
-            .clone()
-            .unwrap_or_else(|| Arc::new(Compiled::empty()));
-        let compiled = match &changed {
-            Some(changed) => base.next_changed(claim.revision, state.clone(), changed),
-            None => base.next(claim.revision, state.clone()),
+        let waiting = Instant::now();
+        let (compiled, compile_ms) = match compiling.await {
+            Ok(compiled) => compiled,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => {
+                let revision = format!("revision {}", claim.revision);
+                return Err(PublishError::Unreadable(revision, e.to_string()));
+            }
         };
         let compiled =
             Arc::new(compiled.map_err(|e| {
                 PublishError::Unreadable(format!("revision {}", claim.revision), e)
             })?);
         self.served.install(compiled.clone());
-        let compile_ms = ms(compiling);
+        let waited_ms = ms(waiting);
         self.step(|| {
             format!(
-                "compiled {} configs in memory ({} tenants resolved again) in {compile_ms} ms",
+                "compiled {} configs in memory ({} tenants resolved again) in {compile_ms} ms, {waited_ms} ms of it after HEAD moved",
                 compiled.len(),
                 compiled.recompiled_tenants
             )
@@ -396,10 +413,14 @@ impl Publisher {
             configs = compiled.len(),
             tenants_compiled = compiled.recompiled_tenants,
             compile_ms,
+            waited_ms,
             redis_ms,
             redis_written,
             "compiled"
         );
+        // The revision this one replaced may be the last of its kind: freeing a million
+        // configs takes a while, and the publication is done.
+        tokio::task::spawn_blocking(move || drop(previous));
         Ok(PublishFigures {
             build_ms,
             upload_ms,

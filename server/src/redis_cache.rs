@@ -5,9 +5,12 @@
 //! Keys of a domain D (the braces are Redis Cluster's hash tag: a domain's keys share a slot):
 //! - `strata:{D}:current` — `"R G"`: the current revision R, written in generation G.
 //! - `strata:{D}:g{G}:config:TIER/tenant/deployable` — a string of the config's newest one or
-//!   two versions, newest first, each `R:N:` and N bytes: the revision it took effect in, and
-//!   the config in MessagePack (N = 0: gone from R on). Keeping the version before the newest
-//!   lets a reader that has just read the previous revision still find its config.
+//!   two versions, newest first, each `R:N:` and N bytes: a revision and the config in
+//!   MessagePack (N = 0: gone from R on). The newest names the revision it took effect in; the
+//!   one after it, written beside it, names the revision that was current then and holds what
+//!   its readers read, so a reader that has just read the previous revision still finds its
+//!   config. (The writer composes both from the two compiled revisions it holds, reading
+//!   nothing back from Redis.)
 //! - `strata:{D}:g{G}:alias:ALIAS` — the same, each version's bytes the tenant's own name.
 //! - `strata:{D}:revisions` — a channel: each new current revision's number.
 //!
@@ -25,7 +28,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use futures_util::future::BoxFuture;
 use futures_util::stream::FuturesUnordered;
 use strata_domain::compile::Compiled;
 
@@ -69,41 +71,27 @@ redis.call('DEL', KEYS[2])
 return revision
 ";
 
-/// Sets each of KEYS but the last to ARGV[i + 1], only while the writer still holds the lock
-/// (the last key, ARGV[1] its token): one that stalled past it cannot overwrite what the next
-/// writer wrote. The values are composed by the writer from what the keys held (see
-/// [`beside`]); under the lock nobody else writes them meanwhile.
+/// Sets each of KEYS but the last, only while the writer still holds the lock (the last key,
+/// ARGV[1] its token): one that stalled past it cannot overwrite what the next writer wrote.
+/// ARGV[2..] are the keys again, each followed by its value, as `MSET` takes them (one call:
+/// a call from the script per key costs Redis several times more; [`BATCH`] pairs stay far
+/// below the 8,000 values Lua's `unpack` can pass). The values are composed by the writer:
+/// the new version, then the version readers of the current revision read ([`beside`]).
 const SET_ALL: &str = r"
 if redis.call('GET', KEYS[#KEYS]) ~= ARGV[1] then return redis.error_reply('lost the lock') end
-for i = 1, #KEYS - 1 do redis.call('SET', KEYS[i], ARGV[i + 1]) end
+redis.call('MSET', unpack(ARGV, 2))
 return #KEYS - 1
 ";
 
-/// A key's new value: the `entry` for `revision`, then the newest version `old` holds before
-/// that revision. Anything older goes, and so does a version of this revision or a later one
-/// (left by a writer that stopped before its switch).
-fn beside(entry: Vec<u8>, old: Option<&[u8]>, revision: i64) -> Vec<u8> {
-    let mut value = entry;
-    let mut rest = old.unwrap_or_default();
-    while let Some((at, end)) = first_version(rest) {
-        if at < revision {
-            value.extend_from_slice(&rest[..end]);
-            break;
-        }
-        rest = &rest[end..];
+/// A key's value beside the current revision `previous`: the `new` version, then what
+/// readers of `previous` read (`old`; nothing when it had none). Older versions go: a reader
+/// further behind finds none and reads the current revision again.
+fn beside(new: Vec<u8>, previous: i64, old: Option<&[u8]>) -> Vec<u8> {
+    let mut value = new;
+    if let Some(old) = old {
+        value.extend(version(previous, old));
     }
     value
-}
-
-/// The revision of the first version in `value` and where that version ends.
-fn first_version(value: &[u8]) -> Option<(i64, usize)> {
-    let mut parts = value.splitn(3, |b| *b == b':');
-    let at_text = parts.next()?;
-    let len_text = parts.next()?;
-    let at: i64 = std::str::from_utf8(at_text).ok()?.parse().ok()?;
-    let len: usize = std::str::from_utf8(len_text).ok()?.parse().ok()?;
-    let end = at_text.len() + 1 + len_text.len() + 1 + len;
-    (end <= value.len()).then_some((at, end))
 }
 
 /// Releases the lock if it is still the caller's.
@@ -458,33 +446,47 @@ impl RedisCache {
                 let sha: String = self
                     .query(conn, redis::cmd("SCRIPT").arg("LOAD").arg(SET_ALL))
                     .await?;
-                batch = Batch::new(self, revision, Some((sha, keys.lock(), token.to_owned())));
+                batch = Batch::new(self, Some((sha, keys.lock(), token.to_owned())));
                 let _: () = self
                     .query(conn, redis::cmd("SET").arg(keys.dirty()).arg(generation))
                     .await?;
+                // Each value composed from what both revisions hold, so nothing is read back.
+                let previous = base.revision;
                 let (changed, gone) = compiled.differences(base);
                 let (configs, removed) = (changed.len(), gone.len());
                 for (tier, tenant, deployable, json) in changed {
                     let key = keys.config(generation, tier, tenant, deployable);
-                    batch.put(conn, key, packing.pack(json)?).await?;
+                    let new = version(revision, packing.pack(json)?);
+                    let old = base.config(tier, tenant, deployable);
+                    let old = old.map(|old| packing.pack(old)).transpose()?;
+                    batch.set(conn, key, beside(new, previous, old)).await?;
                 }
                 for (tier, tenant, deployable) in gone {
                     let key = keys.config(generation, tier, tenant, deployable);
-                    batch.remove(conn, key).await?;
+                    let old = base.config(tier, tenant, deployable);
+                    let old = old.map(|old| packing.pack(old)).transpose()?;
+                    let value = beside(version(revision, &[]), previous, old);
+                    batch.set(conn, key, value).await?;
                 }
                 let (aliases, gone) = compiled.alias_differences(base);
                 for (alias, tenant) in aliases {
+                    let old = base.alias(alias).map(str::as_bytes);
+                    let value = beside(version(revision, tenant.as_bytes()), previous, old);
                     batch
-                        .put(conn, keys.alias(generation, alias), tenant.as_bytes())
+                        .set(conn, keys.alias(generation, alias), value)
                         .await?;
                 }
                 for alias in gone {
-                    batch.remove(conn, keys.alias(generation, alias)).await?;
+                    let old = base.alias(alias).map(str::as_bytes);
+                    let value = beside(version(revision, &[]), previous, old);
+                    batch
+                        .set(conn, keys.alias(generation, alias), value)
+                        .await?;
                 }
                 (generation, false, configs, removed)
             }
             None => {
-                batch = Batch::new(self, revision, None);
+                batch = Batch::new(self, None);
                 let generation: i64 = self
                     .query(conn, redis::cmd("INCR").arg(keys.generations()))
                     .await?;
@@ -500,11 +502,13 @@ impl RedisCache {
                     .await?;
                 for (tier, tenant, deployable, json) in compiled.configs() {
                     let key = keys.config(generation, tier, tenant, deployable);
-                    batch.put(conn, key, packing.pack(json)?).await?;
+                    let value = version(revision, packing.pack(json)?);
+                    batch.set(conn, key, value).await?;
                 }
                 for (alias, tenant) in compiled.aliases() {
+                    let value = version(revision, tenant.as_bytes());
                     batch
-                        .put(conn, keys.alias(generation, alias), tenant.as_bytes())
+                        .set(conn, keys.alias(generation, alias), value)
                         .await?;
                 }
                 (generation, true, compiled.len(), 0)
@@ -676,99 +680,66 @@ fn pack(json: &[u8]) -> Result<Vec<u8>, String> {
     rmp_serde::to_vec(&value).map_err(|e| format!("MessagePack: {e}"))
 }
 
-/// Versions to add, sent [`BATCH`] at a time, up to [`IN_FLIGHT`] batches at once (the next
-/// batch is encoded while Redis runs the last): written whole into a new generation, each a
-/// plain SET; beside the versions readers have, the batch's keys read with one MGET, each new
-/// value composed here ([`beside`]) and all set by one [`SET_ALL`] while the lock holds.
-/// Each key is written once per publication, so the batches may land in any order.
+/// Values to set, sent [`BATCH`] at a time by tasks of their own (encoded on another core
+/// while this one composes the next batch), up to [`IN_FLIGHT`] batches at once: into a new
+/// generation, one plain `MSET`; beside the versions readers have, one [`SET_ALL`] that sets
+/// them only while the lock holds. Each key is written once per publication, so the batches
+/// may land in any order.
 struct Batch<'a> {
     cache: &'a RedisCache,
-    revision: i64,
     /// The loaded [`SET_ALL`] script, the lock's key and the writer's token; `None` when
     /// writing a new generation whole.
-    put: Option<(String, String, String)>,
-    pipe: redis::Pipeline,
-    /// Beside: each key and its new version, waiting for the batch.
-    beside: Vec<(String, Vec<u8>)>,
-    queued: usize,
-    in_flight: FuturesUnordered<BoxFuture<'static, redis::RedisResult<()>>>,
+    fence: Option<(String, String, String)>,
+    keys: Vec<String>,
+    values: Vec<Vec<u8>>,
+    in_flight: FuturesUnordered<tokio::task::JoinHandle<redis::RedisResult<()>>>,
 }
 
 impl<'a> Batch<'a> {
-    fn new(
-        cache: &'a RedisCache,
-        revision: i64,
-        put: Option<(String, String, String)>,
-    ) -> Batch<'a> {
+    fn new(cache: &'a RedisCache, fence: Option<(String, String, String)>) -> Batch<'a> {
         Batch {
             cache,
-            revision,
-            put,
-            pipe: redis::pipe(),
-            beside: Vec::new(),
-            queued: 0,
+            fence,
+            keys: Vec::with_capacity(BATCH),
+            values: Vec::with_capacity(BATCH),
             in_flight: FuturesUnordered::new(),
         }
     }
 
-    async fn put(&mut self, conn: &mut Conn, key: String, bytes: &[u8]) -> Result<(), String> {
-        match &self.put {
-            None => {
-                self.pipe.set(key, version(self.revision, bytes)).ignore();
-            }
-            Some(_) => self.beside.push((key, version(self.revision, bytes))),
-        }
-        self.queued(conn).await
-    }
-
-    /// Marks `key` gone from this revision on. (It keeps no expiry: a writer that stopped
-    /// before the switch must not take away what readers of the current revision read. Gone
-    /// keys go with their generation.)
-    async fn remove(&mut self, conn: &mut Conn, key: String) -> Result<(), String> {
-        self.put(conn, key, &[]).await
-    }
-
-    async fn queued(&mut self, conn: &mut Conn) -> Result<(), String> {
-        self.queued += 1;
-        if self.queued >= BATCH {
+    async fn set(&mut self, conn: &Conn, key: String, value: Vec<u8>) -> Result<(), String> {
+        self.keys.push(key);
+        self.values.push(value);
+        if self.keys.len() >= BATCH {
             self.flush(conn).await?;
         }
         Ok(())
     }
 
     /// Sends what is queued, once fewer than [`IN_FLIGHT`] batches are on their way.
-    async fn flush(&mut self, conn: &mut Conn) -> Result<(), String> {
-        if self.queued > 0 {
+    async fn flush(&mut self, conn: &Conn) -> Result<(), String> {
+        if !self.keys.is_empty() {
+            let keys = std::mem::replace(&mut self.keys, Vec::with_capacity(BATCH));
+            let values = std::mem::replace(&mut self.values, Vec::with_capacity(BATCH));
+            let fence = self.fence.clone();
             let mut conn = conn.clone();
-            match &self.put {
-                None => {
-                    let pipe = std::mem::replace(&mut self.pipe, redis::pipe());
-                    self.in_flight
-                        .push(Box::pin(async move { pipe.query_async(&mut conn).await }));
-                }
-                Some((sha, lock, token)) => {
-                    let batch = std::mem::take(&mut self.beside);
-                    let (sha, lock, token) = (sha.clone(), lock.clone(), token.clone());
-                    let revision = self.revision;
-                    self.in_flight.push(Box::pin(async move {
-                        let (keys, entries): (Vec<String>, Vec<Vec<u8>>) =
-                            batch.into_iter().unzip();
-                        let old: Vec<Option<Vec<u8>>> =
-                            redis::cmd("MGET").arg(&keys).query_async(&mut conn).await?;
-                        let mut set = redis::cmd("EVALSHA");
-                        set.arg(&sha)
+            self.in_flight.push(tokio::spawn(async move {
+                let mut cmd;
+                match &fence {
+                    None => cmd = redis::cmd("MSET"),
+                    Some((sha, lock, token)) => {
+                        cmd = redis::cmd("EVALSHA");
+                        cmd.arg(sha)
                             .arg(keys.len() + 1)
                             .arg(&keys)
-                            .arg(&lock)
-                            .arg(&token);
-                        for (entry, old) in entries.into_iter().zip(&old) {
-                            set.arg(beside(entry, old.as_deref(), revision));
-                        }
-                        set.query_async::<()>(&mut conn).await
-                    }));
+                            .arg(lock)
+                            .arg(token);
+                    }
                 }
-            }
-            self.queued = 0;
+                for (key, value) in keys.iter().zip(&values) {
+                    cmd.arg(key).arg(value);
+                }
+                cmd.query_async::<()>(&mut conn).await
+            }));
         }
         while self.in_flight.len() >= IN_FLIGHT {
             self.landed().await?;
@@ -777,7 +748,7 @@ impl<'a> Batch<'a> {
     }
 
     /// Sends what is queued and waits until every batch has landed.
-    async fn finish(&mut self, conn: &mut Conn) -> Result<(), String> {
+    async fn finish(&mut self, conn: &Conn) -> Result<(), String> {
         self.flush(conn).await?;
         while !self.in_flight.is_empty() {
             self.landed().await?;
@@ -787,7 +758,9 @@ impl<'a> Batch<'a> {
 
     async fn landed(&mut self) -> Result<(), String> {
         match self.in_flight.next().await {
-            Some(result) => result.map_err(|e| self.cache.failed(e)),
+            Some(Ok(result)) => result.map_err(|e| self.cache.failed(e)),
+            Some(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Some(Err(e)) => Err(self.cache.failed(e)),
             None => Ok(()),
         }
     }
@@ -813,23 +786,17 @@ mod tests {
     }
 
     #[test]
-    fn a_new_version_keeps_the_newest_one_before_its_revision_and_nothing_else() {
-        let entry = || version(9, b"nine");
-        assert_eq!(beside(entry(), None, 9), version(9, b"nine"));
-        let mut two = version(7, b"seven");
-        two.extend(version(3, b"three"));
+    fn a_new_version_keeps_the_one_readers_of_the_previous_revision_read() {
         let mut expected = version(9, b"nine");
         expected.extend(version(7, b"seven"));
-        assert_eq!(beside(entry(), Some(&two), 9), expected, "the oldest goes");
-        // A version of this revision (or later) left by a writer that stopped goes too.
-        let mut left = version(9, b"half");
-        left.extend(version(7, b"seven"));
-        assert_eq!(beside(entry(), Some(&left), 9), expected);
-        let mut later = version(11, b"eleven");
-        later.extend(version(10, b"ten"));
-        assert_eq!(beside(entry(), Some(&later), 9), version(9, b"nine"));
-        assert_eq!(beside(entry(), Some(b"7:99:cut"), 9), version(9, b"nine"));
-        assert_eq!(beside(entry(), Some(b""), 9), version(9, b"nine"));
+        let value = beside(version(9, b"nine"), 7, Some(b"seven"));
+        assert_eq!(value, expected);
+        assert_eq!(version_at(&value, 8), Some(&b"seven"[..]));
+        assert_eq!(version_at(&value, 6), None, "older ones are gone");
+        assert_eq!(beside(version(9, b"nine"), 7, None), version(9, b"nine"));
+        let gone = beside(version(9, b""), 7, Some(b"seven"));
+        assert_eq!(version_at(&gone, 9), Some(&b""[..]));
+        assert_eq!(version_at(&gone, 7), Some(&b"seven"[..]));
     }
 
     /// The script that sets a batch refuses a writer whose token no longer holds the lock,
@@ -855,7 +822,7 @@ mod tests {
         let set = |token: &str, value: &str| {
             let mut cmd = redis::cmd("EVALSHA");
             cmd.arg(&sha).arg(3).arg(&a).arg(&b).arg(&lock).arg(token);
-            cmd.arg(value).arg(value);
+            cmd.arg(&a).arg(value).arg(&b).arg(value);
             cmd
         };
         let _: () = redis::cmd("SET")

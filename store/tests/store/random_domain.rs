@@ -307,6 +307,8 @@ async fn random_change_sets_keep_the_domain_valid_and_its_history_complete() {
                 .unwrap();
             let whole = Compiled::build(*to, std::sync::Arc::new(seen[to].clone())).unwrap();
             assert_eq!(served(&next), served(&whole), "{context}");
+            // Its count of configs, kept as tenants come and go, is what it holds.
+            assert_eq!(next.len(), whole.configs().count(), "{context}");
             // The snapshot's shards rendered again for the changes only are those of the
             // whole revision.
             let (documents, _) = Documents::of(&seen[&from]);
