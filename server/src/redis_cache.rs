@@ -461,6 +461,9 @@ impl RedisCache {
                     let old = old.map(|old| packing.pack(old)).transpose()?;
                     batch.set(conn, key, beside(new, previous, old)).await?;
                 }
+                // Gone is a version too, not a deletion: a writer that stops before its switch
+                // must not take away what readers of the current revision read. (Gone keys go
+                // with their generation.)
                 for (tier, tenant, deployable) in gone {
                     let key = keys.config(generation, tier, tenant, deployable);
                     let old = base.config(tier, tenant, deployable);
