@@ -27,8 +27,6 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use futures_util::StreamExt;
-use futures_util::stream::FuturesUnordered;
 use strata_domain::compile::Compiled;
 
 /// How long a superseded generation stays readable (after a revision written whole).
@@ -185,6 +183,31 @@ pub fn version_at(value: &[u8], revision: i64) -> Option<&[u8]> {
     None
 }
 
+/// What a name's alias key says to a reader of `revision` whose config key held nothing for
+/// it (`gone`: it held the mark that the config is gone from that revision).
+#[derive(Debug, PartialEq)]
+enum Alias<'a> {
+    /// The alias names this tenant at `revision`.
+    Names(&'a [u8]),
+    /// Neither a tenant nor an alias at `revision`.
+    Missing,
+    /// Not known from these keys: the reader reads `current` again (and, if it has not moved,
+    /// the revision has no such config).
+    Unknown,
+}
+
+fn through_alias(alias: Option<&[u8]>, gone: bool, revision: i64) -> Alias<'_> {
+    match alias.map(|value| version_at(value, revision)) {
+        Some(Some(name)) if !name.is_empty() => Alias::Names(name),
+        // The key holds versions, none at or before `revision`: pruned since the reader read
+        // `current` (or written for a later revision), so the name may have been an alias
+        // then.
+        Some(None) => Alias::Unknown,
+        _ if gone => Alias::Missing,
+        _ => Alias::Unknown,
+    }
+}
+
 /// `current`'s value: (revision, generation).
 pub fn parse_current(value: &str) -> Option<(i64, i64)> {
     let (revision, generation) = value.split_once(' ')?;
@@ -327,21 +350,19 @@ impl RedisCache {
                 let alias: Option<Vec<u8>> = self
                     .query(&mut conn, &get(keys.alias(generation, tenant)))
                     .await?;
-                if let Some(name) = alias
-                    .as_deref()
-                    .and_then(|v| version_at(v, revision))
-                    .filter(|name| !name.is_empty())
-                {
-                    let own_name = String::from_utf8_lossy(name).into_owned();
-                    found = self
-                        .query(
-                            &mut conn,
-                            &get(keys.config(generation, tier, &own_name, deployable)),
-                        )
-                        .await?;
-                    bytes = found.as_deref().and_then(|v| version_at(v, revision));
-                } else if bytes.is_some() {
-                    return Ok(Read::Missing(revision));
+                match through_alias(alias.as_deref(), bytes.is_some(), revision) {
+                    Alias::Names(name) => {
+                        let own_name = String::from_utf8_lossy(name).into_owned();
+                        found = self
+                            .query(
+                                &mut conn,
+                                &get(keys.config(generation, tier, &own_name, deployable)),
+                            )
+                            .await?;
+                        bytes = found.as_deref().and_then(|v| version_at(v, revision));
+                    }
+                    Alias::Missing => return Ok(Read::Missing(revision)),
+                    Alias::Unknown => bytes = None,
                 }
             }
             match bytes {
@@ -683,8 +704,9 @@ fn pack(json: &[u8]) -> Result<Vec<u8>, String> {
     rmp_serde::to_vec(&value).map_err(|e| format!("MessagePack: {e}"))
 }
 
-/// Values to set, sent [`BATCH`] at a time by tasks of their own (encoded on another core
-/// while this one composes the next batch), up to [`IN_FLIGHT`] batches at once: into a new
+/// Values to set, sent [`BATCH`] at a time by tasks of their own (made into a command and sent
+/// on another core while this one composes the next batch), up to [`IN_FLIGHT`] batches at
+/// once: into a new
 /// generation, one plain `MSET`; beside the versions readers have, one [`SET_ALL`] that sets
 /// them only while the lock holds. Each key is written once per publication, so the batches
 /// may land in any order.
@@ -695,7 +717,9 @@ struct Batch<'a> {
     fence: Option<(String, String, String)>,
     keys: Vec<String>,
     values: Vec<Vec<u8>>,
-    in_flight: FuturesUnordered<tokio::task::JoinHandle<redis::RedisResult<()>>>,
+    /// Dropped with the batch when the write stops early: what is still on its way is
+    /// cancelled, not left to land in a generation given up.
+    in_flight: tokio::task::JoinSet<redis::RedisResult<()>>,
 }
 
 impl<'a> Batch<'a> {
@@ -705,7 +729,7 @@ impl<'a> Batch<'a> {
             fence,
             keys: Vec::with_capacity(BATCH),
             values: Vec::with_capacity(BATCH),
-            in_flight: FuturesUnordered::new(),
+            in_flight: tokio::task::JoinSet::new(),
         }
     }
 
@@ -725,7 +749,7 @@ impl<'a> Batch<'a> {
             let values = std::mem::replace(&mut self.values, Vec::with_capacity(BATCH));
             let fence = self.fence.clone();
             let mut conn = conn.clone();
-            self.in_flight.push(tokio::spawn(async move {
+            self.in_flight.spawn(async move {
                 let mut cmd;
                 match &fence {
                     None => cmd = redis::cmd("MSET"),
@@ -742,7 +766,7 @@ impl<'a> Batch<'a> {
                     cmd.arg(key).arg(value);
                 }
                 cmd.query_async::<()>(&mut conn).await
-            }));
+            });
         }
         while self.in_flight.len() >= IN_FLIGHT {
             self.landed().await?;
@@ -760,7 +784,7 @@ impl<'a> Batch<'a> {
     }
 
     async fn landed(&mut self) -> Result<(), String> {
-        match self.in_flight.next().await {
+        match self.in_flight.join_next().await {
             Some(Ok(result)) => result.map_err(|e| self.cache.failed(e)),
             Some(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
             Some(Err(e)) => Err(self.cache.failed(e)),
@@ -800,6 +824,24 @@ mod tests {
         let gone = beside(version(9, b""), 7, Some(b"seven"));
         assert_eq!(version_at(&gone, 9), Some(&b""[..]));
         assert_eq!(version_at(&gone, 7), Some(&b"seven"[..]));
+    }
+
+    /// A reader behind the current revision, whose name is gone as a tenant and whose alias
+    /// key no longer holds its revision's version, reads `current` again instead of answering
+    /// that the config is missing.
+    #[test]
+    fn a_reader_behind_reads_current_again_when_the_alias_version_it_needs_is_gone() {
+        let mut alias = version(8, b"u");
+        alias.extend(version(7, b"t"));
+        assert_eq!(through_alias(Some(&alias), true, 6), Alias::Unknown);
+        assert_eq!(through_alias(Some(&alias), false, 6), Alias::Unknown);
+        assert_eq!(through_alias(Some(&alias), true, 7), Alias::Names(b"t"));
+        assert_eq!(
+            through_alias(Some(&version(5, b"")), true, 6),
+            Alias::Missing
+        );
+        assert_eq!(through_alias(None, true, 6), Alias::Missing);
+        assert_eq!(through_alias(None, false, 6), Alias::Unknown);
     }
 
     /// The script that sets a batch refuses a writer whose token no longer holds the lock,
