@@ -619,7 +619,7 @@ impl Compiled {
 
     /// A tenant's own name, given its name or one of its aliases.
     pub fn own_name<'a>(&'a self, tenant: &'a str) -> &'a str {
-        self.aliases.get(tenant).map_or(tenant, String::as_str)
+        self.alias(tenant).unwrap_or(tenant)
     }
 
     /// The resolved config as compact JSON; `tenant` may be an alias.

@@ -59,12 +59,10 @@ async fn main() {
         .unwrap();
     // Freed in the background: wait, so the memory before is this run's.
     loop {
-        let info: String = redis::cmd("INFO")
-            .arg("memory")
-            .query_async(&mut conn)
+        if info(&mut conn, "memory")
             .await
-            .unwrap();
-        if info.contains("lazyfree_pending_objects:0\r") {
+            .contains("lazyfree_pending_objects:0\r")
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -235,12 +233,9 @@ async fn main() {
 
 /// Redis's `used_memory`, in bytes.
 async fn used_memory(conn: &mut redis::aio::MultiplexedConnection) -> i64 {
-    let info: String = redis::cmd("INFO")
-        .arg("memory")
-        .query_async(conn)
+    info(conn, "memory")
         .await
-        .unwrap();
-    info.lines()
+        .lines()
         .find_map(|l| l.strip_prefix("used_memory:"))
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(0)
@@ -249,11 +244,7 @@ async fn used_memory(conn: &mut redis::aio::MultiplexedConnection) -> i64 {
 /// The time Redis spent running each command since the last `CONFIG RESETSTAT` (`INFO
 /// commandstats`; a script's time includes the commands it calls, which are counted too).
 async fn redis_time(conn: &mut redis::aio::MultiplexedConnection) -> String {
-    let info: String = redis::cmd("INFO")
-        .arg("commandstats")
-        .query_async(conn)
-        .await
-        .unwrap();
+    let info = info(conn, "commandstats").await;
     let mut commands: Vec<(u64, String)> = info
         .lines()
         .filter_map(|line| {
@@ -275,4 +266,13 @@ async fn redis_time(conn: &mut redis::aio::MultiplexedConnection) -> String {
     commands.sort_by(|a, b| b.cmp(a));
     let named: Vec<String> = commands.into_iter().map(|(_, text)| text).collect();
     named.join(", ")
+}
+
+/// One section of Redis's `INFO`.
+async fn info(conn: &mut redis::aio::MultiplexedConnection, section: &str) -> String {
+    redis::cmd("INFO")
+        .arg(section)
+        .query_async(conn)
+        .await
+        .unwrap()
 }

@@ -12,14 +12,14 @@
 //! Run: `cargo build --release -p strata-server --bin strata --example serve_benchmark`, then
 //! `$CARGO_TARGET_DIR/release/examples/serve_benchmark [TENANTS…]` (needs `wrk`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use strata_server::origin::{DirectoryOrigin, Origin};
 use strata_server::publisher::{Outcome, Publisher};
 use strata_server::served::Served;
-use strata_store::test_support::{benchmark_machine, seed_large_domain};
+use strata_store::test_support::{benchmark_machine, process_memory, seed_large_domain};
 use strata_store::{DatabaseUrl, Store};
 
 struct Figures {
@@ -154,7 +154,7 @@ async fn measure(strata: &Path, tenants: usize, port: u16) -> Figures {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let start = started.elapsed();
-    let rss_started = status(server.0.id(), "VmRSS:");
+    let rss_started = process_memory(&server.0.id().to_string(), "VmRSS");
 
     // Each request a tenant and a deployable picked at random.
     let script = dir.path().join("random.lua");
@@ -193,28 +193,13 @@ end
         configs,
         start,
         rss_started,
-        rss_peak: status(server.0.id(), "VmHWM:"),
+        rss_peak: process_memory(&server.0.id().to_string(), "VmHWM"),
         requests_per_second: field("Requests/sec:").parse().unwrap(),
         p50: field("50%"),
         p99: field("99%"),
     };
     drop(server);
     figures
-}
-
-/// A field of `/proc/PID/status` in kB, as bytes.
-fn status(pid: u32, field: &str) -> u64 {
-    let text = std::fs::read_to_string(PathBuf::from(format!("/proc/{pid}/status"))).unwrap();
-    text.lines()
-        .find_map(|line| line.strip_prefix(field))
-        .and_then(|rest| {
-            rest.trim()
-                .trim_end_matches("kB")
-                .trim()
-                .parse::<u64>()
-                .ok()
-        })
-        .map_or(0, |kb| kb * 1024)
 }
 
 /// The server, stopped when dropped.

@@ -17,24 +17,9 @@ use strata_store::access::Actor;
 use strata_store::exchange::render_table;
 use strata_store::test_support::{
     BACKENDS, TestDatabase, benchmark_machine, benchmark_tenants, large_domain_state,
+    process_memory,
 };
 use strata_store::{Backend, Store};
-
-/// The process's peak resident memory, in MB (Linux's `VmHWM`).
-fn peak_rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| {
-            rest.trim()
-                .trim_end_matches("kB")
-                .trim()
-                .parse::<f64>()
-                .ok()
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
-}
 
 /// The child's part: imports `dir` into an empty store of `backend`, prints the figures.
 async fn import(backend: Backend, dir: &Path) {
@@ -49,7 +34,7 @@ async fn import(backend: Backend, dir: &Path) {
     println!(
         "{backend:?}: import as revision {revision}: {:.1} s, peak RSS {:.0} MB",
         took.as_secs_f64(),
-        peak_rss_mb()
+        process_memory("self", "VmHWM") as f64 / 1048576.0
     );
     store.close().await;
     db.drop_database().await;

@@ -207,6 +207,23 @@ pub fn benchmark_machine() -> String {
     )
 }
 
+/// For the benchmark programs: a memory figure of a process (`self`, or its pid) in bytes,
+/// from Linux's `/proc/PROCESS/status` (`VmRSS` now, `VmHWM` at most so far); 0 when unknown.
+pub fn process_memory(process: &str, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{process}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|rest| {
+            rest.trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
 /// The large domain as an import would hold it: kind → key → image.
 pub fn large_domain_state(tenants: usize) -> crate::history::State {
     fn add<E: Entity>(state: &mut crate::history::State, entity: E) {
