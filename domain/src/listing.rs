@@ -79,6 +79,39 @@ impl ListQuery {
     }
 }
 
+/// Where a page of `limit` rows from `offset` is read from, once `total` rows are known to
+/// match: from the end nearer to it. Rows before a window are read and passed over, so the
+/// last page of 100,000 rows read from the start passes over 99,950 of them; read from the end
+/// in the opposite order (then put back in order), it passes over none. The page read is the
+/// same either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// Read in the opposite order, then reversed.
+    pub from_end: bool,
+    /// Rows passed over from the end read from.
+    pub offset: i64,
+    pub limit: i64,
+}
+
+impl Window {
+    pub fn nearer_end(offset: i64, limit: i64, total: i64) -> Window {
+        let end = offset.saturating_add(limit).min(total);
+        let after = total - end;
+        match offset < total && after < offset {
+            true => Window {
+                from_end: true,
+                offset: after,
+                limit: end - offset,
+            },
+            false => Window {
+                from_end: false,
+                offset,
+                limit,
+            },
+        }
+    }
+}
+
 /// One page of a list and how many rows match in all.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListPage<T> {
@@ -126,6 +159,52 @@ mod tests {
             (err.field.as_str(), err.rule.as_str()),
             ("/sort", "must be one of name, state")
         );
+    }
+
+    #[test]
+    fn a_window_is_read_from_the_end_nearer_to_it_and_holds_the_same_rows() {
+        let rows: Vec<i64> = (0..103).collect();
+        for total in [0, 1, 2, 49, 50, 51, 103] {
+            let rows = &rows[..total as usize];
+            for limit in [1, 2, 50] {
+                for offset in 0..=total + 2 {
+                    let window = Window::nearer_end(offset, limit, total);
+                    let read: Vec<i64> = match window.from_end {
+                        false => rows
+                            .iter()
+                            .skip(window.offset as usize)
+                            .take(window.limit as usize)
+                            .copied()
+                            .collect(),
+                        true => {
+                            let mut read: Vec<i64> = rows
+                                .iter()
+                                .rev()
+                                .skip(window.offset as usize)
+                                .take(window.limit as usize)
+                                .copied()
+                                .collect();
+                            read.reverse();
+                            read
+                        }
+                    };
+                    let expected: Vec<i64> = rows
+                        .iter()
+                        .skip(offset as usize)
+                        .take(limit as usize)
+                        .copied()
+                        .collect();
+                    assert_eq!(read, expected, "{offset} +{limit} of {total}");
+                    // Never more passed over than from the start.
+                    assert!(window.offset <= offset);
+                }
+            }
+        }
+        let last = Window::nearer_end(99_950, 50, 100_000);
+        assert_eq!((last.from_end, last.offset, last.limit), (true, 0, 50));
+        let first = Window::nearer_end(0, 50, 100_000);
+        assert_eq!((first.from_end, first.offset), (false, 0));
+        assert_eq!(Window::nearer_end(i64::MAX, 50, 10).offset, i64::MAX);
     }
 
     #[test]

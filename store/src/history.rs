@@ -1,18 +1,17 @@
 //! Reading the history back: every version of an entity, and a check that the hash chain over
 //! all change records is unbroken.
 
-use futures_util::TryStreamExt;
 use serde_json::Value;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use strata_domain::audit::AuditFilter;
-use strata_domain::listing::{ListPage, ListQuery, MAX_LIMIT};
+use strata_domain::listing::{ListPage, ListQuery, MAX_LIMIT, Window};
 
 use crate::access::Actor;
 use crate::access::visibility::Visibility;
 use crate::changes::{GENESIS_HASH, HashedFields, Operation, chain_hash};
-use crate::{Store, StoreError};
+use crate::{Backend, Store, StoreError};
 
 /// One change record as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,6 +39,9 @@ pub struct ChainCheck {
     pub records: i64,
     pub first_broken_seq: Option<i64>,
 }
+
+/// How many records the chain check reads at once.
+const CHAIN_CHECK_PART: usize = 2_000;
 
 const COLUMNS: &str = "seq, revision, entity_kind, entity_key, entity_version, operation, actor, \
                        at_ms, reason, before_image, after_image, prev_hash, hash";
@@ -95,7 +97,19 @@ impl Store {
             texts.push(kind.to_owned());
         }
         if let Some(key) = filter.key.as_deref().filter(|k| !k.is_empty()) {
-            conditions.push(format!("LOWER(entity_key) LIKE {} ESCAPE '\\'", param()));
+            // The keys that match, found among each entity's first record (an index of one
+            // entry per entity ever made, `changes_first_versions`), then their records by
+            // the (kind, key, version) index: not a test of every record's key.
+            // (SQLite, without statistics, would read its larger index of every record.)
+            let first_records = match self.url.backend() {
+                Backend::Sqlite => "changes INDEXED BY changes_first_versions",
+                Backend::Postgres => "changes",
+            };
+            conditions.push(format!(
+                "(entity_kind, entity_key) IN (SELECT entity_kind, entity_key FROM {first_records} \
+                 WHERE entity_version = 1 AND LOWER(entity_key) LIKE {} ESCAPE '\\')",
+                param()
+            ));
             let query = ListQuery {
                 search: key.to_owned(),
                 ..ListQuery::default()
@@ -133,7 +147,7 @@ impl Store {
         } else {
             format!("WHERE {}", conditions.join(" AND "))
         };
-        let window = format!("LIMIT {} OFFSET {}", param(), param());
+        let limits = format!("LIMIT {} OFFSET {}", param(), param());
         let count_sql = match every_record {
             true => "SELECT COALESCE(MAX(seq), 0) FROM changes".to_owned(),
             false => format!("SELECT COUNT(*) FROM changes {filter_sql}"),
@@ -146,15 +160,42 @@ impl Store {
             count = count.bind(t);
         }
         let total = count.fetch_one(&self.pool).await?;
-        let sql = format!("SELECT {COLUMNS} FROM changes {filter_sql} ORDER BY seq DESC {window}");
-        let mut query = sqlx::query(&sql);
-        for t in &texts {
-            query = query.bind(t);
-        }
-        for t in &times {
-            query = query.bind(t);
-        }
-        let rows = query.bind(limit).bind(offset).fetch_all(&self.pool).await?;
+        let rows = match every_record {
+            // Records numbered 1 to `total`: the window starts at a number, found in the
+            // index, instead of after `offset` records read and passed over.
+            true => {
+                sqlx::query(&format!(
+                    "SELECT {COLUMNS} FROM changes WHERE seq <= $1 ORDER BY seq DESC LIMIT $2"
+                ))
+                .bind(total - offset)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?
+            }
+            false => {
+                let window = Window::nearer_end(offset, limit, total);
+                let direction = if window.from_end { "ASC" } else { "DESC" };
+                let sql = format!(
+                    "SELECT {COLUMNS} FROM changes {filter_sql} ORDER BY seq {direction} {limits}"
+                );
+                let mut query = sqlx::query(&sql);
+                for t in &texts {
+                    query = query.bind(t);
+                }
+                for t in &times {
+                    query = query.bind(t);
+                }
+                let mut rows = query
+                    .bind(window.limit)
+                    .bind(window.offset)
+                    .fetch_all(&self.pool)
+                    .await?;
+                if window.from_end {
+                    rows.reverse();
+                }
+                rows
+            }
+        };
         Ok(ListPage {
             items: rows.iter().map(record_from_row).collect::<Result<_, _>>()?,
             total,
@@ -293,39 +334,53 @@ impl Store {
             records,
             first_broken_seq: None,
         };
-        let sql = format!("SELECT {COLUMNS} FROM changes WHERE seq > $1 ORDER BY seq");
-        let mut rows = sqlx::query(&sql).bind(after_seq).fetch(&self.pool);
+        // A part at a time, each a fixed number of records read whole: streamed as one
+        // statement ("every record after $1"), the check took 110–135 ms per History page
+        // on PostgreSQL at a million records with no record new (why was not found: the same
+        // statement in psql is a 0.2 ms index scan); read in parts, the page takes 4 ms. And
+        // memory stays one part's.
+        let sql = format!(
+            "SELECT {COLUMNS} FROM changes WHERE seq > $1 ORDER BY seq LIMIT {CHAIN_CHECK_PART}"
+        );
         let mut last = None;
-        while let Some(row) = rows.try_next().await? {
-            let before: Option<String> = row.try_get("before_image")?;
-            let after: Option<String> = row.try_get("after_image")?;
-            let stored_prev: String = row.try_get("prev_hash")?;
-            let stored: String = row.try_get("hash")?;
-            let seq: i64 = row.try_get("seq")?;
-            let expected = chain_hash(
-                &prev,
-                &HashedFields {
-                    seq,
-                    revision: row.try_get("revision")?,
-                    kind: &row.try_get::<String, _>("entity_kind")?,
-                    key: &row.try_get::<String, _>("entity_key")?,
-                    version: row.try_get("entity_version")?,
-                    operation: &row.try_get::<String, _>("operation")?,
-                    actor: &row.try_get::<String, _>("actor")?,
-                    at_ms: row.try_get("at_ms")?,
-                    reason: &row.try_get::<String, _>("reason")?,
-                    before: before.as_deref(),
-                    after: after.as_deref(),
-                },
-            );
-            check.records += 1;
-            if stored_prev != prev || stored != expected {
-                check.first_broken_seq.get_or_insert(seq);
+        loop {
+            let rows = sqlx::query(&sql)
+                .bind(last.unwrap_or(after_seq))
+                .fetch_all(&self.pool)
+                .await?;
+            for row in &rows {
+                let before: Option<String> = row.try_get("before_image")?;
+                let after: Option<String> = row.try_get("after_image")?;
+                let stored_prev: String = row.try_get("prev_hash")?;
+                let stored: String = row.try_get("hash")?;
+                let seq: i64 = row.try_get("seq")?;
+                let expected = chain_hash(
+                    &prev,
+                    &HashedFields {
+                        seq,
+                        revision: row.try_get("revision")?,
+                        kind: &row.try_get::<String, _>("entity_kind")?,
+                        key: &row.try_get::<String, _>("entity_key")?,
+                        version: row.try_get("entity_version")?,
+                        operation: &row.try_get::<String, _>("operation")?,
+                        actor: &row.try_get::<String, _>("actor")?,
+                        at_ms: row.try_get("at_ms")?,
+                        reason: &row.try_get::<String, _>("reason")?,
+                        before: before.as_deref(),
+                        after: after.as_deref(),
+                    },
+                );
+                check.records += 1;
+                if stored_prev != prev || stored != expected {
+                    check.first_broken_seq.get_or_insert(seq);
+                }
+                last = Some(seq);
+                prev = stored;
             }
-            last = Some(seq);
-            prev = stored;
+            if rows.len() < CHAIN_CHECK_PART {
+                break;
+            }
         }
-        drop(rows);
         if let (Some(seq), None, true) = (last, check.first_broken_seq, remember) {
             sqlx::query(
                 "INSERT INTO chain_checkpoint (id, seq, hash, records) VALUES (1, $1, $2, $3) \

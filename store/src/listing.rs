@@ -1,9 +1,11 @@
 //! Lists of entities a page at a time: a case-insensitive search over the key and the
 //! entity's text columns (through the index of `search_index.rs`), one sort column (the key
 //! breaks ties), a window, and the count of all matches, each one query, so a list of 10,000
-//! tenants reads one page of rows.
+//! tenants reads one page of rows. A window nearer the end is read from the end
+//! ([`Window::nearer_end`]): the last page costs what the first does, and no page passes over
+//! more than half the rows.
 
-use strata_domain::listing::{ListPage, ListQuery};
+use strata_domain::listing::{ListPage, ListQuery, Window};
 use strata_domain::rules::Versioned;
 
 use crate::access::Actor;
@@ -42,7 +44,6 @@ impl Store {
         let after = organizations.len() + 2;
         let pattern = query.like_pattern();
         let sort = query.sort.as_deref().unwrap_or(E::KEY_COLUMN);
-        let direction = if query.descending { "DESC" } else { "ASC" };
         let mut conn = self.pool.acquire().await?;
         let count = format!("SELECT COUNT(*) FROM {} {filter}", E::TABLE);
         let mut counting = sqlx::query_scalar(&count).bind(&pattern);
@@ -50,22 +51,37 @@ impl Store {
             counting = counting.bind(organization);
         }
         let total: i64 = counting.fetch_one(&mut *conn).await?;
+        let window = Window::nearer_end(query.offset, query.limit, total);
+        // Ascending unless asked otherwise, turned around when read from the end (the key
+        // breaks ties, so the order is total and the turned one its exact reverse).
+        let direction = match query.descending != window.from_end {
+            true => "DESC",
+            false => "ASC",
+        };
+        // The key once: `ORDER BY name, name` makes SQLite sort every row again (46 ms for
+        // the last page of 100,000 tenants) instead of reading the key's index in order.
+        let order = match sort == E::KEY_COLUMN {
+            true => format!("{sort} {direction}"),
+            false => format!("{sort} {direction}, {} {direction}", E::KEY_COLUMN),
+        };
         let sql = format!(
-            "{} {filter} ORDER BY {sort} {direction}, {key} {direction} LIMIT ${after} OFFSET ${}",
+            "{} {filter} ORDER BY {order} LIMIT ${after} OFFSET ${}",
             select_sql::<E>(),
             after + 1,
-            key = E::KEY_COLUMN,
         );
         let mut paging = sqlx::query(&sql).bind(&pattern);
         for organization in &organizations {
             paging = paging.bind(organization);
         }
         let rows = paging
-            .bind(query.limit)
-            .bind(query.offset)
+            .bind(window.limit)
+            .bind(window.offset)
             .fetch_all(&mut *conn)
             .await?;
-        let items = entities_from_rows(&mut conn, &rows).await?;
+        let mut items = entities_from_rows(&mut conn, &rows).await?;
+        if window.from_end {
+            items.reverse();
+        }
         Ok(ListPage { items, total })
     }
 }

@@ -520,3 +520,38 @@ async fn the_domain_settings_are_versioned_checked_and_kept_out_of_the_state() {
     })
     .await;
 }
+
+/// The chain check reads history a part of 2,000 records at a time: over several parts it
+/// counts every record once, carries each record's hash into the next part, and finds an edit
+/// in any part, at a part's edge too.
+#[tokio::test]
+async fn the_chain_check_reads_history_in_parts_and_misses_no_record_between_them() {
+    on_each_backend(async |backend, db, store| {
+        strata_store::test_support::seed_large_domain(store, 4_500).await;
+        let records: i64 = 14 + 4_500 + 450;
+        let whole = store.verify_chain().await.unwrap();
+        assert_eq!(
+            (whole.records, whole.first_broken_seq),
+            (records, None),
+            "{backend:?}"
+        );
+        for seq in [2_000, 2_001, 4_000, records] {
+            db.execute_raw(&format!(
+                "UPDATE changes SET reason = 'hidden' WHERE seq = {seq}"
+            ))
+            .await;
+            let check = store.verify_chain().await.unwrap();
+            assert_eq!(
+                (check.records, check.first_broken_seq),
+                (records, Some(seq)),
+                "{backend:?}: record {seq}"
+            );
+            db.execute_raw(&format!(
+                "UPDATE changes SET reason = 'a large domain' WHERE seq = {seq}"
+            ))
+            .await;
+        }
+        assert_eq!(store.verify_chain().await.unwrap().first_broken_seq, None);
+    })
+    .await;
+}
