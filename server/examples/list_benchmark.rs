@@ -1,5 +1,6 @@
 //! Measures the console on a large domain (not a test) and prints the figures: the
-//! server-rendered `/tenants` page (first page, a deep page, a search, a sort by state) over
+//! server-rendered `/tenants` page (first page, the middle and last pages, searches, a sort by
+//! state) over
 //! TENANTS tenants, each fetched 30 times after one warm-up; p50 and p99, and the HTML size.
 //! Then the editor pages (a tenant's page with its ten resolved configs, a tier layer's
 //! editor) and the impact preview of a tier-layer edit that changes every tenant's config.
@@ -42,7 +43,7 @@ async fn main() {
 async fn run(backend: Backend, tenants: usize) {
     let db = TestDatabase::new(backend).await;
     let store = db.store().await;
-    seed_large_domain(&store, tenants).await;
+    let seeded = seed_large_domain(&store, tenants).await;
     let dir = tempfile::tempdir().unwrap();
     let app = Application::build(Settings::local(db.url.clone(), dir.path()))
         .await
@@ -79,15 +80,25 @@ async fn run(backend: Backend, tenants: usize) {
         "signed in: {}",
         signed_in.url()
     );
+    // Measured once the server has published what was seeded, not while it does.
+    published(&store, seeded).await;
     let last_page = tenants.div_ceil(50);
     for (what, path) in [
         ("first page", "/tenants".to_owned()),
+        (
+            "a page in the middle",
+            format!("/tenants?page={}", last_page / 2),
+        ),
         ("last page", format!("/tenants?page={last_page}")),
         ("search", "/tenants?q=t0999".to_owned()),
         ("search of two characters", "/tenants?q=t9".to_owned()),
         (
             "sorted by state, descending",
             "/tenants?sort=state&desc=1".to_owned(),
+        ),
+        (
+            "sorted by state, a page in the middle",
+            format!("/tenants?sort=state&page={}", last_page / 2),
         ),
     ] {
         let url = format!("{base}{path}");
@@ -158,6 +169,7 @@ async fn run(backend: Backend, tenants: usize) {
 /// tenant's termination protection on or off), then measures the History page.
 async fn history_page(store: &Store, client: &reqwest::Client, base: &str, tenants: usize) {
     let started = Instant::now();
+    let mut grown = 0;
     for round in 1..=9 {
         let mut state = large_domain_state(tenants);
         let table = state.remove("tenant").unwrap();
@@ -166,7 +178,7 @@ async fn history_page(store: &Store, client: &reqwest::Client, base: &str, tenan
             (key, tenant)
         });
         state.insert("tenant".to_owned(), toggled.collect());
-        store
+        grown = store
             .import_state(&Actor::operator("benchmark"), "grow history", &state)
             .await
             .unwrap();
@@ -178,6 +190,7 @@ async fn history_page(store: &Store, client: &reqwest::Client, base: &str, tenan
         "history grown to {records} change records in {:.1} s",
         started.elapsed().as_secs_f64()
     );
+    published(store, grown).await;
     let started = Instant::now();
     fetch(client, &format!("{base}/history")).await;
     println!(
@@ -190,6 +203,18 @@ async fn history_page(store: &Store, client: &reqwest::Client, base: &str, tenan
         ("a page deep in history", "/history?page=5000".to_owned()),
     ];
     pages(client, base, &history, &format!(", {records} records")).await;
+}
+
+/// Waits until the server's publisher has published `revision`, and says how long that took.
+async fn published(store: &Store, revision: i64) {
+    let started = Instant::now();
+    while store.newest_published().await.unwrap() < Some(revision) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    println!(
+        "(revision {revision} published {:.1} s after it was awaited; measuring from here)",
+        started.elapsed().as_secs_f64()
+    );
 }
 
 /// GETs `url`, which must answer 200: the size of its body.

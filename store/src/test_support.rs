@@ -292,8 +292,9 @@ pub fn large_domain_state(tenants: usize) -> crate::history::State {
     state
 }
 
-/// Seeds [`large_domain_state`] into an empty store, imported in one change set.
-pub async fn seed_large_domain(store: &Store, tenants: usize) {
+/// Seeds [`large_domain_state`] into an empty store, imported in one change set: its
+/// revision.
+pub async fn seed_large_domain(store: &Store, tenants: usize) -> i64 {
     store
         .import_state(
             &Actor::operator("benchmark"),
@@ -301,7 +302,7 @@ pub async fn seed_large_domain(store: &Store, tenants: usize) {
             &large_domain_state(tenants),
         )
         .await
-        .unwrap();
+        .unwrap()
 }
 
 /// Sets `scope`'s layer of `deployable` to `config` as the operator, over whatever version it
