@@ -164,7 +164,7 @@ impl Store {
             // Records numbered 1 to `total`: the window starts at a number, found in the
             // index, instead of after `offset` records read and passed over. (Records removed
             // behind the store's back leave a gap, and pages after it then overlap; the chain
-            // check names the first record missing.)
+            // check reports the chain broken there.)
             true => {
                 sqlx::query(&format!(
                     "SELECT {COLUMNS} FROM changes WHERE seq <= $1 ORDER BY seq DESC LIMIT $2"
