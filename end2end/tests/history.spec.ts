@@ -27,4 +27,9 @@ test('the history filters by kind and key and opens each change', async ({ page 
   // Without scripts the same filter renders on the server.
   await page.goto('/history?actor=nobody');
   await expect(page.getByTestId('audit-summary')).toHaveText('No change matches.');
+  // A page past the last says so, and leads back to the last one (the Berlin tenants' two
+  // changes fill one page).
+  await page.goto('/history?kind=tenant&key=berlin&page=3');
+  await expect(page.getByTestId('audit-summary')).toHaveText('Past the last page: 2 changes in all.');
+  await expect(page.getByRole('link', { name: '← Newer' })).toHaveAttribute('href', '/history?kind=tenant&key=berlin');
 });

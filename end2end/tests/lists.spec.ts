@@ -11,6 +11,12 @@ test('a list is rendered on the server, page by page, before any script runs', a
   await expect(page.getByTestId('list-summary')).toHaveText('31–40 of 40');
   await expect(page.getByTestId('list').locator('tbody tr')).toHaveCount(10);
   await expect(page.getByRole('link', { name: 'Next →' })).toHaveCount(0);
+  // A page past the last says so, and leads back to the last one.
+  await page.goto('/tenants?per=10&page=9');
+  await expect(page.getByTestId('list-summary')).toHaveText('Past the last page: 40 in all.');
+  await expect(page.getByTestId('list').locator('tbody tr')).toHaveCount(0);
+  await expect(page.getByRole('link', { name: '← Previous' })).toHaveAttribute('href', /page=4(&|$)/);
+  await page.goto('/tenants?per=10&page=4');
   // The search form works as a plain GET form too.
   await page.getByLabel('Search').fill('BERLIN');
   await page.getByRole('button', { name: 'Search' }).click();

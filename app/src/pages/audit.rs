@@ -13,7 +13,7 @@ use strata_domain::time::parse_date_ms;
 
 use crate::audit::{AuditRow, AuditView, get_audit, get_audit_events};
 use crate::failure::failure;
-use crate::pager::Pager;
+use crate::pager::{Pager, before, range};
 
 const PAGE: i64 = 50;
 const FIELDS: [&str; 5] = ["actor", "kind", "key", "from", "until"];
@@ -211,12 +211,9 @@ fn AuditLog(view: AuditView, fields: Fields, page: i64) -> impl IntoView {
     let summary = if total == 0 {
         "No change matches.".to_owned()
     } else {
-        format!(
-            "{first}–{} of {total} changes",
-            first + rows.len() as i64 - 1
-        )
+        range(first, rows.len(), total, " changes")
     };
-    let previous = (page > 1).then(|| href(&fields, page - 1));
+    let previous = before(page, pages).map(|page| href(&fields, page));
     let next = (page < pages).then(|| href(&fields, page + 1));
     view! {
         {chain}

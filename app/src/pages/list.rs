@@ -14,7 +14,7 @@ use strata_domain::listing::ListQuery;
 use crate::failure::failure;
 use crate::lists::{ListView, Shown, list_entities};
 use crate::overview::SharedOverview;
-use crate::pager::Pager;
+use crate::pager::{Pager, before, range};
 use strata_domain::kind::Kind;
 
 /// Rows per page unless `per` says otherwise (10 to 200).
@@ -136,11 +136,11 @@ fn ListTable(kind: Kind, view: ListView, query: ListQuery) -> impl IntoView {
     let ListView { rows, total } = view;
     let page = query.offset / query.limit + 1;
     let pages = ((total + query.limit - 1) / query.limit).max(1);
-    let (first, last) = (query.offset + 1, query.offset + rows.len() as i64);
+    let first = query.offset + 1;
     let summary = match (total, query.search.is_empty()) {
         (0, true) => format!("No {} yet.", kind.heading().to_lowercase()),
         (0, false) => format!("Nothing matches “{}”.", query.search),
-        _ => format!("{first}–{last} of {total}"),
+        _ => range(first, rows.len(), total, ""),
     };
     let sorted_by = query.sort.clone().unwrap_or_else(|| "name".to_owned());
     let headings = kind
@@ -201,7 +201,7 @@ fn ListTable(kind: Kind, view: ListView, query: ListQuery) -> impl IntoView {
             }
         })
         .collect_view();
-    let previous = (page > 1).then(|| href(kind, &query, page - 1));
+    let previous = before(page, pages).map(|page| href(kind, &query, page));
     let next = (page < pages).then(|| href(kind, &query, page + 1));
     view! {
         <p class="list-summary muted" data-testid="list-summary">{summary}</p>
