@@ -92,12 +92,18 @@ impl TestDatabase {
         store
     }
 
+    /// A connection of its own, behind the store's back: to look at or change what the store
+    /// made, as a tamperer, a broken tool or an earlier version would.
+    pub async fn connect_raw(&self) -> AnyConnection {
+        sqlx::any::install_default_drivers();
+        AnyConnection::connect(self.url.as_sqlx())
+            .await
+            .expect("connect")
+    }
+
     /// Runs SQL behind the store's back, as a tamperer or a broken tool would.
     pub async fn execute_raw(&self, sql: &str) {
-        sqlx::any::install_default_drivers();
-        let mut conn = AnyConnection::connect(self.url.as_sqlx())
-            .await
-            .expect("connect");
+        let mut conn = self.connect_raw().await;
         sqlx::raw_sql(sql)
             .execute(&mut conn)
             .await

@@ -802,13 +802,8 @@ async fn records_written_before_they_carried_an_organization_get_one_at_the_next
             .audit_trail(&AuditFilter::default(), 0, 200)
             .await
             .unwrap();
-        sqlx::any::install_default_drivers();
-        let raw = sqlx::AnyPool::connect(db.url.as_sqlx()).await.unwrap();
-        sqlx::query("UPDATE changes SET organization = NULL")
-            .execute(&raw)
-            .await
-            .unwrap();
-        raw.close().await;
+        db.execute_raw("UPDATE changes SET organization = NULL")
+            .await;
         let before = store
             .as_actor(&viewer)
             .audit_trail(&AuditFilter::default(), 0, 200)
