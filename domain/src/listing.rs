@@ -110,6 +110,20 @@ impl Window {
             },
         }
     }
+
+    /// Whether to read in descending order, for a list in `descending` order or not: the
+    /// opposite when read from the end.
+    pub fn reads_descending(&self, descending: bool) -> bool {
+        descending != self.from_end
+    }
+
+    /// The rows read, in the list's order.
+    pub fn in_order<T>(&self, mut rows: Vec<T>) -> Vec<T> {
+        if self.from_end {
+            rows.reverse();
+        }
+        rows
+    }
 }
 
 /// One page of a list and how many rows match in all.
@@ -176,17 +190,14 @@ mod tests {
                             .take(window.limit as usize)
                             .copied()
                             .collect(),
-                        true => {
-                            let mut read: Vec<i64> = rows
-                                .iter()
+                        true => window.in_order(
+                            rows.iter()
                                 .rev()
                                 .skip(window.offset as usize)
                                 .take(window.limit as usize)
                                 .copied()
-                                .collect();
-                            read.reverse();
-                            read
-                        }
+                                .collect(),
+                        ),
                     };
                     let expected: Vec<i64> = rows
                         .iter()

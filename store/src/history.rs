@@ -176,7 +176,11 @@ impl Store {
             }
             false => {
                 let window = Window::nearer_end(offset, limit, total);
-                let direction = if window.from_end { "ASC" } else { "DESC" };
+                // Newest first.
+                let direction = match window.reads_descending(true) {
+                    true => "DESC",
+                    false => "ASC",
+                };
                 let sql = format!(
                     "SELECT {COLUMNS} FROM changes {filter_sql} ORDER BY seq {direction} {limits}"
                 );
@@ -187,15 +191,12 @@ impl Store {
                 for t in &times {
                     query = query.bind(t);
                 }
-                let mut rows = query
+                let rows = query
                     .bind(window.limit)
                     .bind(window.offset)
                     .fetch_all(&self.pool)
                     .await?;
-                if window.from_end {
-                    rows.reverse();
-                }
-                rows
+                window.in_order(rows)
             }
         };
         Ok(ListPage {

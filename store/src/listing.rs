@@ -54,7 +54,7 @@ impl Store {
         let window = Window::nearer_end(query.offset, query.limit, total);
         // Ascending unless asked otherwise, turned around when read from the end (the key
         // breaks ties, so the order is total and the turned one its exact reverse).
-        let direction = match query.descending != window.from_end {
+        let direction = match window.reads_descending(query.descending) {
             true => "DESC",
             false => "ASC",
         };
@@ -78,10 +78,7 @@ impl Store {
             .bind(window.offset)
             .fetch_all(&mut *conn)
             .await?;
-        let mut items = entities_from_rows(&mut conn, &rows).await?;
-        if window.from_end {
-            items.reverse();
-        }
+        let items = window.in_order(entities_from_rows(&mut conn, &rows).await?);
         Ok(ListPage { items, total })
     }
 }
