@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-use strata_domain::audit::AuditFilter;
+use strata_domain::audit::{AuditFilter, ChainReport};
 
 /// One line of what a change did: `replace /display_name: "Production"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -32,9 +32,8 @@ pub struct AuditRow {
 pub struct AuditView {
     pub rows: Vec<AuditRow>,
     pub total: i64,
-    /// How many records the chain check read, and the first whose hash does not verify.
-    pub chain_records: i64,
-    pub chain_broken_at: Option<i64>,
+    /// Whether the hash chain verifies, as this reader may learn it.
+    pub chain: ChainReport,
 }
 
 #[server(endpoint = "audit")]
@@ -52,12 +51,13 @@ pub async fn get_audit(
     let console = Console::current()?;
     let store = &console.store;
     let fail = crate::ssr::store_failure;
-    let page = store
-        .as_actor(&console.actor()?)
+    let actor = console.actor()?;
+    let reader = store.as_actor(&actor);
+    let page = reader
         .audit_trail(&filter, offset, limit)
         .await
         .map_err(fail)?;
-    let chain = store.verify_chain_since_checkpoint().await.map_err(fail)?;
+    let chain = reader.chain().await.map_err(fail)?;
     let compact = |v: &Value| serde_json::to_string(v).expect("JSON serializes");
     Ok(AuditView {
         rows: page
@@ -103,8 +103,7 @@ pub async fn get_audit(
             })
             .collect(),
         total: page.total,
-        chain_records: chain.records,
-        chain_broken_at: chain.first_broken_seq,
+        chain,
     })
 }
 

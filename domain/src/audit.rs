@@ -1,5 +1,5 @@
 //! What the audit log is asked for: changes by whom, to what kind of entity, to which key,
-//! in which time range; every part optional.
+//! in which time range; every part optional. And what a reader learns of the hash chain.
 
 use serde::{Deserialize, Serialize};
 
@@ -20,4 +20,16 @@ pub struct AuditFilter {
     /// Changes before this time (ms since the epoch).
     #[serde(default)]
     pub until_ms: Option<i64>,
+}
+
+/// The chain check as one reader may learn it. The chain runs over every organization's
+/// records, so how many there are and where one broke tell the size and activity of
+/// organizations the reader cannot see: those are for readers who see everything.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "lowercase")]
+pub enum ChainReport {
+    /// `records`: how many, for readers who see every record.
+    Verifies { records: Option<i64> },
+    /// `at`: the first broken record, for readers who see every record.
+    Broken { at: Option<i64> },
 }

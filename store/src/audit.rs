@@ -105,14 +105,20 @@ pub struct AuditEvent {
     pub detail: Value,
 }
 
+/// The fields of an event's detail that anyone who may read events sees: the attempt, how
+/// long it took, a restore's revisions, and that something failed. Any other field (added
+/// later too) is for domain admins.
+const DETAIL_FOR_EVERYONE: [&str; 6] = ["attempt", "ms", "to", "from", "changed", "error"];
+
 /// What someone who is not a domain admin is told of a failure: its text names the origin's
 /// and the cache's locations and what they answered.
 pub(crate) const FAILURE_FOR_ADMINS: &str = "it failed; domain admins see what went wrong";
 
 impl AuditEvent {
     /// The event as someone who is not a domain admin may see it: who made it happen only if it
-    /// was them, no server names or locations, no reasons or error texts — the counts and the
-    /// outcome.
+    /// was them, and of its detail only what is named in [`DETAIL_FOR_EVERYONE`] — no server
+    /// names or locations, no reasons or error texts, and no counts: the configs, tenants and
+    /// documents a publication or compilation went over are every organization's.
     fn seen_by(mut self, actor: &Actor) -> AuditEvent {
         if self.triggered_by != actor.name() {
             self.triggered_by = "another person".to_owned();
@@ -121,9 +127,7 @@ impl AuditEvent {
             self.actor = "someone else".to_owned();
         }
         if let Value::Object(detail) = &mut self.detail {
-            for private in ["origin", "cache", "reason", "why"] {
-                detail.remove(private);
-            }
+            detail.retain(|field, _| DETAIL_FOR_EVERYONE.contains(&field.as_str()));
             if let Some(error) = detail.get_mut("error") {
                 *error = Value::from(FAILURE_FOR_ADMINS);
             }

@@ -32,12 +32,27 @@ pub struct ChangeRecord {
 }
 
 pub use crate::state::{State, empty_state};
+pub use strata_domain::audit::ChainReport;
 
 /// The outcome of checking the chain: how many records, and the first broken one if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainCheck {
     pub records: i64,
     pub first_broken_seq: Option<i64>,
+}
+
+impl ChainCheck {
+    /// What a reader who sees every record (`whole`) or only some learns of this check.
+    pub(crate) fn report(&self, whole: bool) -> ChainReport {
+        match self.first_broken_seq {
+            None => ChainReport::Verifies {
+                records: whole.then_some(self.records),
+            },
+            Some(at) => ChainReport::Broken {
+                at: whole.then_some(at),
+            },
+        }
+    }
 }
 
 /// How many records the chain check reads at once.

@@ -68,7 +68,9 @@ pub struct Publication {
 impl Publication {
     /// The publication as `actor` may see it: who committed a revision, which server
     /// publishes it and what its last failure said are for domain admins (and the committer,
-    /// of their own); others see that someone did, and that it failed.
+    /// of their own); others see that someone did, and that it failed. What it wrote (how
+    /// many documents, how many bytes, how long each step took) counts every organization's
+    /// tenants, so it is for domain admins too.
     pub(crate) fn seen_by(mut self, actor: &Actor) -> Publication {
         if Visibility::of(actor) != Visibility::All {
             if self.actor != actor.name() {
@@ -76,6 +78,7 @@ impl Publication {
             }
             self.claimed_by = self.claimed_by.map(|_| "a publisher".to_owned());
             self.last_error = self.last_error.map(|_| FAILURE_FOR_ADMINS.to_owned());
+            self.figures = None;
         }
         self
     }

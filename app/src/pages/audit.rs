@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
-use strata_domain::audit::AuditFilter;
+use strata_domain::audit::{AuditFilter, ChainReport};
 use strata_domain::kind::Kind;
 use strata_domain::settings::DOMAIN_KIND;
 use strata_domain::time::parse_date_ms;
@@ -184,24 +184,25 @@ const EVENTS: i64 = 20;
 
 #[component]
 fn AuditLog(view: AuditView, fields: Fields, page: i64) -> impl IntoView {
-    let AuditView {
-        rows,
-        total,
-        chain_records,
-        chain_broken_at,
-    } = view;
-    let chain = match chain_broken_at {
-        None => view! {
+    let AuditView { rows, total, chain } = view;
+    let chain = match chain {
+        ChainReport::Verifies { records } => view! {
             <p class="notice" data-testid="chain">
                 <span class="badge up">"verified"</span>
-                " The hash chain verifies over all " {chain_records} " records."
+                {match records {
+                    Some(records) => format!(" The hash chain verifies over all {records} records."),
+                    None => " The hash chain verifies over every record.".to_owned(),
+                }}
             </p>
         }
         .into_any(),
-        Some(seq) => view! {
+        ChainReport::Broken { at } => view! {
             <p class="notice error" role="alert" data-testid="chain">
                 <span class="badge down">"broken"</span>
-                " The hash chain breaks at record " {seq} ": history was changed outside Strata."
+                {match at {
+                    Some(seq) => format!(" The hash chain breaks at record {seq}: history was changed outside Strata."),
+                    None => " The hash chain is broken: history was changed outside Strata. Domain admins see where.".to_owned(),
+                }}
             </p>
         }
         .into_any(),

@@ -209,3 +209,93 @@ async fn what_a_failure_said_is_for_domain_admins() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_reader_of_one_organization_learns_no_figure_of_the_whole_domain() {
+    use strata_domain::access::Role;
+    use strata_store::access::Actor;
+    use strata_store::audit::{AuditAction, NewAuditEvent};
+    use strata_store::history::ChainReport;
+    on_each_backend(async |_, _, store| {
+        seed(store).await;
+        let claim = store
+            .claim_publication("p", Duration::from_secs(30))
+            .await
+            .unwrap()
+            .unwrap();
+        // Figures no test domain reaches, so finding them anywhere means they were shown.
+        let figures = PublishFigures {
+            documents: 9_876_543_210,
+            documents_uploaded: 9_876_543_211,
+            bytes_uploaded: 9_876_543_212,
+            build_ms: 9_876_543_213,
+            checksum: "abc".into(),
+            ..Default::default()
+        };
+        store
+            .finish_publication(claim.revision, &figures)
+            .await
+            .unwrap();
+        for (action, detail) in [
+            (
+                AuditAction::Publish,
+                serde_json::json!({"origin": "dir", "attempt": 1, "figures": figures}),
+            ),
+            (
+                AuditAction::Compile,
+                serde_json::json!({"cache": "in-process", "configs": 9_876_543_214_i64, "tenants_compiled": 9_876_543_215_i64, "ms": 3}),
+            ),
+            (
+                AuditAction::Compile,
+                serde_json::json!({"cache": "redis", "configs": 9_876_543_214_i64, "written": 9_876_543_216_i64, "gone": 9_876_543_217_i64, "whole": true, "ms": 4}),
+            ),
+        ] {
+            store
+                .record_event(NewAuditEvent {
+                    action,
+                    actor: "p",
+                    triggered_by: "alice",
+                    revision: claim.revision,
+                    outcome: Ok(detail),
+                })
+                .await
+                .unwrap();
+        }
+        let records = store.verify_chain().await.unwrap().records;
+        assert!(records > 1);
+
+        let viewer = person(store, "vic", Some(Role::Viewer)).await;
+        let reader = store.as_actor(&viewer);
+        let chain = reader.chain().await.unwrap();
+        assert_eq!(chain, ChainReport::Verifies { records: None });
+        let seen = serde_json::to_string(&(
+            reader.publications(10).await.unwrap(),
+            reader.publication(claim.revision).await.unwrap(),
+            store.audit_events_for(&viewer, 10).await.unwrap(),
+        ))
+        .unwrap();
+        for figure in 9_876_543_210_i64..=9_876_543_217 {
+            assert!(!seen.contains(&figure.to_string()), "{figure} in {seen}");
+        }
+        // What is left: the attempt and how long a step took.
+        assert!(seen.contains(r#""attempt":1"#), "{seen}");
+        assert!(seen.contains(r#""ms":4"#), "{seen}");
+
+        let root = Actor::operator("root");
+        assert_eq!(
+            store.as_actor(&root).chain().await.unwrap(),
+            ChainReport::Verifies {
+                records: Some(records)
+            }
+        );
+        let all = serde_json::to_string(&(
+            store.as_actor(&root).publications(10).await.unwrap(),
+            store.audit_events_for(&root, 10).await.unwrap(),
+        ))
+        .unwrap();
+        for figure in 9_876_543_210_i64..=9_876_543_217 {
+            assert!(all.contains(&figure.to_string()), "{figure} in {all}");
+        }
+    })
+    .await;
+}

@@ -17,7 +17,7 @@ use strata_domain::rules::Versioned;
 use crate::access::Actor;
 use crate::access::policy::visibility::{Visibility, visible_state};
 use crate::entity::{Entity, entities_from_rows, select_sql};
-use crate::history::{ChangeRecord, State};
+use crate::history::{ChainReport, ChangeRecord, State};
 use crate::outbox::Publication;
 use crate::resolution::{Impact, ResolvedConfig};
 use crate::{Store, StoreError};
@@ -237,6 +237,14 @@ impl Reader<'_> {
         self.store
             .audit_trail(&self.actor, filter, offset, limit)
             .await
+    }
+
+    /// Whether the history's hash chain still verifies (checked from the last checkpoint), as
+    /// the actor may learn it: the number of records and a broken record's place only for
+    /// those who see every record.
+    pub async fn chain(&self) -> Result<ChainReport, StoreError> {
+        let check = self.store.verify_chain_since_checkpoint().await?;
+        Ok(check.report(Visibility::of(&self.actor) == Visibility::All))
     }
 
     /// The latest publications, newest first, as the actor may see them.
