@@ -24,7 +24,7 @@ pub mod toasts;
 pub mod tokens;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
@@ -44,6 +44,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
+                <link rel="stylesheet" id="strata" href=stylesheet(&options)/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -52,6 +53,29 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
+    }
+}
+
+/// The stylesheet's address: named after its content when the build named it so (in the
+/// hash file Leptos reads the script's and the module's names from, as `css: …`). Read with
+/// each page, as Leptos reads the others' names.
+fn stylesheet(options: &LeptosOptions) -> String {
+    #[cfg(feature = "ssr")]
+    let hash = options
+        .hash_files
+        .then(|| std::fs::read_to_string(options.hash_file.as_ref()).ok())
+        .flatten()
+        .and_then(|hashes| {
+            hashes.lines().find_map(|line| {
+                let (file, hash) = line.split_once(':')?;
+                (file.trim() == "css").then(|| hash.trim().to_owned())
+            })
+        });
+    #[cfg(not(feature = "ssr"))]
+    let hash: Option<String> = None;
+    match hash {
+        Some(hash) => format!("/{}/strata.{hash}.css", options.site_pkg_dir),
+        None => format!("/{}/strata.css", options.site_pkg_dir),
     }
 }
 
@@ -82,7 +106,6 @@ pub fn App() -> impl IntoView {
         }
     });
     view! {
-        <Stylesheet id="strata" href="/pkg/strata.css"/>
         <Title formatter=title/>
         <Router>
             // Not a catch-all route: the server's fallback must still serve the built files.

@@ -125,10 +125,20 @@ impl Application {
             format!("http://{shown}")
         });
         announce_setup_link(&store, &console_url).await?;
+        let hash_file = http::assets::hash_file(&settings.site_root);
         let leptos_options = LeptosOptions::builder()
             .output_name("strata")
             .site_root(settings.site_root.display().to_string())
             .site_pkg_dir("pkg")
+            // The build's files named after their content, when it named them so: Leptos
+            // reads the names from this file (an absolute path, which it joins unchanged).
+            .hash_files(hash_file.is_some())
+            .hash_file(
+                hash_file
+                    .map(|path| path.display().to_string())
+                    .unwrap_or_else(|| http::assets::HASH_FILE.to_owned())
+                    .into(),
+            )
             .site_addr(addr)
             .env(leptos_env())
             .build();

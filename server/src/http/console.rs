@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use axum::Router;
 use axum::extract::Request;
-use axum::http::header;
+use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use leptos::config::LeptosOptions;
@@ -41,7 +41,7 @@ pub fn router(console: Console, leptos_options: LeptosOptions) -> Router {
 }
 
 /// Makes each request's nonce before the page renders, and sends the page's policy naming it
-/// with every HTML answer: the header is the middleware's own, not one the render must hand
+/// (and `no-cache`) with every HTML answer: the header is the middleware's own, not one the render must hand
 /// back through Leptos's response options.
 async fn nonce_and_policy(mut request: Request, next: Next) -> Response {
     let nonce = Nonce::new();
@@ -53,10 +53,13 @@ async fn nonce_and_policy(mut request: Request, next: Next) -> Response {
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("text/html"));
     if html {
-        response.headers_mut().insert(
+        let headers = response.headers_mut();
+        headers.insert(
             header::CONTENT_SECURITY_POLICY,
             page_content_security_policy(&nonce.to_string()),
         );
+        // A page names the build's files; asked again each time, it names the newest build.
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     }
     response
 }

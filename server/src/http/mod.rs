@@ -1,5 +1,6 @@
 //! The HTTP surface: one router per area, merged here.
 
+pub mod assets;
 mod console;
 mod headers;
 mod health;
@@ -33,6 +34,7 @@ pub fn router(
     let bearer = auth.bearer.clone();
     let sealer = console.store.sealer().clone();
     let api = crate::api::router(console.store.clone());
+    let assets = assets::router(std::path::Path::new(&*leptos_options.site_root));
     let guarded = console::router(console, leptos_options)
         .merge(api)
         .merge(auth::router(auth.clone()))
@@ -42,6 +44,7 @@ pub fn router(
     Router::new()
         .merge(health::router(probe))
         .merge(crate::api::docs_router())
+        .merge(assets)
         .merge(
             read_path::router(served, bearer, sealer)
                 .layer(middleware::from_fn(crate::api::always_json)),

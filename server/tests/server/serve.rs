@@ -561,3 +561,85 @@ async fn concurrent_console_pages_each_name_their_own_nonce() {
     }
     store.close().await;
 }
+
+/// A build that named its files after their content: each is sent compressed as the browser
+/// accepts, from the copy the build made, and kept a year; pages name those files and are
+/// checked each time. Files without a hash in their name are checked each time too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_files_are_sent_compressed_and_kept_while_their_name_holds() {
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let site = tempfile::tempdir().unwrap();
+    let pkg = site.path().join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    let css = "strata.0123456789abcdef.css";
+    // What each copy holds tells which one was sent (the client decodes nothing).
+    std::fs::write(pkg.join(css), "plain").unwrap();
+    std::fs::write(pkg.join(format!("{css}.br")), "brotli").unwrap();
+    std::fs::write(pkg.join(format!("{css}.gz")), "gzip").unwrap();
+    std::fs::write(pkg.join("strata.css"), "unhashed").unwrap();
+    std::fs::write(
+        site.path().join("hash.txt"),
+        "js: 1111111111111111\nwasm: 2222222222222222\ncss: 0123456789abcdef\n",
+    )
+    .unwrap();
+    let address = start_server(
+        &db,
+        &site.path().join("origin"),
+        site.path(),
+        CacheSetting::InProcess,
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let get = async |path: &str, encodings: &str| {
+        let mut request = client.get(format!("{address}{path}"));
+        if !encodings.is_empty() {
+            request = request.header("accept-encoding", encodings);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_owned())
+                .unwrap_or_default()
+        };
+        let headers = (
+            header("content-encoding"),
+            header("cache-control"),
+            header("content-type"),
+            header("vary"),
+        );
+        (headers, response.text().await.unwrap())
+    };
+
+    let immutable = "public, max-age=31536000, immutable";
+    let ((encoding, cache, kind, vary), body) = get(&format!("/pkg/{css}"), "gzip, br").await;
+    assert_eq!(
+        (encoding.as_str(), cache.as_str(), body.as_str()),
+        ("br", immutable, "brotli")
+    );
+    assert_eq!(kind, "text/css");
+    assert!(vary.to_lowercase().contains("accept-encoding"), "{vary}");
+    let ((encoding, cache, _, _), body) = get(&format!("/pkg/{css}"), "gzip").await;
+    assert_eq!(
+        (encoding.as_str(), cache.as_str(), body.as_str()),
+        ("gzip", immutable, "gzip")
+    );
+    let ((encoding, _, _, _), body) = get(&format!("/pkg/{css}"), "").await;
+    assert_eq!((encoding.as_str(), body.as_str()), ("", "plain"));
+    let ((_, cache, _, _), body) = get("/pkg/strata.css", "br").await;
+    assert_eq!((cache.as_str(), body.as_str()), ("no-cache", "unhashed"));
+
+    // The sign-in page (every page has the same head) names the hashed files.
+    let ((_, cache, kind, _), html) = get("/sign-in", "").await;
+    assert!(kind.starts_with("text/html"), "{kind}");
+    assert_eq!(cache, "no-cache");
+    for file in [
+        "/pkg/strata.1111111111111111.js",
+        "/pkg/strata.2222222222222222.wasm",
+        "/pkg/strata.0123456789abcdef.css",
+    ] {
+        assert!(html.contains(file), "{file} in {html}");
+    }
+}
