@@ -117,8 +117,73 @@ pub struct EventRow {
     pub triggered_by: String,
     pub revision: i64,
     pub succeeded: bool,
-    /// The figures, or the error, as compact JSON.
-    pub detail: String,
+    /// The figures, or the error, each as a label in words and its value.
+    pub detail: Vec<(String, String)>,
+}
+
+/// An event's detail as a person reads it: each figure with a label in words (nested ones,
+/// such as a publication's, flattened), text without JSON's quotes.
+#[cfg(feature = "ssr")]
+fn figures(detail: &serde_json::Value) -> Vec<(String, String)> {
+    use serde_json::Value;
+
+    let mut shown = Vec::new();
+    let Value::Object(fields) = detail else {
+        if !detail.is_null() {
+            shown.push(("detail".to_owned(), detail.to_string()));
+        }
+        return shown;
+    };
+    for (key, value) in fields {
+        match value {
+            Value::Object(_) => shown.extend(figures(value)),
+            Value::String(text) => shown.push((label(key), text.clone())),
+            Value::Bool(yes) => {
+                shown.push((label(key), if *yes { "yes" } else { "no" }.to_owned()))
+            }
+            other => shown.push((label(key), other.to_string())),
+        }
+    }
+    shown
+}
+
+/// What each figure an event records is, in words.
+#[cfg(feature = "ssr")]
+fn label(key: &str) -> String {
+    match key {
+        "attempt" => "attempt",
+        "ms" => "took (ms)",
+        "configs" => "configs",
+        "tenants_compiled" => "tenants resolved again",
+        "written" => "configs written",
+        "gone" => "configs removed",
+        "whole" => "whole cache written",
+        "documents" => "documents",
+        "documents_uploaded" => "documents uploaded",
+        "bytes_uploaded" => "bytes uploaded",
+        "build_ms" => "build (ms)",
+        "upload_ms" => "upload (ms)",
+        "switch_ms" => "HEAD moved (ms)",
+        "checksum" => "checksum",
+        "origin" => "origin",
+        "cache" => "cache",
+        "to" => "restored to revision",
+        "from" => "from revision",
+        "changed" => "changed anything",
+        "reason" | "why" => "why",
+        "error" => "error",
+        other => other,
+    }
+    .to_owned()
+}
+
+/// Who or what did something, in words: a publisher by where it runs.
+#[cfg(feature = "ssr")]
+fn who(actor: String) -> String {
+    match actor.strip_prefix("strata@") {
+        Some(place) => format!("the publisher at {place}"),
+        None => actor,
+    }
 }
 
 /// The newest `limit` events (at most 200).
@@ -139,11 +204,11 @@ pub async fn get_audit_events(limit: i64) -> Result<Vec<EventRow>, ServerFnError
         .map(|e| EventRow {
             at: format_rfc3339_millis(e.at_ms),
             action: e.action.as_str().to_owned(),
-            actor: e.actor,
-            triggered_by: e.triggered_by,
+            actor: who(e.actor),
+            triggered_by: who(e.triggered_by),
             revision: e.revision,
             succeeded: e.succeeded,
-            detail: e.detail.to_string(),
+            detail: figures(&e.detail),
         })
         .collect())
 }

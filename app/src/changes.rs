@@ -93,6 +93,25 @@ pub async fn save_entity(
     strata_domain::with_kind!(kind, E => server::save::<E>(&console, creating, version, draft, &reason).await)
 }
 
+/// Every rule the entity of `kind` in the form's JSON `document` breaks, checked on the
+/// server: the rules that need the schema checker, which the browser bundle leaves out
+/// ([`crate::forms::checked_on_server`]). Nothing is written.
+#[server(endpoint = "check")]
+pub async fn check_entity(kind: Kind, document: String) -> Result<Vec<FieldError>, ServerFnError> {
+    use crate::forms::check_draft;
+    use crate::ssr::Console;
+
+    // Only for people signed in: a check compiles the schema it is sent.
+    Console::current()?.actor()?;
+    Ok(match serde_json::from_str(&document) {
+        Ok(draft) => check_draft(kind, &draft),
+        Err(e) => vec![FieldError::new(
+            "",
+            format!("the form sent no JSON object: {e}"),
+        )],
+    })
+}
+
 /// The preview of rolling `key` back to `to_version`: nothing is written.
 #[server(endpoint = "rollback-preview")]
 pub async fn preview_rollback(
@@ -360,7 +379,7 @@ mod server {
         let mut preview = RollbackPreview {
             to_version,
             current,
-            rows: side_by_side(&now, &then),
+            rows: side_by_side(&E::OF.edited(&now), &E::OF.edited(&then)),
             configs_changed: 0,
             refusal: None,
         };

@@ -157,7 +157,8 @@ pub async fn compare_versions(
         .version_images(kind.name(), &key, from, to)
         .await
         .map_err(crate::ssr::store_failure)?;
-    Ok(side_by_side(&before, &after))
+    // What the person edits of it, at the paths the editor shows.
+    Ok(side_by_side(&kind.edited(&before), &kind.edited(&after)))
 }
 
 /// The keys a form may pick from, for each kind of entity its fields refer to.

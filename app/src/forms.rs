@@ -1,7 +1,8 @@
 //! The console's edit forms: for each kind of entity, the fields a person fills in and how
 //! each is entered, and the checks that run in the browser as they type. The checks are the
 //! domain's own rules (`strata-domain`, compiled into the browser bundle), the same ones the
-//! store enforces when the form is saved; rules that need the database (a product's name
+//! store enforces when the form is saved — but those that need the schema checker, which the
+//! server runs as the person pauses ([`checked_on_server`]); rules that need the database (a product's name
 //! begins with its organization's short name, an alias is unique) answer from the server and
 //! show next to the field they name.
 
@@ -15,7 +16,6 @@ use strata_domain::names::{
 use strata_domain::organization::Organization;
 use strata_domain::product::Product;
 use strata_domain::rules::{EntityState, FieldError, display_name};
-use strata_domain::schema::ConfigSchema;
 use strata_domain::tenant::{Tenant, TenantState};
 use strata_domain::tier::Tier;
 use strata_domain::tier_deployable::TierDeployable;
@@ -50,7 +50,10 @@ pub struct FormField {
     pub name: &'static str,
     pub label: &'static str,
     pub input: Input,
-    /// A line under the field saying what it takes.
+    /// The field's rule in words, where the domain states one (a name's length and
+    /// alphabet): the hint says it first, as a refusal would.
+    pub rule: Option<&'static str>,
+    /// A line under the field saying what it is for and what else it takes.
     pub help: &'static str,
     /// The rule of this field alone; the whole entity's rules run once every field passes.
     pub check: fn(&Value) -> Result<(), String>,
@@ -92,13 +95,30 @@ fn visible_text(value: &Value) -> Result<(), String> {
     }
 }
 
+/// A deployable's schema compiles. On the server only: the schema checker (jsonschema, its
+/// regular expressions and Unicode tables) would be a third of the browser bundle, so the
+/// browser checks that the field is an object and asks the server the rest
+/// ([`checked_on_server`]).
+#[cfg(feature = "ssr")]
 fn config_schema(value: &Value) -> Result<(), String> {
-    ConfigSchema::parse("", value.clone())
+    strata_domain::schema::ConfigSchema::parse("", value.clone())
         .map(drop)
         .map_err(|e| match e.field.as_str() {
             "" => e.rule,
             at => format!("at {at}: {}", e.rule),
         })
+}
+
+#[cfg(not(feature = "ssr"))]
+fn config_schema(value: &Value) -> Result<(), String> {
+    json_object(value)
+}
+
+/// Whether some of the rules of a `kind` need the schema checker, which only the server
+/// holds: the form asks the server ([`crate::changes::check_entity`]) once the browser's
+/// own checks pass.
+pub fn checked_on_server(kind: Kind) -> bool {
+    kind == Kind::Deployable
 }
 
 fn json_object(value: &Value) -> Result<(), String> {
@@ -112,6 +132,7 @@ const DISPLAY_NAME: FormField = FormField {
     name: "display_name",
     label: "Display name",
     input: Input::Text,
+    rule: None,
     help: "What people read: up to 80 characters on one line.",
     check: visible_text,
 };
@@ -120,6 +141,7 @@ const STATE: FormField = FormField {
     name: "state",
     label: "State",
     input: Input::State,
+    rule: None,
     help: "Disabled entities stay in place but are not in use.",
     check: typed::<EntityState>,
 };
@@ -139,7 +161,8 @@ impl Form for Kind {
                     name: "name",
                     label: "Name",
                     input: Input::Text,
-                    help: "Upper-case letters and digits, starting with a letter: LIVE, STAGING, DEV.",
+                    rule: Some(TierName::RULE_WORDS),
+                    help: "For example LIVE, STAGING, DEV.",
                     check: typed::<TierName>,
                 },
                 DISPLAY_NAME,
@@ -147,6 +170,7 @@ impl Form for Kind {
                     name: "is_live",
                     label: "Serves live traffic",
                     input: Input::Checkbox,
+                    rule: None,
                     help: "Live tiers carry real customers' traffic.",
                     check: typed::<bool>,
                 },
@@ -157,13 +181,15 @@ impl Form for Kind {
                     name: "name",
                     label: "Name",
                     input: Input::Text,
-                    help: "Lower-case letters and digits, starting with a letter.",
+                    rule: Some(OrganizationName::RULE_WORDS),
+                    help: "The organization's name in the domain; unique.",
                     check: typed::<OrganizationName>,
                 },
                 FormField {
                     name: "short_name",
                     label: "Short name",
                     input: Input::Text,
+                    rule: Some(OrganizationName::RULE_WORDS),
                     help: "Prefixes the names of the organization's products and tenants; unique.",
                     check: typed::<OrganizationName>,
                 },
@@ -175,13 +201,15 @@ impl Form for Kind {
                     name: "name",
                     label: "Name",
                     input: Input::Text,
-                    help: "The organization's short name, a dash, then lower-case letters, digits and dashes.",
+                    rule: Some(ProductName::RULE_WORDS),
+                    help: "For example acme-shop.",
                     check: typed::<ProductName>,
                 },
                 FormField {
                     name: "organization",
                     label: "Organization",
                     input: Input::Reference(Kind::Organization),
+                    rule: None,
                     help: "Who offers the product.",
                     check: typed::<OrganizationName>,
                 },
@@ -190,6 +218,7 @@ impl Form for Kind {
                     name: "deployables",
                     label: "Deployables",
                     input: Input::References(Kind::Deployable),
+                    rule: None,
                     help: "What the product is made of: each tenant gets a config for each.",
                     check: typed::<std::collections::BTreeSet<DeployableName>>,
                 },
@@ -200,7 +229,8 @@ impl Form for Kind {
                     name: "name",
                     label: "Name",
                     input: Input::Text,
-                    help: "Lower-case letters, digits and dashes, starting with a letter.",
+                    rule: Some(DeployableName::RULE_WORDS),
+                    help: "The service or application, as its tenants' configs name it: web-api.",
                     check: typed::<DeployableName>,
                 },
                 DISPLAY_NAME,
@@ -208,6 +238,7 @@ impl Form for Kind {
                     name: "config_schema",
                     label: "Config schema",
                     input: Input::Json,
+                    rule: None,
                     help: "JSON Schema (draft 2020-12) every resolved config must follow. A schema that existing configs break is refused, with the list of tenants.",
                     check: config_schema,
                 },
@@ -215,6 +246,7 @@ impl Form for Kind {
                     name: "default_config",
                     label: "Default config",
                     input: Input::Json,
+                    rule: None,
                     help: "The layer every tier, product and tenant starts from: a JSON object that follows the schema.",
                     check: json_object,
                 },
@@ -224,13 +256,15 @@ impl Form for Kind {
                     name: "name",
                     label: "Name",
                     input: Input::Text,
-                    help: "The organization's short name, a dash, then lower-case letters, digits and dashes; unique across tiers.",
+                    rule: Some(TenantName::RULE_WORDS),
+                    help: "Unique across tiers: acme-eu.",
                     check: typed::<TenantName>,
                 },
                 FormField {
                     name: "product",
                     label: "Product",
                     input: Input::Reference(Kind::Product),
+                    rule: None,
                     help: "What the tenant runs.",
                     check: typed::<ProductName>,
                 },
@@ -238,6 +272,7 @@ impl Form for Kind {
                     name: "tier",
                     label: "Tier",
                     input: Input::Reference(Kind::Tier),
+                    rule: None,
                     help: "Where it runs.",
                     check: typed::<TierName>,
                 },
@@ -245,6 +280,7 @@ impl Form for Kind {
                     name: "alias",
                     label: "Alias",
                     input: Input::OptionalText,
+                    rule: Some(TenantAlias::RULE_WORDS),
                     help: "Another name services may use for the tenant; unique, and no other tenant's name. Optional.",
                     check: optional::<TenantAlias>,
                 },
@@ -252,6 +288,7 @@ impl Form for Kind {
                     name: "termination_protection",
                     label: "Termination protection",
                     input: Input::Checkbox,
+                    rule: None,
                     help: "While on, the tenant cannot be deleted.",
                     check: typed::<bool>,
                 },
@@ -259,6 +296,7 @@ impl Form for Kind {
                     name: "state",
                     label: "State",
                     input: Input::TenantState,
+                    rule: None,
                     help: "initializing → active → disabled or uninitializing → deleted; a disabled tenant may become active again.",
                     check: typed::<TenantState>,
                 },
@@ -301,7 +339,11 @@ pub fn check_draft(kind: Kind, draft: &Value) -> Vec<FieldError> {
             Kind::Tier => whole::<Tier>(draft).and_then(|t| t.check()),
             Kind::Organization => whole::<Organization>(draft).and_then(|o| o.check()),
             Kind::Product => whole::<Product>(draft).and_then(|p| p.check()),
+            // Its default config against its schema: on the server (see `config_schema`).
+            #[cfg(feature = "ssr")]
             Kind::Deployable => whole::<Deployable>(draft).and_then(|d| d.check().map(drop)),
+            #[cfg(not(feature = "ssr"))]
+            Kind::Deployable => whole::<Deployable>(draft).map(drop),
             Kind::Tenant => whole::<Tenant>(draft).map(drop),
             Kind::ConfigLayer => whole::<ConfigLayer>(draft).and_then(|l| l.check()),
             Kind::TierDeployable => whole::<TierDeployable>(draft).and_then(|t| t.check()),

@@ -112,6 +112,35 @@ pub async fn get_layer(
     server::layer(&console, &deployable, &kind, &name).await
 }
 
+/// What the deployable's schema says of a layer's `config` as typed: the rules a layer must
+/// keep (types, enums, ranges; not `required`, which only a whole resolved config must meet).
+/// Checked on the server: the browser bundle leaves the schema checker out. Nothing is
+/// written; a deployable the person may not read is "not found".
+#[server(endpoint = "layer-check")]
+pub async fn check_layer(
+    deployable: String,
+    config: String,
+) -> Result<Vec<strata_domain::rules::FieldError>, ServerFnError> {
+    use strata_domain::deployable::Deployable;
+    use strata_domain::schema::ConfigSchema;
+
+    use crate::ssr::{Console, bad_argument, store_failure};
+
+    let console = Console::current()?;
+    let found = console
+        .store
+        .as_actor(&console.actor()?)
+        .get::<Deployable>(&deployable)
+        .await
+        .map_err(store_failure)?;
+    let config: Value = serde_json::from_str(&config).map_err(|e| bad_argument(e.to_string()))?;
+    // A schema that does not compile leaves the checking to the save, which says so.
+    Ok(ConfigSchema::parse("", found.item.config_schema)
+        .and_then(|schema| schema.for_layers())
+        .map(|schema| schema.layer_violations(&config).first)
+        .unwrap_or_default())
+}
+
 /// What saving `config` as the layer (edited at `version`, 0 for a new one) would do.
 #[server(endpoint = "layer-preview")]
 pub async fn preview_layer(

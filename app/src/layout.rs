@@ -46,16 +46,21 @@ pub fn Frame(children: Children) -> impl IntoView {
                 >
                     "☰"
                 </button>
-                <A href="/" attr:class="brand">"Strata"</A>
-                <Transition fallback=|| view! { <span class="domain-name muted">"…"</span> }>
+                // The domain by its display name, once; its revision leads to that revision's
+                // publication.
+                <Transition fallback=|| view! { <A href="/" attr:class="brand">"Strata"</A> }>
                     {move || overview.get().map(|result| match result {
                         Ok(o) => view! {
-                            <span class="domain-name" data-testid="domain-name">{o.display_name}</span>
-                            <span class="revision" title="The domain's current revision">
+                            <A href="/" attr:class="brand" attr:data-testid="domain-name">{o.display_name}</A>
+                            <A href=format!("/publications#revision-{}", o.revision) attr:class="revision"
+                                attr:title="The domain's current revision: where it is published">
                                 "revision " {o.revision}
-                            </span>
+                            </A>
                         }.into_any(),
-                        Err(_) => view! { <span class="domain-name muted">"domain unavailable"</span> }.into_any(),
+                        Err(_) => view! {
+                            <A href="/" attr:class="brand">"Strata"</A>
+                            <span class="domain-name muted">"domain unavailable"</span>
+                        }.into_any(),
                     })}
                 </Transition>
                 <Transition fallback=|| ()>

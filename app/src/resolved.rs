@@ -23,6 +23,9 @@ pub struct ResolvedView {
     pub rows: Vec<ProvenanceRow>,
     /// What the config breaks of its schema: empty, unless the schema changed outside Strata.
     pub violations: Vec<FieldError>,
+    /// The layers above the default this config is resolved from, the tenant's own first:
+    /// where a value for this tenant can be set (its product's and tier's reach others too).
+    pub overrides: Vec<Layer>,
 }
 
 /// Where the config editor of a layer is.
@@ -77,6 +80,11 @@ pub async fn tenant_configs(tenant: String) -> Result<Vec<ResolvedView>, ServerF
                 })
                 .collect(),
             violations: config.violations.first,
+            overrides: vec![
+                Layer::Tenant(found.name.clone()),
+                Layer::Product(found.product.clone()),
+                Layer::Tier(found.tier.clone()),
+            ],
         });
     }
     Ok(views)

@@ -222,6 +222,26 @@ impl Kind {
         }
     }
 
+    /// The part of an entity of this kind a person edits, as a JSON pointer into its image,
+    /// when it is not the whole: a config layer's config (its deployable and scope are its
+    /// key). Versions are compared on this part, so a comparison shows what was edited, at
+    /// the paths the editor shows.
+    pub fn edited_part(self) -> Option<&'static str> {
+        match self {
+            Kind::ConfigLayer => Some("/config"),
+            _ => None,
+        }
+    }
+
+    /// Of an entity's `image` (or nothing, for a version that is a deletion), the part a
+    /// person edits ([`Kind::edited_part`]).
+    pub fn edited(self, image: &Value) -> Value {
+        match self.edited_part() {
+            Some(pointer) => image.pointer(pointer).cloned().unwrap_or(Value::Null),
+            None => image.clone(),
+        }
+    }
+
     /// Whether someone with `grants` may create one somewhere: what the domain shares (and
     /// organizations) is a domain admin's to make; products and tenants, any editor's.
     pub fn may_create(self, grants: &Grants) -> bool {

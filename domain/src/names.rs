@@ -36,13 +36,16 @@ impl Alphabet {
     }
 }
 
-/// A name rule: the regular expression from the design, spelled as data so it needs no regex
-/// engine in the browser bundle.
+/// A name rule: the regular expression from the design (for the OpenAPI document), spelled
+/// as data so it needs no regex engine in the browser bundle, and in words for people: a
+/// refusal and a form's hint say the whole rule, length included, never the expression.
 struct Rule {
     kind: &'static str,
     pattern: &'static str,
-    first: fn(char) -> bool,
-    rest: Alphabet,
+    words: &'static str,
+    /// Whether the first character must be a letter; else any of the alphabet.
+    letter_first: bool,
+    alphabet: Alphabet,
     min: usize,
     max: usize,
 }
@@ -51,16 +54,71 @@ impl Rule {
     fn check(&self, value: &str) -> Result<(), NameError> {
         let len = value.chars().count();
         let mut chars = value.chars();
-        let first_ok = chars.next().is_some_and(self.first);
-        if !first_ok || !chars.all(|c| self.rest.allows(c)) || len < self.min || len > self.max {
+        let first_ok = chars.next().is_some_and(|c| {
+            self.alphabet.allows(c) && (!self.letter_first || c.is_ascii_alphabetic())
+        });
+        if !first_ok || !chars.all(|c| self.alphabet.allows(c)) || len < self.min || len > self.max
+        {
             return Err(NameError {
                 kind: self.kind,
                 value: value.to_owned(),
-                rule: self.pattern,
+                rule: self.words,
             });
         }
         Ok(())
     }
+}
+
+/// What an alphabet allows, in words.
+macro_rules! alphabet_words {
+    (UpperDigits) => {
+        "capital letters A–Z and digits"
+    };
+    (LowerDigits) => {
+        "lower-case letters a–z and digits"
+    };
+    (LowerDigitsDash) => {
+        "lower-case letters a–z, digits and dashes"
+    };
+    (LowerDigitsDashDot) => {
+        "lower-case letters a–z, digits, dots and dashes"
+    };
+}
+
+/// Product and tenant names: what [`check_prefix`] asks, in words.
+macro_rules! after_prefix {
+    () => {
+        ", beginning with the organization's short name and a dash"
+    };
+}
+
+/// A rule from its parts, its words made from the same parts, and what more it asks in
+/// words: `starting with a letter`, or a sentence's end of its own.
+macro_rules! rule {
+    ($kind:literal, $pattern:literal, $min:literal to $max:literal, $alphabet:ident, starting with a letter) => {
+        rule!(@ $kind, $pattern, $min, $max, $alphabet, true, ", starting with a letter")
+    };
+    ($kind:literal, $pattern:literal, $min:literal to $max:literal, $alphabet:ident $(, $then:expr)?) => {
+        rule!(@ $kind, $pattern, $min, $max, $alphabet, false, concat!($($then)?))
+    };
+    (@ $kind:literal, $pattern:literal, $min:literal, $max:literal, $alphabet:ident, $letter_first:literal, $then:expr) => {
+        Rule {
+            kind: $kind,
+            pattern: $pattern,
+            words: concat!(
+                $min,
+                " to ",
+                $max,
+                " characters: ",
+                alphabet_words!($alphabet),
+                $then
+            ),
+            letter_first: $letter_first,
+            alphabet: Alphabet::$alphabet,
+            min: $min,
+            max: $max,
+        }
+    };
 }
 
 macro_rules! name_type {
@@ -89,10 +147,14 @@ macro_rules! name_type {
                 Ok(Self(value.into()))
             }
 
-            /// The rule as the design writes it, for error messages and form hints.
+            /// The rule as the design writes it: a regular expression, for the OpenAPI
+            /// document.
             pub const fn pattern() -> &'static str {
                 Self::RULE.pattern
             }
+
+            /// The whole rule in words, as refusals and form hints say it.
+            pub const RULE_WORDS: &'static str = Self::RULE.words;
 
             pub fn as_str(&self) -> &str {
                 &self.0
@@ -152,93 +214,44 @@ macro_rules! name_type {
 name_type!(
     /// An operating environment such as `LIVE` or `STAGING`.
     TierName,
-    Rule {
-        kind: "tier name",
-        pattern: "^[A-Z][A-Z0-9]{2,19}$",
-        first: |c| c.is_ascii_uppercase(),
-        rest: Alphabet::UpperDigits,
-        min: 3,
-        max: 20,
-    }
+    rule!("tier name", "^[A-Z][A-Z0-9]{2,19}$", 3 to 20, UpperDigits, starting with a letter)
 );
 
 name_type!(
     /// An organization's name, and also the rule for its short name.
     OrganizationName,
-    Rule {
-        kind: "organization name",
-        pattern: "^[a-z0-9]{2,20}$",
-        first: |c| c.is_ascii_lowercase() || c.is_ascii_digit(),
-        rest: Alphabet::LowerDigits,
-        min: 2,
-        max: 20,
-    }
+    rule!("organization name", "^[a-z0-9]{2,20}$", 2 to 20, LowerDigits)
 );
 
 name_type!(
     /// A service or application.
     DeployableName,
-    Rule {
-        kind: "deployable name",
-        pattern: "^[a-z][a-z0-9-]{2,20}$",
-        first: |c| c.is_ascii_lowercase(),
-        rest: Alphabet::LowerDigitsDash,
-        min: 3,
-        max: 21,
-    }
+    rule!("deployable name", "^[a-z][a-z0-9-]{2,20}$", 3 to 21, LowerDigitsDash, starting with a letter)
 );
 
 name_type!(
     /// A product: `<organization short name>-<rest>`, checked against its organization by the
     /// store (see [`check_prefix`]).
     ProductName,
-    Rule {
-        kind: "product name",
-        pattern: "^[a-z0-9-]{3,35}$",
-        first: |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-',
-        rest: Alphabet::LowerDigitsDash,
-        min: 3,
-        max: 35,
-    }
+    rule!("product name", "^[a-z0-9-]{3,35}$", 3 to 35, LowerDigitsDash, after_prefix!())
 );
 
 name_type!(
     /// A tenant: `<organization short name>-<rest>`, unique across tiers.
     TenantName,
-    Rule {
-        kind: "tenant name",
-        pattern: "^[a-z0-9-]{3,30}$",
-        first: |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-',
-        rest: Alphabet::LowerDigitsDash,
-        min: 3,
-        max: 30,
-    }
+    rule!("tenant name", "^[a-z0-9-]{3,30}$", 3 to 30, LowerDigitsDash, after_prefix!())
 );
 
 name_type!(
     /// Another name a tenant answers to, unique among tenants: the tenant-name alphabet.
     TenantAlias,
-    Rule {
-        kind: "tenant alias",
-        pattern: "^[a-z0-9-]{3,30}$",
-        first: |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-',
-        rest: Alphabet::LowerDigitsDash,
-        min: 3,
-        max: 30,
-    }
+    rule!("tenant alias", "^[a-z0-9-]{3,30}$", 3 to 30, LowerDigitsDash)
 );
 
 name_type!(
     /// The name of a whole configuration database, such as `strata` or `acme-games`.
     DomainName,
-    Rule {
-        kind: "domain name",
-        pattern: "^[a-z][a-z0-9-]{1,39}$",
-        first: |c| c.is_ascii_lowercase(),
-        rest: Alphabet::LowerDigitsDash,
-        min: 2,
-        max: 40,
-    }
+    rule!("domain name", "^[a-z][a-z0-9-]{1,39}$", 2 to 40, LowerDigitsDash, starting with a letter)
 );
 
 /// Product and tenant names begin with their organization's short name and a dash, and go on
@@ -263,27 +276,13 @@ pub fn check_prefix(
 name_type!(
     /// A person who signs in to the console (and whom history names as the actor).
     UserName,
-    Rule {
-        kind: "user name",
-        pattern: "^[a-z][a-z0-9.-]{1,31}$",
-        first: |c| c.is_ascii_lowercase(),
-        rest: Alphabet::LowerDigitsDashDot,
-        min: 2,
-        max: 32,
-    }
+    rule!("user name", "^[a-z][a-z0-9.-]{1,31}$", 2 to 32, LowerDigitsDashDot, starting with a letter)
 );
 
 name_type!(
     /// An API token, as its holder and the tokens page call it ("deploy-bot").
     TokenName,
-    Rule {
-        kind: "token name",
-        pattern: "^[a-z][a-z0-9.-]{1,31}$",
-        first: |c| c.is_ascii_lowercase(),
-        rest: Alphabet::LowerDigitsDashDot,
-        min: 2,
-        max: 32,
-    }
+    rule!("token name", "^[a-z][a-z0-9.-]{1,31}$", 2 to 32, LowerDigitsDashDot, starting with a letter)
 );
 
 #[cfg(test)]
@@ -306,7 +305,10 @@ mod tests {
         ] {
             let err = TierName::parse(bad).unwrap_err();
             assert_eq!(err.kind, "tier name");
-            assert_eq!(err.rule, "^[A-Z][A-Z0-9]{2,19}$");
+            assert_eq!(
+                err.rule,
+                "3 to 20 characters: capital letters A–Z and digits, starting with a letter"
+            );
         }
     }
 
@@ -354,6 +356,38 @@ mod tests {
         let tier: TierName = serde_json::from_str("\"LIVE\"").unwrap();
         assert_eq!(tier.as_str(), "LIVE");
         let err = serde_json::from_str::<TierName>("\"live\"").unwrap_err();
-        assert!(err.to_string().contains("^[A-Z][A-Z0-9]{2,19}$"), "{err}");
+        assert!(err.to_string().contains("3 to 20 characters"), "{err}");
+    }
+
+    /// Each rule's words say its length and alphabet, and no refusal shows an expression.
+    #[test]
+    fn every_rule_is_said_in_words_with_its_length() {
+        let rules = [
+            TierName::RULE,
+            OrganizationName::RULE,
+            DeployableName::RULE,
+            ProductName::RULE,
+            TenantName::RULE,
+            TenantAlias::RULE,
+            DomainName::RULE,
+            UserName::RULE,
+            TokenName::RULE,
+        ];
+        for rule in rules {
+            let length = format!("{} to {} characters: ", rule.min, rule.max);
+            assert!(rule.words.starts_with(&length), "{}", rule.words);
+            assert!(!rule.words.contains('^') && !rule.words.contains('['));
+            let refused = rule.check("?").unwrap_err().to_string();
+            assert!(refused.ends_with(rule.words), "{refused}");
+            assert!(!refused.contains(rule.pattern), "{refused}");
+        }
+        assert_eq!(
+            TenantName::RULE_WORDS,
+            "3 to 30 characters: lower-case letters a–z, digits and dashes, beginning with the organization's short name and a dash"
+        );
+        assert_eq!(
+            OrganizationName::RULE_WORDS,
+            "2 to 20 characters: lower-case letters a–z and digits"
+        );
     }
 }

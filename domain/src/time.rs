@@ -53,9 +53,32 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
+/// How long ago (or, for a time to come, how soon) a moment `elapsed_ms` before now was, as
+/// the console shows it: "just now", "3 minutes ago", "yesterday", "in 2 days".
+pub fn relative(elapsed_ms: i64) -> String {
+    let future = elapsed_ms < 0;
+    let seconds = elapsed_ms.unsigned_abs() / 1000;
+    let (count, unit) = match seconds {
+        0..45 => return "just now".to_owned(),
+        45..5_400 => (((seconds + 30) / 60).max(1), "minute"),
+        5_400..129_600 => ((seconds + 1_800) / 3_600, "hour"),
+        129_600..2_592_000 => ((seconds + 43_200) / 86_400, "day"),
+        2_592_000..31_536_000 => ((seconds + 1_296_000) / 2_592_000, "month"),
+        _ => ((seconds + 15_768_000) / 31_536_000, "year"),
+    };
+    let amount = match count {
+        1 => format!("a{} {unit}", if unit == "hour" { "n" } else { "" }),
+        n => format!("{n} {unit}s"),
+    };
+    match future {
+        true => format!("in {amount}"),
+        false => format!("{amount} ago"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{format_rfc3339_millis, parse_date_ms};
+    use super::{format_rfc3339_millis, parse_date_ms, relative};
 
     #[test]
     fn dates_read_as_their_midnight() {
@@ -77,5 +100,29 @@ mod tests {
             "2026-11-23T09:54:56.789Z"
         );
         assert_eq!(format_rfc3339_millis(-1), "1969-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn a_moment_reads_as_how_long_ago_or_how_soon() {
+        const MINUTE: i64 = 60_000;
+        const HOUR: i64 = 60 * MINUTE;
+        const DAY: i64 = 24 * HOUR;
+        for (elapsed, words) in [
+            (0, "just now"),
+            (44_000, "just now"),
+            (50_000, "a minute ago"),
+            (3 * MINUTE, "3 minutes ago"),
+            (89 * MINUTE, "89 minutes ago"),
+            (2 * HOUR, "2 hours ago"),
+            (HOUR * 3 / 2, "2 hours ago"),
+            (36 * HOUR, "2 days ago"),
+            (29 * DAY, "29 days ago"),
+            (45 * DAY, "2 months ago"),
+            (400 * DAY, "a year ago"),
+            (-90 * MINUTE, "in 2 hours"),
+            (-3 * DAY, "in 3 days"),
+        ] {
+            assert_eq!(relative(elapsed), words, "{elapsed} ms");
+        }
     }
 }

@@ -34,7 +34,10 @@ test('publish a change, compare two revisions, restore the domain to the one bef
   await page.getByTestId(`restore-${before}`).click();
   const restore = page.getByTestId('restore');
   await expect(restore.getByTestId('revision-diff-summary')).toHaveText('1 entity differs.');
-  await restore.locator('summary', { hasText: 'tier DEV' }).click();
+  // The panel opens below the table, in view and focused, with what changes already open.
+  const heading = restore.getByRole('heading', { name: `Restore the domain to revision ${before}` });
+  await expect(heading).toBeFocused();
+  await expect(heading).toBeInViewport();
   await expect(restore.getByRole('row', { name: /\/display_name "Development \(shared\)" "Development"/ })).toBeVisible();
   await screenshot(page, 'restore-preview');
   await restore.getByLabel('Why restore?').fill('DEV is not shared after all');

@@ -14,6 +14,7 @@ use strata_domain::time::parse_date_ms;
 use crate::audit::{AuditRow, AuditView, get_audit, get_audit_events};
 use crate::failure::failure;
 use crate::pager::{Pager, before, range};
+use crate::pages::when::When;
 
 const PAGE: i64 = 50;
 const FIELDS: [&str; 5] = ["actor", "kind", "key", "from", "until"];
@@ -150,12 +151,12 @@ fn Events() -> impl IntoView {
                     view! { <p class="empty">"Nothing was published yet."</p> }.into_any()
                 } else {
                     view! {
-                        <table class="table" data-testid="audit-events">
+                        <div class="table-frame"><table class="table" data-testid="audit-events">
                             <thead><tr><th>"At"</th><th>"Action"</th><th>"Revision"</th><th>"By"</th><th>"Triggered by"</th><th>"Outcome"</th></tr></thead>
                             <tbody>
                                 {rows.into_iter().map(|e| { let action = e.action.clone(); view! {
                                     <tr data-action=action>
-                                        <td><time>{e.at}</time></td>
+                                        <td><When at={e.at}/></td>
                                         <td>{e.action}</td>
                                         <td>{e.revision}</td>
                                         <td>{e.actor}</td>
@@ -166,12 +167,20 @@ fn Events() -> impl IntoView {
                                             } else {
                                                 view! { <span class="badge down">"failed"</span> }.into_any()
                                             }}
-                                            " " <code class="detail">{e.detail}</code>
+                                            {(!e.detail.is_empty()).then(|| view! {
+                                                <table class="figures">
+                                                    <tbody>
+                                                        {e.detail.into_iter().map(|(label, value)| view! {
+                                                            <tr><th scope="row">{label}</th><td>{value}</td></tr>
+                                                        }).collect_view()}
+                                                    </tbody>
+                                                </table>
+                                            })}
                                         </td>
                                     </tr>
                                 }}).collect_view()}
                             </tbody>
-                        </table>
+                        </table></div>
                     }.into_any()
                 }))}
             </ErrorBoundary>
@@ -237,22 +246,25 @@ fn Entry(row: AuditRow) -> impl IntoView {
         _ => None,
     }
     .map(|section| format!("/{section}/{}", crate::pages::list::encode(&row.key)));
-    let key = match link {
-        Some(href) => view! { <A href=href>{row.key.clone()}</A> }.into_any(),
-        None => view! { <span>{row.key.clone()}</span> }.into_any(),
-    };
+    // The link is inside the entry, not in its summary: a control inside another is one no
+    // keyboard or screen reader can tell apart.
+    let (kind, key) = (row.kind.clone(), row.key.clone());
+    let open_entity = link.map(move |href| {
+        view! { <p class="entity-link"><A href=href>"Open " {kind} " " {key}</A></p> }
+    });
     let count = row.changes.len();
     view! {
         <li data-seq=row.seq>
             <details>
                 <summary>
                     <span class="badge">{row.operation}</span>
-                    " " <span class="muted">{row.kind}</span> " " {key}
+                    " " <span class="muted">{row.kind}</span> " " {row.key}
                     " → version " {row.version} " · revision " {row.revision}
-                    " · " <strong>{row.actor}</strong> " · " <time>{row.at}</time>
+                    " · " <strong>{row.actor}</strong> " · " <When at={row.at}/>
                     " · " <em>{row.reason}</em>
                 </summary>
-                <table class="table diff" data-testid="diff">
+                {open_entity}
+                <div class="table-frame"><table class="table diff" data-testid="diff">
                     <caption class="muted">{count} " changed " {if count == 1 { "value" } else { "values" }}</caption>
                     <tbody>
                         {row.changes.into_iter().map(|c| {
@@ -265,7 +277,7 @@ fn Entry(row: AuditRow) -> impl IntoView {
                             }
                         }).collect_view()}
                     </tbody>
-                </table>
+                </table></div>
             </details>
         </li>
     }

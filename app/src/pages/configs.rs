@@ -54,7 +54,7 @@ pub fn ConfigsPage() -> impl IntoView {
                     view! { <p class="empty">"No layer is stored yet: every config is its deployable's default."</p> }.into_any()
                 } else {
                     view! {
-                        <table class="table" data-testid="layers">
+                        <div class="table-frame"><table class="table" data-testid="layers">
                             <thead><tr><th>"Deployable"</th><th>"Layer"</th><th>"Keys set"</th><th>"Version"</th></tr></thead>
                             <tbody>
                                 {rows.into_iter().map(|row| view! {
@@ -66,7 +66,7 @@ pub fn ConfigsPage() -> impl IntoView {
                                     </tr>
                                 }).collect_view()}
                             </tbody>
-                        </table>
+                        </table></div>
                     }.into_any()
                 }))}
             </ErrorBoundary>

@@ -31,7 +31,7 @@ pub fn DiffTable(
                     </label>
                 })}
             </p>
-            <table class="table diff2">
+            <div class="table-frame"><table class="table diff2">
                 <thead><tr><th>"Field"</th><th>{before}</th><th>{after}</th></tr></thead>
                 <tbody>
                     {move || rows.with_value(|rows| rows.iter()
@@ -53,7 +53,7 @@ pub fn DiffTable(
                         })
                         .collect_view())}
                 </tbody>
-            </table>
+            </table></div>
         </div>
     }
 }

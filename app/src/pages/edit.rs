@@ -13,10 +13,12 @@ use serde_json::{Map, Value};
 use strata_domain::rules::FieldError;
 use strata_domain::tenant::TenantState;
 
-use crate::changes::{Conflict, SaveEntity, SaveOutcome};
+use crate::changes::{Conflict, SaveEntity, SaveOutcome, check_entity};
 use crate::entities::{form_options, get_entity};
 use crate::failure::failure;
-use crate::forms::{Form, FormField, Input, check_draft, parse_json_field, tenant_states};
+use crate::forms::{
+    Form, FormField, Input, check_draft, checked_on_server, parse_json_field, tenant_states,
+};
 use crate::lists::Shown;
 use crate::overview::SharedOverview;
 use crate::pages::NotFound;
@@ -24,6 +26,7 @@ use crate::pages::code_text::CodeText;
 use crate::pages::conflict::ConflictView;
 use crate::pages::read_only::MayNotChange;
 use crate::pages::reason::ReasonForm;
+use crate::pages::server_check::server_check;
 use crate::toasts::Toasts;
 use strata_domain::kind::Kind;
 
@@ -254,7 +257,18 @@ fn EntityForm(
         })
         .flatten();
     let checked = Memo::new(move |_| form.draft());
-    let errors = Signal::derive(move || checked.with(|(_, errors)| errors.clone()));
+    let remote = match checked_on_server(kind) {
+        true => server_check(
+            move || checked.with(|(draft, local)| local.is_empty().then(|| draft.to_string())),
+            move |document| check_entity(kind, document),
+        ),
+        false => RwSignal::new(Vec::new()),
+    };
+    let errors = Signal::derive(move || {
+        let mut errors = checked.with(|(_, errors)| errors.clone());
+        errors.extend(remote.get());
+        errors
+    });
     let asking = RwSignal::new(false);
     let reason = RwSignal::new(String::new());
     let conflict = RwSignal::new(None::<Conflict>);
@@ -287,7 +301,7 @@ fn EntityForm(
             Ok(SaveOutcome::Invalid(errors)) => form.server_errors.set(errors),
             Ok(SaveOutcome::Conflict(found)) => conflict.set(Some(found)),
             Ok(SaveOutcome::Refused { message, details }) => refused.set(Some((message, details))),
-            Err(e) => refused.set(Some((e.to_string(), Vec::new()))),
+            Err(e) => refused.set(Some((crate::failure::said(&e), Vec::new()))),
         }
     });
 
@@ -542,7 +556,12 @@ fn FieldInput(
             let text = form
                 .texts
                 .with_untracked(|t| t.get(name).cloned().unwrap_or_default());
-            let rows = text.lines().count().clamp(4, 24);
+            // As tall as what is in it (a pasted schema shows whole), up to 40 lines.
+            let rows = move || {
+                form.texts
+                    .with(|t| t.get(name).map_or(0, |text| text.lines().count()))
+                    .clamp(4, 40)
+            };
             view! {
                 <CodeText
                     text
@@ -560,7 +579,10 @@ fn FieldInput(
         <div class="form-field" class:invalid=move || error.get().is_some() data-field=name>
             <label for=id>{field.label}</label>
             {input}
-            <p class="help" id=help_id>{field.help}</p>
+            <p class="help" id=help_id>
+                {field.rule.map(|rule| format!("{rule}. "))}
+                {field.help}
+            </p>
             <p class="field-error" id=error_id role="alert">{move || error.get()}</p>
         </div>
     }

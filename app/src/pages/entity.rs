@@ -15,6 +15,7 @@ use crate::pages::NotFound;
 use crate::pages::diff::DiffTable;
 use crate::pages::reason::ReasonForm;
 use crate::pages::resolved::TenantConfigs;
+use crate::pages::when::When;
 use crate::toasts::Toasts;
 use strata_domain::kind::Kind;
 
@@ -129,12 +130,12 @@ pub(crate) fn Versions(
     view! {
         <h2>"History"</h2>
         <p class="help">"Pick two versions to compare them side by side; roll back to any version that still passes today's rules."</p>
-        <table class="table" data-testid="history">
+        <div class="table-frame"><table class="table" data-testid="history">
             <thead>
                 <tr>
                     <th><span class="visually-hidden">"Compare from"</span>"From"</th>
                     <th><span class="visually-hidden">"Compare to"</span>"To"</th>
-                    <th>"Version"</th><th>"Revision"</th><th>"Change"</th><th>"By"</th><th>"At"</th><th>"Why"</th><th></th>
+                    <th>"Version"</th><th>"Revision"</th><th>"Change"</th><th>"By"</th><th>"At"</th><th>"Why"</th><th><span class="visually-hidden">"Roll back"</span></th>
                 </tr>
             </thead>
             <tbody>
@@ -148,7 +149,7 @@ pub(crate) fn Versions(
                             <td><input type="radio" name="to" aria-label=format!("Compare to version {v}")
                                 checked=move || to.get() == Some(v) on:change=move |_| to.set(Some(v))/></td>
                             <td>{v}</td><td>{h.revision}</td><td>{h.operation}</td>
-                            <td>{h.actor}</td><td><time>{h.at}</time></td><td>{h.reason}</td>
+                            <td>{h.actor}</td><td><When at={h.at}/></td><td>{h.reason}</td>
                             <td>{can_roll_back.then(|| view! {
                                 <button type="button" class="button small" data-testid=format!("roll-back-{v}")
                                     on:click=move |_| rolling.set(Some(v))>
@@ -159,7 +160,7 @@ pub(crate) fn Versions(
                     }
                 }).collect_view()}
             </tbody>
-        </table>
+        </table></div>
         {move || rolling.get().map(|to_version| view! {
             <RollbackPanel kind key=key.get_value() to_version current=version rolling changed/>
         })}
@@ -270,7 +271,7 @@ fn refusal(answer: Result<SaveOutcome, ServerFnError>) -> String {
             format!("{message} {}", details.join("; "))
         }
         Ok(SaveOutcome::Saved { .. }) => String::new(),
-        Err(e) => e.to_string(),
+        Err(e) => crate::failure::said(&e),
     }
 }
 

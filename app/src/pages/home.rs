@@ -8,6 +8,7 @@ use strata_domain::health::{Component, State};
 
 use crate::failure::failure;
 use crate::overview::{Activity, Overview, get_activity, get_overview};
+use crate::pages::when::When;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
@@ -74,11 +75,11 @@ fn OverviewCards(overview: Overview) -> impl IntoView {
                         view! { <span class="badge down">"degraded"</span> }.into_any()
                     }}
                 </p>
-                <p class="muted">"checked " <time data-testid="checked-at">{checked_at}</time></p>
+                <p class="muted">"checked " <When at={checked_at} attr:data-testid="checked-at"/></p>
             </article>
         </section>
         <h2>"Components"</h2>
-        <table class="table" data-testid="components">
+        <div class="table-frame"><table class="table" data-testid="components">
             <thead>
                 <tr><th>"Part"</th><th>"Kind"</th><th>"Location"</th><th>"Version"</th><th>"State"</th></tr>
             </thead>
@@ -91,7 +92,7 @@ fn OverviewCards(overview: Overview) -> impl IntoView {
                 <ComponentRow part="Origin" component=health.origin/>
                 <ComponentRow part="Cache" component=health.cache/>
             </tbody>
-        </table>
+        </table></div>
     }
 }
 
@@ -139,7 +140,7 @@ fn Lately(activity: Activity) -> impl IntoView {
                 <p class="notice" data-testid="last-publication">
                     <A href="/publications">"Revision " {p.revision}</A> " · "
                     <span class=if p.state == "published" { "badge up" } else if p.state == "failed" { "badge down" } else { "badge" }>{p.state.clone()}</span>
-                    " · committed by " {p.actor.clone()} " at " <time>{p.committed_at.clone()}</time>
+                    " · committed by " {p.actor.clone()} " at " <When at={p.committed_at.clone()}/>
                     {p.propagation_ms.map(|ms| format!(" · reached the origin and cache {ms} ms after the commit"))}
                     {p.last_error.clone().map(|e| view! { <span class="error-text">{e}</span> })}
                 </p>
@@ -150,17 +151,17 @@ fn Lately(activity: Activity) -> impl IntoView {
             view! { <p class="empty">"Nothing was changed yet."</p> }.into_any()
         } else {
             view! {
-                <table class="table" data-testid="recent-changes">
+                <div class="table-frame"><table class="table" data-testid="recent-changes">
                     <thead><tr><th>"Revision"</th><th>"Change"</th><th>"Of"</th><th>"By"</th><th>"At"</th><th>"Why"</th></tr></thead>
                     <tbody>
                         {recent.into_iter().map(|c| view! {
                             <tr>
                                 <td>{c.revision}</td><td>{c.operation}</td><td>{c.kind} " " <code>{c.key}</code></td>
-                                <td>{c.actor}</td><td><time>{c.at}</time></td><td>{c.reason}</td>
+                                <td>{c.actor}</td><td><When at={c.at}/></td><td>{c.reason}</td>
                             </tr>
                         }).collect_view()}
                     </tbody>
-                </table>
+                </table></div>
                 <p><A href="/history">"All of the history"</A></p>
             }.into_any()
         }}

@@ -9,11 +9,12 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use serde_json::Value;
 use strata_domain::rules::FieldError;
-use strata_domain::schema::ConfigSchema;
 
 use crate::changes::SaveOutcome;
 use crate::failure::failure;
-use crate::layers::{LayerImpact, LayerView, PreviewLayer, SHOWN_TENANTS, SaveLayer, get_layer};
+use crate::layers::{
+    LayerImpact, LayerView, PreviewLayer, SHOWN_TENANTS, SaveLayer, check_layer, get_layer,
+};
 use crate::pages::NotFound;
 use crate::pages::code_text::CodeText;
 use crate::pages::conflict::ConflictView;
@@ -21,6 +22,7 @@ use crate::pages::diff::DiffTable;
 use crate::pages::entity::Versions;
 use crate::pages::reason::ReasonForm;
 use crate::pages::schema_form::{LayerForm, SchemaFields};
+use crate::pages::server_check::server_check;
 use crate::toasts::Toasts;
 
 #[component]
@@ -79,21 +81,15 @@ fn LayerEditor(view: LayerView, reload: Callback<()>) -> impl IntoView {
     let layer = RwSignal::new(config.clone());
     let version = RwSignal::new(version);
     let generation = RwSignal::new(0u32);
-    // The schema a layer is checked with as it is typed; a schema that does not compile
-    // leaves the checking to the server.
-    let checker = StoredValue::new(
-        ConfigSchema::parse("", schema.clone())
-            .and_then(|s| s.for_layers())
-            .ok(),
-    );
-    let errors = Memo::new(move |_| {
-        layer.with(|layer| {
-            checker.with_value(|checker| match checker {
-                Some(checker) => checker.layer_violations(layer).first,
-                None => Vec::new(),
-            })
-        })
-    });
+    // The schema's rules for a layer, checked as it is typed, by the server.
+    let checked = {
+        let deployable = StoredValue::new(deployable.clone());
+        server_check(
+            move || Some(layer.with(Value::to_string)),
+            move |config| check_layer(deployable.get_value(), config),
+        )
+    };
+    let errors = Memo::new(move |_| checked.get());
     let form = LayerForm {
         layer,
         root: StoredValue::new(schema.clone()),
@@ -165,7 +161,7 @@ fn LayerEditor(view: LayerView, reload: Callback<()>) -> impl IntoView {
             }
             Ok(other) => answer.set(Some(other)),
             Err(e) => answer.set(Some(SaveOutcome::Refused {
-                message: e.to_string(),
+                message: crate::failure::said(&e),
                 details: Vec::new(),
             })),
         }
@@ -257,7 +253,7 @@ fn LayerEditor(view: LayerView, reload: Callback<()>) -> impl IntoView {
             </div>
         </div>
         {move || preview.value().get().map(|result| match result {
-            Err(e) => view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any(),
+            Err(e) => view! { <p class="notice error" role="alert">{crate::failure::said(&e)}</p> }.into_any(),
             Ok(LayerImpact { conflict: Some(found), .. }) => {
                 let on_keep = keep_merged(found.current);
                 view! { <ConflictView found on_reload=reload on_keep inside/> }.into_any()
@@ -337,7 +333,10 @@ fn Impact(impact: LayerImpact) -> impl IntoView {
             })}
             {tenants.into_iter().map(|t| view! {
                 <details class="tenant-impact" open=true>
-                    <summary><A href=format!("/tenants/{}", t.tenant)>{t.tenant.clone()}</A> " on " {t.tier.clone()}</summary>
+                    // The link inside, not in the summary: a control inside another is one
+                    // no keyboard or screen reader can tell apart.
+                    <summary>{t.tenant.clone()} " on " {t.tier.clone()}</summary>
+                    <p class="entity-link"><A href=format!("/tenants/{}", t.tenant)>"Open tenant " {t.tenant.clone()}</A></p>
                     <DiffTable rows=t.rows before="Now" after="After saving"/>
                 </details>
             }).collect_view()}

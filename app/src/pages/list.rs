@@ -205,10 +205,10 @@ fn ListTable(kind: Kind, view: ListView, query: ListQuery) -> impl IntoView {
     let next = (page < pages).then(|| href(kind, &query, page + 1));
     view! {
         <p class="list-summary muted" data-testid="list-summary">{summary}</p>
-        <table class="table list" data-testid="list">
+        <div class="table-frame"><table class="table list" data-testid="list">
             <thead><tr>{headings}</tr></thead>
             <tbody>{body}</tbody>
-        </table>
+        </table></div>
         <Pager page pages previous next/>
     }
 }

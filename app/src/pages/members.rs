@@ -10,6 +10,7 @@ use strata_domain::access::Role;
 
 use crate::failure::failure;
 use crate::pages::NotFound;
+use crate::pages::when::When;
 use crate::people::{MembersView, SetMemberRole, get_members};
 use crate::toasts::Toasts;
 
@@ -67,17 +68,17 @@ fn Members(
     view! {
         {empty.then(|| view! { <p class="empty" data-testid="no-members">"Nobody holds a role here yet."</p> })}
         {(!empty).then(|| view! {
-            <table class="table" data-testid="members">
+            <div class="table-frame"><table class="table" data-testid="members">
                 <thead><tr><th>"Person"</th><th>"Name"</th><th>"Role"</th><th>"Given by"</th><th>"At"</th></tr></thead>
                 <tbody>
                     {members.into_iter().map(|m| view! {
                         <tr data-user=m.user.clone()>
                             <td><code>{m.user.clone()}</code></td><td>{m.display_name}</td>
-                            <td>{m.role.as_str()}</td><td>{m.granted_by}</td><td><time>{m.granted_at}</time></td>
+                            <td>{m.role.as_str()}</td><td>{m.granted_by}</td><td><When at={m.granted_at}/></td>
                         </tr>
                     }).collect_view()}
                 </tbody>
-            </table>
+            </table></div>
         })}
         {may_manage.then(|| view! {
             <h2>"Give a role"</h2>
@@ -94,7 +95,7 @@ fn Members(
                     disabled=move || set_role.pending().get()>"Save"</button>
             </ActionForm>
             {move || set_role.value().get().and_then(Result::err).map(|e| view! {
-                <p class="notice error" role="alert" data-testid="member-error">{e.to_string()}</p>
+                <p class="notice error" role="alert" data-testid="member-error">{crate::failure::said(&e)}</p>
             })}
         })}
     }

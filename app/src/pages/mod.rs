@@ -18,9 +18,11 @@ pub(crate) mod reason;
 pub(crate) mod resolved;
 mod revisions;
 mod schema_form;
+mod server_check;
 mod sign_in;
 mod tokens;
 mod users;
+pub(crate) mod when;
 
 pub use audit::AuditPage;
 pub use configs::ConfigsPage;

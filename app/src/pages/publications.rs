@@ -9,6 +9,7 @@ use strata_domain::access::Role;
 use crate::failure::failure;
 use crate::overview::SharedOverview;
 use crate::pages::revisions::{RestorePanel, RevisionComparison};
+use crate::pages::when::When;
 use crate::publications::{PublicationRow, PublishNow, get_publications};
 
 #[component]
@@ -71,7 +72,7 @@ pub fn PublicationsPage() -> impl IntoView {
         </Transition>
         {move || publish.value().get().map(|answer| match answer {
             Ok(text) => view! { <p class="notice" role="status" data-testid="publish-answer">{text}</p> }.into_any(),
-            Err(e) => view! { <p class="notice error" role="alert" data-testid="publish-answer">{e.to_string()}</p> }.into_any(),
+            Err(e) => view! { <p class="notice error" role="alert" data-testid="publish-answer">{crate::failure::said(&e)}</p> }.into_any(),
         })}
         <Transition fallback=|| view! { <p class="muted">"Loading the publications…"</p> }>
             <ErrorBoundary fallback=failure("The server could not list the publications.")>
@@ -105,12 +106,12 @@ fn PublicationTable(
         .into_any();
     }
     view! {
-        <table class="table" data-testid="publications">
+        <div class="table-frame"><table class="table" data-testid="publications">
             <thead>
                 <tr>
                     <th>"From"</th><th>"To"</th>
                     <th>"Revision"</th><th>"State"</th><th>"Committed by"</th><th>"Committed at"</th>
-                    <th>"Attempts"</th><th>"Outcome"</th><th>"Steps"</th><th>"Checksum"</th><th></th>
+                    <th>"Attempts"</th><th>"Outcome"</th><th>"Steps"</th><th>"Checksum"</th><th><span class="visually-hidden">"Restore"</span></th>
                 </tr>
             </thead>
             <tbody>
@@ -129,7 +130,7 @@ fn PublicationTable(
                     };
                     let r = row.revision;
                     view! {
-                        <tr data-revision=row.revision>
+                        <tr data-revision=row.revision id=format!("revision-{r}")>
                             <td><input type="radio" name="from" aria-label=format!("Compare from revision {r}")
                                 checked=move || from.get() == Some(r) on:change=move |_| from.set(Some(r))/></td>
                             <td><input type="radio" name="to" aria-label=format!("Compare to revision {r}")
@@ -137,7 +138,7 @@ fn PublicationTable(
                             <td>{row.revision}</td>
                             <td><span class=badge>{row.state}</span></td>
                             <td>{row.actor}</td>
-                            <td><time>{row.committed_at}</time></td>
+                            <td><When at={row.committed_at}/></td>
                             <td>{row.attempts}</td>
                             <td class="outcome">{outcome}</td>
                             <td class="timings">{row.timings.unwrap_or_default()}</td>
@@ -154,7 +155,7 @@ fn PublicationTable(
                     }
                 }).collect_view()}
             </tbody>
-        </table>
+        </table></div>
     }
     .into_any()
 }

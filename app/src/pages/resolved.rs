@@ -5,6 +5,8 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::failure::failure;
+use strata_domain::layer::Layer;
+
 use crate::resolved::{layer_href, tenant_configs};
 
 #[component]
@@ -27,12 +29,24 @@ pub fn TenantConfigs(tenant: String) -> impl IntoView {
                         view! {
                             <section class="resolved" data-testid=test_id>
                                 <h3><A href=href>{label}</A></h3>
+                                <p class="overrides" data-testid="overrides">
+                                    {config.overrides.iter().enumerate().map(|(i, layer)| {
+                                        let text = match layer {
+                                            Layer::Tenant(_) => "Override for this tenant".to_owned(),
+                                            other => format!("for its {} {}", other.kind(), other.name().unwrap_or_default()),
+                                        };
+                                        view! {
+                                            {(i > 0).then_some(" · ")}
+                                            <A href=layer_href(&deployable, layer)>{text}</A>
+                                        }
+                                    }).collect_view()}
+                                </p>
                                 {(!config.violations.is_empty()).then(|| view! {
                                     <ul class="notice error" role="alert">
                                         {config.violations.iter().map(|v| view! { <li>{v.field.clone()} ": " {v.rule.clone()}</li> }).collect_view()}
                                     </ul>
                                 })}
-                                <table class="table provenance">
+                                <div class="table-frame"><table class="table provenance">
                                     <thead><tr><th>"Key"</th><th>"Value"</th><th>"From"</th></tr></thead>
                                     <tbody>
                                         {config.rows.into_iter().map(|row| {
@@ -47,7 +61,7 @@ pub fn TenantConfigs(tenant: String) -> impl IntoView {
                                             }
                                         }).collect_view()}
                                     </tbody>
-                                </table>
+                                </table></div>
                             </section>
                         }
                     }).collect_view().into_any()

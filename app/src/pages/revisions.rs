@@ -18,6 +18,9 @@ pub fn RevisionChanges(
     diff: RevisionDiff,
     before: &'static str,
     after: &'static str,
+    /// Each entity's changes shown at once, not folded.
+    #[prop(optional)]
+    open: bool,
 ) -> impl IntoView {
     let RevisionDiff {
         entities, total, ..
@@ -32,14 +35,13 @@ pub fn RevisionChanges(
             let href = entity_href(&e.kind, &e.key);
             let label = format!("{} {}", e.kind, e.key);
             view! {
-                <details class="entity-change" data-change=e.change.clone()>
+                // The summary opens and folds; the link to the entity is inside, not in it
+                // (a control inside another is one no keyboard or reader can tell apart).
+                <details class="entity-change" data-change=e.change.clone() open=open>
                     <summary>
-                        <span class="badge">{e.change.clone()}</span> " "
-                        {match href {
-                            Some(href) => view! { <A href=href>{label}</A> }.into_any(),
-                            None => view! { <span>{label}</span> }.into_any(),
-                        }}
+                        <span class="badge">{e.change.clone()}</span> " " {label.clone()}
                     </summary>
+                    {href.map(|href| view! { <p class="entity-link"><A href=href>"Open " {label}</A></p> })}
                     <DiffTable rows=e.rows before after/>
                 </details>
             }
@@ -114,7 +116,7 @@ pub fn RestorePanel(
             restoring.set(None);
         }
         Some(Ok(RestoreAnswer::Refused(why))) => refused.set(Some(why)),
-        Some(Err(e)) => refused.set(Some(e.to_string())),
+        Some(Err(e)) => refused.set(Some(crate::failure::said(&e))),
         None => {}
     });
     let confirm = Callback::new(move |_: ()| {
@@ -123,15 +125,23 @@ pub fn RestorePanel(
             reason: reason.get_untracked(),
         });
     });
+    // The panel opens below the table: brought into view, its heading focused, so the
+    // keyboard and screen readers go on from it.
+    let heading = NodeRef::<leptos::html::H2>::new();
+    Effect::new(move |_| {
+        if let Some(heading) = heading.get() {
+            let _ = heading.focus();
+        }
+    });
     view! {
         <section class="rollback notice" data-testid="restore">
-            <h2>"Restore the domain to revision " {revision}</h2>
+            <h2 tabindex="-1" node_ref=heading>"Restore the domain to revision " {revision}</h2>
             <p>"A restore is one new revision that makes every entity what it was right after revision " {revision}
                ". History keeps everything in between; today's rules still apply."</p>
             <Transition fallback=|| view! { <p class="muted">"Working out what the restore changes…"</p> }>
                 <ErrorBoundary fallback=failure("The server could not prepare the preview.")>
                     {move || preview.get().map(|result| result.map(|diff| view! {
-                        <RevisionChanges diff before="Now" after="After the restore"/>
+                        <RevisionChanges diff before="Now" after="After the restore" open=true/>
                     }))}
                 </ErrorBoundary>
             </Transition>

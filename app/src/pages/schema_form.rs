@@ -187,14 +187,15 @@ fn SchemaField(
     if marks_secret(&schema) {
         return view! { <SecretField form path label help/> }.into_any();
     }
-    if let Some(options) = schema.get("enum").and_then(Value::as_array) {
-        let options = options.clone();
+    if let Some(options) = choices(&schema) {
         return view! { <ChoiceField form path label help options/> }.into_any();
     }
     match kind {
         "boolean" => {
-            view! { <ChoiceField form path label help options=vec![Value::Bool(true), Value::Bool(false)]/> }
-                .into_any()
+            let options = [true, false]
+                .map(|b| (Value::Bool(b), b.to_string()))
+                .to_vec();
+            view! { <ChoiceField form path label help options/> }.into_any()
         }
         "string" => view! { <TextField form path label help number=false/> }.into_any(),
         "integer" | "number" => view! { <TextField form path label help number=true/> }.into_any(),
@@ -261,14 +262,45 @@ fn id_of(path: &[String]) -> String {
     format!("layer{}", pointer(path).replace('/', "-"))
 }
 
-/// A select: "(not set here)" or one of the options.
+/// The values a schema allows, if it lists them, each with what a person reads: its title
+/// where the schema gives one (`oneOf` of `const`s with `title`s), else the value itself —
+/// text as it is, without JSON's quotes.
+fn choices(schema: &Value) -> Option<Vec<(Value, String)>> {
+    if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+        return Some(values.iter().map(|v| (v.clone(), shown(v))).collect());
+    }
+    let options = schema
+        .get("oneOf")
+        .or_else(|| schema.get("anyOf"))
+        .and_then(Value::as_array)?;
+    options
+        .iter()
+        .map(|option| {
+            let value = option.get("const")?.clone();
+            let title = option
+                .get("title")
+                .and_then(Value::as_str)
+                .map_or_else(|| shown(&value), str::to_owned);
+            Some((value, title))
+        })
+        .collect()
+}
+
+/// A value as a person reads it: text as it is, anything else as JSON.
+fn shown(value: &Value) -> String {
+    value
+        .as_str()
+        .map_or_else(|| value.to_string(), str::to_owned)
+}
+
+/// A select: "(not set here)" or one of the options, each a value and what it reads.
 #[component]
 fn ChoiceField(
     form: LayerForm,
     path: Vec<String>,
     label: String,
     help: String,
-    options: Vec<Value>,
+    options: Vec<(Value, String)>,
 ) -> impl IntoView {
     let current = form
         .layer
@@ -278,8 +310,13 @@ fn ChoiceField(
     let on_change = {
         let path = path.clone();
         move |ev: leptos::ev::Event| {
-            let picked = event_target_value(&ev);
-            let value = options.with_value(|o| o.iter().find(|v| v.to_string() == picked).cloned());
+            // Each option's value is its JSON: "1" and 1 stay apart.
+            let picked = serde_json::from_str::<Value>(&event_target_value(&ev)).ok();
+            let value = options.with_value(|o| {
+                o.iter()
+                    .find(|(v, _)| picked.as_ref() == Some(v))
+                    .map(|(v, _)| v.clone())
+            });
             form.layer.update(|layer| set_at(layer, &path, value));
         }
     };
@@ -287,10 +324,9 @@ fn ChoiceField(
         <Frame form path label help>
             <select id=id on:change=on_change>
                 <option value="" selected=current.is_none() prop:selected=current.is_none()>"(not set here)"</option>
-                {options.with_value(|o| o.iter().map(|option| {
-                    let text = option.to_string();
+                {options.with_value(|o| o.iter().map(|(option, text)| {
                     let selected = current.as_ref() == Some(option);
-                    view! { <option value=text.clone() selected=selected prop:selected=selected>{text.clone()}</option> }
+                    view! { <option value=option.to_string() selected=selected prop:selected=selected>{text.clone()}</option> }
                 }).collect_view())}
             </select>
         </Frame>
@@ -397,7 +433,9 @@ fn SecretField(form: LayerForm, path: Vec<String>, label: String, help: String) 
         reveal.value().get().map(|answer| match answer {
             Ok(value) => view! { <output class="revealed" data-testid="revealed">{value}</output> }
                 .into_any(),
-            Err(e) => view! { <span class="field-error">{e.to_string()}</span> }.into_any(),
+            Err(e) => {
+                view! { <span class="field-error">{crate::failure::said(&e)}</span> }.into_any()
+            }
         })
     };
     view! {
@@ -477,6 +515,31 @@ mod tests {
             value_at(&json!({"a": {"b": 1}}), &path(&["a", "b"])),
             Some(&json!(1))
         );
+    }
+
+    #[test]
+    fn choices_read_as_their_values_or_their_titles() {
+        assert_eq!(
+            choices(&json!({"enum": ["error", 3, null]})),
+            Some(vec![
+                (json!("error"), "error".to_owned()),
+                (json!(3), "3".to_owned()),
+                (json!(null), "null".to_owned()),
+            ])
+        );
+        assert_eq!(
+            choices(&json!({"oneOf": [{"const": "eu", "title": "Europe"}, {"const": "us"}]})),
+            Some(vec![
+                (json!("eu"), "Europe".to_owned()),
+                (json!("us"), "us".to_owned()),
+            ])
+        );
+        // Alternatives that are not fixed values are no list of choices.
+        assert_eq!(
+            choices(&json!({"oneOf": [{"const": 1}, {"type": "string"}]})),
+            None
+        );
+        assert_eq!(choices(&json!({"type": "string"})), None);
     }
 
     #[test]

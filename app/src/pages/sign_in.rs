@@ -82,7 +82,7 @@ pub fn SetupPage() -> impl IntoView {
                             </p>
                         </div>
                     }.into_any(),
-                    Err(e) => view! { <p class="field-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => view! { <p class="field-error" role="alert">{crate::failure::said(&e)}</p> }.into_any(),
                 })}
             </Suspense>
         </main>

@@ -8,6 +8,7 @@ use strata_domain::access::Role;
 use strata_domain::token::MAX_TOKEN_DAYS;
 
 use crate::failure::failure;
+use crate::pages::when::When;
 use crate::toasts::Toasts;
 use crate::tokens::{CreateToken, RevokeToken, TokenRow, get_tokens};
 
@@ -44,7 +45,7 @@ pub fn TokensPage() -> impl IntoView {
                     <pre class="json"><code>{secret}</code></pre>
                 </div>
             }.into_any(),
-            Err(e) => view! { <p class="notice error" role="alert" data-testid="token-error">{e.to_string()}</p> }.into_any(),
+            Err(e) => view! { <p class="notice error" role="alert" data-testid="token-error">{crate::failure::said(&e)}</p> }.into_any(),
         })}
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             <ErrorBoundary fallback=failure("The server could not list the tokens.")>
@@ -55,7 +56,7 @@ pub fn TokensPage() -> impl IntoView {
         <ActionForm action=create attr:class="stacked-form" attr:data-testid="create-token">
             <label for="token-name">"Name"</label>
             <input id="token-name" name="name" type="text" required autocomplete="off" aria-describedby="token-name-hint"/>
-            <p class="help" id="token-name-hint">"Say who holds it: billing-live, deploy-bot. Lower-case letters, digits, dots and dashes."</p>
+            <p class="help" id="token-name-hint">{strata_domain::names::TokenName::RULE_WORDS} ". Say who holds it: billing-live, deploy-bot."</p>
             <label for="token-kind">"It may"</label>
             <select id="token-kind" name="kind" on:change=move |ev| kind.set(event_target_value(&ev))>
                 <option value="read">"read resolved configs (a service; a domain admin's to give)"</option>
@@ -100,10 +101,10 @@ fn TokenTable(rows: Vec<TokenRow>, revoke: ServerAction<RevokeToken>) -> impl In
         return view! { <p class="empty" data-testid="no-tokens">"No tokens yet."</p> }.into_any();
     }
     view! {
-        <table class="table" data-testid="tokens">
+        <div class="table-frame"><table class="table" data-testid="tokens">
             <thead><tr>
                 <th>"Name"</th><th>"May"</th><th>"State"</th><th>"Expires"</th>
-                <th>"Uses"</th><th>"Last used"</th><th>"Created by"</th><th></th>
+                <th>"Uses"</th><th>"Last used"</th><th>"Created by"</th><th><span class="visually-hidden">"Revoke"</span></th>
             </tr></thead>
             <tbody>
                 {rows.into_iter().map(|t| {
@@ -113,10 +114,10 @@ fn TokenTable(rows: Vec<TokenRow>, revoke: ServerAction<RevokeToken>) -> impl In
                         <td><code>{t.name.clone()}</code></td>
                         <td>{t.scope}</td>
                         <td>{t.state}</td>
-                        <td><time>{t.expires_at}</time></td>
+                        <td><When at={t.expires_at}/></td>
                         <td>{t.uses}</td>
                         <td>{t.last_used_at.unwrap_or_else(|| "never".to_owned())}</td>
-                        <td>{t.created_by} " " <time>{t.created_at}</time></td>
+                        <td>{t.created_by} " " <When at={t.created_at}/></td>
                         <td>{t.live.then(|| view! {
                             <ActionForm action=revoke>
                                 <input type="hidden" name="name" value=t.name.clone()/>
@@ -127,7 +128,7 @@ fn TokenTable(rows: Vec<TokenRow>, revoke: ServerAction<RevokeToken>) -> impl In
                     }
                 }).collect_view()}
             </tbody>
-        </table>
+        </table></div>
     }
     .into_any()
 }

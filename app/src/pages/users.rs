@@ -7,6 +7,8 @@ use leptos_meta::Title;
 use strata_domain::access::PASSWORD_MIN_CHARS;
 
 use crate::failure::failure;
+use crate::overview::SharedOverview;
+use crate::pages::when::When;
 use crate::people::{AddPerson, SetPersonAccess, UserRow, get_users};
 use crate::toasts::Toasts;
 
@@ -25,6 +27,7 @@ pub fn UsersPage() -> impl IntoView {
             toasts.say(said);
         }
     });
+    let overview = expect_context::<SharedOverview>();
     let users = Resource::new(
         move || (add.version().get(), access.version().get()),
         |_| get_users(),
@@ -39,14 +42,31 @@ pub fn UsersPage() -> impl IntoView {
             </ErrorBoundary>
         </Transition>
         {move || access.value().get().and_then(Result::err).map(|e| view! {
-            <p class="notice error" role="alert">{e.to_string()}</p>
+            <p class="notice error" role="alert">{crate::failure::said(&e)}</p>
         })}
+        // Only for whom the store lets add people: the others are not offered a form.
+        <Transition fallback=|| ()>
+            {move || overview.0.get().map(|seen| {
+                let admin = seen.ok().and_then(|o| o.person).is_some_and(|p| p.grants.domain_admin);
+                admin.then(|| view! { <AddPersonForm add/> })
+            })}
+        </Transition>
+        {move || add.value().get().and_then(Result::err).map(|e| view! {
+            <p class="notice error" role="alert" data-testid="add-person-error">{crate::failure::said(&e)}</p>
+        })}
+    }
+}
+
+/// The form that adds a person who may sign in.
+#[component]
+fn AddPersonForm(add: ServerAction<AddPerson>) -> impl IntoView {
+    view! {
         <h2>"Add someone"</h2>
         <ActionForm action=add attr:class="stacked-form" attr:data-testid="add-person">
             <label for="person-name">"Sign-in name"</label>
             <input id="person-name" name="name" type="text" required autocomplete="off"
                 aria-describedby="person-name-hint"/>
-            <p class="help" id="person-name-hint">"2 to 32 characters: lower-case letters, digits, dots and dashes, starting with a letter."</p>
+            <p class="help" id="person-name-hint">{strata_domain::names::UserName::RULE_WORDS} "."</p>
             <label for="person-display">"Display name"</label>
             <input id="person-display" name="display_name" type="text"/>
             <label for="person-password">"Password"</label>
@@ -62,17 +82,14 @@ pub fn UsersPage() -> impl IntoView {
                     disabled=move || add.pending().get()>"Add"</button>
             </div>
         </ActionForm>
-        {move || add.value().get().and_then(Result::err).map(|e| view! {
-            <p class="notice error" role="alert" data-testid="add-person-error">{e.to_string()}</p>
-        })}
     }
 }
 
 #[component]
 fn UserTable(rows: Vec<UserRow>, access: ServerAction<SetPersonAccess>) -> impl IntoView {
     view! {
-        <table class="table" data-testid="users">
-            <thead><tr><th>"Person"</th><th>"Name"</th><th>"Rights"</th><th>"Since"</th><th></th></tr></thead>
+        <div class="table-frame"><table class="table" data-testid="users">
+            <thead><tr><th>"Person"</th><th>"Name"</th><th>"Rights"</th><th>"Since"</th><th><span class="visually-hidden">"Access"</span></th></tr></thead>
             <tbody>
                 {rows.into_iter().map(|u| {
                     let rights = if u.rights.is_empty() { "no roles".to_owned() } else { u.rights.join(", ") };
@@ -83,7 +100,7 @@ fn UserTable(rows: Vec<UserRow>, access: ServerAction<SetPersonAccess>) -> impl 
                             <td><code>{name.clone()}</code></td>
                             <td>{u.display_name}</td>
                             <td>{rights}{u.disabled.then_some(" · disabled")}</td>
-                            <td><time>{u.created_at}</time></td>
+                            <td><When at={u.created_at}/></td>
                             <td>
                                 <ActionForm action=access>
                                     <input type="hidden" name="name" value=name/>
@@ -95,6 +112,6 @@ fn UserTable(rows: Vec<UserRow>, access: ServerAction<SetPersonAccess>) -> impl 
                     }
                 }).collect_view()}
             </tbody>
-        </table>
+        </table></div>
     }
 }
