@@ -15,24 +15,37 @@ pub fn before(page: i64, pages: i64) -> Option<i64> {
 }
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 
-/// `previous` and `next` are the pages' URLs, `None` at either end; `back` and `forward`
-/// name the directions ("← Previous" / "Next →" unless given).
+/// The links to the first, previous, next and last pages (`link` makes a page's URL), where
+/// each leads somewhere the others do not, and where we are. Plain links: the router still
+/// follows them in the page, and none is marked as the current page, as they all lead to this
+/// same path.
 #[component]
 pub fn Pager(
     page: i64,
     pages: i64,
-    previous: Option<String>,
-    next: Option<String>,
+    link: impl Fn(i64) -> String + 'static,
     #[prop(default = "← Previous")] back: &'static str,
     #[prop(default = "Next →")] forward: &'static str,
+    #[prop(default = "« First")] start: &'static str,
+    #[prop(default = "Last »")] end: &'static str,
 ) -> impl IntoView {
+    let previous = before(page, pages);
+    let first = (previous.is_some_and(|p| p > 1)).then(|| link(1));
+    let previous = previous.map(&link);
+    let next = (page < pages).then(|| link(page + 1));
+    let last = (page + 1 < pages).then(|| link(pages));
+    let place = match page > pages {
+        true => format!("past the last page, {pages}"),
+        false => format!("page {page} of {pages}"),
+    };
     view! {
         <nav class="pager" aria-label="Pages">
-            {previous.map(|h| view! { <A href=h attr:rel="prev">{back}</A> })}
-            <span class="muted">"page " {page} " of " {pages}</span>
-            {next.map(|h| view! { <A href=h attr:rel="next">{forward}</A> })}
+            {first.map(|h| view! { <a href=h>{start}</a> })}
+            {previous.map(|h| view! { <a href=h rel="prev">{back}</a> })}
+            <span class="muted">{place}</span>
+            {next.map(|h| view! { <a href=h rel="next">{forward}</a> })}
+            {last.map(|h| view! { <a href=h>{end}</a> })}
         </nav>
     }
 }

@@ -83,3 +83,19 @@ test('an entity that never existed is a 404 page', async ({ page, expectProblem 
   expect(response?.status()).toBe(404);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Not found');
 });
+
+test('the pager leads to the first and the last page, and only the section is marked as the current page', async ({ page }) => {
+  await page.goto('/tenants?per=10&page=2');
+  await hydrated(page);
+  const pager = page.getByRole('navigation', { name: 'Pages' });
+  await expect(pager.getByRole('link')).toHaveText(['← Previous', 'Next →', 'Last »']);
+  await expect(pager.getByRole('link', { name: 'Last »' })).toHaveAttribute('href', /page=4(&|$)/);
+  await expect(pager).toContainText('page 2 of 4');
+  // Sort headings and pager links lead to this same path: none is "the current page".
+  await expect(page.locator('main [aria-current="page"]')).toHaveCount(0);
+  await expect(page.getByRole('navigation', { name: 'Sections' }).locator('[aria-current="page"]')).toHaveText('Tenants');
+
+  await page.goto('/tenants?per=10&page=9');
+  await expect(pager.getByRole('link')).toHaveText(['« First', '← Previous']);
+  await expect(pager).toContainText('past the last page, 4');
+});

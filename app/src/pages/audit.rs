@@ -13,7 +13,7 @@ use strata_domain::time::parse_date_ms;
 
 use crate::audit::{AuditRow, AuditView, get_audit, get_audit_events};
 use crate::failure::failure;
-use crate::pager::{Pager, before, range};
+use crate::pager::{Pager, range};
 use crate::pages::when::When;
 
 const PAGE: i64 = 50;
@@ -223,15 +223,14 @@ fn AuditLog(view: AuditView, fields: Fields, page: i64) -> impl IntoView {
     } else {
         range(first, rows.len(), total, " changes")
     };
-    let previous = before(page, pages).map(|page| href(&fields, page));
-    let next = (page < pages).then(|| href(&fields, page + 1));
     view! {
         {chain}
         <p class="list-summary muted" data-testid="audit-summary">{summary}</p>
         <ol class="audit" data-testid="audit">
             {rows.into_iter().map(|row| view! { <Entry row/> }).collect_view()}
         </ol>
-        <Pager page pages previous next back="← Newer" forward="Older →"/>
+        <Pager page pages link=move |page| href(&fields, page) back="← Newer" forward="Older →"
+            start="« Newest" end="Oldest »"/>
     }
 }
 

@@ -14,7 +14,7 @@ use strata_domain::listing::ListQuery;
 use crate::failure::failure;
 use crate::lists::{ListView, Shown, list_entities};
 use crate::overview::SharedOverview;
-use crate::pager::{Pager, before, range};
+use crate::pager::{Pager, range};
 use strata_domain::kind::Kind;
 
 /// Rows per page unless `per` says otherwise (10 to 200).
@@ -167,7 +167,9 @@ fn ListTable(kind: Kind, view: ListView, query: ListQuery) -> impl IntoView {
             };
             view! {
                 <th aria-sort=aria>
-                    <A href=href(kind, &target, 1)>{column.label}{arrow}</A>
+                    // A plain link: the router follows it, and it is not marked as the
+                    // current page (it leads to this same path).
+                    <a href=href(kind, &target, 1)>{column.label}{arrow}</a>
                 </th>
             }
         })
@@ -201,14 +203,12 @@ fn ListTable(kind: Kind, view: ListView, query: ListQuery) -> impl IntoView {
             }
         })
         .collect_view();
-    let previous = before(page, pages).map(|page| href(kind, &query, page));
-    let next = (page < pages).then(|| href(kind, &query, page + 1));
     view! {
         <p class="list-summary muted" data-testid="list-summary">{summary}</p>
         <div class="table-frame"><table class="table list" data-testid="list">
             <thead><tr>{headings}</tr></thead>
             <tbody>{body}</tbody>
         </table></div>
-        <Pager page pages previous next/>
+        <Pager page pages link=move |page| href(kind, &query, page)/>
     }
 }
