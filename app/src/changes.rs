@@ -101,15 +101,15 @@ pub async fn check_entity(kind: Kind, document: String) -> Result<Vec<FieldError
     use crate::forms::check_draft;
     use crate::ssr::Console;
 
-    // Only for people signed in: a check compiles the schema it is sent.
-    Console::current()?.actor()?;
-    Ok(match serde_json::from_str(&document) {
-        Ok(draft) => check_draft(kind, &draft),
-        Err(e) => vec![FieldError::new(
-            "",
-            format!("the form sent no JSON object: {e}"),
-        )],
-    })
+    // Only for whom may write such an entity somewhere: a check compiles the schema it is
+    // sent, which is work.
+    let actor = Console::current()?.actor()?;
+    actor
+        .check_writes_some(kind)
+        .map_err(crate::ssr::store_failure)?;
+    let draft: Value = serde_json::from_str(&document)
+        .map_err(|e| crate::ssr::bad_argument(format!("document: not a JSON object: {e}")))?;
+    Ok(check_draft(kind, &draft))
 }
 
 /// The preview of rolling `key` back to `to_version`: nothing is written.

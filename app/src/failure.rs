@@ -29,7 +29,10 @@ pub fn failure(what: &'static str) -> impl FnMut(ArcRwSignal<Errors>) -> AnyView
 /// not be reached, or answered something the page cannot read.
 pub fn said(error: &ServerFnError) -> String {
     match error {
-        ServerFnError::ServerError(message) => message.clone(),
+        // A refusal, or arguments the server would not take (too large, unreadable): its words.
+        ServerFnError::ServerError(message)
+        | ServerFnError::Args(message)
+        | ServerFnError::MissingArg(message) => message.clone(),
         ServerFnError::Request(_) => {
             "The server could not be reached: check the connection and try again.".to_owned()
         }

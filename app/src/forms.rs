@@ -95,25 +95,6 @@ fn visible_text(value: &Value) -> Result<(), String> {
     }
 }
 
-/// A deployable's schema compiles. On the server only: the schema checker (jsonschema, its
-/// regular expressions and Unicode tables) would be a third of the browser bundle, so the
-/// browser checks that the field is an object and asks the server the rest
-/// ([`checked_on_server`]).
-#[cfg(feature = "ssr")]
-fn config_schema(value: &Value) -> Result<(), String> {
-    strata_domain::schema::ConfigSchema::parse("", value.clone())
-        .map(drop)
-        .map_err(|e| match e.field.as_str() {
-            "" => e.rule,
-            at => format!("at {at}: {}", e.rule),
-        })
-}
-
-#[cfg(not(feature = "ssr"))]
-fn config_schema(value: &Value) -> Result<(), String> {
-    json_object(value)
-}
-
 /// Whether some of the rules of a `kind` need the schema checker, which only the server
 /// holds: the form asks the server ([`crate::changes::check_entity`]) once the browser's
 /// own checks pass.
@@ -240,7 +221,9 @@ impl Form for Kind {
                     input: Input::Json,
                     rule: None,
                     help: "JSON Schema (draft 2020-12) every resolved config must follow. A schema that existing configs break is refused, with the list of tenants.",
-                    check: config_schema,
+                    // An object here; whether it compiles is the whole deployable's rule,
+                    // checked on the server (see `checked_on_server`).
+                    check: json_object,
                 },
                 FormField {
                     name: "default_config",
@@ -339,7 +322,7 @@ pub fn check_draft(kind: Kind, draft: &Value) -> Vec<FieldError> {
             Kind::Tier => whole::<Tier>(draft).and_then(|t| t.check()),
             Kind::Organization => whole::<Organization>(draft).and_then(|o| o.check()),
             Kind::Product => whole::<Product>(draft).and_then(|p| p.check()),
-            // Its default config against its schema: on the server (see `config_schema`).
+            // Its schema and its default config against it: on the server only.
             #[cfg(feature = "ssr")]
             Kind::Deployable => whole::<Deployable>(draft).and_then(|d| d.check().map(drop)),
             #[cfg(not(feature = "ssr"))]
@@ -449,8 +432,10 @@ mod tests {
                 json!({"name": "web", "display_name": "Web", "config_schema": {"type": "nonsense"}}),
             ),
         );
-        assert_eq!(errors[0].field, "/config_schema");
+        // At the broken keyword, inside the schema field.
+        assert_eq!(errors[0].field, "/config_schema/type");
         let field = &Kind::Deployable.form()[2];
+        assert!(field.owns(&errors[0].field));
         let error = parse_json_field(field, "{\"a\": }").unwrap_err();
         assert_eq!(error.field, "/config_schema");
         assert!(error.rule.contains("line 1, column 7"), "{}", error.rule);

@@ -133,7 +133,8 @@ pub async fn check_layer(
         .get::<Deployable>(&deployable)
         .await
         .map_err(store_failure)?;
-    let config: Value = serde_json::from_str(&config).map_err(|e| bad_argument(e.to_string()))?;
+    let config: Value = serde_json::from_str(&config)
+        .map_err(|e| bad_argument(format!("config: not JSON: {e}")))?;
     // A schema that does not compile leaves the checking to the save, which says so.
     Ok(ConfigSchema::parse("", found.item.config_schema)
         .and_then(|schema| schema.for_layers())

@@ -80,11 +80,10 @@ pub async fn tenant_configs(tenant: String) -> Result<Vec<ResolvedView>, ServerF
                 })
                 .collect(),
             violations: config.violations.first,
-            overrides: vec![
-                Layer::Tenant(found.name.clone()),
-                Layer::Product(found.product.clone()),
-                Layer::Tier(found.tier.clone()),
-            ],
+            overrides: Layer::scopes_of(&found.tier, &found.product, &found.name)
+                .into_iter()
+                .rev()
+                .collect(),
         });
     }
     Ok(views)

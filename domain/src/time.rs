@@ -54,23 +54,30 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 }
 
 /// How long ago (or, for a time to come, how soon) a moment `elapsed_ms` before now was, as
-/// the console shows it: "just now", "3 minutes ago", "yesterday", "in 2 days".
+/// the console shows it: "just now", "3 minutes ago", "an hour ago", "a day ago", "in 2 days";
+/// each unit from where the one below it reads three quarters of this one.
 pub fn relative(elapsed_ms: i64) -> String {
-    let future = elapsed_ms < 0;
+    const MINUTE: u64 = 60;
+    const HOUR: u64 = 60 * MINUTE;
+    const DAY: u64 = 24 * HOUR;
+    const MONTH: u64 = 30 * DAY;
+    const YEAR: u64 = 365 * DAY;
     let seconds = elapsed_ms.unsigned_abs() / 1000;
-    let (count, unit) = match seconds {
+    let (unit, size) = match seconds {
         0..45 => return "just now".to_owned(),
-        45..5_400 => (((seconds + 30) / 60).max(1), "minute"),
-        5_400..129_600 => ((seconds + 1_800) / 3_600, "hour"),
-        129_600..2_592_000 => ((seconds + 43_200) / 86_400, "day"),
-        2_592_000..31_536_000 => ((seconds + 1_296_000) / 2_592_000, "month"),
-        _ => ((seconds + 15_768_000) / 31_536_000, "year"),
+        45..2_700 => ("minute", MINUTE),
+        2_700..79_200 => ("hour", HOUR),
+        79_200..2_246_400 => ("day", DAY),
+        2_246_400..27_648_000 => ("month", MONTH),
+        _ => ("year", YEAR),
     };
-    let amount = match count {
-        1 => format!("a{} {unit}", if unit == "hour" { "n" } else { "" }),
-        n => format!("{n} {unit}s"),
+    let count = ((seconds + size / 2) / size).max(1);
+    let amount = match (count, unit) {
+        (1, "hour") => "an hour".to_owned(),
+        (1, unit) => format!("a {unit}"),
+        (n, unit) => format!("{n} {unit}s"),
     };
-    match future {
+    match elapsed_ms < 0 {
         true => format!("in {amount}"),
         false => format!("{amount} ago"),
     }
@@ -112,11 +119,14 @@ mod tests {
             (44_000, "just now"),
             (50_000, "a minute ago"),
             (3 * MINUTE, "3 minutes ago"),
-            (89 * MINUTE, "89 minutes ago"),
-            (2 * HOUR, "2 hours ago"),
+            (44 * MINUTE, "44 minutes ago"),
+            (50 * MINUTE, "an hour ago"),
             (HOUR * 3 / 2, "2 hours ago"),
+            (21 * HOUR, "21 hours ago"),
+            (23 * HOUR, "a day ago"),
             (36 * HOUR, "2 days ago"),
-            (29 * DAY, "29 days ago"),
+            (25 * DAY, "25 days ago"),
+            (29 * DAY, "a month ago"),
             (45 * DAY, "2 months ago"),
             (400 * DAY, "a year ago"),
             (-90 * MINUTE, "in 2 hours"),

@@ -143,8 +143,8 @@ pub fn AuditPage() -> impl IntoView {
 fn Events() -> impl IntoView {
     let events = Resource::new(|| (), |_| get_audit_events(EVENTS));
     view! {
-        <h2>"Publications, compilations and restores"</h2>
-        <p class="help">"What happened to revisions after they were committed: the newest " {EVENTS} "."</p>
+        <h2>"Events"</h2>
+        <p class="help">"What happened besides changes: publications, cache compilations and restores of revisions (and, for domain admins, sign-ins and changes to people); the newest " {EVENTS} "."</p>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             <ErrorBoundary fallback=failure("The server could not read the audit events.")>
                 {move || events.get().map(|result| result.map(|rows| if rows.is_empty() {

@@ -140,7 +140,7 @@ fn Lately(activity: Activity) -> impl IntoView {
                 <p class="notice" data-testid="last-publication">
                     <A href="/publications">"Revision " {p.revision}</A> " · "
                     <span class=if p.state == "published" { "badge up" } else if p.state == "failed" { "badge down" } else { "badge" }>{p.state.clone()}</span>
-                    " · committed by " {p.actor.clone()} " at " <When at={p.committed_at.clone()}/>
+                    " · committed by " {p.actor.clone()} ", " <When at={p.committed_at.clone()}/>
                     {p.propagation_ms.map(|ms| format!(" · reached the origin and cache {ms} ms after the commit"))}
                     {p.last_error.clone().map(|e| view! { <span class="error-text">{e}</span> })}
                 </p>

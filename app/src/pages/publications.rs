@@ -121,12 +121,15 @@ fn PublicationTable(
                         "failed" => "badge down",
                         _ => "badge",
                     };
+                    // When it was published, as every time on the page reads; what it wrote
+                    // counts every organization's tenants, so only domain admins see that.
                     let outcome = match (&row.last_error, &row.wrote, &row.published_at) {
-                        (_, Some(wrote), Some(at)) => format!("{wrote}, at {at}"),
-                        // What it wrote counts every organization's tenants: domain admins see it.
-                        (None, None, Some(at)) => format!("published at {at}"),
-                        (Some(error), _, _) => error.clone(),
-                        _ => String::new(),
+                        (_, wrote, Some(at)) => view! {
+                            {wrote.clone().map(|wrote| format!("{wrote}, "))}
+                            "published " <When at={at.clone()}/>
+                        }.into_any(),
+                        (Some(error), _, _) => error.clone().into_any(),
+                        _ => ().into_any(),
                     };
                     let r = row.revision;
                     view! {

@@ -10,15 +10,29 @@ use strata_domain::kind::{Kind, OwnedBy};
 
 use crate::lists::Shown;
 
+/// "a tier", "an organization".
+fn a(what: &str) -> String {
+    match what.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        true => format!("an {what}"),
+        false => format!("a {what}"),
+    }
+}
+
 /// Why someone may not create (`key` `None`) or change an entity of `kind`.
 fn why_not(kind: Kind, key: Option<&str>) -> String {
     let what = kind.name();
     match (kind.owned_by(), key) {
         (OwnedBy::Member { .. } | OwnedBy::Scope, None) => {
-            format!("creating a {what} needs the editor role in an organization")
+            format!(
+                "creating {} needs the editor role in an organization",
+                a(what)
+            )
         }
         (OwnedBy::Domain | OwnedBy::Itself, None) => {
-            format!("only a domain admin may create a {what}: every organization shares it")
+            format!(
+                "only a domain admin may create {}: every organization shares it",
+                a(what)
+            )
         }
         (OwnedBy::Itself, Some(key)) => {
             format!("you may read {what} {key}; changing it needs its admin role")

@@ -1,6 +1,7 @@
 //! Rules the server checks as a person types: those that need the schema checker, which the
 //! browser bundle leaves out (it would be a third of the bundle). The server is asked a pause
-//! after the last change, and only the answer for the newest change is shown.
+//! after the last change, and only the answer for the newest change is shown, until the next
+//! change.
 
 use std::future::Future;
 use std::time::Duration;
@@ -12,8 +13,10 @@ use strata_domain::rules::FieldError;
 const PAUSE: Duration = Duration::from_millis(300);
 
 /// The errors the server finds in `draft()`, asked with `ask` a pause after `draft` last
-/// changed. While `draft()` is `None` (the browser's own checks fail first) nothing is asked
-/// and no server error shows; otherwise the last answer stays until the next one comes.
+/// changed. An answer is about the draft it was asked for: any change clears it until the
+/// next answer, so an error already fixed never holds up a save (the save is checked again
+/// anyway), and a check that fails (the network, an expired session) shows nothing. While
+/// `draft()` is `None` (the browser's own checks fail first) nothing is asked.
 pub fn server_check<T, F>(
     draft: impl Fn() -> Option<T> + Send + Sync + 'static,
     ask: impl Fn(T) -> F + Copy + Send + Sync + 'static,
@@ -29,8 +32,8 @@ where
         let draft = draft();
         asked.update_value(|n| *n += 1);
         let change = asked.get_value();
+        errors.set(Vec::new());
         let Some(draft) = draft else {
-            errors.set(Vec::new());
             return;
         };
         let newest = move || asked.try_get_value() == Some(change);

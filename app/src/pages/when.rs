@@ -14,15 +14,22 @@ pub fn When(at: String) -> impl IntoView {
         let at = at.clone();
         Effect::new(move |_| {
             let date = js_sys::Date::new(&at.as_str().into());
-            let ms = date.get_time();
-            if ms.is_nan() {
+            if date.get_time().is_nan() {
                 return;
             }
-            let elapsed = (js_sys::Date::now() - ms) as i64;
-            shown.set(strata_domain::time::relative(elapsed));
             exact.set(String::from(
                 date.to_locale_string("default", &js_sys::Object::new().into()),
             ));
+            let ms = date.get_time();
+            let say = move || {
+                let elapsed = (js_sys::Date::now() - ms) as i64;
+                shown.try_set(strata_domain::time::relative(elapsed));
+            };
+            say();
+            // Said again as time goes by, while the page shows it.
+            if let Ok(every) = set_interval_with_handle(say, std::time::Duration::from_secs(30)) {
+                on_cleanup(move || every.clear());
+            }
         });
     }
     view! { <time datetime=at title=move || exact.get()>{move || shown.get()}</time> }

@@ -41,7 +41,7 @@ pub fn router(console: Console, leptos_options: LeptosOptions) -> Router {
 }
 
 /// Makes each request's nonce before the page renders, and sends the page's policy naming it
-/// (and `no-cache`) with every HTML answer: the header is the middleware's own, not one the render must hand
+/// (and `private, no-cache`) with every HTML answer: the header is the middleware's own, not one the render must hand
 /// back through Leptos's response options.
 async fn nonce_and_policy(mut request: Request, next: Next) -> Response {
     let nonce = Nonce::new();
@@ -58,8 +58,12 @@ async fn nonce_and_policy(mut request: Request, next: Next) -> Response {
             header::CONTENT_SECURITY_POLICY,
             page_content_security_policy(&nonce.to_string()),
         );
-        // A page names the build's files; asked again each time, it names the newest build.
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        // A page is one person's, and names the build's files: kept by the browser alone,
+        // and asked again each time, so it names the newest build.
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-cache"),
+        );
     }
     response
 }

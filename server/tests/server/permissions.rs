@@ -202,6 +202,28 @@ fn table(fixture: &Fixture) -> Vec<Row> {
         },
         Row {
             call: server_fn(
+                "layer-check",
+                &[("deployable", "web-api"), ("config", layer)],
+            ),
+            allowed: MEMBERS,
+            rule: "checking a layer against a shared deployable's schema: whoever reads it",
+        },
+        Row {
+            call: server_fn(
+                "check",
+                &[
+                    ("kind", "deployable"),
+                    (
+                        "document",
+                        r#"{"name": "matrix", "display_name": "M", "config_schema": {"type": "object"}, "default_config": {}}"#,
+                    ),
+                ],
+            ),
+            allowed: DOMAIN_ADMINS,
+            rule: "checking a deployable form: whoever may make deployables",
+        },
+        Row {
+            call: server_fn(
                 "layer-preview",
                 &[
                     ("deployable", "web-api"),

@@ -634,7 +634,7 @@ async fn the_console_files_are_sent_compressed_and_kept_while_their_name_holds()
     // The sign-in page (every page has the same head) names the hashed files.
     let ((_, cache, kind, _), html) = get("/sign-in", "").await;
     assert!(kind.starts_with("text/html"), "{kind}");
-    assert_eq!(cache, "no-cache");
+    assert_eq!(cache, "private, no-cache");
     for file in [
         "/pkg/strata.1111111111111111.js",
         "/pkg/strata.2222222222222222.wasm",

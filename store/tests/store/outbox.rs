@@ -277,9 +277,9 @@ async fn a_reader_of_one_organization_learns_no_figure_of_the_whole_domain() {
         for figure in 9_876_543_210_i64..=9_876_543_217 {
             assert!(!seen.contains(&figure.to_string()), "{figure} in {seen}");
         }
-        // What is left: the attempt and how long a step took.
+        // What is left: the attempt.
         assert!(seen.contains(r#""attempt":1"#), "{seen}");
-        assert!(seen.contains(r#""ms":4"#), "{seen}");
+        assert!(!seen.contains(r#""ms""#), "{seen}");
 
         let root = Actor::operator("root");
         assert_eq!(

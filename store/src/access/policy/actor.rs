@@ -3,6 +3,7 @@
 use std::fmt;
 
 use strata_domain::access::{Action, Person, Role, Scope};
+use strata_domain::kind::Kind;
 
 use crate::StoreError;
 
@@ -45,6 +46,22 @@ impl Actor {
                 Err(StoreError::Forbidden(format!(
                     "{} may not publish: it needs the publisher role in an organization",
                     self.name()
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Refuses unless this actor may create or change entities of `kind` somewhere (what the
+    /// console's forms are for): what the domain shares, a domain admin; products and
+    /// tenants, an editor of some organization; the operator, anything.
+    pub fn check_writes_some(&self, kind: Kind) -> Result<(), StoreError> {
+        match self {
+            Actor::Person(person) if !kind.may_create(&person.grants) => {
+                Err(StoreError::Forbidden(format!(
+                    "{} may not create or change any {}",
+                    self.name(),
+                    kind.name()
                 )))
             }
             _ => Ok(()),
