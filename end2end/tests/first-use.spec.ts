@@ -159,3 +159,18 @@ test('no page scrolls sideways at 1366, 1920 or 390 px wide: tables scroll insid
   }
   expect(wide).toEqual([]);
 });
+
+test('a whole-number field takes whole numbers as typed, never a rewritten one', async ({ page }) => {
+  await page.goto(`${demoURL}/configs/web-api/tenant/acme-oslo`);
+  await hydrated(page);
+  const port = page.locator('[data-pointer="/database/port"]');
+  for (const typed of ['1e3', '99999999999999999999999']) {
+    await port.getByRole('textbox').fill(typed);
+    await expect(port.locator('.field-error')).toContainText('integer');
+    await expect(page.getByTestId('preview')).toBeDisabled();
+  }
+  await port.getByRole('textbox').fill('5433');
+  await expect(port.locator('.field-error')).toBeEmpty();
+  await page.getByTestId('tab-raw').click();
+  await expect(page.getByTestId('raw')).toHaveValue(/"port": 5433\b/);
+});

@@ -197,8 +197,13 @@ fn SchemaField(
                 .to_vec();
             view! { <ChoiceField form path label help options/> }.into_any()
         }
-        "string" => view! { <TextField form path label help number=false/> }.into_any(),
-        "integer" | "number" => view! { <TextField form path label help number=true/> }.into_any(),
+        "string" => view! { <TextField form path label help number=None/> }.into_any(),
+        "integer" => {
+            view! { <TextField form path label help number=Some(Numbers::Whole)/> }.into_any()
+        }
+        "number" => {
+            view! { <TextField form path label help number=Some(Numbers::Any)/> }.into_any()
+        }
         _ => view! { <JsonField form path label help/> }.into_any(),
     }
 }
@@ -340,7 +345,8 @@ fn TextField(
     path: Vec<String>,
     label: String,
     help: String,
-    number: bool,
+    /// Which numbers the field takes, if it takes numbers.
+    number: Option<Numbers>,
 ) -> impl IntoView {
     let current = form
         .layer
@@ -363,12 +369,9 @@ fn TextField(
             let text = event_target_value(&ev);
             let value = if text.is_empty() {
                 None
-            } else if number {
-                // Not a number: kept as text, so the schema's check names the rule.
-                Some(
-                    serde_json::from_str::<serde_json::Number>(&text)
-                        .map_or(Value::String(text), Value::Number),
-                )
+            } else if let Some(numbers) = number {
+                // Not such a number: kept as text, so the schema's check names the rule.
+                Some(numbers.read(&text).unwrap_or(Value::String(text)))
             } else {
                 Some(Value::String(text))
             };
@@ -377,9 +380,40 @@ fn TextField(
     };
     view! {
         <Frame form path label help>
-            <input id=id type="text" inputmode=if number { "decimal" } else { "text" }
+            <input id=id type="text" inputmode=match number {
+                    Some(Numbers::Whole) => "numeric",
+                    Some(Numbers::Any) => "decimal",
+                    None => "text",
+                }
                 value=initial.clone() prop:value=initial placeholder=placeholder on:input=on_input/>
         </Frame>
+    }
+}
+
+/// The numbers a field takes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Numbers {
+    /// `integer`: whole numbers as typed, that a 64-bit integer holds. "1e3" or a number past
+    /// 2^64 is not read as one (JSON would keep it as 1000.0 or 1e+23, silently).
+    Whole,
+    /// `number`: any JSON number.
+    Any,
+}
+
+impl Numbers {
+    /// `text` as a JSON number of this kind, if it reads as one.
+    fn read(self, text: &str) -> Option<Value> {
+        let text = text.trim();
+        match self {
+            Numbers::Whole => text
+                .parse::<i64>()
+                .map(Value::from)
+                .or_else(|_| text.parse::<u64>().map(Value::from))
+                .ok(),
+            Numbers::Any => serde_json::from_str::<serde_json::Number>(text)
+                .ok()
+                .map(Value::Number),
+        }
     }
 }
 
@@ -540,6 +574,21 @@ mod tests {
             None
         );
         assert_eq!(choices(&json!({"type": "string"})), None);
+    }
+
+    #[test]
+    fn a_whole_number_field_reads_only_whole_numbers_as_typed() {
+        assert_eq!(Numbers::Whole.read("42"), Some(json!(42)));
+        assert_eq!(Numbers::Whole.read(" -7 "), Some(json!(-7)));
+        assert_eq!(
+            Numbers::Whole.read("18446744073709551615"),
+            Some(json!(u64::MAX))
+        );
+        for not_whole in ["1e3", "99999999999999999999999", "1.5", "4.0", "x", ""] {
+            assert_eq!(Numbers::Whole.read(not_whole), None, "{not_whole}");
+        }
+        assert_eq!(Numbers::Any.read("1.5"), Some(json!(1.5)));
+        assert_eq!(Numbers::Any.read("x"), None);
     }
 
     #[test]
