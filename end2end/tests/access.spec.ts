@@ -85,6 +85,15 @@ test('a domain admin adds a viewer and a token; the viewer is offered only readi
   expect(await inputs.count()).toBeGreaterThan(0);
   for (const input of await inputs.all()) await expect(input).toBeDisabled();
 
+  // Pages they reach by address offer no form they may not use.
+  await viewer.goto('/tokens');
+  await hydrated(viewer);
+  await expect(viewer.getByTestId('no-token-form')).toBeVisible();
+  await expect(viewer.getByTestId('create-token')).toHaveCount(0);
+  await viewer.goto('/people');
+  await hydrated(viewer);
+  await expect(viewer.getByTestId('add-person')).toHaveCount(0);
+
   // A form they may not use, typed as an address: a page that says so and why, answered 403.
   for (const [address, why] of [
     ['/tenants/acme-berlin/edit', 'changing it needs the editor role in its organization'],

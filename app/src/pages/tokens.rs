@@ -8,6 +8,7 @@ use strata_domain::access::Role;
 use strata_domain::token::MAX_TOKEN_DAYS;
 
 use crate::failure::failure;
+use crate::overview::SharedOverview;
 use crate::pages::when::When;
 use crate::toasts::Toasts;
 use crate::tokens::{CreateToken, RevokeToken, TokenRow, get_tokens};
@@ -26,7 +27,7 @@ pub fn TokensPage() -> impl IntoView {
         move || (create.version().get(), revoke.version().get()),
         |_| get_tokens(),
     );
-    let kind = RwSignal::new("read".to_owned());
+    let overview = expect_context::<SharedOverview>();
     view! {
         <Title text="API tokens"/>
         <div class="page-head"><h1>"API tokens"</h1></div>
@@ -52,6 +53,29 @@ pub fn TokensPage() -> impl IntoView {
                 {move || tokens.get().map(|result| result.map(|rows| view! { <TokenTable rows revoke/> }))}
             </ErrorBoundary>
         </Transition>
+        // Offered only to whom the store lets make tokens, with only the kinds they may make.
+        <Transition fallback=|| ()>
+            {move || overview.0.get().map(|seen| {
+                match seen.ok().and_then(|o| o.person).map(|p| p.grants) {
+                    Some(grants) if grants.holds_somewhere(Role::Admin) => view! {
+                        <CreateTokenForm create domain_admin=grants.domain_admin/>
+                    }.into_any(),
+                    _ => view! {
+                        <p class="help" data-testid="no-token-form">
+                            "Tokens are made by an organization's admins (to act in it) and by domain admins (to read configs, or to act as a domain admin)."
+                        </p>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// The form that makes a token: read tokens and domain-admin tokens only for a domain admin.
+#[component]
+fn CreateTokenForm(create: ServerAction<CreateToken>, domain_admin: bool) -> impl IntoView {
+    let kind = RwSignal::new(if domain_admin { "read" } else { "act" }.to_owned());
+    view! {
         <h2>"Create a token"</h2>
         <ActionForm action=create attr:class="stacked-form" attr:data-testid="create-token">
             <label for="token-name">"Name"</label>
@@ -59,9 +83,9 @@ pub fn TokensPage() -> impl IntoView {
             <p class="help" id="token-name-hint">{strata_domain::names::TokenName::RULE_WORDS} ". Say who holds it: billing-live, deploy-bot."</p>
             <label for="token-kind">"It may"</label>
             <select id="token-kind" name="kind" on:change=move |ev| kind.set(event_target_value(&ev))>
-                <option value="read">"read resolved configs (a service; a domain admin's to give)"</option>
+                {domain_admin.then(|| view! { <option value="read">"read resolved configs (a service)"</option> })}
                 <option value="act">"act in an organization (automation)"</option>
-                <option value="admin">"act as a domain admin (a service's CI registering its deployable; a domain admin's to give)"</option>
+                {domain_admin.then(|| view! { <option value="admin">"act as a domain admin (a service's CI registering its deployable)"</option> })}
             </select>
             <fieldset hidden=move || kind.get() != "read">
                 <legend>"What it reads"</legend>
