@@ -93,6 +93,15 @@ test('a domain admin adds a viewer and a token; the viewer is offered only readi
   await viewer.goto('/people');
   await hydrated(viewer);
   await expect(viewer.getByTestId('add-person')).toHaveCount(0);
+  // Another organization's members page is the plain "Not found", naming nothing.
+  await viewer.goto('/organizations/globex/members');
+  await hydrated(viewer);
+  await expect(viewer.locator('main')).not.toContainText('globex');
+  await expect(viewer.getByRole('heading', { level: 1 })).not.toContainText('Members');
+  // Where publications go is for domain admins: the sentence still reads whole.
+  await viewer.goto('/publications');
+  await hydrated(viewer);
+  await expect(viewer.getByTestId('destinations')).toHaveText('Each revision is written to the origin and compiled into the cache.');
 
   // A form they may not use, typed as an address: a page that says so and why, answered 403.
   for (const [address, why] of [

@@ -29,18 +29,27 @@ pub fn MembersPage() -> impl IntoView {
         move || (organization.get(), set_role.version().get()),
         |(organization, _)| get_members(organization),
     );
+    // The organization's name and the page's heading only once it is found: for someone who
+    // may not see it, the page is the same "Not found" as for a name that never existed.
     view! {
-        <Title text=move || format!("Members of {}", organization.get())/>
-        <p class="crumbs">
-            <A href="/organizations">"Organizations"</A> " / "
-            <A href=move || format!("/organizations/{}", organization.get())>{move || organization.get()}</A> " / "
-        </p>
-        <div class="page-head"><h1>"Members of " {move || organization.get()}</h1></div>
-        <p class="help">"A viewer reads the organization's products, tenants and configs; an editor also changes them; a publisher also rolls back and publishes; an admin also manages these members."</p>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             <ErrorBoundary fallback=failure("The server could not list the members.")>
                 {move || members.get().map(|result| result.map(|found| match found {
-                    Some(view) => view! { <Members view organization=organization.get_untracked() set_role/> }.into_any(),
+                    Some(view) => {
+                        let name = organization.get_untracked();
+                        let (title, href) = (format!("Members of {name}"), format!("/organizations/{name}"));
+                        let (crumb, heading) = (name.clone(), name.clone());
+                        view! {
+                            <Title text=title/>
+                            <p class="crumbs">
+                                <A href="/organizations">"Organizations"</A> " / "
+                                <A href=href>{crumb}</A> " / "
+                            </p>
+                            <div class="page-head"><h1>"Members of " {heading}</h1></div>
+                            <p class="help">"A viewer reads the organization's products, tenants and configs; an editor also changes them; a publisher also rolls back and publishes; an admin also manages these members."</p>
+                            <Members view organization=name set_role/>
+                        }.into_any()
+                    }
                     None => view! { <NotFound/> }.into_any(),
                 }))}
             </ErrorBoundary>

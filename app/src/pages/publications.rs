@@ -64,9 +64,13 @@ pub fn PublicationsPage() -> impl IntoView {
         </div>
         <Transition fallback=|| ()>
             {move || overview.get().and_then(Result::ok).map(|o| view! {
+                // Where they are is for domain admins: others are told there is an origin and a
+                // cache, without an empty name.
                 <p class="help" data-testid="destinations">
-                    "Each revision is written to the origin " <code>{o.health.origin.location.clone()}</code>
-                    " and compiled into the cache " <code>{o.health.cache.location.clone()}</code> "."
+                    "Each revision is written to the origin"
+                    {place(&o.health.origin.location)}
+                    " and compiled into the cache"
+                    {place(&o.health.cache.location)} "."
                 </p>
             })}
         </Transition>
@@ -161,4 +165,12 @@ fn PublicationTable(
         </table></div>
     }
     .into_any()
+}
+
+/// " <code>place</code>", or nothing for a place the reader is not told.
+fn place(location: &str) -> Option<impl IntoView + use<>> {
+    (!location.is_empty()).then(|| {
+        let location = location.to_owned();
+        view! { " " <code>{location}</code> }
+    })
 }
