@@ -58,7 +58,7 @@ pub fn ConflictView(
             <h2>"Someone changed this meanwhile"</h2>
             <p>
                 "You edited version " {edited} "; version " <strong>{current}</strong> " is stored now, saved by "
-                <strong>{actor}</strong> " at " <When at={at}/> ": “" {reason} "”. Nothing of yours was written."
+                <strong>{actor}</strong> ", " <When at={at}/> ": “" {reason} "”. Nothing of yours was written."
             </p>
             <DiffTable rows=changes before="Version you edited" after="Stored now"/>
             {(count > 0).then(|| view! {
