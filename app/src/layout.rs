@@ -21,6 +21,10 @@ pub const SECTIONS: &[(&str, &str)] = &[
     ("publications", "Publications"),
 ];
 
+/// Whether the router is on its way to another page.
+#[derive(Clone, Copy)]
+pub struct Routing(pub ReadSignal<bool>);
+
 /// The frame around the routed pages (all but the sign-in ones).
 #[component]
 pub fn Layout() -> impl IntoView {
@@ -35,6 +39,8 @@ pub fn Frame(children: Children) -> impl IntoView {
     let overview = Resource::new(move || toasts.said(), |_| get_overview());
     provide_context(SharedOverview(overview));
     let (menu_open, set_menu_open) = signal(false);
+    let routing = use_context::<Routing>();
+    let opening = move || routing.is_some_and(|Routing(routing)| routing.get());
     view! {
         <div class="frame" class:menu-open=menu_open>
             <header class="topbar">
@@ -63,6 +69,9 @@ pub fn Frame(children: Children) -> impl IntoView {
                         }.into_any(),
                     })}
                 </Transition>
+                <span class="opening muted" role="status" data-testid="opening">
+                    {move || opening().then_some("Opening…")}
+                </span>
                 <Transition fallback=|| ()>
                     {move || overview.get().and_then(Result::ok).and_then(|o| o.person).map(|person| view! {
                         <div class="who">

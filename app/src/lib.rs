@@ -26,13 +26,13 @@ pub mod tokens;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::{SsrMode, path};
+use leptos_router::{Lazy, SsrMode, path};
 
-use crate::layout::{Frame, Layout};
-use crate::pages::{
-    AuditPage, ConfigsPage, EditPage, EntityPage, HomePage, LayerPage, ListPage, MembersPage,
-    NotFound, PublicationsPage, SetupPage, SignInPage, TokensPage, UsersPage,
+use crate::layout::{Frame, Layout, Routing};
+use crate::pages::fetched_later::{
+    Configs, Edit, Entity, History, Home, Layer, Members, People, Publications, Setup, Tokens,
 };
+use crate::pages::{ListPage, NotFound, SignInPage};
 use strata_domain::kind::Kind;
 
 /// The HTML document around the console, rendered on the server.
@@ -56,26 +56,33 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The stylesheet's address: named after its content when the build named it so (in the
-/// hash file Leptos reads the script's and the module's names from, as `css: …`). Read with
-/// each page, as Leptos reads the others' names.
+/// The stylesheet's address: named after its content when the build named it so.
 fn stylesheet(options: &LeptosOptions) -> String {
-    #[cfg(feature = "ssr")]
-    let hash = options
-        .hash_files
-        .then(|| std::fs::read_to_string(options.hash_file.as_ref()).ok())
-        .flatten()
-        .and_then(|hashes| {
-            hashes.lines().find_map(|line| {
-                let (file, hash) = line.split_once(':')?;
-                (file.trim() == "css").then(|| hash.trim().to_owned())
-            })
-        });
-    #[cfg(not(feature = "ssr"))]
-    let hash: Option<String> = None;
-    match hash {
+    match built_file(options, "css") {
         Some(hash) => format!("/{}/strata.{hash}.css", options.site_pkg_dir),
         None => format!("/{}/strata.css", options.site_pkg_dir),
+    }
+}
+
+/// What the build wrote for `what` in the hash file (where Leptos reads the script's and the
+/// module's names, `js: …`, `wasm: …`; the console reads `css: …` and `later: …`). Read with
+/// each page, as Leptos reads the others'; only on the server.
+pub(crate) fn built_file(options: &LeptosOptions, what: &str) -> Option<String> {
+    #[cfg(feature = "ssr")]
+    {
+        let hashes = options
+            .hash_files
+            .then(|| std::fs::read_to_string(options.hash_file.as_ref()).ok())
+            .flatten()?;
+        hashes.lines().find_map(|line| {
+            let (file, name) = line.split_once(':')?;
+            (file.trim() == what).then(|| name.trim().to_owned())
+        })
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = (options, what);
+        None
     }
 }
 
@@ -98,6 +105,10 @@ fn title(page: String) -> String {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Whether the router is between two pages (fetching the module of pages fetched later, or
+    // a page's data): the frame says so, or a click would seem to do nothing meanwhile.
+    let (routing, set_routing) = signal(false);
+    provide_context(Routing(routing));
     // Effects run only in the browser, after hydration: mark the page so people and tests can
     // tell a live console from server-rendered HTML that has not woken up yet.
     Effect::new(|_| {
@@ -107,41 +118,41 @@ pub fn App() -> impl IntoView {
     });
     view! {
         <Title formatter=title/>
-        <Router>
+        <Router set_is_routing=set_routing>
             // Not a catch-all route: the server's fallback must still serve the built files.
             <Routes fallback=|| view! { <Frame><NotFound/></Frame> }>
                 <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
-                <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async/>
+                <Route path=path!("/setup") view={Lazy::<Setup>::new()} ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=Layout ssr=SsrMode::Async>
-                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/") view={Lazy::<Home>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/tiers") view=|| view! { <ListPage kind=Kind::Tier/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/tiers/:key") view=|| view! { <EntityPage kind=Kind::Tier/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/tiers/:key/edit") view=|| view! { <EditPage kind=Kind::Tier creating=false/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/new/tiers") view=|| view! { <EditPage kind=Kind::Tier creating=true/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/tiers/:key") view={Lazy::<Entity>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/tiers/:key/edit") view={Lazy::<Edit>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/new/tiers") view={Lazy::<Edit>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/organizations") view=|| view! { <ListPage kind=Kind::Organization/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/organizations/:key") view=|| view! { <EntityPage kind=Kind::Organization/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/organizations/:key/members") view=MembersPage ssr=SsrMode::Async/>
-                    <Route path=path!("/organizations/:key/edit") view=|| view! { <EditPage kind=Kind::Organization creating=false/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/new/organizations") view=|| view! { <EditPage kind=Kind::Organization creating=true/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/organizations/:key") view={Lazy::<Entity>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/organizations/:key/members") view={Lazy::<Members>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/organizations/:key/edit") view={Lazy::<Edit>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/new/organizations") view={Lazy::<Edit>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/products") view=|| view! { <ListPage kind=Kind::Product/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/products/:key") view=|| view! { <EntityPage kind=Kind::Product/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/products/:key/edit") view=|| view! { <EditPage kind=Kind::Product creating=false/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/new/products") view=|| view! { <EditPage kind=Kind::Product creating=true/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/products/:key") view={Lazy::<Entity>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/products/:key/edit") view={Lazy::<Edit>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/new/products") view={Lazy::<Edit>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/deployables") view=|| view! { <ListPage kind=Kind::Deployable/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/deployables/:key") view=|| view! { <EntityPage kind=Kind::Deployable/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/deployables/:key/edit") view=|| view! { <EditPage kind=Kind::Deployable creating=false/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/new/deployables") view=|| view! { <EditPage kind=Kind::Deployable creating=true/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/deployables/:key") view={Lazy::<Entity>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/deployables/:key/edit") view={Lazy::<Edit>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/new/deployables") view={Lazy::<Edit>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/tenants") view=|| view! { <ListPage kind=Kind::Tenant/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/tenants/:key") view=|| view! { <EntityPage kind=Kind::Tenant/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/tenants/:key/edit") view=|| view! { <EditPage kind=Kind::Tenant creating=false/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/new/tenants") view=|| view! { <EditPage kind=Kind::Tenant creating=true/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/configs") view=ConfigsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/configs/:deployable/:kind/:name") view=LayerPage ssr=SsrMode::Async/>
-                    <Route path=path!("/configs/:deployable/default") view=LayerPage ssr=SsrMode::Async/>
-                    <Route path=path!("/history") view=AuditPage ssr=SsrMode::Async/>
-                    <Route path=path!("/publications") view=PublicationsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/people") view=UsersPage ssr=SsrMode::Async/>
-                    <Route path=path!("/tokens") view=TokensPage ssr=SsrMode::Async/>
+                    <Route path=path!("/tenants/:key") view={Lazy::<Entity>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/tenants/:key/edit") view={Lazy::<Edit>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/new/tenants") view={Lazy::<Edit>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/configs") view={Lazy::<Configs>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/configs/:deployable/:kind/:name") view={Lazy::<Layer>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/configs/:deployable/default") view={Lazy::<Layer>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/history") view={Lazy::<History>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/publications") view={Lazy::<Publications>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/people") view={Lazy::<People>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/tokens") view={Lazy::<Tokens>::new()} ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

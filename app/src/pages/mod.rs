@@ -7,6 +7,7 @@ pub(crate) mod conflict;
 pub(crate) mod diff;
 mod edit;
 pub(crate) mod entity;
+pub mod fetched_later;
 mod home;
 mod layer;
 pub(crate) mod list;

@@ -71,6 +71,11 @@ mod tests {
     fn only_names_with_a_content_hash_are_immutable() {
         assert!(hashed_name("/pkg/strata.0123456789abcdef.wasm"));
         assert!(hashed_name("/pkg/strata.0123456789abcdef.css"));
+        // The module of pages fetched later, and the loader between it and the main one.
+        assert!(hashed_name(
+            "/pkg/split_page_4845938345633334296.0123456789abcdef.wasm"
+        ));
+        assert!(hashed_name("/pkg/__wasm_split.0123456789abcdef.js"));
         for other in [
             "/pkg/strata.js",
             "/pkg/strata_bg.wasm",

@@ -21,13 +21,18 @@ use super::headers::page_content_security_policy;
 
 pub fn router(console: Console, leptos_options: LeptosOptions) -> Router {
     let routes = console_routes().to_vec();
-    let context = move || {
-        provide_context(console.clone());
-        // The nonce the answer's policy names, in place of the one Leptos made for the render.
-        let nonce = use_context::<axum::http::request::Parts>()
-            .and_then(|parts| parts.extensions.get::<Nonce>().cloned());
-        if let Some(nonce) = nonce {
-            provide_context(nonce);
+    let context = {
+        let leptos_options = leptos_options.clone();
+        move || {
+            provide_context(console.clone());
+            // The build's file names, for the pages that name a module they need.
+            provide_context(leptos_options.clone());
+            // The nonce the answer's policy names, in place of the one Leptos made for the render.
+            let nonce = use_context::<axum::http::request::Parts>()
+                .and_then(|parts| parts.extensions.get::<Nonce>().cloned());
+            if let Some(nonce) = nonce {
+                provide_context(nonce);
+            }
         }
     };
     Router::new()
