@@ -109,13 +109,6 @@ pub fn App() -> impl IntoView {
     // a page's data): the frame says so, or a click would seem to do nothing meanwhile.
     let (routing, set_routing) = signal(false);
     provide_context(Routing(routing));
-    // Effects run only in the browser, after hydration: mark the page so people and tests can
-    // tell a live console from server-rendered HTML that has not woken up yet.
-    Effect::new(|_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
     view! {
         <Title formatter=title/>
         <Router set_is_routing=set_routing>

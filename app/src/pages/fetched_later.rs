@@ -125,11 +125,62 @@ fn from_the_server() -> AnyView {
             here.search().unwrap_or_default(),
             here.hash().unwrap_or_default()
         );
+        // Replace, not assign: by the time the page loads, the router has already put the
+        // address into the history, and Back should lead to the page before, not to this one.
         if target != shown {
-            let _ = here.assign(&target);
+            let _ = here.replace(&target);
         }
     }
     view! { <p class="muted" role="status">"Opening this page from the server…"</p> }.into_any()
+}
+
+/// Fetches the module of later pages as soon as someone reaches for a link to another page (the
+/// pointer over it, or the keyboard's focus on it), so the click that follows does not wait
+/// for it. Once per visit; a link to the page shown (the list's own pager and sorting) does not
+/// count, and nothing is fetched for a visit that never reaches for another page.
+#[cfg(feature = "hydrate")]
+pub fn fetch_on_intent() {
+    use std::sync::{Arc, Mutex};
+
+    use leptos::ev;
+    use leptos::wasm_bindgen::JsCast;
+    use leptos::web_sys::Element;
+
+    let handles = Arc::new(Mutex::new(Vec::new()));
+    let reached = {
+        let handles = Arc::clone(&handles);
+        move |target: Option<leptos::web_sys::EventTarget>| {
+            let href = target
+                .and_then(|t| t.dyn_into::<Element>().ok())
+                .and_then(|element| element.closest("a[href]").ok().flatten())
+                .and_then(|link| link.get_attribute("href"));
+            let Some(href) = href else { return };
+            let path = href.split(['?', '#']).next().unwrap_or_default();
+            let here = window().location().pathname().unwrap_or_default();
+            if !path.starts_with('/') || path == here {
+                return;
+            }
+            for handle in handles
+                .lock()
+                .map(|mut h| std::mem::take(&mut *h))
+                .unwrap_or_default()
+            {
+                leptos::prelude::WindowListenerHandle::remove(handle);
+            }
+            leptos::task::spawn_local(async {
+                // A failure shows when the page is opened.
+                let _ = preload_later_pages().await;
+            });
+        }
+    };
+    let over = window_event_listener(ev::pointerover, {
+        let reached = reached.clone();
+        move |event| reached(event.target())
+    });
+    let focus = window_event_listener(ev::focusin, move |event| reached(event.target()));
+    if let Ok(mut held) = handles.lock() {
+        held.extend([over, focus]);
+    }
 }
 
 /// Names the module of later pages in the head of a page that needs it, so the browser fetches
