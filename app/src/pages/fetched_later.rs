@@ -184,8 +184,8 @@ pub fn fetch_on_intent() {
 }
 
 /// Names the module of later pages in the head of a page that needs it, so the browser fetches
-/// it beside the main module rather than after it (Leptos would, from its split manifest, but
-/// 0.8 looks the manifest up outside the page's reactive owner and never finds it).
+/// it beside the main module rather than after it. (Leptos 0.8 means to, from a split manifest
+/// beside the files; with one written there, it named nothing, so the console does it.)
 #[cfg(feature = "ssr")]
 fn preload_later_module() {
     use leptos_meta::Link;
