@@ -155,6 +155,14 @@ test('no page scrolls sideways at 1366, 1920 or 390 px wide: tables scroll insid
       const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
       if (scroll > width) wide.push(`${path} at ${width} px: ${scroll} px wide`);
     }
+    // A panel that opens on a page fits too: the reason asked before saving (its buttons stood
+    // side by side past a phone's edge, found by a stranger's trial).
+    await page.goto('/tenants/acme-berlin/edit');
+    await hydrated(page);
+    await page.getByTestId('save').click();
+    await expect(page.getByLabel('Why are you making this change?')).toBeVisible();
+    const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
+    if (scroll > width) wide.push(`the reason panel at ${width} px: ${scroll} px wide`);
     await context.close();
   }
   expect(wide).toEqual([]);
