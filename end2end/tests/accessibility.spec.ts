@@ -32,6 +32,9 @@ test('every page has no serious or critical accessibility violation', async ({ p
 });
 
 test('the panels that open on pages have none either', async ({ page }) => {
+  // Five pages, each scanned after a panel opens: about 9 s alone, past 30 s when the machine's
+  // two cores are busy with a build beside it (as on one run of scripts/test).
+  test.setTimeout(90_000);
   // On the server the journeys change, with two revisions of its own to compare and restore
   // between: a tier made, then renamed.
   const api = `${editedURL}/api/v1`;
