@@ -617,6 +617,13 @@ impl Compiled {
         (compiled.tier.as_str() == tier).then_some(&bytes[..])
     }
 
+    /// Whether the revision has a tier of this name.
+    pub fn has_tier(&self, tier: &str) -> bool {
+        self.source
+            .get(crate::kind::Kind::Tier.name())
+            .is_some_and(|tiers| tiers.contains_key(tier))
+    }
+
     /// A tenant's own name, given its name or one of its aliases.
     pub fn own_name<'a>(&'a self, tenant: &'a str) -> &'a str {
         self.alias(tenant).unwrap_or(tenant)

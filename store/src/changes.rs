@@ -5,6 +5,7 @@
 //! of it under one new revision; dropping the change set applies none of it.
 
 use std::collections::BTreeSet;
+use std::time::Instant;
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -18,6 +19,7 @@ use crate::access::reading::readable;
 use crate::access::scope::{owner_reference, scope_of, stored_owner, write_action};
 use crate::entity::AnyQuery;
 use crate::error::VersionStamp;
+use crate::metrics::{CommitOutcome, StoreMetrics};
 use crate::pending::{Pending, PendingRow};
 use crate::resolution::{self, Proposed, Touch};
 use crate::seen::{Reads, Seen};
@@ -56,6 +58,8 @@ pub struct ChangeSet {
     seen: Seen,
     /// Rows written but not yet sent; sent before the connection is used again.
     pending: Pending,
+    started: Instant,
+    metrics: StoreMetrics,
 }
 
 impl Store {
@@ -95,6 +99,7 @@ impl Store {
                 "text without control characters (line breaks and tabs are fine)",
             ));
         }
+        let started = Instant::now();
         let mut tx = self.pool.begin().await?;
         let revision: i64 = sqlx::query_scalar(
             "UPDATE domain SET revision = revision + 1 WHERE id = 1 RETURNING revision",
@@ -122,6 +127,8 @@ impl Store {
             sealer: self.sealer.clone(),
             seen: Seen::default(),
             pending: Pending::default(),
+            started,
+            metrics: self.metrics().clone(),
         })
     }
 }
@@ -421,6 +428,23 @@ impl ChangeSet {
         Ok(())
     }
 
+    /// Gives the change set up because a write refused with `why`, counted as its outcome.
+    pub(crate) async fn refused(self, why: &StoreError) -> Result<(), StoreError> {
+        self.metrics.ended(CommitOutcome::of(why));
+        self.abandon().await
+    }
+
+    /// Commits when the writes succeeded, else gives the change set up with their refusal.
+    pub(crate) async fn commit_if(self, writes: Result<(), StoreError>) -> Result<i64, StoreError> {
+        match writes {
+            Ok(()) => self.commit().await,
+            Err(e) => {
+                self.refused(&e).await?;
+                Err(e)
+            }
+        }
+    }
+
     pub(crate) fn touch(&mut self, touch: Option<Touch>) {
         self.touched.extend(touch);
     }
@@ -436,7 +460,18 @@ impl ChangeSet {
     /// states that would not validate (a schema change and the layer that fits it) as long as
     /// where it ends does. A change set that wrote nothing commits nothing and leaves the
     /// revision as it was; the answer is the current revision.
-    pub async fn commit(mut self) -> Result<i64, StoreError> {
+    #[tracing::instrument(name = "commit", skip_all, fields(revision = self.revision, actor = %self.actor.name(), writes = self.recorded, configs))]
+    pub async fn commit(self) -> Result<i64, StoreError> {
+        let metrics = self.metrics.clone();
+        let outcome = self.commit_counted().await;
+        match &outcome {
+            Ok(_) => {}
+            Err(e) => metrics.ended(CommitOutcome::of(e)),
+        }
+        outcome
+    }
+
+    async fn commit_counted(mut self) -> Result<i64, StoreError> {
         if self.recorded == 0 {
             self.tx.rollback().await?;
             return Ok(self.revision - 1);
@@ -445,7 +480,9 @@ impl ChangeSet {
         // What the writes read is not needed to check them: its memory goes back first.
         self.seen = Seen::default();
         let touched = std::mem::take(&mut self.touched);
-        let violations = resolution::check_touched(&mut self.tx, &self.sealer, &touched).await?;
+        let (violations, configs) =
+            resolution::check_touched(&mut self.tx, &self.sealer, &touched).await?;
+        tracing::Span::current().record("configs", configs);
         if !violations.is_empty() {
             self.tx.rollback().await?;
             return Err(StoreError::Unresolvable(violations));
@@ -461,6 +498,7 @@ impl ChangeSet {
         .await?;
         self.tx.commit().await?;
         self.committed.notify_one();
+        self.metrics.committed(self.started.elapsed(), configs);
         Ok(self.revision)
     }
 }

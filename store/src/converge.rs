@@ -219,21 +219,26 @@ impl Store {
     ) -> Result<i64, StoreError> {
         let mut change = self.begin(actor, reason).await?;
         let current = change.revision() - 1;
-        if !(0..=current).contains(&revision) {
-            return Err(StoreError::invalid(
-                "/revision",
-                format!("revision {revision} does not exist; the domain is at revision {current}"),
-            ));
+        let writes = async {
+            if !(0..=current).contains(&revision) {
+                return Err(StoreError::invalid(
+                    "/revision",
+                    format!(
+                        "revision {revision} does not exist; the domain is at revision {current}"
+                    ),
+                ));
+            }
+            let mut target = self.state_at(revision).await?;
+            for kind in Kind::ALL {
+                target.entry(kind.name().to_owned()).or_default();
+            }
+            converge(&mut change, &target, Mode::Restore, &|kind, key| {
+                format!("/{kind}/{key}")
+            })
+            .await
         }
-        let mut target = self.state_at(revision).await?;
-        for kind in Kind::ALL {
-            target.entry(kind.name().to_owned()).or_default();
-        }
-        converge(&mut change, &target, Mode::Restore, &|kind, key| {
-            format!("/{kind}/{key}")
-        })
-        .await?;
-        change.commit().await
+        .await;
+        change.commit_if(writes).await
     }
 
     /// Makes each kind that `state` names equal what it holds (kinds it does not name stay as
@@ -272,8 +277,8 @@ impl Store {
             ));
         }
         let mut change = self.begin(actor, reason).await?;
-        converge(&mut change, state, Mode::Import, source).await?;
-        change.commit().await
+        let writes = converge(&mut change, state, Mode::Import, source).await;
+        change.commit_if(writes).await
     }
 
     /// The live state, kind → key → image, read in one snapshot.

@@ -405,7 +405,7 @@ impl Store {
         let mut change = self
             .begin(&Actor::operator(actor), "load the demo domain")
             .await?;
-        write(&mut change).await?;
-        change.commit().await
+        let writes = write(&mut change).await;
+        change.commit_if(writes).await
     }
 }

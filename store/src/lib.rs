@@ -22,6 +22,7 @@ pub mod history;
 mod impact;
 pub mod layer_editing;
 mod listing;
+pub mod metrics;
 mod operation;
 mod organizations;
 pub mod outbox;
@@ -71,6 +72,8 @@ pub struct Store {
     committed: std::sync::Arc<tokio::sync::Notify>,
     /// Seals and opens secret values (with `STRATA_SECRET_KEY`, when set).
     sealer: sealing::Sealer,
+    /// What this handle counts for operators.
+    metrics: metrics::StoreMetrics,
 }
 
 impl Store {
@@ -120,6 +123,7 @@ impl Store {
             url: url.clone(),
             committed: Default::default(),
             sealer: Default::default(),
+            metrics: Default::default(),
         })
     }
 
@@ -128,6 +132,16 @@ impl Store {
     pub fn with_secret_key(mut self, key: Option<sealing::SecretKey>) -> Store {
         self.sealer = sealing::Sealer::new(key);
         self
+    }
+
+    /// This handle counting into `metrics` (a server's registered families).
+    pub fn with_metrics(mut self, metrics: metrics::StoreMetrics) -> Store {
+        self.metrics = metrics;
+        self
+    }
+
+    pub(crate) fn metrics(&self) -> &metrics::StoreMetrics {
+        &self.metrics
     }
 
     /// Seals and opens secret values.

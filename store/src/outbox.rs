@@ -136,6 +136,16 @@ pub struct Claim {
     pub revision: i64,
     pub actor: String,
     pub attempt: i64,
+    /// When the revision was committed.
+    pub committed_ms: i64,
+}
+
+/// What waits in the outbox: revisions committed and not yet published (pending, failed, or
+/// being published), and when the oldest of them was committed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutboxStanding {
+    pub waiting: i64,
+    pub oldest_committed_ms: Option<i64>,
 }
 
 const COLUMNS: &str = "revision, state, actor, committed_ms, attempts, last_error, retry_at_ms, \
@@ -198,7 +208,7 @@ impl Store {
              AND (state = 'pending' \
                   OR (state = 'failed' AND COALESCE(retry_at_ms, 0) <= $3) \
                   OR (state = 'publishing' AND claimed_until_ms < $3)) \
-             RETURNING revision, actor, attempts",
+             RETURNING revision, actor, attempts, committed_ms",
         )
         .bind(publisher)
         .bind(now + lease.as_millis() as i64)
@@ -210,6 +220,7 @@ impl Store {
                 revision: row.try_get("revision")?,
                 actor: row.try_get("actor")?,
                 attempt: row.try_get("attempts")?,
+                committed_ms: row.try_get("committed_ms")?,
             })
         })
         .transpose()
@@ -332,6 +343,30 @@ impl Store {
         .iter()
         .map(publication_from_row)
         .collect()
+    }
+
+    /// What waits to be published.
+    pub async fn outbox_standing(&self) -> Result<OutboxStanding, StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS waiting, MIN(committed_ms) AS oldest FROM publications \
+             WHERE state IN ('pending', 'failed', 'publishing')",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(OutboxStanding {
+            waiting: row.try_get("waiting")?,
+            oldest_committed_ms: row.try_get("oldest")?,
+        })
+    }
+
+    /// When `revision` was committed, if the outbox holds it.
+    pub async fn committed_ms(&self, revision: i64) -> Result<Option<i64>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT committed_ms FROM publications WHERE revision = $1")
+                .bind(revision)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     /// The newest revision some publisher published, if any.

@@ -316,6 +316,7 @@ async fn layers_of(
 /// Resolves and validates each target from the stored deployables and layers, with
 /// `proposed` in place. Secrets stay sealed in what is answered; they are opened to check the
 /// config against its schema, and no rule reported quotes one.
+#[tracing::instrument(name = "resolve", skip_all, fields(configs = targets.len()))]
 pub(crate) async fn resolve_targets(
     conn: &mut AnyConnection,
     sealer: &Sealer,
@@ -331,6 +332,7 @@ pub(crate) async fn resolve_targets(
 
 /// The rules the targets' configs break, resolved as [`resolve_targets`] does, without
 /// keeping the configs.
+#[tracing::instrument(name = "validate", skip_all, fields(configs = targets.len()))]
 async fn check_targets(
     conn: &mut AnyConnection,
     sealer: &Sealer,
@@ -511,17 +513,17 @@ impl Stack {
 }
 
 /// Validates every resolved config `touched` can change: what a change set checks before it
-/// commits.
+/// commits. Also answers how many configs it validated.
 pub(crate) async fn check_touched(
     conn: &mut AnyConnection,
     sealer: &Sealer,
     touched: &BTreeSet<Touch>,
-) -> Result<ConfigViolations, StoreError> {
+) -> Result<(ConfigViolations, usize), StoreError> {
     if touched.is_empty() {
-        return Ok(ConfigViolations::default());
+        return Ok((ConfigViolations::default(), 0));
     }
     let targets = affected(conn, touched, &Proposed::default()).await?;
-    check_targets(conn, sealer, &targets).await
+    Ok((check_targets(conn, sealer, &targets).await?, targets.len()))
 }
 
 impl Store {

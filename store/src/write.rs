@@ -4,6 +4,7 @@
 //! a write is refused the same way whichever one asked.
 
 use std::collections::BTreeMap;
+use std::time::Instant;
 
 use futures_util::future::BoxFuture;
 use serde_json::Value;
@@ -85,7 +86,7 @@ impl Store {
         let (item, prev) = match write(&mut change).await {
             Ok(written) => written,
             Err(e) => {
-                change.abandon().await?;
+                change.refused(&e).await?;
                 return Err(e);
             }
         };
@@ -105,7 +106,22 @@ impl Store {
     /// configs are resolved before and after it over a read snapshot, with the entities the
     /// write would leave in place of the stored ones, so a preview of a change to 100,000
     /// configs never keeps other writers waiting.
+    #[tracing::instrument(name = "impact preview", skip_all, fields(actor = %actor.name()))]
     pub(crate) async fn preview_write<T>(
+        &self,
+        actor: &Actor,
+        write: impl Fn(&mut ChangeSet) -> BoxFuture<'_, Result<T, StoreError>>,
+    ) -> Result<Impact, StoreError> {
+        let started = Instant::now();
+        let impact = self.impact_of(actor, write).await;
+        self.metrics().previewed(match &impact {
+            Ok(_) => Ok(started.elapsed()),
+            Err(_) => Err(()),
+        });
+        impact
+    }
+
+    async fn impact_of<T>(
         &self,
         actor: &Actor,
         write: impl Fn(&mut ChangeSet) -> BoxFuture<'_, Result<T, StoreError>>,

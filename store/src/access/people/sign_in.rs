@@ -8,6 +8,7 @@ use strata_domain::names::UserName;
 
 use crate::access::people::credentials::{dummy_hash, verify_password};
 use crate::audit::AuditAction;
+use crate::metrics::SignInOutcome;
 use crate::{Store, StoreError, now_ms};
 
 /// How many failed sign-ins are allowed within a window before further attempts are refused.
@@ -89,6 +90,7 @@ impl Store {
         let attempt = match self.reserve_attempt(&account, address, limits).await? {
             Reservation::Granted { attempt } => attempt,
             Reservation::Refused { refusal, log } => {
+                self.metrics().signed_in(SignInOutcome::Limited);
                 if let Some(refused) = log {
                     let text = match refused {
                         1 => refusal.to_string(),
@@ -126,6 +128,7 @@ impl Store {
                     Ok(json!({ "address": address })),
                 )
                 .await?;
+                self.metrics().signed_in(SignInOutcome::Succeeded);
                 Ok(Ok(person))
             }
             None => {
@@ -136,6 +139,7 @@ impl Store {
                     Err(SignInRefusal::WrongCredentials.to_string()),
                 )
                 .await?;
+                self.metrics().signed_in(SignInOutcome::Failed);
                 Ok(Err(SignInRefusal::WrongCredentials))
             }
         }
