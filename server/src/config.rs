@@ -101,6 +101,13 @@ pub struct RawSettings {
         global = true
     )]
     pub secret_key: Option<String>,
+    /// An address of its own for `GET /metrics` (e.g. 0.0.0.0:9100), kept off the main
+    /// address. Unset: /metrics is on the main address.
+    #[arg(long = "metrics-addr", env = "STRATA_METRICS_ADDR", global = true)]
+    pub metrics_addr: Option<String>,
+    /// How the log is written: text (for people) or json (one object per line).
+    #[arg(long = "log-format", env = "STRATA_LOG_FORMAT", global = true)]
+    pub log_format: Option<String>,
 }
 
 /// Settings that passed their checks.
@@ -118,6 +125,7 @@ pub struct Settings {
     pub session_idle: Duration,
     pub trusted_proxies: Vec<ipnet::IpNet>,
     pub secret_key: Option<strata_store::sealing::SecretKey>,
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 impl RawSettings {
@@ -156,6 +164,19 @@ impl RawSettings {
             .map(strata_store::sealing::SecretKey::parse)
             .transpose()
             .map_err(|why| SettingError::new("STRATA_SECRET_KEY", why))?;
+        let metrics_addr = self
+            .metrics_addr
+            .as_deref()
+            .filter(|addr| !addr.trim().is_empty())
+            .map(|addr| {
+                addr.trim().parse().map_err(|_| {
+                    SettingError::new(
+                        "STRATA_METRICS_ADDR",
+                        format!("{addr:?} is not an address to listen on; expected IP:PORT such as 0.0.0.0:9100"),
+                    )
+                })
+            })
+            .transpose()?;
         Ok(Settings {
             database_url,
             origin,
@@ -167,6 +188,7 @@ impl RawSettings {
             session_idle,
             trusted_proxies,
             secret_key,
+            metrics_addr,
         })
     }
 }
@@ -186,6 +208,7 @@ impl Settings {
             session_idle: Duration::from_secs(3600),
             trusted_proxies: Vec::new(),
             secret_key: None,
+            metrics_addr: None,
         }
     }
 

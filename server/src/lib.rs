@@ -10,6 +10,7 @@ pub mod config;
 pub mod health;
 pub mod http;
 pub mod local_copy;
+pub mod observe;
 pub mod origin;
 pub mod publisher;
 pub mod redis_cache;

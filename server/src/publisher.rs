@@ -14,7 +14,10 @@ use strata_domain::snapshot::{
 use strata_store::audit::{AuditAction, NewAuditEvent};
 use strata_store::outbox::{Claim, PublishFigures};
 use strata_store::{Store, StoreError};
+use tracing::Instrument;
 
+use crate::observe::Metrics;
+use crate::observe::metrics::{Failure, Step};
 use crate::origin::{DOCUMENTS_AT_ONCE, Origin, OriginError, current_head, fetch_current};
 use crate::redis_cache::RedisCache;
 use crate::served::{Served, compile_fetched};
@@ -36,6 +39,18 @@ pub enum PublishError {
     Cache(String),
     #[error("the origin's {0} is not a Strata snapshot object: {1}")]
     Unreadable(String, String),
+}
+
+impl PublishError {
+    /// What failed, as counted.
+    fn failure(&self) -> Failure {
+        match self {
+            PublishError::Store(_) => Failure::Store,
+            PublishError::Origin(_) => Failure::Origin,
+            PublishError::Cache(_) => Failure::Cache,
+            PublishError::Unreadable(..) => Failure::Unreadable,
+        }
+    }
 }
 
 /// What one call of [`Publisher::publish_next`] did.
@@ -60,6 +75,7 @@ pub struct Publisher {
     served: Served,
     redis: Option<RedisCache>,
     progress: Option<Progress>,
+    metrics: Metrics,
     /// The newest revision this publisher put in the origin, and its documents: the shards a
     /// later change does not touch keep theirs.
     last: Arc<Mutex<Option<Published>>>,
@@ -81,6 +97,11 @@ fn ms(since: Instant) -> i64 {
     since.elapsed().as_millis() as i64
 }
 
+/// The time since a commit made at `committed_ms` (none if the clock says it is to come).
+fn since_commit(committed_ms: i64) -> Duration {
+    Duration::from_millis((strata_store::now_ms() - committed_ms).max(0) as u64)
+}
+
 impl Publisher {
     /// A publisher that also compiles each published revision into `served`.
     pub fn new(store: Store, origin: Origin, name: impl Into<String>, served: Served) -> Publisher {
@@ -91,6 +112,7 @@ impl Publisher {
             served,
             redis: None,
             progress: None,
+            metrics: Metrics::default(),
             last: Arc::default(),
         }
     }
@@ -107,6 +129,12 @@ impl Publisher {
         if let Some(progress) = &self.progress {
             progress(&text());
         }
+    }
+
+    /// Counts into `metrics` (a server's registered families).
+    pub fn with_metrics(mut self, metrics: Metrics) -> Publisher {
+        self.metrics = metrics;
+        self
     }
 
     pub fn with_redis(mut self, redis: RedisCache) -> Publisher {
@@ -141,10 +169,18 @@ impl Publisher {
                 }
             }
         };
+        let span = tracing::info_span!(
+            "publication",
+            revision = claim.revision,
+            attempt = claim.attempt
+        );
         let outcome = tokio::select! {
-            outcome = self.publish(&claim) => outcome,
+            outcome = self.publish(&claim).instrument(span) => outcome,
             () = renewing => unreachable!("renewing ends only with the publication"),
         };
+        if let Err(e) = &outcome {
+            self.metrics.publication_failed(e.failure());
+        }
         self.store
             .record_event(NewAuditEvent {
                 action: AuditAction::Publish,
@@ -166,6 +202,7 @@ impl Publisher {
                 self.store
                     .finish_publication(claim.revision, &figures)
                     .await?;
+                self.metrics.published();
                 tracing::info!(revision = claim.revision, ?figures, "published");
                 Ok(Some(Outcome::Published {
                     revision: claim.revision,
@@ -205,6 +242,7 @@ impl Publisher {
             None => (Arc::new(reader.state_at(claim.revision).await?), None),
         };
         let state_ms = ms(started);
+        self.metrics.step(Step::State, started.elapsed());
         // Compiled on threads of its own while the documents are rendered and uploaded; served
         // only once HEAD names the revision. From the served revision: only the tenants whose
         // inputs changed are resolved again.
@@ -237,6 +275,10 @@ impl Publisher {
         let document_count = documents.len() as i64;
         let checksum = Manifest::checksum_of(FORMAT, claim.revision, &documents);
         let build_ms = ms(started);
+        self.metrics.step(
+            Step::Documents,
+            Duration::from_millis((build_ms - state_ms) as u64),
+        );
         tracing::debug!(
             revision = claim.revision,
             state_ms,
@@ -308,6 +350,7 @@ impl Publisher {
             }
         };
         let upload_ms = ms(uploading);
+        self.metrics.step(Step::Upload, uploading.elapsed());
         self.step(|| {
             format!(
                 "uploaded {uploaded} new documents and the manifest to {} ({bytes_uploaded} bytes) in {upload_ms} ms",
@@ -342,6 +385,7 @@ impl Publisher {
             }
         }
         let switch_ms = ms(switching);
+        self.metrics.step(Step::Head, switching.elapsed());
         *self.last.lock().expect("the last publication's documents") =
             Some((claim.revision, published));
         self.step(|| format!("HEAD names revision {} ({switch_ms} ms)", claim.revision));
@@ -359,6 +403,9 @@ impl Publisher {
                 PublishError::Unreadable(format!("revision {}", claim.revision), e)
             })?);
         self.served.install(compiled.clone());
+        self.metrics.served(since_commit(claim.committed_ms));
+        self.metrics
+            .step(Step::Compile, Duration::from_millis(compile_ms as u64));
         let waited_ms = ms(waiting);
         self.step(|| {
             format!(
@@ -384,6 +431,7 @@ impl Publisher {
                 .compile(&domain.name, &compiled, previous.as_deref())
                 .await;
             redis_ms = ms(caching);
+            self.metrics.step(Step::Redis, caching.elapsed());
             let detail = match &written {
                 Ok(written) => Ok(serde_json::json!({
                     "cache": redis.location(),
@@ -473,7 +521,11 @@ impl Publisher {
             tenants_compiled = compiled.recompiled_tenants,
             "serving a revision another publisher published"
         );
+        let revision = compiled.revision;
         self.served.install(Arc::new(compiled));
+        if let Some(committed_ms) = self.store.committed_ms(revision).await? {
+            self.metrics.served(since_commit(committed_ms));
+        }
         Ok(true)
     }
 

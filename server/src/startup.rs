@@ -18,6 +18,7 @@ use crate::cache::CacheSetting;
 use crate::config::{SettingError, Settings};
 use crate::health::Probe;
 use crate::http;
+use crate::observe::{self, Metrics, Scrape};
 use crate::publisher::Publisher;
 use crate::redis_cache::RedisCache;
 use crate::served::{Served, load_from_origin};
@@ -50,6 +51,8 @@ pub struct Application {
     listener: TcpListener,
     addr: SocketAddr,
     router: axum::Router,
+    /// `/metrics` on an address of its own, when one is set.
+    metrics: Option<(TcpListener, axum::Router)>,
     store: Store,
     publisher: Publisher,
     sessions: Sessions,
@@ -74,7 +77,17 @@ impl Application {
             };
             SettingError::new("STRATA_ADDR", why)
         })?;
-        let store = open_store(&settings).await?;
+        let metrics_listener = match settings.metrics_addr {
+            Some(addr) => Some(TcpListener::bind(addr).await.map_err(|e| {
+                SettingError::new(
+                    "STRATA_METRICS_ADDR",
+                    format!("cannot listen on {addr}: {e}"),
+                )
+            })?),
+            None => None,
+        };
+        let metrics = Metrics::default();
+        let store = open_store(&settings).await?.with_metrics(metrics.store());
         let addr = listener.local_addr().map_err(StartupError::Serve)?;
         let origin = settings.origin.open().await;
         let served = Served::default();
@@ -114,7 +127,7 @@ impl Application {
                 limits: SignInLimits::default(),
                 trusted_proxies: settings.trusted_proxies.clone(),
             }),
-            bearer: Bearer::new(store.clone()),
+            bearer: Bearer::new(store.clone(), metrics.clone()),
         };
         let bearer = auth.bearer.clone();
         let console_url = settings.public_origin.clone().unwrap_or_else(|| {
@@ -142,6 +155,14 @@ impl Application {
             .site_addr(addr)
             .env(leptos_env())
             .build();
+        let scrape = observe::router(Scrape {
+            metrics: metrics.clone(),
+            store: store.clone(),
+            probe: probe.clone(),
+            served: served.clone(),
+            bearer: bearer.clone(),
+            sessions: sessions.clone(),
+        });
         let router = http::router(
             console,
             auth,
@@ -149,14 +170,20 @@ impl Application {
             probe,
             served.clone(),
             leptos_options,
+            metrics.clone(),
         );
+        let (router, metrics_router) = match metrics_listener {
+            Some(listener) => (router, Some((listener, scrape))),
+            None => (router.merge(scrape), None),
+        };
         let mut publisher = Publisher::new(
             store.clone(),
             origin,
             // The process too: a restarted server on the same address is another publisher.
             format!("strata@{addr} (pid {})", std::process::id()),
             served.clone(),
-        );
+        )
+        .with_metrics(metrics);
         if let CacheSetting::Redis { client, location } = &settings.cache {
             publisher = publisher.with_redis(RedisCache::new(client.clone(), location.clone()));
         }
@@ -164,6 +191,7 @@ impl Application {
             listener,
             addr,
             router,
+            metrics: metrics_router,
             store,
             publisher,
             sessions,
@@ -180,6 +208,12 @@ impl Application {
         let publishing = tokio::spawn(self.publisher.run());
         let cleaning = self.sessions.spawn_cleanup(Duration::from_secs(3600));
         let counting = self.bearer.spawn_use_counter(TOKEN_USES_EVERY);
+        let scraped = self.metrics.map(|(listener, router)| {
+            if let Ok(addr) = listener.local_addr() {
+                tracing::info!("metrics for Prometheus at http://{addr}/metrics");
+            }
+            tokio::spawn(async move { axum::serve(listener, router).await })
+        });
         axum::serve(
             self.listener,
             self.router
@@ -190,6 +224,9 @@ impl Application {
         .map_err(StartupError::Serve)?;
         publishing.abort();
         cleaning.abort();
+        if let Some(scraped) = scraped {
+            scraped.abort();
+        }
         counting.abort();
         self.bearer.write_uses().await;
         self.store.close().await;

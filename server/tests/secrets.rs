@@ -14,7 +14,9 @@ use serde_json::{Value, json};
 use strata_domain::access::Role;
 use strata_domain::secret::is_sealed;
 use strata_domain::token::TokenScope;
+use strata_server::observe::logs::{LogFormat, subscriber};
 use strata_store::access::{Actor, NewToken, NewUser};
+use tracing_subscriber::EnvFilter;
 
 /// The demo's plain secrets, and one this test types.
 const SECRETS: [&str; 3] = [
@@ -69,12 +71,16 @@ fn assert_holds_none(what: &str, text: &str) {
 
 #[tokio::test]
 async fn secrets_reach_only_tokens_that_open_them_and_never_pages_answers_or_logs() {
+    // As the server logs with STRATA_LOG_FORMAT=json, at every level: each line with every
+    // span it happened in and their fields.
     let logs = Captured::default();
     let writer = logs.clone();
-    tracing_subscriber::fmt()
-        .with_env_filter("trace")
-        .with_writer(move || writer.clone())
-        .init();
+    tracing::subscriber::set_global_default(subscriber(
+        LogFormat::Json,
+        EnvFilter::new("trace"),
+        move || writer.clone(),
+    ))
+    .unwrap();
 
     let server = test_server().await.with_demo().await;
     let address = server.address.clone();
@@ -244,6 +250,35 @@ async fn secrets_reach_only_tokens_that_open_them_and_never_pages_answers_or_log
     );
     store.close().await;
 
+    // A session's id, as its cookie carries it, used for a page.
+    let raw = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let signed = raw
+        .post(format!("{address}/auth/sign-in"))
+        .header("origin", &address)
+        .form(&[("name", "pat"), ("password", "a long password here")])
+        .send()
+        .await
+        .unwrap();
+    let cookie = signed.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let session_id = cookie
+        .split(';')
+        .next()
+        .and_then(|pair| pair.split_once('='))
+        .map(|(_, id)| id.to_owned())
+        .unwrap();
+    assert!(session_id.len() >= 16, "{cookie}");
+    let page = raw
+        .get(format!("{address}/history"))
+        .header("cookie", format!("strata_session={session_id}"))
+        .header("x-request-id", "secrets-test-history")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+
     let logged = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
     assert!(
         logged.contains("secret-reveal") || logged.len() > 10_000,
@@ -251,5 +286,51 @@ async fn secrets_reach_only_tokens_that_open_them_and_never_pages_answers_or_log
         logged.len()
     );
     assert_holds_none("the server's log", &logged);
-    let _ = TESTER;
+    for (what, kept) in [
+        ("a read token", READER_TOKEN),
+        ("a token that opens secrets", opener.as_str()),
+        ("a password", "a long password here"),
+        ("a session id", session_id.as_str()),
+    ] {
+        assert!(!logged.contains(kept), "the log holds {what}");
+    }
+    // Every line is JSON, and a request's lines name it: its id, route, actor and status.
+    let lines: Vec<Value> = logged
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect();
+    let of_the_page: Vec<&Value> = lines
+        .iter()
+        .filter(|line| {
+            line["spans"]
+                .as_array()
+                .is_some_and(|spans| spans.iter().any(|s| s["id"] == "secrets-test-history"))
+        })
+        .collect();
+    assert!(
+        !of_the_page.is_empty(),
+        "no line names the page's request id"
+    );
+    let request = of_the_page
+        .iter()
+        .flat_map(|line| line["spans"].as_array().unwrap())
+        .find(|span| span["name"] == "request" && span["status"] == 200)
+        .unwrap_or_else(|| panic!("{of_the_page:?}"));
+    assert_eq!(request["route"], "/history");
+    assert_eq!(request["actor"], "pat");
+    assert_eq!(request["method"], "GET");
+    // The save committed in a span naming its revision, inside the request that saved.
+    assert!(
+        lines
+            .iter()
+            .any(|line| line["spans"].as_array().is_some_and(|spans| {
+                spans
+                    .iter()
+                    .any(|s| s["name"] == "request" && s["actor"] == TESTER)
+                    && spans
+                        .iter()
+                        .any(|s| s["name"] == "commit" && s["revision"].is_i64())
+            })),
+        "no line of a commit inside the tester's request"
+    );
 }

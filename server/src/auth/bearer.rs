@@ -21,6 +21,7 @@ use strata_store::access::{PresentedToken, TokenUses, credentials::token_hash};
 use strata_store::{Store, now_ms};
 
 use crate::api::ApiError;
+use crate::observe::Metrics;
 
 /// How long a token looked up in the store is trusted before it is looked up again.
 pub const KEEP: Duration = Duration::from_secs(2);
@@ -45,6 +46,7 @@ pub struct Bearer {
 
 struct Inner {
     store: Store,
+    metrics: Metrics,
     /// When a look-up last failed, if the store has not answered since.
     store_failed: RwLock<Option<(Instant, String)>>,
     /// SHA-256 of the secret → what the store said, when, and the uses since the last write.
@@ -123,10 +125,11 @@ pub fn presented(headers: &HeaderMap) -> Option<Result<&str, Refusal>> {
 }
 
 impl Bearer {
-    pub fn new(store: Store) -> Bearer {
+    pub fn new(store: Store, metrics: Metrics) -> Bearer {
         Bearer {
             inner: Arc::new(Inner {
                 store,
+                metrics,
                 store_failed: RwLock::new(None),
                 known: RwLock::new(HashMap::new()),
             }),
@@ -145,8 +148,10 @@ impl Bearer {
             let known = self.inner.known.read().expect("token memory");
             known.get(&hash).cloned()
         };
+        let fresh = kept.as_ref().is_some_and(|k| k.fetched.elapsed() < KEEP);
+        self.inner.metrics.token_looked_up(fresh);
         let kept = match kept {
-            Some(kept) if kept.fetched.elapsed() < KEEP => kept,
+            Some(kept) if fresh => kept,
             // Known and live when last asked: asked again, and served on that answer only if
             // the store cannot say (a revocation the store can tell applies now).
             Some(kept) if kept.token.is_some() && kept.fetched.elapsed() < TRUST_WITHOUT_STORE => {
@@ -174,6 +179,11 @@ impl Bearer {
         kept.uses.count.fetch_add(1, Ordering::Relaxed);
         kept.uses.last_at_ms.fetch_max(now, Ordering::Relaxed);
         Ok(token.clone())
+    }
+
+    /// How many tokens (known or not) are kept in memory.
+    pub fn kept(&self) -> usize {
+        self.inner.known.read().expect("token memory").len()
     }
 
     /// Why the store was out of reach, if a look-up failed within [`RETRY_STORE_AFTER`].

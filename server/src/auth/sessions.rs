@@ -7,8 +7,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use axum::Router;
-use sqlx::postgres::PgPoolOptions;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use strata_store::{Backend, DatabaseUrl};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::cookie::time;
@@ -24,8 +24,8 @@ pub const COOKIE: &str = "strata_session";
 /// The session table on the database the store uses.
 #[derive(Clone, Debug)]
 pub enum Sessions {
-    Sqlite(SqliteStore),
-    Postgres(PostgresStore),
+    Sqlite(SqliteStore, SqlitePool),
+    Postgres(PostgresStore, PgPool),
 }
 
 /// How session cookies are set.
@@ -54,9 +54,9 @@ impl Sessions {
                     .connect_with(options)
                     .await
                     .map_err(failed)?;
-                let store = SqliteStore::new(pool);
+                let store = SqliteStore::new(pool.clone());
                 store.migrate().await.map_err(failed)?;
-                Sessions::Sqlite(store)
+                Sessions::Sqlite(store, pool)
             }
             Backend::Postgres => {
                 let pool = PgPoolOptions::new()
@@ -64,9 +64,9 @@ impl Sessions {
                     .connect(url.as_sqlx())
                     .await
                     .map_err(failed)?;
-                let store = PostgresStore::new(pool);
+                let store = PostgresStore::new(pool.clone());
                 store.migrate().await.map_err(failed)?;
-                Sessions::Postgres(store)
+                Sessions::Postgres(store, pool)
             }
         };
         Ok(sessions)
@@ -75,20 +75,42 @@ impl Sessions {
     /// Puts session handling around `router`.
     pub fn around(&self, router: Router, policy: CookiePolicy) -> Router {
         match self {
-            Sessions::Sqlite(store) => router.layer(layer(store.clone(), policy)),
-            Sessions::Postgres(store) => router.layer(layer(store.clone(), policy)),
+            Sessions::Sqlite(store, _) => router.layer(layer(store.clone(), policy)),
+            Sessions::Postgres(store, _) => router.layer(layer(store.clone(), policy)),
         }
     }
 
     /// Deletes expired sessions every `period`, until the process stops.
     pub fn spawn_cleanup(&self, period: Duration) -> tokio::task::JoinHandle<()> {
         match self.clone() {
-            Sessions::Sqlite(store) => tokio::spawn(async move {
+            Sessions::Sqlite(store, _) => tokio::spawn(async move {
                 let _ = store.continuously_delete_expired(period).await;
             }),
-            Sessions::Postgres(store) => tokio::spawn(async move {
+            Sessions::Postgres(store, _) => tokio::spawn(async move {
                 let _ = store.continuously_delete_expired(period).await;
             }),
+        }
+    }
+
+    /// How many sessions have not expired, in the tables tower-sessions' stores keep them in
+    /// (the expiry written as they write it).
+    pub async fn active(&self) -> Result<i64, sqlx::Error> {
+        let now = time::OffsetDateTime::now_utc();
+        match self {
+            Sessions::Sqlite(_, pool) => {
+                sqlx::query_scalar("SELECT COUNT(*) FROM tower_sessions WHERE expiry_date > ?")
+                    .bind(now)
+                    .fetch_one(pool)
+                    .await
+            }
+            Sessions::Postgres(_, pool) => {
+                sqlx::query_scalar(
+                    r#"SELECT COUNT(*) FROM "tower_sessions"."session" WHERE expiry_date > $1"#,
+                )
+                .bind(now)
+                .fetch_one(pool)
+                .await
+            }
         }
     }
 }

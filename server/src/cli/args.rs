@@ -39,6 +39,9 @@ pub enum Command {
     Serve,
     /// Create or upgrade the database schema, then exit.
     Migrate,
+    /// Ask a running server's /healthz (a container's health check, where no curl is): exit
+    /// 0 when it answers 200 within 5 s, else 1. URL: the server at STRATA_ADDR by default.
+    Healthcheck { url: Option<String> },
     /// Load a believable demo domain (3 tiers, 2 organizations, 6 deployables, 3 products,
     /// 40 tenants, layered configs) into an empty database.
     Demo {

@@ -10,6 +10,7 @@ use super::client::Client;
 use super::entities::{self, EntityRef};
 use super::resolved::{self, Printed};
 use super::{cache, local, publish, register, tokens, users};
+use crate::observe::logs::{self, LogFormat};
 use crate::{local_copy, startup};
 
 /// Runs one command line to completion. Errors end as a line on stderr (and one per detail)
@@ -18,13 +19,13 @@ pub fn main(cli: Cli) -> ExitCode {
     if !matches!(cli.command, None | Some(Command::Serve)) {
         end_quietly_when_the_reader_goes();
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    match LogFormat::parse(cli.settings.log_format.as_deref()) {
+        Ok(format) => logs::init(format),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -68,6 +69,26 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Serve => {
             let app = startup::Application::build(settings).await?;
             Ok(app.run_until_stopped().await?)
+        }
+        Command::Healthcheck { url } => {
+            let url = url.unwrap_or_else(|| {
+                let addr = settings.addr;
+                let host = match addr.ip().is_unspecified() {
+                    true => std::net::SocketAddr::from(([127, 0, 0, 1], addr.port())),
+                    false => addr,
+                };
+                format!("http://{host}/healthz")
+            });
+            let answer = reqwest::Client::new()
+                .get(&url)
+                .timeout(std::time::Duration::from_secs(5))
+                .send()
+                .await
+                .map_err(|e| CliError::Failed(format!("{url}: {e}")))?;
+            match answer.status().as_u16() {
+                200 => Ok(()),
+                status => Err(CliError::Failed(format!("{url} answered {status}"))),
+            }
         }
         Command::Migrate => {
             let store = startup::open_store(&settings).await?;

@@ -12,11 +12,11 @@ use std::sync::Arc;
 use axum::{Router, middleware};
 use leptos::config::LeptosOptions;
 use strata_app::ssr::Console;
-use tower_http::trace::TraceLayer;
 
 use crate::auth::sessions::Sessions;
 use crate::auth::{self, Auth};
 use crate::health::Probe;
+use crate::observe::{self, Metrics, Observed};
 use crate::served::Served;
 
 /// The whole HTTP surface. The console, its sign-in forms and the entity API sit behind the
@@ -29,6 +29,7 @@ pub fn router(
     probe: Arc<Probe>,
     served: Served,
     leptos_options: LeptosOptions,
+    metrics: Metrics,
 ) -> Router {
     let policy = auth.policy.cookies;
     let bearer = auth.bearer.clone();
@@ -46,10 +47,13 @@ pub fn router(
         .merge(crate::api::docs_router())
         .merge(assets)
         .merge(
-            read_path::router(served, bearer, sealer)
+            read_path::router(served, bearer, sealer, metrics.clone())
                 .layer(middleware::from_fn(crate::api::always_json)),
         )
         .merge(sessions.around(guarded, policy))
         .layer(middleware::from_fn(headers::security_headers))
-        .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn_with_state(
+            Observed::new(metrics),
+            observe::observe,
+        ))
 }

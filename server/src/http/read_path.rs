@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -22,6 +23,9 @@ use strata_store::sealing::{Sealer, Unopened};
 
 use crate::api::ApiError;
 use crate::auth::Bearer;
+use crate::observe::Metrics;
+use crate::observe::RequestId;
+use crate::observe::metrics::UNKNOWN_TIER;
 use crate::served::Served;
 
 #[derive(Clone)]
@@ -29,9 +33,10 @@ struct ReadPath {
     served: Served,
     bearer: Bearer,
     sealer: Sealer,
+    metrics: Metrics,
 }
 
-pub fn router(served: Served, bearer: Bearer, sealer: Sealer) -> Router {
+pub fn router(served: Served, bearer: Bearer, sealer: Sealer, metrics: Metrics) -> Router {
     Router::new()
         .route("/api/v1/config/{tier}/{tenant}/{deployable}", get(config))
         .route("/api/v1/watch", get(watch))
@@ -39,16 +44,24 @@ pub fn router(served: Served, bearer: Bearer, sealer: Sealer) -> Router {
             served,
             bearer,
             sealer,
+            metrics,
         })
 }
 
-/// The read token the request presents, or the response refusing it.
-async fn read_token(path: &ReadPath, headers: &HeaderMap) -> Result<TokenScope, Response> {
+/// The read token the request presents, named as its actor; or the response refusing it.
+async fn read_token(
+    path: &ReadPath,
+    headers: &HeaderMap,
+    id: Option<&RequestId>,
+) -> Result<TokenScope, Response> {
     let token = path
         .bearer
         .verify(headers)
         .await
         .map_err(IntoResponse::into_response)?;
+    if let Some(id) = id {
+        id.name_actor(format_args!("token:{}", token.name));
+    }
     match token.scope {
         TokenScope::Read { .. } => Ok(token.scope),
         TokenScope::Act { .. } | TokenScope::Admin => Err(out_of_scope(OutOfScope::NotARead)),
@@ -70,16 +83,21 @@ struct After {
 async fn watch(
     State(path): State<ReadPath>,
     Query(after): Query<After>,
+    id: Option<Extension<RequestId>>,
     headers: HeaderMap,
 ) -> Response {
     use futures_util::StreamExt;
-    if let Err(refused) = read_token(&path, &headers).await {
+    let id = id.as_ref().map(|Extension(id)| id);
+    if let Err(refused) = read_token(&path, &headers, id).await {
         return refused;
     }
     let served = path.served;
     let mut last = after.after.unwrap_or(0);
+    // Counted while the stream lives: dropped with it when the service goes away.
+    let watching = path.metrics.watching();
     let events =
         tokio_stream::wrappers::WatchStream::new(served.revisions()).filter_map(move |revision| {
+            let _watching = &watching;
             let fresh = revision > last;
             if fresh {
                 last = revision;
@@ -136,13 +154,40 @@ fn error(status: StatusCode, part: Option<&str>, message: String) -> Response {
     .into_response()
 }
 
+/// A config, counted by tier (one the served revision has), format and status.
 async fn config(
     State(path): State<ReadPath>,
     Path((tier, tenant, deployable)): Path<(String, String, String)>,
     Query(format): Query<Format>,
+    id: Option<Extension<RequestId>>,
     headers: HeaderMap,
 ) -> Response {
-    let scope = match read_token(&path, &headers).await {
+    let id = id.as_ref().map(|Extension(id)| id);
+    let response = answer(&path, &tier, &tenant, &deployable, &format, &headers, id).await;
+    let tier = match path.served.current() {
+        Some(compiled) if compiled.has_tier(&tier) => tier.as_str(),
+        _ => UNKNOWN_TIER,
+    };
+    let format = match format.format.as_deref() {
+        None | Some("json") => "json",
+        Some("env") => "env",
+        Some(_) => "other",
+    };
+    path.metrics
+        .config_read(tier, format, response.status().as_str());
+    response
+}
+
+async fn answer(
+    path: &ReadPath,
+    tier: &str,
+    tenant: &str,
+    deployable: &str,
+    format: &Format,
+    headers: &HeaderMap,
+    id: Option<&RequestId>,
+) -> Response {
+    let scope = match read_token(path, headers, id).await {
         Ok(scope) => scope,
         Err(refused) => return refused,
     };
@@ -177,22 +222,22 @@ async fn config(
             "no revision has been published yet".into(),
         );
     };
-    if let Err(why) = scope.may_read(&tier, compiled.own_name(&tenant), &deployable) {
+    if let Err(why) = scope.may_read(tier, compiled.own_name(tenant), deployable) {
         // Named as asked: a tenant's own name is not told for an alias the token may not read.
         return out_of_scope(match why {
-            OutOfScope::Tenant(_) => OutOfScope::Tenant(tenant.clone()),
+            OutOfScope::Tenant(_) => OutOfScope::Tenant(tenant.to_owned()),
             why => why,
         });
     }
-    let mut bytes = match compiled.get(&tier, &tenant, &deployable) {
+    let mut bytes = match compiled.get(tier, tenant, deployable) {
         Ok(bytes) => bytes,
         // Which tier a tenant runs on is told only to a token that may read it there.
         Err(Unknown::Tier { runs_on, .. })
             if scope
-                .may_read(&runs_on, compiled.own_name(&tenant), &deployable)
+                .may_read(&runs_on, compiled.own_name(tenant), deployable)
                 .is_err() =>
         {
-            let unknown = Unknown::Tenant(tenant.clone());
+            let unknown = Unknown::Tenant(tenant.to_owned());
             return error(
                 StatusCode::NOT_FOUND,
                 Some(unknown.part()),
@@ -208,10 +253,16 @@ async fn config(
         }
     };
     if scope.opens_secrets() && !format.sealed {
-        match opened(&path.sealer, &deployable, bytes) {
+        match opened(&path.sealer, deployable, bytes) {
             Ok(plain) => bytes = plain,
             Err(unopened) => {
-                tracing::error!(deployable, pointer = %unopened.pointer, "{}", unopened.reason);
+                tracing::error!(
+                    request_id = id.map(RequestId::as_str),
+                    deployable,
+                    pointer = %unopened.pointer,
+                    "{}",
+                    unopened.reason
+                );
                 return error(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     None,

@@ -10,6 +10,7 @@ mod auth;
 mod cli;
 mod console_writes;
 mod env_files;
+mod metrics;
 mod permissions;
 mod publish;
 mod read_path;

@@ -1,0 +1,11 @@
+//! What an operator sees of a running server: metrics for Prometheus, a span and an id for
+//! every request, and the log's format.
+
+pub mod logs;
+pub mod metrics;
+pub mod requests;
+mod scrape;
+
+pub use metrics::Metrics;
+pub use requests::{Observed, RequestId, observe};
+pub use scrape::{Scrape, router};
