@@ -108,6 +108,10 @@ pub struct RawSettings {
     /// How the log is written: text (for people) or json (one object per line).
     #[arg(long = "log-format", env = "STRATA_LOG_FORMAT", global = true)]
     pub log_format: Option<String>,
+    /// An OpenTelemetry collector to send spans to by OTLP/HTTP (e.g. http://collector:4318).
+    /// Unset: none are sent.
+    #[arg(long = "otlp-endpoint", env = "STRATA_OTLP_ENDPOINT", global = true)]
+    pub otlp_endpoint: Option<String>,
 }
 
 /// Settings that passed their checks.

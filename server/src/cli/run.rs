@@ -19,13 +19,15 @@ pub fn main(cli: Cli) -> ExitCode {
     if !matches!(cli.command, None | Some(Command::Serve)) {
         end_quietly_when_the_reader_goes();
     }
-    match LogFormat::parse(cli.settings.log_format.as_deref()) {
-        Ok(format) => logs::init(format),
+    let exporting = match LogFormat::parse(cli.settings.log_format.as_deref())
+        .and_then(|format| logs::init(format, cli.settings.otlp_endpoint.as_deref()))
+    {
+        Ok(exporting) => exporting,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::FAILURE;
         }
-    }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -36,7 +38,12 @@ pub fn main(cli: Cli) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    let outcome = runtime.block_on(run(cli));
+    // The spans of the last requests go to the collector before the process ends.
+    if let Some(exporting) = exporting {
+        exporting.finish();
+    }
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");

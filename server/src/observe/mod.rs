@@ -5,6 +5,7 @@ pub mod logs;
 pub mod metrics;
 pub mod requests;
 mod scrape;
+pub mod traces;
 
 pub use metrics::Metrics;
 pub use requests::{Observed, RequestId, observe};

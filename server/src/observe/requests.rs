@@ -137,7 +137,7 @@ pub async fn observe(
         });
         let response = next.run(request).instrument(span.clone()).await;
         let status = response.status();
-        span.record("status", status.as_u16());
+        span.record("status", i64::from(status.as_u16()));
         let ms = started.elapsed().as_secs_f64() * 1000.0;
         span.in_scope(|| match status.is_server_error() {
             true => tracing::warn!(ms, "answered with a server error"),

@@ -18,3 +18,4 @@ mod redis_cache;
 mod s3_origin;
 mod serve;
 mod tokens;
+mod traces;
