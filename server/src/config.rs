@@ -108,6 +108,15 @@ pub struct RawSettings {
     /// How the log is written: text (for people) or json (one object per line).
     #[arg(long = "log-format", env = "STRATA_LOG_FORMAT", global = true)]
     pub log_format: Option<String>,
+    /// Of the services' config reads, one in this many gets a span (logged, and sent to a
+    /// collector); 1: every read, 0: none. Every read is counted in /metrics either way.
+    #[arg(
+        long = "reads-traced-every",
+        env = "STRATA_READS_TRACED_EVERY",
+        default_value = "100",
+        global = true
+    )]
+    pub reads_traced_every: String,
     /// An OpenTelemetry collector to send spans to by OTLP/HTTP (e.g. http://collector:4318).
     /// Unset: none are sent.
     #[arg(long = "otlp-endpoint", env = "STRATA_OTLP_ENDPOINT", global = true)]
@@ -130,6 +139,7 @@ pub struct Settings {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     pub secret_key: Option<strata_store::sealing::SecretKey>,
     pub metrics_addr: Option<SocketAddr>,
+    pub reads_traced_every: u64,
 }
 
 impl RawSettings {
@@ -181,6 +191,15 @@ impl RawSettings {
                 })
             })
             .transpose()?;
+        let reads_traced_every = self.reads_traced_every.trim().parse().map_err(|_| {
+            SettingError::new(
+                "STRATA_READS_TRACED_EVERY",
+                format!(
+                    "{:?} is not a whole number; 100 traces one read in a hundred, 1 every read, 0 none",
+                    self.reads_traced_every
+                ),
+            )
+        })?;
         Ok(Settings {
             database_url,
             origin,
@@ -193,6 +212,7 @@ impl RawSettings {
             trusted_proxies,
             secret_key,
             metrics_addr,
+            reads_traced_every,
         })
     }
 }
@@ -213,6 +233,7 @@ impl Settings {
             trusted_proxies: Vec::new(),
             secret_key: None,
             metrics_addr: None,
+            reads_traced_every: crate::observe::requests::READS_TRACED_EVERY,
         }
     }
 

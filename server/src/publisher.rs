@@ -231,16 +231,20 @@ impl Publisher {
         // only the shards they touch are rendered again.
         let previous = self.served.current();
         let reader = self.store.as_operator();
-        let (state, changed) = match previous.as_ref().filter(|p| p.revision < claim.revision) {
-            Some(previous) => {
-                let base = (**previous.source()).clone();
-                let (state, changed) = reader
-                    .state_after(base, previous.revision, claim.revision)
-                    .await?;
-                (Arc::new(state), Some(changed))
+        let (state, changed) = async {
+            match previous.as_ref().filter(|p| p.revision < claim.revision) {
+                Some(previous) => {
+                    let base = (**previous.source()).clone();
+                    let (state, changed) = reader
+                        .state_after(base, previous.revision, claim.revision)
+                        .await?;
+                    Ok::<_, StoreError>((Arc::new(state), Some(changed)))
+                }
+                None => Ok((Arc::new(reader.state_at(claim.revision).await?), None)),
             }
-            None => (Arc::new(reader.state_at(claim.revision).await?), None),
-        };
+        }
+        .instrument(tracing::info_span!("state"))
+        .await?;
         let state_ms = ms(started);
         self.metrics.step(Step::State, started.elapsed());
         // Compiled on threads of its own while the documents are rendered and uploaded; served
@@ -251,7 +255,9 @@ impl Publisher {
                 .clone()
                 .unwrap_or_else(|| Arc::new(Compiled::empty()));
             let (state, changed, revision) = (state.clone(), changed.clone(), claim.revision);
+            let span = tracing::info_span!("compile");
             tokio::task::spawn_blocking(move || {
+                let _compiling = span.enter();
                 let started = Instant::now();
                 let compiled = match &changed {
                     Some(changed) => base.next_changed(revision, state, changed),
@@ -306,12 +312,17 @@ impl Publisher {
                     .map(|new| new.then_some(size))
             })
             .buffer_unordered(DOCUMENTS_AT_ONCE);
-        while let Some(upload) = uploads.next().await {
-            if let Some(size) = upload? {
-                uploaded += 1;
-                bytes_uploaded += size;
+        async {
+            while let Some(upload) = uploads.next().await {
+                if let Some(size) = upload? {
+                    uploaded += 1;
+                    bytes_uploaded += size;
+                }
             }
+            Ok::<_, OriginError>(())
         }
+        .instrument(tracing::info_span!("upload", documents = document_count))
+        .await?;
         drop(uploads);
         let head = current_head(&self.origin).await?;
         let path = manifest_path(claim.revision);
@@ -377,6 +388,7 @@ impl Publisher {
             match self
                 .origin
                 .swap_head(head.as_ref().map(|(_, tag)| tag.clone()), new_head.clone())
+                .instrument(tracing::info_span!("head"))
                 .await
             {
                 Ok(()) => break,
@@ -402,8 +414,10 @@ impl Publisher {
             Arc::new(compiled.map_err(|e| {
                 PublishError::Unreadable(format!("revision {}", claim.revision), e)
             })?);
-        self.served.install(compiled.clone());
-        self.metrics.served(since_commit(claim.committed_ms));
+        // Once per revision: a retried publication (Redis failed after this) finds it served.
+        if self.served.install(compiled.clone()) {
+            self.metrics.served(since_commit(claim.committed_ms));
+        }
         self.metrics
             .step(Step::Compile, Duration::from_millis(compile_ms as u64));
         let waited_ms = ms(waiting);
@@ -429,6 +443,7 @@ impl Publisher {
         if let Some(redis) = &self.redis {
             let written = redis
                 .compile(&domain.name, &compiled, previous.as_deref())
+                .instrument(tracing::info_span!("redis"))
                 .await;
             redis_ms = ms(caching);
             self.metrics.step(Step::Redis, caching.elapsed());
@@ -522,8 +537,9 @@ impl Publisher {
             "serving a revision another publisher published"
         );
         let revision = compiled.revision;
-        self.served.install(Arc::new(compiled));
-        if let Some(committed_ms) = self.store.committed_ms(revision).await? {
+        if self.served.install(Arc::new(compiled))
+            && let Some(committed_ms) = self.store.committed_ms(revision).await?
+        {
             self.metrics.served(since_commit(committed_ms));
         }
         Ok(true)

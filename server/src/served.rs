@@ -13,6 +13,8 @@ use crate::origin::{Fetched, Origin, OriginError, fetch_current};
 pub struct Served {
     current: Arc<RwLock<Option<Arc<Compiled>>>>,
     revisions: watch::Sender<i64>,
+    /// Set when the server stops: those following revisions are let go.
+    stopping: watch::Sender<bool>,
 }
 
 impl Default for Served {
@@ -20,6 +22,7 @@ impl Default for Served {
         Served {
             current: Arc::default(),
             revisions: watch::Sender::new(0),
+            stopping: watch::Sender::new(false),
         }
     }
 }
@@ -29,22 +32,38 @@ impl Served {
         self.current.read().expect("not poisoned").clone()
     }
 
-    /// Serves `compiled` from now on, unless a newer revision is served already.
-    pub fn install(&self, compiled: Arc<Compiled>) {
+    /// Serves `compiled` from now on, unless this revision or a newer one is served already.
+    /// Answers whether it did.
+    pub fn install(&self, compiled: Arc<Compiled>) -> bool {
         let revision = compiled.revision;
         {
             let mut current = self.current.write().expect("not poisoned");
             if current.as_ref().is_some_and(|c| c.revision >= revision) {
-                return;
+                return false;
             }
             *current = Some(compiled);
         }
         self.revisions.send_replace(revision);
+        true
     }
 
     /// The served revision, told on every change.
     pub fn revisions(&self) -> watch::Receiver<i64> {
         self.revisions.subscribe()
+    }
+
+    /// Lets go of everyone following revisions: the server is stopping, and waits for open
+    /// answers to end.
+    pub fn stop(&self) {
+        self.stopping.send_replace(true);
+    }
+
+    /// Ends when [`Served::stop`] is called.
+    pub fn stopped(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut stopping = self.stopping.subscribe();
+        async move {
+            let _ = stopping.wait_for(|stopping| *stopping).await;
+        }
     }
 }
 

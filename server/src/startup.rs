@@ -57,6 +57,7 @@ pub struct Application {
     publisher: Publisher,
     sessions: Sessions,
     bearer: Bearer,
+    served: Served,
 }
 
 impl Application {
@@ -162,6 +163,7 @@ impl Application {
             served: served.clone(),
             bearer: bearer.clone(),
             sessions: sessions.clone(),
+            asked: Default::default(),
         });
         let router = http::router(
             console,
@@ -171,6 +173,7 @@ impl Application {
             served.clone(),
             leptos_options,
             metrics.clone(),
+            settings.reads_traced_every,
         );
         let (router, metrics_router) = match metrics_listener {
             Some(listener) => (router, Some((listener, scrape))),
@@ -196,6 +199,7 @@ impl Application {
             publisher,
             sessions,
             bearer,
+            served,
         })
     }
 
@@ -219,7 +223,14 @@ impl Application {
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown({
+            let served = self.served.clone();
+            async move {
+                shutdown_signal().await;
+                // Watch streams never end by themselves: the shutdown would wait on them.
+                served.stop();
+            }
+        })
         .await
         .map_err(StartupError::Serve)?;
         publishing.abort();

@@ -270,6 +270,16 @@ async fn secrets_reach_only_tokens_that_open_them_and_never_pages_answers_or_log
         .map(|(_, id)| id.to_owned())
         .unwrap();
     assert!(session_id.len() >= 16, "{cookie}");
+    // The same id as tower-sessions' Debug writes it: Id(i128).
+    let id_bytes: [u8; 16] = {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(&session_id)
+            .unwrap()
+            .try_into()
+            .unwrap()
+    };
+    let session_number = i128::from_le_bytes(id_bytes).to_string();
     let page = raw
         .get(format!("{address}/history"))
         .header("cookie", format!("strata_session={session_id}"))
@@ -291,6 +301,7 @@ async fn secrets_reach_only_tokens_that_open_them_and_never_pages_answers_or_log
         ("a token that opens secrets", opener.as_str()),
         ("a password", "a long password here"),
         ("a session id", session_id.as_str()),
+        ("a session id as a number", session_number.as_str()),
     ] {
         assert!(!logged.contains(kept), "the log holds {what}");
     }

@@ -86,7 +86,12 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                 };
                 format!("http://{host}/healthz")
             });
-            let answer = reqwest::Client::new()
+            // Straight to the server: a proxy named in the environment has no part in this.
+            let client = reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .map_err(|e| CliError::Failed(e.to_string()))?;
+            let answer = client
                 .get(&url)
                 .timeout(std::time::Duration::from_secs(5))
                 .send()

@@ -30,6 +30,7 @@ pub fn router(
     served: Served,
     leptos_options: LeptosOptions,
     metrics: Metrics,
+    reads_traced_every: u64,
 ) -> Router {
     let policy = auth.policy.cookies;
     let bearer = auth.bearer.clone();
@@ -53,7 +54,7 @@ pub fn router(
         .merge(sessions.around(guarded, policy))
         .layer(middleware::from_fn(headers::security_headers))
         .layer(middleware::from_fn_with_state(
-            Observed::new(metrics),
+            Observed::new(metrics, reads_traced_every),
             observe::observe,
         ))
 }

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 use serde_json::json;
-use strata_domain::compile::{EnvStyle, Unknown, to_env};
+use strata_domain::compile::{Compiled, EnvStyle, Unknown, to_env};
 use strata_domain::secret::SEALED_PREFIX;
 use strata_domain::token::{OutOfScope, TokenScope};
 use strata_store::sealing::{Sealer, Unopened};
@@ -95,8 +95,9 @@ async fn watch(
     let mut last = after.after.unwrap_or(0);
     // Counted while the stream lives: dropped with it when the service goes away.
     let watching = path.metrics.watching();
-    let events =
-        tokio_stream::wrappers::WatchStream::new(served.revisions()).filter_map(move |revision| {
+    let events = tokio_stream::wrappers::WatchStream::new(served.revisions())
+        .take_until(served.stopped())
+        .filter_map(move |revision| {
             let _watching = &watching;
             let fresh = revision > last;
             if fresh {
@@ -154,7 +155,8 @@ fn error(status: StatusCode, part: Option<&str>, message: String) -> Response {
     .into_response()
 }
 
-/// A config, counted by tier (one the served revision has), format and status.
+/// A config, counted by tier (one the served revision has, asked by a token that may read it),
+/// format and status.
 async fn config(
     State(path): State<ReadPath>,
     Path((tier, tenant, deployable)): Path<(String, String, String)>,
@@ -163,9 +165,24 @@ async fn config(
     headers: HeaderMap,
 ) -> Response {
     let id = id.as_ref().map(|Extension(id)| id);
-    let response = answer(&path, &tier, &tenant, &deployable, &format, &headers, id).await;
-    let tier = match path.served.current() {
-        Some(compiled) if compiled.has_tier(&tier) => tier.as_str(),
+    let compiled = path.served.current();
+    let request = Request {
+        tier: &tier,
+        tenant: &tenant,
+        deployable: &deployable,
+        format: &format,
+        headers: &headers,
+        id,
+    };
+    let response = answer(&path, compiled.as_deref(), request).await;
+    // Named only for a token that may read the tier: /metrics must not tell a caller without
+    // one which tiers exist.
+    let refused = matches!(
+        response.status(),
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
+    );
+    let tier = match compiled {
+        Some(compiled) if !refused && compiled.has_tier(&tier) => tier.as_str(),
         _ => UNKNOWN_TIER,
     };
     let format = match format.format.as_deref() {
@@ -178,15 +195,26 @@ async fn config(
     response
 }
 
-async fn answer(
-    path: &ReadPath,
-    tier: &str,
-    tenant: &str,
-    deployable: &str,
-    format: &Format,
-    headers: &HeaderMap,
-    id: Option<&RequestId>,
-) -> Response {
+/// What a config read asks for.
+struct Request<'r> {
+    tier: &'r str,
+    tenant: &'r str,
+    deployable: &'r str,
+    format: &'r Format,
+    headers: &'r HeaderMap,
+    id: Option<&'r RequestId>,
+}
+
+/// The answer to a config read, from `compiled` (the served revision, if any).
+async fn answer(path: &ReadPath, compiled: Option<&Compiled>, request: Request<'_>) -> Response {
+    let Request {
+        tier,
+        tenant,
+        deployable,
+        format,
+        headers,
+        id,
+    } = request;
     let scope = match read_token(path, headers, id).await {
         Ok(scope) => scope,
         Err(refused) => return refused,
@@ -215,13 +243,16 @@ async fn answer(
             );
         }
     };
-    let Some(compiled) = path.served.current() else {
+    let Some(compiled) = compiled else {
         return error(
             StatusCode::SERVICE_UNAVAILABLE,
             None,
             "no revision has been published yet".into(),
         );
     };
+    if let Some(id) = id {
+        id.name_revision(compiled.revision);
+    }
     if let Err(why) = scope.may_read(tier, compiled.own_name(tenant), deployable) {
         // Named as asked: a tenant's own name is not told for an alias the token may not read.
         return out_of_scope(match why {

@@ -355,10 +355,15 @@ impl Metrics {
         Watching(self.inner.watchers.clone())
     }
 
-    /// What is read when scraped.
+    /// What this server holds, read on every scrape.
+    pub(crate) fn holding(&self, served_revision: i64, tokens_kept: usize) {
+        self.inner.served_revision.set(served_revision);
+        self.inner.token_cache_size.set(tokens_kept as i64);
+    }
+
+    /// What is asked of the database and dependencies when scraped.
     pub(crate) fn standing(&self, standing: Standing) {
         let families = &self.inner;
-        families.served_revision.set(standing.served_revision);
         if let Some(waiting) = standing.outbox_waiting {
             families.outbox_waiting.set(waiting);
         }
@@ -371,21 +376,18 @@ impl Metrics {
                 .with_label_values(&[dependency])
                 .set(i64::from(up));
         }
-        families.token_cache_size.set(standing.tokens_kept as i64);
         if let Some(sessions) = standing.sessions_active {
             families.sessions_active.set(sessions);
         }
     }
 }
 
-/// The figures read when Prometheus scrapes. `None`: could not be read (the gauge keeps its
+/// The figures asked when Prometheus scrapes. `None`: could not be read (the gauge keeps its
 /// last value, and `strata_dependency_up{dependency="database"}` says why).
 pub(crate) struct Standing {
-    pub served_revision: i64,
     pub outbox_waiting: Option<i64>,
     pub outbox_oldest: Option<Duration>,
     pub up: [(&'static str, bool); 3],
-    pub tokens_kept: usize,
     pub sessions_active: Option<i64>,
 }
 

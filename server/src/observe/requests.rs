@@ -1,19 +1,20 @@
 //! Every request gets an id — the caller's `x-request-id` when it sends a usable one, else one
 //! made here — sent back in the answer's `x-request-id`. A span carries the id, the method,
-//! the matched route template and, once known, the actor and the status, so every log line
-//! of the request names them. Each request is counted, and timed, by route template.
+//! the matched route template and, once known, the actor, the revision read (config reads)
+//! and the status, so every log line of the request names them. Each request is counted, and timed, by route template.
 //!
 //! Services read configs tens of thousands of times a second: of those, only one in
-//! [`READS_TRACED_EVERY`] gets a span (and any that sends its own id), the others are only
-//! counted.
+//! [`READS_TRACED_EVERY`] gets a span (whether or not it sends an id: proxies put one on every
+//! request); the others are counted, and logged if they fail.
 
+use std::cell::Cell;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderName, HeaderValue};
+use axum::http::{HeaderName, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::Response;
 use tracing::Instrument;
@@ -24,7 +25,8 @@ use super::metrics::{Metrics, UNMATCHED};
 /// The header a request's id travels in, both ways.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Of the config reads that send no id of their own, one in this many is traced.
+/// Of the config reads, one in this many is traced unless `STRATA_READS_TRACED_EVERY` says
+/// otherwise.
 pub const READS_TRACED_EVERY: u64 = 100;
 
 /// The longest id taken from a caller.
@@ -48,6 +50,11 @@ impl RequestId {
     /// that is not traced.
     pub fn name_actor(&self, actor: impl std::fmt::Display) {
         self.span.record("actor", tracing::field::display(actor));
+    }
+
+    /// Names the revision the request read or wrote in its span.
+    pub fn name_revision(&self, revision: i64) {
+        self.span.record("revision", revision);
     }
 }
 
@@ -74,27 +81,51 @@ impl Ids {
     }
 
     fn make(&self) -> HeaderValue {
-        let n = self.next.fetch_add(1, Ordering::Relaxed);
-        let id = format!("{:016x}", self.start.wrapping_add(n));
-        HeaderValue::from_str(&id).expect("hex digits are a header value")
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let n = self
+            .start
+            .wrapping_add(self.next.fetch_add(1, Ordering::Relaxed));
+        let mut id = [0u8; 16];
+        for (i, digit) in id.iter_mut().enumerate() {
+            *digit = HEX[(n >> (60 - 4 * i) & 0xf) as usize];
+        }
+        HeaderValue::from_bytes(&id).expect("hex digits are a header value")
     }
 }
 
-/// What the request layer needs: where to count, and how to make ids.
+/// What the request layer needs: where to count, how to make ids, and how many config reads
+/// to trace.
 #[derive(Clone)]
 pub struct Observed {
     metrics: Metrics,
     ids: Arc<Ids>,
-    reads: Arc<AtomicU64>,
+    reads_traced_every: u64,
 }
 
 impl Observed {
-    pub fn new(metrics: Metrics) -> Observed {
+    /// Traces one in `reads_traced_every` config reads (0: none).
+    pub fn new(metrics: Metrics, reads_traced_every: u64) -> Observed {
         Observed {
             metrics,
             ids: Arc::new(Ids::new()),
-            reads: Arc::default(),
+            reads_traced_every,
         }
+    }
+
+    /// Whether this config read is one of those traced: counted per thread, so reads on
+    /// different cores do not contend for one counter.
+    fn trace_this_read(&self) -> bool {
+        thread_local! {
+            static READS: Cell<u64> = const { Cell::new(0) };
+        }
+        if self.reads_traced_every == 0 {
+            return false;
+        }
+        READS.with(|reads| {
+            let n = reads.get();
+            reads.set(n.wrapping_add(1));
+            n % self.reads_traced_every == 0
+        })
     }
 }
 
@@ -103,60 +134,76 @@ fn is_read(route: &str) -> bool {
     route.starts_with("/api/v1/config/")
 }
 
+/// A method as labelled and logged: the standard ones by name, any other `other` (a caller
+/// may send any token as a method, and labels must stay a bounded set).
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
 pub async fn observe(
     State(observed): State<Observed>,
     mut request: Request,
     next: Next,
 ) -> Response {
     let started = Instant::now();
-    let given = request
-        .headers()
-        .get(&REQUEST_ID)
-        .filter(|id| usable(id))
-        .cloned();
-    let traced = given.is_some();
-    let id = given.unwrap_or_else(|| observed.ids.make());
+    let id = match request.headers().get(&REQUEST_ID) {
+        Some(given) if usable(given) => given.clone(),
+        _ => observed.ids.make(),
+    };
     let matched = request.extensions().get::<MatchedPath>().cloned();
     let route = matched.as_ref().map_or(UNMATCHED, MatchedPath::as_str);
-    let method = request.method().clone();
-    let traced = traced
-        || !is_read(route)
-        || observed.reads.fetch_add(1, Ordering::Relaxed) % READS_TRACED_EVERY == 0;
-    let mut response = if traced {
-        let span = tracing::info_span!(
+    let method = method_label(request.method());
+    // Sampled whatever the caller sends: proxies put an id on every request.
+    let traced = !is_read(route) || observed.trace_this_read();
+    let span = match traced {
+        true => tracing::info_span!(
             "request",
             id = id.to_str().unwrap_or_default(),
-            method = method.as_str(),
+            method,
             route,
             actor = Empty,
+            revision = Empty,
             status = Empty,
-        );
-        request.extensions_mut().insert(RequestId {
-            id: id.clone(),
-            span: span.clone(),
-        });
-        let response = next.run(request).instrument(span.clone()).await;
-        let status = response.status();
-        span.record("status", i64::from(status.as_u16()));
-        let ms = started.elapsed().as_secs_f64() * 1000.0;
-        span.in_scope(|| match status.is_server_error() {
-            true => tracing::warn!(ms, "answered with a server error"),
-            false => tracing::debug!(ms, "answered"),
-        });
-        response
-    } else {
-        request.extensions_mut().insert(RequestId {
-            id: id.clone(),
-            span: tracing::Span::none(),
-        });
-        next.run(request).await
+        ),
+        false => tracing::Span::none(),
     };
-    observed.metrics.answered(
-        route,
-        method.as_str(),
-        response.status().as_str(),
-        started.elapsed(),
-    );
+    request.extensions_mut().insert(RequestId {
+        id: id.clone(),
+        span: span.clone(),
+    });
+    let mut response = next.run(request).instrument(span.clone()).await;
+    let status = response.status();
+    let took = started.elapsed();
+    if traced {
+        span.record("status", i64::from(status.as_u16()));
+    }
+    let ms = took.as_secs_f64() * 1000.0;
+    // Every server error is logged, traced or not, with what identifies its request.
+    match status.is_server_error() {
+        true if traced => span.in_scope(|| tracing::warn!(ms, "answered with a server error")),
+        true => tracing::warn!(
+            id = id.to_str().unwrap_or_default(),
+            method,
+            route,
+            status = status.as_u16(),
+            ms,
+            "answered with a server error"
+        ),
+        false if traced => span.in_scope(|| tracing::debug!(ms, "answered")),
+        false => {}
+    }
+    observed
+        .metrics
+        .answered(route, method, status.as_str(), took);
     response.headers_mut().insert(REQUEST_ID, id);
     response
 }
@@ -179,10 +226,33 @@ mod tests {
     }
 
     #[test]
-    fn made_ids_differ() {
+    fn only_standard_methods_are_labelled_by_name() {
+        assert_eq!(method_label(&Method::GET), "GET");
+        assert_eq!(method_label(&Method::DELETE), "DELETE");
+        let made_up = Method::from_bytes(b"FOO123").unwrap();
+        assert_eq!(method_label(&made_up), "other");
+    }
+
+    #[test]
+    fn one_read_in_n_is_traced_and_none_with_zero() {
+        let traced = |every| {
+            let observed = Observed::new(Metrics::default(), every);
+            (0..300).filter(|_| observed.trace_this_read()).count()
+        };
+        assert_eq!(traced(100), 3);
+        assert_eq!(traced(1), 300);
+        assert_eq!(traced(0), 0);
+    }
+
+    #[test]
+    fn made_ids_are_the_count_from_a_random_start_in_hex() {
+        let ids = Ids {
+            start: 0x0123_4567_89ab_cdef,
+            next: AtomicU64::new(0),
+        };
+        assert_eq!(ids.make(), "0123456789abcdef");
+        assert_eq!(ids.make(), "0123456789abcdf0");
         let ids = Ids::new();
-        let (a, b) = (ids.make(), ids.make());
-        assert_ne!(a, b);
-        assert_eq!(a.len(), 16);
+        assert_ne!(ids.make(), ids.make());
     }
 }

@@ -34,16 +34,18 @@ impl Exporting {
 /// (`http://host:4318`), or already its traces URL.
 pub fn traces_url(endpoint: &str) -> Result<String, SettingError> {
     let endpoint = endpoint.trim().trim_end_matches('/');
+    // Said without a password it may hold.
+    let shown = strata_domain::health::location_of(endpoint);
     let parsed = url::Url::parse(endpoint).map_err(|e| {
         SettingError::new(
             "STRATA_OTLP_ENDPOINT",
-            format!("{endpoint:?} is not a URL ({e}); expected http://HOST:4318"),
+            format!("{shown:?} is not a URL ({e}); expected http://HOST:4318"),
         )
     })?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
         return Err(SettingError::new(
             "STRATA_OTLP_ENDPOINT",
-            format!("{endpoint:?} is not an http(s) address; expected http://HOST:4318"),
+            format!("{shown:?} is not an http(s) address; expected http://HOST:4318"),
         ));
     }
     Ok(match endpoint.ends_with(TRACES_PATH) {
@@ -106,5 +108,7 @@ mod tests {
             let error = traces_url(bad).unwrap_err();
             assert_eq!(error.variable, "STRATA_OTLP_ENDPOINT", "{bad}");
         }
+        let error = traces_url("ftp://otel:hunter2@collector").unwrap_err();
+        assert!(!error.why.contains("hunter2"), "{}", error.why);
     }
 }

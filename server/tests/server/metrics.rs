@@ -141,7 +141,20 @@ async fn metrics_follow_a_commit_its_publication_and_reads_with_bounded_labels()
     let refused = reader.get(&config_url).send().await.unwrap();
     assert_eq!(refused.status(), 401);
 
-    let after = scrape(&address).await;
+    // Served comes before the publication is recorded as done: wait for that too.
+    let published = "strata_publications_total{outcome=\"published\"}";
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let after = loop {
+        let after = scrape(&address).await;
+        if after.get(published) > before.get(published) {
+            break after;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "revision 2 never recorded published"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     let moved = |series: &str| after.get(series) - before.get(series);
     assert_eq!(moved("strata_commits_total{outcome=\"committed\"}"), 1.0);
     assert_eq!(moved("strata_commits_total{outcome=\"conflict\"}"), 1.0);
@@ -152,6 +165,7 @@ async fn metrics_follow_a_commit_its_publication_and_reads_with_bounded_labels()
         moved("strata_publications_total{outcome=\"published\"}"),
         1.0
     );
+    assert!(after.has("strata_publications_total{outcome=\"failed\"}"));
     assert_eq!(moved("strata_publications_total{outcome=\"failed\"}"), 0.0);
     assert_eq!(after.get("strata_served_revision"), 2.0);
     // Revision 2 was served once, some time after its commit and within the wait above.
@@ -166,12 +180,13 @@ async fn metrics_follow_a_commit_its_publication_and_reads_with_bounded_labels()
         moved("strata_publication_step_duration_seconds_count{step=\"upload\"}"),
         1.0
     );
+    assert!(after.has("strata_outbox_waiting"));
     assert_eq!(moved("strata_outbox_waiting"), 0.0);
     // until_revision's polling read too: at least the two 200s here, exactly one 304 and 401.
     assert!(moved(&reads("LIVE", "json", 200)) >= 2.0);
     assert_eq!(moved(&reads("LIVE", "env", 200)), 1.0);
     assert_eq!(moved(&reads("LIVE", "json", 304)), 1.0);
-    assert_eq!(moved(&reads("LIVE", "json", 401)), 1.0);
+    assert_eq!(moved(&reads("unknown", "json", 401)), 1.0);
     assert_eq!(moved(&requests(READ_ROUTE, "GET", 304)), 1.0);
     assert_eq!(moved(&requests("/api/v1/{kind}/{key}", "PUT", 409)), 1.0);
     assert!(moved("strata_token_cache_lookups_total{result=\"hit\"}") >= 3.0);
@@ -197,14 +212,33 @@ async fn metrics_follow_a_commit_its_publication_and_reads_with_bounded_labels()
         let expected = if i % 10 == 9 { 403 } else { 404 };
         assert_eq!(response.status(), expected, "{tier}/tenant-{i:04}");
     }
+    // Methods anyone may make up are one label value.
+    for i in 0..50 {
+        let method = reqwest::Method::from_bytes(format!("M{i}X").as_bytes()).unwrap();
+        let response = reader
+            .request(
+                method,
+                format!("{address}/api/v1/config/LIVE/acme-berlin/web-api"),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 405);
+    }
     let loaded = scrape(&address).await;
     let new: Vec<&String> = loaded
         .0
         .keys()
         .filter(|series| !after.has(series))
         .collect();
+    assert_eq!(
+        moved_by(&loaded, &after, &requests(READ_ROUTE, "other", 405)),
+        50.0
+    );
+    // At most: a series per tier label and status of the reads (8), and for the method
+    // `other` its count (1) and its latency histogram (16 buckets, +Inf, sum, count: 19).
     assert!(
-        new.len() <= 8,
+        new.len() <= 8 + 19,
         "a thousand tenants made {} new series: {new:?}",
         new.len()
     );
@@ -231,7 +265,8 @@ async fn metrics_follow_a_commit_its_publication_and_reads_with_bounded_labels()
         assert!(
             !series.contains("tenant-")
                 && !series.contains("acme-berlin")
-                && !series.contains("tier-"),
+                && !series.contains("tier-")
+                && !series.contains("X\""),
             "{series}"
         );
     }
@@ -240,6 +275,51 @@ async fn metrics_follow_a_commit_its_publication_and_reads_with_bounded_labels()
         after.count(),
         loaded.count()
     );
+}
+
+#[tokio::test]
+async fn watchers_are_counted_while_connected_and_tiers_are_named_only_to_readers() {
+    let server = test_server().await.with_demo().await;
+    let address = server.address.clone();
+    let client = reqwest::Client::new();
+    let watchers = async || scrape(&address).await.get("strata_watchers");
+    assert_eq!(watchers().await, 0.0);
+    let watching = client
+        .get(format!("{address}/api/v1/watch"))
+        .bearer_auth(READER_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(watching.status(), 200);
+    assert_eq!(watchers().await, 1.0);
+    drop(watching);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while watchers().await != 0.0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the watcher is still counted"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // Without a token (or with one that may not read it), a tier is not named: /metrics
+    // tells nobody which tiers exist.
+    let before = scrape(&address).await;
+    for token in [None, Some("strata_not-a-token")] {
+        let mut request = client.get(format!(
+            "{address}/api/v1/config/STAGING/acme-berlin/web-api"
+        ));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        assert_eq!(request.send().await.unwrap().status(), 401);
+    }
+    let after = scrape(&address).await;
+    assert_eq!(
+        moved_by(&after, &before, &reads("unknown", "json", 401)),
+        2.0
+    );
+    assert!(!after.has(&reads("STAGING", "json", 401)));
 }
 
 fn moved_by(now: &Scraped, then: &Scraped, series: &str) -> f64 {

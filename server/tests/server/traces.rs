@@ -103,6 +103,7 @@ async fn the_server_sends_its_spans_to_an_otlp_collector_when_one_is_named() {
         ("STRATA_ADDR", format!("127.0.0.1:{port}")),
         ("LEPTOS_SITE_ROOT", dir.path().display().to_string()),
         ("STRATA_OTLP_ENDPOINT", format!("http://{collector}")),
+        ("STRATA_READS_TRACED_EVERY", "1".to_owned()),
         ("RUST_LOG", "info".to_owned()),
     ];
     let strata = |args: &[&str]| {
@@ -164,13 +165,29 @@ async fn the_server_sends_its_spans_to_an_otlp_collector_when_one_is_named() {
         .await
         .unwrap();
     assert_eq!(health.status(), 200);
-    // TERM: the server stops, and what it buffered goes out first.
-    unsafe { libc::kill(server.id() as i32, libc::SIGTERM) };
-    let stopped = tokio::task::spawn_blocking(move || server.wait())
+    // A service following revisions: its stream never ends by itself.
+    let watching = client
+        .get(format!("{base}/api/v1/watch"))
+        .bearer_auth(&token)
+        .send()
         .await
-        .unwrap()
         .unwrap();
+    assert_eq!(watching.status(), 200);
+    // TERM: the server lets the watcher go, stops, and what it buffered goes out first.
+    unsafe { libc::kill(server.id() as i32, libc::SIGTERM) };
+    let stopped = tokio::time::timeout(
+        Duration::from_secs(20),
+        tokio::task::spawn_blocking(move || server.wait()),
+    )
+    .await
+    .expect("the server stops within 20 s of TERM, a watcher connected")
+    .unwrap()
+    .unwrap();
     assert!(stopped.success(), "{stopped:?}");
+    assert!(
+        watching.text().await.is_ok(),
+        "the watcher's stream ends cleanly"
+    );
 
     let spans = spans(&received);
     let request = |id: &str| {
@@ -186,6 +203,7 @@ async fn the_server_sends_its_spans_to_an_otlp_collector_when_one_is_named() {
     let (_, read) = request("otlp-read");
     assert_eq!(read["route"], "/api/v1/config/{tier}/{tenant}/{deployable}");
     assert_eq!(read["actor"], "token:svc");
+    assert_eq!(read["revision"], 1);
     assert!(
         spans
             .iter()
