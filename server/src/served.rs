@@ -9,9 +9,14 @@ use tokio::sync::watch;
 
 use crate::origin::{Fetched, Origin, OriginError, fetch_current};
 
+/// Cheap to clone (one shared part): the read path's state holds it, cloned per request.
 #[derive(Clone)]
 pub struct Served {
-    current: Arc<RwLock<Option<Arc<Compiled>>>>,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    current: RwLock<Option<Arc<Compiled>>>,
     revisions: watch::Sender<i64>,
     /// Set when the server stops: those following revisions are let go.
     stopping: watch::Sender<bool>,
@@ -20,16 +25,18 @@ pub struct Served {
 impl Default for Served {
     fn default() -> Served {
         Served {
-            current: Arc::default(),
-            revisions: watch::Sender::new(0),
-            stopping: watch::Sender::new(false),
+            inner: Arc::new(Inner {
+                current: RwLock::default(),
+                revisions: watch::Sender::new(0),
+                stopping: watch::Sender::new(false),
+            }),
         }
     }
 }
 
 impl Served {
     pub fn current(&self) -> Option<Arc<Compiled>> {
-        self.current.read().expect("not poisoned").clone()
+        self.inner.current.read().expect("not poisoned").clone()
     }
 
     /// Serves `compiled` from now on, unless this revision or a newer one is served already.
@@ -37,30 +44,30 @@ impl Served {
     pub fn install(&self, compiled: Arc<Compiled>) -> bool {
         let revision = compiled.revision;
         {
-            let mut current = self.current.write().expect("not poisoned");
+            let mut current = self.inner.current.write().expect("not poisoned");
             if current.as_ref().is_some_and(|c| c.revision >= revision) {
                 return false;
             }
             *current = Some(compiled);
         }
-        self.revisions.send_replace(revision);
+        self.inner.revisions.send_replace(revision);
         true
     }
 
     /// The served revision, told on every change.
     pub fn revisions(&self) -> watch::Receiver<i64> {
-        self.revisions.subscribe()
+        self.inner.revisions.subscribe()
     }
 
     /// Lets go of everyone following revisions: the server is stopping, and waits for open
     /// answers to end.
     pub fn stop(&self) {
-        self.stopping.send_replace(true);
+        self.inner.stopping.send_replace(true);
     }
 
     /// Ends when [`Served::stop`] is called.
     pub fn stopped(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
-        let mut stopping = self.stopping.subscribe();
+        let mut stopping = self.inner.stopping.subscribe();
         async move {
             let _ = stopping.wait_for(|stopping| *stopping).await;
         }

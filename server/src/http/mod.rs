@@ -16,7 +16,8 @@ use strata_app::ssr::Console;
 use crate::auth::sessions::Sessions;
 use crate::auth::{self, Auth};
 use crate::health::Probe;
-use crate::observe::{self, Metrics, Observed};
+use crate::observe::requests::ObserveLayer;
+use crate::observe::{Metrics, Observed};
 use crate::served::Served;
 
 /// The whole HTTP surface. The console, its sign-in forms and the entity API sit behind the
@@ -53,8 +54,8 @@ pub fn router(
         )
         .merge(sessions.around(guarded, policy))
         .layer(middleware::from_fn(headers::security_headers))
-        .layer(middleware::from_fn_with_state(
-            Observed::new(metrics, reads_traced_every),
-            observe::observe,
-        ))
+        .layer(ObserveLayer::new(Observed::new(
+            metrics,
+            reads_traced_every,
+        )))
 }

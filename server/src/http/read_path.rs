@@ -25,7 +25,7 @@ use crate::api::ApiError;
 use crate::auth::Bearer;
 use crate::observe::Metrics;
 use crate::observe::RequestId;
-use crate::observe::metrics::UNKNOWN_TIER;
+use crate::observe::metrics::{READ_ROUTE, UNKNOWN_TIER};
 use crate::served::Served;
 
 #[derive(Clone)]
@@ -38,14 +38,15 @@ struct ReadPath {
 
 pub fn router(served: Served, bearer: Bearer, sealer: Sealer, metrics: Metrics) -> Router {
     Router::new()
-        .route("/api/v1/config/{tier}/{tenant}/{deployable}", get(config))
+        .route(READ_ROUTE, get(config))
         .route("/api/v1/watch", get(watch))
-        .with_state(ReadPath {
+        // Behind one Arc: state is cloned for every request.
+        .with_state(Arc::new(ReadPath {
             served,
             bearer,
             sealer,
             metrics,
-        })
+        }))
 }
 
 /// The read token the request presents, named as its actor; or the response refusing it.
@@ -81,7 +82,7 @@ struct After {
 /// current one first, if newer), in order. A slow reader may skip revisions it was too late
 /// for, but always ends on the newest.
 async fn watch(
-    State(path): State<ReadPath>,
+    State(path): State<Arc<ReadPath>>,
     Query(after): Query<After>,
     id: Option<Extension<RequestId>>,
     headers: HeaderMap,
@@ -91,7 +92,7 @@ async fn watch(
     if let Err(refused) = read_token(&path, &headers, id).await {
         return refused;
     }
-    let served = path.served;
+    let served = path.served.clone();
     let mut last = after.after.unwrap_or(0);
     // Counted while the stream lives: dropped with it when the service goes away.
     let watching = path.metrics.watching();
@@ -158,7 +159,7 @@ fn error(status: StatusCode, part: Option<&str>, message: String) -> Response {
 /// A config, counted by tier (one the served revision has, asked by a token that may read it),
 /// format and status.
 async fn config(
-    State(path): State<ReadPath>,
+    State(path): State<Arc<ReadPath>>,
     Path((tier, tenant, deployable)): Path<(String, String, String)>,
     Query(format): Query<Format>,
     id: Option<Extension<RequestId>>,

@@ -8,5 +8,5 @@ mod scrape;
 pub mod traces;
 
 pub use metrics::Metrics;
-pub use requests::{Observed, RequestId, observe};
+pub use requests::{Observed, RequestId};
 pub use scrape::{Scrape, router};

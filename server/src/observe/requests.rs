@@ -13,14 +13,18 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request, State};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderName, HeaderValue, Method};
-use axum::middleware::Next;
 use axum::response::Response;
-use tracing::Instrument;
+use pin_project_lite::pin_project;
+use tower::{Layer, Service};
 use tracing::field::Empty;
 
-use super::metrics::{Metrics, UNMATCHED};
+use super::metrics::{Metrics, READ_ROUTE, UNMATCHED};
 
 /// The header a request's id travels in, both ways.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -94,11 +98,15 @@ impl Ids {
 }
 
 /// What the request layer needs: where to count, how to make ids, and how many config reads
-/// to trace.
+/// to trace. Behind one Arc: it is cloned for every request.
 #[derive(Clone)]
 pub struct Observed {
+    inner: Arc<Observing>,
+}
+
+struct Observing {
     metrics: Metrics,
-    ids: Arc<Ids>,
+    ids: Ids,
     reads_traced_every: u64,
 }
 
@@ -106,9 +114,11 @@ impl Observed {
     /// Traces one in `reads_traced_every` config reads (0: none).
     pub fn new(metrics: Metrics, reads_traced_every: u64) -> Observed {
         Observed {
-            metrics,
-            ids: Arc::new(Ids::new()),
-            reads_traced_every,
+            inner: Arc::new(Observing {
+                metrics,
+                ids: Ids::new(),
+                reads_traced_every,
+            }),
         }
     }
 
@@ -118,20 +128,21 @@ impl Observed {
         thread_local! {
             static READS: Cell<u64> = const { Cell::new(0) };
         }
-        if self.reads_traced_every == 0 {
+        let every = self.inner.reads_traced_every;
+        if every == 0 {
             return false;
         }
         READS.with(|reads| {
             let n = reads.get();
             reads.set(n.wrapping_add(1));
-            n % self.reads_traced_every == 0
+            n % every == 0
         })
     }
 }
 
 /// Whether a route is the config read path, traced by sample.
 fn is_read(route: &str) -> bool {
-    route.starts_with("/api/v1/config/")
+    route == READ_ROUTE
 }
 
 /// A method as labelled and logged: the standard ones by name, any other `other` (a caller
@@ -149,63 +160,180 @@ fn method_label(method: &Method) -> &'static str {
     }
 }
 
-pub async fn observe(
-    State(observed): State<Observed>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    let started = Instant::now();
-    let id = match request.headers().get(&REQUEST_ID) {
-        Some(given) if usable(given) => given.clone(),
-        _ => observed.ids.make(),
-    };
-    let matched = request.extensions().get::<MatchedPath>().cloned();
-    let route = matched.as_ref().map_or(UNMATCHED, MatchedPath::as_str);
-    let method = method_label(request.method());
-    // Sampled whatever the caller sends: proxies put an id on every request.
-    let traced = !is_read(route) || observed.trace_this_read();
-    let span = match traced {
-        true => tracing::info_span!(
-            "request",
-            id = id.to_str().unwrap_or_default(),
-            method,
-            route,
-            actor = Empty,
-            revision = Empty,
-            status = Empty,
-        ),
-        false => tracing::Span::none(),
-    };
-    request.extensions_mut().insert(RequestId {
-        id: id.clone(),
-        span: span.clone(),
-    });
-    let mut response = next.run(request).instrument(span.clone()).await;
-    let status = response.status();
-    let took = started.elapsed();
-    if traced {
-        span.record("status", i64::from(status.as_u16()));
+/// The layer that observes every request: a tower layer of its own (not a `from_fn`
+/// middleware, which boxes the service it wraps and its future on every request), whose
+/// future does the counting when the answer is ready.
+#[derive(Clone)]
+pub struct ObserveLayer {
+    observed: Observed,
+}
+
+impl ObserveLayer {
+    pub fn new(observed: Observed) -> ObserveLayer {
+        ObserveLayer { observed }
     }
-    let ms = took.as_secs_f64() * 1000.0;
-    // Every server error is logged, traced or not, with what identifies its request.
-    match status.is_server_error() {
-        true if traced => span.in_scope(|| tracing::warn!(ms, "answered with a server error")),
-        true => tracing::warn!(
-            id = id.to_str().unwrap_or_default(),
-            method,
-            route,
-            status = status.as_u16(),
-            ms,
-            "answered with a server error"
-        ),
-        false if traced => span.in_scope(|| tracing::debug!(ms, "answered")),
-        false => {}
+}
+
+impl<S> Layer<S> for ObserveLayer {
+    type Service = Observe<S>;
+
+    fn layer(&self, inner: S) -> Observe<S> {
+        Observe {
+            inner,
+            observed: self.observed.clone(),
+        }
     }
-    observed
-        .metrics
-        .answered(route, method, status.as_str(), took);
-    response.headers_mut().insert(REQUEST_ID, id);
-    response
+}
+
+#[derive(Clone)]
+pub struct Observe<S> {
+    inner: S,
+    observed: Observed,
+}
+
+impl<S> Service<Request> for Observe<S>
+where
+    S: Service<Request, Response = Response>,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = Answering<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request) -> Answering<S::Future> {
+        let started = Instant::now();
+        let observed = &self.observed.inner;
+        let id = match request.headers().get(&REQUEST_ID) {
+            Some(given) if usable(given) => given.clone(),
+            _ => observed.ids.make(),
+        };
+        let route = request.extensions().get::<MatchedPath>().cloned();
+        let method = method_label(request.method());
+        // Sampled whatever the caller sends: proxies put an id on every request.
+        let traced = !is_read(route.as_ref().map_or(UNMATCHED, MatchedPath::as_str))
+            || self.observed.trace_this_read();
+        let span = match traced {
+            true => tracing::info_span!(
+                "request",
+                id = id.to_str().unwrap_or_default(),
+                method,
+                route = route.as_ref().map_or(UNMATCHED, MatchedPath::as_str),
+                actor = Empty,
+                revision = Empty,
+                status = Empty,
+            ),
+            false => tracing::Span::none(),
+        };
+        // Only for a traced request: one not traced has no span to name anything in, and its
+        // server error is logged when answered.
+        if traced {
+            request.extensions_mut().insert(RequestId {
+                id: id.clone(),
+                span: span.clone(),
+            });
+        }
+        let inner = {
+            let _entered = span.enter();
+            self.inner.call(request)
+        };
+        Answering {
+            inner,
+            answered: Some(Answered {
+                observed: self.observed.clone(),
+                started,
+                id,
+                route,
+                method,
+                traced,
+                span,
+            }),
+        }
+    }
+}
+
+/// What is known of a request until it is answered.
+struct Answered {
+    observed: Observed,
+    started: Instant,
+    id: HeaderValue,
+    route: Option<MatchedPath>,
+    method: &'static str,
+    traced: bool,
+    span: tracing::Span,
+}
+
+pin_project! {
+    /// A request on its way to its answer, in its span; counted, logged and given its id
+    /// when answered.
+    pub struct Answering<F> {
+        #[pin]
+        inner: F,
+        answered: Option<Answered>,
+    }
+}
+
+impl<F, E> Future for Answering<F>
+where
+    F: Future<Output = Result<Response, E>>,
+{
+    type Output = Result<Response, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let outcome = {
+            let _entered = this.answered.as_ref().map(|a| a.span.enter());
+            ready!(this.inner.poll(cx))
+        };
+        let answered = this.answered.take().expect("polled after it was answered");
+        Poll::Ready(outcome.map(|response| answered.answer(response)))
+    }
+}
+
+impl Answered {
+    fn answer(self, mut response: Response) -> Response {
+        let Answered {
+            observed,
+            started,
+            id,
+            route,
+            method,
+            traced,
+            span,
+        } = self;
+        let route = route.as_ref().map_or(UNMATCHED, MatchedPath::as_str);
+        let status = response.status();
+        let took = started.elapsed();
+        if traced {
+            span.record("status", i64::from(status.as_u16()));
+        }
+        // Every server error is logged, traced or not, with what identifies its request.
+        if status.is_server_error() || traced {
+            let ms = took.as_secs_f64() * 1000.0;
+            match status.is_server_error() {
+                true if traced => {
+                    span.in_scope(|| tracing::warn!(ms, "answered with a server error"))
+                }
+                true => tracing::warn!(
+                    id = id.to_str().unwrap_or_default(),
+                    method,
+                    route,
+                    status = status.as_u16(),
+                    ms,
+                    "answered with a server error"
+                ),
+                false => span.in_scope(|| tracing::debug!(ms, "answered")),
+            }
+        }
+        observed
+            .inner
+            .metrics
+            .answered(route, method, status.as_str(), took);
+        response.headers_mut().insert(REQUEST_ID, id);
+        response
+    }
 }
 
 #[cfg(test)]
