@@ -18,7 +18,7 @@ use crate::cache::CacheSetting;
 use crate::config::{SettingError, Settings};
 use crate::health::Probe;
 use crate::http;
-use crate::observe::{self, Metrics, Scrape};
+use crate::observe::{self, Metrics, Observed, Scrape};
 use crate::publisher::Publisher;
 use crate::redis_cache::RedisCache;
 use crate::served::{Served, load_from_origin};
@@ -172,8 +172,7 @@ impl Application {
             probe,
             served.clone(),
             leptos_options,
-            metrics.clone(),
-            settings.reads_traced_every,
+            Observed::new(metrics.clone(), settings.reads_traced_every),
         );
         let (router, metrics_router) = match metrics_listener {
             Some(listener) => (router, Some((listener, scrape))),

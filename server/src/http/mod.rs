@@ -16,8 +16,8 @@ use strata_app::ssr::Console;
 use crate::auth::sessions::Sessions;
 use crate::auth::{self, Auth};
 use crate::health::Probe;
+use crate::observe::Observed;
 use crate::observe::requests::ObserveLayer;
-use crate::observe::{Metrics, Observed};
 use crate::served::Served;
 
 /// The whole HTTP surface. The console, its sign-in forms and the entity API sit behind the
@@ -30,8 +30,7 @@ pub fn router(
     probe: Arc<Probe>,
     served: Served,
     leptos_options: LeptosOptions,
-    metrics: Metrics,
-    reads_traced_every: u64,
+    observed: Observed,
 ) -> Router {
     let policy = auth.policy.cookies;
     let bearer = auth.bearer.clone();
@@ -49,13 +48,10 @@ pub fn router(
         .merge(crate::api::docs_router())
         .merge(assets)
         .merge(
-            read_path::router(served, bearer, sealer, metrics.clone())
+            read_path::router(served, bearer, sealer, observed.metrics().clone())
                 .layer(middleware::from_fn(crate::api::always_json)),
         )
         .merge(sessions.around(guarded, policy))
         .layer(middleware::from_fn(headers::security_headers))
-        .layer(ObserveLayer::new(Observed::new(
-            metrics,
-            reads_traced_every,
-        )))
+        .layer(ObserveLayer::new(observed))
 }

@@ -122,6 +122,11 @@ impl Observed {
         }
     }
 
+    /// Where requests are counted.
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
     /// Whether this config read is one of those traced: counted per thread, so reads on
     /// different cores do not contend for one counter.
     fn trace_this_read(&self) -> bool {
