@@ -190,11 +190,16 @@ async fn the_server_sends_its_spans_to_an_otlp_collector_when_one_is_named() {
     );
 
     let spans = spans(&received);
+    // The answered one: reads before the first publication are answered 503.
     let request = |id: &str| {
         spans
             .iter()
-            .find(|(name, a)| name == "request" && a.get("id") == Some(&Value::from(id)))
-            .unwrap_or_else(|| panic!("no request span with id {id}: {spans:?}"))
+            .find(|(name, a)| {
+                name == "request"
+                    && a.get("id") == Some(&Value::from(id))
+                    && a.get("status") == Some(&Value::from(200))
+            })
+            .unwrap_or_else(|| panic!("no request span with id {id} answered 200: {spans:?}"))
     };
     let (_, health) = request("otlp-health");
     assert_eq!(health["route"], "/healthz");
