@@ -175,7 +175,7 @@ impl Publisher {
             attempt = claim.attempt
         );
         let outcome = tokio::select! {
-            outcome = self.publish(&claim).instrument(span) => outcome,
+            outcome = self.publish(&claim).instrument(span.clone()) => outcome,
             () = renewing => unreachable!("renewing ends only with the publication"),
         };
         if let Err(e) = &outcome {
@@ -203,7 +203,17 @@ impl Publisher {
                     .finish_publication(claim.revision, &figures)
                     .await?;
                 self.metrics.published();
-                tracing::info!(revision = claim.revision, ?figures, "published");
+                span.in_scope(|| {
+                    tracing::info!(
+                        build_ms = figures.build_ms,
+                        upload_ms = figures.upload_ms,
+                        switch_ms = figures.switch_ms,
+                        documents = figures.documents,
+                        documents_uploaded = figures.documents_uploaded,
+                        bytes_uploaded = figures.bytes_uploaded,
+                        "published"
+                    )
+                });
                 Ok(Some(Outcome::Published {
                     revision: claim.revision,
                     figures,
@@ -212,7 +222,7 @@ impl Publisher {
             Err(e) => {
                 let retry_in = backoff(claim.attempt);
                 let error = e.to_string();
-                tracing::warn!(revision = claim.revision, %error, ?retry_in, "publication failed");
+                span.in_scope(|| tracing::warn!(%error, ?retry_in, "publication failed"));
                 self.store
                     .fail_publication(claim.revision, &self.name, &error, retry_in)
                     .await?;

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::middleware;
 use leptos::config::{Env, LeptosOptions};
 use strata_app::ssr::Console;
 use strata_store::access::SignInLimits;
@@ -18,6 +19,7 @@ use crate::cache::CacheSetting;
 use crate::config::{SettingError, Settings};
 use crate::health::Probe;
 use crate::http;
+use crate::observe::requests::ObserveLayer;
 use crate::observe::{self, Metrics, Observed, Scrape};
 use crate::publisher::Publisher;
 use crate::redis_cache::RedisCache;
@@ -156,6 +158,7 @@ impl Application {
             .site_addr(addr)
             .env(leptos_env())
             .build();
+        let observed = Observed::new(metrics.clone(), settings.reads_traced_every);
         let scrape = observe::router(Scrape {
             metrics: metrics.clone(),
             store: store.clone(),
@@ -164,7 +167,9 @@ impl Application {
             bearer: bearer.clone(),
             sessions: sessions.clone(),
             asked: Default::default(),
-        });
+        })
+        .layer(middleware::from_fn(http::headers::security_headers))
+        .layer(ObserveLayer::new(observed.clone()));
         let router = http::router(
             console,
             auth,
@@ -172,7 +177,7 @@ impl Application {
             probe,
             served.clone(),
             leptos_options,
-            Observed::new(metrics.clone(), settings.reads_traced_every),
+            observed,
         );
         let (router, metrics_router) = match metrics_listener {
             Some(listener) => (router, Some((listener, scrape))),

@@ -9,12 +9,15 @@ mod common;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use common::{READER_TOKEN, TESTER, sign_in_as, signed_in, test_server};
+use common::{READER_TOKEN, TESTER, settings_for, sign_in_as, signed_in, start, test_server};
 use serde_json::{Value, json};
 use strata_domain::access::Role;
 use strata_domain::secret::is_sealed;
 use strata_domain::token::TokenScope;
+use strata_server::cache::CacheSetting;
+use strata_server::config::Settings;
 use strata_server::observe::logs::{LogFormat, subscriber};
+use strata_server::origin::OriginSetting;
 use strata_store::access::{Actor, NewToken, NewUser};
 use tracing_subscriber::EnvFilter;
 
@@ -289,6 +292,29 @@ async fn secrets_reach_only_tokens_that_open_them_and_never_pages_answers_or_log
         .unwrap();
     assert_eq!(page.status(), 200);
 
+    // A second server on the same database and origin, without the key, tracing no read: a
+    // read that would open the secret fails, and its log line names the request and the cause.
+    let keyless = start(Settings {
+        secret_key: None,
+        reads_traced_every: 0,
+        ..settings_for(
+            &server.db,
+            OriginSetting::Directory(server.dir.path().join("origin")),
+            server.dir.path(),
+            CacheSetting::InProcess,
+        )
+    })
+    .await;
+    let failed = plain
+        .get(format!("{keyless}/api/v1/config/LIVE/acme-berlin/web-api"))
+        .bearer_auth(&opener)
+        .header("x-request-id", "secrets-test-unopened")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(failed.status(), 500);
+    assert_eq!(failed.headers()["x-request-id"], "secrets-test-unopened");
+
     let logged = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
     assert!(
         logged.contains("secret-reveal") || logged.len() > 10_000,
@@ -330,6 +356,27 @@ async fn secrets_reach_only_tokens_that_open_them_and_never_pages_answers_or_log
     assert_eq!(request["route"], "/history");
     assert_eq!(request["actor"], "pat");
     assert_eq!(request["method"], "GET");
+    // The read not traced that failed: one line, in a span of the request's shape.
+    let unopened = lines
+        .iter()
+        .find(|line| {
+            line["spans"]
+                .as_array()
+                .is_some_and(|spans| spans.iter().any(|s| s["id"] == "secrets-test-unopened"))
+        })
+        .expect("the failed read is logged with its id");
+    assert_eq!(unopened["level"], "WARN");
+    assert!(
+        unopened["cause"]
+            .as_str()
+            .is_some_and(|c| c.contains("/database/password")),
+        "{unopened}"
+    );
+    assert_eq!(unopened["spans"][0]["status"], 500);
+    assert_eq!(
+        unopened["spans"][0]["route"],
+        "/api/v1/config/{tier}/{tenant}/{deployable}"
+    );
     // The save committed in a span naming its revision, inside the request that saved.
     assert!(
         lines

@@ -498,7 +498,9 @@ impl ChangeSet {
         .await?;
         self.tx.commit().await?;
         self.committed.notify_one();
-        self.metrics.committed(self.started.elapsed(), configs);
+        let took = self.started.elapsed();
+        self.metrics.committed(took, configs);
+        tracing::debug!(ms = took.as_secs_f64() * 1000.0, "committed");
         Ok(self.revision)
     }
 }

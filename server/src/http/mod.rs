@@ -2,7 +2,7 @@
 
 pub mod assets;
 mod console;
-mod headers;
+pub(crate) mod headers;
 mod health;
 mod read_path;
 mod server_fns;

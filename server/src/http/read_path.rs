@@ -26,6 +26,7 @@ use crate::auth::Bearer;
 use crate::observe::Metrics;
 use crate::observe::RequestId;
 use crate::observe::metrics::{READ_ROUTE, UNKNOWN_TIER};
+use crate::observe::requests::ServerErrorCause;
 use crate::served::Served;
 
 #[derive(Clone)]
@@ -288,14 +289,7 @@ async fn answer(path: &ReadPath, compiled: Option<&Compiled>, request: Request<'
         match opened(&path.sealer, deployable, bytes) {
             Ok(plain) => bytes = plain,
             Err(unopened) => {
-                tracing::error!(
-                    request_id = id.map(RequestId::as_str),
-                    deployable,
-                    pointer = %unopened.pointer,
-                    "{}",
-                    unopened.reason
-                );
-                return error(
+                let mut refused = error(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     None,
                     format!(
@@ -303,6 +297,12 @@ async fn answer(path: &ReadPath, compiled: Option<&Compiled>, request: Request<'
                         unopened.pointer, unopened.reason
                     ),
                 );
+                // Logged by the request layer with the request's id.
+                refused.extensions_mut().insert(ServerErrorCause(format!(
+                    "{deployable}: the secret at {}: {}",
+                    unopened.pointer, unopened.reason
+                )));
+                return refused;
             }
         }
     }

@@ -43,7 +43,10 @@ where
 {
     let layer = tracing_subscriber::fmt::layer().with_writer(writer);
     match format {
-        LogFormat::Text => layer.boxed(),
+        // Colours only for a person at a terminal, not in a file or a pipe.
+        LogFormat::Text => layer
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .boxed(),
         LogFormat::Json => layer
             .json()
             .with_current_span(false)

@@ -200,7 +200,7 @@ impl Default for Metrics {
             store: StoreMetrics::registered(r).expect("the store's families are registered once"),
             config_reads: counter(
                 "strata_config_reads_total",
-                "Config reads by services, by tier, format (json, env) and status (200 served, 304 unchanged since the revision the service holds, 4xx refused)",
+                "Config reads by services, by tier (unknown: one the served revision lacks, or asked without a token that may read it), format (json, env, other) and status (200 served, 304 unchanged since the revision the service holds, 4xx refused, 5xx failed)",
                 &["tier", "format", "status"],
             ),
             publications: counter(

@@ -1,21 +1,21 @@
 //! Every request gets an id — the caller's `x-request-id` when it sends a usable one, else one
 //! made here — sent back in the answer's `x-request-id`. A span carries the id, the method,
 //! the matched route template and, once known, the actor, the revision read (config reads)
-//! and the status, so every log line of the request names them. Each request is counted, and timed, by route template.
+//! and the status, so every log line of the request names them. Each request is counted, and
+//! timed, by route template.
 //!
 //! Services read configs tens of thousands of times a second: of those, only one in
 //! [`READS_TRACED_EVERY`] gets a span (whether or not it sends an id: proxies put one on every
 //! request); the others are counted, and logged if they fail.
 
 use std::cell::Cell;
+use std::future::Future;
 use std::hash::{BuildHasher, RandomState};
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
-
-use std::future::Future;
-use std::pin::Pin;
 use std::task::{Context, Poll, ready};
+use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderName, HeaderValue, Method};
@@ -36,9 +36,9 @@ pub const READS_TRACED_EVERY: u64 = 100;
 /// The longest id taken from a caller.
 const LONGEST_ID: usize = 128;
 
-/// A request's id and span, in its extensions: for handlers that log outside the span, and
-/// to name the actor in it once known (inner layers enter spans of their own, so the
-/// current span is not always the request's).
+/// A traced request's id and span, in its extensions: for handlers that log outside the
+/// span, and to name the actor in it once known (inner layers enter spans of their own, so
+/// the current span is not always the request's).
 #[derive(Debug, Clone)]
 pub struct RequestId {
     id: HeaderValue,
@@ -50,8 +50,7 @@ impl RequestId {
         self.id.to_str().unwrap_or_default()
     }
 
-    /// Names the actor (a person, or `token:NAME`) in the request's span; nothing for a read
-    /// that is not traced.
+    /// Names the actor (a person, or `token:NAME`) in the request's span.
     pub fn name_actor(&self, actor: impl std::fmt::Display) {
         self.span.record("actor", tracing::field::display(actor));
     }
@@ -69,26 +68,26 @@ fn usable(id: &HeaderValue) -> bool {
     !bytes.is_empty() && bytes.len() <= LONGEST_ID && bytes.iter().all(u8::is_ascii_graphic)
 }
 
-/// Ids made here: this process's random start, then a count. Unique within the process, and
-/// across processes but for a 1 in 2^64 chance.
+/// Ids made here: 64 bits that look random, unique but for a 1 in 2^64 chance.
 struct Ids {
-    start: u64,
+    /// A key of this process's (SipHash, randomly keyed): ids are a count passed through it,
+    /// so one id does not tell the next (someone who could would pass their request off as
+    /// another's in the log).
+    key: RandomState,
     next: AtomicU64,
 }
 
 impl Ids {
     fn new() -> Ids {
         Ids {
-            start: RandomState::new().hash_one(std::process::id()),
+            key: RandomState::new(),
             next: AtomicU64::new(0),
         }
     }
 
     fn make(&self) -> HeaderValue {
         const HEX: &[u8; 16] = b"0123456789abcdef";
-        let n = self
-            .start
-            .wrapping_add(self.next.fetch_add(1, Ordering::Relaxed));
+        let n = self.key.hash_one(self.next.fetch_add(1, Ordering::Relaxed));
         let mut id = [0u8; 16];
         for (i, digit) in id.iter_mut().enumerate() {
             *digit = HEX[(n >> (60 - 4 * i) & 0xf) as usize];
@@ -259,6 +258,11 @@ where
     }
 }
 
+/// Why a handler answered with a server error, in its answer's extensions (never sent): the
+/// request layer logs it with the request's id, traced or not.
+#[derive(Debug, Clone)]
+pub struct ServerErrorCause(pub String);
+
 /// What is known of a request until it is answered.
 struct Answered {
     observed: Observed,
@@ -314,21 +318,29 @@ impl Answered {
         if traced {
             span.record("status", i64::from(status.as_u16()));
         }
-        // Every server error is logged, traced or not, with what identifies its request.
+        // Every server error is logged, traced or not, with what identifies its request and
+        // what the handler said of its cause.
+        let cause = response
+            .extensions_mut()
+            .remove::<ServerErrorCause>()
+            .map(|ServerErrorCause(cause)| cause);
+        let cause = cause.as_deref();
         if status.is_server_error() || traced {
             let ms = took.as_secs_f64() * 1000.0;
             match status.is_server_error() {
                 true if traced => {
-                    span.in_scope(|| tracing::warn!(ms, "answered with a server error"))
+                    span.in_scope(|| tracing::warn!(ms, cause, "answered with a server error"))
                 }
-                true => tracing::warn!(
+                // Not traced: a span made now, of the same shape, so the line reads like
+                // a traced one's.
+                true => tracing::info_span!(
+                    "request",
                     id = id.to_str().unwrap_or_default(),
                     method,
                     route,
                     status = status.as_u16(),
-                    ms,
-                    "answered with a server error"
-                ),
+                )
+                .in_scope(|| tracing::warn!(ms, cause, "answered with a server error")),
                 false => span.in_scope(|| tracing::debug!(ms, "answered")),
             }
         }
@@ -378,14 +390,22 @@ mod tests {
     }
 
     #[test]
-    fn made_ids_are_the_count_from_a_random_start_in_hex() {
-        let ids = Ids {
-            start: 0x0123_4567_89ab_cdef,
-            next: AtomicU64::new(0),
-        };
-        assert_eq!(ids.make(), "0123456789abcdef");
-        assert_eq!(ids.make(), "0123456789abcdf0");
+    fn made_ids_are_16_hex_digits_and_one_does_not_tell_the_next() {
         let ids = Ids::new();
-        assert_ne!(ids.make(), ids.make());
+        let made: Vec<u64> = (0..1000)
+            .map(|_| {
+                let id = ids.make();
+                assert_eq!(id.len(), 16);
+                u64::from_str_radix(id.to_str().unwrap(), 16).unwrap()
+            })
+            .collect();
+        let unique: std::collections::BTreeSet<_> = made.iter().collect();
+        assert_eq!(unique.len(), 1000);
+        // Not a count: consecutive ids differ by more than a few.
+        let close = made
+            .windows(2)
+            .filter(|w| w[1].abs_diff(w[0]) < 1 << 32)
+            .count();
+        assert_eq!(close, 0, "{made:?}");
     }
 }

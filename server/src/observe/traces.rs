@@ -25,7 +25,7 @@ impl Exporting {
     /// Sends what is buffered, and stops.
     pub fn finish(self) {
         if let Err(e) = self.provider.shutdown() {
-            eprintln!("warning: the last spans could not be sent to the collector: {e}");
+            tracing::warn!(error = %e, "the last spans could not be sent to the collector");
         }
     }
 }
