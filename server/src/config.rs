@@ -150,15 +150,7 @@ impl RawSettings {
             .map_err(|why| SettingError::new("STRATA_ORIGIN", why))?;
         let cache = CacheSetting::parse(self.redis_url.as_deref())
             .map_err(|why| SettingError::new("STRATA_REDIS_URL", why))?;
-        let addr = self.addr.trim().parse().map_err(|_| {
-            SettingError::new(
-                "STRATA_ADDR",
-                format!(
-                    "{:?} is not an address to listen on; expected IP:PORT such as 127.0.0.1:3000",
-                    self.addr
-                ),
-            )
-        })?;
+        let addr = listen_address("STRATA_ADDR", &self.addr, "127.0.0.1:3000")?;
         let public_origin = self
             .public_url
             .as_deref()
@@ -182,14 +174,7 @@ impl RawSettings {
             .metrics_addr
             .as_deref()
             .filter(|addr| !addr.trim().is_empty())
-            .map(|addr| {
-                addr.trim().parse().map_err(|_| {
-                    SettingError::new(
-                        "STRATA_METRICS_ADDR",
-                        format!("{addr:?} is not an address to listen on; expected IP:PORT such as 0.0.0.0:9100"),
-                    )
-                })
-            })
+            .map(|addr| listen_address("STRATA_METRICS_ADDR", addr, "0.0.0.0:9100"))
             .transpose()?;
         let reads_traced_every = self.reads_traced_every.trim().parse().map_err(|_| {
             SettingError::new(
@@ -243,6 +228,20 @@ impl Settings {
             .as_deref()
             .is_some_and(|origin| origin.starts_with("https://"))
     }
+}
+
+/// An address to listen on, from `variable`'s `text`; `example` shows the form in the refusal.
+fn listen_address(
+    variable: &'static str,
+    text: &str,
+    example: &str,
+) -> Result<SocketAddr, SettingError> {
+    text.trim().parse().map_err(|_| {
+        SettingError::new(
+            variable,
+            format!("{text:?} is not an address to listen on; expected IP:PORT such as {example}"),
+        )
+    })
 }
 
 /// The origin of a public URL: http or https, a host, no path.

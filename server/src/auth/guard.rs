@@ -16,7 +16,7 @@ use tower_sessions::Session;
 use super::bearer::{self, Refusal};
 use super::{Auth, TOUCHED_KEY, USER_KEY, origin_check};
 use crate::api::ApiError;
-use crate::observe::RequestId;
+use crate::observe::RequestSpan;
 
 /// Paths anyone may reach: the sign-in and first-admin pages and forms.
 const PUBLIC: &[&str] = &[
@@ -51,8 +51,8 @@ pub async fn guard(State(auth): State<Auth>, mut request: Request, next: Next) -
         // on its own, so no cross-site request can carry it; no session, no Origin check.
         return match acting_token(&auth, &path, secret).await {
             Ok(person) => {
-                if let Some(id) = request.extensions().get::<RequestId>() {
-                    id.name_actor(&person.name);
+                if let Some(span) = request.extensions().get::<RequestSpan>() {
+                    span.name_actor(&person.name);
                 }
                 request.extensions_mut().insert(SignedIn(person));
                 next.run(request).await
@@ -66,8 +66,8 @@ pub async fn guard(State(auth): State<Auth>, mut request: Request, next: Next) -
     if let Some(session) = request.extensions().get::<Session>().cloned() {
         match signed_in(&auth, &session).await {
             Ok(Some(person)) => {
-                if let Some(id) = request.extensions().get::<RequestId>() {
-                    id.name_actor(&person.name);
+                if let Some(span) = request.extensions().get::<RequestSpan>() {
+                    span.name_actor(&person.name);
                 }
                 request.extensions_mut().insert(SignedIn(person));
             }

@@ -24,7 +24,7 @@ use strata_store::sealing::{Sealer, Unopened};
 use crate::api::ApiError;
 use crate::auth::Bearer;
 use crate::observe::Metrics;
-use crate::observe::RequestId;
+use crate::observe::RequestSpan;
 use crate::observe::metrics::{READ_ROUTE, UNKNOWN_TIER};
 use crate::observe::requests::ServerErrorCause;
 use crate::served::Served;
@@ -54,15 +54,15 @@ pub fn router(served: Served, bearer: Bearer, sealer: Sealer, metrics: Metrics) 
 async fn read_token(
     path: &ReadPath,
     headers: &HeaderMap,
-    id: Option<&RequestId>,
+    span: Option<&RequestSpan>,
 ) -> Result<TokenScope, Response> {
     let token = path
         .bearer
         .verify(headers)
         .await
         .map_err(IntoResponse::into_response)?;
-    if let Some(id) = id {
-        id.name_actor(format_args!("token:{}", token.name));
+    if let Some(span) = span {
+        span.name_actor(format_args!("token:{}", token.name));
     }
     match token.scope {
         TokenScope::Read { .. } => Ok(token.scope),
@@ -85,12 +85,12 @@ struct After {
 async fn watch(
     State(path): State<Arc<ReadPath>>,
     Query(after): Query<After>,
-    id: Option<Extension<RequestId>>,
+    span: Option<Extension<RequestSpan>>,
     headers: HeaderMap,
 ) -> Response {
     use futures_util::StreamExt;
-    let id = id.as_ref().map(|Extension(id)| id);
-    if let Err(refused) = read_token(&path, &headers, id).await {
+    let span = span.as_ref().map(|Extension(span)| span);
+    if let Err(refused) = read_token(&path, &headers, span).await {
         return refused;
     }
     let served = path.served.clone();
@@ -163,10 +163,10 @@ async fn config(
     State(path): State<Arc<ReadPath>>,
     Path((tier, tenant, deployable)): Path<(String, String, String)>,
     Query(format): Query<Format>,
-    id: Option<Extension<RequestId>>,
+    span: Option<Extension<RequestSpan>>,
     headers: HeaderMap,
 ) -> Response {
-    let id = id.as_ref().map(|Extension(id)| id);
+    let span = span.as_ref().map(|Extension(span)| span);
     let compiled = path.served.current();
     let request = Request {
         tier: &tier,
@@ -174,7 +174,7 @@ async fn config(
         deployable: &deployable,
         format: &format,
         headers: &headers,
-        id,
+        span,
     };
     let response = answer(&path, compiled.as_deref(), request).await;
     // Named only for a token that may read the tier: /metrics must not tell a caller without
@@ -204,7 +204,7 @@ struct Request<'r> {
     deployable: &'r str,
     format: &'r Format,
     headers: &'r HeaderMap,
-    id: Option<&'r RequestId>,
+    span: Option<&'r RequestSpan>,
 }
 
 /// The answer to a config read, from `compiled` (the served revision, if any).
@@ -215,9 +215,9 @@ async fn answer(path: &ReadPath, compiled: Option<&Compiled>, request: Request<'
         deployable,
         format,
         headers,
-        id,
+        span,
     } = request;
-    let scope = match read_token(path, headers, id).await {
+    let scope = match read_token(path, headers, span).await {
         Ok(scope) => scope,
         Err(refused) => return refused,
     };
@@ -252,8 +252,8 @@ async fn answer(path: &ReadPath, compiled: Option<&Compiled>, request: Request<'
             "no revision has been published yet".into(),
         );
     };
-    if let Some(id) = id {
-        id.name_revision(compiled.revision);
+    if let Some(span) = span {
+        span.name_revision(compiled.revision);
     }
     if let Err(why) = scope.may_read(tier, compiled.own_name(tenant), deployable) {
         // Named as asked: a tenant's own name is not told for an alias the token may not read.

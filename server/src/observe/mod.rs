@@ -8,5 +8,5 @@ mod scrape;
 pub mod traces;
 
 pub use metrics::Metrics;
-pub use requests::{Observed, RequestId};
+pub use requests::{Observed, RequestSpan};
 pub use scrape::{Scrape, router};

@@ -36,28 +36,20 @@ pub const READS_TRACED_EVERY: u64 = 100;
 /// The longest id taken from a caller.
 const LONGEST_ID: usize = 128;
 
-/// A traced request's id and span, in its extensions: for handlers that log outside the
-/// span, and to name the actor in it once known (inner layers enter spans of their own, so
-/// the current span is not always the request's).
+/// A traced request's span, in its extensions: to name the actor in it once known (inner
+/// layers enter spans of their own, so the current span is not always the request's).
 #[derive(Debug, Clone)]
-pub struct RequestId {
-    id: HeaderValue,
-    span: tracing::Span,
-}
+pub struct RequestSpan(tracing::Span);
 
-impl RequestId {
-    pub fn as_str(&self) -> &str {
-        self.id.to_str().unwrap_or_default()
-    }
-
+impl RequestSpan {
     /// Names the actor (a person, or `token:NAME`) in the request's span.
     pub fn name_actor(&self, actor: impl std::fmt::Display) {
-        self.span.record("actor", tracing::field::display(actor));
+        self.0.record("actor", tracing::field::display(actor));
     }
 
     /// Names the revision the request read or wrote in its span.
     pub fn name_revision(&self, revision: i64) {
-        self.span.record("revision", revision);
+        self.0.record("revision", revision);
     }
 }
 
@@ -215,16 +207,16 @@ where
             _ => observed.ids.make(),
         };
         let route = request.extensions().get::<MatchedPath>().cloned();
+        let route_name = route.as_ref().map_or(UNMATCHED, MatchedPath::as_str);
         let method = method_label(request.method());
         // Sampled whatever the caller sends: proxies put an id on every request.
-        let traced = !is_read(route.as_ref().map_or(UNMATCHED, MatchedPath::as_str))
-            || self.observed.trace_this_read();
+        let traced = !is_read(route_name) || self.observed.trace_this_read();
         let span = match traced {
             true => tracing::info_span!(
                 "request",
                 id = id.to_str().unwrap_or_default(),
                 method,
-                route = route.as_ref().map_or(UNMATCHED, MatchedPath::as_str),
+                route = route_name,
                 actor = Empty,
                 revision = Empty,
                 status = Empty,
@@ -234,10 +226,7 @@ where
         // Only for a traced request: one not traced has no span to name anything in, and its
         // server error is logged when answered.
         if traced {
-            request.extensions_mut().insert(RequestId {
-                id: id.clone(),
-                span: span.clone(),
-            });
+            request.extensions_mut().insert(RequestSpan(span.clone()));
         }
         let inner = {
             let _entered = span.enter();
