@@ -173,7 +173,10 @@ pub async fn form_options(kind: Kind) -> Result<Vec<(Kind, Vec<String>)>, Server
     let (store, actor) = (&console.store, console.actor()?);
     let mut options = Vec::new();
     for field in kind.form() {
-        let (Input::Reference(referred) | Input::References(referred)) = field.input else {
+        let (Input::Reference(referred)
+        | Input::References(referred)
+        | Input::OptionalReference(referred)) = field.input
+        else {
             continue;
         };
         let query = ListQuery {

@@ -8,10 +8,12 @@
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use strata_domain::access::Role;
+use strata_domain::approval_policy::{ApprovalPolicy, MAX_APPROVALS};
 use strata_domain::deployable::Deployable;
 use strata_domain::layer::ConfigLayer;
 use strata_domain::names::{
-    DeployableName, OrganizationName, ProductName, TenantAlias, TenantName, TierName,
+    DeployableName, OrganizationName, PolicyName, ProductName, TenantAlias, TenantName, TierName,
 };
 use strata_domain::organization::Organization;
 use strata_domain::product::Product;
@@ -39,6 +41,12 @@ pub enum Input {
     Reference(Kind),
     /// Any number of existing entities of that kind, as a set of keys.
     References(Kind),
+    /// The key of an existing entity of that kind, or none (`null`).
+    OptionalReference(Kind),
+    /// One of these words.
+    Choice(&'static [&'static str]),
+    /// A whole number from 1 to this.
+    Count(u8),
     /// A JSON document, edited as text.
     Json,
 }
@@ -284,6 +292,66 @@ impl Form for Kind {
                     check: typed::<TenantState>,
                 },
             ],
+            Kind::ApprovalPolicy => &[
+                FormField {
+                    name: "name",
+                    label: "Name",
+                    input: Input::Text,
+                    rule: Some(PolicyName::RULE_WORDS),
+                    help: "For example live-review.",
+                    check: typed::<PolicyName>,
+                },
+                DISPLAY_NAME,
+                FormField {
+                    name: "tier",
+                    label: "Tier",
+                    input: Input::Reference(Kind::Tier),
+                    rule: None,
+                    help: "Changes to this tier's configs need approval before they apply.",
+                    check: typed::<TierName>,
+                },
+                FormField {
+                    name: "product",
+                    label: "Only the product",
+                    input: Input::OptionalReference(Kind::Product),
+                    rule: None,
+                    help: "Only this product's configs on the tier. Optional.",
+                    check: optional::<ProductName>,
+                },
+                FormField {
+                    name: "deployable",
+                    label: "Only the deployable",
+                    input: Input::OptionalReference(Kind::Deployable),
+                    rule: None,
+                    help: "Only this deployable's configs on the tier. Optional; not with a product.",
+                    check: optional::<DeployableName>,
+                },
+                FormField {
+                    name: "approvals",
+                    label: "Approvals",
+                    input: Input::Count(MAX_APPROVALS),
+                    rule: None,
+                    help: "How many people approve, the author never among them.",
+                    check: typed::<u8>,
+                },
+                FormField {
+                    name: "approver_role",
+                    label: "Approver's role",
+                    input: Input::Choice(&["editor", "publisher", "admin"]),
+                    rule: None,
+                    help: "The least role an approver holds in the organization that owns what the change writes; a domain admin always counts.",
+                    check: typed::<Role>,
+                },
+                FormField {
+                    name: "schema_needs_domain_admin",
+                    label: "Schema changes need a domain admin",
+                    input: Input::Checkbox,
+                    rule: None,
+                    help: "A change to the schema of a deployable this policy covers also needs a domain admin's approval.",
+                    check: typed::<bool>,
+                },
+                STATE,
+            ],
             // A layer is edited in the config editor, from its deployable's schema.
             Kind::ConfigLayer | Kind::TierDeployable => &[],
         }
@@ -330,6 +398,7 @@ pub fn check_draft(kind: Kind, draft: &Value) -> Vec<FieldError> {
             Kind::Tenant => whole::<Tenant>(draft).map(drop),
             Kind::ConfigLayer => whole::<ConfigLayer>(draft).and_then(|l| l.check()),
             Kind::TierDeployable => whole::<TierDeployable>(draft).and_then(|t| t.check()),
+            Kind::ApprovalPolicy => whole::<ApprovalPolicy>(draft).and_then(|p| p.check()),
         };
         errors.extend(checked.err());
     }

@@ -59,6 +59,7 @@ impl Shown for Kind {
             Kind::Tenant => "name, product, tier, alias or state",
             Kind::ConfigLayer => "deployable, tier, product or tenant",
             Kind::TierDeployable => "tier, deployable or release",
+            Kind::ApprovalPolicy => "name, display name, tier, product or deployable",
         }
     }
 
@@ -176,6 +177,28 @@ impl Shown for Kind {
                 Column {
                     sort: "scope_kind",
                     label: "Layer",
+                },
+            ],
+            Kind::ApprovalPolicy => &[
+                Column {
+                    sort: "name",
+                    label: "Name",
+                },
+                Column {
+                    sort: "tier",
+                    label: "Tier",
+                },
+                Column {
+                    sort: "approvals",
+                    label: "Approvals",
+                },
+                Column {
+                    sort: "approver_role",
+                    label: "Approver's role",
+                },
+                Column {
+                    sort: "state",
+                    label: "State",
                 },
             ],
         }

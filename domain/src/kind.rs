@@ -9,6 +9,7 @@ use crate::access::{Grants, Role};
 use crate::tenant::TenantState;
 
 /// A kind of entity.
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
@@ -19,6 +20,7 @@ pub enum Kind {
     TierDeployable,
     Tenant,
     ConfigLayer,
+    ApprovalPolicy,
 }
 
 /// Whose the entities of a kind are.
@@ -56,7 +58,7 @@ pub enum Owner {
 
 impl Kind {
     /// Every kind, each after the kinds it refers to.
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Tier,
         Kind::Organization,
         Kind::Deployable,
@@ -64,6 +66,7 @@ impl Kind {
         Kind::TierDeployable,
         Kind::Tenant,
         Kind::ConfigLayer,
+        Kind::ApprovalPolicy,
     ];
 
     /// As history, the audit trail and messages name it: `tier`, `config layer`.
@@ -76,6 +79,7 @@ impl Kind {
             Kind::TierDeployable => "tier deployable",
             Kind::Tenant => "tenant",
             Kind::ConfigLayer => "config layer",
+            Kind::ApprovalPolicy => "approval policy",
         }
     }
 
@@ -89,6 +93,7 @@ impl Kind {
             Kind::TierDeployable => "tier-deployables",
             Kind::Tenant => "tenants",
             Kind::ConfigLayer => "config-layers",
+            Kind::ApprovalPolicy => "approval-policies",
         }
     }
 
@@ -102,6 +107,7 @@ impl Kind {
             Kind::TierDeployable => "tier_deployables",
             Kind::Tenant => "tenants",
             Kind::ConfigLayer => "config_layers",
+            Kind::ApprovalPolicy => "approval_policies",
         }
     }
 
@@ -115,6 +121,7 @@ impl Kind {
             Kind::TierDeployable => "Tier deployables",
             Kind::Tenant => "Tenants",
             Kind::ConfigLayer => "Config layers",
+            Kind::ApprovalPolicy => "Approval policies",
         }
     }
 
@@ -144,7 +151,9 @@ impl Kind {
                 of: Kind::Product,
             },
             Kind::ConfigLayer => OwnedBy::Scope,
-            Kind::Tier | Kind::Deployable | Kind::TierDeployable => OwnedBy::Domain,
+            Kind::Tier | Kind::Deployable | Kind::TierDeployable | Kind::ApprovalPolicy => {
+                OwnedBy::Domain
+            }
         }
     }
 
@@ -215,6 +224,11 @@ impl Kind {
                 "termination_protection": false, "state": TenantState::Initializing
             }),
             Kind::ConfigLayer => json!({"config": {}}),
+            Kind::ApprovalPolicy => json!({
+                "name": "", "display_name": "", "tier": "", "product": null, "deployable": null,
+                "approvals": 1, "approver_role": "publisher", "schema_needs_domain_admin": false,
+                "state": "active"
+            }),
         };
         match value {
             Value::Object(map) => map,
@@ -283,6 +297,10 @@ macro_rules! with_kind {
             }
             $crate::kind::Kind::ConfigLayer => {
                 type $entity = $crate::layer::ConfigLayer;
+                $body
+            }
+            $crate::kind::Kind::ApprovalPolicy => {
+                type $entity = $crate::approval_policy::ApprovalPolicy;
                 $body
             }
         }

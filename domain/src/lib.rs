@@ -3,7 +3,9 @@
 //! can check input with the same code the server enforces.
 
 pub mod access;
+pub mod approval_policy;
 pub mod audit;
+pub mod change_request;
 pub mod compile;
 pub mod deployable;
 pub mod diff;

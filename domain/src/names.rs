@@ -254,6 +254,12 @@ name_type!(
     rule!("domain name", "^[a-z][a-z0-9-]{1,39}$", 2 to 40, LowerDigitsDash, starting with a letter)
 );
 
+name_type!(
+    /// An approval policy, such as `live-review`.
+    PolicyName,
+    rule!("policy name", "^[a-z][a-z0-9-]{2,39}$", 3 to 40, LowerDigitsDash, starting with a letter)
+);
+
 /// Product and tenant names begin with their organization's short name and a dash, and go on
 /// after it.
 pub fn check_prefix(

@@ -42,10 +42,12 @@ pub enum AuditAction {
     TokenRevoked,
     /// A secret value shown in plain text to someone allowed to see it.
     SecretRevealed,
+    /// A change request proposed, edited, rebased, reviewed, withdrawn or applied.
+    ChangeRequest,
 }
 
 impl AuditAction {
-    const ALL: [AuditAction; 14] = [
+    const ALL: [AuditAction; 15] = [
         AuditAction::Publish,
         AuditAction::Compile,
         AuditAction::Restore,
@@ -60,6 +62,7 @@ impl AuditAction {
         AuditAction::TokenCreated,
         AuditAction::TokenRevoked,
         AuditAction::SecretRevealed,
+        AuditAction::ChangeRequest,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -78,6 +81,7 @@ impl AuditAction {
             AuditAction::TokenCreated => "token-created",
             AuditAction::TokenRevoked => "token-revoked",
             AuditAction::SecretRevealed => "secret-revealed",
+            AuditAction::ChangeRequest => "change-request",
         }
     }
 

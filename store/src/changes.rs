@@ -21,7 +21,8 @@ use crate::entity::AnyQuery;
 use crate::error::VersionStamp;
 use crate::metrics::{CommitOutcome, StoreMetrics};
 use crate::pending::{Pending, PendingRow};
-use crate::resolution::{self, Proposed, Touch};
+use crate::resolution::{self, ConfigViolations, Proposed, Touch};
+use crate::review::gate::{Approval, Needs, Record};
 use crate::seen::{Reads, Seen};
 use crate::{Store, StoreError, now_ms};
 
@@ -60,6 +61,10 @@ pub struct ChangeSet {
     pending: Pending,
     started: Instant,
     metrics: StoreMetrics,
+    /// The organizations owning what the writes wrote ("" for what the domain shares).
+    owners: BTreeSet<String>,
+    /// The approvals of the change request this change set applies, if it applies one.
+    approval: Option<Approval>,
 }
 
 impl Store {
@@ -129,6 +134,8 @@ impl Store {
             pending: Pending::default(),
             started,
             metrics: self.metrics().clone(),
+            owners: BTreeSet::new(),
+            approval: None,
         })
     }
 }
@@ -348,6 +355,7 @@ impl ChangeSet {
             }
             None => String::new(),
         };
+        self.owners.insert(organization.clone());
         let before = entry.before.map(Value::to_string);
         let after = entry.after.map(Value::to_string);
         let hash = chain_hash(
@@ -396,8 +404,8 @@ impl ChangeSet {
         Ok(())
     }
 
-    /// The entities this change set's writes leave, as resolution reads them.
-    pub(crate) async fn proposed(&mut self) -> Result<Proposed, StoreError> {
+    /// Every write of this change set so far, as its change record has it.
+    pub(crate) async fn records(&mut self) -> Result<Vec<Record>, StoreError> {
         let rows = sqlx::query(
             "SELECT entity_kind, before_image, after_image FROM changes \
              WHERE revision = $1 ORDER BY seq",
@@ -405,21 +413,55 @@ impl ChangeSet {
         .bind(self.revision)
         .fetch_all(self.conn().await?)
         .await?;
-        let mut proposed = Proposed::default();
-        for row in rows {
-            let image = |column: &str| -> Result<Option<Value>, StoreError> {
-                row.try_get::<Option<String>, _>(column)?
-                    .map(|text| {
-                        serde_json::from_str(&text).map_err(|e| {
-                            StoreError::corrupt(format!("a change record's {column}: {e}"))
+        rows.iter()
+            .map(|row| {
+                let image = |column: &str| -> Result<Option<Value>, StoreError> {
+                    row.try_get::<Option<String>, _>(column)?
+                        .map(|text| {
+                            serde_json::from_str(&text).map_err(|e| {
+                                StoreError::corrupt(format!("a change record's {column}: {e}"))
+                            })
                         })
-                    })
-                    .transpose()
-            };
-            let kind: String = row.try_get("entity_kind")?;
-            proposed.take(&kind, image("before_image")?, image("after_image")?)?;
+                        .transpose()
+                };
+                Ok(Record {
+                    kind: row.try_get("entity_kind")?,
+                    before: image("before_image")?,
+                    after: image("after_image")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The entities this change set's writes leave, as resolution reads them.
+    pub(crate) async fn proposed(&mut self) -> Result<Proposed, StoreError> {
+        let mut proposed = Proposed::default();
+        for record in self.records().await? {
+            proposed.take(&record.kind, record.before, record.after)?;
         }
         Ok(proposed)
+    }
+
+    /// What the writes so far need approved before they may apply: the approval policies
+    /// covering a config they change.
+    pub(crate) async fn needs(&mut self) -> Result<Needs, StoreError> {
+        let records = self.records().await?;
+        let after = resolution::affected(&mut self.tx, &self.touched, &Proposed::default()).await?;
+        Needs::of(&mut self.tx, &records, &self.touched, &after, &self.owners).await
+    }
+
+    /// What the resolved configs the writes so far touch would break.
+    pub(crate) async fn violations(&mut self) -> Result<ConfigViolations, StoreError> {
+        self.pending.send(&mut self.tx).await?;
+        let (violations, _) =
+            resolution::check_touched(&mut self.tx, &self.sealer, &self.touched).await?;
+        Ok(violations)
+    }
+
+    /// Applies a change request's writes with its approvals: the policies are then judged
+    /// against those approvals at commit, not refused outright.
+    pub(crate) fn approved_by(&mut self, approval: Approval) {
+        self.approval = Some(approval);
     }
 
     /// Gives the change set up: nothing it wrote is applied.
@@ -480,13 +522,32 @@ impl ChangeSet {
         // What the writes read is not needed to check them: its memory goes back first.
         self.seen = Seen::default();
         let touched = std::mem::take(&mut self.touched);
-        let (violations, configs) =
+        let (violations, targets) =
             resolution::check_touched(&mut self.tx, &self.sealer, &touched).await?;
-        tracing::Span::current().record("configs", configs);
+        tracing::Span::current().record("configs", targets.len());
         if !violations.is_empty() {
             self.tx.rollback().await?;
             return Err(StoreError::Unresolvable(violations));
         }
+        // No write path goes around an approval policy: judged here, where every one ends.
+        let records = self.records().await?;
+        let needs = Needs::of(&mut self.tx, &records, &touched, &targets, &self.owners).await?;
+        let refusal = match &self.approval {
+            None => needs.refusal(),
+            Some(approval) => {
+                needs
+                    .unmet(&approval.approvers)
+                    .map(|unmet| StoreError::ApprovalRequired {
+                        policy: needs.policies[0].policy.clone(),
+                        message: format!("not approved as its policies ask: {unmet}"),
+                    })
+            }
+        };
+        if let Some(refusal) = refusal {
+            self.tx.rollback().await?;
+            return Err(refusal);
+        }
+        let configs = targets.len();
         // The outbox row: the revision waits for a publisher, in the same transaction.
         sqlx::query(
             "INSERT INTO publications (revision, state, actor, committed_ms) VALUES ($1, 'pending', $2, $3)",

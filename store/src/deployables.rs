@@ -38,6 +38,12 @@ impl Entity for Deployable {
             column: "deployable",
             key: "id",
         },
+        Reference {
+            kind: "approval policy",
+            table: "approval_policies",
+            column: "deployable",
+            key: "name",
+        },
     ];
 
     fn key(&self) -> String {

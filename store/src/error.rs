@@ -44,6 +44,10 @@ pub enum StoreError {
     /// The actor may not do this: who, what, and the role it needs.
     #[error("{0}")]
     Forbidden(String),
+    /// The change needs approval under an approval policy before it applies: proposed as a
+    /// change request, approved, then applied.
+    #[error("{message}")]
+    ApprovalRequired { policy: String, message: String },
     /// The change would leave resolved configs that break their deployable's schema.
     #[error("{0}")]
     Unresolvable(ConfigViolations),
@@ -106,7 +110,7 @@ impl StoreError {
         match self {
             StoreError::Invalid { .. } | StoreError::Unresolvable(_) => 422,
             StoreError::NotFound { .. } => 404,
-            StoreError::Forbidden(_) => 403,
+            StoreError::Forbidden(_) | StoreError::ApprovalRequired { .. } => 403,
             StoreError::Duplicate { .. }
             | StoreError::Conflict { .. }
             | StoreError::InUse { .. } => 409,

@@ -29,6 +29,7 @@ pub mod outbox;
 mod pending;
 mod products;
 pub mod resolution;
+pub mod review;
 pub mod sealing;
 mod search_index;
 mod secrets;

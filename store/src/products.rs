@@ -36,6 +36,12 @@ impl Entity for Product {
             column: "product",
             key: "id",
         },
+        Reference {
+            kind: "approval policy",
+            table: "approval_policies",
+            column: "product",
+            key: "name",
+        },
     ];
 
     fn key(&self) -> String {

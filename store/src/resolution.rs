@@ -513,17 +513,17 @@ impl Stack {
 }
 
 /// Validates every resolved config `touched` can change: what a change set checks before it
-/// commits. Also answers how many configs it validated.
+/// commits. Also answers which configs it validated.
 pub(crate) async fn check_touched(
     conn: &mut AnyConnection,
     sealer: &Sealer,
     touched: &BTreeSet<Touch>,
-) -> Result<(ConfigViolations, usize), StoreError> {
+) -> Result<(ConfigViolations, BTreeSet<Target>), StoreError> {
     if touched.is_empty() {
-        return Ok((ConfigViolations::default(), 0));
+        return Ok((ConfigViolations::default(), BTreeSet::new()));
     }
     let targets = affected(conn, touched, &Proposed::default()).await?;
-    Ok((check_targets(conn, sealer, &targets).await?, targets.len()))
+    Ok((check_targets(conn, sealer, &targets).await?, targets))
 }
 
 impl Store {

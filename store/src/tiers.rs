@@ -34,6 +34,12 @@ impl Entity for Tier {
             column: "tier",
             key: "id",
         },
+        Reference {
+            kind: "approval policy",
+            table: "approval_policies",
+            column: "tier",
+            key: "name",
+        },
     ];
 
     fn key(&self) -> String {

@@ -359,7 +359,7 @@ fn EntityForm(
                 kind.form().iter().map(|field| {
                     let fixed = !creating && field.name == "name";
                     let choices = match field.input {
-                        Input::Reference(k) | Input::References(k) => options
+                        Input::Reference(k) | Input::References(k) | Input::OptionalReference(k) => options
                             .with_value(|o| o.iter().find(|(kind, _)| *kind == k).map(|(_, keys)| keys.clone()))
                             .unwrap_or_default(),
                         _ => Vec::new(),
@@ -495,6 +495,46 @@ fn FieldInput(
                     on:change=move |ev| form.set(name, Value::String(event_target_value(&ev)))
                 >
                     {placeholder}
+                    {offered.into_iter().map(|option| {
+                        let selected = option == current;
+                        view! { <option value=option.clone() selected=selected prop:selected=selected>{option.clone()}</option> }
+                    }).collect_view()}
+                </select>
+            }
+            .into_any()
+        }
+        Input::OptionalReference(_) | Input::Choice(_) | Input::Count(_) => {
+            // Stored as text, a number, or null for "none".
+            let current = match &value {
+                Value::Number(n) => n.to_string(),
+                other => other.as_str().unwrap_or_default().to_owned(),
+            };
+            let input = field.input;
+            let offered: Vec<String> = match input {
+                Input::Choice(words) => words.iter().map(|w| (*w).to_owned()).collect(),
+                Input::Count(max) => (1..=max).map(|n| n.to_string()).collect(),
+                _ => choices,
+            };
+            let none = matches!(input, Input::OptionalReference(_)).then(|| {
+                let selected = current.is_empty();
+                view! { <option value="" selected=selected prop:selected=selected>"Any"</option> }
+            });
+            view! {
+                <select
+                    id=id.clone()
+                    aria-invalid=invalid
+                    aria-describedby=described.clone()
+                    on:change=move |ev| {
+                        let text = event_target_value(&ev);
+                        let value = match input {
+                            Input::Count(_) => text.parse::<u64>().map(Value::from).unwrap_or(Value::Null),
+                            Input::OptionalReference(_) if text.is_empty() => Value::Null,
+                            _ => Value::String(text),
+                        };
+                        form.set(name, value);
+                    }
+                >
+                    {none}
                     {offered.into_iter().map(|option| {
                         let selected = option == current;
                         view! { <option value=option.clone() selected=selected prop:selected=selected>{option.clone()}</option> }

@@ -581,6 +581,7 @@ fn example_key(kind: Kind) -> &'static str {
         Kind::TierDeployable => "LIVE/web-api",
         Kind::Tenant => "acme-berlin",
         Kind::ConfigLayer => "web-api/tier/LIVE",
+        Kind::ApprovalPolicy => "live-review",
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod common;
 
+mod change_requests;
 mod deployables;
 mod drift;
 mod exchange;

@@ -1,0 +1,654 @@
+//! Approval policies and change requests: a covered write is refused whichever store call
+//! makes it; a request is proposed, reviewed by those allowed to, approved against its
+//! content's hash (an edit voids approvals), rebased over what changed meanwhile, and applied
+//! once, atomically. On SQLite and PostgreSQL.
+
+use crate::common;
+
+use common::*;
+use serde_json::{Value, json};
+use strata_domain::access::Role;
+use strata_domain::approval_policy::ApprovalPolicy;
+use strata_domain::change_request::{ProposedWrite, RequestState, Verdict};
+use strata_domain::kind::Kind;
+use strata_domain::layer::ConfigLayer;
+use strata_domain::names::{PolicyName, TierName};
+use strata_domain::rules::EntityState;
+use strata_store::access::Actor;
+use strata_store::review::requests::RequestFilter;
+use strata_store::test_support::on_each_backend;
+use strata_store::{Store, StoreError};
+
+fn live_review() -> ApprovalPolicy {
+    ApprovalPolicy {
+        name: PolicyName::parse("live-review").unwrap(),
+        display_name: "LIVE needs a publisher's review".into(),
+        tier: TierName::parse("LIVE").unwrap(),
+        product: None,
+        deployable: None,
+        approvals: 1,
+        approver_role: Role::Publisher,
+        schema_needs_domain_admin: false,
+        state: EntityState::Active,
+    }
+}
+
+/// The seeded domain with LIVE under review, and its people: an editor who proposes, a
+/// publisher and a second publisher who review, a viewer, and a publisher of another
+/// organization.
+struct People {
+    editor: Actor,
+    publisher: Actor,
+    second: Actor,
+    viewer: Actor,
+    stranger: Actor,
+}
+
+async fn reviewed_domain(store: &Store) -> People {
+    seed(store).await;
+    let root = Actor::operator("root");
+    let mut change = store.begin(&root, "another organization").await.unwrap();
+    change
+        .create(organization("globex", "globex"))
+        .await
+        .unwrap();
+    change
+        .create(product("globex-app", "globex", &["web-api"]))
+        .await
+        .unwrap();
+    change
+        .create(tenant("globex-one", "globex-app", "LIVE"))
+        .await
+        .unwrap();
+    change.commit().await.unwrap();
+    commit(store, async |change| change.create(live_review()).await)
+        .await
+        .unwrap();
+    let people = People {
+        editor: person(store, "erin", Some(Role::Editor)).await,
+        publisher: person(store, "paul", Some(Role::Publisher)).await,
+        second: person(store, "pia", Some(Role::Publisher)).await,
+        viewer: person(store, "vic", Some(Role::Viewer)).await,
+        stranger: {
+            person(store, "gina", None).await;
+            store
+                .set_role(&root, "gina", "globex", Some(Role::Publisher))
+                .await
+                .unwrap();
+            Actor::Person(store.signed_in_person("gina").await.unwrap().unwrap())
+        },
+    };
+    people
+}
+
+fn tenant_layer(tenant: &str, config: Value) -> ProposedWrite {
+    let layer = layer("web-api", tenant_scope(tenant), config);
+    ProposedWrite {
+        kind: Kind::ConfigLayer,
+        key: layer.key(),
+        base_version: None,
+        image: Some(serde_json::to_value(&layer).unwrap()),
+    }
+}
+
+fn refused_for_approval(e: StoreError) -> String {
+    match e {
+        StoreError::ApprovalRequired { policy, message } => {
+            assert_eq!(policy, "live-review");
+            message
+        }
+        other => panic!("expected an approval to be required, got {other}"),
+    }
+}
+
+#[tokio::test]
+async fn a_covered_write_is_refused_by_every_store_call_and_an_uncovered_one_applies() {
+    on_each_backend(async |_, _, store| {
+        let people = reviewed_domain(store).await;
+        let eu = layer("web-api", tenant_scope("acme-eu"), json!({"rate_limit": 5}));
+        // A change set, by a person.
+        let message = refused_for_approval(
+            store
+                .write::<ConfigLayer>(&people.editor, "faster", &eu.key(), async |change| {
+                    change.create(eu.clone()).await.map(Some)
+                })
+                .await
+                .unwrap_err(),
+        );
+        assert!(
+            message.contains("tier LIVE needs 1 approval from a publisher"),
+            "{message}"
+        );
+        assert!(message.contains("tenant acme-eu"), "{message}");
+        assert!(
+            message.contains("POST /api/v1/change-requests"),
+            "{message}"
+        );
+        // By the operator, holding the database: no way around it either.
+        let by_operator = commit(store, async |change| change.create(eu.clone()).await).await;
+        refused_for_approval(by_operator.unwrap_err());
+        // Moving a tenant off LIVE changes LIVE's configs too.
+        let moved = commit(store, async |change| {
+            change
+                .update(1, tenant("acme-eu", "acme-shop", "DEV"))
+                .await
+        })
+        .await;
+        refused_for_approval(moved.unwrap_err());
+        // A tier layer of LIVE, and a deployable's presence on LIVE.
+        let tier_layer = commit(store, async |change| {
+            change
+                .create(layer(
+                    "web-api",
+                    tier_scope("LIVE"),
+                    json!({"rate_limit": 7}),
+                ))
+                .await
+        })
+        .await;
+        refused_for_approval(tier_layer.unwrap_err());
+        // Nothing was written.
+        let layers = store.as_operator().list::<ConfigLayer>().await.unwrap();
+        assert!(layers.is_empty(), "{layers:?}");
+        // DEV is not covered: writes apply as before.
+        let us = layer("web-api", tenant_scope("acme-us"), json!({"rate_limit": 5}));
+        store
+            .write::<ConfigLayer>(&people.editor, "faster", &us.key(), async |change| {
+                change.create(us.clone()).await.map(Some)
+            })
+            .await
+            .unwrap();
+        // A disabled policy asks for nothing.
+        let mut off = live_review();
+        off.state = EntityState::Disabled;
+        commit(store, async |change| change.update(1, off.clone()).await)
+            .await
+            .unwrap();
+        commit(store, async |change| change.create(eu.clone()).await)
+            .await
+            .unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_request_is_reviewed_by_who_may_approved_by_content_and_applied_once() {
+    on_each_backend(async |_, _, store| {
+        let p = reviewed_domain(store).await;
+        let write = tenant_layer("acme-eu", json!({"rate_limit": 5}));
+        let request = store
+            .propose(
+                &p.editor,
+                "Slow acme-eu down",
+                "It floods the DB.",
+                vec![write],
+            )
+            .await
+            .unwrap();
+        assert_eq!(request.state, RequestState::Open);
+        assert_eq!(request.author, "erin");
+        assert_eq!(request.needs.policies.len(), 1);
+        let id = request.id;
+        let hash = request.content_hash.clone();
+
+        // Another organization sees nothing of it: not in lists, not by id.
+        let theirs = store.as_actor(&p.stranger);
+        assert!(matches!(
+            theirs.change_request(id).await.unwrap_err(),
+            StoreError::NotFound { .. }
+        ));
+        assert!(
+            theirs
+                .change_requests(RequestFilter::All)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let comment = store
+            .review_request(&p.stranger, id, Verdict::Comment, &hash, "hi", None, None)
+            .await
+            .unwrap_err();
+        assert!(matches!(comment, StoreError::NotFound { .. }), "{comment}");
+
+        // The author may not approve their own; a viewer comments but does not approve.
+        let own = store
+            .review_request(&p.editor, id, Verdict::Approve, &hash, "", None, None)
+            .await
+            .unwrap_err();
+        assert!(matches!(own, StoreError::Forbidden(_)), "{own}");
+        let viewer = store
+            .review_request(&p.viewer, id, Verdict::Approve, &hash, "", None, None)
+            .await
+            .unwrap_err();
+        assert!(matches!(viewer, StoreError::Forbidden(_)), "{viewer}");
+        store
+            .review_request(
+                &p.viewer,
+                id,
+                Verdict::Comment,
+                &hash,
+                "Why 5?",
+                Some("/config/rate_limit"),
+                None,
+            )
+            .await
+            .unwrap();
+        // The publisher sees it waiting for them; the author among their own.
+        let waiting = store
+            .as_actor(&p.publisher)
+            .change_requests(RequestFilter::WaitingForMe)
+            .await
+            .unwrap();
+        assert_eq!(waiting.iter().map(|r| r.id).collect::<Vec<_>>(), [id]);
+        let mine = store
+            .as_actor(&p.editor)
+            .change_requests(RequestFilter::Mine)
+            .await
+            .unwrap();
+        assert_eq!(mine.len(), 1);
+        assert!(
+            store
+                .as_actor(&p.viewer)
+                .change_requests(RequestFilter::WaitingForMe)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        // Not approved: the author may not apply it yet.
+        let early = store.apply_request(&p.editor, id).await.unwrap_err();
+        assert!(
+            matches!(early, StoreError::ApprovalRequired { .. }),
+            "{early}"
+        );
+
+        // Approved, then edited: the approval names the old content and no longer counts.
+        store
+            .review_request(&p.publisher, id, Verdict::Approve, &hash, "ok", None, None)
+            .await
+            .unwrap();
+        let review = store.as_actor(&p.editor).request_review(id).await.unwrap();
+        assert_eq!(review.approved_by, ["paul"]);
+        assert!(review.unmet.is_none() && review.may.apply, "{review:?}");
+        let edited = store
+            .edit_request(
+                &p.editor,
+                id,
+                &hash,
+                "Slow acme-eu down",
+                "It floods the DB.",
+                vec![tenant_layer("acme-eu", json!({"rate_limit": 6}))],
+            )
+            .await
+            .unwrap();
+        assert_ne!(edited.content_hash, hash);
+        let review = store.as_actor(&p.editor).request_review(id).await.unwrap();
+        assert!(review.approved_by.is_empty(), "{review:?}");
+        assert!(review.unmet.is_some() && !review.may.apply);
+        // An approval of what the reviewer read before the edit is refused.
+        let stale = store
+            .review_request(&p.publisher, id, Verdict::Approve, &hash, "", None, None)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(stale, StoreError::Invalid { ref field, .. } if field == "/content_hash"),
+            "{stale}"
+        );
+        store
+            .review_request(
+                &p.publisher,
+                id,
+                Verdict::Approve,
+                &edited.content_hash,
+                "",
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+        store
+            .review_request(
+                &p.second,
+                id,
+                Verdict::Approve,
+                &edited.content_hash,
+                "",
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+
+        // Two approvers apply at once: one applies it, the other is told it is applied.
+        let (a, b) = tokio::join!(
+            store.apply_request(&p.publisher, id),
+            store.apply_request(&p.second, id)
+        );
+        let (applied, other) = match (a, b) {
+            (Ok(applied), Err(e)) | (Err(e), Ok(applied)) => (applied, e),
+            (a, b) => panic!("expected one apply: {a:?} {b:?}"),
+        };
+        assert!(
+            other.to_string().contains("is applied, not open"),
+            "{other}"
+        );
+        let (request, revision) = applied;
+        assert_eq!(request.state, RequestState::Applied);
+        assert_eq!(request.applied_revision, Some(revision));
+        let stored = store
+            .as_operator()
+            .get::<ConfigLayer>("web-api/tenant/acme-eu")
+            .await
+            .unwrap();
+        assert_eq!(stored.item.config, json!({"rate_limit": 6}));
+        assert_eq!(stored.revision, revision);
+        let history = store
+            .as_operator()
+            .history("config layer", "web-api/tenant/acme-eu")
+            .await
+            .unwrap();
+        let reason = &history.last().unwrap().reason;
+        assert!(
+            reason.starts_with(&format!("change request #{id}: Slow acme-eu down")),
+            "{reason}"
+        );
+        assert!(reason.contains("approved by paul, pia"), "{reason}");
+        // The request's history has every step, and the audit log each state change.
+        let events: Vec<&str> = store
+            .as_actor(&p.viewer)
+            .request_history(id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| e.event.as_str())
+            .collect();
+        assert_eq!(
+            events,
+            [
+                "proposed",
+                "commented",
+                "approved",
+                "edited",
+                "approved",
+                "approved",
+                "applied"
+            ]
+        );
+        let audited = store.audit_events(None, 50).await.unwrap();
+        assert_eq!(
+            audited
+                .iter()
+                .filter(|e| e.action == strata_store::audit::AuditAction::ChangeRequest)
+                .count(),
+            7
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_stale_request_is_rebased_with_a_merge_and_applied_whole_or_not_at_all() {
+    on_each_backend(async |_, _, store| {
+        let p = reviewed_domain(store).await;
+        // Two tenant layers exist already, written while the policy was off (turning it off
+        // in the same change set would not do: the policy is judged as the change set leaves
+        // it).
+        let mut off = live_review();
+        off.state = EntityState::Disabled;
+        commit(store, async |change| {
+            change.update(1, off.clone()).await?;
+            change
+                .create(layer(
+                    "web-api",
+                    tenant_scope("acme-eu"),
+                    json!({"rate_limit": 1, "database": {"port": 1}}),
+                ))
+                .await?;
+            change
+                .create(layer(
+                    "web-api",
+                    tenant_scope("globex-one"),
+                    json!({"rate_limit": 1}),
+                ))
+                .await?;
+            change.update(2, live_review()).await
+        })
+        .await
+        .unwrap_err();
+        commit(store, async |change| change.update(1, off.clone()).await)
+            .await
+            .unwrap();
+        commit(store, async |change| {
+            change
+                .create(layer(
+                    "web-api",
+                    tenant_scope("acme-eu"),
+                    json!({"rate_limit": 1, "database": {"port": 1}}),
+                ))
+                .await?;
+            change
+                .create(layer(
+                    "web-api",
+                    tenant_scope("globex-one"),
+                    json!({"rate_limit": 1}),
+                ))
+                .await
+        })
+        .await
+        .unwrap();
+        commit(store, async |change| change.update(2, live_review()).await)
+            .await
+            .unwrap();
+        let eu = |config: Value| ProposedWrite {
+            base_version: Some(1),
+            ..tenant_layer("acme-eu", config)
+        };
+        let request = store
+            .propose(
+                &p.editor,
+                "Raise the limit",
+                "",
+                vec![eu(json!({"rate_limit": 9, "database": {"port": 1}}))],
+            )
+            .await
+            .unwrap();
+        store
+            .review_request(
+                &p.publisher,
+                request.id,
+                Verdict::Approve,
+                &request.content_hash,
+                "",
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+        // Meanwhile another request changes the port of the same layer, and applies.
+        let other = store
+            .propose(
+                &p.second,
+                "Port",
+                "",
+                vec![eu(json!({"rate_limit": 1, "database": {"port": 2}}))],
+            )
+            .await
+            .unwrap();
+        store
+            .review_request(
+                &p.publisher,
+                other.id,
+                Verdict::Approve,
+                &other.content_hash,
+                "",
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+        store.apply_request(&p.second, other.id).await.unwrap();
+        // The first is stale now: shown so, refused to apply, rebased with both changes.
+        let review = store
+            .as_actor(&p.editor)
+            .request_review(request.id)
+            .await
+            .unwrap();
+        assert_eq!(review.stale.len(), 1);
+        assert!(!review.may.apply);
+        let stale = store
+            .apply_request(&p.editor, request.id)
+            .await
+            .unwrap_err();
+        assert!(stale.to_string().contains("rebase"), "{stale}");
+        let rebased = store
+            .rebase_request(&p.editor, request.id, &request.content_hash)
+            .await
+            .unwrap();
+        assert_eq!(rebased.writes[0].base_version, Some(2));
+        assert_eq!(
+            rebased.writes[0].image.as_ref().unwrap()["config"],
+            json!({"rate_limit": 9, "database": {"port": 2}})
+        );
+        // The approval was of the content before the rebase.
+        assert!(store.apply_request(&p.editor, request.id).await.is_err());
+        store
+            .review_request(
+                &p.publisher,
+                request.id,
+                Verdict::Approve,
+                &rebased.content_hash,
+                "",
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+        store.apply_request(&p.editor, request.id).await.unwrap();
+
+        // All or nothing: a request writing two layers, one of which changes meanwhile, applies
+        // neither.
+        let both = store
+            .propose(
+                &p.editor,
+                "Both",
+                "",
+                vec![
+                    ProposedWrite {
+                        base_version: Some(3),
+                        ..tenant_layer("acme-eu", json!({"rate_limit": 3}))
+                    },
+                    tenant_layer("acme-us", json!({"rate_limit": 3})),
+                ],
+            )
+            .await
+            .unwrap();
+        store
+            .review_request(
+                &p.publisher,
+                both.id,
+                Verdict::Approve,
+                &both.content_hash,
+                "",
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+        let meanwhile = store
+            .propose(
+                &p.second,
+                "Meanwhile",
+                "",
+                vec![ProposedWrite {
+                    base_version: Some(3),
+                    ..tenant_layer("acme-eu", json!({"rate_limit": 4}))
+                }],
+            )
+            .await
+            .unwrap();
+        store
+            .review_request(
+                &p.publisher,
+                meanwhile.id,
+                Verdict::Approve,
+                &meanwhile.content_hash,
+                "",
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+        store.apply_request(&p.second, meanwhile.id).await.unwrap();
+        store.apply_request(&p.editor, both.id).await.unwrap_err();
+        let us = store
+            .as_operator()
+            .get::<ConfigLayer>("web-api/tenant/acme-us")
+            .await;
+        assert!(matches!(us, Err(StoreError::NotFound { .. })), "{us:?}");
+        let request = store
+            .as_actor(&p.editor)
+            .change_request(both.id)
+            .await
+            .unwrap();
+        assert_eq!(request.state, RequestState::Open);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_token_reviews_as_the_person_who_made_it_and_a_rejection_is_final() {
+    on_each_backend(async |_, _, store| {
+        let p = reviewed_domain(store).await;
+        let request = store
+            .propose(
+                &p.editor,
+                "A change",
+                "",
+                vec![tenant_layer("acme-eu", json!({"rate_limit": 2}))],
+            )
+            .await
+            .unwrap();
+        // A reviewer who is no person at all: the operator's command line.
+        let operator = store
+            .review_request(
+                &Actor::operator("root"),
+                request.id,
+                Verdict::Approve,
+                &request.content_hash,
+                "",
+                None,
+                None,
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(operator, StoreError::Forbidden(_)), "{operator}");
+        store
+            .review_request(
+                &p.publisher,
+                request.id,
+                Verdict::Reject,
+                &request.content_hash,
+                "No.",
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+        let after = store
+            .review_request(
+                &p.second,
+                request.id,
+                Verdict::Approve,
+                &request.content_hash,
+                "",
+                None,
+                None,
+            )
+            .await
+            .unwrap_err();
+        assert!(after.to_string().contains("rejected, not open"), "{after}");
+        assert!(store.apply_request(&p.editor, request.id).await.is_err());
+        let _ = p.viewer;
+    })
+    .await;
+}
