@@ -450,6 +450,16 @@ impl ChangeSet {
         Needs::of(&mut self.tx, &records, &self.touched, &after, &self.owners).await
     }
 
+    /// The organizations owning what the writes so far wrote ("" for what the domain shares).
+    pub(crate) fn owners(&self) -> &BTreeSet<String> {
+        &self.owners
+    }
+
+    /// How many writes changed something so far.
+    pub(crate) fn recorded(&self) -> usize {
+        self.recorded
+    }
+
     /// What the resolved configs the writes so far touch would break.
     pub(crate) async fn violations(&mut self) -> Result<ConfigViolations, StoreError> {
         self.pending.send(&mut self.tx).await?;

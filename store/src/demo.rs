@@ -1,15 +1,18 @@
 //! Demo data: a believable domain, so a first run shows a living console. Three tiers, two
 //! organizations, six deployables with real-looking schemas, three products, forty tenants and
-//! layered configs, written through the write path like any other change. With a secret key,
+//! layered configs, written through the write path like any other change, and one approval
+//! policy: changes to LIVE are reviewed. With a secret key,
 //! web-api's database passwords on LIVE and for acme-berlin are set (sealed).
 
 use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
+use strata_domain::access::Role;
+use strata_domain::approval_policy::ApprovalPolicy;
 use strata_domain::deployable::Deployable;
 use strata_domain::layer::{ConfigLayer, Layer};
 use strata_domain::names::{
-    DeployableName, OrganizationName, ProductName, TenantAlias, TenantName, TierName,
+    DeployableName, OrganizationName, PolicyName, ProductName, TenantAlias, TenantName, TierName,
 };
 use strata_domain::organization::Organization;
 use strata_domain::product::Product;
@@ -388,6 +391,23 @@ async fn write(change: &mut ChangeSet) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The demo's one approval policy: a change to LIVE's configs needs a publisher of the
+/// organization that owns what it writes (or a domain admin) to approve it, and a schema change
+/// a domain admin.
+pub(crate) fn live_review() -> ApprovalPolicy {
+    ApprovalPolicy {
+        name: name(PolicyName::parse, "live-review"),
+        display_name: "Changes to LIVE are reviewed".to_owned(),
+        tier: name(TierName::parse, "LIVE"),
+        product: None,
+        deployable: None,
+        approvals: 1,
+        approver_role: Role::Publisher,
+        schema_needs_domain_admin: true,
+        state: EntityState::Active,
+    }
+}
+
 impl Store {
     /// Loads the demo domain into an empty store as one change set by `actor`. Refused when
     /// the domain already holds entities, so a real domain is never mixed with demo data.
@@ -407,5 +427,16 @@ impl Store {
             .await?;
         let writes = write(&mut change).await;
         change.commit_if(writes).await
+    }
+
+    /// Puts the demo domain's LIVE under review ([`live_review`]), as a change set of its own
+    /// after [`Store::load_demo`]: in the same one, the policy would cover the LIVE tenants the
+    /// domain creates, and refuse them.
+    pub async fn load_demo_policies(&self, actor: &str) -> Result<i64, StoreError> {
+        let mut change = self
+            .begin(&Actor::operator(actor), "review changes to LIVE")
+            .await?;
+        let policy = change.create(live_review()).await.map(drop);
+        change.commit_if(policy).await
     }
 }

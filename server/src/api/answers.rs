@@ -362,3 +362,68 @@ pub struct TokenMade {
     pub token: TokenShown,
     pub secret: String,
 }
+
+/// Change requests the caller may see, newest first.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ChangeRequests {
+    pub items: Vec<strata_store::review::requests::ChangeRequest>,
+}
+
+/// A change request to propose: what it changes and why, and its writes.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Proposal {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub writes: Vec<strata_domain::change_request::ProposedWrite>,
+}
+
+/// A change request's new content, over the content (hash) its author edited.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequestEdit {
+    pub content_hash: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub writes: Vec<strata_domain::change_request::ProposedWrite>,
+}
+
+/// What a reviewer says: a comment, or a verdict on the content (hash) they read.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewAsked {
+    /// `comment` when not given.
+    pub verdict: Option<strata_domain::change_request::Verdict>,
+    /// The content the reviewer read; required for a verdict.
+    pub content_hash: Option<String>,
+    #[serde(default)]
+    pub comment: String,
+    /// A JSON pointer the comment is pinned to.
+    pub pointer: Option<String>,
+    /// The line of the request's history this comment answers.
+    pub reply_to: Option<i64>,
+}
+
+/// The content (hash) the caller read.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Seen {
+    pub content_hash: String,
+}
+
+/// Why a request is taken back.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Withdrawal {
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// A request applied, and the revision that applied it.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct RequestApplied {
+    pub request: strata_store::review::requests::ChangeRequest,
+    pub revision: i64,
+}

@@ -93,6 +93,10 @@ impl From<StoreError> for ApiError {
                 vec![json!({"used_by": dependents, "total": total})],
             ),
             StoreError::Forbidden(_) => ("forbidden", Vec::new()),
+            StoreError::ApprovalRequired { policy, .. } => (
+                "approval_required",
+                vec![json!({"policy": policy, "propose": "/api/v1/change-requests"})],
+            ),
             StoreError::Unresolvable(violations) => (
                 "breaks_configs",
                 violations

@@ -5,6 +5,7 @@
 pub mod answers;
 mod audit;
 mod caller;
+mod change_requests;
 mod entities;
 mod error;
 mod history;
@@ -36,6 +37,7 @@ pub fn router(store: Store) -> Router {
         .merge(revisions::router(store.clone()))
         .merge(publications::router(store.clone()))
         .merge(audit::router(store.clone()))
+        .merge(change_requests::router(store.clone()))
         .merge(tokens::router(store))
         .layer(axum::middleware::from_fn(limits::no_nul))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -335,6 +335,118 @@ impl Doc {
         }
     }
 
+    /// Change requests: proposed, reviewed, approved and applied (`change_requests.rs`).
+    fn change_request_routes(&mut self) {
+        use strata_store::review::requests::{ChangeRequest, RequestEntry};
+        use strata_store::review::reviews::RequestReview;
+        let tag = "change-requests";
+        let mut id = path_param(
+            "id",
+            "a change request's number",
+            json!({"type": "integer", "minimum": 1}),
+        );
+        id["example"] = json!(1);
+        let request = self.schema::<ChangeRequest>();
+        let list = self.schema::<ChangeRequests>();
+        self.add("/api/v1/change-requests", "get", Op {
+            id: "change_requests".into(),
+            tag,
+            summary: "The change requests the caller may see (every entity they write readable), newest first, at most 200".into(),
+            parameters: vec![
+                query_param("filter", "all (the default), waiting (open ones the caller may approve and has not approved as they stand) or mine", json!({"type": "string", "enum": ["all", "waiting", "mine"]}), false),
+                query_param("state", "only those in this state", json!({"type": "string", "enum": ["open", "applied", "rejected", "withdrawn"]}), false),
+            ],
+            body: None,
+            answer: (200, list),
+            refusals: READ_REFUSALS,
+        });
+        let proposal = self.schema::<Proposal>();
+        self.add("/api/v1/change-requests", "post", Op {
+            id: "propose".into(),
+            tag,
+            summary: "Proposes writes for review instead of making them: refused as the writes would be (rules, stale versions, configs they break); secrets are stored sealed".into(),
+            parameters: vec![],
+            body: Some(proposal),
+            answer: (201, request.clone()),
+            refusals: WRITE_REFUSALS,
+        });
+        let review = self.schema::<RequestReview>();
+        self.add("/api/v1/change-requests/{id}", "get", Op {
+            id: "change_request".into(),
+            tag,
+            summary: "One request judged now: its history, the policies it needs, who approved its current content, stale writes, and what the caller may do".into(),
+            parameters: vec![id.clone()],
+            body: None,
+            answer: (200, review),
+            refusals: READ_REFUSALS,
+        });
+        let edit = self.schema::<RequestEdit>();
+        self.add("/api/v1/change-requests/{id}", "put", Op {
+            id: "edit_change_request".into(),
+            tag,
+            summary: "Its author replaces its title, description and writes (content_hash: what they edited); approvals given before no longer count".into(),
+            parameters: vec![id.clone()],
+            body: Some(edit),
+            answer: (200, request.clone()),
+            refusals: WRITE_REFUSALS,
+        });
+        let impact = self.schema::<Impact>();
+        self.add("/api/v1/change-requests/{id}/impact", "get", Op {
+            id: "change_request_impact".into(),
+            tag,
+            summary: "Every resolved config the request's writes would change (those the caller may read), and the rules they would break".into(),
+            parameters: vec![id.clone()],
+            body: None,
+            answer: (200, impact),
+            refusals: READ_REFUSALS,
+        });
+        let asked = self.schema::<ReviewAsked>();
+        let entry = self.schema::<RequestEntry>();
+        self.add("/api/v1/change-requests/{id}/reviews", "post", Op {
+            id: "review_change_request".into(),
+            tag,
+            summary: "A comment (anyone who sees the request), or a verdict on the content the reviewer read: approve, request_changes or reject (a reviewer the policy names; never the author)".into(),
+            parameters: vec![id.clone()],
+            body: Some(asked),
+            answer: (201, entry),
+            refusals: WRITE_REFUSALS,
+        });
+        let seen = self.schema::<Seen>();
+        self.add("/api/v1/change-requests/{id}/rebase", "post", Op {
+            id: "rebase_change_request".into(),
+            tag,
+            summary: "Its author takes in what changed meanwhile in the entities it writes (a three-way merge); refused where both changed the same value".into(),
+            parameters: vec![id.clone()],
+            body: Some(seen),
+            answer: (200, request.clone()),
+            refusals: WRITE_REFUSALS,
+        });
+        let withdrawal = self.schema::<Withdrawal>();
+        self.add(
+            "/api/v1/change-requests/{id}/withdraw",
+            "post",
+            Op {
+                id: "withdraw_change_request".into(),
+                tag,
+                summary: "Its author takes it back".into(),
+                parameters: vec![id.clone()],
+                body: Some(withdrawal),
+                answer: (200, request),
+                refusals: WRITE_REFUSALS,
+            },
+        );
+        let applied = self.schema::<RequestApplied>();
+        self.add("/api/v1/change-requests/{id}/apply", "post", Op {
+            id: "apply_change_request".into(),
+            tag,
+            summary: "Applies an approved request as one change set and one revision (its author or an approver); applied once however many ask".into(),
+            parameters: vec![id],
+            body: None,
+            answer: (200, applied),
+            refusals: WRITE_REFUSALS,
+        });
+    }
+
     /// The read path services use (`http/config.rs`), with a read token.
     fn read_path(&mut self) {
         let refusals: Map<String, Value> = [400, 401, 403, 404, 422, 503]
@@ -642,6 +754,7 @@ fn build() -> Value {
     doc.domain_routes();
     doc.layer_routes();
     doc.read_path();
+    doc.change_request_routes();
     let refused = doc.schema::<ErrorBody>();
     let schemas = doc.schemas.take_definitions(true);
     json!({

@@ -43,8 +43,12 @@ pub enum Command {
     /// 0 when it answers 200 within 5 s, else 1. URL: the server at STRATA_ADDR by default.
     Healthcheck { url: Option<String> },
     /// Load a believable demo domain (3 tiers, 2 organizations, 6 deployables, 3 products,
-    /// 40 tenants, layered configs) into an empty database.
+    /// 40 tenants, layered configs) into an empty database, then put LIVE under review (an
+    /// approval policy: a change to LIVE's configs needs a publisher's approval).
     Demo {
+        /// Only the domain: LIVE's configs change as directly as the other tiers'.
+        #[arg(long = "without-review")]
+        without_review: bool,
         #[command(flatten)]
         author: Author,
     },
@@ -168,6 +172,10 @@ pub enum Command {
         /// Why, for the history.
         #[arg(long)]
         reason: Option<String>,
+        /// Propose the change for review (a change request titled with the reason) instead
+        /// of making it: what an approval policy asks.
+        #[arg(long)]
+        propose: bool,
         /// The API's answer as JSON (the item written, the one it replaced, the revision).
         #[arg(long)]
         json: bool,
@@ -240,6 +248,13 @@ pub enum Command {
     /// Print a new random key for STRATA_SECRET_KEY (keep it where the server's other
     /// secrets are kept: every server of a domain needs the same one).
     SecretKey,
+    /// Change requests: writes proposed for review, approved, then applied.
+    Request {
+        #[command(subcommand)]
+        action: RequestAction,
+        #[command(flatten)]
+        author: Author,
+    },
     /// API tokens for services (reading configs) and automation (acting in an organization).
     Token {
         #[command(subcommand)]
@@ -293,7 +308,96 @@ pub enum EntityAction {
         /// Why, for the history.
         #[arg(long)]
         reason: Option<String>,
+        /// Propose the change for review (a change request titled with the reason) instead
+        /// of making it: what an approval policy asks.
+        #[arg(long)]
+        propose: bool,
         /// The API's answer as JSON (the item written, the one it replaced, the revision).
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RequestAction {
+    /// The requests you may see, newest first.
+    List {
+        /// Only open ones waiting for your review.
+        #[arg(long)]
+        waiting: bool,
+        /// Only your own.
+        #[arg(long)]
+        mine: bool,
+        /// Only those in this state: open, applied, rejected, withdrawn.
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One request: what it writes, what it needs, who approved it, its history.
+    Show {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Propose the writes in FILE (`-`: stdin), a JSON array of {"kind", "key",
+    /// "base_version", "image"}; `set` and `KIND edit` take --propose for one write.
+    Propose {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        title: String,
+        #[arg(long)]
+        description: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Comment on a request (anyone who sees it).
+    Comment {
+        id: i64,
+        text: String,
+        /// Pin it to a place: a JSON pointer.
+        #[arg(long)]
+        pointer: Option<String>,
+        /// Answer this line of its history.
+        #[arg(long = "reply-to")]
+        reply_to: Option<i64>,
+    },
+    /// Approve the content you read: --content names it (its first 8 or more characters, as
+    /// `show` prints them); never your own request.
+    Approve {
+        id: i64,
+        #[arg(long)]
+        content: String,
+        #[arg(long)]
+        comment: Option<String>,
+    },
+    /// Ask its author for changes.
+    RequestChanges {
+        id: i64,
+        #[arg(long)]
+        content: String,
+        #[arg(long)]
+        comment: String,
+    },
+    /// Turn it down for good.
+    Reject {
+        id: i64,
+        #[arg(long)]
+        content: String,
+        #[arg(long)]
+        comment: Option<String>,
+    },
+    /// Take in what changed meanwhile in what it writes (its author).
+    Rebase { id: i64 },
+    /// Take it back (its author).
+    Withdraw {
+        id: i64,
+        #[arg(long)]
+        comment: Option<String>,
+    },
+    /// Apply an approved request as one revision (its author or an approver).
+    Apply {
+        id: i64,
         #[arg(long)]
         json: bool,
     },

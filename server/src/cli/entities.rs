@@ -8,7 +8,7 @@ use strata_domain::merge::three_way;
 use strata_store::entity::Entity;
 
 use super::client::{Call, Client, segment};
-use super::output;
+use super::{output, requests};
 use crate::cli::CliError;
 use strata_domain::kind::Kind;
 
@@ -336,12 +336,23 @@ async fn edit_with(
     client: &Client,
     edited: Edited<'_>,
     reason: String,
+    propose: bool,
     as_json: bool,
     change: impl FnOnce(&mut Value) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
     let (mut base, mut version, named) = read_for_edit(client, &edited).await?;
     let mut mine = base.clone();
     change(&mut mine)?;
+    if propose {
+        let write = match &edited {
+            Edited::Entity(entity) => {
+                requests::entity_write(client, entity.kind, &entity.key, &entity.path(), mine)
+                    .await?
+            }
+            Edited::Layer { path } => requests::layer_write(client, path, mine).await?,
+        };
+        return requests::propose(client, &reason, "", vec![write], as_json).await;
+    }
     let mut attempts = 1;
     let answer = loop {
         let call = Call::write(Method::PUT, edited.path(), &reason)
@@ -408,12 +419,18 @@ pub async fn edit(
     entity: &EntityRef,
     assignments: &[String],
     reason: Option<String>,
+    propose: bool,
     as_json: bool,
 ) -> Result<(), CliError> {
     let reason = reason.unwrap_or_else(|| format!("edit {}", entity.named()));
-    edit_with(client, Edited::Entity(entity), reason, as_json, |item| {
-        apply(item, assignments)
-    })
+    edit_with(
+        client,
+        Edited::Entity(entity),
+        reason,
+        propose,
+        as_json,
+        |item| apply(item, assignments),
+    )
     .await
 }
 
@@ -449,6 +466,7 @@ pub async fn set(
     assignments: &[String],
     unset: &[String],
     reason: Option<String>,
+    propose: bool,
     as_json: bool,
 ) -> Result<(), CliError> {
     if assignments.is_empty() && unset.is_empty() {
@@ -459,14 +477,21 @@ pub async fn set(
     }
     let path = layer_path(layer)?;
     let reason = reason.unwrap_or_else(|| said(assignments, unset));
-    edit_with(client, Edited::Layer { path }, reason, as_json, |config| {
-        apply(config, assignments)?;
-        for path in unset {
-            let path: Vec<String> = path.split('.').map(str::to_owned).collect();
-            remove_at(config, &path);
-        }
-        Ok(())
-    })
+    edit_with(
+        client,
+        Edited::Layer { path },
+        reason,
+        propose,
+        as_json,
+        |config| {
+            apply(config, assignments)?;
+            for path in unset {
+                let path: Vec<String> = path.split('.').map(str::to_owned).collect();
+                remove_at(config, &path);
+            }
+            Ok(())
+        },
+    )
     .await
 }
 

@@ -1,4 +1,5 @@
-//! The operator's data commands on the local database: demo, export and import. Each goes
+//! The operator's data commands on the local database: demo (the domain, then its approval
+//! policy), export and import. Each goes
 //! through the store's write path and prints what it did, one fact per line.
 
 use std::path::Path;
@@ -9,7 +10,7 @@ use strata_store::access::Actor;
 use crate::cli::CliError;
 use crate::cli::output;
 
-pub async fn demo(store: &Store, actor: &str) -> Result<(), CliError> {
+pub async fn demo(store: &Store, actor: &str, reviewed: bool) -> Result<(), CliError> {
     let revision = store.load_demo(actor).await?;
     let state = store.as_operator().current_state().await?;
     let counts: Vec<String> = state
@@ -19,6 +20,14 @@ pub async fn demo(store: &Store, actor: &str) -> Result<(), CliError> {
     println!(
         "loaded the demo domain as revision {revision}: {}",
         counts.join(", ")
+    );
+    if !reviewed {
+        return Ok(());
+    }
+    let revision = store.load_demo_policies(actor).await?;
+    println!(
+        "put LIVE under review as revision {revision}: a change to LIVE's configs needs a \
+         publisher's approval (approval policy live-review)"
     );
     Ok(())
 }

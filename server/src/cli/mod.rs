@@ -12,6 +12,7 @@ mod local;
 pub mod output;
 pub mod publish;
 pub mod register;
+mod requests;
 pub mod resolved;
 pub mod run;
 mod tokens;

@@ -9,7 +9,7 @@ use super::args::{Author, Cli, Command, DeployableAction, EntityAction};
 use super::client::Client;
 use super::entities::{self, EntityRef};
 use super::resolved::{self, Printed};
-use super::{cache, local, publish, register, tokens, users};
+use super::{cache, local, publish, register, requests, tokens, users};
 use crate::observe::logs::{self, LogFormat};
 use crate::{local_copy, startup};
 
@@ -111,9 +111,12 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             );
             Ok(())
         }
-        Command::Demo { author } => {
+        Command::Demo {
+            without_review,
+            author,
+        } => {
             let store = startup::open_store(&settings).await?;
-            local::demo(&store, &author.name()).await
+            local::demo(&store, &author.name(), !without_review).await
         }
         Command::Publish { wait_seconds } => match remote.server {
             Some(_) => {
@@ -233,12 +236,14 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             assignments,
             unset,
             reason,
+            propose,
             json,
             author,
         } => {
             let client = client(&author).await?;
-            entities::set(&client, &layer, &assignments, &unset, reason, json).await
+            entities::set(&client, &layer, &assignments, &unset, reason, propose, json).await
         }
+        Command::Request { action, author } => requests::run(&client(&author).await?, action).await,
         Command::Tier { action, author } => {
             entity_command(&client(&author).await?, "tiers", action).await
         }
@@ -310,6 +315,7 @@ fn works_remote(command: &Command) -> bool {
             | Command::Tenant { .. }
             | Command::Get { .. }
             | Command::Env { .. }
+            | Command::Request { .. }
             | Command::SecretKey
     )
 }
@@ -329,10 +335,11 @@ async fn entity_command(client: &Client, kind: &str, action: EntityAction) -> Re
             key,
             fields,
             reason,
+            propose,
             json,
         } => {
             let entity = EntityRef::parse(kind, Some(&key))?;
-            entities::edit(client, &entity, &fields, reason, json).await
+            entities::edit(client, &entity, &fields, reason, propose, json).await
         }
     }
 }

@@ -127,7 +127,7 @@ fn demo_export_and_import_carry_a_domain_to_another_database_byte_for_byte() {
     let first = format!("sqlite://{}/first.db", dir.path().display());
     let second = format!("sqlite://{}/second.db", dir.path().display());
     let out = ok(&strata(
-        &["demo", "--actor", "ivy"],
+        &["demo", "--without-review", "--actor", "ivy"],
         &[("STRATA_DATABASE_URL", &first)],
     ));
     assert!(
@@ -323,7 +323,7 @@ fn publish_writes_the_newest_revision_to_the_origin_once() {
         out.contains("nothing to publish: no revision was committed yet"),
         "{out}"
     );
-    ok(&strata(&["demo"], &env));
+    ok(&strata(&["demo", "--without-review"], &env));
     let out = ok(&strata(&["publish"], &env));
     assert!(out.contains("published revision 1 to file://"), "{out}");
     let documents = documents_in(&dir.path().join("origin"));
@@ -365,7 +365,7 @@ fn init_pull_and_diff_keep_a_local_copy_of_the_origin() {
     assert_eq!(nothing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&nothing.stderr).contains("has no published revision yet"));
 
-    ok(&strata(&["demo"], &env));
+    ok(&strata(&["demo", "--without-review"], &env));
     ok(&strata(&["publish"], &env));
     let out = ok(&strata(&["init", &origin, copy_arg], &env));
     assert!(out.contains("copied revision 1"), "{out}");
@@ -448,7 +448,7 @@ fn cache_rebuild_and_watch_compile_the_origin_into_redis_without_a_database() {
     let without = strata(&["cache", "rebuild"], &env);
     assert_one_line_error(&without, "STRATA_REDIS_URL", "give --redis-url");
 
-    ok(&strata(&["demo"], &env));
+    ok(&strata(&["demo", "--without-review"], &env));
     ok(&strata(&["publish"], &env));
     // No database: the origin alone.
     let origin_only = [
@@ -528,7 +528,10 @@ fn strata_with_input(args: &[&str], env: &[(&str, &str)], input: &str) -> Output
 fn demo_database() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/strata.db", dir.path().display());
-    ok(&strata(&["demo"], &[("STRATA_DATABASE_URL", url.as_str())]));
+    ok(&strata(
+        &["demo", "--without-review"],
+        &[("STRATA_DATABASE_URL", url.as_str())],
+    ));
     (dir, url)
 }
 
@@ -718,7 +721,7 @@ fn a_secret_key_is_made_checked_and_seals_the_demo_in_exports_and_snapshots() {
         ("STRATA_SECRET_KEY", key),
         ("STRATA_ACTOR", "ops"),
     ];
-    ok(&strata(&["demo"], &env));
+    ok(&strata(&["demo", "--without-review"], &env));
     ok(&strata(&["publish"], &env));
     let export = dir.path().join("export");
     ok(&strata(&["export", export.to_str().unwrap()], &env));

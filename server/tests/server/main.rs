@@ -7,6 +7,7 @@ mod common;
 
 mod api;
 mod auth;
+mod change_requests;
 mod cli;
 mod console_writes;
 mod env_files;

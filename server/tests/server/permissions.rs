@@ -14,6 +14,8 @@ use std::time::Duration;
 
 use common::{READER_TOKEN, TESTER_PASSWORD, TestApp, browser, sign_in_as, signed_in, test_server};
 use strata_domain::access::Role;
+use strata_domain::change_request::{ProposedWrite, Verdict};
+use strata_domain::kind::Kind;
 use strata_domain::layer::ConfigLayer;
 use strata_domain::product::Product;
 use strata_domain::token::TokenScope;
@@ -444,6 +446,24 @@ fn table(fixture: &Fixture) -> Vec<Row> {
             rule: "an acme tenant over the entity API: acme's members",
         },
         Row {
+            call: Call::Get("/api/v1/change-requests".into()),
+            allowed: MEMBERS,
+            rule: "change requests: those one may see (none of acme's for globex)",
+        },
+        Row {
+            call: Call::Get(format!("/api/v1/change-requests/{}", fixture.request)),
+            allowed: ACME_READERS,
+            rule: "a request writing acme's layer: acme's members",
+        },
+        Row {
+            call: Call::Get(format!(
+                "/api/v1/change-requests/{}/impact",
+                fixture.request
+            )),
+            allowed: ACME_READERS,
+            rule: "its impact: acme's members",
+        },
+        Row {
             call: Call::Get("/api/v1/config-layers/web-api%2Ftier%2FLIVE".into()),
             allowed: MEMBERS,
             rule: "a tier layer is shared: anyone signed in or acting reads it",
@@ -492,6 +512,8 @@ struct Fixture {
     /// An acme tenant's web-api layer as JSON.
     layer: String,
     revision: i64,
+    /// An open change request writing acme's layer.
+    request: i64,
     _server: TestApp,
 }
 
@@ -580,9 +602,47 @@ async fn fixture() -> Fixture {
         .unwrap();
     let mut edited = berlin.item.clone();
     edited.config["log_level"] = serde_json::json!("debug");
-    let mut change = store.begin(&editor, "more logs for acme").await.unwrap();
-    change.update(berlin.version, edited).await.unwrap();
-    change.commit().await.unwrap();
+    // LIVE is under review in the demo: proposed, approved by acme's publisher, applied.
+    let publisher = Actor::Person(store.signed_in_person("pia.acme").await.unwrap().unwrap());
+    let write = |version: i64, layer: &ConfigLayer| ProposedWrite {
+        kind: Kind::ConfigLayer,
+        key: layer.key(),
+        base_version: Some(version),
+        image: Some(serde_json::to_value(layer).unwrap()),
+    };
+    let request = store
+        .propose(
+            &editor,
+            "more logs for acme",
+            "",
+            vec![write(berlin.version, &edited)],
+        )
+        .await
+        .unwrap();
+    store
+        .review_request(
+            &publisher,
+            request.id,
+            Verdict::Approve,
+            &request.content_hash,
+            "",
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+    store.apply_request(&editor, request.id).await.unwrap();
+    // A second one stays open: acme's people see it, nobody else.
+    edited.config["log_level"] = serde_json::json!("trace");
+    let open = store
+        .propose(
+            &editor,
+            "even more logs for acme",
+            "",
+            vec![write(berlin.version + 1, &edited)],
+        )
+        .await
+        .unwrap();
 
     let mut product = store
         .as_operator()
@@ -605,6 +665,7 @@ async fn fixture() -> Fixture {
         product: serde_json::to_string(&product).unwrap(),
         layer: layer.config.to_string(),
         revision,
+        request: open.id,
         _server: server,
     }
 }

@@ -126,7 +126,11 @@ async fn the_server_sends_its_spans_to_an_otlp_collector_when_one_is_named() {
         );
         String::from_utf8(output.stdout).unwrap()
     };
-    ok(strata(&["demo", "--actor", "otlp-test"]).output().unwrap());
+    ok(
+        strata(&["demo", "--without-review", "--actor", "otlp-test"])
+            .output()
+            .unwrap(),
+    );
     let created = ok(strata(&["token", "create", "svc", "--tier", "LIVE"])
         .output()
         .unwrap());

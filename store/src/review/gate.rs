@@ -28,7 +28,7 @@ pub(crate) struct Approval {
 }
 
 /// What a change set's writes need before they may apply.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Needs {
     /// Each active policy that covers a config the writes change.
     pub policies: Vec<PolicyNeed>,
@@ -38,7 +38,7 @@ pub struct Needs {
 }
 
 /// One policy a change needs approved.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PolicyNeed {
     pub policy: String,
     /// What it covers and what it asks, in words.
@@ -78,7 +78,10 @@ impl Needs {
             .filter(|p| p.state == EntityState::Active)
             .collect();
         if policies.is_empty() {
-            return Ok(Needs::default());
+            return Ok(Needs {
+                policies: Vec::new(),
+                owners: owners.clone(),
+            });
         }
         // The configs as they were: the same touches, read with the written tenants and
         // products as they stood before.

@@ -6,4 +6,4 @@
 mod approval_policies;
 pub mod gate;
 pub mod requests;
-mod reviews;
+pub mod reviews;

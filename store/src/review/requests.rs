@@ -28,7 +28,7 @@ use crate::{Store, StoreError, now_ms};
 pub const MAX_LISTED: i64 = 200;
 
 /// A change request.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ChangeRequest {
     pub id: i64,
     pub title: String,
@@ -53,7 +53,7 @@ pub struct ChangeRequest {
 }
 
 /// One line of a request's history.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RequestEntry {
     pub seq: i64,
     pub at_ms: i64,
@@ -91,6 +91,8 @@ pub(crate) struct Trial {
     pub writes: Vec<ProposedWrite>,
     pub needs: Needs,
     pub violations: ConfigViolations,
+    /// Whose entities they write ("" for what the domain shares): who may see the request.
+    pub scopes: Vec<String>,
     /// The revision they were tried on.
     pub base: i64,
 }
@@ -155,11 +157,12 @@ impl Store {
         let tried = try_in(&mut change, writes).await;
         let base = change.revision() - 1;
         change.abandon().await?;
-        let (writes, needs, violations) = tried?;
+        let (writes, needs, violations, scopes) = tried?;
         Ok(Trial {
             writes,
             needs,
             violations,
+            scopes,
             base,
         })
     }
@@ -191,7 +194,7 @@ impl Store {
         .bind(json(&trial.writes))
         .bind(&hash)
         .bind(trial.base)
-        .bind(json(&trial.needs.owners))
+        .bind(json(&trial.scopes))
         .bind(json(&trial.needs))
         .bind(at)
         .fetch_one(&mut *tx)
@@ -367,7 +370,7 @@ impl Store {
         .bind(json(&trial.writes))
         .bind(&hash)
         .bind(trial.base)
-        .bind(json(&trial.needs.owners))
+        .bind(json(&trial.scopes))
         .bind(json(&trial.needs))
         .bind(now_ms())
         .bind(request.id)
@@ -561,10 +564,17 @@ impl Store {
 async fn try_in(
     change: &mut ChangeSet,
     writes: &[ProposedWrite],
-) -> Result<(Vec<ProposedWrite>, Needs, ConfigViolations), StoreError> {
+) -> Result<(Vec<ProposedWrite>, Needs, ConfigViolations, Vec<String>), StoreError> {
     for (i, write) in writes.iter().enumerate() {
         change.make(write).await.map_err(|e| at_write(i, e))?;
     }
+    if change.recorded() == 0 {
+        return Err(StoreError::invalid(
+            "/writes",
+            "these writes change nothing: each entity already holds what they write",
+        ));
+    }
+    let scopes = change.owners().iter().cloned().collect();
     let violations = change.violations().await?;
     let needs = change.needs().await?;
     // The images as the store wrote them: secrets sealed for their place.
@@ -589,7 +599,7 @@ async fn try_in(
             ..w.clone()
         })
         .collect();
-    Ok((writes, needs, violations))
+    Ok((writes, needs, violations, scopes))
 }
 
 /// The key of the entity of `kind` (a name as history has it) whose image is `image`.
@@ -712,8 +722,12 @@ pub(crate) async fn append(
     Ok(())
 }
 
-/// Whether `actor` may see a request writing entities of `scopes`: it reads every one.
+/// Whether `actor` may see a request writing entities of `scopes`: it reads every one. A
+/// request that names no scope (none is ever stored so) is a domain admin's alone.
 pub(crate) fn may_see(actor: &Actor, scopes: &[String]) -> bool {
+    if scopes.is_empty() {
+        return actor.may(Action::Change, &Scope::Domain);
+    }
     scopes.iter().all(|s| {
         let scope = match s.as_str() {
             "" => Scope::Domain,

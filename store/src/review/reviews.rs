@@ -23,7 +23,7 @@ use crate::review::requests::{
 use crate::{Store, StoreError, now_ms};
 
 /// A request as its review shows it, judged now.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RequestReview {
     pub request: ChangeRequest,
     pub history: Vec<RequestEntry>,
@@ -39,7 +39,7 @@ pub struct RequestReview {
     pub may: RequestRights,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct StaleWrite {
     pub kind: String,
     pub key: String,
@@ -49,7 +49,7 @@ pub struct StaleWrite {
 }
 
 /// What one person may do with a request.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
+#[derive(Debug, Clone, Copy, Default, Serialize, schemars::JsonSchema)]
 pub struct RequestRights {
     pub comment: bool,
     /// Approve, request changes or reject.

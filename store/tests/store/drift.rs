@@ -47,6 +47,7 @@ async fn a_drift_origin_becomes_a_strata_domain_and_the_rest_is_reported() {
         assert_eq!(
             mapped,
             vec![
+                ("approval policy", 0),
                 ("config layer", 2),
                 ("deployable", 3),
                 ("organization", 2),

@@ -68,15 +68,31 @@ impl TestApp {
     /// Loads the demo domain and waits until the server serves its first revision.
     pub async fn with_demo(self) -> TestApp {
         let store = self.db.store().await.with_secret_key(Some(test_key()));
-        store.load_demo("demo").await.unwrap();
+        let revision = store.load_demo("demo").await.unwrap();
         store.close().await;
         until_revision(
             &format!("{}/api/v1/config/LIVE/acme-berlin/web-api", self.address),
-            1,
+            revision,
             Duration::from_secs(15),
         )
         .await;
         self
+    }
+
+    /// The demo domain with LIVE under review, as `strata demo` loads it; waits until the
+    /// server serves it.
+    pub async fn with_reviewed_demo(self) -> TestApp {
+        let server = self.with_demo().await;
+        let store = server.db.store().await;
+        let revision = store.load_demo_policies("demo").await.unwrap();
+        store.close().await;
+        until_revision(
+            &format!("{}/api/v1/config/LIVE/acme-berlin/web-api", server.address),
+            revision,
+            Duration::from_secs(15),
+        )
+        .await;
+        server
     }
 }
 
