@@ -53,6 +53,9 @@ pub enum SaveOutcome {
         message: String,
         details: Vec<String>,
     },
+    /// An approval policy covers the change: it may be proposed for review instead (the
+    /// message names the policy).
+    NeedsReview(String),
 }
 
 /// What rolling back would do: the entity now and as it would be, and how many resolved
@@ -329,6 +332,7 @@ mod server {
             },
             // Every other kind the console edits is keyed by its `name`.
             e @ StoreError::Duplicate { .. } => invalid("/name", e.to_string()),
+            StoreError::ApprovalRequired { message, .. } => SaveOutcome::NeedsReview(message),
             e @ StoreError::NotFound { .. } => SaveOutcome::Refused {
                 message: format!("Refused: {e}. Nothing was written."),
                 details: Vec::new(),

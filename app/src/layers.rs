@@ -44,6 +44,9 @@ pub struct LayerView {
     /// What the signed-in person may do with the layer: change it (edit) and roll it back,
     /// as with what it applies to.
     pub rights: Rights,
+    /// The approval policies a change to it needs, in words: where not empty, the editor
+    /// proposes the change for review instead of saving it.
+    pub review: Vec<String>,
 }
 
 /// One tenant whose resolved config would change, and how.
@@ -209,7 +212,7 @@ pub async fn save_layer(
 }
 
 #[cfg(feature = "ssr")]
-mod server {
+pub(crate) mod server {
     use leptos::prelude::ServerFnError;
     use serde_json::Value;
     use strata_domain::diff::{apply, side_by_side};
@@ -241,7 +244,7 @@ mod server {
     }
 
     /// The layer and config a form sent, or the rule they break.
-    fn edit_of(
+    pub(crate) fn edit_of(
         deployable: &str,
         kind: &str,
         name: &str,
@@ -276,7 +279,21 @@ mod server {
             Err(StoreError::NotFound { .. }) => Vec::new(),
             Err(e) => return Err(failed(e)),
         };
+        let review = reader
+            .layer_needs(&deployable, &scope)
+            .await
+            .map_err(failed)?
+            .policies
+            .into_iter()
+            .map(|need| {
+                format!(
+                    "{} needs {} (approval policy {})",
+                    need.covering, need.asks, need.policy
+                )
+            })
+            .collect();
         Ok(Some(LayerView {
+            review,
             deployable: deployable.to_string(),
             scope,
             version: found.version,
@@ -342,6 +359,17 @@ mod server {
                 return Ok(answer);
             }
         };
+        shown_impact(&reader, impact, &mut answer).await?;
+        Ok(answer)
+    }
+
+    /// What `impact` does, as the console shows it: the counts, the rules broken, and the first
+    /// [`SHOWN_TENANTS`] tenants' configs side by side, as `reader` may read them.
+    pub async fn shown_impact(
+        reader: &strata_store::access::Reader<'_>,
+        impact: strata_store::resolution::Impact,
+        answer: &mut LayerImpact,
+    ) -> Result<(), ServerFnError> {
         answer.changed = impact.changed.len();
         answer.unchanged = impact.unchanged;
         answer.violations_total = impact.violations.total;
@@ -369,7 +397,7 @@ mod server {
                     .collect(),
             });
         }
-        Ok(answer)
+        Ok(())
     }
 
     pub async fn save(

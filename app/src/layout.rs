@@ -19,6 +19,7 @@ pub const SECTIONS: &[(&str, &str)] = &[
     ("configs", "Configs"),
     ("history", "History"),
     ("publications", "Publications"),
+    ("approval-policies", "Approval policies"),
 ];
 
 /// Whether the router is on its way to another page.
@@ -94,6 +95,25 @@ pub fn Frame(children: Children) -> impl IntoView {
                             </A>
                         </li>
                     }).collect_view()}
+                    <li>
+                        <A href="/change-requests" on:click=move |_| set_menu_open.set(false)>
+                            "Change requests"
+                            <Transition fallback=|| ()>
+                                {move || overview.get().and_then(Result::ok).map(|o| {
+                                    let waiting = o.requests.waiting;
+                                    let mine = o.requests.mine_open;
+                                    view! {
+                                        {(waiting > 0).then(|| view! {
+                                            <span class="count" data-testid="reviews-waiting" title="waiting for your review">{waiting}</span>
+                                        })}
+                                        {(mine > 0).then(|| view! {
+                                            <span class="count mine" data-testid="my-open-requests" title="your open requests">{mine}</span>
+                                        })}
+                                    }
+                                })}
+                            </Transition>
+                        </A>
+                    </li>
                     <Transition fallback=|| ()>
                         {move || {
                             let shared = SharedOverview(overview);

@@ -16,6 +16,7 @@ pub mod pager;
 pub mod pages;
 pub mod people;
 pub mod publications;
+pub mod requests;
 pub mod resolved;
 pub mod revisions;
 #[cfg(feature = "ssr")]
@@ -30,7 +31,8 @@ use leptos_router::{Lazy, SsrMode, path};
 
 use crate::layout::{Frame, Layout, Routing};
 use crate::pages::fetched_later::{
-    Configs, Edit, Entity, History, Home, Layer, Members, People, Publications, Setup, Tokens,
+    Configs, Edit, Entity, History, Home, Layer, Members, People, Publications, Request, Requests,
+    Setup, Tokens,
 };
 use crate::pages::{ListPage, NotFound, SignInPage};
 use strata_domain::kind::Kind;
@@ -144,6 +146,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/configs/:deployable/default") view={Lazy::<Layer>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/history") view={Lazy::<History>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/publications") view={Lazy::<Publications>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/change-requests") view={Lazy::<Requests>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/change-requests/:id") view={Lazy::<Request>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/approval-policies") view=|| view! { <ListPage kind=Kind::ApprovalPolicy/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/approval-policies/:key") view={Lazy::<Entity>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/approval-policies/:key/edit") view={Lazy::<Edit>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/new/approval-policies") view={Lazy::<Edit>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/people") view={Lazy::<People>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/tokens") view={Lazy::<Tokens>::new()} ssr=SsrMode::Async/>
                 </ParentRoute>

@@ -17,6 +17,15 @@ pub struct Overview {
     pub checked_at: String,
     /// Who is signed in.
     pub person: Option<strata_domain::access::Person>,
+    /// Change requests waiting for their review, and their own still open.
+    pub requests: RequestCounts,
+}
+
+/// What the sidebar counts beside "Change requests".
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct RequestCounts {
+    pub waiting: usize,
+    pub mine_open: usize,
 }
 
 /// The overview the layout reads for its header, shared with the pages that show part of it,
@@ -53,6 +62,28 @@ pub async fn get_overview() -> Result<Overview, ServerFnError> {
         Some(p) if p.grants.domain_admin => health,
         _ => health.without_details(),
     };
+    let requests = match console.actor() {
+        Ok(actor) => {
+            use strata_domain::change_request::RequestState;
+            use strata_store::review::requests::RequestFilter;
+            let reader = console.store.as_actor(&actor);
+            let count = async |filter| {
+                reader
+                    .change_requests(filter)
+                    .await
+                    .map_err(crate::ssr::store_failure)
+            };
+            RequestCounts {
+                waiting: count(RequestFilter::WaitingForMe).await?.len(),
+                mine_open: count(RequestFilter::Mine)
+                    .await?
+                    .iter()
+                    .filter(|r| r.state == RequestState::Open)
+                    .count(),
+            }
+        }
+        Err(_) => RequestCounts::default(),
+    };
     Ok(Overview {
         domain_name: domain.name,
         display_name: domain.display_name,
@@ -61,6 +92,7 @@ pub async fn get_overview() -> Result<Overview, ServerFnError> {
         health,
         checked_at: now_rfc3339(),
         person,
+        requests,
     })
 }
 

@@ -27,6 +27,7 @@ use crate::pages::conflict::ConflictView;
 use crate::pages::read_only::MayNotChange;
 use crate::pages::reason::ReasonForm;
 use crate::pages::server_check::server_check;
+use crate::requests::{ProposeEntity, RequestOutcome};
 use crate::toasts::Toasts;
 use strata_domain::kind::Kind;
 
@@ -274,7 +275,19 @@ fn EntityForm(
     let conflict = RwSignal::new(None::<Conflict>);
     let refused = RwSignal::new(None::<(String, Vec<String>)>);
     let save = ServerAction::<SaveEntity>::new();
+    // An approval policy covers the change: proposed for review instead, on request.
+    let review = RwSignal::new(None::<String>);
+    let propose = ServerAction::<ProposeEntity>::new();
     let navigate = use_navigate();
+    Effect::new({
+        let navigate = navigate.clone();
+        move |_| match propose.value().get() {
+            Some(Ok(RequestOutcome::Done(path))) => navigate(&path, Default::default()),
+            Some(Ok(RequestOutcome::Refused(why))) => refused.set(Some((why, Vec::new()))),
+            Some(Err(e)) => refused.set(Some((crate::failure::said(&e), Vec::new()))),
+            None => {}
+        }
+    });
     let toasts = Toasts::get();
 
     Effect::new(move |_| {
@@ -301,9 +314,21 @@ fn EntityForm(
             Ok(SaveOutcome::Invalid(errors)) => form.server_errors.set(errors),
             Ok(SaveOutcome::Conflict(found)) => conflict.set(Some(found)),
             Ok(SaveOutcome::Refused { message, details }) => refused.set(Some((message, details))),
+            Ok(SaveOutcome::NeedsReview(message)) => review.set(Some(message)),
             Err(e) => refused.set(Some((crate::failure::said(&e), Vec::new()))),
         }
     });
+    let ask_review = move |_| {
+        let document = checked.with(|(draft, _)| draft.to_string());
+        propose.dispatch(ProposeEntity {
+            kind,
+            creating,
+            version: form.version.get_untracked(),
+            document,
+            title: reason.get_untracked(),
+            description: String::new(),
+        });
+    };
 
     let ask_reason = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -392,6 +417,18 @@ fn EntityForm(
                 test_id="confirm-save" on_send=send
                 on_cancel=Callback::new(move |_| asking.set(false)) cancel="Back to the form"/>
         </Show>
+        {move || review.get().map(|message| view! {
+            <div class="notice" role="alert" data-testid="needs-review">
+                <p>"This change is reviewed before it applies: " {message}</p>
+                <div class="actions">
+                    <button type="button" class="button primary" data-testid="propose"
+                        disabled=move || propose.pending().get() on:click=ask_review>
+                        {move || if propose.pending().get() { "Proposing…" } else { "Propose it for review" }}
+                    </button>
+                </div>
+                <p class="help">"Its title is the reason you gave; reviewers see the change side by side with its impact."</p>
+            </div>
+        })}
         {move || conflict.get().map(|found| {
             let (current, document) = (found.current, found.document.clone());
             let on_reload = Callback::new(move |_: ()| {

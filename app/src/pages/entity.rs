@@ -270,6 +270,9 @@ fn refusal(answer: Result<SaveOutcome, ServerFnError>) -> String {
         Ok(SaveOutcome::Refused { message, details }) => {
             format!("{message} {}", details.join("; "))
         }
+        Ok(SaveOutcome::NeedsReview(message)) => {
+            format!("Nothing was written: this change is reviewed before it applies. {message}")
+        }
         Ok(SaveOutcome::Saved { .. }) => String::new(),
         Err(e) => crate::failure::said(&e),
     }

@@ -12,7 +12,7 @@ use strata_domain::kind::Kind;
 
 use crate::pages::{
     AuditPage, ConfigsPage, EditPage, EntityPage, HomePage, LayerPage, MembersPage, NotFound,
-    PublicationsPage, SetupPage, TokensPage, UsersPage,
+    PublicationsPage, RequestPage, RequestsPage, SetupPage, TokensPage, UsersPage,
 };
 
 /// The kind an entity page's address names, and whether it is the page that creates one:
@@ -38,6 +38,8 @@ pub enum Page {
     Layer,
     History,
     Publications,
+    Requests,
+    Request,
     People,
     Tokens,
     NotFound,
@@ -78,6 +80,8 @@ fn page(page: Page) -> Result<AnyView, NotLoaded> {
         Page::Layer => view! { <LayerPage/> }.into_any(),
         Page::History => view! { <AuditPage/> }.into_any(),
         Page::Publications => view! { <PublicationsPage/> }.into_any(),
+        Page::Requests => view! { <RequestsPage/> }.into_any(),
+        Page::Request => view! { <RequestPage/> }.into_any(),
         Page::People => view! { <UsersPage/> }.into_any(),
         Page::Tokens => view! { <TokensPage/> }.into_any(),
         Page::NotFound => view! { <NotFound/> }.into_any(),
@@ -252,6 +256,10 @@ fetched_later! {
     History => Page::History;
     /// `/publications`.
     Publications => Page::Publications;
+    /// `/change-requests`: the lists.
+    Requests => Page::Requests;
+    /// `/change-requests/:id`: one request's review.
+    Request => Page::Request;
     /// `/people`.
     People => Page::People;
     /// `/tokens`.

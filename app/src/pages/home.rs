@@ -52,6 +52,7 @@ fn OverviewCards(overview: Overview) -> impl IntoView {
         health,
         checked_at,
         person: _,
+        requests: _,
     } = overview;
     let ready = health.ready();
     view! {

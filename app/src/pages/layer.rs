@@ -23,6 +23,7 @@ use crate::pages::entity::Versions;
 use crate::pages::reason::ReasonForm;
 use crate::pages::schema_form::{LayerForm, SchemaFields};
 use crate::pages::server_check::server_check;
+use crate::requests::{ProposeLayer, RequestOutcome};
 use crate::toasts::Toasts;
 
 #[component]
@@ -70,7 +71,9 @@ fn LayerEditor(view: LayerView, reload: Callback<()>) -> impl IntoView {
         entity,
         history,
         rights,
+        review,
     } = view;
+    let reviewed = !review.is_empty();
     let kind = scope.kind();
     // Where the layer's config is in the entity written.
     let inside = scope.values_pointer();
@@ -137,6 +140,21 @@ fn LayerEditor(view: LayerView, reload: Callback<()>) -> impl IntoView {
     let save = ServerAction::<SaveLayer>::new();
     let reason = RwSignal::new(String::new());
     let answer = RwSignal::new(None::<SaveOutcome>);
+    let propose = ServerAction::<ProposeLayer>::new();
+    let description = RwSignal::new(String::new());
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move |_| match propose.value().get() {
+        Some(Ok(RequestOutcome::Done(path))) => navigate(&path, Default::default()),
+        Some(Ok(RequestOutcome::Refused(why))) => answer.set(Some(SaveOutcome::Refused {
+            message: why,
+            details: Vec::new(),
+        })),
+        Some(Err(e)) => answer.set(Some(SaveOutcome::Refused {
+            message: crate::failure::said(&e),
+            details: Vec::new(),
+        })),
+        None => {}
+    });
     let toasts = Toasts::get();
     let scope_text = scope.to_string();
     Effect::new(move |_| {
@@ -166,6 +184,18 @@ fn LayerEditor(view: LayerView, reload: Callback<()>) -> impl IntoView {
             })),
         }
     });
+    let ask_review = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        propose.dispatch(ProposeLayer {
+            deployable: d.get_value(),
+            kind: kind.to_owned(),
+            name: n.get_value(),
+            version: version.get_untracked(),
+            config: layer.get_untracked().to_string(),
+            title: reason.get_untracked(),
+            description: description.get_untracked(),
+        });
+    };
     let confirm = Callback::new(move |_: ()| {
         save.dispatch(SaveLayer {
             deployable: d.get_value(),
@@ -207,6 +237,12 @@ fn LayerEditor(view: LayerView, reload: Callback<()>) -> impl IntoView {
                 {move || match version.get() { 0 => "not stored yet".to_owned(), v => format!("version {v}") }}
             </span>
         </div>
+        {reviewed.then(|| view! {
+            <div class="notice" data-testid="reviewed">
+                <p>"Changes to this layer are reviewed before they apply: you propose them, and they apply once approved."</p>
+                <ul>{review.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul>
+            </div>
+        })}
         <div class="tabs" role="tablist">
             <button type="button" role="tab" class="tab" aria-selected=move || (tab.get() == Tab::Form).to_string() on:click=open_form data-testid="tab-form">"Form"</button>
             <button type="button" role="tab" class="tab" aria-selected=move || (tab.get() == Tab::Raw).to_string() on:click=open_raw data-testid="tab-raw">"Raw JSON"</button>
@@ -262,10 +298,27 @@ fn LayerEditor(view: LayerView, reload: Callback<()>) -> impl IntoView {
                 let can_save = impact.refusal.is_none() && impact.violations_total == 0;
                 view! {
                     <Impact impact/>
-                    {move || (can_save && fresh()).then(|| view! {
+                    {move || (can_save && fresh() && !reviewed).then(|| view! {
                         <ReasonForm id="layer-reason" question="Why are you making this change?" reason
                             pending=save.pending().into() action="Save the layer" acting="Saving…"
                             test_id="save-layer" on_send=confirm/>
+                    })}
+                    {move || (can_save && fresh() && reviewed).then(|| view! {
+                        <form class="reason" on:submit=ask_review data-testid="propose-form">
+                            <label for="layer-proposal">"What does this change, and why?"</label>
+                            <p class="help">"The change request's title: reviewers read it, and history records it when the change applies."</p>
+                            <input id="layer-proposal" type="text" required maxlength="120"
+                                prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))/>
+                            <label for="layer-proposal-description">"More for the reviewers (optional)"</label>
+                            <textarea id="layer-proposal-description" rows="3"
+                                prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev))></textarea>
+                            <div class="actions">
+                                <button type="submit" class="button primary" data-testid="propose-layer"
+                                    disabled=move || propose.pending().get() || reason.with(|r| r.trim().is_empty())>
+                                    {move || if propose.pending().get() { "Proposing…" } else { "Propose the change" }}
+                                </button>
+                            </div>
+                        </form>
                     })}
                     {move || (!fresh()).then(|| view! {
                         <p class="notice" data-testid="preview-stale">"The layer changed since this preview: preview it again to save."</p>
@@ -283,6 +336,9 @@ fn LayerEditor(view: LayerView, reload: Callback<()>) -> impl IntoView {
             }.into_any(),
             SaveOutcome::Refused { message, details } => view! {
                 <div class="notice error" role="alert"><p>{message}</p><ul>{details.into_iter().map(|d| view! { <li>{d}</li> }).collect_view()}</ul></div>
+            }.into_any(),
+            SaveOutcome::NeedsReview(message) => view! {
+                <p class="notice error" role="alert">"Nothing was written: this change is reviewed before it applies. " {message}</p>
             }.into_any(),
             SaveOutcome::Saved { .. } => ().into_any(),
         })}
@@ -306,7 +362,7 @@ fn read_only_why(kind: &str) -> &'static str {
 
 /// The impact preview: how many resolved configs change, and how, per tenant.
 #[component]
-fn Impact(impact: LayerImpact) -> impl IntoView {
+pub(crate) fn Impact(impact: LayerImpact) -> impl IntoView {
     let LayerImpact {
         changed,
         unchanged,

@@ -77,7 +77,15 @@ const API_WRITES: &[(&str, &str)] = &[
 ];
 
 /// The console's server functions that write, and the rest.
-const CONSOLE_WRITES: &[&str] = &["save", "layer-save", "delete", "rollback", "restore"];
+const CONSOLE_WRITES: &[&str] = &[
+    "save",
+    "layer-save",
+    "delete",
+    "rollback",
+    "restore",
+    // Applies only what is approved (and rebases and withdraws, which apply nothing).
+    "change-request-act",
+];
 const CONSOLE_OTHERS: &[&str] = &[
     // Reads and previews.
     "list",
@@ -103,6 +111,14 @@ const CONSOLE_OTHERS: &[&str] = &[
     "members",
     "users",
     "tenant-configs",
+    "change-requests",
+    "change-request",
+    "change-request-impact",
+    // Proposing, reviewing and editing a request apply nothing.
+    "layer-propose",
+    "entity-propose",
+    "change-request-review",
+    "change-request-edit",
     // People, tokens and publishing: no entity.
     "token-create",
     "token-revoke",

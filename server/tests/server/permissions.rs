@@ -110,6 +110,11 @@ fn table(fixture: &Fixture) -> Vec<Row> {
     let product = fixture.product.as_str();
     let layer = fixture.layer.as_str();
     let revision = fixture.revision.to_string();
+    let request = fixture.request.to_string();
+    let layer_version = fixture.layer_version.to_string();
+    let mut proposed: serde_json::Value = serde_json::from_str(layer).unwrap();
+    proposed["log_level"] = serde_json::json!("warn");
+    let proposed_layer = proposed.to_string();
     vec![
         Row {
             call: server_fn("setup-status", &[("token", "no-such-link")]),
@@ -446,6 +451,91 @@ fn table(fixture: &Fixture) -> Vec<Row> {
             rule: "an acme tenant over the entity API: acme's members",
         },
         Row {
+            call: server_fn("change-requests", &[("filter", "all")]),
+            allowed: MEMBERS,
+            rule: "change requests: those one may see",
+        },
+        Row {
+            call: server_fn("change-request", &[("id", &request)]),
+            allowed: ACME_READERS,
+            rule: "a request writing acme's layer: acme's members",
+        },
+        Row {
+            call: server_fn("change-request-impact", &[("id", &request)]),
+            allowed: ACME_READERS,
+            rule: "its impact: acme's members",
+        },
+        Row {
+            call: server_fn(
+                "change-request-review",
+                &[
+                    ("id", &request),
+                    ("verdict", "comment"),
+                    ("content_hash", ""),
+                    ("comment", "{who} was here"),
+                ],
+            ),
+            allowed: ACME_READERS,
+            rule: "a comment: anyone who sees the request",
+        },
+        Row {
+            call: server_fn(
+                "change-request-edit",
+                &[
+                    ("id", &request),
+                    ("content_hash", "stale"),
+                    ("title", "t"),
+                    ("description", ""),
+                    ("edited[0]", "{}"),
+                ],
+            ),
+            allowed: &[Editor],
+            rule: "editing a request: its author",
+        },
+        Row {
+            call: server_fn(
+                "change-request-act",
+                &[
+                    ("id", &request),
+                    ("action", "rebase"),
+                    ("content_hash", "stale"),
+                ],
+            ),
+            allowed: &[Editor],
+            rule: "rebasing a request: its author",
+        },
+        Row {
+            call: server_fn(
+                "layer-propose",
+                &[
+                    ("deployable", "web-api"),
+                    ("kind", "tenant"),
+                    ("name", "acme-berlin"),
+                    ("version", &layer_version),
+                    ("config", &proposed_layer),
+                    ("title", "{who} proposes"),
+                    ("description", ""),
+                ],
+            ),
+            allowed: ACME_EDITORS,
+            rule: "proposing a change to acme's layer: acme's editors",
+        },
+        Row {
+            call: server_fn(
+                "entity-propose",
+                &[
+                    ("kind", "product"),
+                    ("creating", "false"),
+                    ("version", "1"),
+                    ("document", product),
+                    ("title", "{who} renames it"),
+                    ("description", ""),
+                ],
+            ),
+            allowed: ACME_EDITORS,
+            rule: "proposing a change to acme's product: acme's editors",
+        },
+        Row {
             call: Call::Get("/api/v1/change-requests".into()),
             allowed: MEMBERS,
             rule: "change requests: those one may see (none of acme's for globex)",
@@ -514,6 +604,8 @@ struct Fixture {
     revision: i64,
     /// An open change request writing acme's layer.
     request: i64,
+    /// The version of that layer.
+    layer_version: i64,
     _server: TestApp,
 }
 
@@ -651,12 +743,12 @@ async fn fixture() -> Fixture {
         .unwrap()
         .item;
     product.display_name = "Acme Shop (renamed)".into();
-    let layer = store
+    let stored = store
         .as_operator()
         .get::<ConfigLayer>("web-api/tenant/acme-berlin")
         .await
-        .unwrap()
-        .item;
+        .unwrap();
+    let (layer, layer_version) = (stored.item, stored.version);
     let revision = store.domain().await.unwrap().revision;
     store.close().await;
     Fixture {
@@ -666,6 +758,7 @@ async fn fixture() -> Fixture {
         layer: layer.config.to_string(),
         revision,
         request: open.id,
+        layer_version,
         _server: server,
     }
 }
@@ -804,6 +897,15 @@ fn every_argument(value: &str) -> Vec<(&'static str, String)> {
         "access",
         "draft",
         "scope",
+        "id",
+        "verdict",
+        "content_hash",
+        "comment",
+        "reply_to",
+        "title",
+        "description",
+        "edited",
+        "action",
     ]
     .into_iter()
     .map(|name| (name, value.to_owned()))

@@ -245,3 +245,25 @@ fn covered(t: &Target) -> Covered<'_> {
         deployable: &t.deployable,
     }
 }
+
+impl crate::access::Reader<'_> {
+    /// The approval policies any change to one layer of `deployable` would need, judged over
+    /// the configs it reaches now: where the layer's editor offers "Propose" instead of "Save".
+    pub async fn layer_needs(
+        &self,
+        deployable: &strata_domain::names::DeployableName,
+        scope: &strata_domain::layer::Layer,
+    ) -> Result<Needs, StoreError> {
+        use strata_domain::layer::Layer;
+        let touch = match scope {
+            Layer::Default => Touch::Deployable(deployable.clone()),
+            scope => Touch::Layer(deployable.clone(), scope.clone()),
+        };
+        let touched = BTreeSet::from([touch]);
+        let mut read = self.store().snapshot().await?;
+        let after = affected(&mut read, &touched, &Proposed::default()).await?;
+        let needs = Needs::of(&mut read, &[], &touched, &after, &BTreeSet::new()).await;
+        read.rollback().await?;
+        needs
+    }
+}

@@ -13,7 +13,10 @@ use strata_domain::access::{Action, Person, Scope};
 use strata_domain::change_request::{
     ProposedWrite, RequestEvent, RequestState, check_text, check_title, check_writes, content_hash,
 };
+use strata_domain::deployable::Deployable;
 use strata_domain::kind::Kind;
+use strata_domain::layer::{ConfigLayer, Layer};
+use strata_domain::names::DeployableName;
 use strata_domain::with_kind;
 
 use crate::access::Actor;
@@ -213,6 +216,50 @@ impl Store {
         .await?;
         tx.commit().await?;
         self.as_actor(actor).change_request(id).await
+    }
+
+    /// Proposes setting one layer of `deployable` to `config`, as its editor edited it at
+    /// `version` of the entity holding it (0: not stored yet): the write the layer's save
+    /// would make, proposed instead.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn propose_layer(
+        &self,
+        actor: &Actor,
+        deployable: &DeployableName,
+        scope: &Layer,
+        config: Value,
+        version: i64,
+        title: &str,
+        description: &str,
+    ) -> Result<ChangeRequest, StoreError> {
+        let (kind, key) = ConfigLayer::holder_of(deployable, scope);
+        let write = match kind {
+            Kind::Deployable => {
+                let mut found = self
+                    .as_actor(actor)
+                    .get::<Deployable>(deployable.as_str())
+                    .await?
+                    .item;
+                found.default_config = config;
+                ProposedWrite {
+                    kind,
+                    key,
+                    base_version: Some(version),
+                    image: Some(json_value(&found)),
+                }
+            }
+            _ => ProposedWrite {
+                kind: Kind::ConfigLayer,
+                key,
+                base_version: (version > 0).then_some(version),
+                image: Some(json_value(&ConfigLayer {
+                    deployable: deployable.clone(),
+                    scope: scope.clone(),
+                    config,
+                })),
+            },
+        };
+        self.propose(actor, title, description, vec![write]).await
     }
 
     /// Tries the writes and refuses them when they would break configs.
@@ -663,6 +710,10 @@ pub(crate) fn not_open(request: &ChangeRequest) -> StoreError {
             request.state.as_str()
         ),
     )
+}
+
+fn json_value(value: &impl Serialize) -> Value {
+    serde_json::to_value(value).expect("entities serialize")
 }
 
 pub(crate) fn json(value: &impl Serialize) -> String {
