@@ -374,6 +374,10 @@ mod server {
     pub fn outcome(done: Result<String, StoreError>) -> Result<RequestOutcome, ServerFnError> {
         match done {
             Ok(said) => Ok(RequestOutcome::Done(said)),
+            // Approvals that fall short are a refusal to show, not a lack of rights.
+            Err(e @ StoreError::ApprovalRequired { .. }) => {
+                Ok(RequestOutcome::Refused(e.to_string()))
+            }
             Err(e) if matches!(e.status(), 403 | 404 | 500 | 503) => Err(store_failure(e)),
             Err(e) => Ok(RequestOutcome::Refused(e.to_string())),
         }

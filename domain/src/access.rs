@@ -76,6 +76,27 @@ impl Grants {
         self.roles.get(organization).copied()
     }
 
+    /// What both these grants and `other` allow: a domain admin only if both are, and in each
+    /// organization the lesser of the two roles (none where either holds none). A token's
+    /// grants within its maker's.
+    pub fn within(&self, other: &Grants) -> Grants {
+        let roles = self
+            .roles
+            .keys()
+            .chain(other.roles.keys())
+            .filter_map(|organization| {
+                let role = self
+                    .role_in(organization)?
+                    .min(other.role_in(organization)?);
+                Some((organization.clone(), role))
+            })
+            .collect();
+        Grants {
+            domain_admin: self.domain_admin && other.domain_admin,
+            roles,
+        }
+    }
+
     /// Whether the role held in `organization` is at least `role`.
     pub fn at_least(&self, organization: &str, role: Role) -> bool {
         self.role_in(organization).is_some_and(|held| held >= role)
@@ -201,6 +222,34 @@ pub fn check_password(field: &str, password: &str) -> Result<(), FieldError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grants_within_others_keep_the_lesser_of_each() {
+        let admin = Grants {
+            domain_admin: true,
+            roles: BTreeMap::new(),
+        };
+        let publisher = Grants {
+            domain_admin: false,
+            roles: BTreeMap::from([("acme".to_owned(), Role::Publisher)]),
+        };
+        let editor_here_and_there = Grants {
+            domain_admin: false,
+            roles: BTreeMap::from([
+                ("acme".to_owned(), Role::Editor),
+                ("globex".to_owned(), Role::Admin),
+            ]),
+        };
+        // A domain admin's token acting as acme's publisher: acme's publisher, no more.
+        assert_eq!(publisher.within(&admin), publisher);
+        assert_eq!(admin.within(&publisher), publisher);
+        let both = publisher.within(&editor_here_and_there);
+        assert!(!both.domain_admin);
+        assert_eq!(
+            both.roles,
+            BTreeMap::from([("acme".to_owned(), Role::Editor)])
+        );
+    }
 
     #[test]
     fn roles_are_ordered_and_a_domain_admin_is_admin_everywhere() {

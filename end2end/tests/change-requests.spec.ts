@@ -1,18 +1,29 @@
 // A change to LIVE under review, in the browser: acme's editor proposes a change to a LIVE
 // tenant's config from its editor and sees the impact; acme's publisher comments and approves;
 // the editor edits the request, which voids the approval; the publisher approves again and
-// applies it; it is published, and history shows the request. On the server whose domain the
-// journeys change, whose demo puts LIVE under review.
+// applies it; it is published, and history shows the request. On a server of its own, with the
+// demo as `strata demo` loads it (LIVE under review).
 import { Browser, Page } from '@playwright/test';
-import { test, expect, hydrated, screenshot, editedURL } from './fixtures';
+import { test, expect, hydrated, screenshot, reviewedURL } from './fixtures';
 
-test.use({ baseURL: editedURL });
+test.use({ baseURL: reviewedURL });
 
 const PASSWORD = process.env.STRATA_E2E_PASSWORD ?? '';
 
+/** What went wrong in the browsers this test opens: console errors and warnings, uncaught
+ * exceptions, failed requests (as the `page` fixture checks of its own page). */
+const problems: string[] = [];
+
 async function signedIn(browser: Browser, user: string, name: string): Promise<Page> {
-  const context = await browser.newContext({ baseURL: editedURL, storageState: { cookies: [], origins: [] } });
+  const context = await browser.newContext({ baseURL: reviewedURL, storageState: { cookies: [], origins: [] } });
   const page = await context.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`${user}: console ${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`${user}: uncaught: ${e.message}`));
+  page.on('response', (r) => {
+    if (r.status() >= 400) problems.push(`${user}: HTTP ${r.status()} for ${r.url()}`);
+  });
   await page.goto('/sign-in');
   await page.getByLabel('User name').fill(user);
   await page.getByLabel('Password').fill(PASSWORD);
@@ -30,24 +41,24 @@ test('an editor proposes a LIVE change, a publisher reviews and approves it, and
   await expect(editor.getByRole('heading', { level: 1 })).toHaveText('Tenants');
   await editor.getByRole('link', { name: 'acme-berlin', exact: true }).first().click();
   await expect(editor.getByRole('heading', { level: 1 })).toContainText('acme-berlin');
-  await editor.getByRole('link', { name: 'Override for this tenant' }).first().click();
+  await editor.locator('a[href="/configs/web-api/tenant/acme-berlin"]').first().click();
   await expect(editor).toHaveURL(/\/configs\/web-api\/tenant\/acme-berlin$/);
   await expect(editor.getByTestId('reviewed')).toContainText('live-review');
   await editor.getByTestId('tab-raw').click();
   const raw = editor.getByTestId('raw');
   const config = JSON.parse(await raw.inputValue());
-  config.log_level = 'warn';
+  config.log_level = 'debug';
   await raw.fill(JSON.stringify(config, null, 2));
   await editor.getByTestId('preview').click();
   await expect(editor.getByTestId('impact-summary')).toContainText("1 tenant's resolved config changes");
   // Under review, the editor offers no save: only a proposal.
   await expect(editor.getByTestId('save-layer')).toHaveCount(0);
-  await editor.getByLabel('What does this change, and why?').fill('Quieter logs for Berlin — "warn" </textarea><script>');
+  await editor.getByLabel('What does this change, and why?').fill('More logs for Berlin — "debug" </textarea><script>');
   await editor.getByLabel('More for the reviewers (optional)').fill('Berlin’s logs fill the disk.\nSee the ops channel.');
   await editor.getByTestId('propose-layer').click();
   await expect(editor).toHaveURL(/\/change-requests\/\d+$/);
   const requestURL = new URL(editor.url()).pathname;
-  await expect(editor.getByTestId('request-title')).toContainText('Quieter logs for Berlin — "warn" </textarea><script>');
+  await expect(editor.getByTestId('request-title')).toContainText('More logs for Berlin — "debug" </textarea><script>');
   await expect(editor.getByTestId('request-state')).toHaveText('open');
   await expect(editor.getByTestId('approved-by')).toContainText('nobody yet');
   await expect(editor.getByTestId('needs')).toContainText('1 approval from a publisher');
@@ -60,7 +71,7 @@ test('an editor proposes a LIVE change, a publisher reviews and approves it, and
   await expect(publisher.getByTestId('reviews-waiting')).toHaveText('1');
   await publisher.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: /Change requests/ }).click();
   await expect(publisher.getByRole('heading', { level: 1 })).toHaveText('Change requests');
-  await publisher.getByTestId('requests').getByRole('link', { name: /Quieter logs/ }).click();
+  await publisher.getByTestId('requests').getByRole('link', { name: /More logs/ }).click();
   await expect(publisher).toHaveURL(new RegExp(`${requestURL}$`));
   await expect(publisher.getByTestId('write')).toContainText('/log_level');
   await publisher.getByTestId('comment').fill('Why not "error"? 🤔');
@@ -100,9 +111,10 @@ test('an editor proposes a LIVE change, a publisher reviews and approves it, and
   await expect(publisher.getByRole('heading', { level: 1 })).toHaveText('Publications');
   await publisher.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'History' }).click();
   await expect(publisher.getByRole('heading', { level: 1 })).toContainText('History');
-  await expect(publisher.getByText(/change request #\d+: Quieter logs for Berlin/).first()).toBeVisible();
+  await expect(publisher.getByText(/change request #\d+: More logs for Berlin/).first()).toBeVisible();
   await editor.goto('/configs/web-api/tenant/acme-berlin');
   await hydrated(editor);
   await editor.getByTestId('tab-raw').click();
   expect(JSON.parse(await editor.getByTestId('raw').inputValue()).log_level).toBe('error');
+  expect(problems, 'the browser consoles stay clean').toEqual([]);
 });

@@ -63,3 +63,7 @@ export const demoURL = server('STRATA_DEMO_URL');
  * revisions the reading tests check stay as the demo made them). */
 export const editedURL = server('STRATA_EDITED_URL');
 
+/** The demo as `strata demo` loads it, LIVE under review, with acme's editor (eda) and publisher
+ * (pia): for the change-request journey. */
+export const reviewedURL = server('STRATA_REVIEWED_URL');
+

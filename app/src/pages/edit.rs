@@ -320,13 +320,20 @@ fn EntityForm(
     });
     let ask_review = move |_| {
         let document = checked.with(|(draft, _)| draft.to_string());
+        // The reason is the request's title, shortened to a title's length; said whole in its
+        // description.
+        let reason = reason.get_untracked();
+        let mut title: String = reason.chars().take(120).collect();
+        if title.len() < reason.len() {
+            title = format!("{}…", reason.chars().take(119).collect::<String>());
+        }
         propose.dispatch(ProposeEntity {
             kind,
             creating,
             version: form.version.get_untracked(),
             document,
-            title: reason.get_untracked(),
-            description: String::new(),
+            title,
+            description: reason,
         });
     };
 
@@ -334,6 +341,7 @@ fn EntityForm(
         ev.prevent_default();
         form.attempted.set(true);
         refused.set(None);
+        review.set(None);
         if errors.with(Vec::is_empty) {
             asking.set(true);
         }

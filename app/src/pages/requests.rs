@@ -178,6 +178,13 @@ fn Review(view: RequestView, reload: Callback<()>) -> impl IntoView {
         .map(|w| RwSignal::new(w.edited.clone()))
         .collect();
     let parts = StoredValue::new(new_parts.clone());
+    // A deletion has nothing to edit.
+    let deletes = StoredValue::new(
+        writes
+            .iter()
+            .map(|w| w.operation == "delete")
+            .collect::<Vec<_>>(),
+    );
     let save_edit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         edit.dispatch(EditRequest {
@@ -253,7 +260,7 @@ fn Review(view: RequestView, reload: Callback<()>) -> impl IntoView {
                     <label for="request-description-input">"Description"</label>
                     <textarea id="request-description-input" rows="3" prop:value=move || new_description.get() on:input=move |ev| new_description.set(event_target_value(&ev))></textarea>
                 </div>
-                {parts.get_value().into_iter().enumerate().map(|(i, part)| view! {
+                {parts.get_value().into_iter().enumerate().filter(|(i, _)| deletes.with_value(|d| !d[*i])).map(|(i, part)| view! {
                     <div class="form-field">
                         <label for=format!("request-write-{i}")>{format!("Write {} as JSON", i + 1)}</label>
                         <CodeText text=part.get_untracked() attr:id=format!("request-write-{i}") attr:rows="10" attr:data-testid=format!("request-write-{i}")

@@ -1,11 +1,12 @@
 //! No way around a policy. Every change set passes [`Needs::of`] before it commits: the
 //! configs its writes change — before the writes and after them, so a tenant moved off a tier
 //! or a deployable dropped from a product counts where it was — matched against the active
-//! approval policies. A change set that is not a change request's, approved as the policies
-//! ask, is refused, whichever path made it: the console, the API, the command line, an
-//! import, a roll back or a restore.
+//! approval policies in force when it began (a policy it writes counts as it stood before;
+//! writing a policy is guarded by the policies of its tier). A change set that is not a change
+//! request's, approved as the policies ask, is refused, whichever path made it: the console,
+//! the API, the command line, an import, a roll back or a restore.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -16,7 +17,7 @@ use strata_domain::names::{DeployableName, TierName};
 use strata_domain::rules::EntityState;
 
 use crate::StoreError;
-use crate::entity::fetch_all;
+use crate::entity::{Entity, fetch_all};
 use crate::resolution::{Proposed, Target, Touch, affected};
 
 /// A change request's approvals, carried by the change set that applies it.
@@ -71,10 +72,42 @@ impl Needs {
         after: &BTreeSet<Target>,
         owners: &BTreeSet<String>,
     ) -> Result<Needs, StoreError> {
-        let policies: Vec<ApprovalPolicy> = fetch_all::<ApprovalPolicy>(conn)
+        // The policies in force when the change set began: those it writes are judged as
+        // they stood before it, so disabling a policy and writing under it in one change set
+        // does not get past it, and a policy written with what it covers (an import into an
+        // empty domain) asks nothing of that change set.
+        let mut in_force: BTreeMap<String, ApprovalPolicy> = fetch_all::<ApprovalPolicy>(conn)
             .await?
             .into_iter()
-            .map(|p| p.item)
+            .map(|p| (p.item.name.to_string(), p.item))
+            .collect();
+        // Tiers whose policies the change set writes: a policy is guarded by the policies of
+        // its tier.
+        let mut policy_tiers: BTreeSet<TierName> = BTreeSet::new();
+        for record in records.iter().filter(|r| r.kind == ApprovalPolicy::KIND) {
+            let parse = |image: &Option<Value>| {
+                image
+                    .clone()
+                    .map(serde_json::from_value::<ApprovalPolicy>)
+                    .transpose()
+                    .map_err(|e| StoreError::corrupt(format!("a written approval policy: {e}")))
+            };
+            let (before, after) = (parse(&record.before)?, parse(&record.after)?);
+            policy_tiers.extend(before.iter().chain(after.iter()).map(|p| p.tier.clone()));
+            let Some(name) = before
+                .as_ref()
+                .or(after.as_ref())
+                .map(|p| p.name.to_string())
+            else {
+                continue;
+            };
+            match before {
+                Some(before) => in_force.insert(name, before),
+                None => in_force.remove(&name),
+            };
+        }
+        let policies: Vec<ApprovalPolicy> = in_force
+            .into_values()
             .filter(|p| p.state == EntityState::Active)
             .collect();
         if policies.is_empty() {
@@ -130,10 +163,12 @@ impl Needs {
             owners: owners.clone(),
         };
         for policy in policies {
+            // Named without a tenant: whoever sees the request may not see every tenant the
+            // change reaches.
             let example = configs
                 .clone()
                 .find(|t| policy.covers(&covered(t)))
-                .map(ToString::to_string)
+                .map(|t| format!("deployable {} on tier {}", t.deployable, t.tier))
                 .or_else(|| {
                     presences
                         .iter()
@@ -145,6 +180,10 @@ impl Needs {
                             })
                         })
                         .map(|(t, d)| format!("deployable {d} on tier {t}"))
+                })
+                .or_else(|| {
+                    (policy.state == EntityState::Active && policy_tiers.contains(&policy.tier))
+                        .then(|| format!("the approval policies of tier {}", policy.tier))
                 });
             let Some(example) = example else {
                 continue;

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::{AnyConnection, Row};
-use strata_domain::access::{Action, Person, Scope};
+use strata_domain::access::{Action, Grants, Person, Scope};
 use strata_domain::change_request::{
     ProposedWrite, RequestEvent, RequestState, check_text, check_title, check_writes, content_hash,
 };
@@ -17,6 +17,7 @@ use strata_domain::deployable::Deployable;
 use strata_domain::kind::Kind;
 use strata_domain::layer::{ConfigLayer, Layer};
 use strata_domain::names::DeployableName;
+use strata_domain::token::TokenScope;
 use strata_domain::with_kind;
 
 use crate::access::Actor;
@@ -84,6 +85,8 @@ pub enum RequestFilter {
     WaitingForMe,
     /// The actor's own.
     Mine,
+    /// The actor's own that are still open.
+    MineOpen,
     /// In one state.
     In(RequestState),
 }
@@ -506,17 +509,33 @@ impl Store {
                 e => at_write(i, e),
             })?;
         }
+        if change.recorded() == 0 {
+            return Err(StoreError::invalid(
+                "/writes",
+                format!(
+                    "change request #{} changes nothing now: what it writes is already so; \
+                     withdraw it",
+                    request.id
+                ),
+            ));
+        }
         let revision = change.revision();
         let conn = change.conn().await?;
-        sqlx::query(
+        // Still open, still this content: a rejection, withdrawal or edit that committed since
+        // it was read above (they do not wait for the write lock) wins, and nothing applies.
+        let done = sqlx::query(
             "UPDATE change_requests SET state = 'applied', applied_revision = $1, updated_ms = $2 \
-             WHERE id = $3",
+             WHERE id = $3 AND state = 'open' AND content_hash = $4",
         )
         .bind(revision)
         .bind(now_ms())
         .bind(request.id)
+        .bind(&request.content_hash)
         .execute(&mut *conn)
         .await?;
+        if done.rows_affected() == 0 {
+            return Err(changed_meanwhile(request.id));
+        }
         append(
             conn,
             request.id,
@@ -531,44 +550,88 @@ impl Store {
         .await
     }
 
-    /// The people who approved the request's current content and may still approve: each
-    /// counted once, the author never, one who is no longer allowed to sign in not at all.
+    /// The people who approved the request's current content and still stand by it: for each
+    /// person, their latest verdict on that content is an approval (an approval followed by a
+    /// request for changes is taken back). Each counted once, the author never, one who may no
+    /// longer sign in not at all; an approval given through a token counts with what the token
+    /// may do now (within its maker's rights), and not once it is revoked or expired.
     pub(crate) async fn approvers(
         &self,
         request: &ChangeRequest,
     ) -> Result<Vec<Person>, StoreError> {
-        let names: Vec<String> = sqlx::query_scalar(
-            "SELECT DISTINCT person FROM change_request_events \
-             WHERE request = $1 AND event = 'approved' AND content_hash = $2 ORDER BY person",
+        let rows = sqlx::query(
+            "SELECT person, actor, event FROM change_request_events \
+             WHERE request = $1 AND content_hash = $2 \
+             AND event IN ('approved', 'changes_requested', 'rejected') ORDER BY seq",
         )
         .bind(request.id)
         .bind(&request.content_hash)
         .fetch_all(&self.pool)
         .await?;
+        let mut latest: BTreeMap<String, (String, String)> = BTreeMap::new();
+        for row in rows {
+            let person: String = row.try_get("person")?;
+            latest.insert(person, (row.try_get("actor")?, row.try_get("event")?));
+        }
         let mut people = Vec::new();
-        for name in names.into_iter().filter(|n| *n != request.author) {
-            if let Some(person) = self.signed_in_person(&name).await? {
-                people.push(person);
+        for (name, (actor, event)) in latest {
+            if event != RequestEvent::Approved.as_str() || name == request.author {
+                continue;
             }
+            let Some(mut person) = self.signed_in_person(&name).await? else {
+                continue;
+            };
+            if let Some(token) = actor.strip_prefix("token:") {
+                match self.token_grants(token).await? {
+                    Some(grants) => person.grants = grants.within(&person.grants),
+                    None => continue,
+                }
+            }
+            people.push(person);
         }
         Ok(people)
     }
 
-    /// Who stands behind `actor`: a person, or for a token the person who made it. Reviews
-    /// and authorship count per person, so a token cannot approve what its maker proposed.
+    /// What the token of `name` may do now: none once it is revoked or expired.
+    async fn token_grants(&self, name: &str) -> Result<Option<Grants>, StoreError> {
+        let row = sqlx::query(
+            "SELECT scope FROM api_tokens WHERE name = $1 AND revoked_at_ms IS NULL \
+             AND expires_at_ms > $2",
+        )
+        .bind(name)
+        .bind(now_ms())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            let scope: String = row.try_get("scope")?;
+            serde_json::from_str::<TokenScope>(&scope)
+                .map(|scope| scope.grants())
+                .map_err(|e| StoreError::corrupt(format!("token {name:?}'s scope: {e}")))
+        })
+        .transpose()
+    }
+
+    /// Who stands behind `actor`: a person, or for a token the person who made it — through
+    /// tokens made by tokens, to the person at the start. Reviews and authorship count per
+    /// person, so no token can approve what the person behind it proposed.
     pub(crate) async fn person_behind(&self, actor: &Actor) -> Result<String, StoreError> {
-        let name = actor.name();
-        match name.strip_prefix("token:") {
-            Some(token) => {
-                let made_by: Option<String> =
-                    sqlx::query_scalar("SELECT created_by FROM api_tokens WHERE name = $1")
-                        .bind(token)
-                        .fetch_optional(&self.pool)
-                        .await?;
-                Ok(made_by.unwrap_or_else(|| name.to_owned()))
+        let mut name = actor.name().to_owned();
+        // A chain is as long as people made it; bounded all the same.
+        for _ in 0..32 {
+            let Some(token) = name.strip_prefix("token:") else {
+                return Ok(name);
+            };
+            let made_by: Option<String> =
+                sqlx::query_scalar("SELECT created_by FROM api_tokens WHERE name = $1")
+                    .bind(token)
+                    .fetch_optional(&self.pool)
+                    .await?;
+            match made_by {
+                Some(made_by) => name = made_by,
+                None => return Ok(name),
             }
-            None => Ok(name.to_owned()),
         }
+        Ok(name)
     }
 
     async fn by_author(
@@ -660,7 +723,7 @@ fn key_of(kind: &str, image: &Value) -> Result<String, StoreError> {
 
 /// The latest version of an entity and whether it exists at it (not deleted); none when it
 /// never existed.
-async fn current_version(
+pub(crate) async fn current_version(
     pool: &sqlx::AnyPool,
     kind: Kind,
     key: &str,

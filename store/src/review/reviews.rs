@@ -17,8 +17,8 @@ use crate::access::{Actor, Reader};
 use crate::resolution::{ConfigViolations, Impact};
 use crate::review::gate::Needs;
 use crate::review::requests::{
-    ChangeRequest, MAX_LISTED, RequestEntry, RequestFilter, append, changed_meanwhile, may_see,
-    not_open,
+    ChangeRequest, MAX_LISTED, RequestEntry, RequestFilter, append, changed_meanwhile,
+    current_version, may_see, not_open,
 };
 use crate::{Store, StoreError, now_ms};
 
@@ -135,6 +135,7 @@ impl Reader<'_> {
                 ("state = 'open' AND author <> $1", Some(person.clone()))
             }
             RequestFilter::Mine => ("author = $1", Some(person.clone())),
+            RequestFilter::MineOpen => ("author = $1 AND state = 'open'", Some(person.clone())),
             RequestFilter::In(state) => ("state = $1", Some(state.as_str().to_owned())),
         };
         // Read in pages until enough visible ones are found, so another organization's many
@@ -215,39 +216,30 @@ impl Reader<'_> {
         let request = self.change_request(id).await?;
         let history = self.request_history(id).await?;
         let open = request.state == RequestState::Open;
-        // What it needs is judged over its writes as the store stands now, whoever reads.
-        let needs = if open {
-            match store
-                .try_writes(&Actor::operator("review"), &request.writes)
-                .await
-            {
-                Ok(trial) => trial.needs,
-                // Writes that no longer apply (a stale version): the needs judged last.
-                Err(_) => request.needs.clone(),
-            }
-        } else {
-            request.needs.clone()
-        };
+        // What it needs as judged when its content last changed: judging it again would try
+        // its writes under the write lock on every view. Applying it judges it anew.
+        let needs = request.needs.clone();
         let approvers = store.approvers(&request).await?;
         let approved_by = approvers.iter().map(|a| a.name.clone()).collect();
         let unmet = needs.unmet(&approvers);
         let mut stale = Vec::new();
         if open {
             for write in &request.writes {
-                let current: Option<i64> = sqlx::query_scalar(
-                    "SELECT MAX(entity_version) FROM changes WHERE entity_kind = $1 \
-                     AND entity_key = $2",
-                )
-                .bind(write.kind.name())
-                .bind(&write.key)
-                .fetch_one(&store.pool)
-                .await?;
-                if current != write.base_version {
+                let current = current_version(&store.pool, write.kind, &write.key).await?;
+                // A creation is stale once the entity exists; an edit or deletion once its
+                // version moved on.
+                let moved = match (write.base_version, current) {
+                    (None, Some((_, exists))) => exists,
+                    (None, None) => false,
+                    (Some(base), Some((now, _))) => base != now,
+                    (Some(_), None) => true,
+                };
+                if moved {
                     stale.push(StaleWrite {
                         kind: write.kind.name().to_owned(),
                         key: write.key.clone(),
                         base_version: write.base_version,
-                        current_version: current,
+                        current_version: current.map(|(version, _)| version),
                     });
                 }
             }
@@ -350,7 +342,9 @@ impl Reader<'_> {
             .filter(|v| readable(v.target.product.as_str()))
             .cloned()
             .collect();
-        if first.len() != impact.violations.first.len() {
+        // Counts over every organization's configs are a domain admin's to see.
+        if !self.actor().may(Action::Change, &Scope::Domain) {
+            impact.unchanged = 0;
             impact.violations = ConfigViolations {
                 total: first.len(),
                 first,

@@ -45,6 +45,14 @@ struct People {
 }
 
 async fn reviewed_domain(store: &Store) -> People {
+    reviewed_domain_with(store, async |_| Ok(())).await
+}
+
+/// The same, with `before` written before LIVE is put under review.
+async fn reviewed_domain_with(
+    store: &Store,
+    before: impl AsyncFnOnce(&mut strata_store::changes::ChangeSet) -> Result<(), StoreError>,
+) -> People {
     seed(store).await;
     let root = Actor::operator("root");
     let mut change = store.begin(&root, "another organization").await.unwrap();
@@ -61,6 +69,7 @@ async fn reviewed_domain(store: &Store) -> People {
         .await
         .unwrap();
     change.commit().await.unwrap();
+    commit(store, before).await.unwrap();
     commit(store, async |change| change.create(live_review()).await)
         .await
         .unwrap();
@@ -119,7 +128,15 @@ async fn a_covered_write_is_refused_by_every_store_call_and_an_uncovered_one_app
             message.contains("tier LIVE needs 1 approval from a publisher"),
             "{message}"
         );
-        assert!(message.contains("tenant acme-eu"), "{message}");
+        assert!(
+            message.contains("deployable web-api on tier LIVE"),
+            "{message}"
+        );
+        // Named without a tenant: whoever sees the refusal may not see every tenant reached.
+        assert!(
+            !message.contains("acme-eu") && !message.contains("globex"),
+            "{message}"
+        );
         assert!(
             message.contains("POST /api/v1/change-requests"),
             "{message}"
@@ -158,12 +175,63 @@ async fn a_covered_write_is_refused_by_every_store_call_and_an_uncovered_one_app
             })
             .await
             .unwrap();
-        // A disabled policy asks for nothing.
+        // The policy guards itself: turning it off is a change to LIVE's review, refused
+        // directly — and with a write under it in the same change set, the write is judged by
+        // the policy as it stood when the change set began.
         let mut off = live_review();
         off.state = EntityState::Disabled;
-        commit(store, async |change| change.update(1, off.clone()).await)
+        let alone = commit(store, async |change| change.update(1, off.clone()).await).await;
+        refused_for_approval(alone.unwrap_err());
+        let together = commit(store, async |change| {
+            change.update(1, off.clone()).await?;
+            change.create(eu.clone()).await
+        })
+        .await;
+        refused_for_approval(together.unwrap_err());
+        // Through a request, a domain admin's proposal approved by another: an organization's
+        // publisher does not qualify for what the domain shares.
+        let (dora, dan) = (
+            domain_admin(store, "dora").await,
+            domain_admin(store, "dan").await,
+        );
+        let write = ProposedWrite {
+            kind: Kind::ApprovalPolicy,
+            key: "live-review".into(),
+            base_version: Some(1),
+            image: Some(serde_json::to_value(&off).unwrap()),
+        };
+        let request = store
+            .propose(&dora, "Pause reviews", "", vec![write])
             .await
             .unwrap();
+        assert_eq!(request.needs.policies.len(), 1, "{:?}", request.needs);
+        let publisher = store
+            .review_request(
+                &people.publisher,
+                request.id,
+                Verdict::Approve,
+                &request.content_hash,
+                "",
+                None,
+                None,
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(publisher, StoreError::Forbidden(_)), "{publisher}");
+        store
+            .review_request(
+                &dan,
+                request.id,
+                Verdict::Approve,
+                &request.content_hash,
+                "",
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+        store.apply_request(&dora, request.id).await.unwrap();
+        // A disabled policy asks for nothing.
         commit(store, async |change| change.create(eu.clone()).await)
             .await
             .unwrap();
@@ -389,14 +457,8 @@ async fn a_request_is_reviewed_by_who_may_approved_by_content_and_applied_once()
 #[tokio::test]
 async fn a_stale_request_is_rebased_with_a_merge_and_applied_whole_or_not_at_all() {
     on_each_backend(async |_, _, store| {
-        let p = reviewed_domain(store).await;
-        // Two tenant layers exist already, written while the policy was off (turning it off
-        // in the same change set would not do: the policy is judged as the change set leaves
-        // it).
-        let mut off = live_review();
-        off.state = EntityState::Disabled;
-        commit(store, async |change| {
-            change.update(1, off.clone()).await?;
+        // Two tenant layers exist already, written before LIVE was put under review.
+        let p = reviewed_domain_with(store, async |change| {
             change
                 .create(layer(
                     "web-api",
@@ -407,38 +469,13 @@ async fn a_stale_request_is_rebased_with_a_merge_and_applied_whole_or_not_at_all
             change
                 .create(layer(
                     "web-api",
-                    tenant_scope("globex-one"),
-                    json!({"rate_limit": 1}),
-                ))
-                .await?;
-            change.update(2, live_review()).await
-        })
-        .await
-        .unwrap_err();
-        commit(store, async |change| change.update(1, off.clone()).await)
-            .await
-            .unwrap();
-        commit(store, async |change| {
-            change
-                .create(layer(
-                    "web-api",
-                    tenant_scope("acme-eu"),
-                    json!({"rate_limit": 1, "database": {"port": 1}}),
-                ))
-                .await?;
-            change
-                .create(layer(
-                    "web-api",
-                    tenant_scope("globex-one"),
+                    tenant_scope("acme-us"),
                     json!({"rate_limit": 1}),
                 ))
                 .await
+                .map(drop)
         })
-        .await
-        .unwrap();
-        commit(store, async |change| change.update(2, live_review()).await)
-            .await
-            .unwrap();
+        .await;
         let eu = |config: Value| ProposedWrite {
             base_version: Some(1),
             ..tenant_layer("acme-eu", config)
@@ -537,7 +574,10 @@ async fn a_stale_request_is_rebased_with_a_merge_and_applied_whole_or_not_at_all
                         base_version: Some(3),
                         ..tenant_layer("acme-eu", json!({"rate_limit": 3}))
                     },
-                    tenant_layer("acme-us", json!({"rate_limit": 3})),
+                    ProposedWrite {
+                        base_version: Some(1),
+                        ..tenant_layer("acme-us", json!({"rate_limit": 3}))
+                    },
                 ],
             )
             .await
@@ -583,8 +623,13 @@ async fn a_stale_request_is_rebased_with_a_merge_and_applied_whole_or_not_at_all
         let us = store
             .as_operator()
             .get::<ConfigLayer>("web-api/tenant/acme-us")
-            .await;
-        assert!(matches!(us, Err(StoreError::NotFound { .. })), "{us:?}");
+            .await
+            .unwrap();
+        assert_eq!(
+            us.item.config,
+            json!({"rate_limit": 1}),
+            "nothing of the request applied"
+        );
         let request = store
             .as_actor(&p.editor)
             .change_request(both.id)
@@ -649,6 +694,244 @@ async fn a_token_reviews_as_the_person_who_made_it_and_a_rejection_is_final() {
         assert!(after.to_string().contains("rejected, not open"), "{after}");
         assert!(store.apply_request(&p.editor, request.id).await.is_err());
         let _ = p.viewer;
+    })
+    .await;
+}
+
+/// A person who is a domain admin, as the console's session gives them.
+async fn domain_admin(store: &Store, name: &str) -> Actor {
+    let user = strata_store::access::NewUser {
+        domain_admin: true,
+        ..new_user(name, PASSWORD)
+    };
+    store
+        .add_user(&Actor::operator("root"), user)
+        .await
+        .unwrap();
+    Actor::Person(store.signed_in_person(name).await.unwrap().unwrap())
+}
+
+#[tokio::test]
+async fn a_review_through_tokens_counts_as_the_person_at_the_start_and_as_far_as_the_token_goes() {
+    on_each_backend(async |_, _, store| {
+        let p = reviewed_domain(store).await;
+        let alice = person(store, "alice", Some(Role::Admin)).await;
+        let acting = |name, role| strata_store::access::NewToken {
+            name,
+            scope: strata_domain::token::TokenScope::Act {
+                organization: "acme".into(),
+                role,
+            },
+            days: 7,
+        };
+        // alice makes a token, and with it a second token, which proposes.
+        store
+            .create_token(&alice, acting("first", Role::Admin))
+            .await
+            .unwrap();
+        let first = Actor::Person(strata_domain::access::Person {
+            name: "token:first".into(),
+            display_name: "token first".into(),
+            grants: strata_domain::token::TokenScope::Act {
+                organization: "acme".into(),
+                role: Role::Admin,
+            }
+            .grants(),
+        });
+        store
+            .create_token(&first, acting("second", Role::Editor))
+            .await
+            .unwrap();
+        let second = Actor::Person(strata_domain::access::Person {
+            name: "token:second".into(),
+            display_name: "token second".into(),
+            grants: strata_domain::token::TokenScope::Act {
+                organization: "acme".into(),
+                role: Role::Editor,
+            }
+            .grants(),
+        });
+        let request = store
+            .propose(
+                &second,
+                "Through two tokens",
+                "",
+                vec![tenant_layer("acme-eu", json!({"rate_limit": 2}))],
+            )
+            .await
+            .unwrap();
+        assert_eq!(request.author, "alice");
+        let own = store
+            .review_request(
+                &alice,
+                request.id,
+                Verdict::Approve,
+                &request.content_hash,
+                "",
+                None,
+                None,
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(own, StoreError::Forbidden(_)), "{own}");
+
+        // On erin's request, alice's approval through a token she made counts as hers, while
+        // the token works.
+        let request = store
+            .propose(
+                &p.editor,
+                "Erin's",
+                "",
+                vec![tenant_layer("acme-us", json!({"rate_limit": 2}))],
+            )
+            .await
+            .unwrap();
+        store
+            .create_token(&alice, acting("alice-bot", Role::Publisher))
+            .await
+            .unwrap();
+        let bot = Actor::Person(strata_domain::access::Person {
+            name: "token:alice-bot".into(),
+            display_name: "token alice-bot".into(),
+            grants: strata_domain::token::TokenScope::Act {
+                organization: "acme".into(),
+                role: Role::Publisher,
+            }
+            .grants(),
+        });
+        store
+            .review_request(
+                &bot,
+                request.id,
+                Verdict::Approve,
+                &request.content_hash,
+                "",
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+        let review = store
+            .as_actor(&p.editor)
+            .request_review(request.id)
+            .await
+            .unwrap();
+        assert_eq!(review.approved_by, ["alice"]);
+        store.revoke_token(&alice, "alice-bot").await.unwrap();
+        let review = store
+            .as_actor(&p.editor)
+            .request_review(request.id)
+            .await
+            .unwrap();
+        assert!(
+            review.approved_by.is_empty(),
+            "a revoked token's approval counts: {review:?}"
+        );
+        let _ = p.viewer;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_request_for_changes_takes_an_approval_back() {
+    on_each_backend(async |_, _, store| {
+        let p = reviewed_domain(store).await;
+        let request = store
+            .propose(
+                &p.editor,
+                "A change",
+                "",
+                vec![tenant_layer("acme-eu", json!({"rate_limit": 2}))],
+            )
+            .await
+            .unwrap();
+        let hash = request.content_hash.clone();
+        store
+            .review_request(
+                &p.publisher,
+                request.id,
+                Verdict::Approve,
+                &hash,
+                "",
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+        store
+            .review_request(
+                &p.publisher,
+                request.id,
+                Verdict::RequestChanges,
+                &hash,
+                "Wait: 2 is too low.",
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+        let review = store
+            .as_actor(&p.editor)
+            .request_review(request.id)
+            .await
+            .unwrap();
+        assert!(review.approved_by.is_empty(), "{review:?}");
+        let refused = store
+            .apply_request(&p.editor, request.id)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(refused, StoreError::ApprovalRequired { .. }),
+            "{refused}"
+        );
+        // Approving again counts again.
+        store
+            .review_request(
+                &p.publisher,
+                request.id,
+                Verdict::Approve,
+                &hash,
+                "",
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+        store.apply_request(&p.editor, request.id).await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_policy_written_with_what_it_covers_asks_nothing_of_that_change_set() {
+    on_each_backend(async |_, _, store| {
+        // An import into an empty domain carries its policies and what they cover at once:
+        // nothing was under review before it.
+        seed(store).await;
+        commit(store, async |change| {
+            change.create(live_review()).await?;
+            change
+                .create(layer(
+                    "web-api",
+                    tenant_scope("acme-eu"),
+                    json!({"rate_limit": 2}),
+                ))
+                .await
+        })
+        .await
+        .unwrap();
+        // From then on it is in force.
+        let refused = commit(store, async |change| {
+            change
+                .create(layer(
+                    "web-api",
+                    tier_scope("LIVE"),
+                    json!({"rate_limit": 3}),
+                ))
+                .await
+        })
+        .await;
+        refused_for_approval(refused.unwrap_err());
     })
     .await;
 }
