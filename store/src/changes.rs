@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use sqlx::{Any, AnyConnection, Row, Transaction};
 
 use strata_domain::access::{Action, Scope};
+use strata_domain::kind::Kind;
 use strata_domain::rules::Versioned;
 
 use crate::access::Actor;
@@ -22,7 +23,7 @@ use crate::error::VersionStamp;
 use crate::metrics::{CommitOutcome, StoreMetrics};
 use crate::pending::{Pending, PendingRow};
 use crate::resolution::{self, ConfigViolations, Proposed, Touch};
-use crate::review::gate::{Approval, Needs, Record};
+use crate::review::gate::{self, Approval, Needs, Record};
 use crate::seen::{Reads, Seen};
 use crate::{Store, StoreError, now_ms};
 
@@ -65,6 +66,8 @@ pub struct ChangeSet {
     owners: BTreeSet<String>,
     /// The approvals of the change request this change set applies, if it applies one.
     approval: Option<Approval>,
+    /// Whether the writes so far wrote an approval policy.
+    wrote_policy: bool,
 }
 
 impl Store {
@@ -136,6 +139,7 @@ impl Store {
             metrics: self.metrics().clone(),
             owners: BTreeSet::new(),
             approval: None,
+            wrote_policy: false,
         })
     }
 }
@@ -356,6 +360,7 @@ impl ChangeSet {
             None => String::new(),
         };
         self.owners.insert(organization.clone());
+        self.wrote_policy |= entry.kind == Kind::ApprovalPolicy.name();
         let before = entry.before.map(Value::to_string);
         let after = entry.after.map(Value::to_string);
         let hash = chain_hash(
@@ -540,8 +545,14 @@ impl ChangeSet {
             return Err(StoreError::Unresolvable(violations));
         }
         // No write path goes around an approval policy: judged here, where every one ends.
-        let records = self.records().await?;
-        let needs = Needs::of(&mut self.tx, &records, &touched, &targets, &self.owners).await?;
+        // Where none is in force and none is written, there is nothing to judge, and the
+        // writes' records (an import's are many) are not read back.
+        let needs = if self.wrote_policy || gate::any_in_force(&mut self.tx).await? {
+            let records = self.records().await?;
+            Needs::of(&mut self.tx, &records, &touched, &targets, &self.owners).await?
+        } else {
+            Needs::default()
+        };
         let refusal = match &self.approval {
             None => needs.refusal(),
             Some(approval) => {

@@ -62,6 +62,16 @@ pub(crate) struct Record {
     pub after: Option<Value>,
 }
 
+/// Whether any approval policy is active: where none is (and a change set writes none),
+/// nothing needs judging.
+pub(crate) async fn any_in_force(conn: &mut AnyConnection) -> Result<bool, StoreError> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM approval_policies WHERE state = 'active' LIMIT 1")
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(found.is_some())
+}
+
 impl Needs {
     /// What the change set whose writes are `records`, touching `touched` (whose configs after
     /// the writes are `after`), needs: read in the change set's own transaction.
