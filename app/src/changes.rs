@@ -332,7 +332,7 @@ mod server {
             },
             // Every other kind the console edits is keyed by its `name`.
             e @ StoreError::Duplicate { .. } => invalid("/name", e.to_string()),
-            StoreError::ApprovalRequired { message, .. } => SaveOutcome::NeedsReview(message),
+            StoreError::ApprovalRequired { need, .. } => SaveOutcome::NeedsReview(need),
             e @ StoreError::NotFound { .. } => SaveOutcome::Refused {
                 message: format!("Refused: {e}. Nothing was written."),
                 details: Vec::new(),

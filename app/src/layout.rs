@@ -96,7 +96,12 @@ pub fn Frame(children: Children) -> impl IntoView {
                         </li>
                     }).collect_view()}
                     <li>
-                        <A href="/change-requests" on:click=move |_| set_menu_open.set(false)>
+                        // To the list its count is of: waiting for one's review, else one's own.
+                        <A href=move || match overview.get().and_then(Result::ok) {
+                                Some(o) if o.requests.waiting == 0 && o.requests.mine_open > 0 => "/change-requests?list=mine".to_owned(),
+                                _ => "/change-requests".to_owned(),
+                            }
+                            on:click=move |_| set_menu_open.set(false)>
                             "Change requests"
                             <Transition fallback=|| ()>
                                 {move || overview.get().and_then(Result::ok).map(|o| {

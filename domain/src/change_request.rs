@@ -117,7 +117,14 @@ impl RequestEvent {
     pub fn words(self) -> &'static str {
         match self {
             RequestEvent::ChangesRequested => "requested changes",
-            other => other.as_str(),
+            RequestEvent::Withdrawn => "withdrew it",
+            RequestEvent::Rejected => "rejected it",
+            RequestEvent::Applied => "applied it",
+            RequestEvent::Proposed => "proposed it",
+            RequestEvent::Approved => "approved",
+            RequestEvent::Edited => "edited it",
+            RequestEvent::Rebased => "rebased it",
+            RequestEvent::Commented => "commented",
         }
     }
 }

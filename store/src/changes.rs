@@ -560,6 +560,7 @@ impl ChangeSet {
                     .unmet(&approval.approvers)
                     .map(|unmet| StoreError::ApprovalRequired {
                         policy: needs.policies[0].policy.clone(),
+                        need: unmet.clone(),
                         message: format!("not approved as its policies ask: {unmet}"),
                     })
             }

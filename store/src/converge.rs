@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use strata_domain::approval_policy::ApprovalPolicy;
 use strata_domain::deployable::Deployable;
 use strata_domain::kind::Kind;
 use strata_domain::layer::ConfigLayer;
@@ -152,6 +153,9 @@ async fn converge(
     let tier_deployables = parse_wanted::<TierDeployable>(target, source)?;
     let tenants = parse_wanted::<Tenant>(target, source)?;
     let layers = parse_wanted::<ConfigLayer>(target, source)?;
+    let policies = parse_wanted::<ApprovalPolicy>(target, source)?;
+    // Policies first and last: they refer to tiers, products and deployables.
+    remove_missing::<ApprovalPolicy>(change, target, mode, source).await?;
     remove_missing::<ConfigLayer>(change, target, mode, source).await?;
     remove_missing::<Tenant>(change, target, mode, source).await?;
     remove_missing::<TierDeployable>(change, target, mode, source).await?;
@@ -166,6 +170,7 @@ async fn converge(
     write_wanted(change, tier_deployables, mode, source).await?;
     write_wanted(change, tenants, mode, source).await?;
     write_wanted(change, layers, mode, source).await?;
+    write_wanted(change, policies, mode, source).await?;
     Ok(())
 }
 

@@ -47,7 +47,12 @@ pub enum StoreError {
     /// The change needs approval under an approval policy before it applies: proposed as a
     /// change request, approved, then applied.
     #[error("{message}")]
-    ApprovalRequired { policy: String, message: String },
+    ApprovalRequired {
+        policy: String,
+        /// What it needs, in words, without how to propose (for the console's forms).
+        need: String,
+        message: String,
+    },
     /// The change would leave resolved configs that break their deployable's schema.
     #[error("{0}")]
     Unresolvable(ConfigViolations),

@@ -29,7 +29,16 @@ const LISTS: [(&str, &str); 3] = [
 
 #[component]
 pub fn RequestsPage() -> impl IntoView {
-    let chosen = RwSignal::new("waiting");
+    // The list the address names (`?list=mine`), else the one waiting for the reader.
+    let query = leptos_router::hooks::use_query_map();
+    let named = query.with_untracked(|q| q.get("list"));
+    let chosen = RwSignal::new(
+        LISTS
+            .iter()
+            .map(|(filter, _)| *filter)
+            .find(|filter| named.as_deref() == Some(*filter))
+            .unwrap_or("waiting"),
+    );
     let rows = Resource::new(
         move || chosen.get(),
         |filter| list_requests(filter.to_owned()),
@@ -60,7 +69,7 @@ fn RequestTable(rows: Vec<RequestRow>) -> impl IntoView {
             .into_any();
     }
     view! {
-        <table class="list" data-testid="requests">
+        <div class="table-frame"><table class="table list" data-testid="requests">
             <thead><tr><th>"Request"</th><th>"Title"</th><th>"State"</th><th>"Author"</th><th>"Writes"</th><th>"Changed"</th></tr></thead>
             <tbody>
                 {rows.into_iter().map(|r| view! {
@@ -74,7 +83,7 @@ fn RequestTable(rows: Vec<RequestRow>) -> impl IntoView {
                     </tr>
                 }).collect_view()}
             </tbody>
-        </table>
+        </table></div>
     }
     .into_any()
 }
@@ -125,6 +134,16 @@ fn Review(view: RequestView, reload: Callback<()>) -> impl IntoView {
         may_apply,
     } = view;
     let toasts = Toasts::get();
+    // Whether the reader's approval of this content stands: then Approve is not offered again.
+    let me = use_context::<crate::overview::SharedOverview>().and_then(|shared| {
+        shared
+            .0
+            .get_untracked()
+            .and_then(Result::ok)
+            .and_then(|o| o.person)
+            .map(|p| p.name)
+    });
+    let approved_by_me = me.is_some_and(|me| approved_by.contains(&me));
     let hash = StoredValue::new(content_hash.clone());
     let said = RwSignal::new(None::<String>);
     // Every action answers done (said, the page read again) or refused (shown here).
@@ -307,7 +326,7 @@ fn Review(view: RequestView, reload: Callback<()>) -> impl IntoView {
                             " " <When at=e.at.clone()/>
                             {(e.event == "approved" && !e.current).then_some(" — of earlier content, no longer counted")}
                             {(!e.comment.is_empty()).then(|| view! { <p class="comment">{e.comment.clone()}</p> })}
-                            <button type="button" class="link-button" on:click=move |_| reply_to.set(Some(seq))>"Reply"</button>
+                            " " <button type="button" class="link-button" on:click=move |_| reply_to.set(Some(seq))>"Reply"</button>
                         </li>
                     }
                 }).collect_view()}
@@ -326,7 +345,9 @@ fn Review(view: RequestView, reload: Callback<()>) -> impl IntoView {
                 <div class="actions">
                     <button type="submit" class="button" data-testid="send-comment" disabled=move || pending() || comment.with(|c| c.trim().is_empty())>"Comment"</button>
                     {(open && may_review).then(|| view! {
-                        <button type="button" class="button primary" data-testid="approve" disabled=pending on:click=move |_| send("approve")>"Approve"</button>
+                        {(!approved_by_me).then(|| view! {
+                            <button type="button" class="button primary" data-testid="approve" disabled=pending on:click=move |_| send("approve")>"Approve"</button>
+                        })}
                         <button type="button" class="button" data-testid="request-changes" disabled=move || pending() || comment.with(|c| c.trim().is_empty()) on:click=move |_| send("request_changes")>"Request changes"</button>
                         <button type="button" class="button danger" data-testid="reject" disabled=pending on:click=move |_| send("reject")>"Reject"</button>
                     })}

@@ -209,10 +209,18 @@ impl Needs {
                 })
                 .flatten()
                 .map(ToString::to_string);
+            // What the domain shares is a domain admin's to approve, whatever the role named.
+            let asks = match owners.contains("") {
+                true => match policy.approvals {
+                    1 => "1 approval from a domain admin".to_owned(),
+                    n => format!("{n} approvals from domain admins"),
+                },
+                false => policy.asks(),
+            };
             needs.policies.push(PolicyNeed {
                 policy: policy.name.to_string(),
                 covering: policy.covering(),
-                asks: policy.asks(),
+                asks,
                 approvals: policy.approvals,
                 example,
                 schema_change,
@@ -276,6 +284,10 @@ impl Needs {
         let need = self.policies.first()?;
         Some(StoreError::ApprovalRequired {
             policy: need.policy.clone(),
+            need: format!(
+                "{} needs {} (approval policy {:?})",
+                need.covering, need.asks, need.policy
+            ),
             message: format!(
                 "{} needs {} before it changes (approval policy {:?}; this change reaches {}): \
                  propose it for review instead — \"Propose\" in the console, POST \

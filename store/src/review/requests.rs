@@ -381,6 +381,15 @@ impl Store {
             }
             write.base_version = Some(version);
         }
+        if writes == request.writes {
+            return Err(StoreError::invalid(
+                "/writes",
+                format!(
+                    "nothing that change request #{id} writes changed since it was proposed: \
+                     there is nothing to rebase"
+                ),
+            ));
+        }
         let trial = self.tried(actor, &writes).await?;
         let (title, description) = (request.title.clone(), request.description.clone());
         self.replace_content(

@@ -216,9 +216,17 @@ impl Reader<'_> {
         let request = self.change_request(id).await?;
         let history = self.request_history(id).await?;
         let open = request.state == RequestState::Open;
-        // What it needs as judged when its content last changed: judging it again would try
-        // its writes under the write lock on every view. Applying it judges it anew.
-        let needs = request.needs.clone();
+        // What it needs as judged when its content last changed (judging it again would try
+        // its writes under the write lock on every view), less the policies no longer in
+        // force. Applying it judges it anew.
+        let mut needs = request.needs.clone();
+        if open {
+            let active: Vec<String> =
+                sqlx::query_scalar("SELECT name FROM approval_policies WHERE state = 'active'")
+                    .fetch_all(&store.pool)
+                    .await?;
+            needs.policies.retain(|need| active.contains(&need.policy));
+        }
         let approvers = store.approvers(&request).await?;
         let approved_by = approvers.iter().map(|a| a.name.clone()).collect();
         let unmet = needs.unmet(&approvers);
@@ -377,6 +385,12 @@ impl Store {
         let reader = self.as_actor(actor);
         let request = reader.change_request(id).await?;
         let person = self.person_behind(actor).await?;
+        if verdict != Verdict::Comment && seen.trim().is_empty() {
+            return Err(StoreError::invalid(
+                "/content_hash",
+                "name the content you review: the request's content_hash as you read it",
+            ));
+        }
         if verdict == Verdict::Comment {
             if comment.trim().is_empty() {
                 return Err(StoreError::invalid("/comment", "say something"));

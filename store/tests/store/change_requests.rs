@@ -102,7 +102,9 @@ fn tenant_layer(tenant: &str, config: Value) -> ProposedWrite {
 
 fn refused_for_approval(e: StoreError) -> String {
     match e {
-        StoreError::ApprovalRequired { policy, message } => {
+        StoreError::ApprovalRequired {
+            policy, message, ..
+        } => {
             assert_eq!(policy, "live-review");
             message
         }
@@ -932,6 +934,51 @@ async fn a_policy_written_with_what_it_covers_asks_nothing_of_that_change_set() 
         })
         .await;
         refused_for_approval(refused.unwrap_err());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_restore_and_an_import_carry_approval_policies_and_are_judged_by_them() {
+    on_each_backend(async |_, _, store| {
+        seed(store).await;
+        let before = store.domain().await.unwrap().revision;
+        commit(store, async |change| change.create(live_review()).await)
+            .await
+            .unwrap();
+        let exported = store.as_operator().current_state().await.unwrap();
+        assert_eq!(exported["approval policy"].len(), 1);
+        // Restoring the domain to before the policy would delete it: the policy guards itself.
+        let restore = store
+            .restore(&Actor::operator("root"), "back", before)
+            .await
+            .unwrap_err();
+        refused_for_approval(restore);
+        assert_eq!(
+            store
+                .as_operator()
+                .list::<ApprovalPolicy>()
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        // An import into an empty domain carries the policy with what it covers.
+        let other =
+            strata_store::test_support::TestDatabase::new(strata_store::Backend::Sqlite).await;
+        let copy = other.store().await;
+        copy.import_state(&Actor::operator("root"), "copy", &exported)
+            .await
+            .unwrap();
+        assert_eq!(
+            copy.as_operator()
+                .list::<ApprovalPolicy>()
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        copy.close().await;
     })
     .await;
 }
