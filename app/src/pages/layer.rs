@@ -378,7 +378,7 @@ pub(crate) fn Impact(impact: LayerImpact) -> impl IntoView {
             {refusal.map(|why| view! { <p class="notice error" role="alert" data-testid="impact-refused">"This layer would be refused: " {why}</p> })}
             <p data-testid="impact-summary">
                 {match changed { 1 => "1 tenant's resolved config changes".to_owned(), n => format!("{n} tenants' resolved configs change") }}
-                {format!("; {unchanged} stay as they are.")}
+                {match unchanged { 0 => ".".to_owned(), n => format!("; {n} stay as they are.") }}
                 {(changed > SHOWN_TENANTS).then(|| format!(" The first {SHOWN_TENANTS} are shown."))}
             </p>
             {(violations_total > 0).then(|| view! {

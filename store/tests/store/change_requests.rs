@@ -73,7 +73,7 @@ async fn reviewed_domain_with(
     commit(store, async |change| change.create(live_review()).await)
         .await
         .unwrap();
-    let people = People {
+    People {
         editor: person(store, "erin", Some(Role::Editor)).await,
         publisher: person(store, "paul", Some(Role::Publisher)).await,
         second: person(store, "pia", Some(Role::Publisher)).await,
@@ -86,8 +86,7 @@ async fn reviewed_domain_with(
                 .unwrap();
             Actor::Person(store.signed_in_person("gina").await.unwrap().unwrap())
         },
-    };
-    people
+    }
 }
 
 fn tenant_layer(tenant: &str, config: Value) -> ProposedWrite {
