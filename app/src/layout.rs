@@ -95,30 +95,36 @@ pub fn Frame(children: Children) -> impl IntoView {
                             </A>
                         </li>
                     }).collect_view()}
-                    <li>
-                        // To the list its count is of: waiting for one's review, else one's own.
-                        <A href=move || match overview.get().and_then(Result::ok) {
-                                Some(o) if o.requests.waiting == 0 && o.requests.mine_open > 0 => "/change-requests?list=mine".to_owned(),
-                                _ => "/change-requests".to_owned(),
-                            }
-                            on:click=move |_| set_menu_open.set(false)>
-                            "Change requests"
-                            <Transition fallback=|| ()>
-                                {move || overview.get().and_then(Result::ok).map(|o| {
-                                    let waiting = o.requests.waiting;
-                                    let mine = o.requests.mine_open;
-                                    view! {
+                    // To the list its count is of: waiting for one's review, else one's own.
+                    <Transition fallback=move || view! {
+                        <li><A href="/change-requests" on:click=move |_| set_menu_open.set(false)>"Change requests"</A></li>
+                    }>
+                        {move || {
+                            let counts = overview
+                                .get()
+                                .and_then(Result::ok)
+                                .map(|o| o.requests)
+                                .unwrap_or_default();
+                            let (waiting, mine) = (counts.waiting, counts.mine_open);
+                            let href = match waiting == 0 && mine > 0 {
+                                true => "/change-requests?list=mine",
+                                false => "/change-requests",
+                            };
+                            view! {
+                                <li>
+                                    <A href=href on:click=move |_| set_menu_open.set(false)>
+                                        "Change requests"
                                         {(waiting > 0).then(|| view! {
                                             <span class="count" data-testid="reviews-waiting" title="waiting for your review">{waiting}</span>
                                         })}
                                         {(mine > 0).then(|| view! {
                                             <span class="count mine" data-testid="my-open-requests" title="your open requests">{mine}</span>
                                         })}
-                                    }
-                                })}
-                            </Transition>
-                        </A>
-                    </li>
+                                    </A>
+                                </li>
+                            }
+                        }}
+                    </Transition>
                     <Transition fallback=|| ()>
                         {move || {
                             let shared = SharedOverview(overview);
