@@ -58,7 +58,7 @@ pub struct TenantImpact {
 }
 
 /// What saving a layer would do.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LayerImpact {
     pub changed: usize,
     pub unchanged: usize,
@@ -315,15 +315,7 @@ pub(crate) mod server {
         version: i64,
         config: &str,
     ) -> Result<LayerImpact, ServerFnError> {
-        let mut answer = LayerImpact {
-            changed: 0,
-            unchanged: 0,
-            tenants: Vec::new(),
-            violations: Vec::new(),
-            violations_total: 0,
-            refusal: None,
-            conflict: None,
-        };
+        let mut answer = LayerImpact::default();
         let (deployable, scope, config) = match edit_of(deployable, kind, name, config) {
             Ok(edit) => edit,
             Err((field, rule)) => {

@@ -160,15 +160,7 @@ pub async fn request_impact(id: i64) -> Result<LayerImpact, ServerFnError> {
     let console = Console::current()?;
     let actor = console.actor()?;
     let reader = console.store.as_actor(&actor);
-    let mut answer = LayerImpact {
-        changed: 0,
-        unchanged: 0,
-        tenants: Vec::new(),
-        violations: Vec::new(),
-        violations_total: 0,
-        refusal: None,
-        conflict: None,
-    };
+    let mut answer = LayerImpact::default();
     match reader.request_impact(id).await {
         Ok(impact) => crate::layers::server::shown_impact(&reader, impact, &mut answer).await?,
         Err(

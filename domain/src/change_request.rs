@@ -7,7 +7,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::kind::Kind;
-use crate::rules::FieldError;
+use crate::rules::{FieldError, lines_of_text};
 
 /// The most writes one request proposes.
 pub const MAX_WRITES: usize = 200;
@@ -201,16 +201,7 @@ pub fn check_text(field: &str, text: &str) -> Result<(), FieldError> {
             format!("at most {MAX_TEXT} characters"),
         ));
     }
-    if text
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
-        return Err(FieldError::new(
-            field,
-            "text without control characters (line breaks and tabs are fine)",
-        ));
-    }
-    Ok(())
+    lines_of_text(field, text)
 }
 
 /// A request's writes: at least one, at most [`MAX_WRITES`], each entity written once, each a

@@ -37,6 +37,22 @@ pub fn display_name(field: &str, value: &str) -> Result<(), FieldError> {
     Ok(())
 }
 
+/// Text written over lines (a change's reason, a request's description, a comment), shown in
+/// terminals and pages: line breaks and tabs are text, other control characters would steer a
+/// terminal.
+pub fn lines_of_text(field: &str, text: &str) -> Result<(), FieldError> {
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(FieldError::new(
+            field,
+            "text without control characters (line breaks and tabs are fine)",
+        ));
+    }
+    Ok(())
+}
+
 /// The deepest a config (a default config, a layer) may nest objects and arrays. Every walk over
 /// a document is then bounded, whatever it does.
 pub const MAX_CONFIG_DEPTH: usize = 32;

@@ -96,17 +96,9 @@ impl Store {
                 "text without the NUL character, which no database of Strata's can store",
             ));
         }
-        // Reasons are shown in terminals (`strata history`) and pages: line breaks and tabs
-        // are text, other control characters would steer a terminal.
-        if reason
-            .chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\t')
-        {
-            return Err(StoreError::invalid(
-                "/reason",
-                "text without control characters (line breaks and tabs are fine)",
-            ));
-        }
+        // Reasons are shown in terminals (`strata history`) and pages.
+        strata_domain::rules::lines_of_text("/reason", reason)
+            .map_err(|e| StoreError::invalid(e.field, e.rule))?;
         let started = Instant::now();
         let mut tx = self.pool.begin().await?;
         let revision: i64 = sqlx::query_scalar(
@@ -314,22 +306,7 @@ impl ChangeSet {
         kind: &str,
         key: &str,
     ) -> Result<Option<VersionStamp>, StoreError> {
-        let row = sqlx::query(
-            "SELECT entity_version, actor, at_ms FROM changes \
-             WHERE entity_kind = $1 AND entity_key = $2 ORDER BY entity_version DESC LIMIT 1",
-        )
-        .bind(kind)
-        .bind(key)
-        .fetch_optional(self.conn().await?)
-        .await?;
-        row.map(|row| {
-            Ok(VersionStamp {
-                version: row.try_get("entity_version")?,
-                actor: row.try_get("actor")?,
-                at_ms: row.try_get("at_ms")?,
-            })
-        })
-        .transpose()
+        latest_stamp(self.conn().await?, kind, key).await
     }
 
     /// The version a new write to the entity gets: one past its last recorded version, so an
@@ -586,6 +563,31 @@ impl ChangeSet {
         tracing::debug!(ms = took.as_secs_f64() * 1000.0, "committed");
         Ok(self.revision)
     }
+}
+
+/// The author and time of the entity's latest recorded version, if it has one, as `conn`
+/// reads it.
+pub(crate) async fn latest_stamp(
+    conn: &mut AnyConnection,
+    kind: &str,
+    key: &str,
+) -> Result<Option<VersionStamp>, StoreError> {
+    let row = sqlx::query(
+        "SELECT entity_version, actor, at_ms FROM changes \
+         WHERE entity_kind = $1 AND entity_key = $2 ORDER BY entity_version DESC LIMIT 1",
+    )
+    .bind(kind)
+    .bind(key)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|row| {
+        Ok(VersionStamp {
+            version: row.try_get("entity_version")?,
+            actor: row.try_get("actor")?,
+            at_ms: row.try_get("at_ms")?,
+        })
+    })
+    .transpose()
 }
 
 /// A change record waiting to be written.

@@ -12,10 +12,10 @@
 use crate::common;
 
 use std::collections::BTreeSet;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
-use common::{READER_TOKEN, TESTER_PASSWORD, TestApp, sign_in_as, test_server};
+use common::{READER_TOKEN, TESTER_PASSWORD, TestApp, sign_in_as, strata, test_server};
 use serde_json::{Value, json};
 use strata_domain::access::Role;
 use strata_domain::kind::Kind;
@@ -161,25 +161,6 @@ const CLI_OTHERS: &[&str] = &[
     "request",
     "help",
 ];
-
-fn strata(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let dir = tempfile::tempdir().unwrap();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_strata"));
-    command
-        .args(args)
-        .current_dir(dir.path())
-        .env_remove("STRATA_SERVER")
-        .env_remove("STRATA_TOKEN")
-        .env_remove("STRATA_DATABASE_URL")
-        .env_remove("STRATA_ORIGIN")
-        .env_remove("STRATA_REDIS_URL")
-        .env("NO_COLOR", "1")
-        .env("RUST_LOG", "warn");
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    command.output().unwrap()
-}
 
 fn text(output: &Output) -> String {
     format!(

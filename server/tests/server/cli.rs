@@ -6,28 +6,8 @@ use crate::common;
 use std::process::{Command, Output};
 use std::time::Duration;
 
+use common::strata;
 use serde_json::json;
-
-fn strata(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let dir = tempfile::tempdir().unwrap();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_strata"));
-    command
-        .args(args)
-        .current_dir(dir.path())
-        .env_remove("STRATA_DATABASE_URL")
-        .env_remove("STRATA_ORIGIN")
-        .env_remove("STRATA_REDIS_URL")
-        .env_remove("STRATA_ADDR")
-        .env_remove("STRATA_SECRET_KEY")
-        .env_remove("STRATA_SERVER")
-        .env_remove("STRATA_TOKEN")
-        .env("NO_COLOR", "1")
-        .env("RUST_LOG", "warn");
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    command.output().unwrap()
-}
 
 /// Asserts the command failed with exactly one line that names `variable`.
 fn assert_one_line_error(output: &Output, variable: &str, words: &str) {

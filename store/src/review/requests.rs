@@ -21,8 +21,9 @@ use strata_domain::token::TokenScope;
 use strata_domain::with_kind;
 
 use crate::access::Actor;
+use crate::access::scope::stored_scope;
 use crate::audit::AuditAction;
-use crate::changes::ChangeSet;
+use crate::changes::{ChangeSet, latest_stamp};
 use crate::entity::Entity;
 use crate::resolution::ConfigViolations;
 use crate::review::gate::{Approval, Needs};
@@ -663,19 +664,10 @@ impl Store {
     }
 
     async fn stamp_of(&self, kind: &str, key: &str) -> Result<crate::VersionStamp, StoreError> {
-        let row = sqlx::query(
-            "SELECT entity_version, actor, at_ms FROM changes \
-             WHERE entity_kind = $1 AND entity_key = $2 ORDER BY entity_version DESC LIMIT 1",
-        )
-        .bind(kind)
-        .bind(key)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(crate::VersionStamp {
-            version: row.try_get("entity_version")?,
-            actor: row.try_get("actor")?,
-            at_ms: row.try_get("at_ms")?,
-        })
+        let mut conn = self.pool.acquire().await?;
+        latest_stamp(&mut conn, kind, key)
+            .await?
+            .ok_or_else(|| StoreError::corrupt(format!("{kind} {key:?} has no history")))
     }
 }
 
@@ -851,11 +843,7 @@ pub(crate) fn may_see(actor: &Actor, scopes: &[String]) -> bool {
     if scopes.is_empty() {
         return actor.may(Action::Change, &Scope::Domain);
     }
-    scopes.iter().all(|s| {
-        let scope = match s.as_str() {
-            "" => Scope::Domain,
-            organization => Scope::Organization(organization.to_owned()),
-        };
-        actor.may(Action::Read, &scope)
-    })
+    scopes
+        .iter()
+        .all(|s| actor.may(Action::Read, &stored_scope(s)))
 }

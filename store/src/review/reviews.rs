@@ -13,6 +13,7 @@ use strata_domain::change_request::{
     RequestEvent, RequestState, Verdict, check_pointer, check_text,
 };
 
+use crate::access::scope::stored_scope;
 use crate::access::{Actor, Reader};
 use crate::resolution::{ConfigViolations, Impact};
 use crate::review::gate::Needs;
@@ -283,13 +284,10 @@ impl Reader<'_> {
             return false;
         };
         if needs.is_empty() {
-            return request.scopes.iter().all(|s| {
-                let scope = match s.as_str() {
-                    "" => Scope::Domain,
-                    o => Scope::Organization(o.to_owned()),
-                };
-                person.grants.may(Action::Change, &scope)
-            });
+            return request
+                .scopes
+                .iter()
+                .all(|s| person.grants.may(Action::Change, &stored_scope(s)));
         }
         needs.may_approve(&person.grants)
     }

@@ -8,6 +8,7 @@ pub mod redis_server;
 pub mod seaweed;
 
 use std::path::Path;
+use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
@@ -386,4 +387,27 @@ pub fn loaded_by_shell(program: &str, dir: &Path, names: &[String]) -> Vec<Strin
         .take(names.len())
         .map(str::to_owned)
         .collect()
+}
+
+/// Runs the `strata` binary with `args` in a directory of its own, with none of Strata's
+/// settings from this process's environment but `env`, and without colour.
+pub fn strata(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_strata"));
+    command
+        .args(args)
+        .current_dir(dir.path())
+        .env_remove("STRATA_DATABASE_URL")
+        .env_remove("STRATA_ORIGIN")
+        .env_remove("STRATA_REDIS_URL")
+        .env_remove("STRATA_ADDR")
+        .env_remove("STRATA_SECRET_KEY")
+        .env_remove("STRATA_SERVER")
+        .env_remove("STRATA_TOKEN")
+        .env("NO_COLOR", "1")
+        .env("RUST_LOG", "warn");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().unwrap()
 }

@@ -18,6 +18,14 @@ pub(crate) fn stored_owner(scope: &Scope) -> &str {
     }
 }
 
+/// The scope [`stored_owner`] stored as `owner`.
+pub(crate) fn stored_scope(owner: &str) -> Scope {
+    match owner {
+        "" => Scope::Domain,
+        organization => Scope::Organization(organization.to_owned()),
+    }
+}
+
 /// Fills in the organization of change records written before records carried one.
 pub(crate) async fn fill_change_owners(pool: &sqlx::AnyPool) -> Result<(), StoreError> {
     use sqlx::Row;
