@@ -35,16 +35,22 @@ test('the first admin is made through the setup link, signs out and back in', as
   await page.goto(setupURL);
   await expect(page.getByTestId('setup-expired')).toBeVisible();
 
+  // Each page is awake before the next is opened: leaving a page while its modules still load
+  // aborts them, which the browser reports as an error.
   await page.goto('/');
+  await hydrated(page);
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page.getByText('You have signed out.')).toBeVisible();
+  await hydrated(page);
   await page.goto('/tenants');
   await expect(page).toHaveURL(/\/sign-in\?next=%2Ftenants$/);
+  await hydrated(page);
 
   await page.getByLabel('User name').fill('ada');
   await page.getByLabel('Password').fill('not the password');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByTestId('sign-in-error')).toHaveText('Wrong user name or password.');
+  await hydrated(page);
   await expect(page.getByLabel('User name')).toHaveValue('ada');
   await screenshot(page, 'sign-in-refused');
 
