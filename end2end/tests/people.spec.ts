@@ -1,6 +1,7 @@
 // Getting in: the first admin through the setup link the server logged, signing out, a wrong
 // password, and signing in again straight back to the page that was asked for. On the fresh
 // server (nobody could sign in before), in contexts that start signed out.
+import type { Page } from '@playwright/test';
 import { test, expect, hydrated, screenshot } from './fixtures';
 
 const server = (variable: string) => {
@@ -13,14 +14,24 @@ const setupURL = server('STRATA_SETUP_URL');
 
 test.use({ baseURL: freshURL, storageState: { cookies: [], origins: [] } });
 
+/** Waits until the page is awake and has fetched what it fetches (the module of later pages
+ * among it): leaving a page while a module still loads aborts it, which the browser reports as
+ * an error. */
+async function settled(page: Page) {
+  await hydrated(page);
+  await page.waitForLoadState('networkidle');
+}
+
 test('the first admin is made through the setup link, signs out and back in', async ({ page }) => {
   // Before anyone exists, every page leads to the sign-in page.
   await page.goto('/tenants');
   await expect(page).toHaveURL(/\/sign-in\?next=%2Ftenants$/);
   await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  await settled(page);
 
   await page.goto(setupURL);
   await expect(page.getByRole('heading', { name: 'Create the first admin' })).toBeVisible();
+  await settled(page);
   await page.getByLabel('User name').fill('ada');
   await page.getByLabel('Display name').fill('Ada Admin');
   await page.getByLabel('Password', { exact: true }).fill('correct horse battery');
@@ -28,29 +39,28 @@ test('the first admin is made through the setup link, signs out and back in', as
   await screenshot(page, 'setup');
   await page.getByRole('button', { name: 'Create and sign in' }).click();
   await expect(page).toHaveURL(`${freshURL}/`);
-  await hydrated(page);
+  await settled(page);
   await expect(page.getByTestId('signed-in-as')).toHaveText('Ada Admin');
 
   // The link worked once.
   await page.goto(setupURL);
   await expect(page.getByTestId('setup-expired')).toBeVisible();
+  await settled(page);
 
-  // Each page is awake before the next is opened: leaving a page while its modules still load
-  // aborts them, which the browser reports as an error.
   await page.goto('/');
-  await hydrated(page);
+  await settled(page);
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page.getByText('You have signed out.')).toBeVisible();
-  await hydrated(page);
+  await settled(page);
   await page.goto('/tenants');
   await expect(page).toHaveURL(/\/sign-in\?next=%2Ftenants$/);
-  await hydrated(page);
+  await settled(page);
 
   await page.getByLabel('User name').fill('ada');
   await page.getByLabel('Password').fill('not the password');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByTestId('sign-in-error')).toHaveText('Wrong user name or password.');
-  await hydrated(page);
+  await settled(page);
   await expect(page.getByLabel('User name')).toHaveValue('ada');
   await screenshot(page, 'sign-in-refused');
 
