@@ -222,26 +222,12 @@ pub async fn propose_entity(
     title: String,
     description: String,
 ) -> Result<RequestOutcome, ServerFnError> {
-    use strata_domain::change_request::ProposedWrite;
-
     use crate::ssr::Console;
 
     let console = Console::current()?;
-    let image: serde_json::Value = match serde_json::from_str(&document) {
-        Ok(image) => image,
-        Err(e) => return Ok(RequestOutcome::Refused(format!("/document: not JSON: {e}"))),
-    };
-    let key = strata_domain::with_kind!(kind, E => serde_json::from_value::<E>(image.clone())
-        .map(|e| strata_store::entity::Entity::key(&e)));
-    let key = match key {
-        Ok(key) => key,
-        Err(e) => return Ok(RequestOutcome::Refused(format!("/document: {e}"))),
-    };
-    let write = ProposedWrite {
-        kind,
-        key,
-        base_version: (!creating).then_some(version),
-        image: Some(image),
+    let write = match form_write(kind, creating, version, &document) {
+        Ok(write) => write,
+        Err(why) => return Ok(RequestOutcome::Refused(why)),
     };
     let actor = console.actor()?;
     let proposed = console
@@ -249,6 +235,66 @@ pub async fn propose_entity(
         .propose(&actor, &title, &description, vec![write])
         .await;
     server::outcome(proposed.map(|r| format!("/change-requests/{}", r.id)))
+}
+
+/// Whether a save needs review.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Review {
+    /// What the policy that covers it asks, in words; none where the save may be made (or
+    /// would be refused for another reason, which the save then says).
+    pub needs: Option<String>,
+}
+
+/// Whether saving the entity a form holds (as `save` would write it) needs review, and
+/// which policy asks it: the form then offers "Propose" instead of "Save".
+#[server(endpoint = "entity-review-needed")]
+pub async fn entity_review_needed(
+    kind: Kind,
+    creating: bool,
+    version: i64,
+    document: String,
+) -> Result<Review, ServerFnError> {
+    use strata_store::StoreError;
+
+    use crate::ssr::{Console, store_failure};
+
+    let console = Console::current()?;
+    let actor = console.actor()?;
+    let Ok(write) = form_write(kind, creating, version, &document) else {
+        return Ok(Review { needs: None });
+    };
+    match console.store.review_needed(&actor, &[write]).await {
+        Ok(needs) => Ok(Review {
+            needs: needs.summary(),
+        }),
+        // Who may not make the write is told so; what it cannot be is the save's to say.
+        Err(e @ StoreError::Forbidden(_)) | Err(e @ StoreError::NotFound { .. }) => {
+            Err(store_failure(e))
+        }
+        Err(e) if e.status() >= 500 => Err(store_failure(e)),
+        Err(_) => Ok(Review { needs: None }),
+    }
+}
+
+/// The write an entity form's save makes: `document` created, or written over `version`.
+#[cfg(feature = "ssr")]
+fn form_write(
+    kind: Kind,
+    creating: bool,
+    version: i64,
+    document: &str,
+) -> Result<strata_domain::change_request::ProposedWrite, String> {
+    let image: serde_json::Value =
+        serde_json::from_str(document).map_err(|e| format!("/document: not JSON: {e}"))?;
+    let key = strata_domain::with_kind!(kind, E => serde_json::from_value::<E>(image.clone())
+        .map(|e| strata_store::entity::Entity::key(&e)))
+    .map_err(|e| format!("/document: {e}"))?;
+    Ok(strata_domain::change_request::ProposedWrite {
+        kind,
+        key,
+        base_version: (!creating).then_some(version),
+        image: Some(image),
+    })
 }
 
 /// Says something of a request: `verdict` is comment, approve, request_changes or reject;

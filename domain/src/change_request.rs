@@ -172,7 +172,10 @@ pub fn content_hash(title: &str, description: &str, writes: &[ProposedWrite]) ->
     hex::encode(Sha256::digest(bytes))
 }
 
-/// A request's title: one line, 1 to 120 characters.
+/// The most characters a request's title has.
+pub const TITLE_CHARS: usize = 120;
+
+/// A request's title: one line, 1 to [`TITLE_CHARS`] characters.
 pub fn check_title(title: &str) -> Result<(), FieldError> {
     if title.trim().is_empty() {
         return Err(FieldError::new(
@@ -180,8 +183,11 @@ pub fn check_title(title: &str) -> Result<(), FieldError> {
             "say in a few words what this changes",
         ));
     }
-    if title.chars().count() > 120 {
-        return Err(FieldError::new("/title", "at most 120 characters"));
+    if title.chars().count() > TITLE_CHARS {
+        return Err(FieldError::new(
+            "/title",
+            format!("at most {TITLE_CHARS} characters"),
+        ));
     }
     if title.chars().any(char::is_control) {
         return Err(FieldError::new(

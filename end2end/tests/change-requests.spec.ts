@@ -102,7 +102,10 @@ test('an editor proposes a LIVE change, a publisher reviews and approves it, and
   await expect(publisher.getByTestId('write')).toContainText('"error"');
   await publisher.getByTestId('approve').click();
   await expect(publisher.getByTestId('approved-by')).toContainText('pia');
+  // Applying closes the request for good: asked once more.
   await publisher.getByTestId('apply').click();
+  await expect(publisher.getByTestId('confirming')).toContainText('one revision');
+  await publisher.getByTestId('confirm-apply').click();
   await expect(publisher.getByTestId('request-state')).toHaveText('applied');
   await screenshot(publisher, 'change-request-applied');
 
@@ -116,5 +119,49 @@ test('an editor proposes a LIVE change, a publisher reviews and approves it, and
   await hydrated(editor);
   await editor.getByTestId('tab-raw').click();
   expect(JSON.parse(await editor.getByTestId('raw').inputValue()).log_level).toBe('error');
+  expect(problems, 'the browser consoles stay clean').toEqual([]);
+});
+
+test("an entity form offers only a proposal where its save needs review, and a withdrawal is asked once more", async ({ browser }) => {
+  test.setTimeout(60_000);
+  const editor = await signedIn(browser, 'eda', 'Eda Editor');
+  await editor.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Tenants' }).click();
+  await expect(editor.getByRole('heading', { level: 1 })).toHaveText('Tenants');
+  await editor.getByRole('link', { name: 'acme-berlin', exact: true }).first().click();
+  await expect(editor.getByRole('heading', { level: 1 })).toContainText('acme-berlin');
+  await editor.getByTestId('edit').click();
+  await expect(editor.getByRole('heading', { level: 1 })).toHaveText('Edit acme-berlin');
+  await hydrated(editor);
+  // Another name services may use for it: what LIVE serves changes.
+  await editor.getByLabel('Alias').fill('acme-mitte');
+  // The tenant is on LIVE: its save asks for a proposal, not a reason; nothing offers a save.
+  await editor.getByTestId('save').click();
+  await expect(editor.getByTestId('needs-review')).toContainText('live-review');
+  await expect(editor.getByTestId('save')).toHaveText('Propose…');
+  await expect(editor.getByTestId('confirm-save')).toHaveCount(0);
+  const title = 'Berlin “Mitte” — 柏林 🐻 #1 $HOME </textarea><script>alert(1)</script>';
+  await editor.getByLabel('What does this change, and why?').fill(title);
+  await editor.getByLabel('More for the reviewers (optional)').fill('שלום\nThe sales team asked.');
+  await editor.getByTestId('propose').click();
+  await expect(editor).toHaveURL(/\/change-requests\/\d+$/);
+  await expect(editor.getByTestId('request-title')).toContainText(title);
+  await expect(editor.getByTestId('write')).toContainText('acme-mitte');
+  await expect(editor.getByText('The sales team asked.')).toBeVisible();
+  await expect(editor.getByTestId('needs')).toContainText('live-review');
+  // Withdrawing is asked once more, and can be called off.
+  await hydrated(editor);
+  await editor.getByTestId('withdraw').click();
+  await expect(editor.getByTestId('confirming')).toContainText('cannot be reopened');
+  await editor.getByRole('button', { name: 'Cancel' }).click();
+  await expect(editor.getByTestId('confirming')).toHaveCount(0);
+  await expect(editor.getByTestId('request-state')).toHaveText('open');
+  await editor.getByTestId('withdraw').click();
+  await editor.getByTestId('confirm-withdraw').click();
+  await expect(editor.getByTestId('request-state')).toHaveText('withdrawn');
+  await editor.goto('/tenants/acme-berlin');
+  await hydrated(editor);
+  // The tenant is as it was: nothing applied.
+  await expect(editor.getByRole('heading', { level: 1 })).toContainText('acme-berlin');
+  await expect(editor.getByText('acme-mitte')).toHaveCount(0);
   expect(problems, 'the browser consoles stay clean').toEqual([]);
 });

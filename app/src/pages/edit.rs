@@ -24,10 +24,11 @@ use crate::overview::SharedOverview;
 use crate::pages::NotFound;
 use crate::pages::code_text::CodeText;
 use crate::pages::conflict::ConflictView;
+use crate::pages::propose::{ProposeForm, titled};
 use crate::pages::read_only::MayNotChange;
 use crate::pages::reason::ReasonForm;
 use crate::pages::server_check::server_check;
-use crate::requests::{ProposeEntity, RequestOutcome};
+use crate::requests::{EntityReviewNeeded, ProposeEntity, RequestOutcome};
 use crate::toasts::Toasts;
 use strata_domain::kind::Kind;
 
@@ -275,9 +276,21 @@ fn EntityForm(
     let conflict = RwSignal::new(None::<Conflict>);
     let refused = RwSignal::new(None::<(String, Vec<String>)>);
     let save = ServerAction::<SaveEntity>::new();
-    // An approval policy covers the change: proposed for review instead, on request.
+    // Whether an approval policy covers the change, and which: asked when the person saves,
+    // the form then offers "Propose" instead of "Save" (and the save, were a policy to appear
+    // meanwhile, is refused and says so).
     let review = RwSignal::new(None::<String>);
+    let check_review = ServerAction::<EntityReviewNeeded>::new();
     let propose = ServerAction::<ProposeEntity>::new();
+    let description = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        let Some(answer) = check_review.value().get() else {
+            return;
+        };
+        // A check that fails offers the save, which says what it says.
+        review.set(answer.ok().and_then(|answer| answer.needs));
+        asking.set(true);
+    });
     let navigate = use_navigate();
     Effect::new({
         let navigate = navigate.clone();
@@ -314,36 +327,38 @@ fn EntityForm(
             Ok(SaveOutcome::Invalid(errors)) => form.server_errors.set(errors),
             Ok(SaveOutcome::Conflict(found)) => conflict.set(Some(found)),
             Ok(SaveOutcome::Refused { message, details }) => refused.set(Some((message, details))),
-            Ok(SaveOutcome::NeedsReview(message)) => review.set(Some(message)),
+            Ok(SaveOutcome::NeedsReview(message)) => {
+                review.set(Some(message));
+                asking.set(true);
+            }
             Err(e) => refused.set(Some((crate::failure::said(&e), Vec::new()))),
         }
     });
-    let ask_review = move |_| {
+    let ask_review = Callback::new(move |_: ()| {
         let document = checked.with(|(draft, _)| draft.to_string());
-        // The reason is the request's title, shortened to a title's length; said whole in its
-        // description.
-        let reason = reason.get_untracked();
-        let mut title: String = reason.chars().take(120).collect();
-        if title.len() < reason.len() {
-            title = format!("{}…", reason.chars().take(119).collect::<String>());
-        }
+        // A reason typed for a save that turned out to need review may be longer than a title.
+        let (title, description) = titled(&reason.get_untracked(), &description.get_untracked());
         propose.dispatch(ProposeEntity {
             kind,
             creating,
             version: form.version.get_untracked(),
             document,
             title,
-            description: reason,
+            description,
         });
-    };
+    });
 
     let ask_reason = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         form.attempted.set(true);
         refused.set(None);
-        review.set(None);
         if errors.with(Vec::is_empty) {
-            asking.set(true);
+            check_review.dispatch(EntityReviewNeeded {
+                kind,
+                creating,
+                version: form.version.get_untracked(),
+                document: checked.with(|(draft, _)| draft.to_string()),
+            });
         }
     };
     let send = Callback::new(move |_: ()| {
@@ -410,8 +425,14 @@ fn EntityForm(
                 </div>
             })}
             <div class="actions">
-                <button type="submit" class="button primary" data-testid="save" disabled=move || asking.get()>
-                    {if creating { "Create…" } else { "Save…" }}
+                <button type="submit" class="button primary" data-testid="save"
+                    disabled=move || asking.get() || check_review.pending().get()>
+                    {move || match (check_review.pending().get(), review.with(Option::is_some)) {
+                        (true, _) => "Checking…",
+                        (false, true) => "Propose…",
+                        (false, false) if creating => "Create…",
+                        (false, false) => "Save…",
+                    }}
                 </button>
                 <A href=back.clone() attr:class="button">"Cancel"</A>
                 {move || (form.attempted.get() && !errors.with(Vec::is_empty)).then(|| view! {
@@ -420,23 +441,24 @@ fn EntityForm(
             </div>
         </form>
         <Show when=move || asking.get()>
-            <ReasonForm id="reason" question="Why are you making this change?" reason
-                pending=save.pending().into() action="Save with this reason" acting="Saving…"
-                test_id="confirm-save" on_send=send
-                on_cancel=Callback::new(move |_| asking.set(false)) cancel="Back to the form"/>
+            {move || match review.get() {
+                Some(message) => view! {
+                    <div class="notice" data-testid="needs-review">
+                        <p>"This change is reviewed before it applies: " {message} "."</p>
+                        <p>"Propose it: reviewers see it side by side with its impact, and it applies once approved."</p>
+                    </div>
+                    <ProposeForm id="proposal" title=reason description
+                        pending=propose.pending().into() test_id="propose" on_send=ask_review
+                        on_cancel=Callback::new(move |_| asking.set(false)) cancel="Back to the form"/>
+                }.into_any(),
+                None => view! {
+                    <ReasonForm id="reason" question="Why are you making this change?" reason
+                        pending=save.pending().into() action="Save with this reason" acting="Saving…"
+                        test_id="confirm-save" on_send=send
+                        on_cancel=Callback::new(move |_| asking.set(false)) cancel="Back to the form"/>
+                }.into_any(),
+            }}
         </Show>
-        {move || review.get().map(|message| view! {
-            <div class="notice" role="alert" data-testid="needs-review">
-                <p>"This change is reviewed before it applies: " {message}</p>
-                <div class="actions">
-                    <button type="button" class="button primary" data-testid="propose"
-                        disabled=move || propose.pending().get() on:click=ask_review>
-                        {move || if propose.pending().get() { "Proposing…" } else { "Propose it for review" }}
-                    </button>
-                </div>
-                <p class="help">"Its title is the reason you gave; reviewers see the change side by side with its impact."</p>
-            </div>
-        })}
         {move || conflict.get().map(|found| {
             let (current, document) = (found.current, found.document.clone());
             let on_reload = Callback::new(move |_: ()| {

@@ -20,6 +20,7 @@ use crate::pages::code_text::CodeText;
 use crate::pages::conflict::ConflictView;
 use crate::pages::diff::DiffTable;
 use crate::pages::entity::Versions;
+use crate::pages::propose::{ProposeForm, titled};
 use crate::pages::reason::ReasonForm;
 use crate::pages::schema_form::{LayerForm, SchemaFields};
 use crate::pages::server_check::server_check;
@@ -184,18 +185,18 @@ fn LayerEditor(view: LayerView, reload: Callback<()>) -> impl IntoView {
             })),
         }
     });
-    let ask_review = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let ask_review = Callback::new(move |_: ()| {
+        let (title, description) = titled(&reason.get_untracked(), &description.get_untracked());
         propose.dispatch(ProposeLayer {
             deployable: d.get_value(),
             kind: kind.to_owned(),
             name: n.get_value(),
             version: version.get_untracked(),
             config: layer.get_untracked().to_string(),
-            title: reason.get_untracked(),
-            description: description.get_untracked(),
+            title,
+            description,
         });
-    };
+    });
     let confirm = Callback::new(move |_: ()| {
         save.dispatch(SaveLayer {
             deployable: d.get_value(),
@@ -304,21 +305,8 @@ fn LayerEditor(view: LayerView, reload: Callback<()>) -> impl IntoView {
                             test_id="save-layer" on_send=confirm/>
                     })}
                     {move || (can_save && fresh() && reviewed).then(|| view! {
-                        <form class="reason" on:submit=ask_review data-testid="propose-form">
-                            <label for="layer-proposal">"What does this change, and why?"</label>
-                            <p class="help">"The change request's title: reviewers read it, and history records it when the change applies."</p>
-                            <input id="layer-proposal" type="text" required maxlength="120"
-                                prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))/>
-                            <label for="layer-proposal-description">"More for the reviewers (optional)"</label>
-                            <textarea id="layer-proposal-description" rows="3"
-                                prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev))></textarea>
-                            <div class="actions">
-                                <button type="submit" class="button primary" data-testid="propose-layer"
-                                    disabled=move || propose.pending().get() || reason.with(|r| r.trim().is_empty())>
-                                    {move || if propose.pending().get() { "Proposing…" } else { "Propose the change" }}
-                                </button>
-                            </div>
-                        </form>
+                        <ProposeForm id="layer-proposal" title=reason description
+                            pending=propose.pending().into() test_id="propose-layer" on_send=ask_review/>
                     })}
                     {move || (!fresh()).then(|| view! {
                         <p class="notice" data-testid="preview-stale">"The layer changed since this preview: preview it again to save."</p>
@@ -360,9 +348,14 @@ fn read_only_why(kind: &str) -> &'static str {
     }
 }
 
-/// The impact preview: how many resolved configs change, and how, per tenant.
+/// The impact preview: how many resolved configs change, and how, per tenant; of a change
+/// request's writes when `applying` (else of an editor's save).
 #[component]
-pub(crate) fn Impact(impact: LayerImpact) -> impl IntoView {
+pub(crate) fn Impact(impact: LayerImpact, #[prop(optional)] applying: bool) -> impl IntoView {
+    let (doing, what, after) = match applying {
+        true => ("Applying", "This request", "After applying"),
+        false => ("Saving", "This layer", "After saving"),
+    };
     let LayerImpact {
         changed,
         unchanged,
@@ -375,7 +368,7 @@ pub(crate) fn Impact(impact: LayerImpact) -> impl IntoView {
     view! {
         <section class="impact" data-testid="impact">
             <h2>"Impact"</h2>
-            {refusal.map(|why| view! { <p class="notice error" role="alert" data-testid="impact-refused">"This layer would be refused: " {why}</p> })}
+            {refusal.map(|why| view! { <p class="notice error" role="alert" data-testid="impact-refused">{what} " would be refused: " {why}</p> })}
             <p data-testid="impact-summary">
                 {match changed { 1 => "1 tenant's resolved config changes".to_owned(), n => format!("{n} tenants' resolved configs change") }}
                 {match unchanged { 0 => ".".to_owned(), n => format!("; {n} stay as they are.") }}
@@ -383,7 +376,7 @@ pub(crate) fn Impact(impact: LayerImpact) -> impl IntoView {
             </p>
             {(violations_total > 0).then(|| view! {
                 <div class="notice error" role="alert" data-testid="impact-violations">
-                    <p>{format!("Saving would be refused: the change breaks {violations_total} rule(s) of resolved configs.")}</p>
+                    <p>{format!("{doing} would be refused: the change breaks {violations_total} rule(s) of resolved configs.")}</p>
                     <ul>{violations.into_iter().map(|v| view! { <li>{v}</li> }).collect_view()}</ul>
                 </div>
             })}
@@ -393,7 +386,7 @@ pub(crate) fn Impact(impact: LayerImpact) -> impl IntoView {
                     // no keyboard or screen reader can tell apart.
                     <summary>{t.tenant.clone()} " on " {t.tier.clone()}</summary>
                     <p class="entity-link"><A href=format!("/tenants/{}", t.tenant)>"Open tenant " {t.tenant.clone()}</A></p>
-                    <DiffTable rows=t.rows before="Now" after="After saving"/>
+                    <DiffTable rows=t.rows before="Now" after=after/>
                 </details>
             }).collect_view()}
         </section>

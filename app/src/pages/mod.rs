@@ -13,6 +13,7 @@ pub(crate) mod layer;
 pub(crate) mod list;
 mod members;
 mod not_found;
+pub(crate) mod propose;
 mod publications;
 mod read_only;
 pub(crate) mod reason;

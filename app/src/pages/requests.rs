@@ -186,6 +186,34 @@ fn Review(view: RequestView, reload: Callback<()>) -> impl IntoView {
             content_hash: hash.get_value(),
         });
     };
+    let pending = move || review.pending().get() || act.pending().get() || edit.pending().get();
+    // Apply, withdraw and reject close the request for good: each is asked once more.
+    let confirming = RwSignal::new(None::<&'static str>);
+    let finish = move |action: &'static str| {
+        confirming.set(None);
+        match action {
+            "reject" => send("reject"),
+            action => do_act(action),
+        }
+    };
+    // The question, shown beside the button that asked it.
+    let confirm = move |here: fn(&str) -> bool| {
+        move || {
+            confirming.get().filter(|action| here(action)).map(|action| {
+                let (question, button) = final_words(action);
+                view! {
+                    <div class="notice" role="alertdialog" aria-labelledby="confirming" data-testid="confirming">
+                        <p id="confirming">{question}</p>
+                        <div class="actions">
+                            <button type="button" class=if action == "apply" { "button primary" } else { "button danger" }
+                                data-testid=format!("confirm-{action}") disabled=pending on:click=move |_| finish(action)>{button}</button>
+                            <button type="button" class="button" on:click=move |_| confirming.set(None)>"Cancel"</button>
+                        </div>
+                    </div>
+                }
+            })
+        }
+    };
     let impact = Resource::new(|| (), move |_| request_impact(id));
     let open = state == "open";
     // The author's edit: the title, description and each write's edited part.
@@ -215,7 +243,6 @@ fn Review(view: RequestView, reload: Callback<()>) -> impl IntoView {
         });
         editing.set(false);
     };
-    let pending = move || review.pending().get() || act.pending().get() || edit.pending().get();
     let title_text = format!("#{id} {title}");
     view! {
         <Title text=title_text/>
@@ -259,14 +286,15 @@ fn Review(view: RequestView, reload: Callback<()>) -> impl IntoView {
             {move || said.get().map(|why| view! { <p class="notice error" role="alert" data-testid="request-refused">{why}</p> })}
             <div class="actions">
                 {(open && may_apply).then(|| view! {
-                    <button type="button" class="button primary" data-testid="apply" disabled=pending on:click=move |_| do_act("apply")>"Apply"</button>
+                    <button type="button" class="button primary" data-testid="apply" disabled=pending on:click=move |_| confirming.set(Some("apply"))>"Apply…"</button>
                 })}
                 {(open && may_edit).then(|| view! {
                     <button type="button" class="button" data-testid="edit-request" on:click=move |_| editing.update(|e| *e = !*e)>"Edit"</button>
                     <button type="button" class="button" data-testid="rebase" disabled=pending on:click=move |_| do_act("rebase")>"Rebase"</button>
-                    <button type="button" class="button" data-testid="withdraw" disabled=pending on:click=move |_| do_act("withdraw")>"Withdraw"</button>
+                    <button type="button" class="button" data-testid="withdraw" disabled=pending on:click=move |_| confirming.set(Some("withdraw"))>"Withdraw…"</button>
                 })}
             </div>
+            {confirm(|action| action != "reject")}
         </section>
 
         {move || editing.get().then(|| view! {
@@ -305,7 +333,7 @@ fn Review(view: RequestView, reload: Callback<()>) -> impl IntoView {
         {open.then(|| view! {
             <Transition fallback=|| view! { <p class="muted">"Working out the impact…"</p> }>
                 {move || impact.get().map(|result| match result {
-                    Ok(impact) => view! { <Impact impact/> }.into_any(),
+                    Ok(impact) => view! { <Impact impact applying=true/> }.into_any(),
                     Err(e) => view! { <p class="notice error" role="alert">{crate::failure::said(&e)}</p> }.into_any(),
                 })}
             </Transition>
@@ -349,10 +377,30 @@ fn Review(view: RequestView, reload: Callback<()>) -> impl IntoView {
                             <button type="button" class="button primary" data-testid="approve" disabled=pending on:click=move |_| send("approve")>"Approve"</button>
                         })}
                         <button type="button" class="button" data-testid="request-changes" disabled=move || pending() || comment.with(|c| c.trim().is_empty()) on:click=move |_| send("request_changes")>"Request changes"</button>
-                        <button type="button" class="button danger" data-testid="reject" disabled=pending on:click=move |_| send("reject")>"Reject"</button>
+                        <button type="button" class="button danger" data-testid="reject" disabled=pending on:click=move |_| confirming.set(Some("reject"))>"Reject…"</button>
                     })}
                 </div>
+                {confirm(|action| action == "reject")}
             </form>
         </section>
+    }
+}
+
+/// What closing a request by `action` does, asked before it is done, and the button that
+/// does it: nothing reopens a closed request.
+fn final_words(action: &str) -> (&'static str, &'static str) {
+    match action {
+        "apply" => (
+            "Apply it now? Its writes are made as one revision and published, and the request closes.",
+            "Apply now",
+        ),
+        "withdraw" => (
+            "Withdraw it? It closes without writing anything and cannot be reopened; what was said stays.",
+            "Withdraw",
+        ),
+        _ => (
+            "Reject it? It closes without writing anything and cannot be reopened. The comment above, if any, says why.",
+            "Reject",
+        ),
     }
 }

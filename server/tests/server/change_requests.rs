@@ -114,6 +114,7 @@ const CONSOLE_OTHERS: &[&str] = &[
     "change-requests",
     "change-request",
     "change-request-impact",
+    "entity-review-needed",
     // Proposing, reviewing and editing a request apply nothing.
     "layer-propose",
     "entity-propose",

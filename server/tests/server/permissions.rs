@@ -108,6 +108,7 @@ fn server_fn(endpoint: &'static str, args: &[(&'static str, &str)]) -> Call {
 /// something named.
 fn table(fixture: &Fixture) -> Vec<Row> {
     let product = fixture.product.as_str();
+    let product_version = fixture.product_version.to_string();
     let layer = fixture.layer.as_str();
     let revision = fixture.revision.to_string();
     let request = fixture.request.to_string();
@@ -536,6 +537,19 @@ fn table(fixture: &Fixture) -> Vec<Row> {
             rule: "proposing a change to acme's product: acme's editors",
         },
         Row {
+            call: server_fn(
+                "entity-review-needed",
+                &[
+                    ("kind", "product"),
+                    ("creating", "false"),
+                    ("version", &product_version),
+                    ("document", product),
+                ],
+            ),
+            allowed: ACME_EDITORS,
+            rule: "whether a change to acme's product needs review: acme's editors",
+        },
+        Row {
             call: Call::Get("/api/v1/change-requests".into()),
             allowed: MEMBERS,
             rule: "change requests: those one may see (none of acme's for globex)",
@@ -599,6 +613,8 @@ struct Fixture {
     clients: BTreeMap<Who, reqwest::Client>,
     /// An acme product as JSON, for saves.
     product: String,
+    /// The version it is stored at.
+    product_version: i64,
     /// An acme tenant's web-api layer as JSON.
     layer: String,
     revision: i64,
@@ -736,12 +752,12 @@ async fn fixture() -> Fixture {
         .await
         .unwrap();
 
-    let mut product = store
+    let stored_product = store
         .as_operator()
         .get::<Product>("acme-shop")
         .await
-        .unwrap()
-        .item;
+        .unwrap();
+    let (mut product, product_version) = (stored_product.item, stored_product.version);
     product.display_name = "Acme Shop (renamed)".into();
     let stored = store
         .as_operator()
@@ -755,6 +771,7 @@ async fn fixture() -> Fixture {
         address,
         clients,
         product: serde_json::to_string(&product).unwrap(),
+        product_version,
         layer: layer.config.to_string(),
         revision,
         request: open.id,

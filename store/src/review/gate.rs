@@ -279,15 +279,21 @@ impl Needs {
         (!unmet.is_empty()).then(|| unmet.join("; "))
     }
 
+    /// What the first policy asks, in words: "changes to … need … (approval policy …)".
+    pub fn summary(&self) -> Option<String> {
+        let need = self.policies.first()?;
+        Some(format!(
+            "{} needs {} (approval policy {:?})",
+            need.covering, need.asks, need.policy
+        ))
+    }
+
     /// The refusal of a write made directly that these needs cover.
     pub(crate) fn refusal(&self) -> Option<StoreError> {
         let need = self.policies.first()?;
         Some(StoreError::ApprovalRequired {
             policy: need.policy.clone(),
-            need: format!(
-                "{} needs {} (approval policy {:?})",
-                need.covering, need.asks, need.policy
-            ),
+            need: self.summary()?,
             message: format!(
                 "{} needs {} before it changes (approval policy {:?}; this change reaches {}): \
                  propose it for review instead — \"Propose\" in the console, POST \

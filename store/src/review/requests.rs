@@ -174,6 +174,18 @@ impl Store {
         })
     }
 
+    /// What `writes` would need approved were `actor` to make them (nothing where they may be
+    /// saved directly): where an editor offers "Propose" instead of "Save". Nothing is
+    /// written; refused as the writes would be (a rule, a stale version, a permission).
+    pub async fn review_needed(
+        &self,
+        actor: &Actor,
+        writes: &[ProposedWrite],
+    ) -> Result<Needs, StoreError> {
+        check_writes(writes).map_err(|e| StoreError::invalid(e.field, e.rule))?;
+        Ok(self.try_writes(actor, writes).await?.needs)
+    }
+
     /// Proposes `writes` for review, as `actor`, who must be allowed to make them; refused
     /// as they would be when any is (a rule, a stale version, configs they would break).
     pub async fn propose(

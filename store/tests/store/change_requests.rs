@@ -241,6 +241,91 @@ async fn a_covered_write_is_refused_by_every_store_call_and_an_uncovered_one_app
 }
 
 #[tokio::test]
+async fn asking_whether_a_write_needs_review_names_the_policy_and_writes_nothing() {
+    on_each_backend(async |_, _, store| {
+        let people = reviewed_domain(store).await;
+        // A LIVE tenant's layer: what the editor would be refused directly.
+        let needs = store
+            .review_needed(
+                &people.editor,
+                &[tenant_layer("acme-eu", json!({"rate_limit": 5}))],
+            )
+            .await
+            .unwrap();
+        let summary = needs.summary().expect("LIVE is under review");
+        assert!(
+            summary.contains("tier LIVE needs 1 approval from a publisher")
+                && summary.contains("\"live-review\""),
+            "{summary}"
+        );
+        // Moving a DEV tenant onto LIVE: judged on the draft, not on what is stored.
+        let onto_live = ProposedWrite {
+            kind: Kind::Tenant,
+            key: "acme-us".into(),
+            base_version: Some(1),
+            image: Some(serde_json::to_value(tenant("acme-us", "acme-shop", "LIVE")).unwrap()),
+        };
+        let needs = store
+            .review_needed(&people.editor, std::slice::from_ref(&onto_live))
+            .await
+            .unwrap();
+        assert!(!needs.is_empty());
+        // A LIVE tenant's alias, which services may use for it.
+        let mut eu = tenant("acme-eu", "acme-shop", "LIVE");
+        eu.alias = Some(strata_domain::names::TenantAlias::parse("acme-europe").unwrap());
+        let aliased = ProposedWrite {
+            kind: Kind::Tenant,
+            key: "acme-eu".into(),
+            base_version: Some(1),
+            image: Some(serde_json::to_value(&eu).unwrap()),
+        };
+        let needs = store
+            .review_needed(&people.editor, std::slice::from_ref(&aliased))
+            .await
+            .unwrap();
+        assert!(!needs.is_empty());
+        // A DEV tenant's layer needs nothing.
+        let needs = store
+            .review_needed(
+                &people.editor,
+                &[tenant_layer("acme-us", json!({"rate_limit": 5}))],
+            )
+            .await
+            .unwrap();
+        assert!(needs.is_empty(), "{needs:?}");
+        assert_eq!(needs.summary(), None);
+        // Nothing was written by asking.
+        let layers = store.as_operator().list::<ConfigLayer>().await.unwrap();
+        assert!(layers.is_empty(), "{layers:?}");
+        let us = store
+            .as_operator()
+            .get::<strata_domain::tenant::Tenant>("acme-us")
+            .await
+            .unwrap();
+        assert_eq!((us.version, us.item.tier.as_str()), (1, "DEV"));
+        // Asked as who may not make the write: refused as the write would be, not answered.
+        let viewer = store
+            .review_needed(
+                &people.viewer,
+                &[tenant_layer("acme-eu", json!({"rate_limit": 5}))],
+            )
+            .await;
+        assert!(
+            matches!(viewer, Err(StoreError::Forbidden(_))),
+            "{viewer:?}"
+        );
+        let stranger = store
+            .review_needed(
+                &people.stranger,
+                &[tenant_layer("acme-eu", json!({"rate_limit": 5}))],
+            )
+            .await;
+        assert!(stranger.is_err(), "{stranger:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_request_is_reviewed_by_who_may_approved_by_content_and_applied_once() {
     on_each_backend(async |_, _, store| {
         let p = reviewed_domain(store).await;
