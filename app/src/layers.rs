@@ -284,13 +284,8 @@ pub(crate) mod server {
             .await
             .map_err(failed)?
             .policies
-            .into_iter()
-            .map(|need| {
-                format!(
-                    "{} needs {} (approval policy {})",
-                    need.covering, need.asks, need.policy
-                )
-            })
+            .iter()
+            .map(strata_store::review::gate::PolicyNeed::describe)
             .collect();
         Ok(Some(LayerView {
             review,

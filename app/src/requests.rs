@@ -237,6 +237,29 @@ pub async fn propose_entity(
     server::outcome(proposed.map(|r| format!("/change-requests/{}", r.id)))
 }
 
+/// Proposes rolling `key` back to `to_version` (as `rollback` would write it over `expected`,
+/// 0 when it is deleted now) for review; answers where the request is.
+#[server(endpoint = "rollback-propose")]
+pub async fn propose_rollback(
+    kind: Kind,
+    key: String,
+    to_version: i64,
+    expected: i64,
+    title: String,
+    description: String,
+) -> Result<RequestOutcome, ServerFnError> {
+    use crate::ssr::Console;
+
+    let console = Console::current()?;
+    let actor = console.actor()?;
+    let expected = (expected > 0).then_some(expected);
+    let proposed = strata_domain::with_kind!(kind, E => console
+        .store
+        .propose_rollback::<E>(&actor, &key, to_version, expected, &title, &description)
+        .await);
+    server::outcome(proposed.map(|r| format!("/change-requests/{}", r.id)))
+}
+
 /// Whether a save needs review.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Review {
@@ -267,12 +290,16 @@ pub async fn entity_review_needed(
         Ok(needs) => Ok(Review {
             needs: needs.summary(),
         }),
-        // Who may not make the write is told so; what it cannot be is the save's to say.
-        Err(e @ StoreError::Forbidden(_)) | Err(e @ StoreError::NotFound { .. }) => {
-            Err(store_failure(e))
-        }
-        Err(e) if e.status() >= 500 => Err(store_failure(e)),
-        Err(_) => Ok(Review { needs: None }),
+        // What the save shows best is left to it: a version saved meanwhile (with the merge),
+        // a name taken, configs it would break (each listed).
+        Err(
+            StoreError::Conflict { .. }
+            | StoreError::Duplicate { .. }
+            | StoreError::Unresolvable(_),
+        ) => Ok(Review { needs: None }),
+        // Anything else is said as the save would say it: who may not make the write, what
+        // does not exist for them, a rule.
+        Err(e) => Err(store_failure(e)),
     }
 }
 

@@ -85,6 +85,12 @@ impl ApprovalPolicy {
     /// What it asks, in words: "1 approval from a publisher of the owning organization or a
     /// domain admin".
     pub fn asks(&self) -> String {
+        self.asks_of(self.schema_needs_domain_admin)
+    }
+
+    /// What it asks of a change, in words: a domain admin's approval too where the change
+    /// touches a schema the policy asks that of.
+    pub fn asks_of(&self, schema_change: bool) -> String {
         let who = match self.approver_role {
             Role::Admin => "an admin".to_owned(),
             role => format!("a{} {role}", if role == Role::Editor { "n" } else { "" }),
@@ -93,7 +99,7 @@ impl ApprovalPolicy {
             1 => "1 approval".to_owned(),
             n => format!("{n} approvals"),
         };
-        let schema = if self.schema_needs_domain_admin {
+        let schema = if schema_change && self.schema_needs_domain_admin {
             "; a schema change also a domain admin's"
         } else {
             ""

@@ -13,6 +13,9 @@ const PASSWORD = process.env.STRATA_E2E_PASSWORD ?? '';
 /** What went wrong in the browsers this test opens: console errors and warnings, uncaught
  * exceptions, failed requests (as the `page` fixture checks of its own page). */
 const problems: string[] = [];
+test.beforeEach(() => {
+  problems.length = 0;
+});
 
 async function signedIn(browser: Browser, user: string, name: string): Promise<Page> {
   const context = await browser.newContext({ baseURL: reviewedURL, storageState: { cookies: [], origins: [] } });

@@ -4,10 +4,11 @@
 //!
 //! - a small write (one LIVE tenant's layer) and a tier-wide write (LIVE's layer of a
 //!   deployable, reaching every tenant): committed directly without the policy; with it,
-//!   refused directly, asked whether it needs review (what an editor asks before offering
-//!   "Propose"), proposed, approved and applied;
-//! - a write no policy covers (STAGING's layer, reaching no tenant): committed with and
-//!   without the policy in force, the cost the gate adds to everything else.
+//!   refused directly, asked whether it needs review (what an entity form asks when Save is
+//!   pressed), proposed, approved and applied;
+//! - a write no policy covers (STAGING's layer, reaching no tenant): committed, and asked
+//!   whether it needs review, with and without the policy in force: the cost the gate adds to
+//!   everything else.
 //!
 //! Run: `scripts/services.sh` (for PostgreSQL), then
 //! `cargo run --release -p strata-store --example review_gate_benchmark [-- TENANTS]`.
@@ -106,6 +107,30 @@ async fn person(store: &Store, name: &str, role: Option<Role>) -> Actor {
         store.set_role(&root, name, "big", role).await.unwrap();
     }
     Actor::Person(store.signed_in_person(name).await.unwrap().unwrap())
+}
+
+/// Times `rounds` questions whether a write of `scope`'s layer by `actor` needs review (what an
+/// entity form asks when Save is pressed): `needed` says what the answer must be.
+async fn asked(
+    store: &Store,
+    actor: &Actor,
+    scope: &Layer,
+    rounds: usize,
+    needed: bool,
+) -> Vec<Duration> {
+    let mut samples = Vec::new();
+    for round in 0..rounds {
+        let expected = version(store, scope).await;
+        let write = write(scope, config(round + 200), expected);
+        let start = Instant::now();
+        let needs = store
+            .review_needed(actor, std::slice::from_ref(&write))
+            .await
+            .unwrap();
+        samples.push(start.elapsed());
+        assert_eq!(needs.is_empty(), !needed);
+    }
+    samples
 }
 
 /// Times `rounds` direct writes of `scope`'s layer by `actor`.
@@ -211,6 +236,8 @@ async fn run(backend: Backend, tenants: usize) {
     let mut small_direct = direct(&store, &editor, &small, ROUNDS).await;
     let mut wide_direct = direct(&store, &admin, &wide, WIDE_ROUNDS).await;
     let mut elsewhere_before = direct(&store, &admin, &elsewhere, ROUNDS).await;
+    let mut asked_before = asked(&store, &admin, &elsewhere, ROUNDS, false).await;
+    let mut asked_small_before = asked(&store, &editor, &small, ROUNDS, false).await;
     println!(
         "  one LIVE tenant's layer, committed: {}",
         spread(&mut small_direct)
@@ -222,6 +249,14 @@ async fn run(backend: Backend, tenants: usize) {
     println!(
         "  STAGING's layer (no config), committed: {}",
         spread(&mut elsewhere_before)
+    );
+    println!(
+        "  STAGING's layer, needs review?: {}",
+        spread(&mut asked_before)
+    );
+    println!(
+        "  one LIVE tenant's layer, needs review?: {}",
+        spread(&mut asked_small_before)
     );
 
     let mut change = store
@@ -246,9 +281,14 @@ async fn run(backend: Backend, tenants: usize) {
 
     println!("{backend:?}, with live-review in force:");
     let mut elsewhere_after = direct(&store, &admin, &elsewhere, ROUNDS).await;
+    let mut asked_after = asked(&store, &admin, &elsewhere, ROUNDS, false).await;
     println!(
         "  STAGING's layer (no config), committed: {}",
         spread(&mut elsewhere_after)
+    );
+    println!(
+        "  STAGING's layer, needs review?: {}",
+        spread(&mut asked_after)
     );
     for (what, scope, rounds, proposer, approver) in [
         (

@@ -283,13 +283,24 @@ fn EntityForm(
     let check_review = ServerAction::<EntityReviewNeeded>::new();
     let propose = ServerAction::<ProposeEntity>::new();
     let description = RwSignal::new(String::new());
+    // The draft the answer is about: an edit after it closes the question (Save asks again).
+    let asked = StoredValue::new(None::<String>);
     Effect::new(move |_| {
-        let Some(answer) = check_review.value().get() else {
-            return;
-        };
-        // A check that fails offers the save, which says what it says.
-        review.set(answer.ok().and_then(|answer| answer.needs));
-        asking.set(true);
+        let draft = checked.with(|(draft, _)| draft.to_string());
+        if asked.with_value(|asked| asked.as_ref().is_some_and(|a| *a != draft)) {
+            asked.set_value(None);
+            review.set(None);
+            asking.set(false);
+        }
+    });
+    Effect::new(move |_| match check_review.value().get() {
+        Some(Ok(answer)) => {
+            review.set(answer.needs);
+            asking.set(true);
+        }
+        // Who may not make the change, or a server that cannot tell, is told so at once.
+        Some(Err(e)) => refused.set(Some((crate::failure::said(&e), Vec::new()))),
+        None => {}
     });
     let navigate = use_navigate();
     Effect::new({
@@ -353,11 +364,13 @@ fn EntityForm(
         form.attempted.set(true);
         refused.set(None);
         if errors.with(Vec::is_empty) {
+            let document = checked.with(|(draft, _)| draft.to_string());
+            asked.set_value(Some(document.clone()));
             check_review.dispatch(EntityReviewNeeded {
                 kind,
                 creating,
                 version: form.version.get_untracked(),
-                document: checked.with(|(draft, _)| draft.to_string()),
+                document,
             });
         }
     };

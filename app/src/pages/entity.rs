@@ -13,9 +13,11 @@ use crate::failure::failure;
 use crate::lists::Shown;
 use crate::pages::NotFound;
 use crate::pages::diff::DiffTable;
+use crate::pages::propose::{ProposeForm, titled};
 use crate::pages::reason::ReasonForm;
 use crate::pages::resolved::TenantConfigs;
 use crate::pages::when::When;
+use crate::requests::{ProposeRollback, RequestOutcome};
 use crate::toasts::Toasts;
 use strata_domain::kind::Kind;
 
@@ -194,6 +196,28 @@ fn RollbackPanel(
     let roll_back = ServerAction::<RollBack>::new();
     let toasts = Toasts::get();
     let problem = RwSignal::new(None::<String>);
+    // An approval policy covers the roll back: proposed for review instead.
+    let review = RwSignal::new(None::<String>);
+    let description = RwSignal::new(String::new());
+    let propose = ServerAction::<ProposeRollback>::new();
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move |_| match propose.value().get() {
+        Some(Ok(RequestOutcome::Done(path))) => navigate(&path, Default::default()),
+        Some(Ok(RequestOutcome::Refused(why))) => problem.set(Some(why)),
+        Some(Err(e)) => problem.set(Some(crate::failure::said(&e))),
+        None => {}
+    });
+    let ask_review = Callback::new(move |_: ()| {
+        let (title, description) = titled(&reason.get_untracked(), &description.get_untracked());
+        propose.dispatch(ProposeRollback {
+            kind,
+            key: key.get_value(),
+            to_version,
+            expected: current,
+            title,
+            description,
+        });
+    });
     Effect::new(move |_| match roll_back.value().get() {
         Some(Ok(SaveOutcome::Saved { version, .. })) => {
             toasts.say(format!(
@@ -203,6 +227,10 @@ fn RollbackPanel(
             ));
             rolling.set(None);
             changed.run(());
+        }
+        Some(Ok(SaveOutcome::NeedsReview(message))) => {
+            problem.set(None);
+            review.set(Some(message));
         }
         Some(other) => problem.set(Some(refusal(other))),
         None => {}
@@ -240,10 +268,22 @@ fn RollbackPanel(
                                     <button type="button" class="button" on:click=move |_| rolling.set(None)>"Close"</button>
                                 }.into_any(),
                                 None => view! {
-                                    <ReasonForm id="rollback-reason" question="Why roll back?" reason
-                                        pending=roll_back.pending().into() action="Roll back" acting="Rolling back…"
-                                        test_id="confirm-rollback" on_send=confirm
-                                        on_cancel=Callback::new(move |_| rolling.set(None)) cancel="Cancel"/>
+                                    {move || match review.get() {
+                                        Some(message) => view! {
+                                            <div class="notice" data-testid="needs-review">
+                                                <p>"This roll back is reviewed before it applies: " {message} "."</p>
+                                            </div>
+                                            <ProposeForm id="rollback-proposal" title=reason description
+                                                pending=propose.pending().into() test_id="propose-rollback" on_send=ask_review
+                                                on_cancel=Callback::new(move |_| rolling.set(None)) cancel="Cancel"/>
+                                        }.into_any(),
+                                        None => view! {
+                                            <ReasonForm id="rollback-reason" question="Why roll back?" reason
+                                                pending=roll_back.pending().into() action="Roll back" acting="Rolling back…"
+                                                test_id="confirm-rollback" on_send=confirm
+                                                on_cancel=Callback::new(move |_| rolling.set(None)) cancel="Cancel"/>
+                                        }.into_any(),
+                                    }}
                                 }.into_any(),
                             }}
                         }

@@ -29,7 +29,7 @@ pub fn ProposeForm(
         <form class="reason" on:submit=send data-testid="propose-form">
             <label for=id>"What does this change, and why?"</label>
             <p class="help">"The change request's title: reviewers read it, and history records it when the change applies."</p>
-            <input id=id type="text" required maxlength=TITLE_CHARS.to_string() autofocus
+            <input id=id type="text" required autofocus
                 prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev))/>
             <label for=description_id.clone()>"More for the reviewers (optional)"</label>
             <textarea id=description_id rows="3"

@@ -39,6 +39,7 @@ pub fn RequestsPage() -> impl IntoView {
             .find(|filter| named.as_deref() == Some(*filter))
             .unwrap_or("waiting"),
     );
+    let navigate = leptos_router::hooks::use_navigate();
     let rows = Resource::new(
         move || chosen.get(),
         |filter| list_requests(filter.to_owned()),
@@ -46,13 +47,17 @@ pub fn RequestsPage() -> impl IntoView {
     view! {
         <Title text="Change requests"/>
         <div class="page-head"><h1>"Change requests"</h1></div>
-        <p class="help">"Changes that an approval policy covers are proposed here, reviewed and approved, then applied as one revision. Propose one from a config layer's editor."</p>
+        <p class="help">"Changes that an approval policy covers are proposed here, reviewed and approved, then applied as one revision. Propose one from the editor of what it changes: a config layer, a tenant, a product…"</p>
         <div class="tabs" role="tablist">
-            {LISTS.into_iter().map(|(filter, label)| view! {
+            {LISTS.into_iter().map(|(filter, label)| { let navigate = navigate.clone(); view! {
                 <button type="button" role="tab" class="tab" data-testid=format!("list-{filter}")
                     aria-selected=move || (chosen.get() == filter).to_string()
-                    on:click=move |_| chosen.set(filter)>{label}</button>
-            }).collect_view()}
+                    on:click=move |_| {
+                        chosen.set(filter);
+                        // The address names the list, for a reload or a link.
+                        navigate(&format!("/change-requests?list={filter}"), leptos_router::NavigateOptions { replace: true, ..Default::default() });
+                    }>{label}</button>
+            }}).collect_view()}
         </div>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             <ErrorBoundary fallback=failure("The server could not list the change requests. Reload the page; if it persists, check the server's log.")>
@@ -145,27 +150,49 @@ fn Review(view: RequestView, reload: Callback<()>) -> impl IntoView {
     });
     let approved_by_me = me.is_some_and(|me| approved_by.contains(&me));
     let hash = StoredValue::new(content_hash.clone());
+    // Why the last action was refused: shown by the review's buttons, or by the comment form
+    // for what was said there.
     let said = RwSignal::new(None::<String>);
-    // Every action answers done (said, the page read again) or refused (shown here).
-    let settle = move |result: Option<Result<RequestOutcome, ServerFnError>>| match result {
+    let said_here = RwSignal::new(None::<String>);
+    // Every action answers done (said, the page read again) or refused (shown at `at`).
+    let settle = move |result: Option<Result<RequestOutcome, ServerFnError>>,
+                       at: RwSignal<Option<String>>| match result {
         Some(Ok(RequestOutcome::Done(text))) => {
             toasts.say(text);
             said.set(None);
+            said_here.set(None);
             reload.run(());
         }
-        Some(Ok(RequestOutcome::Refused(why))) => said.set(Some(why)),
-        Some(Err(e)) => said.set(Some(crate::failure::said(&e))),
+        Some(Ok(RequestOutcome::Refused(why))) => at.set(Some(why)),
+        Some(Err(e)) => at.set(Some(crate::failure::said(&e))),
         None => {}
     };
     let review = ServerAction::<ReviewRequest>::new();
     let act = ServerAction::<ActOnRequest>::new();
     let edit = ServerAction::<EditRequest>::new();
-    Effect::new(move |_| settle(review.value().get()));
-    Effect::new(move |_| settle(act.value().get()));
-    Effect::new(move |_| settle(edit.value().get()));
+    let editing = RwSignal::new(false);
     let comment = RwSignal::new(String::new());
     let pointer = RwSignal::new(String::new());
     let reply_to = RwSignal::new(None::<i64>);
+    Effect::new(move |_| {
+        let answer = review.value().get();
+        // What was typed stays until it is said: a refusal leaves it to correct.
+        if let Some(Ok(RequestOutcome::Done(_))) = &answer {
+            comment.set(String::new());
+            pointer.set(String::new());
+            reply_to.set(None);
+        }
+        settle(answer, said_here)
+    });
+    Effect::new(move |_| settle(act.value().get(), said));
+    Effect::new(move |_| {
+        let answer = edit.value().get();
+        // The editor stays open, with what was typed, until the edit is saved.
+        if let Some(Ok(RequestOutcome::Done(_))) = &answer {
+            editing.set(false);
+        }
+        settle(answer, said)
+    });
     let send = move |verdict: &'static str| {
         review.dispatch(ReviewRequest {
             id,
@@ -175,9 +202,6 @@ fn Review(view: RequestView, reload: Callback<()>) -> impl IntoView {
             pointer: Some(pointer.get_untracked()),
             reply_to: reply_to.get_untracked(),
         });
-        comment.set(String::new());
-        pointer.set(String::new());
-        reply_to.set(None);
     };
     let do_act = move |action: &'static str| {
         act.dispatch(ActOnRequest {
@@ -217,7 +241,6 @@ fn Review(view: RequestView, reload: Callback<()>) -> impl IntoView {
     let impact = Resource::new(|| (), move |_| request_impact(id));
     let open = state == "open";
     // The author's edit: the title, description and each write's edited part.
-    let editing = RwSignal::new(false);
     let new_title = RwSignal::new(title.clone());
     let new_description = RwSignal::new(description.clone());
     let new_parts: Vec<RwSignal<String>> = writes
@@ -241,7 +264,6 @@ fn Review(view: RequestView, reload: Callback<()>) -> impl IntoView {
             description: new_description.get_untracked(),
             edited: parts.with_value(|p| p.iter().map(|s| s.get_untracked()).collect()),
         });
-        editing.set(false);
     };
     let title_text = format!("#{id} {title}");
     view! {
@@ -380,6 +402,7 @@ fn Review(view: RequestView, reload: Callback<()>) -> impl IntoView {
                         <button type="button" class="button danger" data-testid="reject" disabled=pending on:click=move |_| confirming.set(Some("reject"))>"Reject…"</button>
                     })}
                 </div>
+                {move || said_here.get().map(|why| view! { <p class="notice error" role="alert" data-testid="comment-refused">{why}</p> })}
                 {confirm(|action| action == "reject")}
             </form>
         </section>

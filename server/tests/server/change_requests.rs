@@ -118,6 +118,7 @@ const CONSOLE_OTHERS: &[&str] = &[
     // Proposing, reviewing and editing a request apply nothing.
     "layer-propose",
     "entity-propose",
+    "rollback-propose",
     "change-request-review",
     "change-request-edit",
     // People, tokens and publishing: no entity.

@@ -538,6 +538,21 @@ fn table(fixture: &Fixture) -> Vec<Row> {
         },
         Row {
             call: server_fn(
+                "rollback-propose",
+                &[
+                    ("kind", "product"),
+                    ("key", "acme-shop"),
+                    ("to_version", "1"),
+                    ("expected", "0"),
+                    ("title", "{who} rolls it back"),
+                    ("description", ""),
+                ],
+            ),
+            allowed: ACME_PUBLISHERS,
+            rule: "proposing a roll back of acme's product: acme's publishers",
+        },
+        Row {
+            call: server_fn(
                 "entity-review-needed",
                 &[
                     ("kind", "product"),

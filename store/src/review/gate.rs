@@ -55,6 +55,16 @@ pub struct PolicyNeed {
     pub schema_change: Option<String>,
 }
 
+impl PolicyNeed {
+    /// What it asks, in words: "tier LIVE needs 1 approval from … (approval policy "…")".
+    pub fn describe(&self) -> String {
+        format!(
+            "{} needs {} (approval policy {:?})",
+            self.covering, self.asks, self.policy
+        )
+    }
+}
+
 /// One write of a change set, as its change record has it.
 pub(crate) struct Record {
     pub kind: String,
@@ -215,7 +225,7 @@ impl Needs {
                     1 => "1 approval from a domain admin".to_owned(),
                     n => format!("{n} approvals from domain admins"),
                 },
-                false => policy.asks(),
+                false => policy.asks_of(schema_change.is_some()),
             };
             needs.policies.push(PolicyNeed {
                 policy: policy.name.to_string(),
@@ -262,10 +272,7 @@ impl Needs {
                 .filter(|a| self.qualifies(need, &a.grants))
                 .count();
             if counted < usize::from(need.approvals) {
-                unmet.push(format!(
-                    "{} needs {} (approval policy {:?}); {counted} given",
-                    need.covering, need.asks, need.policy
-                ));
+                unmet.push(format!("{}; {counted} given", need.describe()));
             } else if let Some(deployable) = &need.schema_change
                 && !approvers.iter().any(|a| a.grants.domain_admin)
             {
@@ -279,13 +286,9 @@ impl Needs {
         (!unmet.is_empty()).then(|| unmet.join("; "))
     }
 
-    /// What the first policy asks, in words: "changes to … need … (approval policy …)".
+    /// What the first policy asks, in words.
     pub fn summary(&self) -> Option<String> {
-        let need = self.policies.first()?;
-        Some(format!(
-            "{} needs {} (approval policy {:?})",
-            need.covering, need.asks, need.policy
-        ))
+        self.policies.first().map(PolicyNeed::describe)
     }
 
     /// The refusal of a write made directly that these needs cover.

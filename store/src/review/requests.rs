@@ -143,6 +143,21 @@ impl ChangeSet {
     }
 }
 
+/// A request's write refused as it stands now: one gone stale is the author's to rebase
+/// (whoever tried it, and whoever changed the entity meanwhile).
+pub(crate) fn of_request(i: usize, e: StoreError) -> StoreError {
+    match e {
+        StoreError::Conflict { kind, key, .. } => StoreError::invalid(
+            format!("/writes/{i}/base_version"),
+            format!(
+                "{kind} {key:?} changed since the request was proposed on it: its author \
+                 rebases the request, which merges what changed"
+            ),
+        ),
+        e => at_write(i, e),
+    }
+}
+
 /// A write's refusal, its field moved under the write it came from.
 fn at_write(i: usize, e: StoreError) -> StoreError {
     match e {
@@ -176,14 +191,36 @@ impl Store {
 
     /// What `writes` would need approved were `actor` to make them (nothing where they may be
     /// saved directly): where an editor offers "Propose" instead of "Save". Nothing is
-    /// written; refused as the writes would be (a rule, a stale version, a permission).
+    /// written; refused as the writes would be (a permission, a rule, a stale version, configs
+    /// they would break).
     pub async fn review_needed(
         &self,
         actor: &Actor,
         writes: &[ProposedWrite],
     ) -> Result<Needs, StoreError> {
         check_writes(writes).map_err(|e| StoreError::invalid(e.field, e.rule))?;
-        Ok(self.try_writes(actor, writes).await?.needs)
+        // Who may write no such entity anywhere is told so before any work is done.
+        for write in writes {
+            actor.check_writes_some(write.kind)?;
+        }
+        // Where no policy is in force nothing needs review (one the writes would make asks
+        // nothing of them): the writes are made and given up, refused as they would be, but
+        // no config they reach is judged.
+        if !super::gate::any_in_force(&mut *self.pool.acquire().await?).await? {
+            let mut change = self
+                .begin(actor, "asking whether a change needs review")
+                .await?;
+            let mut made = Ok(());
+            for (i, write) in writes.iter().enumerate() {
+                made = change.make(write).await.map_err(|e| at_write(i, e));
+                if made.is_err() {
+                    break;
+                }
+            }
+            change.abandon().await?;
+            return made.map(|()| Needs::default());
+        }
+        Ok(self.tried(actor, writes).await?.needs)
     }
 
     /// Proposes `writes` for review, as `actor`, who must be allowed to make them; refused
@@ -232,6 +269,32 @@ impl Store {
         .await?;
         tx.commit().await?;
         self.as_actor(actor).change_request(id).await
+    }
+
+    /// Proposes rolling the entity of `key` back to its version `to_version`: the write the
+    /// roll back would make over `expected_version` (`None`: deleted now), proposed instead.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn propose_rollback<E: Entity>(
+        &self,
+        actor: &Actor,
+        key: &str,
+        to_version: i64,
+        expected_version: Option<i64>,
+        title: &str,
+        description: &str,
+    ) -> Result<ChangeRequest, StoreError> {
+        let mut change = self.begin(actor, "proposing a roll back").await?;
+        let rolled = change
+            .rollback::<E>(key, to_version, expected_version)
+            .await;
+        change.abandon().await?;
+        let write = ProposedWrite {
+            kind: E::OF,
+            key: key.to_owned(),
+            base_version: expected_version,
+            image: Some(crate::entity::image(&rolled?.item)),
+        };
+        self.propose(actor, title, description, vec![write]).await
     }
 
     /// Proposes setting one layer of `deployable` to `config`, as its editor edited it at
@@ -520,16 +583,7 @@ impl Store {
         }
         change.approved_by(Approval { approvers });
         for (i, write) in request.writes.iter().enumerate() {
-            change.make(write).await.map_err(|e| match e {
-                StoreError::Conflict { kind, key, .. } => StoreError::invalid(
-                    format!("/writes/{i}/base_version"),
-                    format!(
-                        "{kind} {key:?} changed since the request was proposed on it: rebase \
-                         the request, which merges what changed"
-                    ),
-                ),
-                e => at_write(i, e),
-            })?;
+            change.make(write).await.map_err(|e| of_request(i, e))?;
         }
         if change.recorded() == 0 {
             return Err(StoreError::invalid(

@@ -17,6 +17,7 @@ use crate::access::scope::stored_scope;
 use crate::access::{Actor, Reader};
 use crate::resolution::{ConfigViolations, Impact};
 use crate::review::gate::Needs;
+use crate::review::requests::of_request;
 use crate::review::requests::{
     ChangeRequest, MAX_LISTED, RequestEntry, RequestFilter, append, changed_meanwhile,
     current_version, may_see, not_open,
@@ -302,8 +303,8 @@ impl Reader<'_> {
             .preview_write(&Actor::operator("review"), |change| {
                 let writes = writes.clone();
                 Box::pin(async move {
-                    for write in &writes {
-                        change.make(write).await?;
+                    for (i, write) in writes.iter().enumerate() {
+                        change.make(write).await.map_err(|e| of_request(i, e))?;
                     }
                     Ok(())
                 })

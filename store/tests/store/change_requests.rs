@@ -244,6 +244,7 @@ async fn a_covered_write_is_refused_by_every_store_call_and_an_uncovered_one_app
 async fn asking_whether_a_write_needs_review_names_the_policy_and_writes_nothing() {
     on_each_backend(async |_, _, store| {
         let people = reviewed_domain(store).await;
+        let revision = store.domain().await.unwrap().revision;
         // A LIVE tenant's layer: what the editor would be refused directly.
         let needs = store
             .review_needed(
@@ -295,6 +296,7 @@ async fn asking_whether_a_write_needs_review_names_the_policy_and_writes_nothing
         assert!(needs.is_empty(), "{needs:?}");
         assert_eq!(needs.summary(), None);
         // Nothing was written by asking.
+        assert_eq!(store.domain().await.unwrap().revision, revision);
         let layers = store.as_operator().list::<ConfigLayer>().await.unwrap();
         assert!(layers.is_empty(), "{layers:?}");
         let us = store
@@ -320,7 +322,103 @@ async fn asking_whether_a_write_needs_review_names_the_policy_and_writes_nothing
                 &[tenant_layer("acme-eu", json!({"rate_limit": 5}))],
             )
             .await;
-        assert!(stranger.is_err(), "{stranger:?}");
+        // Another organization's publisher: acme's tenant does not exist for them, and nothing
+        // says which policy would cover it.
+        match stranger {
+            Err(e) => {
+                let said = e.to_string();
+                assert!(said.contains("does not exist"), "{said}");
+                assert!(!said.contains("live-review"), "{said}");
+            }
+            Ok(needs) => panic!("another organization's publisher was answered {needs:?}"),
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_roll_back_under_review_is_proposed_as_the_write_it_would_make() {
+    on_each_backend(async |_, _, store| {
+        // acme-eu got an alias before LIVE came under review: version 2.
+        let mut aliased = tenant("acme-eu", "acme-shop", "LIVE");
+        aliased.alias = Some(strata_domain::names::TenantAlias::parse("acme-europe").unwrap());
+        let people = reviewed_domain_with(store, async |change| {
+            change.update(1, aliased.clone()).await.map(drop)
+        })
+        .await;
+        let tenants = |reader: &Store| {
+            let reader = reader.clone();
+            async move {
+                reader
+                    .as_operator()
+                    .get::<strata_domain::tenant::Tenant>("acme-eu")
+                    .await
+                    .unwrap()
+            }
+        };
+        // Directly, refused; proposed, the request writes version 1 over version 2.
+        let direct = store
+            .write::<strata_domain::tenant::Tenant>(
+                &people.publisher,
+                "back",
+                "acme-eu",
+                async |change| change.rollback("acme-eu", 1, Some(2)).await.map(Some),
+            )
+            .await;
+        refused_for_approval(direct.unwrap_err());
+        let request = store
+            .propose_rollback::<strata_domain::tenant::Tenant>(
+                &people.publisher,
+                "acme-eu",
+                1,
+                Some(2),
+                "no alias after all",
+                "",
+            )
+            .await
+            .unwrap();
+        let write = &request.writes[0];
+        assert_eq!(
+            (write.kind, write.key.as_str(), write.base_version),
+            (Kind::Tenant, "acme-eu", Some(2))
+        );
+        assert_eq!(write.image.as_ref().unwrap()["alias"], Value::Null);
+        assert!(!request.needs.is_empty());
+        assert_eq!(tenants(store).await.version, 2);
+        // An editor may not roll back, so may not propose one either.
+        let by_editor = store
+            .propose_rollback::<strata_domain::tenant::Tenant>(
+                &people.editor,
+                "acme-eu",
+                1,
+                Some(2),
+                "t",
+                "",
+            )
+            .await;
+        assert!(
+            matches!(by_editor, Err(StoreError::Forbidden(_))),
+            "{by_editor:?}"
+        );
+        // Approved by another publisher and applied: version 3 equals version 1.
+        store
+            .review_request(
+                &people.second,
+                request.id,
+                Verdict::Approve,
+                &request.content_hash,
+                "",
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+        store
+            .apply_request(&people.publisher, request.id)
+            .await
+            .unwrap();
+        let now = tenants(store).await;
+        assert_eq!((now.version, now.item.alias), (3, None));
     })
     .await;
 }
