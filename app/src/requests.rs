@@ -260,6 +260,32 @@ pub async fn propose_rollback(
     server::outcome(proposed.map(|r| format!("/change-requests/{}", r.id)))
 }
 
+/// Proposes deleting `key` at `version` for review; answers where the request is.
+#[server(endpoint = "delete-propose")]
+pub async fn propose_delete(
+    kind: Kind,
+    key: String,
+    version: i64,
+    title: String,
+    description: String,
+) -> Result<RequestOutcome, ServerFnError> {
+    use crate::ssr::Console;
+
+    let console = Console::current()?;
+    let actor = console.actor()?;
+    let write = strata_domain::change_request::ProposedWrite {
+        kind,
+        key,
+        base_version: Some(version),
+        image: None,
+    };
+    let proposed = console
+        .store
+        .propose(&actor, &title, &description, vec![write])
+        .await;
+    server::outcome(proposed.map(|r| format!("/change-requests/{}", r.id)))
+}
+
 /// Whether a save needs review.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Review {

@@ -122,6 +122,20 @@ test('an editor proposes a LIVE change, a publisher reviews and approves it, and
   await hydrated(editor);
   await editor.getByTestId('tab-raw').click();
   expect(JSON.parse(await editor.getByTestId('raw').inputValue()).log_level).toBe('error');
+
+  // Rolling it back is under review too: the publisher proposes the roll back's write.
+  await publisher.goto('/configs/web-api/tenant/acme-berlin');
+  await hydrated(publisher);
+  const previous = await publisher.getByTestId('history').locator('tr[data-version]').nth(1).getAttribute('data-version');
+  await publisher.getByTestId(`roll-back-${previous}`).click();
+  await publisher.getByLabel('Why roll back?').fill('Back to how it was');
+  await publisher.getByTestId('confirm-rollback').click();
+  await expect(publisher.getByTestId('needs-review')).toContainText('live-review');
+  await publisher.getByTestId('propose-rollback').click();
+  await expect(publisher).toHaveURL(/\/change-requests\/\d+$/);
+  await expect(publisher.getByTestId('request-title')).toContainText('Back to how it was');
+  await expect(publisher.getByTestId('write')).toContainText('log_level');
+  await expect(publisher.getByTestId('request-state')).toHaveText('open');
   expect(problems, 'the browser consoles stay clean').toEqual([]);
 });
 

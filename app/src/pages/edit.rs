@@ -456,11 +456,7 @@ fn EntityForm(
         <Show when=move || asking.get()>
             {move || match review.get() {
                 Some(message) => view! {
-                    <div class="notice" data-testid="needs-review">
-                        <p>"This change is reviewed before it applies: " {message} "."</p>
-                        <p>"Propose it: reviewers see it side by side with its impact, and it applies once approved."</p>
-                    </div>
-                    <ProposeForm id="proposal" title=reason description
+                    <ProposeForm id="proposal" needs=("change", message) title=reason description
                         pending=propose.pending().into() test_id="propose" on_send=ask_review
                         on_cancel=Callback::new(move |_| asking.set(false)) cancel="Back to the form"/>
                 }.into_any(),

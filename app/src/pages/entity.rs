@@ -13,11 +13,11 @@ use crate::failure::failure;
 use crate::lists::Shown;
 use crate::pages::NotFound;
 use crate::pages::diff::DiffTable;
-use crate::pages::propose::{ProposeForm, titled};
+use crate::pages::propose::{ProposeForm, follow, titled};
 use crate::pages::reason::ReasonForm;
 use crate::pages::resolved::TenantConfigs;
 use crate::pages::when::When;
-use crate::requests::{ProposeRollback, RequestOutcome};
+use crate::requests::{ProposeDelete, ProposeRollback};
 use crate::toasts::Toasts;
 use strata_domain::kind::Kind;
 
@@ -201,12 +201,7 @@ fn RollbackPanel(
     let description = RwSignal::new(String::new());
     let propose = ServerAction::<ProposeRollback>::new();
     let navigate = leptos_router::hooks::use_navigate();
-    Effect::new(move |_| match propose.value().get() {
-        Some(Ok(RequestOutcome::Done(path))) => navigate(&path, Default::default()),
-        Some(Ok(RequestOutcome::Refused(why))) => problem.set(Some(why)),
-        Some(Err(e)) => problem.set(Some(crate::failure::said(&e))),
-        None => {}
-    });
+    Effect::new(move |_| follow(propose.value().get(), problem, &navigate));
     let ask_review = Callback::new(move |_: ()| {
         let (title, description) = titled(&reason.get_untracked(), &description.get_untracked());
         propose.dispatch(ProposeRollback {
@@ -270,10 +265,7 @@ fn RollbackPanel(
                                 None => view! {
                                     {move || match review.get() {
                                         Some(message) => view! {
-                                            <div class="notice" data-testid="needs-review">
-                                                <p>"This roll back is reviewed before it applies: " {message} "."</p>
-                                            </div>
-                                            <ProposeForm id="rollback-proposal" title=reason description
+                                            <ProposeForm id="rollback-proposal" needs=("roll back", message) title=reason description
                                                 pending=propose.pending().into() test_id="propose-rollback" on_send=ask_review
                                                 on_cancel=Callback::new(move |_| rolling.set(None)) cancel="Cancel"/>
                                         }.into_any(),
@@ -332,11 +324,31 @@ fn DeletePanel(
     let delete = ServerAction::<DeleteEntity>::new();
     let toasts = Toasts::get();
     let problem = RwSignal::new(None::<String>);
+    // An approval policy covers the deletion: proposed for review instead.
+    let review = RwSignal::new(None::<String>);
+    let description = RwSignal::new(String::new());
+    let propose = ServerAction::<ProposeDelete>::new();
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move |_| follow(propose.value().get(), problem, &navigate));
+    let ask_review = Callback::new(move |_: ()| {
+        let (title, description) = titled(&reason.get_untracked(), &description.get_untracked());
+        propose.dispatch(ProposeDelete {
+            kind,
+            key: key.get_value(),
+            version,
+            title,
+            description,
+        });
+    });
     Effect::new(move |_| match delete.value().get() {
         Some(Ok(SaveOutcome::Saved { .. })) => {
             toasts.say(format!("Deleted {} {}.", kind.name(), key.get_value()));
             deleting.set(false);
             changed.run(());
+        }
+        Some(Ok(SaveOutcome::NeedsReview(message))) => {
+            problem.set(None);
+            review.set(Some(message));
         }
         Some(other) => problem.set(Some(refusal(other))),
         None => {}
@@ -353,10 +365,19 @@ fn DeletePanel(
         <section class="rollback notice" data-testid="delete">
             <h2>"Delete " {key.get_value()}</h2>
             <p>"The entity goes; its history stays, and it can be rolled back. Nothing may still refer to it."</p>
-            <ReasonForm id="delete-reason" question="Why delete it?" reason
-                pending=delete.pending().into() action="Delete" acting="Deleting…"
-                test_id="confirm-delete" on_send=confirm
-                on_cancel=Callback::new(move |_| deleting.set(false)) cancel="Cancel"/>
+            {move || match review.get() {
+                Some(message) => view! {
+                    <ProposeForm id="delete-proposal" needs=("deletion", message) title=reason description
+                        pending=propose.pending().into() test_id="propose-delete" on_send=ask_review
+                        on_cancel=Callback::new(move |_| deleting.set(false)) cancel="Cancel"/>
+                }.into_any(),
+                None => view! {
+                    <ReasonForm id="delete-reason" question="Why delete it?" reason
+                        pending=delete.pending().into() action="Delete" acting="Deleting…"
+                        test_id="confirm-delete" on_send=confirm
+                        on_cancel=Callback::new(move |_| deleting.set(false)) cancel="Cancel"/>
+                }.into_any(),
+            }}
             {move || problem.get().map(|p| view! { <p class="notice error" role="alert" data-testid="delete-refused">{p}</p> })}
         </section>
     }

@@ -4,10 +4,16 @@
 use leptos::prelude::*;
 use strata_domain::change_request::TITLE_CHARS;
 
+use crate::requests::RequestOutcome;
+
 #[component]
 pub fn ProposeForm(
     /// The title input's id (its label points at it); the description's is `{id}-description`.
     id: &'static str,
+    /// What is proposed ("change", "roll back"…) and what the policy that covers it asks, said
+    /// above the form; none where the editor says so already.
+    #[prop(optional)]
+    needs: Option<(&'static str, String)>,
     title: RwSignal<String>,
     description: RwSignal<String>,
     /// While the proposal is on its way.
@@ -26,6 +32,12 @@ pub fn ProposeForm(
     };
     let description_id = format!("{id}-description");
     view! {
+        {needs.map(|(what, message)| view! {
+            <div class="notice" data-testid="needs-review">
+                <p>"This " {what} " is reviewed before it applies: " {message} "."</p>
+                <p>"Propose it: reviewers see it side by side with its impact, and it applies once approved."</p>
+            </div>
+        })}
         <form class="reason" on:submit=send data-testid="propose-form">
             <label for=id>"What does this change, and why?"</label>
             <p class="help">"The change request's title: reviewers read it, and history records it when the change applies."</p>
@@ -44,6 +56,20 @@ pub fn ProposeForm(
                 })}
             </div>
         </form>
+    }
+}
+
+/// Where a proposal's answer leads: to the request it made, or its refusal said in `problem`.
+pub fn follow(
+    answer: Option<Result<RequestOutcome, ServerFnError>>,
+    problem: RwSignal<Option<String>>,
+    navigate: &impl Fn(&str, leptos_router::NavigateOptions),
+) {
+    match answer {
+        Some(Ok(RequestOutcome::Done(path))) => navigate(&path, Default::default()),
+        Some(Ok(RequestOutcome::Refused(why))) => problem.set(Some(why)),
+        Some(Err(e)) => problem.set(Some(crate::failure::said(&e))),
+        None => {}
     }
 }
 

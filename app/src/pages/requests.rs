@@ -104,7 +104,20 @@ pub fn RequestPage() -> impl IntoView {
         })
     });
     let request = Resource::new(move || id.get(), get_request);
-    let reload = Callback::new(move |_: ()| request.refetch());
+    // The sidebar counts requests: read again once this page is up (one was just proposed,
+    // perhaps) and after each action.
+    let overview = use_context::<crate::overview::SharedOverview>();
+    Effect::new(move |_| {
+        if let Some(overview) = overview {
+            overview.0.refetch();
+        }
+    });
+    let reload = Callback::new(move |_: ()| {
+        request.refetch();
+        if let Some(overview) = overview {
+            overview.0.refetch();
+        }
+    });
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading the request…"</p> }>
             <ErrorBoundary fallback=failure("The server could not read this change request. Reload the page; if it persists, check the server's log.")>

@@ -119,6 +119,7 @@ const CONSOLE_OTHERS: &[&str] = &[
     "layer-propose",
     "entity-propose",
     "rollback-propose",
+    "delete-propose",
     "change-request-review",
     "change-request-edit",
     // People, tokens and publishing: no entity.

@@ -553,6 +553,20 @@ fn table(fixture: &Fixture) -> Vec<Row> {
         },
         Row {
             call: server_fn(
+                "delete-propose",
+                &[
+                    ("kind", "product"),
+                    ("key", "acme-shop"),
+                    ("version", "1"),
+                    ("title", "{who} deletes it"),
+                    ("description", ""),
+                ],
+            ),
+            allowed: ACME_EDITORS,
+            rule: "proposing to delete acme's product: acme's editors (refused while tenants use it, still an answer)",
+        },
+        Row {
+            call: server_fn(
                 "entity-review-needed",
                 &[
                     ("kind", "product"),
