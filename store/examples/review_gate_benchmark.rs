@@ -17,12 +17,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use strata_domain::access::Role;
-use strata_domain::approval_policy::ApprovalPolicy;
 use strata_domain::change_request::{ProposedWrite, Verdict};
 use strata_domain::kind::Kind;
 use strata_domain::layer::{ConfigLayer, Layer};
-use strata_domain::names::{DeployableName, PolicyName, TenantName, TierName};
-use strata_domain::rules::EntityState;
+use strata_domain::names::{DeployableName, TenantName, TierName};
 use strata_store::access::{Actor, NewUser};
 use strata_store::test_support::{
     BACKENDS, TestDatabase, benchmark_machine, benchmark_tenants, seed_large_domain,
@@ -260,25 +258,8 @@ async fn run(backend: Backend, tenants: usize) {
         spread(&mut asked_small_before)
     );
 
-    let mut change = store
-        .begin(&Actor::operator("root"), "LIVE under review")
-        .await
-        .unwrap();
-    change
-        .create(ApprovalPolicy {
-            name: PolicyName::parse("live-review").unwrap(),
-            display_name: "LIVE needs a publisher's review".into(),
-            tier: TierName::parse("LIVE").unwrap(),
-            product: None,
-            deployable: None,
-            approvals: 1,
-            approver_role: Role::Publisher,
-            schema_needs_domain_admin: false,
-            state: EntityState::Active,
-        })
-        .await
-        .unwrap();
-    change.commit().await.unwrap();
+    // The demo's policy: LIVE's configs need a publisher's (or a domain admin's) approval.
+    store.load_demo_policies("benchmark").await.unwrap();
 
     println!("{backend:?}, with live-review in force:");
     let mut elsewhere_after = direct(&store, &admin, &elsewhere, ROUNDS).await;

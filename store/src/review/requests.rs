@@ -106,8 +106,21 @@ pub(crate) struct Trial {
 
 impl ChangeSet {
     /// Makes one proposed write: creates, updates at its base version, or deletes.
-    pub(crate) async fn make(&mut self, write: &ProposedWrite) -> Result<(), StoreError> {
+    async fn make(&mut self, write: &ProposedWrite) -> Result<(), StoreError> {
         with_kind!(write.kind, E => self.make_as::<E>(write).await)
+    }
+
+    /// Makes `writes` in order; the first refused is refused as `refusal` words it (given
+    /// the write's index).
+    pub(crate) async fn make_each(
+        &mut self,
+        writes: &[ProposedWrite],
+        refusal: fn(usize, StoreError) -> StoreError,
+    ) -> Result<(), StoreError> {
+        for (i, write) in writes.iter().enumerate() {
+            self.make(write).await.map_err(|e| refusal(i, e))?;
+        }
+        Ok(())
     }
 
     async fn make_as<E: Entity>(&mut self, write: &ProposedWrite) -> Result<(), StoreError> {
@@ -210,13 +223,7 @@ impl Store {
             let mut change = self
                 .begin(actor, "asking whether a change needs review")
                 .await?;
-            let mut made = Ok(());
-            for (i, write) in writes.iter().enumerate() {
-                made = change.make(write).await.map_err(|e| at_write(i, e));
-                if made.is_err() {
-                    break;
-                }
-            }
+            let made = change.make_each(writes, at_write).await;
             change.abandon().await?;
             return made.map(|()| Needs::default());
         }
@@ -582,9 +589,7 @@ impl Store {
             return Err(changed_meanwhile(request.id));
         }
         change.approved_by(Approval { approvers });
-        for (i, write) in request.writes.iter().enumerate() {
-            change.make(write).await.map_err(|e| of_request(i, e))?;
-        }
+        change.make_each(&request.writes, of_request).await?;
         if change.recorded() == 0 {
             return Err(StoreError::invalid(
                 "/writes",
@@ -742,9 +747,7 @@ async fn try_in(
     change: &mut ChangeSet,
     writes: &[ProposedWrite],
 ) -> Result<(Vec<ProposedWrite>, Needs, ConfigViolations, Vec<String>), StoreError> {
-    for (i, write) in writes.iter().enumerate() {
-        change.make(write).await.map_err(|e| at_write(i, e))?;
-    }
+    change.make_each(writes, at_write).await?;
     if change.recorded() == 0 {
         return Err(StoreError::invalid(
             "/writes",

@@ -302,12 +302,7 @@ impl Reader<'_> {
         let mut impact = store
             .preview_write(&Actor::operator("review"), |change| {
                 let writes = writes.clone();
-                Box::pin(async move {
-                    for (i, write) in writes.iter().enumerate() {
-                        change.make(write).await.map_err(|e| of_request(i, e))?;
-                    }
-                    Ok(())
-                })
+                Box::pin(async move { change.make_each(&writes, of_request).await })
             })
             .await?;
         // A tier layer is everyone's to read, the tenants it reaches are not: each config is

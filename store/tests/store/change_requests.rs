@@ -15,7 +15,7 @@ use strata_domain::layer::ConfigLayer;
 use strata_domain::names::{PolicyName, TierName};
 use strata_domain::rules::EntityState;
 use strata_store::access::Actor;
-use strata_store::review::requests::RequestFilter;
+use strata_store::review::requests::{ChangeRequest, RequestEntry, RequestFilter};
 use strata_store::test_support::on_each_backend;
 use strata_store::{Store, StoreError};
 
@@ -86,6 +86,34 @@ async fn reviewed_domain_with(
                 .unwrap();
             Actor::Person(store.signed_in_person("gina").await.unwrap().unwrap())
         },
+    }
+}
+
+/// Approving a request as it stands, without a word: what most reviews here are.
+trait Approve {
+    async fn approve(
+        &self,
+        actor: &Actor,
+        request: &ChangeRequest,
+    ) -> Result<RequestEntry, StoreError>;
+}
+
+impl Approve for Store {
+    async fn approve(
+        &self,
+        actor: &Actor,
+        request: &ChangeRequest,
+    ) -> Result<RequestEntry, StoreError> {
+        self.review_request(
+            actor,
+            request.id,
+            Verdict::Approve,
+            &request.content_hash,
+            "",
+            None,
+            None,
+        )
+        .await
     }
 }
 
@@ -207,30 +235,11 @@ async fn a_covered_write_is_refused_by_every_store_call_and_an_uncovered_one_app
             .unwrap();
         assert_eq!(request.needs.policies.len(), 1, "{:?}", request.needs);
         let publisher = store
-            .review_request(
-                &people.publisher,
-                request.id,
-                Verdict::Approve,
-                &request.content_hash,
-                "",
-                None,
-                None,
-            )
+            .approve(&people.publisher, &request)
             .await
             .unwrap_err();
         assert!(matches!(publisher, StoreError::Forbidden(_)), "{publisher}");
-        store
-            .review_request(
-                &dan,
-                request.id,
-                Verdict::Approve,
-                &request.content_hash,
-                "",
-                None,
-                None,
-            )
-            .await
-            .unwrap();
+        store.approve(&dan, &request).await.unwrap();
         store.apply_request(&dora, request.id).await.unwrap();
         // A disabled policy asks for nothing.
         commit(store, async |change| change.create(eu.clone()).await)
@@ -401,18 +410,7 @@ async fn a_roll_back_under_review_is_proposed_as_the_write_it_would_make() {
             "{by_editor:?}"
         );
         // Approved by another publisher and applied: version 3 equals version 1.
-        store
-            .review_request(
-                &people.second,
-                request.id,
-                Verdict::Approve,
-                &request.content_hash,
-                "",
-                None,
-                None,
-            )
-            .await
-            .unwrap();
+        store.approve(&people.second, &request).await.unwrap();
         store
             .apply_request(&people.publisher, request.id)
             .await
@@ -673,18 +671,7 @@ async fn a_stale_request_is_rebased_with_a_merge_and_applied_whole_or_not_at_all
             )
             .await
             .unwrap();
-        store
-            .review_request(
-                &p.publisher,
-                request.id,
-                Verdict::Approve,
-                &request.content_hash,
-                "",
-                None,
-                None,
-            )
-            .await
-            .unwrap();
+        store.approve(&p.publisher, &request).await.unwrap();
         // Meanwhile another request changes the port of the same layer, and applies.
         let other = store
             .propose(
@@ -695,18 +682,7 @@ async fn a_stale_request_is_rebased_with_a_merge_and_applied_whole_or_not_at_all
             )
             .await
             .unwrap();
-        store
-            .review_request(
-                &p.publisher,
-                other.id,
-                Verdict::Approve,
-                &other.content_hash,
-                "",
-                None,
-                None,
-            )
-            .await
-            .unwrap();
+        store.approve(&p.publisher, &other).await.unwrap();
         store.apply_request(&p.second, other.id).await.unwrap();
         // The first is stale now: shown so, refused to apply, rebased with both changes.
         let review = store
@@ -766,18 +742,7 @@ async fn a_stale_request_is_rebased_with_a_merge_and_applied_whole_or_not_at_all
             )
             .await
             .unwrap();
-        store
-            .review_request(
-                &p.publisher,
-                both.id,
-                Verdict::Approve,
-                &both.content_hash,
-                "",
-                None,
-                None,
-            )
-            .await
-            .unwrap();
+        store.approve(&p.publisher, &both).await.unwrap();
         let meanwhile = store
             .propose(
                 &p.second,
@@ -790,18 +755,7 @@ async fn a_stale_request_is_rebased_with_a_merge_and_applied_whole_or_not_at_all
             )
             .await
             .unwrap();
-        store
-            .review_request(
-                &p.publisher,
-                meanwhile.id,
-                Verdict::Approve,
-                &meanwhile.content_hash,
-                "",
-                None,
-                None,
-            )
-            .await
-            .unwrap();
+        store.approve(&p.publisher, &meanwhile).await.unwrap();
         store.apply_request(&p.second, meanwhile.id).await.unwrap();
         store.apply_request(&p.editor, both.id).await.unwrap_err();
         let us = store
@@ -863,18 +817,7 @@ async fn a_token_reviews_as_the_person_who_made_it_and_a_rejection_is_final() {
             )
             .await
             .unwrap();
-        let after = store
-            .review_request(
-                &p.second,
-                request.id,
-                Verdict::Approve,
-                &request.content_hash,
-                "",
-                None,
-                None,
-            )
-            .await
-            .unwrap_err();
+        let after = store.approve(&p.second, &request).await.unwrap_err();
         assert!(after.to_string().contains("rejected, not open"), "{after}");
         assert!(store.apply_request(&p.editor, request.id).await.is_err());
         let _ = p.viewer;
@@ -945,18 +888,7 @@ async fn a_review_through_tokens_counts_as_the_person_at_the_start_and_as_far_as
             .await
             .unwrap();
         assert_eq!(request.author, "alice");
-        let own = store
-            .review_request(
-                &alice,
-                request.id,
-                Verdict::Approve,
-                &request.content_hash,
-                "",
-                None,
-                None,
-            )
-            .await
-            .unwrap_err();
+        let own = store.approve(&alice, &request).await.unwrap_err();
         assert!(matches!(own, StoreError::Forbidden(_)), "{own}");
 
         // On erin's request, alice's approval through a token she made counts as hers, while
@@ -983,18 +915,7 @@ async fn a_review_through_tokens_counts_as_the_person_at_the_start_and_as_far_as
             }
             .grants(),
         });
-        store
-            .review_request(
-                &bot,
-                request.id,
-                Verdict::Approve,
-                &request.content_hash,
-                "",
-                None,
-                None,
-            )
-            .await
-            .unwrap();
+        store.approve(&bot, &request).await.unwrap();
         let review = store
             .as_actor(&p.editor)
             .request_review(request.id)
